@@ -1,0 +1,3 @@
+import type { Command } from 'commander';
+
+export function defineAuthAdminCommands(_program: Command): void {}

@@ -1,0 +1,43 @@
+/**
+ * The `idcenter` command. This file stays small and imports nothing heavy: each command's
+ * definition lives in `commands/` and loads its implementation only when it runs, so
+ * `idcenter --version` and `--help` start fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { defineAdminCommands } from './commands/admin.ts';
+import { defineAuthAdminCommands } from './commands/auth-admin.ts';
+import { defineClientCommands } from './commands/client.ts';
+import { defineServerCommand } from './commands/server.ts';
+import { defineSessionCommands } from './commands/sessions.ts';
+import { reportError } from './errors.ts';
+import { VERSION } from './version.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('idcenter')
+    .description(
+      'A self-hostable IAM Identity Center: the server, its administration, and the client side of SSO.',
+    )
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  defineServerCommand(program);
+  defineAdminCommands(program);
+  defineAuthAdminCommands(program);
+  defineSessionCommands(program);
+  defineClientCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors use the AWS CLI v2 code for command syntax.
+      process.exitCode = err.exitCode === 0 ? 0 : 252;
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}

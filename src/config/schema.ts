@@ -1,0 +1,255 @@
+/**
+ * The one typed schema of server settings. Each setting has an environment variable
+ * (`IDCENTER_*`), a flag of `idcenter server`, a default and a unit. `docs/configuration.md`
+ * is generated from this table (`node scripts/gen-config-docs.mjs`); only `config/` reads
+ * the environment.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+
+/** A duration setting in seconds, written `90s`, `15m`, `8h`, `90d` or ISO-8601 `PT8H`. */
+function durationSetting(min: number, max: number) {
+  return z.string().transform((raw, ctx) => {
+    const seconds = parseDuration(raw);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${raw}" is not a duration (write 15m, 8h, 90d or PT8H)` });
+      return z.NEVER;
+    }
+    if (seconds < min || seconds > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${raw} is outside the allowed range ${formatSeconds(min)} to ${formatSeconds(max)}`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds % DAY === 0) return `${seconds / DAY}d`;
+  if (seconds % HOUR === 0) return `${seconds / HOUR}h`;
+  if (seconds % MINUTE === 0) return `${seconds / MINUTE}m`;
+  return `${seconds}s`;
+}
+
+const booleanSetting = z.string().transform((raw, ctx) => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `"${raw}" is not a boolean (write true or false)` });
+  return z.NEVER;
+});
+
+const listSetting = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+const urlSetting = z.string().transform((raw, ctx) => {
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) URL` });
+    return z.NEVER;
+  }
+});
+
+const regionSetting = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1');
+
+export interface SettingDef<T> {
+  /** Key in the resolved config object. */
+  key: string;
+  env: string;
+  flag: string;
+  description: string;
+  /** Raw default, as a user would write it; `undefined` means "derived" (see `derived`). */
+  default: string | undefined;
+  derived?: string;
+  unit?: string;
+  schema: z.ZodType<T, string>;
+  /** Shown as a warning when the default is used in a setting meant for development only. */
+  devOnly?: string;
+}
+
+function def<T>(d: SettingDef<T>): SettingDef<T> {
+  return d;
+}
+
+export const settings = {
+  host: def({
+    key: 'host',
+    env: 'IDCENTER_HOST',
+    flag: '--host',
+    description: 'Address the server listens on.',
+    default: '127.0.0.1',
+    schema: z.string().min(1),
+  }),
+  port: def({
+    key: 'port',
+    env: 'IDCENTER_PORT',
+    flag: '--port',
+    description: 'TCP port the server listens on (0 picks a free port).',
+    default: '7400',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(65535)),
+  }),
+  publicUrl: def({
+    key: 'publicUrl',
+    env: 'IDCENTER_PUBLIC_URL',
+    flag: '--public-url',
+    description:
+      'The URL clients use to reach this server (scheme, host, port and optional path prefix). Used in start URL, device verification URI and redirects.',
+    default: undefined,
+    derived: 'http(s)://<host>:<port>',
+    schema: urlSetting,
+  }),
+  startUrlAliases: def({
+    key: 'startUrlAliases',
+    env: 'IDCENTER_START_URL_ALIASES',
+    flag: '--start-url-aliases',
+    description:
+      'Comma-separated extra start URLs accepted as startUrl/issuerUrl, e.g. an AWS-looking https://d-0000000000.awsapps.com/start for stock AWS CLI v2.',
+    default: '',
+    schema: listSetting,
+  }),
+  region: def({
+    key: 'region',
+    env: 'IDCENTER_REGION',
+    flag: '--region',
+    description: 'SSO region of this instance, shown to clients as sso_region.',
+    default: 'us-east-1',
+    schema: regionSetting,
+  }),
+  dataDir: def({
+    key: 'dataDir',
+    env: 'IDCENTER_DATA_DIR',
+    flag: '--data-dir',
+    description: 'Directory for the SQLite store, server keys and the generated TLS certificate.',
+    default: './data',
+    schema: z.string().min(1),
+  }),
+  databaseUrl: def({
+    key: 'databaseUrl',
+    env: 'IDCENTER_DATABASE_URL',
+    flag: '--database-url',
+    description:
+      'postgres://user@host:port/db selects PostgreSQL (any number of replicas may share it); default is the SQLite file <data dir>/idcenter.db.',
+    default: undefined,
+    derived: 'sqlite:<data dir>/idcenter.db',
+    schema: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:'),
+  }),
+  logLevel: def({
+    key: 'logLevel',
+    env: 'IDCENTER_LOG_LEVEL',
+    flag: '--log-level',
+    description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+  portalSessionDuration: def({
+    key: 'portalSessionDuration',
+    env: 'IDCENTER_PORTAL_SESSION_DURATION',
+    flag: '--portal-session-duration',
+    description: 'Lifetime of an access-portal sign-in; refresh tokens live as long as it.',
+    default: '8h',
+    unit: 'duration, 15m to 90d',
+    schema: durationSetting(15 * MINUTE, 90 * DAY),
+  }),
+  accessTokenTtl: def({
+    key: 'accessTokenTtl',
+    env: 'IDCENTER_ACCESS_TOKEN_TTL',
+    flag: '--access-token-ttl',
+    description:
+      'Lifetime of OIDC access tokens. Never under 15 minutes: botocore refreshes tokens with less than 15 minutes left.',
+    default: '1h',
+    unit: 'duration, 15m to 24h',
+    schema: durationSetting(15 * MINUTE, 24 * HOUR),
+  }),
+  requireMfa: def({
+    key: 'requireMfa',
+    env: 'IDCENTER_REQUIRE_MFA',
+    flag: '--require-mfa',
+    description: 'Require an MFA device for every user; users without one enrol at their next sign-in.',
+    default: 'false',
+    schema: booleanSetting,
+  }),
+  tls: def({
+    key: 'tls',
+    env: 'IDCENTER_TLS',
+    flag: '--tls',
+    description:
+      'Serve HTTPS. Without --tls-cert/--tls-key a self-signed CA and certificate are generated into the data directory.',
+    default: 'false',
+    schema: booleanSetting,
+  }),
+  tlsCert: def({
+    key: 'tlsCert',
+    env: 'IDCENTER_TLS_CERT',
+    flag: '--tls-cert',
+    description: 'PEM certificate chain file for HTTPS.',
+    default: '',
+    schema: z.string(),
+  }),
+  tlsKey: def({
+    key: 'tlsKey',
+    env: 'IDCENTER_TLS_KEY',
+    flag: '--tls-key',
+    description: 'PEM private key file for HTTPS.',
+    default: '',
+    schema: z.string(),
+  }),
+  credentialKeys: def({
+    key: 'credentialKeys',
+    env: 'IDCENTER_CREDENTIAL_KEYS',
+    flag: '--credential-keys',
+    description:
+      'Keys that seal role-credential session tokens, as comma-separated <id>:<base64 32 bytes>; the first signs, all verify. Default: generated into <data dir>/credential-keys.json (give the same value to every replica).',
+    default: '',
+    schema: z.string(),
+  }),
+  trustProxy: def({
+    key: 'trustProxy',
+    env: 'IDCENTER_TRUST_PROXY',
+    flag: '--trust-proxy',
+    description: 'Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log).',
+    default: 'false',
+    schema: booleanSetting,
+  }),
+  partition: def({
+    key: 'partition',
+    env: 'IDCENTER_PARTITION',
+    flag: '--partition',
+    description: 'ARN partition used in identifiers.',
+    default: 'aws',
+    schema: z.enum(['aws', 'aws-cn', 'aws-us-gov']),
+  }),
+} as const;
+
+type Settings = typeof settings;
+type Raw = { [K in keyof Settings]: Settings[K] extends SettingDef<infer T> ? T : never };
+
+/** The resolved, frozen server configuration. */
+export interface Config extends Omit<Raw, 'publicUrl' | 'databaseUrl'> {
+  publicUrl: string;
+  databaseUrl: string;
+  /** `<publicUrl>/start` */
+  startUrl: string;
+  /** True when publicUrl was derived from host and port rather than configured. */
+  publicUrlDerived: boolean;
+}

@@ -1,0 +1,46 @@
+/**
+ * `POST /` and `GET /` carry several AWS services on one origin (wire-protocols §1.3):
+ * a JSON body with `X-Amz-Target` is awsJson1_1 (identitystore, sso-admin, organizations);
+ * a form body or query with `Action=` is STS (awsQuery). `GET /` without `Action` is a person
+ * in a browser: send them to the access portal.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createStsHandler } from '../protocol/sts/handler.ts';
+import type { ServerDeps } from './deps.ts';
+
+function sendAwsJsonError(
+  reply: FastifyReply,
+  requestId: string,
+  type: string,
+  message: string,
+): FastifyReply {
+  return reply
+    .code(400)
+    .header('x-amzn-RequestId', requestId)
+    .header('x-amzn-ErrorType', type)
+    .type('application/x-amz-json-1.1')
+    .send(JSON.stringify({ __type: type, Message: message, message }));
+}
+
+export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const sts = await createStsHandler(app, deps);
+
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string' && target.length > 0) {
+      const [prefix, operation] = target.split('.');
+      return sendAwsJsonError(
+        reply,
+        request.id,
+        'UnknownOperationException',
+        `${operation ?? target} of ${prefix} is not supported by this server`,
+      );
+    }
+    if (request.method === 'GET' && !/[?&]Action=/.test(request.url)) {
+      return reply.redirect('/start', 302);
+    }
+    return sts(request, reply);
+  };
+  app.post('/', dispatch);
+  app.get('/', dispatch);
+}

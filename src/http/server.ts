@@ -1,0 +1,119 @@
+/**
+ * Starting and stopping a server: open the store (migrations run), take the one-server lock on a
+ * SQLite file, make sure the instance exists, listen, and on close finish in-flight requests
+ * before closing the store.
+ */
+
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { AppContext } from '../app/context.ts';
+import { ensureInstance } from '../app/instance.ts';
+import { withListenPort } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
+import { openStore, type Store } from '../storage/db.ts';
+import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
+import { buildApp } from './app.ts';
+import type { ServerDeps } from './deps.ts';
+import { createMetrics } from './metrics.ts';
+import { loadTlsOptions } from './tls.ts';
+
+/** Header and field names whose values never reach the log. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-amz-sso_bearer_token"]',
+  'req.headers["x-amz-security-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.clientSecret',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.deviceCode',
+  '*.secretAccessKey',
+  '*.sessionToken',
+];
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): FastifyBaseLogger {
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'idcenter' } },
+    destination ?? process.stdout,
+  ) as unknown as FastifyBaseLogger;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  readonly deps: ServerDeps;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  random?: Random;
+  logger?: FastifyBaseLogger;
+  /** Called after the store is open and before listening (demo data, for instance). */
+  beforeListen?: ((deps: ServerDeps) => Promise<void>) | undefined;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  let lock: ServerLock | undefined;
+  let store: Store | undefined;
+  try {
+    if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
+      const file = config.databaseUrl.slice('sqlite:'.length);
+      await import('node:fs').then((fs) => fs.mkdirSync(config.dataDir, { recursive: true }));
+      lock = acquireServerLock(file);
+    }
+    store = await openStore(config.databaseUrl);
+    const ctx: AppContext = {
+      store,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? systemRandom,
+    };
+    await ensureInstance(ctx);
+    const metrics = createMetrics();
+    const tls = await loadTlsOptions(config, log);
+    const port = config.port === 0 ? await reservePort(config.host) : config.port;
+    const deps: ServerDeps = { config: withListenPort(config, port), ctx, log, metrics };
+    if (options.beforeListen) await options.beforeListen(deps);
+    const app = await buildApp(deps, tls ? { https: tls } : {});
+    await app.listen({ host: config.host, port });
+    const openStoreRef = store;
+    const openLock = lock;
+    let closed = false;
+    return {
+      url: deps.config.publicUrl,
+      config: deps.config,
+      app,
+      deps,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await openStoreRef.close();
+        openLock?.release();
+      },
+    };
+  } catch (err) {
+    await store?.close().catch(() => {});
+    lock?.release();
+    throw err;
+  }
+}
+
+/** Ask the OS for a free port on `host` (for port 0), so URLs are known before routes exist. */
+async function reservePort(host: string): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ host, port: 0 }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}

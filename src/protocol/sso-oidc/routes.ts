@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../../http/deps.ts';
+
+export async function registerSsoOidc(_app: FastifyInstance, _deps: ServerDeps): Promise<void> {}

@@ -1,0 +1,15 @@
+/**
+ * Append-only numbered migrations. Each runs in its own transaction (Kysely's Migrator does
+ * that on both dialects) and is written with the schema builder, so one file serves SQLite
+ * and PostgreSQL. Never edit a migration that has landed: add the next number.
+ */
+import type { Migration } from 'kysely';
+import { m001Directory } from './001-directory.ts';
+import { m002Auth } from './002-auth.ts';
+import { m003Credentials } from './003-credentials.ts';
+
+export const migrations: Record<string, Migration> = {
+  '001-directory': m001Directory,
+  '002-auth': m002Auth,
+  '003-credentials': m003Credentials,
+};

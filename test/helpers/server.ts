@@ -1,0 +1,63 @@
+/**
+ * A real server on 127.0.0.1 with an ephemeral port and a store of its own, for protocol and
+ * end-to-end tests. Logs go nowhere unless IDCENTER_TEST_LOG is set.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig, type RawSettings } from '../../src/config/load.ts';
+import type { Clock, Random } from '../../src/domain/runtime.ts';
+import type { ServerDeps } from '../../src/http/deps.ts';
+import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
+import { type StoreKind, tempStoreUrl } from './stores.ts';
+
+export interface TestServer extends RunningServer {
+  /** Stop the server and remove its store. */
+  stop(): Promise<void>;
+  /** Captured log lines (JSON text), for tests that check what is (not) logged. */
+  logs: string[];
+}
+
+export interface TestServerOptions {
+  store?: StoreKind;
+  settings?: RawSettings;
+  clock?: Clock;
+  random?: Random;
+  /** Seed data before the server listens (e.g. apply an organization). */
+  seed?: (deps: ServerDeps) => Promise<void>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const temp = await tempStoreUrl(options.store ?? 'sqlite');
+  const config = loadConfig(
+    {
+      host: '127.0.0.1',
+      port: '0',
+      dataDir: temp.dataDir,
+      databaseUrl: temp.url,
+      logLevel: 'info',
+      ...options.settings,
+    },
+    {},
+  );
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      const line = chunk.toString();
+      logs.push(line);
+      if (process.env.IDCENTER_TEST_LOG) process.stderr.write(line);
+      cb();
+    },
+  });
+  const server = await startServer(config, {
+    logger: createLogger(config.logLevel, sink),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.seed ? { beforeListen: options.seed } : {}),
+  });
+  return Object.assign(server, {
+    logs,
+    async stop() {
+      await server.close();
+      await temp.cleanup();
+    },
+  });
+}

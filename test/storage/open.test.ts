@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ensureInstance } from '../../src/app/instance.ts';
+import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
+import { openStore, type Store, StoreError } from '../../src/storage/db.ts';
+import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`store on ${kind}`, () => {
+    let temp: TempStoreUrl;
+    let store: Store;
+    before(async () => {
+      temp = await tempStoreUrl(kind);
+      store = await openStore(temp.url);
+    });
+    after(async () => {
+      await store.close();
+      await temp.cleanup();
+    });
+
+    it('runs the migrations and is idempotent on reopen', async () => {
+      const again = await openStore(temp.url);
+      await again.ping();
+      await again.close();
+      const tables = [
+        'users',
+        'accounts',
+        'account_assignments',
+        'audit_events',
+        'oidc_clients',
+        'revocations',
+      ];
+      for (const t of tables) {
+        const rows = await store.db
+          .selectFrom(t as 'users')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .execute();
+        assert.equal(Number(rows[0]?.n), 0, t);
+      }
+    });
+
+    it('creates the instance once with AWS-format identifiers', async () => {
+      const ctx = { store, clock: systemClock, random: systemRandom };
+      const a = await ensureInstance(ctx);
+      const b = await ensureInstance(ctx);
+      assert.deepEqual(a, b);
+      assert.match(a.instance_id, /^ssoins-[0-9a-f]{16}$/);
+      assert.match(a.identity_store_id, /^d-[0-9a-f]{10}$/);
+      assert.match(a.organization_id, /^o-[a-z0-9]{10}$/);
+      assert.match(a.root_id, /^r-[a-z0-9]{4}$/);
+      assert.equal(typeof a.created_at, 'number');
+    });
+  });
+}
+
+describe('store errors', () => {
+  it('says in one line that PostgreSQL is unreachable', async () => {
+    await assert.rejects(openStore('postgres://nobody@127.0.0.1:1/none'), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.match(err.message, /^cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none/);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+  });
+
+  it('says in one line that a SQLite file cannot be opened', async () => {
+    await assert.rejects(openStore('sqlite:/etc/hostname/idcenter.db'), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+  });
+});
