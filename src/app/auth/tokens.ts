@@ -1,0 +1,186 @@
+/**
+ * OIDC access and refresh tokens. Tokens are opaque high-entropy strings; the store keeps only
+ * their SHA-256 (DESIGN.md decision 3). Tokens issued together belong to a family (one login of
+ * one client); revoking the family ends every access and refresh token in it.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { opaqueToken, uuid } from '../../domain/ids.ts';
+import type { Database } from '../../storage/schema.ts';
+import type { AppContext } from '../context.ts';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface IssuedTokens {
+  familyId: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  accessExpiresAt: number;
+}
+
+export interface NewFamily {
+  userId: string;
+  clientId: string;
+  sessionId: string | null;
+  scopes: string[];
+  /** End of life of the family (the portal session's expiry), epoch ms. */
+  familyExpiresAt: number;
+  accessTtlMs: number;
+}
+
+/** Start a token family with its first access and refresh token. Call inside a transaction. */
+export async function issueTokenFamily(
+  ctx: AppContext,
+  db: Kysely<Database>,
+  input: NewFamily,
+): Promise<IssuedTokens> {
+  const now = ctx.clock.now();
+  const familyId = uuid(ctx.random);
+  await db
+    .insertInto('token_families')
+    .values({
+      id: familyId,
+      user_id: input.userId,
+      client_id: input.clientId,
+      session_id: input.sessionId,
+      scopes: JSON.stringify(input.scopes),
+      created_at: now,
+      expires_at: input.familyExpiresAt,
+      revoked_at: null,
+      revoke_reason: null,
+    })
+    .execute();
+  return issueInFamily(ctx, db, {
+    familyId,
+    userId: input.userId,
+    familyExpiresAt: input.familyExpiresAt,
+    accessTtlMs: input.accessTtlMs,
+  });
+}
+
+/** A new access + refresh token pair in an existing family (refresh rotation). */
+export async function issueInFamily(
+  ctx: AppContext,
+  db: Kysely<Database>,
+  input: { familyId: string; userId: string; familyExpiresAt: number; accessTtlMs: number },
+): Promise<IssuedTokens> {
+  const now = ctx.clock.now();
+  const accessToken = `aoa${opaqueToken(ctx.random, 32)}`;
+  const refreshToken = `aor${opaqueToken(ctx.random, 32)}`;
+  // An access token never outlives its family, but never drops under 15 minutes either
+  // unless the family itself ends sooner (client-files §6.1).
+  const accessExpiresAt = Math.min(now + input.accessTtlMs, input.familyExpiresAt);
+  await db
+    .insertInto('access_tokens')
+    .values({
+      token_hash: hashToken(accessToken),
+      family_id: input.familyId,
+      user_id: input.userId,
+      created_at: now,
+      expires_at: accessExpiresAt,
+      revoked_at: null,
+    })
+    .execute();
+  await db
+    .insertInto('refresh_tokens')
+    .values({
+      token_hash: hashToken(refreshToken),
+      family_id: input.familyId,
+      user_id: input.userId,
+      created_at: now,
+      expires_at: input.familyExpiresAt,
+      used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  return {
+    familyId: input.familyId,
+    accessToken,
+    refreshToken,
+    expiresIn: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)),
+    accessExpiresAt,
+  };
+}
+
+export interface ResolvedAccessToken {
+  userId: string;
+  userName: string;
+  familyId: string;
+  sessionId: string | null;
+  clientId: string;
+  expiresAt: number;
+}
+
+/**
+ * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
+ * family or portal session revoked, or its user disabled. One indexed read.
+ */
+export async function resolveAccessToken(
+  ctx: AppContext,
+  token: string,
+): Promise<ResolvedAccessToken | null> {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
+  const now = ctx.clock.now();
+  const row = await ctx.store.db
+    .selectFrom('access_tokens as t')
+    .innerJoin('token_families as f', 'f.id', 't.family_id')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .leftJoin('portal_sessions as s', 's.id', 'f.session_id')
+    .select([
+      't.user_id',
+      'u.user_name',
+      'u.status',
+      't.family_id',
+      'f.session_id',
+      'f.client_id',
+      't.expires_at',
+      't.revoked_at',
+      'f.revoked_at as family_revoked_at',
+      's.revoked_at as session_revoked_at',
+    ])
+    .where('t.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row) return null;
+  if (row.revoked_at !== null || row.family_revoked_at !== null || row.session_revoked_at !== null)
+    return null;
+  if (row.expires_at <= now || row.status !== 'ENABLED') return null;
+  return {
+    userId: row.user_id,
+    userName: row.user_name,
+    familyId: row.family_id,
+    sessionId: row.session_id,
+    clientId: row.client_id,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** End a token family: its access and refresh tokens stop at once. Call inside a transaction. */
+export async function revokeFamily(
+  db: Kysely<Database>,
+  familyId: string,
+  now: number,
+  reason: string,
+): Promise<void> {
+  await db
+    .updateTable('token_families')
+    .set({ revoked_at: now, revoke_reason: reason })
+    .where('id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('access_tokens')
+    .set({ revoked_at: now })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
