@@ -1,11 +1,50 @@
 // Bundle the idcenter command into dist/ with esbuild: our sources in one module graph split at
 // dynamic imports (so `idcenter --version` loads only the entry chunk), dependencies left in
 // node_modules. Runs on `npm install` (prepare) and in `npm test`.
-import { readFileSync, rmSync } from 'node:fs';
+//
+// `src/cli/commands/server-flags.ts` derives the `idcenter server` flags from the config
+// schema (zod). The bundle gets the same table as plain data, computed here, so the entry chunk
+// never loads zod.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+async function serverFlags() {
+  const probe = await build({
+    entryPoints: ['src/cli/commands/server-flags.ts'],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  // Written inside the project so its bare imports (zod) resolve from node_modules.
+  const file = new URL(`../.server-flags-${process.pid}.mjs`, import.meta.url);
+  writeFileSync(file, probe.outputFiles[0].text);
+  try {
+    const { SERVER_FLAGS } = await import(pathToFileURL(file.pathname).href);
+    return SERVER_FLAGS;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+const flags = await serverFlags();
+const staticServerFlags = {
+  name: 'static-server-flags',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]commands[\\/]server-flags\.ts$/ }, () => ({
+      contents: `export const SERVER_FLAGS = ${JSON.stringify(flags)};\n`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: { idcenter: 'src/cli/main.ts' },
   outdir: 'dist',
@@ -19,5 +58,6 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   define: { __IDCENTER_VERSION__: JSON.stringify(pkg.version) },
+  plugins: [staticServerFlags],
   logLevel: 'warning',
 });

@@ -1,10 +1,11 @@
 /**
  * One place that turns an error into what a person reads and an exit code (AWS CLI v2 codes:
  * 252 syntax, 253 configuration, 254 service error, 255 other, 130 interrupted).
+ *
+ * Config and store errors are recognised by name, not `instanceof`: importing their modules
+ * would load zod, kysely and the database drivers into every start of the command.
  */
-import { ConfigError } from '../config/load.ts';
 import { DomainError } from '../domain/errors.ts';
-import { StoreError } from '../storage/db.ts';
 
 /** An error whose message is meant for the person at the terminal, with its exit code. */
 export class CliError extends Error {
@@ -17,13 +18,14 @@ export class CliError extends Error {
 }
 
 export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
-  if (err instanceof ConfigError) {
-    stderr.write(`idcenter: ${err.message}\n`);
+  const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
+  if (name === 'ConfigError' || name === 'StoreError') {
+    stderr.write(`idcenter: ${(err as Error).message}\n`);
     return 253;
   }
-  if (err instanceof StoreError || err instanceof CliError) {
+  if (err instanceof CliError) {
     stderr.write(`idcenter: ${err.message}\n`);
-    return err instanceof CliError ? err.exitCode : 253;
+    return err.exitCode;
   }
   if (err instanceof DomainError) {
     stderr.write(`idcenter: ${err.message}\n`);

@@ -1,6 +1,6 @@
 /** `idcenter server`: run the server. Every setting is a flag and an IDCENTER_* variable. */
 import type { Command } from 'commander';
-import { settings } from '../../config/schema.ts';
+import { SERVER_FLAGS } from './server-flags.ts';
 
 export function defineServerCommand(program: Command): void {
   const cmd = program
@@ -10,7 +10,7 @@ export function defineServerCommand(program: Command): void {
       '--demo',
       'load examples/demo-org.yaml when the store is empty and print a banner with what to try',
     );
-  for (const s of Object.values(settings)) {
+  for (const s of SERVER_FLAGS) {
     const boolean = s.default === 'false';
     cmd.option(
       boolean ? `${s.flag} [value]` : `${s.flag} <value>`,
