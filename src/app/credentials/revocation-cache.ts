@@ -1,0 +1,125 @@
+/**
+ * The in-memory view of table `revocations` that the credential verifier checks without a
+ * database read per request. Every replica keeps one and refreshes it by the injected clock:
+ * a verification more than `pollMs` after the last refresh starts one in the background, and
+ * one more than `maxStaleMs` after waits for it, so a revocation written anywhere (another
+ * replica, the `idcenter sessions revoke` command) is honoured within `maxStaleMs` + one
+ * refresh, well inside the 60 s the product promises. Revocations written by this process are
+ * applied at once (`note`).
+ *
+ * Refreshes read rows created since the newest one seen minus an overlap that absorbs clock
+ * differences between writers; merging is idempotent (largest not_before per subject wins).
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/runtime.ts';
+import type { Database } from '../../storage/schema.ts';
+import { accessSubject, type RevocationKind } from '../revocation.ts';
+import type { RoleSessionClaims } from './seal.ts';
+
+export interface RevocationCacheOptions {
+  /** Start a background refresh when the view is older than this (ms). */
+  pollMs?: number;
+  /** Wait for a refresh when the view is older than this (ms). */
+  maxStaleMs?: number;
+  /** How far before the newest row seen each refresh looks again (ms). */
+  overlapMs?: number;
+}
+
+interface Entry {
+  notBefore: number;
+  expiresAt: number;
+}
+
+export class RevocationCache {
+  private readonly db: Kysely<Database>;
+  private readonly clock: Clock;
+  private readonly pollMs: number;
+  private readonly maxStaleMs: number;
+  private readonly overlapMs: number;
+  private readonly entries = new Map<string, Entry>();
+  private lastRefresh = Number.NEGATIVE_INFINITY;
+  private newestSeen = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<void> | null = null;
+  private lastPrune = 0;
+
+  constructor(db: Kysely<Database>, clock: Clock, options: RevocationCacheOptions = {}) {
+    this.db = db;
+    this.clock = clock;
+    this.pollMs = options.pollMs ?? 5_000;
+    this.maxStaleMs = options.maxStaleMs ?? 30_000;
+    this.overlapMs = options.overlapMs ?? 5 * 60_000;
+  }
+
+  private static key(kind: RevocationKind, subject: string): string {
+    return `${kind}\u0000${subject}`;
+  }
+
+  /** Apply a revocation this process has just written. */
+  note(kind: RevocationKind, subject: string, notBefore: number, expiresAt: number): void {
+    const k = RevocationCache.key(kind, subject);
+    const prev = this.entries.get(k);
+    if (!prev || prev.notBefore < notBefore) this.entries.set(k, { notBefore, expiresAt });
+  }
+
+  /** Bring the view up to date if it is stale (see the module comment). */
+  async ensureFresh(): Promise<void> {
+    const age = this.clock.now() - this.lastRefresh;
+    if (age >= this.maxStaleMs) {
+      await this.refresh();
+    } else if (age >= this.pollMs && !this.inFlight) {
+      this.refresh().catch(() => {
+        // A failed background refresh is retried by the next request; the view stays as it was.
+      });
+    }
+  }
+
+  /** Read new revocation rows now. Concurrent callers share one read. */
+  refresh(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    const run = async () => {
+      const now = this.clock.now();
+      let q = this.db
+        .selectFrom('revocations')
+        .select(['kind', 'subject', 'not_before', 'created_at', 'expires_at'])
+        .where('expires_at', '>', now);
+      if (Number.isFinite(this.newestSeen)) q = q.where('created_at', '>=', this.newestSeen - this.overlapMs);
+      const rows = await q.execute();
+      for (const r of rows) {
+        this.note(r.kind as RevocationKind, r.subject, r.not_before, r.expires_at);
+        if (r.created_at > this.newestSeen) this.newestSeen = r.created_at;
+      }
+      if (!Number.isFinite(this.newestSeen)) this.newestSeen = now;
+      this.lastRefresh = now;
+      if (now - this.lastPrune > 60_000) {
+        this.lastPrune = now;
+        for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+      }
+    };
+    this.inFlight = run().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private revokedAfter(kind: RevocationKind, subject: string | null, issuedAt: number): boolean {
+    if (subject === null) return false;
+    const e = this.entries.get(RevocationCache.key(kind, subject));
+    // Credentials issued at or before the revocation instant stop verifying.
+    return e !== undefined && issuedAt <= e.notBefore;
+  }
+
+  /** Whether credentials with these claims were revoked (as far as this view knows). */
+  isRevoked(claims: RoleSessionClaims): boolean {
+    if (this.entries.size === 0) return false;
+    return (
+      this.revokedAfter('user', claims.userId, claims.issuedAt) ||
+      this.revokedAfter('session', claims.sessionId, claims.issuedAt) ||
+      this.revokedAfter('family', claims.familyId, claims.issuedAt) ||
+      this.revokedAfter(
+        'access',
+        accessSubject(claims.userId, claims.accountId, claims.permissionSetId),
+        claims.issuedAt,
+      )
+    );
+  }
+}

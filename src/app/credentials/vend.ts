@@ -1,0 +1,135 @@
+/**
+ * Vending role credentials: the one use case behind the portal API's GetRoleCredentials and
+ * the access portal's "Access keys" (spec identity-center-behaviour §6, wire-protocols §4).
+ *
+ * Steps: check effective access (direct or through a group) → find or create the provisioned
+ * role of (account, permission set) → seal the claims into a session token under the current
+ * key → audit. Expiration = now + the permission set's session duration, epoch milliseconds.
+ */
+import { DomainError } from '../../domain/errors.ts';
+import { newRoleHash, newRoleId } from '../../domain/ids.ts';
+import type { ServerDeps } from '../../http/deps.ts';
+import { findAccessibleRole } from '../access.ts';
+import { writeAudit } from '../audit.ts';
+import type { AppContext } from '../context.ts';
+import { newAccessKeyId, sealCredentials } from './seal.ts';
+import { getCredentialService } from './service.ts';
+
+export interface VendInput {
+  userId: string;
+  userName: string;
+  accountId: string;
+  /** Permission-set name, as the portal API calls it. */
+  roleName: string;
+  /** Portal session the request comes from (web portal, or the token family's session). */
+  sessionId: string | null;
+  /** OIDC token family of the bearer token (portal API), null from the web portal. */
+  familyId: string | null;
+  sourceIp: string | null;
+  channel: 'portal' | 'sso-api';
+}
+
+export interface VendedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Epoch milliseconds. */
+  expiration: number;
+}
+
+interface ProvisionedRole {
+  roleHash: string;
+  roleId: string;
+}
+
+/** The role of (account, permission set), created on first use in a transaction. */
+async function provisionedRole(
+  ctx: AppContext,
+  accountId: string,
+  permissionSetId: string,
+): Promise<ProvisionedRole> {
+  const read = () =>
+    ctx.store.db
+      .selectFrom('provisioned_roles')
+      .select(['role_hash as roleHash', 'role_id as roleId'])
+      .where('account_id', '=', accountId)
+      .where('permission_set_id', '=', permissionSetId)
+      .executeTakeFirst();
+  const existing = await read();
+  if (existing) return existing;
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const ps = await trx
+      .selectFrom('permission_sets')
+      .select('version')
+      .where('id', '=', permissionSetId)
+      .executeTakeFirst();
+    await trx
+      .insertInto('provisioned_roles')
+      .values({
+        account_id: accountId,
+        permission_set_id: permissionSetId,
+        role_hash: newRoleHash(ctx.random),
+        role_id: newRoleId(ctx.random),
+        provisioned_version: ps?.version ?? 1,
+        created_at: ctx.clock.now(),
+      })
+      // Two requests (or replicas) may race to create it: the first row wins.
+      .onConflict((oc) => oc.columns(['account_id', 'permission_set_id']).doNothing())
+      .execute();
+  });
+  const created = await read();
+  if (!created) throw new DomainError('internal', 'provisioned role vanished');
+  return created;
+}
+
+/**
+ * Mint role credentials for a user in an account and permission set.
+ *
+ * @throws DomainError('forbidden', 'No access') when the user has no effective access.
+ * @example
+ * const c = await vendRoleCredentials(deps, { userId, userName: 'alice', accountId: '111111111111',
+ *   roleName: 'ReadOnly', sessionId, familyId: null, sourceIp: '127.0.0.1', channel: 'portal' });
+ */
+export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
+  const { ctx } = deps;
+  const service = getCredentialService(deps);
+  const role = await findAccessibleRole(ctx.store.db, input.userId, input.accountId, input.roleName);
+  if (!role) throw new DomainError('forbidden', 'No access');
+  const provisioned = await provisionedRole(ctx, input.accountId, role.permissionSetId);
+  const now = ctx.clock.now();
+  const expiration = now + role.sessionSeconds * 1000;
+  const sealed = sealCredentials(service.ring, ctx.random, {
+    accessKeyId: newAccessKeyId(ctx.random, input.accountId),
+    userId: input.userId,
+    userName: input.userName,
+    accountId: input.accountId,
+    permissionSetId: role.permissionSetId,
+    roleName: role.roleName,
+    roleHash: provisioned.roleHash,
+    roleId: provisioned.roleId,
+    sessionId: input.sessionId,
+    familyId: input.familyId,
+    issuedAt: now,
+    expiresAt: expiration,
+  });
+  await writeAudit(ctx.store.db, {
+    at: now,
+    actor: `user:${input.userId}`,
+    action: 'credentials.issue',
+    targetType: 'ROLE',
+    targetId: `${input.accountId}/${role.roleName}`,
+    detail: {
+      userName: input.userName,
+      accountId: input.accountId,
+      permissionSetId: role.permissionSetId,
+      roleName: role.roleName,
+      accessKeyId: sealed.accessKeyId,
+      expiration: new Date(expiration).toISOString(),
+      channel: input.channel,
+      sessionId: input.sessionId,
+      familyId: input.familyId,
+    },
+    sourceIp: input.sourceIp,
+  });
+  return { ...sealed, expiration };
+}
