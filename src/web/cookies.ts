@@ -1,0 +1,52 @@
+/**
+ * Cookies without a framework plugin: parse the `Cookie` header and append `Set-Cookie` lines.
+ * Names and values we set are base64url or fixed words, so no quoting is ever needed; values we
+ * read are treated as untrusted text and capped in length.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const MAX_COOKIE_VALUE = 512;
+
+/** Cookies of a request by name (first occurrence wins, as browsers send the most specific first). */
+export function readCookies(request: FastifyRequest): Map<string, string> {
+  const out = new Map<string, string>();
+  const header = request.headers.cookie;
+  if (typeof header !== 'string' || header.length === 0 || header.length > 16384) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (!name || value.length > MAX_COOKIE_VALUE || out.has(name)) continue;
+    out.set(name, value);
+  }
+  return out;
+}
+
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
+  return readCookies(request).get(name);
+}
+
+export interface CookieOptions {
+  /** Seconds; 0 deletes the cookie. Absent: a browser-session cookie. */
+  maxAge?: number;
+  secure: boolean;
+  httpOnly?: boolean;
+  sameSite?: 'Lax' | 'Strict';
+}
+
+/** Append a Set-Cookie header (Path=/ always, never Domain, so `__Host-` names stay valid). */
+export function setCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
+  const parts = [`${name}=${value}`, 'Path=/'];
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
+  if (options.httpOnly !== false) parts.push('HttpOnly');
+  parts.push(`SameSite=${options.sameSite ?? 'Lax'}`);
+  if (options.secure) parts.push('Secure');
+  // Fastify appends to an existing set-cookie header rather than replacing it.
+  reply.header('set-cookie', parts.join('; '));
+}
+
+export function clearCookie(reply: FastifyReply, name: string, secure: boolean): void {
+  setCookie(reply, name, '', { maxAge: 0, secure });
+}

@@ -1,0 +1,107 @@
+/**
+ * CSRF protection for every HTML form (a contract: the access portal builds on it).
+ *
+ * - Signed-in forms carry `csrfField(session)`; handlers call `verifyCsrf(request, session)`,
+ *   which accepts the `_csrf` field of an urlencoded body or an `x-csrf-token` header. The token
+ *   is derived from the session's secret cookie token, so a page on another origin cannot know it.
+ * - Forms shown before a session exists (sign-in) use a signed double-submit cookie:
+ *   `preSessionCsrf` sets a random nonce cookie and returns the form token (an HMAC of the nonce
+ *   under a server key); `verifyPreSessionCsrf` checks the pair.
+ * - Either way a request the browser labels `Sec-Fetch-Site: cross-site` is refused outright.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
+import type { ServerDeps } from '../http/deps.ts';
+import { readCookie, setCookie } from './cookies.ts';
+import { type Html, html } from './html.ts';
+import { isHttps, type PortalSessionInfo } from './session.ts';
+
+export const CSRF_FIELD = '_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+const MAX_FORM_BYTES = 64 * 1024;
+
+/** The hidden input every signed-in form includes. */
+export function csrfField(session: PortalSessionInfo): Html {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken}">`;
+}
+
+const forms = new WeakMap<FastifyRequest, URLSearchParams>();
+
+/**
+ * The fields of an `application/x-www-form-urlencoded` body (empty for anything else or an
+ * oversized body). Bodies arrive as raw bytes (see http/app.ts); parsed once per request.
+ */
+export function formFields(request: FastifyRequest): URLSearchParams {
+  const cached = forms.get(request);
+  if (cached) return cached;
+  let fields = new URLSearchParams();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  const body = request.body;
+  if (
+    type === 'application/x-www-form-urlencoded' &&
+    Buffer.isBuffer(body) &&
+    body.length <= MAX_FORM_BYTES
+  ) {
+    fields = new URLSearchParams(body.toString('utf8'));
+  }
+  forms.set(request, fields);
+  return fields;
+}
+
+/** The browser says this request comes from another site (Fetch Metadata). */
+export function isCrossSite(request: FastifyRequest): boolean {
+  return request.headers['sec-fetch-site'] === 'cross-site';
+}
+
+function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers[CSRF_HEADER];
+  if (typeof header === 'string' && header.length > 0) return header;
+  const field = formFields(request).get(CSRF_FIELD);
+  return field ?? undefined;
+}
+
+/** True when the request carries this session's CSRF token (form field or header). */
+export function verifyCsrf(request: FastifyRequest, session: PortalSessionInfo): boolean {
+  if (isCrossSite(request)) return false;
+  const token = presentedToken(request);
+  return typeof token === 'string' && token.length < 200 && safeEqual(token, session.csrfToken);
+}
+
+// ---- before a session exists: signed double-submit cookie ----
+
+export const PRESESSION_COOKIE_NAME = { https: '__Host-idc_csrf', http: 'idc_csrf' } as const;
+
+function preCookieName(deps: ServerDeps): string {
+  return isHttps(deps.config) ? PRESESSION_COOKIE_NAME.https : PRESESSION_COOKIE_NAME.http;
+}
+
+/**
+ * The CSRF token for a pre-session form. Reuses the browser's nonce cookie when it has one,
+ * otherwise sets a new one (a browser-session cookie).
+ */
+export async function preSessionCsrf(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ServerDeps,
+): Promise<string> {
+  const key = await serverKey(deps.ctx, 'web');
+  let nonce = readCookie(request, preCookieName(deps));
+  if (!nonce || !/^[A-Za-z0-9_-]{22,64}$/.test(nonce)) {
+    nonce = deps.ctx.random.bytes(18).toString('base64url');
+    setCookie(reply, preCookieName(deps), nonce, { secure: isHttps(deps.config), sameSite: 'Lax' });
+  }
+  return sign(key, `pre:${nonce}`);
+}
+
+/** True when the form's `_csrf` matches the signed nonce cookie of this browser. */
+export async function verifyPreSessionCsrf(request: FastifyRequest, deps: ServerDeps): Promise<boolean> {
+  if (isCrossSite(request)) return false;
+  const nonce = readCookie(request, preCookieName(deps));
+  const token = presentedToken(request);
+  if (!nonce || !token || token.length > 200) return false;
+  const key = await serverKey(deps.ctx, 'web');
+  return safeEqual(token, sign(key, `pre:${nonce}`));
+}

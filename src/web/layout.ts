@@ -1,0 +1,59 @@
+/**
+ * The page frame every HTML page uses (a contract: the access portal builds on it): the
+ * document, the stylesheets, a header with the product name linking to `/start` and, when
+ * signed in, the person's display name, a Profile link and a sign-out form. Scripts are only
+ * ever external files (`assetUrl`), never inline: the CSP forbids inline script.
+ */
+import { assetUrl } from './assets.ts';
+import { csrfField } from './csrf.ts';
+import { type Html, html } from './html.ts';
+import type { PortalSessionInfo } from './session.ts';
+
+export const PRODUCT_NAME = 'idcenter';
+
+export interface PageOptions {
+  title: string;
+  body: Html;
+  session?: PortalSessionInfo | null;
+  /** A narrow centred card layout (sign-in, consent). */
+  narrow?: boolean;
+  /** Static script file names (e.g. 'portal.js'), loaded with `defer`. */
+  scripts?: string[];
+}
+
+/**
+ * A complete HTML document.
+ *
+ * @example sendPage(reply, page({ title: 'Accounts', body: html`<h1>Accounts</h1>`, session }))
+ */
+export function page(opts: PageOptions): Html {
+  const session = opts.session ?? null;
+  const scripts = (opts.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`);
+  const nav = session
+    ? html`<nav class="account" aria-label="Account">
+        <span class="who wrap">${session.displayName || session.userName}</span>
+        <a href="/profile">Profile</a>
+        <form method="post" action="/signout" class="inline">${csrfField(session)}<button type="submit" class="secondary small">Sign out</button></form>
+      </nav>`
+    : '';
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${opts.title} · ${PRODUCT_NAME}</title>
+<link rel="stylesheet" href="${assetUrl('app.css')}">
+<link rel="stylesheet" href="${assetUrl('auth.css')}">
+${scripts}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top"><a class="brand" href="/start">${PRODUCT_NAME}</a>${nav}</header>
+<main id="main"${opts.narrow ? html` class="narrow"` : ''}>
+${opts.body}
+</main>
+</body>
+</html>
+`;
+}

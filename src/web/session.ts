@@ -1,0 +1,127 @@
+/**
+ * The portal session as web pages see it (a contract: the access portal builds on it).
+ *
+ * - `currentSession(request, deps)`: who is signed in, or null when there is no cookie, or the
+ *   session is unknown, expired, revoked, still waiting for its second factor, or its user is
+ *   disabled.
+ * - `redirectToSignIn(reply, returnTo)`: send the browser to sign-in; only a same-origin relative
+ *   path survives as the place to come back to.
+ * - The cookie is `__Host-idc_session` over HTTPS (Secure, host-only, Path=/) and `idc_session`
+ *   over plain HTTP; always HttpOnly and SameSite=Lax.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findSessionByToken, isSessionAlive, touchSession } from '../app/auth/sessions.ts';
+import type { Config } from '../config/schema.ts';
+import type { ServerDeps } from '../http/deps.ts';
+import { clearCookie, readCookie, setCookie } from './cookies.ts';
+
+export interface PortalSessionInfo {
+  sessionId: string;
+  userId: string;
+  userName: string;
+  displayName: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Value for the `_csrf` field / `x-csrf-token` header of this session's forms. */
+  csrfToken: string;
+}
+
+/** Session cookie names: `__Host-` needs Secure, so it is only used over HTTPS. */
+export const SESSION_COOKIE_NAME = { https: '__Host-idc_session', http: 'idc_session' } as const;
+
+/** True when browsers reach us over HTTPS (directly with --tls or through a TLS proxy). */
+export function isHttps(config: Config): boolean {
+  return config.publicUrl.startsWith('https:');
+}
+
+export function sessionCookieName(config: Config): string {
+  return isHttps(config) ? SESSION_COOKIE_NAME.https : SESSION_COOKIE_NAME.http;
+}
+
+/** The raw session token from the request's cookie, if any. */
+export function sessionToken(request: FastifyRequest, config: Config): string | undefined {
+  const v = readCookie(request, sessionCookieName(config));
+  return v && /^[A-Za-z0-9_-]{16,256}$/.test(v) ? v : undefined;
+}
+
+/** The CSRF token of a session: derived from its secret token, so it needs no storage. */
+export function csrfTokenFor(sessionTokenValue: string): string {
+  return createHash('sha256').update(`idcenter-csrf:${sessionTokenValue}`, 'utf8').digest('base64url');
+}
+
+export function setSessionCookie(
+  reply: FastifyReply,
+  config: Config,
+  token: string,
+  maxAgeSeconds: number,
+): void {
+  setCookie(reply, sessionCookieName(config), token, {
+    maxAge: maxAgeSeconds,
+    secure: isHttps(config),
+    httpOnly: true,
+    sameSite: 'Lax',
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: Config): void {
+  clearCookie(reply, sessionCookieName(config), isHttps(config));
+}
+
+const perRequest = new WeakMap<FastifyRequest, Promise<PortalSessionInfo | null>>();
+
+/**
+ * The signed-in person of this request, or null. One indexed read per request (memoised), and
+ * at most one write a minute to record activity.
+ *
+ * @example const session = await currentSession(request, deps); if (!session) return redirectToSignIn(reply, request.url);
+ */
+export function currentSession(request: FastifyRequest, deps: ServerDeps): Promise<PortalSessionInfo | null> {
+  let p = perRequest.get(request);
+  if (!p) {
+    p = resolveSession(request, deps);
+    perRequest.set(request, p);
+  }
+  return p;
+}
+
+async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promise<PortalSessionInfo | null> {
+  const token = sessionToken(request, deps.config);
+  if (!token) return null;
+  const s = await findSessionByToken(deps.ctx, token);
+  if (!s?.mfaDone || !isSessionAlive(s, deps.ctx.clock.now())) return null;
+  await touchSession(deps.ctx, s.sessionId, s.lastSeenAt);
+  return {
+    sessionId: s.sessionId,
+    userId: s.userId,
+    userName: s.userName,
+    displayName: s.displayName,
+    expiresAt: s.expiresAt,
+    csrfToken: csrfTokenFor(token),
+  };
+}
+
+/**
+ * A return path that stays on this origin: it must start with a single `/`, contain no
+ * backslash or control character, and not be absurdly long. Anything else becomes `/start`.
+ */
+export function safeReturnPath(returnTo: unknown): string {
+  if (typeof returnTo !== 'string' || returnTo.length === 0 || returnTo.length > 2048) return '/start';
+  if (!returnTo.startsWith('/') || returnTo.startsWith('//')) return '/start';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\\\u0000-\u001f\u007f]/.test(returnTo)) return '/start';
+  try {
+    const u = new URL(returnTo, 'http://return.invalid');
+    if (u.origin !== 'http://return.invalid') return '/start';
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return '/start';
+  }
+}
+
+/** Send the browser to sign-in; after signing in it comes back to `returnTo` (same origin only). */
+export function redirectToSignIn(reply: FastifyReply, returnTo: string): FastifyReply {
+  const back = safeReturnPath(returnTo);
+  const location = back === '/start' ? '/signin' : `/signin?return=${encodeURIComponent(back)}`;
+  return reply.header('cache-control', 'no-store').redirect(location, 303);
+}
