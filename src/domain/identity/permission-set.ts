@@ -34,7 +34,7 @@ export function checkPermissionSetDescription(value: string): string | undefined
   return firstProblem(
     () => checkLength(value, 'description', 1, 700),
     () =>
-      /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]+$/.test(value)
+      /^[\t\n\r\u0020-\u007E\u00A1-\u00FF]+$/.test(value)
         ? undefined
         : 'description may contain only printable Latin-1 characters',
   );

@@ -28,7 +28,7 @@ describe('inline policy documents', () => {
               Sid: 'Two',
               Effect: 'Allow',
               Action: '*',
-              NotResource: ['arn:aws:iam::*:role/${aws:username}'],
+              NotResource: [`arn:aws:iam::*:role/\${aws:username}`],
               Condition: {
                 Bool: { 'aws:MultiFactorAuthPresent': true },
                 'ForAnyValue:StringLike': { 'aws:TagKeys': ['a*'] },

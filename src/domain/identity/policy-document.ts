@@ -62,7 +62,7 @@ export function checkPolicySize(text: string): PolicyProblem[] {
       message: `inline policy has ${compact} bytes that are not whitespace; at most ${MAX_POLICY_NON_WHITESPACE_BYTES} are allowed`,
     });
   }
-  if (!/^[\u0009\u000A\u000D\u0020-\u00FF]*$/.test(text)) {
+  if (!/^[\t\n\r\u0020-\u00FF]*$/.test(text)) {
     problems.push({
       at: [],
       message: 'inline policy may contain only tab, newline and characters U+0020 to U+00FF',
