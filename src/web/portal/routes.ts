@@ -1,4 +1,175 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The access portal in the browser (spec identity-center-behaviour §7):
+ *
+ * | Route | What |
+ * |---|---|
+ * | `GET /start` | the account list page (signed out: to sign-in, back to /start afterwards) |
+ * | `GET /start/access.json` | every account and permission set of the signed-in person, one response |
+ * | `POST /start/credentials` | role credentials for the "Access keys" dialog (JSON, CSRF header) |
+ * | `GET /profile` | details, MFA devices, active sessions |
+ * | `POST /profile/sessions/revoke`, `/profile/sessions/revoke-all` | sign a session out, or all |
+ *
+ * `HEAD /start` belongs to the sign-in area (wire-protocols §3.7). Pages carry the strict CSP of
+ * `sendPage`; JSON answers are `no-store`. Errors leave as JSON on the JSON routes and as an
+ * HTML page elsewhere, never with internals.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDeps } from '../../http/deps.ts';
+import { formFields, verifyCsrf } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { page } from '../layout.ts';
+import { sendPage, setPageHeaders } from '../security.ts';
+import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
+import { portalAccess } from './access-data.ts';
+import { handleCredentials } from './credentials.ts';
+import { loadProfile, profileBody } from './profile-page.ts';
+import { listActiveSessions, revokeOwnSessions } from './sessions.ts';
+import { startPageBody } from './start-page.ts';
 
-export async function registerPortal(_app: FastifyInstance, _deps: ServerDeps): Promise<void> {}
+const JSON_ROUTES = new Set(['/start/access.json', '/start/credentials']);
+
+/** Session ids are UUIDs; anything else cannot name a session. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function errorPage(reply: FastifyReply, status: number, title: string, message: Html | string): FastifyReply {
+  return sendPage(
+    reply,
+    page({
+      title,
+      narrow: true,
+      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="/start">Back to your accounts</a></p></div>`,
+    }),
+    status,
+  );
+}
+
+const NOTICES: Record<string, string> = {
+  'signed-out': 'That session is signed out.',
+  'not-found': 'That session had already ended.',
+};
+
+export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'portal error');
+    const message =
+      status === 413
+        ? 'The request is too large.'
+        : status === 500
+          ? 'Something went wrong on our side. Try again in a moment.'
+          : 'The request could not be understood.';
+    const path = request.url.split('?')[0] ?? '';
+    if (JSON_ROUTES.has(path))
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .type('application/json')
+        .send({ message });
+    return errorPage(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
+  });
+
+  app.get('/start', async (request, reply) => {
+    const session = await currentSession(request, deps);
+    if (!session) return redirectToSignIn(reply, '/start');
+    return sendPage(
+      reply,
+      page({
+        title: 'AWS access portal',
+        session,
+        scripts: ['portal.js'],
+        body: startPageBody({
+          csrfToken: session.csrfToken,
+          startUrl: deps.config.startUrl,
+          region: deps.config.region,
+          publicUrl: deps.config.publicUrl,
+        }),
+      }),
+    );
+  });
+
+  app.get('/start/access.json', async (request, reply) => {
+    const session = await currentSession(request, deps);
+    setPageHeaders(reply);
+    if (!session)
+      return reply
+        .code(401)
+        .type('application/json')
+        .send({ message: 'You are not signed in. Sign in again.' });
+    const access = await portalAccess(deps.ctx.store.db, session.userId);
+    return reply.type('application/json').send(JSON.stringify(access));
+  });
+
+  app.post('/start/credentials', async (request, reply) => handleCredentials(request, reply, deps));
+
+  app.get('/profile', async (request, reply) => {
+    const session = await currentSession(request, deps);
+    if (!session) return redirectToSignIn(reply, '/profile');
+    const profile = await loadProfile(deps.ctx, session.userId);
+    if (!profile) return redirectToSignIn(reply, '/profile');
+    const sessions = await listActiveSessions(deps.ctx, session.userId);
+    const q = request.query as Record<string, unknown>;
+    const notice = typeof q.done === 'string' ? NOTICES[q.done] : undefined;
+    return sendPage(
+      reply,
+      page({
+        title: 'Profile',
+        session,
+        scripts: ['profile.js'],
+        body: profileBody({ session, ...profile, sessions, notice }),
+      }),
+    );
+  });
+
+  /** A signed-in, CSRF-checked form post, or the reply already sent. */
+  async function formSession(request: FastifyRequest, reply: FastifyReply) {
+    const session = await currentSession(request, deps);
+    if (!session) {
+      redirectToSignIn(reply, '/profile');
+      return null;
+    }
+    if (!verifyCsrf(request, session)) {
+      errorPage(
+        reply,
+        403,
+        'This form has expired',
+        'The form did not come from your current session. Open the profile page again and retry.',
+      );
+      return null;
+    }
+    return session;
+  }
+
+  app.post('/profile/sessions/revoke', async (request, reply) => {
+    const session = await formSession(request, reply);
+    if (!session) return reply;
+    const target = formFields(request).get('session') ?? '';
+    if (!SESSION_ID.test(target))
+      return errorPage(reply, 400, 'Bad request', 'The form does not name a session to sign out.');
+    const ended = await revokeOwnSessions(deps.ctx, {
+      userId: session.userId,
+      which: target,
+      sourceIp: request.ip ?? null,
+      requestId: String(request.id),
+    });
+    if (target === session.sessionId && ended.length > 0) {
+      clearSessionCookie(reply, deps.config);
+      return redirectToSignIn(reply, '/start');
+    }
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`/profile?done=${ended.length > 0 ? 'signed-out' : 'not-found'}`, 303);
+  });
+
+  app.post('/profile/sessions/revoke-all', async (request, reply) => {
+    const session = await formSession(request, reply);
+    if (!session) return reply;
+    await revokeOwnSessions(deps.ctx, {
+      userId: session.userId,
+      which: 'all',
+      sourceIp: request.ip ?? null,
+      requestId: String(request.id),
+    });
+    clearSessionCookie(reply, deps.config);
+    return redirectToSignIn(reply, '/start');
+  });
+}

@@ -1,0 +1,532 @@
+// idcenter access portal: the account list with its search, and the "Get credentials" dialog.
+// Plain script, no framework, no eval, no innerHTML with data: every name, id and value reaches
+// the page through textContent, so hostile account or permission-set names stay text.
+// The page (src/web/portal/start-page.ts) renders the shell and the dialog's static markup;
+// this file fills them from GET /start/access.json (one request for every account and role)
+// and POST /start/credentials (CSRF header, session cookie).
+(() => {
+  const root = document.getElementById('portal');
+  if (!root) return;
+  const cfg = {
+    csrf: root.dataset.csrf || '',
+    accessUrl: root.dataset.accessUrl || '/start/access.json',
+    credentialsUrl: root.dataset.credentialsUrl || '/start/credentials',
+    signinUrl: root.dataset.signinUrl || '/start',
+  };
+
+  /** Rows rendered per chunk: the list never holds more DOM than a person can scroll through. */
+  const CHUNK = 100;
+  const numberFmt = new Intl.NumberFormat();
+
+  // A page restored from the back/forward cache after sign-out must not show anything usable.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) window.location.reload();
+  });
+
+  // ---------- small DOM helpers (text only) ----------
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // ---------- top-level tabs: Accounts / Applications ----------
+  setupTabs(document.querySelector('[data-tabs="portal"]'), null);
+
+  /**
+   * ARIA tabs (WAI-ARIA Authoring Practices "Tabs with automatic activation"): arrow keys,
+   * Home and End move between tabs, only the selected tab is in the tab order.
+   */
+  function setupTabs(tablist, onSelect) {
+    if (!tablist) return null;
+    const tabs = Array.from(tablist.querySelectorAll('[role="tab"]'));
+    function select(tab, focus) {
+      for (const t of tabs) {
+        const on = t === tab;
+        t.setAttribute('aria-selected', on ? 'true' : 'false');
+        t.tabIndex = on ? 0 : -1;
+        const panel = document.getElementById(t.getAttribute('aria-controls'));
+        if (panel) panel.hidden = !on;
+      }
+      if (focus) tab.focus();
+      if (onSelect) onSelect(tab);
+    }
+    tablist.addEventListener('click', (event) => {
+      const tab = event.target.closest('[role="tab"]');
+      if (tab && tabs.includes(tab)) select(tab, false);
+    });
+    tablist.addEventListener('keydown', (event) => {
+      const i = tabs.indexOf(document.activeElement);
+      if (i < 0) return;
+      let next = -1;
+      if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = (i + 1) % tabs.length;
+      else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp')
+        next = (i - 1 + tabs.length) % tabs.length;
+      else if (event.key === 'Home') next = 0;
+      else if (event.key === 'End') next = tabs.length - 1;
+      if (next < 0) return;
+      event.preventDefault();
+      select(tabs[next], true);
+    });
+    return { tabs, select };
+  }
+
+  // ---------- account list ----------
+  const list = document.getElementById('account-list');
+  const filterInput = document.getElementById('account-filter');
+  const status = document.getElementById('account-status');
+  const more = document.getElementById('account-more');
+
+  /** @type {{id:string,name:string,email:string,roles:string[],key:string}[]} */
+  let accounts = [];
+  /** @type {typeof accounts} */
+  let matches = [];
+  let shown = 0;
+  let query = '';
+  const expanded = new Set();
+
+  function normalise(q) {
+    const t = q.trim().toLowerCase();
+    // "1111-2222-3333" and "1111 2222 3333" find account 111122223333.
+    return /^[\d\s-]+$/.test(t) ? t.replace(/[\s-]/g, '') : t;
+  }
+
+  function applyFilter() {
+    query = normalise(filterInput.value);
+    if (query === '') matches = accounts;
+    else {
+      matches = [];
+      for (const a of accounts) if (a.key.includes(query)) matches.push(a);
+    }
+    list.textContent = '';
+    shown = 0;
+    renderMore();
+    updateStatus();
+  }
+
+  function updateStatus() {
+    const total = accounts.length;
+    let text;
+    if (total === 0) text = 'You have no AWS accounts assigned yet. Ask your administrator for access.';
+    else if (query === '') text = `${numberFmt.format(total)} ${total === 1 ? 'account' : 'accounts'}`;
+    else if (matches.length === 0) text = `No accounts match “${filterInput.value.trim()}”.`;
+    else
+      text = `${numberFmt.format(matches.length)} of ${numberFmt.format(total)} accounts match “${filterInput.value.trim()}”`;
+    status.textContent = text;
+  }
+
+  function renderMore() {
+    const end = Math.min(matches.length, shown + CHUNK);
+    const frag = document.createDocumentFragment();
+    for (let i = shown; i < end; i++) frag.append(accountItem(matches[i]));
+    list.append(frag);
+    shown = end;
+    const left = matches.length - shown;
+    more.hidden = left <= 0;
+    if (left > 0) {
+      const button = more.querySelector('button');
+      button.textContent = `Show ${numberFmt.format(Math.min(CHUNK, left))} more (${numberFmt.format(left)} not shown)`;
+    }
+  }
+
+  function accountItem(a) {
+    const li = el('li', 'account-row');
+    li.dataset.accountId = a.id;
+    const heading = el('h3', 'account-heading');
+    const toggle = el('button', 'account-toggle');
+    toggle.type = 'button';
+    toggle.setAttribute('aria-expanded', expanded.has(a.id) ? 'true' : 'false');
+    toggle.setAttribute('aria-controls', `roles-${a.id}`);
+    toggle.append(el('span', 'chevron'));
+    const text = el('span', 'account-text');
+    const name = el('bdi', 'account-name', a.name);
+    const meta = el('span', 'account-meta');
+    meta.append(el('span', 'account-id', a.id));
+    const email = el('bdi', 'account-email', a.email);
+    meta.append(el('span', 'sep', ' | '), email);
+    text.append(name, meta);
+    toggle.append(text);
+    heading.append(toggle);
+    li.append(heading);
+    const roles = el('ul', 'roles');
+    roles.id = `roles-${a.id}`;
+    roles.hidden = !expanded.has(a.id);
+    if (expanded.has(a.id)) fillRoles(roles, a);
+    li.append(roles);
+    return li;
+  }
+
+  function fillRoles(ul, a) {
+    ul.textContent = '';
+    for (const role of a.roles) {
+      const li = el('li', 'role');
+      li.append(el('bdi', 'role-name', role));
+      const keys = el('button', 'link access-keys', 'Access keys');
+      keys.type = 'button';
+      keys.dataset.role = role;
+      keys.setAttribute('aria-label', `Access keys for ${role} in ${a.name}`);
+      li.append(keys);
+      ul.append(li);
+    }
+  }
+
+  const byId = new Map();
+
+  list.addEventListener('click', (event) => {
+    const toggle = event.target.closest('.account-toggle');
+    if (toggle) {
+      const li = toggle.closest('.account-row');
+      const a = byId.get(li.dataset.accountId);
+      const ul = li.querySelector('.roles');
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      if (open) {
+        expanded.add(a.id);
+        if (!ul.firstChild) fillRoles(ul, a);
+      } else expanded.delete(a.id);
+      ul.hidden = !open;
+      return;
+    }
+    const keys = event.target.closest('.access-keys');
+    if (keys) {
+      const a = byId.get(keys.closest('.account-row').dataset.accountId);
+      openDialog(a, keys.dataset.role, keys);
+    }
+  });
+
+  // Arrow keys move between account rows, as in a list; Down from the search box enters it.
+  list.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    const toggle = event.target.closest('.account-toggle');
+    if (!toggle) return;
+    const toggles = Array.from(list.querySelectorAll('.account-toggle'));
+    const i = toggles.indexOf(toggle);
+    const next = toggles[event.key === 'ArrowDown' ? i + 1 : i - 1];
+    event.preventDefault();
+    if (next) next.focus();
+    else if (event.key === 'ArrowUp') filterInput.focus();
+  });
+
+  filterInput.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown') {
+      const first = list.querySelector('.account-toggle');
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+    } else if (event.key === 'Escape' && filterInput.value !== '') {
+      filterInput.value = '';
+      applyFilter();
+    }
+  });
+  filterInput.addEventListener('input', applyFilter);
+
+  more.querySelector('button').addEventListener('click', () => {
+    const first = shown;
+    renderMore();
+    // Keep keyboard users where the new rows begin.
+    const toggles = list.querySelectorAll('.account-toggle');
+    if (toggles[first]) toggles[first].focus();
+  });
+  // Scrolling near the end of the list loads the next chunk without a click.
+  if ('IntersectionObserver' in window) {
+    new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) if (e.isIntersecting && !more.hidden) renderMore();
+      },
+      { rootMargin: '400px' },
+    ).observe(more);
+  }
+
+  async function loadAccess() {
+    status.textContent = 'Loading accounts…';
+    let res;
+    try {
+      res = await fetch(cfg.accessUrl, {
+        headers: { accept: 'application/json' },
+        credentials: 'same-origin',
+      });
+    } catch {
+      return showLoadError('The server could not be reached.');
+    }
+    if (res.status === 401) {
+      window.location.assign(cfg.signinUrl);
+      return;
+    }
+    if (!res.ok) return showLoadError(`The server answered ${res.status}.`);
+    const data = await res.json();
+    accounts = data.accounts.map((a) => ({
+      id: a.accountId,
+      name: a.accountName,
+      email: a.emailAddress,
+      roles: a.roles,
+      key: `${a.accountName}\u0000${a.accountId}\u0000${a.emailAddress}`.toLowerCase(),
+    }));
+    for (const a of accounts) byId.set(a.id, a);
+    filterInput.disabled = false;
+    root.dataset.state = 'ready';
+    applyFilter();
+    performance.mark('idcenter:accounts-rendered');
+  }
+
+  function showLoadError(message) {
+    status.textContent = `Your accounts could not be loaded. ${message}`;
+    const retry = el('button', 'secondary', 'Try again');
+    retry.type = 'button';
+    retry.addEventListener('click', () => {
+      retry.remove();
+      void loadAccess();
+    });
+    status.append(' ', retry);
+  }
+
+  // ---------- credentials dialog ----------
+  const dialog = document.getElementById('cred-dialog');
+  const live = document.getElementById('portal-live');
+  const field = (name) => dialog.querySelectorAll(`[data-field="${name}"]`);
+  const setField = (name, value) => {
+    for (const node of field(name)) node.textContent = value;
+  };
+  let opener = null;
+  let pending = null;
+  let timer = 0;
+  let expiresAt = 0;
+  let current = null;
+
+  const osTabs = setupTabs(dialog.querySelector('[data-tabs="os"]'), (tab) => {
+    try {
+      localStorage.setItem('idcenter.os', tab.dataset.os);
+    } catch {
+      // storage may be disabled; the choice is a convenience only
+    }
+  });
+  (function defaultOsTab() {
+    let os = null;
+    try {
+      os = localStorage.getItem('idcenter.os');
+    } catch {
+      os = null;
+    }
+    if (!os) {
+      const platform = navigator.userAgentData?.platform || navigator.platform || '';
+      os = /win/i.test(platform) ? 'windows' : 'unix';
+    }
+    const tab = osTabs.tabs.find((t) => t.dataset.os === os) || osTabs.tabs[0];
+    osTabs.select(tab, false);
+  })();
+
+  function setState(state) {
+    for (const node of dialog.querySelectorAll('[data-state]')) node.hidden = node.dataset.state !== state;
+  }
+
+  function openDialog(account, role, button) {
+    opener = button;
+    current = { account, role };
+    setField('role', role);
+    setField('account-name', account.name);
+    setField('account-id', account.id);
+    clearSecrets();
+    setState('loading');
+    if (!dialog.open) dialog.showModal();
+    dialog.querySelector('[data-close]').focus();
+    void requestCredentials(account, role);
+  }
+
+  async function requestCredentials(account, role) {
+    if (pending) pending.abort();
+    const controller = new AbortController();
+    pending = controller;
+    let res;
+    try {
+      res = await fetch(cfg.credentialsUrl, {
+        method: 'POST',
+        credentials: 'same-origin',
+        signal: controller.signal,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': cfg.csrf, accept: 'application/json' },
+        body: JSON.stringify({ accountId: account.id, roleName: role }),
+      });
+    } catch (_err) {
+      if (controller.signal.aborted) return;
+      return showError('The server could not be reached. Try again.');
+    }
+    if (controller.signal.aborted) return;
+    pending = null;
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    if (res.status === 401)
+      return showError('Your session has ended. Sign in again to get credentials.', true);
+    if (!res.ok || !body) return showError(body?.message || `The server answered ${res.status}.`);
+    showCredentials(account, role, body);
+  }
+
+  function showError(message, signIn) {
+    setField('error', message);
+    const link = dialog.querySelector('[data-signin]');
+    if (link) link.hidden = !signIn;
+    setState('error');
+  }
+
+  function envLines(kind, c) {
+    const vars = [
+      ['AWS_ACCESS_KEY_ID', c.accessKeyId],
+      ['AWS_SECRET_ACCESS_KEY', c.secretAccessKey],
+      ['AWS_SESSION_TOKEN', c.sessionToken],
+    ];
+    if (kind === 'windows') return vars.map(([k, v]) => `set ${k}=${v}`).join('\n');
+    if (kind === 'powershell') return vars.map(([k, v]) => `$Env:${k}="${v}"`).join('\n');
+    return vars.map(([k, v]) => `export ${k}="${v}"`).join('\n');
+  }
+
+  function showCredentials(account, role, c) {
+    setField('env-unix', envLines('unix', c));
+    setField('env-windows', envLines('windows', c));
+    setField('env-powershell', envLines('powershell', c));
+    setField(
+      'profile',
+      `[${account.id}_${role}]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\naws_session_token=${c.sessionToken}`,
+    );
+    setField('access-key-id', c.accessKeyId);
+    setField('secret-access-key', c.secretAccessKey);
+    setField('session-token', c.sessionToken);
+    expiresAt = c.expiration;
+    const when = new Date(c.expiration);
+    const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
+    for (const t of field('expires')) {
+      t.textContent = fmt.format(when);
+      t.setAttribute('datetime', when.toISOString());
+    }
+    setState('ready');
+    tick();
+    clearInterval(timer);
+    timer = setInterval(tick, 1000);
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    const expired = left === 0;
+    if (expired) {
+      setField('countdown', 'expired');
+      clearInterval(timer);
+    } else {
+      const h = Math.floor(left / 3600);
+      const m = Math.floor((left % 3600) / 60);
+      const s = left % 60;
+      setField('countdown', `${h > 0 ? `${h} h ` : ''}${h > 0 || m > 0 ? `${m} min ` : ''}${s} s left`);
+    }
+    dialog.classList.toggle('expired', expired);
+    const refresh = dialog.querySelector('[data-expired]');
+    if (refresh) refresh.hidden = !expired;
+  }
+
+  function clearSecrets() {
+    for (const name of [
+      'env-unix',
+      'env-windows',
+      'env-powershell',
+      'profile',
+      'access-key-id',
+      'secret-access-key',
+      'session-token',
+      'expires',
+      'countdown',
+    ])
+      setField(name, '');
+    clearInterval(timer);
+  }
+
+  // Closing by button, Escape (the dialog's cancel) or the backdrop; focus goes back to the
+  // "Access keys" button that opened it, and the secrets leave the page.
+  dialog.addEventListener('click', (event) => {
+    if (event.target === dialog || event.target.closest('[data-close]')) dialog.close();
+    const again = event.target.closest('[data-refresh]');
+    if (again && current) {
+      clearSecrets();
+      setState('loading');
+      void requestCredentials(current.account, current.role);
+    }
+  });
+  dialog.addEventListener('close', () => {
+    if (pending) pending.abort();
+    pending = null;
+    clearSecrets();
+    current = null;
+    const back = opener;
+    opener = null;
+    if (back?.isConnected) back.focus();
+  });
+
+  // Focus stays inside the modal: Tab from the last control wraps to the first and back.
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const focusable = Array.from(
+      dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])'),
+    ).filter((n) => !n.disabled && n.getClientRects().length > 0 && n.tabIndex >= 0);
+    if (focusable.length === 0) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
+  // Copy buttons: data-copy names the field whose text is copied (within the same section).
+  dialog.addEventListener('click', (event) => {
+    const button = event.target.closest('[data-copy]');
+    if (!button) return;
+    const scope = button.closest('[data-copy-scope]') || dialog;
+    const source = scope.querySelector(`[data-field="${button.dataset.copy}"]`);
+    if (!source) return;
+    void copyText(source, button);
+  });
+
+  async function copyText(source, button) {
+    const text = source.textContent;
+    let ok = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        ok = true;
+      }
+    } catch {
+      ok = false;
+    }
+    if (!ok) ok = legacyCopy(source);
+    const label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = ok ? 'Copied' : 'Press Ctrl+C';
+    button.classList.toggle('copied', ok);
+    live.textContent = ok
+      ? `${button.getAttribute('aria-label') || label}: copied to the clipboard`
+      : 'Select the text and copy it';
+    setTimeout(() => {
+      button.textContent = label;
+      button.classList.remove('copied');
+    }, 2000);
+  }
+
+  // Pages served over plain HTTP to a non-local host have no async clipboard: select the text
+  // and use the older copy command.
+  function legacyCopy(source) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+
+  void loadAccess();
+})();
