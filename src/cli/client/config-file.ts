@@ -57,9 +57,10 @@ interface Block {
 const SECTION_RE = /^\[(?<header>.+)\]/;
 const OPTION_RE = /^(?<option>.*?)\s*(?<vi>[=:])\s*(?<value>.*)$/;
 
-/** Python's `str.strip()` whitespace (close enough: ASCII whitespace and the Unicode spaces). */
+/** Python's `str.strip()` whitespace: JS whitespace plus the separators \x1c-\x1f and \x85. */
+const PY_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g;
 function pyStrip(s: string): string {
-  return s.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/g, '');
+  return s.replace(PY_SPACE, '');
 }
 
 function indentOf(line: string): number {

@@ -40,7 +40,7 @@ export function processIO(options: ProcessIOOptions = {}): ClientIO {
     debugEnabled,
     debug: debugEnabled
       ? (message) => {
-          for (const line of message.split('\n')) process.stderr.write(dim(`debug: ${line}`) + '\n');
+          for (const line of message.split('\n')) process.stderr.write(`${dim(`debug: ${line}`)}\n`);
         }
       : () => {},
   };
