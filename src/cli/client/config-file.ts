@@ -58,6 +58,7 @@ const SECTION_RE = /^\[(?<header>.+)\]/;
 const OPTION_RE = /^(?<option>.*?)\s*(?<vi>[=:])\s*(?<value>.*)$/;
 
 /** Python's `str.strip()` whitespace: JS whitespace plus the separators \x1c-\x1f and \x85. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python's strip() removes these separators too.
 const PY_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g;
 function pyStrip(s: string): string {
   return s.replace(PY_SPACE, '');
