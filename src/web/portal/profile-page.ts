@@ -145,7 +145,7 @@ export function profileBody(p: ProfileInput): Html {
                     <td data-label="Device"><bdi>${d.label}</bdi></td>
                     <td data-label="Type">${d.kind === 'TOTP' ? 'Authenticator app (TOTP)' : d.kind}</td>
                     <td data-label="Added">${when(d.confirmedAt)}</td>
-                    <td><a class="button secondary small" href="${MFA_REMOVE_PATH}?device=${encodeURIComponent(d.id)}">Remove<span class="visually-hidden"> ${d.label}</span></a></td>
+                    <td class="nowrap"><a class="button secondary small" href="${MFA_REMOVE_PATH}?device=${encodeURIComponent(d.id)}">Remove<span class="visually-hidden"> ${d.label}</span></a></td>
                   </tr>`,
                 )}
               </tbody>
@@ -171,12 +171,12 @@ export function profileBody(p: ProfileInput): Html {
             return html`<tr data-session="${s.sessionId}">
               <td data-label="Browser"><span title="${s.userAgent ?? ''}">${describeUserAgent(s.userAgent)}</span>
                 ${current ? html` <span class="badge">This browser</span>` : ''}</td>
-              <td data-label="IP address" class="mono">${s.sourceIp ?? 'unknown'}</td>
+              <td data-label="IP address" class="mono nowrap">${s.sourceIp ?? 'unknown'}</td>
               <td data-label="Signed in">${when(s.createdAt)}</td>
               <td data-label="Last active">${when(s.lastSeenAt)}</td>
               <td data-label="Expires">${when(s.expiresAt)}</td>
               <td data-label="CLI sign-ins">${s.cliSignIns}</td>
-              <td>
+              <td class="nowrap">
                 <form method="post" action="/profile/sessions/revoke" class="inline">
                   ${csrfField(p.session)}
                   <input type="hidden" name="session" value="${s.sessionId}">
