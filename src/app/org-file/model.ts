@@ -1,0 +1,85 @@
+/**
+ * The organization a file describes, after validation and reference resolution: what
+ * `idcenter apply` reconciles the store to. Names are keyed case-insensitively (`key`), OU
+ * targets are already expanded to the accounts under them.
+ */
+
+export interface DesiredAccount {
+  id: string;
+  name: string;
+  email: string;
+  /** `/` when the account sits directly under the root. */
+  ouPath: string;
+}
+
+export interface DesiredGroup {
+  key: string;
+  name: string;
+  description: string | null;
+}
+
+export interface DesiredUser {
+  key: string;
+  userName: string;
+  displayName: string;
+  givenName: string;
+  familyName: string;
+  email: string | null;
+  /** Initial password: set only when the user is created or has none. Never logged. */
+  password: string | undefined;
+  /** Group keys. */
+  groups: string[];
+  /** undefined: leave the status as it is (new users are enabled). */
+  disabled: boolean | undefined;
+}
+
+export interface DesiredPermissionSet {
+  key: string;
+  name: string;
+  description: string | null;
+  sessionDuration: string;
+  sessionSeconds: number;
+  relayState: string | null;
+  /** The JSON text to store, or null. */
+  inlinePolicy: string | null;
+  /** JSON `{"ManagedPolicyArn": …}` or `{"CustomerManagedPolicyReference": {Name, Path}}`, or null. */
+  permissionsBoundary: string | null;
+  /** Sorted, unique. */
+  managedPolicies: string[];
+  /** Sorted by path then name, unique. */
+  customerPolicies: Array<{ name: string; path: string }>;
+  tags: Record<string, string>;
+}
+
+export type PrincipalType = 'USER' | 'GROUP';
+
+export interface DesiredAssignment {
+  principalType: PrincipalType;
+  /** User or group key. */
+  principal: string;
+  /** Permission-set key. */
+  permissionSet: string;
+  accountId: string;
+}
+
+export interface DesiredOrg {
+  managementAccount: string | undefined;
+  /** Every OU path the accounts need, parents before children. */
+  ous: string[];
+  accounts: DesiredAccount[];
+  groups: DesiredGroup[];
+  users: DesiredUser[];
+  permissionSets: DesiredPermissionSet[];
+  /** Unique (principal, permission set, account) rows, OU targets expanded. */
+  assignments: DesiredAssignment[];
+}
+
+/** Canonical form of a policy JSON text, for comparing what is stored with what is wanted. */
+export function canonicalJson(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * Rules that span entries of the organization file: unique names and ids, references between
+ * users, groups, permission sets, accounts and OUs, policy counts; then the expansion of
+ * OU-targeted assignments to the accounts under each OU. Every problem is collected.
+ */
+import { userNameKey } from '../../domain/identity/directory.ts';
+import { ouAncestry } from '../../domain/identity/organization.ts';
+import {
+  DEFAULT_SESSION_DURATION,
+  MAX_ATTACHED_POLICIES,
+  MAX_TAGS,
+  parseSessionDuration,
+} from '../../domain/identity/permission-set.ts';
+import type {
+  DesiredAccount,
+  DesiredAssignment,
+  DesiredGroup,
+  DesiredOrg,
+  DesiredPermissionSet,
+  DesiredUser,
+} from './model.ts';
+import type { FileProblem, PathSegment } from './yaml-source.ts';
+
+type Entry = Record<string, unknown>;
+
+/** The entries of a top-level list that are mappings, with their index (others: schema problems). */
+function entries(file: unknown, key: string): Array<[Entry, number]> {
+  const list = isEntry(file) ? file[key] : undefined;
+  if (!Array.isArray(list)) return [];
+  const out: Array<[Entry, number]> = [];
+  list.forEach((e, i) => {
+    if (isEntry(e)) out.push([e, i]);
+  });
+  return out;
+}
+
+function isEntry(v: unknown): v is Entry {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(e: Entry, key: string): string | undefined {
+  const v = e[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function strings(e: Entry, key: string): Array<[string, number]> {
+  const v = e[key];
+  if (!Array.isArray(v)) return [];
+  const out: Array<[string, number]> = [];
+  v.forEach((x, i) => {
+    if (typeof x === 'string') out.push([x, i]);
+  });
+  return out;
+}
+
+function at(path: PathSegment[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+/** Remembers the first entry for each key, to name it when a duplicate appears. */
+class FirstSeen {
+  private readonly map = new Map<string, PathSegment[]>();
+  /** Returns the path of the earlier entry when `key` was seen before. */
+  add(key: string, path: PathSegment[]): PathSegment[] | undefined {
+    const earlier = this.map.get(key);
+    if (earlier) return earlier;
+    this.map.set(key, path);
+    return undefined;
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+}
+
+/**
+ * Check the rules between entries and build the organization. Tolerant of entries the schema
+ * rejects (it skips values of the wrong type), so one run reports schema and reference
+ * problems together; the organization is only meaningful when the schema passed too.
+ */
+export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProblem[] } {
+  const problems: FileProblem[] = [];
+  const problem = (path: PathSegment[], message: string) => problems.push({ path, message });
+
+  // Accounts and the OUs they create.
+  const accounts: DesiredAccount[] = [];
+  const accountIds = new FirstSeen();
+  const accountEmails = new FirstSeen();
+  const ouSet = new Set<string>();
+  for (const [a, i] of entries(file, 'accounts')) {
+    const id = str(a, 'id');
+    const email = str(a, 'email');
+    const earlier = id === undefined ? undefined : accountIds.add(id, ['accounts', i]);
+    if (earlier) problem(['accounts', i, 'id'], `account ${id} is already defined at ${at(earlier)}`);
+    const earlierEmail =
+      email === undefined ? undefined : accountEmails.add(email.toLowerCase(), ['accounts', i]);
+    if (earlierEmail) {
+      problem(
+        ['accounts', i, 'email'],
+        `e-mail ${email} is already used by the account at ${at(earlierEmail)}`,
+      );
+    }
+    const ouPath = str(a, 'ou') ?? '/';
+    if (ouPath.startsWith('/')) for (const p of ouAncestry(ouPath)) ouSet.add(p);
+    if (id !== undefined && !earlier) {
+      accounts.push({ id, name: str(a, 'name') ?? '', email: email ?? '', ouPath });
+    }
+  }
+  const ous = [...ouSet].sort((x, y) => x.split('/').length - y.split('/').length || x.localeCompare(y));
+  /** OU path → ids of the accounts in its subtree. */
+  const subtree = new Map<string, string[]>();
+  for (const a of accounts) {
+    if (!a.ouPath.startsWith('/')) continue;
+    for (const p of ouAncestry(a.ouPath)) {
+      const list = subtree.get(p);
+      if (list) list.push(a.id);
+      else subtree.set(p, [a.id]);
+    }
+  }
+
+  const management = isEntry(file) ? file.managementAccount : undefined;
+  if (typeof management === 'string' && !accountIds.has(management)) {
+    problem(['managementAccount'], `account ${management} is not in accounts`);
+  }
+
+  // Groups.
+  const groups: DesiredGroup[] = [];
+  const groupKeys = new FirstSeen();
+  for (const [g, i] of entries(file, 'groups')) {
+    const name = str(g, 'name');
+    if (name === undefined) continue;
+    const key = name.toLowerCase();
+    const earlier = groupKeys.add(key, ['groups', i]);
+    if (earlier) {
+      problem(
+        ['groups', i, 'name'],
+        `group "${name}" is already defined at ${at(earlier)} (names are compared without case)`,
+      );
+      continue;
+    }
+    groups.push({ key, name, description: str(g, 'description') ?? null });
+  }
+
+  // Users and their groups.
+  const users: DesiredUser[] = [];
+  const userKeys = new FirstSeen();
+  for (const [u, i] of entries(file, 'users')) {
+    const userName = str(u, 'userName');
+    const key = userName === undefined ? undefined : userNameKey(userName);
+    const earlier = key === undefined ? undefined : userKeys.add(key, ['users', i]);
+    if (earlier) {
+      problem(
+        ['users', i, 'userName'],
+        `user "${userName}" is already defined at ${at(earlier)} (names are compared without case)`,
+      );
+    }
+    const memberOf: string[] = [];
+    const seen = new Set<string>();
+    for (const [g, j] of strings(u, 'groups')) {
+      const gk = g.toLowerCase();
+      if (!groupKeys.has(gk)) problem(['users', i, 'groups', j], `group "${g}" is not defined in groups`);
+      else if (seen.has(gk)) problem(['users', i, 'groups', j], `group "${g}" is listed twice`);
+      else {
+        seen.add(gk);
+        memberOf.push(gk);
+      }
+    }
+    if (userName === undefined || key === undefined || earlier) continue;
+    const disabled = u.disabled;
+    users.push({
+      key,
+      userName,
+      displayName: str(u, 'displayName') ?? '',
+      givenName: str(u, 'givenName') ?? '',
+      familyName: str(u, 'familyName') ?? '',
+      email: str(u, 'email') ?? null,
+      password: str(u, 'password'),
+      groups: memberOf,
+      disabled: typeof disabled === 'boolean' ? disabled : undefined,
+    });
+  }
+
+  // Permission sets.
+  const permissionSets: DesiredPermissionSet[] = [];
+  const psKeys = new FirstSeen();
+  for (const [ps, i] of entries(file, 'permissionSets')) {
+    const name = str(ps, 'name');
+    if (name === undefined) continue;
+    const key = name.toLowerCase();
+    const earlier = psKeys.add(key, ['permissionSets', i]);
+    if (earlier) {
+      problem(
+        ['permissionSets', i, 'name'],
+        `permission set "${name}" is already defined at ${at(earlier)} (names are compared without case)`,
+      );
+      continue;
+    }
+    const managedSeen = new Set<string>();
+    for (const [arn, j] of strings(ps, 'managedPolicies')) {
+      if (managedSeen.has(arn))
+        problem(['permissionSets', i, 'managedPolicies', j], `${arn} is listed twice`);
+      managedSeen.add(arn);
+    }
+    const customer = new Map<string, { name: string; path: string }>();
+    const customerList = Array.isArray(ps.customerManagedPolicies) ? ps.customerManagedPolicies : [];
+    customerList.forEach((c: unknown, j: number) => {
+      if (!isEntry(c) || typeof c.name !== 'string') return;
+      const ref = { name: c.name, path: typeof c.path === 'string' ? c.path : '/' };
+      const k = `${ref.path}${ref.name}`;
+      if (customer.has(k))
+        problem(['permissionSets', i, 'customerManagedPolicies', j], `${k} is listed twice`);
+      customer.set(k, ref);
+    });
+    if (managedSeen.size + customer.size > MAX_ATTACHED_POLICIES) {
+      problem(
+        ['permissionSets', i],
+        `permission set "${name}" attaches ${managedSeen.size + customer.size} managed and customer managed policies; at most ${MAX_ATTACHED_POLICIES} are allowed`,
+      );
+    }
+    const tags: Record<string, string> = {};
+    if (isEntry(ps.tags)) {
+      for (const [k, v] of Object.entries(ps.tags)) if (typeof v === 'string') tags[k] = v;
+      const count = Object.keys(ps.tags).length;
+      if (count > MAX_TAGS)
+        problem(['permissionSets', i, 'tags'], `${count} tags; at most ${MAX_TAGS} are allowed`);
+    }
+    const sessionDuration = str(ps, 'sessionDuration') ?? DEFAULT_SESSION_DURATION;
+    const parsed = parseSessionDuration(sessionDuration);
+    const inline = ps.inlinePolicy;
+    const boundary = ps.permissionsBoundary;
+    permissionSets.push({
+      key,
+      name,
+      description: str(ps, 'description') ?? null,
+      sessionDuration,
+      sessionSeconds: 'seconds' in parsed ? parsed.seconds : 3600,
+      relayState: str(ps, 'relayState') ?? null,
+      inlinePolicy: inline == null ? null : typeof inline === 'string' ? inline : JSON.stringify(inline),
+      permissionsBoundary:
+        typeof boundary === 'string'
+          ? JSON.stringify({ ManagedPolicyArn: boundary })
+          : isEntry(boundary)
+            ? JSON.stringify({
+                CustomerManagedPolicyReference: {
+                  Name: boundary.name,
+                  Path: typeof boundary.path === 'string' ? boundary.path : '/',
+                },
+              })
+            : null,
+      managedPolicies: [...managedSeen].sort(),
+      customerPolicies: [...customer.values()].sort(
+        (x, y) => x.path.localeCompare(y.path) || x.name.localeCompare(y.name),
+      ),
+      tags,
+    });
+  }
+
+  // Assignments, with OU targets expanded.
+  const assignments: DesiredAssignment[] = [];
+  const assignmentKeys = new Set<string>();
+  for (const [a, i] of entries(file, 'assignments')) {
+    const user = str(a, 'user');
+    const group = str(a, 'group');
+    let ok = (user === undefined) !== (group === undefined);
+    const principalType = user !== undefined ? 'USER' : 'GROUP';
+    const principal = user !== undefined ? userNameKey(user) : (group ?? '').toLowerCase();
+    if (user !== undefined && !userKeys.has(principal)) {
+      problem(['assignments', i, 'user'], `user "${user}" is not defined in users`);
+      ok = false;
+    }
+    if (group !== undefined && !groupKeys.has(group.toLowerCase())) {
+      problem(['assignments', i, 'group'], `group "${group}" is not defined in groups`);
+      ok = false;
+    }
+    const psName = str(a, 'permissionSet');
+    const permissionSet = (psName ?? '').toLowerCase();
+    if (psName !== undefined && !psKeys.has(permissionSet)) {
+      problem(
+        ['assignments', i, 'permissionSet'],
+        `permission set "${psName}" is not defined in permissionSets`,
+      );
+      ok = false;
+    }
+    const targets: string[] = [];
+    const listed = new Set<string>();
+    for (const [id, j] of strings(a, 'accounts')) {
+      if (!accountIds.has(id)) {
+        problem(['assignments', i, 'accounts', j], `account ${id} is not defined in accounts`);
+        ok = false;
+      } else if (listed.has(id)) {
+        problem(['assignments', i, 'accounts', j], `account ${id} is listed twice`);
+      } else {
+        listed.add(id);
+        targets.push(id);
+      }
+    }
+    const ouListed = new Set<string>();
+    for (const [path, j] of strings(a, 'ous')) {
+      if (ouListed.has(path)) {
+        problem(['assignments', i, 'ous', j], `OU ${path} is listed twice`);
+        continue;
+      }
+      ouListed.add(path);
+      if (path === '/') {
+        for (const acc of accounts) targets.push(acc.id);
+        continue;
+      }
+      const under = subtree.get(path);
+      if (!under) {
+        if (path.startsWith('/')) {
+          problem(
+            ['assignments', i, 'ous', j],
+            `OU ${path} has no accounts in this file (OUs come from the accounts' ou paths)`,
+          );
+        }
+        ok = false;
+        continue;
+      }
+      targets.push(...under);
+    }
+    if (!ok || psName === undefined) continue;
+    for (const accountId of targets) {
+      const k = `${principalType}|${principal}|${permissionSet}|${accountId}`;
+      if (assignmentKeys.has(k)) continue;
+      assignmentKeys.add(k);
+      assignments.push({ principalType, principal, permissionSet, accountId });
+    }
+  }
+
+  return {
+    org: {
+      managementAccount: typeof management === 'string' ? management : undefined,
+      ous,
+      accounts,
+      groups,
+      users,
+      permissionSets,
+      assignments,
+    },
+    problems,
+  };
+}

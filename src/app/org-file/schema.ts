@@ -1,0 +1,244 @@
+/**
+ * The shape of the organization file (DESIGN.md "Organization file"), as zod schemas that also
+ * run the identity rules on every value, so one pass finds every problem of every entry.
+ * Cross-entry rules (duplicates, references) are in `resolve.ts`.
+ */
+import { z } from 'zod';
+import {
+  checkDisplayName,
+  checkEmail,
+  checkGroupDescription,
+  checkGroupName,
+  checkPassword,
+  checkPersonName,
+  checkUserName,
+} from '../../domain/identity/directory.ts';
+import {
+  checkAccountEmail,
+  checkAccountId,
+  checkAccountName,
+  checkOuPath,
+} from '../../domain/identity/organization.ts';
+import {
+  checkCustomerPolicyName,
+  checkCustomerPolicyPath,
+  checkManagedPolicyArn,
+  checkPermissionSetDescription,
+  checkPermissionSetName,
+  checkRelayState,
+  checkSessionDuration,
+  checkTagKey,
+  checkTagValue,
+} from '../../domain/identity/permission-set.ts';
+import {
+  checkPolicyDocument,
+  checkPolicySize,
+  checkPolicyValue,
+} from '../../domain/identity/policy-document.ts';
+
+function describe(input: unknown): string {
+  if (input === null) return 'empty';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  if (typeof input === 'string') return 'text';
+  return `the ${typeof input} ${String(input)}`;
+}
+
+/** Text checked by an identity rule; numbers and booleans are refused with a hint to quote them. */
+function text(what: string, rule?: (v: string) => string | undefined) {
+  const base = z.string({
+    error: (iss) =>
+      iss.input === undefined
+        ? `${what} is required`
+        : typeof iss.input === 'number' || typeof iss.input === 'boolean'
+          ? `${what} must be text, but YAML read ${describe(iss.input)}; put it in quotes`
+          : `${what} must be text, not ${describe(iss.input)}`,
+  });
+  if (!rule) return base;
+  return base.superRefine((v, ctx) => {
+    const problem = rule(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+function list<T extends z.ZodType>(what: string, item: T) {
+  return z.array(item, {
+    error: (iss) =>
+      iss.input === undefined ? `${what} is required` : `${what} must be a list, not ${describe(iss.input)}`,
+  });
+}
+
+function mapping<T extends z.ZodRawShape>(what: string, shape: T) {
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? undefined : `${what} must be a mapping, not ${describe(iss.input)}`,
+  });
+}
+
+const accountId = z
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? 'account id is required'
+        : typeof iss.input === 'number'
+          ? `account id ${String(iss.input)} was read as a number; write exactly 12 digits in quotes, such as "011111111111"`
+          : `account id must be text, not ${describe(iss.input)}`,
+  })
+  .superRefine((v, ctx) => {
+    const p = checkAccountId(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
+
+const ouPath = text('OU path', checkOuPath);
+
+const accountSchema = mapping('an account', {
+  id: accountId,
+  name: text('account name', checkAccountName),
+  email: text('account e-mail', checkAccountEmail),
+  ou: ouPath.nullish(),
+});
+
+const groupSchema = mapping('a group', {
+  name: text('group name', checkGroupName),
+  description: text('group description', checkGroupDescription).nullish(),
+});
+
+const userSchema = mapping('a user', {
+  userName: text('userName', checkUserName),
+  displayName: text('displayName', checkDisplayName),
+  givenName: text('givenName', (v) => checkPersonName(v, 'given name')),
+  familyName: text('familyName', (v) => checkPersonName(v, 'family name')),
+  email: text('email', checkEmail).nullish(),
+  password: text('password', checkPassword).nullish(),
+  groups: list('groups', text('group name')).nullish(),
+  disabled: z
+    .boolean({ error: (iss) => `disabled must be true or false, not ${describe(iss.input)}` })
+    .nullish(),
+});
+
+const customerPolicySchema = mapping('a customer managed policy reference', {
+  name: text('policy name', checkCustomerPolicyName),
+  path: text('policy path', checkCustomerPolicyPath).nullish(),
+});
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The inline policy: a YAML mapping or a JSON string, checked as an IAM policy document. */
+const inlinePolicySchema = z.unknown().superRefine((v, ctx) => {
+  if (v === undefined || v === null) return;
+  if (typeof v === 'string') {
+    for (const p of checkPolicyDocument(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: p.at.length > 0 ? `${p.at.join('.')}: ${p.message}` : p.message,
+      });
+    }
+    return;
+  }
+  if (isPlainObject(v)) {
+    const problems = checkPolicySize(JSON.stringify(v));
+    problems.push(...checkPolicyValue(v));
+    for (const p of problems) ctx.addIssue({ code: 'custom', message: p.message, path: p.at });
+    return;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: `inlinePolicy must be a mapping or a JSON string, not ${describe(v)}`,
+  });
+});
+
+const boundarySchema = z.unknown().superRefine((v, ctx) => {
+  if (v === undefined || v === null) return;
+  if (typeof v === 'string') {
+    const p = checkManagedPolicyArn(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+    return;
+  }
+  const r = customerPolicySchema.safeParse(v);
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          issue.code === 'unrecognized_keys'
+            ? `unknown key "${issue.keys[0]}" (expected name, path)`
+            : issue.message,
+        path: issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path,
+      });
+    }
+  }
+});
+
+const tagsSchema = z.record(text('tag key', checkTagKey), text('tag value', checkTagValue), {
+  error: (iss) =>
+    iss.code === 'invalid_type'
+      ? `tags must be a mapping of key: value, not ${describe(iss.input)}`
+      : undefined,
+});
+
+const permissionSetSchema = mapping('a permission set', {
+  name: text('permission set name', checkPermissionSetName),
+  description: text('description', checkPermissionSetDescription).nullish(),
+  sessionDuration: text('sessionDuration', checkSessionDuration).nullish(),
+  relayState: text('relayState', checkRelayState).nullish(),
+  managedPolicies: list('managedPolicies', text('managed policy ARN', checkManagedPolicyArn)).nullish(),
+  customerManagedPolicies: list('customerManagedPolicies', customerPolicySchema).nullish(),
+  inlinePolicy: inlinePolicySchema.optional(),
+  permissionsBoundary: boundarySchema.optional(),
+  tags: tagsSchema.nullish(),
+});
+
+const assignmentSchema = mapping('an assignment', {
+  user: text('user').nullish(),
+  group: text('group').nullish(),
+  permissionSet: text('permissionSet'),
+  accounts: list('accounts', accountId).nullish(),
+  ous: list('ous', ouPath).nullish(),
+}).superRefine((a, ctx) => {
+  const principals = (a.user != null ? 1 : 0) + (a.group != null ? 1 : 0);
+  if (principals !== 1) {
+    ctx.addIssue({ code: 'custom', message: 'an assignment names exactly one of user or group' });
+  }
+  if ((a.accounts?.length ?? 0) + (a.ous?.length ?? 0) === 0) {
+    ctx.addIssue({ code: 'custom', message: 'an assignment needs accounts or ous to apply to' });
+  }
+});
+
+export const orgFileSchema = z.strictObject(
+  {
+    managementAccount: accountId.nullish(),
+    accounts: list('accounts', accountSchema).nullish(),
+    groups: list('groups', groupSchema).nullish(),
+    users: list('users', userSchema).nullish(),
+    permissionSets: list('permissionSets', permissionSetSchema).nullish(),
+    assignments: list('assignments', assignmentSchema).nullish(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? undefined
+        : iss.input === null || iss.input === undefined
+          ? 'the file is empty'
+          : `the file must be a mapping with accounts, groups, users, permissionSets and assignments, not ${describe(iss.input)}`,
+  },
+);
+
+export type OrgFile = z.output<typeof orgFileSchema>;
+export type OrgFileAccount = z.output<typeof accountSchema>;
+export type OrgFileUser = z.output<typeof userSchema>;
+export type OrgFilePermissionSet = z.output<typeof permissionSetSchema>;
+export type OrgFileAssignment = z.output<typeof assignmentSchema>;
+
+/** Keys each mapping accepts, for "did you mean" hints on unknown keys. */
+export const KNOWN_KEYS: Record<string, string[]> = {
+  '': Object.keys(orgFileSchema.shape),
+  accounts: Object.keys(accountSchema.shape),
+  groups: Object.keys(groupSchema.shape),
+  users: Object.keys(userSchema.shape),
+  permissionSets: Object.keys(permissionSetSchema.shape),
+  customerManagedPolicies: Object.keys(customerPolicySchema.shape),
+  permissionsBoundary: Object.keys(customerPolicySchema.shape),
+  assignments: ['user', 'group', 'permissionSet', 'accounts', 'ous'],
+};
