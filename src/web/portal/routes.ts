@@ -14,6 +14,8 @@
  * HTML page elsewhere, never with internals.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { getCredentialService } from '../../app/credentials/service.ts';
+import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { formFields, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
@@ -23,7 +25,7 @@ import { clearSessionCookie, currentSession, redirectToSignIn } from '../session
 import { portalAccess } from './access-data.ts';
 import { handleCredentials } from './credentials.ts';
 import { loadProfile, profileBody } from './profile-page.ts';
-import { listActiveSessions, revokeOwnSessions } from './sessions.ts';
+import { listActiveSessions, type RevokeRequest, revokeOwnSessions } from './sessions.ts';
 import { startPageBody } from './start-page.ts';
 
 const JSON_ROUTES = new Set(['/start/access.json', '/start/credentials']);
@@ -120,6 +122,15 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     );
   });
 
+  /** Sign sessions out, and stop their credentials on this server at once (others within 60 s). */
+  async function revoke(req: RevokeRequest): Promise<string[]> {
+    const result = await revokeOwnSessions(deps.ctx, req);
+    const { revocations } = getCredentialService(deps);
+    for (const r of result.revocations)
+      revocations.note(r.kind, r.subject, result.at, result.at + MAX_CREDENTIAL_LIFETIME_MS);
+    return result.sessions;
+  }
+
   /** A signed-in, CSRF-checked form post, or the reply already sent. */
   async function formSession(request: FastifyRequest, reply: FastifyReply) {
     const session = await currentSession(request, deps);
@@ -145,7 +156,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     const target = formFields(request).get('session') ?? '';
     if (!SESSION_ID.test(target))
       return errorPage(reply, 400, 'Bad request', 'The form does not name a session to sign out.');
-    const ended = await revokeOwnSessions(deps.ctx, {
+    const ended = await revoke({
       userId: session.userId,
       which: target,
       sourceIp: request.ip ?? null,
@@ -163,7 +174,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   app.post('/profile/sessions/revoke-all', async (request, reply) => {
     const session = await formSession(request, reply);
     if (!session) return reply;
-    await revokeOwnSessions(deps.ctx, {
+    await revoke({
       userId: session.userId,
       which: 'all',
       sourceIp: request.ip ?? null,

@@ -71,11 +71,19 @@ export interface RevokeRequest {
   requestId: string | null;
 }
 
+export interface RevokeResult {
+  /** Sessions ended (empty when the id was not the user's or had already ended). */
+  sessions: string[];
+  /** Revocations written, for the caller to apply to this server's credential verifier at once. */
+  revocations: Array<{ kind: RevocationKind; subject: string }>;
+  at: number;
+}
+
 /**
  * Sign out one of the user's own sessions, or all of them. A session id that is not the
- * user's, or already ended, changes nothing. Returns the ids of the sessions ended.
+ * user's, or already ended, changes nothing.
  */
-export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Promise<string[]> {
+export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Promise<RevokeResult> {
   const now = ctx.clock.now();
   return ctx.store.db.transaction().execute(async (trx) => {
     let q = trx
@@ -121,6 +129,6 @@ export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Pr
     }
     if (revocations.length > 0) await recordRevocations(trx, now, revocations);
     if (events.length > 0) await writeAuditBatch(trx, events);
-    return sessions;
+    return { sessions, revocations, at: now };
   });
 }
