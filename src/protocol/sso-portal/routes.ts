@@ -1,4 +1,74 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * SSO portal API (restJson1, spec wire-protocols §4) and the idcenter discovery extension.
+ * Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point turns
+ * every error, even an unparseable request, into the portal's JSON error with its header.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { sendRestJson } from '../codecs/rest-json.ts';
+import { authenticate } from './auth.ts';
+import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
+import { sendPortalError } from './errors.ts';
+import { getRoleCredentials } from './get-role-credentials.ts';
+import { listAccountRoles } from './list-account-roles.ts';
+import { listAccounts } from './list-accounts.ts';
+import { logout } from './logout.ts';
 
-export async function registerSsoPortal(_app: FastifyInstance, _deps: ServerDeps): Promise<void> {}
+type Operation = (request: FastifyRequest, reply: FastifyReply, who: ResolvedAccessToken) => Promise<unknown>;
+
+export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const { ctx } = deps;
+
+  app.setErrorHandler((err, request, reply) => sendPortalError(reply, request.id, err, request.log));
+
+  /** Authenticate, run, and send the JSON result (or the portal error). */
+  const operation = (run: Operation) => async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const who = await authenticate(ctx, request);
+      const result = await run(request, reply, who);
+      if (reply.sent) return reply;
+      return sendRestJson(reply, request.id, result ?? {});
+    } catch (err) {
+      return sendPortalError(reply, request.id, err, request.log);
+    }
+  };
+
+  app.get(
+    '/assignment/accounts',
+    operation((request, _reply, who) => listAccounts(ctx, who.userId, request.query)),
+  );
+  app.get(
+    '/assignment/roles',
+    operation((request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
+  );
+  app.get(
+    '/federation/credentials',
+    operation(async (request, reply, who) => {
+      const result = await getRoleCredentials(deps, who, request.query, request.ip);
+      reply.header('cache-control', 'no-store');
+      return result;
+    }),
+  );
+  app.post(
+    '/logout',
+    operation(async (request, _reply, who) => {
+      await logout(ctx, who, request.ip, request.id);
+      return {};
+    }),
+  );
+
+  app.get(
+    DISCOVERY_PATH,
+    operation(async (request, reply, who) => {
+      const { body, etag } = await discoverAccess(ctx, who.userId);
+      reply
+        .header('etag', etag)
+        .header('cache-control', 'private, no-cache')
+        .header('x-amzn-RequestId', request.id);
+      const inm = request.headers['if-none-match'];
+      if (etagMatches(typeof inm === 'string' ? inm : undefined, etag)) return reply.code(304).send();
+      return reply.code(200).type('application/json').send(body);
+    }),
+  );
+}

@@ -1,18 +1,150 @@
 /**
- * STS (awsQuery in, XML out). Placeholder until credential vending lands: every action answers
- * InvalidAction in the STS error XML.
+ * STS (awsQuery in, XML out; spec wire-protocols §5). `http/root.ts` sends every `POST /` and
+ * `GET /?Action=` without `X-Amz-Target` here. Steps: verify SigV4 (header or presigned) with
+ * the role credentials this server issued — no database read, the session token carries what
+ * the verifier needs — then read the parameters (query string and form body) and run the
+ * action. Every failure is STS error XML, never anything else; every failed signature check is
+ * audited and counted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { writeAudit } from '../../app/audit.ts';
+import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
+import { checkRoleCredentials, getCredentialService } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { parseForm, sendQueryError, sendQueryResult } from '../codecs/aws-query.ts';
+import type { SignableRequest } from '../sigv4/canonical.ts';
+import { type CredentialResolver, type SigV4Failure, sigv4Failure, verifyRequest } from '../sigv4/verify.ts';
+import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
+import { getAccessKeyInfo } from './get-access-key-info.ts';
+import { getCallerIdentity } from './get-caller-identity.ts';
 
 export type StsHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
-export async function createStsHandler(_app: FastifyInstance, _deps: ServerDeps): Promise<StsHandler> {
-  return async (request, reply) =>
-    reply
-      .code(400)
-      .type('text/xml')
-      .send(
-        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation</Message></Error><RequestId>${request.id}</RequestId></ErrorResponse>`,
-      );
+export const STS_VERSION = '2011-06-15';
+/** Allowed difference between a request's X-Amz-Date and the server clock. */
+export const STS_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The request as SigV4 needs it: path and query from the original request line, raw headers. */
+export function signableRequest(request: FastifyRequest): SignableRequest {
+  const url = request.originalUrl;
+  const q = url.indexOf('?');
+  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  return {
+    method: request.method,
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    rawHeaders: request.raw.rawHeaders,
+    body,
+  };
+}
+
+function isFormBody(request: FastifyRequest): boolean {
+  const ct = request.headers['content-type'];
+  return typeof ct === 'string' && ct.toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): Promise<StsHandler> {
+  const service = getCredentialService(deps);
+  const partition = deps.config.partition;
+
+  const resolve: CredentialResolver<RoleSessionClaims> = async (accessKeyId, sessionToken) => {
+    const check = await checkRoleCredentials(service, deps.ctx.clock.now(), accessKeyId, sessionToken);
+    if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
+    if (check.reason === 'expired') return sigv4Failure('ExpiredToken', EXPIRED_TOKEN_MESSAGE);
+    return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN_MESSAGE);
+  };
+
+  const auditFailure = async (request: FastifyRequest, failure: SigV4Failure) => {
+    deps.metrics.securityEvents.labels('signature_failure').inc();
+    try {
+      await writeAudit(deps.ctx.store.db, {
+        at: deps.ctx.clock.now(),
+        actor: failure.accessKeyId ? `key:${failure.accessKeyId}` : 'anonymous',
+        action: 'sts.signature_failure',
+        targetType: 'STS',
+        targetId: null,
+        detail: { code: failure.code, reason: failure.message, accessKeyId: failure.accessKeyId ?? null },
+        sourceIp: request.ip,
+        requestId: request.id,
+      });
+    } catch (err) {
+      request.log.error({ err }, 'cannot write the audit event of a failed signature check');
+    }
+  };
+
+  // Errors raised before the handler runs (a body over the size limit, a broken
+  // Content-Length) must leave in STS XML too; awsJson requests on the same route keep JSON.
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'unhandled error');
+    const message = status === 500 ? 'An internal error occurred.' : err.message;
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string' && target.length > 0) {
+      const type = status === 500 ? 'InternalServerException' : 'SerializationException';
+      return reply
+        .code(status === 500 ? 500 : 400)
+        .header('x-amzn-RequestId', request.id)
+        .header('x-amzn-ErrorType', type)
+        .type('application/x-amz-json-1.1')
+        .send(JSON.stringify({ __type: type, Message: message, message }));
+    }
+    const code =
+      status === 500 ? 'InternalFailure' : status === 413 ? 'RequestEntityTooLarge' : 'MalformedInput';
+    return sendQueryError(reply, status, code, message, request.id);
+  });
+
+  return async (request, reply) => {
+    const id = request.id;
+    try {
+      const verified = await verifyRequest(signableRequest(request), {
+        now: deps.ctx.clock.now(),
+        service: 'sts',
+        maxSkewMs: STS_CLOCK_SKEW_MS,
+        resolve,
+      });
+      if (!verified.ok) {
+        await auditFailure(request, verified);
+        return sendQueryError(reply, verified.status, verified.code, verified.message, id);
+      }
+      const url = request.originalUrl;
+      const q = url.indexOf('?');
+      const params = parseForm(q === -1 ? '' : url.slice(q + 1));
+      if (Buffer.isBuffer(request.body) && request.body.length > 0 && isFormBody(request)) {
+        parseForm(request.body.toString('utf8'), params);
+      }
+      const action = params.get('Action');
+      if (action === undefined || action === '') {
+        return sendQueryError(reply, 400, 'MissingAction', 'Missing Action', id);
+      }
+      const version = params.get('Version');
+      if (version !== STS_VERSION) {
+        return sendQueryError(
+          reply,
+          400,
+          'InvalidAction',
+          `Could not find operation ${action} for version ${version ?? '(none)'}`,
+          id,
+        );
+      }
+      const claims = verified.principal;
+      switch (action) {
+        case 'GetCallerIdentity':
+          return sendQueryResult(reply, action, getCallerIdentity(claims, partition), id);
+        case 'GetAccessKeyInfo':
+          return sendQueryResult(reply, action, getAccessKeyInfo(params), id);
+        case 'GetSessionToken':
+          throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+        default:
+          throw new StsError(
+            400,
+            'InvalidAction',
+            `Could not find operation ${action} for version ${version}`,
+          );
+      }
+    } catch (err) {
+      if (err instanceof StsError) return sendQueryError(reply, err.status, err.code, err.message, id);
+      request.log.error({ err }, 'STS request failed');
+      return sendQueryError(reply, 500, 'InternalFailure', 'An internal error occurred.', id);
+    }
+  };
 }

@@ -1,0 +1,88 @@
+/**
+ * awsQuery framing for STS (spec wire-protocols §2.4, §5): form-encoded parameters in the body
+ * (and/or the query string) in, XML out. Responses are `<Action>Response` wrapping
+ * `<Action>Result` and `ResponseMetadata/RequestId`; errors are `ErrorResponse/Error` with
+ * `Type` (Sender for 4xx, Receiver for 5xx), `Code` and `Message`, always XML.
+ */
+import type { FastifyReply } from 'fastify';
+
+export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/**
+ * Decode `application/x-www-form-urlencoded` text ('+' is a space, as HTML forms and the SDKs'
+ * query serializers use it). Invalid percent sequences are kept as typed instead of throwing.
+ * A repeated name keeps its first value.
+ */
+export function parseForm(text: string, into: Map<string, string> = new Map()): Map<string, string> {
+  if (text === '') return into;
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decodeFormComponent(eq === -1 ? part : part.slice(0, eq));
+    const value = decodeFormComponent(eq === -1 ? '' : part.slice(eq + 1));
+    if (!into.has(name)) into.set(name, value);
+  }
+  return into;
+}
+
+function decodeFormComponent(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  if (!plus.includes('%')) return plus;
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+/** Escape text for an XML element or attribute; drops characters XML 1.0 cannot carry. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+/** `<Name>escaped value</Name>` for each entry, in order. */
+export function xmlFields(fields: Array<[string, string]>): string {
+  return fields.map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('');
+}
+
+export function sendQueryResult(
+  reply: FastifyReply,
+  action: string,
+  resultXml: string,
+  requestId: string,
+): FastifyReply {
+  return reply
+    .code(200)
+    .header('x-amzn-RequestId', requestId)
+    .type('text/xml')
+    .send(
+      `<${action}Response xmlns="${STS_XMLNS}"><${action}Result>${resultXml}</${action}Result><ResponseMetadata><RequestId>${xmlEscape(requestId)}</RequestId></ResponseMetadata></${action}Response>`,
+    );
+}
+
+export function sendQueryError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+): FastifyReply {
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  return reply
+    .code(status)
+    .header('x-amzn-RequestId', requestId)
+    .type('text/xml')
+    .send(
+      `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${xmlEscape(requestId)}</RequestId></ErrorResponse>`,
+    );
+}

@@ -1,0 +1,19 @@
+/**
+ * The portal API's only authentication: the OIDC access token in `x-amz-sso_bearer_token`
+ * (spec wire-protocols §4). Missing, unknown, expired, logged-out and revoked tokens, and
+ * tokens of disabled users, are all the same 401 UnauthorizedException.
+ */
+import type { FastifyRequest } from 'fastify';
+import { type ResolvedAccessToken, resolveAccessToken } from '../../app/auth/tokens.ts';
+import type { AppContext } from '../../app/context.ts';
+import { unauthorized } from './errors.ts';
+
+export const BEARER_HEADER = 'x-amz-sso_bearer_token';
+
+export async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<ResolvedAccessToken> {
+  const token = request.headers[BEARER_HEADER];
+  if (typeof token !== 'string' || token.length === 0) throw unauthorized();
+  const resolved = await resolveAccessToken(ctx, token);
+  if (!resolved) throw unauthorized();
+  return resolved;
+}

@@ -1,0 +1,11 @@
+/** STS GetCallerIdentity (spec wire-protocols §5.1): who the signed request's credentials are. */
+import { assumedRoleArn, callerUserId, type RoleSessionClaims } from '../../app/credentials/seal.ts';
+import { xmlFields } from '../codecs/aws-query.ts';
+
+export function getCallerIdentity(claims: RoleSessionClaims, partition: string): string {
+  return xmlFields([
+    ['Arn', assumedRoleArn(partition, claims)],
+    ['UserId', callerUserId(claims)],
+    ['Account', claims.accountId],
+  ]);
+}
