@@ -1,3 +1,71 @@
+/**
+ * Administration commands that work on the store directly: `idcenter apply` (organization as
+ * code) and `idcenter user set-password|disable|enable`. They open the store from the same
+ * settings as the server (flags, then IDCENTER_* variables) and may run while a server uses it.
+ * Implementations load only when a command runs (`admin-run.ts`).
+ */
 import type { Command } from 'commander';
 
-export function defineAdminCommands(_program: Command): void {}
+export interface StoreFlags {
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .option('--database-url <url>', 'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]')
+    .option(
+      '--data-dir <dir>',
+      'data directory holding the SQLite store [env IDCENTER_DATA_DIR, default ./data]',
+    );
+}
+
+export function defineAdminCommands(program: Command): void {
+  storeOptions(
+    program
+      .command('apply')
+      .description(
+        'Reconcile the store to an organization file (accounts, OUs, groups, users, permission sets, assignments): print the plan, then apply it in one transaction. Re-applying the same file changes nothing.',
+      )
+      .requiredOption('-f, --file <file>', 'the organization file (YAML); - reads it from stdin')
+      .option('--dry-run', 'print the plan and write nothing')
+      .option('--prune', 'also delete what the store has and the file does not (otherwise only listed)'),
+  ).action(async (opts: { file: string; dryRun?: boolean; prune?: boolean } & StoreFlags) => {
+    const { runApply } = await import('./admin-run.ts');
+    await runApply(opts);
+  });
+
+  const user = program.command('user').description('Administer one user of the identity store.');
+  storeOptions(
+    user
+      .command('set-password')
+      .description(
+        'Set a user’s password: asked twice on a terminal, or read as one line from stdin with --stdin. Clears a password lockout.',
+      )
+      .argument('<user>', 'user name (case-insensitive)')
+      .option('--stdin', 'read the password as one line from standard input'),
+  ).action(async (userName: string, opts: { stdin?: boolean } & StoreFlags) => {
+    const { runSetPassword } = await import('./admin-run.ts');
+    await runSetPassword(userName, opts);
+  });
+  storeOptions(
+    user
+      .command('disable')
+      .description(
+        'Disable a user: no new sign-ins, and their portal sessions, tokens, pending sign-ins and role credentials are revoked.',
+      )
+      .argument('<user>', 'user name (case-insensitive)'),
+  ).action(async (userName: string, opts: StoreFlags) => {
+    const { runSetEnabled } = await import('./admin-run.ts');
+    await runSetEnabled(userName, false, opts);
+  });
+  storeOptions(
+    user
+      .command('enable')
+      .description('Enable a disabled user; they sign in again.')
+      .argument('<user>', 'user name (case-insensitive)'),
+  ).action(async (userName: string, opts: StoreFlags) => {
+    const { runSetEnabled } = await import('./admin-run.ts');
+    await runSetEnabled(userName, true, opts);
+  });
+}

@@ -1,0 +1,451 @@
+/**
+ * The plan: what `idcenter apply` must create, update and delete so the store matches the file.
+ * Computed in memory by diffing the desired organization against the store state, in "name
+ * space" (user, group and permission-set names, account ids, OU paths), so it is complete before
+ * any id exists for the new objects. Deletions are listed even without --prune (the plan shows
+ * what --prune would remove) and executed only with it.
+ */
+import {
+  canonicalJson,
+  type DesiredAccount,
+  type DesiredGroup,
+  type DesiredOrg,
+  type DesiredPermissionSet,
+  type DesiredUser,
+} from '../org-file/model.ts';
+import type {
+  StoredAccount,
+  StoredGroup,
+  StoredOu,
+  StoredPermissionSet,
+  StoredUser,
+  StoreState,
+} from './state.ts';
+
+export interface FieldChange {
+  field: string;
+  from: string;
+  to: string;
+}
+
+export interface Update<S, D> {
+  stored: S;
+  want: D;
+  changes: FieldChange[];
+}
+
+export interface UserUpdate extends Update<StoredUser, DesiredUser> {
+  /** Fields of the users row that change (excluding status and password). */
+  fieldsChanged: boolean;
+  status: 'ENABLED' | 'DISABLED' | undefined;
+  setPassword: boolean;
+}
+
+export interface PermissionSetUpdate extends Update<StoredPermissionSet, DesiredPermissionSet> {
+  /** The role definition changed: bump the version and re-provision. */
+  definitionChanged: boolean;
+  managedChanged: boolean;
+  customerChanged: boolean;
+  tagsChanged: boolean;
+}
+
+/** A membership or assignment named by keys: group/user keys, permission-set key, account id. */
+export interface MembershipRef {
+  groupKey: string;
+  userKey: string;
+  /** Set for stored memberships. */
+  id?: string;
+}
+
+export interface AssignmentRef {
+  principalType: 'USER' | 'GROUP';
+  /** User or group key; for a stored row whose principal no longer exists, `?<id>`. */
+  principal: string;
+  permissionSet: string;
+  accountId: string;
+  /** Set for stored assignments. */
+  id?: string;
+}
+
+export interface Plan {
+  prune: boolean;
+  ous: { create: string[]; delete: StoredOu[] };
+  accounts: {
+    create: DesiredAccount[];
+    update: Array<Update<StoredAccount, DesiredAccount>>;
+    delete: StoredAccount[];
+  };
+  groups: { create: DesiredGroup[]; update: Array<Update<StoredGroup, DesiredGroup>>; delete: StoredGroup[] };
+  users: { create: DesiredUser[]; update: UserUpdate[]; delete: StoredUser[] };
+  memberships: { create: MembershipRef[]; delete: MembershipRef[] };
+  permissionSets: {
+    create: DesiredPermissionSet[];
+    update: PermissionSetUpdate[];
+    delete: StoredPermissionSet[];
+  };
+  assignments: { create: AssignmentRef[]; delete: AssignmentRef[] };
+  /** (account id, permission-set key) pairs that get a provisioned role, or lose it (prune). */
+  provision: {
+    create: Array<{ accountId: string; permissionSet: string }>;
+    delete: Array<{ accountId: string; permissionSetId: string }>;
+  };
+  managementAccount: { from: string | null; to: string } | undefined;
+  /** Users (keys) who lose effective access to (account, permission-set key) pairs (prune only). */
+  lostAccess: Array<{ userKey: string; accountId: string; permissionSet: string }>;
+  /** Display names by key, for printing. */
+  names: { users: Map<string, string>; groups: Map<string, string>; permissionSets: Map<string, string> };
+}
+
+export interface PlanCounts {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+/** Counts of object changes; deletions count only when they will run (prune). */
+export function planCounts(plan: Plan): PlanCounts & { prunable: number } {
+  const kinds = [
+    plan.ous,
+    plan.accounts,
+    plan.groups,
+    plan.users,
+    plan.memberships,
+    plan.permissionSets,
+    plan.assignments,
+  ];
+  let create = 0;
+  let update = 0;
+  let deletes = 0;
+  for (const k of kinds) {
+    create += k.create.length;
+    update += 'update' in k ? k.update.length : 0;
+    deletes += k.delete.length;
+  }
+  if (plan.managementAccount) update++;
+  return {
+    create,
+    update,
+    delete: plan.prune ? deletes : 0,
+    prunable: plan.prune ? 0 : deletes,
+  };
+}
+
+/** True when applying the plan writes nothing. */
+export function isEmptyPlan(plan: Plan): boolean {
+  const c = planCounts(plan);
+  const provisionWrites = plan.provision.create.length + (plan.prune ? plan.provision.delete.length : 0);
+  return c.create + c.update + c.delete + provisionWrites === 0;
+}
+
+function change(changes: FieldChange[], field: string, from: string | null, to: string | null): void {
+  if (from !== to) changes.push({ field, from: from ?? '(none)', to: to ?? '(none)' });
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Diff the desired organization against the store.
+ *
+ * @example const plan = computePlan(org, await loadState(db), { prune: false });
+ */
+export function computePlan(org: DesiredOrg, state: StoreState, options: { prune: boolean }): Plan {
+  const plan: Plan = {
+    prune: options.prune,
+    ous: { create: [], delete: [] },
+    accounts: { create: [], update: [], delete: [] },
+    groups: { create: [], update: [], delete: [] },
+    users: { create: [], update: [], delete: [] },
+    memberships: { create: [], delete: [] },
+    permissionSets: { create: [], update: [], delete: [] },
+    assignments: { create: [], delete: [] },
+    provision: { create: [], delete: [] },
+    managementAccount: undefined,
+    lostAccess: [],
+    names: { users: new Map(), groups: new Map(), permissionSets: new Map() },
+  };
+  for (const [k, u] of state.users) plan.names.users.set(k, u.user_name);
+  for (const [k, g] of state.groups) plan.names.groups.set(k, g.display_name);
+  for (const [k, p] of state.permissionSets) plan.names.permissionSets.set(k, p.name);
+  for (const u of org.users) plan.names.users.set(u.key, u.userName);
+  for (const g of org.groups) plan.names.groups.set(g.key, g.name);
+  for (const p of org.permissionSets) plan.names.permissionSets.set(p.key, p.name);
+
+  // OUs.
+  const wantOus = new Set(org.ous);
+  for (const path of org.ous) if (!state.ous.has(path)) plan.ous.create.push(path);
+  for (const [path, ou] of state.ous) if (!wantOus.has(path)) plan.ous.delete.push(ou);
+  plan.ous.delete.sort(
+    (a, b) => b.path.split('/').length - a.path.split('/').length || a.path.localeCompare(b.path),
+  );
+
+  // Accounts.
+  const wantAccounts = new Set<string>();
+  for (const want of org.accounts) {
+    wantAccounts.add(want.id);
+    const stored = state.accounts.get(want.id);
+    if (!stored) {
+      plan.accounts.create.push(want);
+      continue;
+    }
+    const changes: FieldChange[] = [];
+    change(changes, 'name', stored.name, want.name);
+    change(changes, 'email', stored.email, want.email);
+    const storedPath = stored.ou_id === null ? '/' : (state.ouById.get(stored.ou_id)?.path ?? '?');
+    change(changes, 'ou', storedPath, want.ouPath);
+    if (changes.length > 0) plan.accounts.update.push({ stored, want, changes });
+  }
+  for (const [id, stored] of state.accounts) if (!wantAccounts.has(id)) plan.accounts.delete.push(stored);
+
+  // Groups.
+  const wantGroups = new Set<string>();
+  for (const want of org.groups) {
+    wantGroups.add(want.key);
+    const stored = state.groups.get(want.key);
+    if (!stored) {
+      plan.groups.create.push(want);
+      continue;
+    }
+    const changes: FieldChange[] = [];
+    change(changes, 'name', stored.display_name, want.name);
+    change(changes, 'description', stored.description, want.description);
+    if (changes.length > 0) plan.groups.update.push({ stored, want, changes });
+  }
+  for (const [key, stored] of state.groups) if (!wantGroups.has(key)) plan.groups.delete.push(stored);
+
+  // Users.
+  const wantUsers = new Set<string>();
+  for (const want of org.users) {
+    wantUsers.add(want.key);
+    const stored = state.users.get(want.key);
+    if (!stored) {
+      plan.users.create.push(want);
+      continue;
+    }
+    const changes: FieldChange[] = [];
+    change(changes, 'userName', stored.user_name, want.userName);
+    change(changes, 'displayName', stored.display_name, want.displayName);
+    change(changes, 'givenName', stored.given_name, want.givenName);
+    change(changes, 'familyName', stored.family_name, want.familyName);
+    change(changes, 'email', stored.email, want.email);
+    const fieldsChanged = changes.length > 0;
+    let status: 'ENABLED' | 'DISABLED' | undefined;
+    if (want.disabled === true && stored.status !== 'DISABLED') status = 'DISABLED';
+    if (want.disabled === false && stored.status === 'DISABLED') status = 'ENABLED';
+    if (status) changes.push({ field: 'status', from: stored.status, to: status });
+    const setPassword = want.password !== undefined && !stored.hasPassword;
+    if (setPassword) changes.push({ field: 'password', from: '(none)', to: '(set)' });
+    if (changes.length > 0)
+      plan.users.update.push({ stored, want, changes, fieldsChanged, status, setPassword });
+  }
+  for (const [key, stored] of state.users) if (!wantUsers.has(key)) plan.users.delete.push(stored);
+
+  // Memberships, by group and user keys.
+  const wantMemberships = new Set<string>();
+  for (const u of org.users) {
+    for (const g of u.groups) {
+      const k = `${g}|${u.key}`;
+      wantMemberships.add(k);
+      const gid = state.groups.get(g)?.id;
+      const uid = state.users.get(u.key)?.id;
+      if (gid === undefined || uid === undefined || !state.memberships.has(`${gid}|${uid}`)) {
+        plan.memberships.create.push({ groupKey: g, userKey: u.key });
+      }
+    }
+  }
+  for (const [ids, id] of state.memberships) {
+    const [gid = '', uid = ''] = ids.split('|');
+    const groupKey = state.groupById.get(gid) ?? `?${gid}`;
+    const userKey = state.userById.get(uid) ?? `?${uid}`;
+    if (!wantMemberships.has(`${groupKey}|${userKey}`))
+      plan.memberships.delete.push({ groupKey, userKey, id });
+  }
+
+  // Permission sets.
+  const wantSets = new Set<string>();
+  for (const want of org.permissionSets) {
+    wantSets.add(want.key);
+    const stored = state.permissionSets.get(want.key);
+    if (!stored) {
+      plan.permissionSets.create.push(want);
+      continue;
+    }
+    plan.permissionSets.update.push(...diffPermissionSet(stored, want));
+  }
+  for (const [key, stored] of state.permissionSets)
+    if (!wantSets.has(key)) plan.permissionSets.delete.push(stored);
+
+  // Assignments.
+  const principalKey = (type: string, id: string) =>
+    (type === 'USER' ? state.userById.get(id) : state.groupById.get(id)) ?? `?${id}`;
+  const storedAssignments = new Map<string, AssignmentRef>();
+  for (const a of state.assignments) {
+    const ref: AssignmentRef = {
+      principalType: a.principal_type === 'GROUP' ? 'GROUP' : 'USER',
+      principal: principalKey(a.principal_type, a.principal_id),
+      permissionSet: state.psById.get(a.permission_set_id) ?? `?${a.permission_set_id}`,
+      accountId: a.account_id,
+      id: a.id,
+    };
+    storedAssignments.set(`${ref.principalType}|${ref.principal}|${ref.permissionSet}|${ref.accountId}`, ref);
+  }
+  const wantAssignments = new Set<string>();
+  for (const a of org.assignments) {
+    const k = `${a.principalType}|${a.principal}|${a.permissionSet}|${a.accountId}`;
+    wantAssignments.add(k);
+    if (!storedAssignments.has(k)) plan.assignments.create.push({ ...a });
+  }
+  for (const [k, ref] of storedAssignments) if (!wantAssignments.has(k)) plan.assignments.delete.push(ref);
+
+  // Provisioned roles follow the assignments that remain.
+  const remaining = options.prune
+    ? org.assignments
+    : [...storedAssignments.values(), ...plan.assignments.create];
+  const pairs = new Set<string>();
+  for (const a of remaining) pairs.add(`${a.accountId}|${a.permissionSet}`);
+  const storedPairs = new Set<string>();
+  for (const key of state.provisioned.keys()) {
+    const [accountId = '', psId = ''] = key.split('|');
+    const psKey = state.psById.get(psId) ?? `?${psId}`;
+    storedPairs.add(`${accountId}|${psKey}`);
+    if (!pairs.has(`${accountId}|${psKey}`)) plan.provision.delete.push({ accountId, permissionSetId: psId });
+  }
+  for (const pair of pairs) {
+    if (storedPairs.has(pair)) continue;
+    const bar = pair.indexOf('|');
+    plan.provision.create.push({ accountId: pair.slice(0, bar), permissionSet: pair.slice(bar + 1) });
+  }
+
+  // Management account.
+  if (org.managementAccount !== undefined && org.managementAccount !== state.instance.management_account_id) {
+    plan.managementAccount = { from: state.instance.management_account_id, to: org.managementAccount };
+  }
+
+  if (options.prune) plan.lostAccess = lostAccess(org, state, plan);
+  return plan;
+}
+
+function diffPermissionSet(stored: StoredPermissionSet, want: DesiredPermissionSet): PermissionSetUpdate[] {
+  const changes: FieldChange[] = [];
+  change(changes, 'name', stored.name, want.name);
+  const before = changes.length;
+  change(changes, 'description', stored.description, want.description);
+  change(changes, 'sessionDuration', stored.session_duration, want.sessionDuration);
+  change(changes, 'relayState', stored.relay_state, want.relayState);
+  if (canonicalJson(stored.inline_policy) !== canonicalJson(want.inlinePolicy)) {
+    changes.push({
+      field: 'inlinePolicy',
+      from: stored.inline_policy === null ? '(none)' : '(policy)',
+      to: want.inlinePolicy === null ? '(none)' : '(new policy)',
+    });
+  }
+  change(changes, 'permissionsBoundary', stored.permissions_boundary, want.permissionsBoundary);
+  const managedChanged = !sameList(stored.managedPolicies, want.managedPolicies);
+  if (managedChanged) {
+    changes.push({
+      field: 'managedPolicies',
+      from: stored.managedPolicies.join(', ') || '(none)',
+      to: want.managedPolicies.join(', ') || '(none)',
+    });
+  }
+  const customerKey = (list: Array<{ name: string; path: string }>) => list.map((c) => `${c.path}${c.name}`);
+  const customerChanged = !sameList(customerKey(stored.customerPolicies), customerKey(want.customerPolicies));
+  if (customerChanged) {
+    changes.push({
+      field: 'customerManagedPolicies',
+      from: customerKey(stored.customerPolicies).join(', ') || '(none)',
+      to: customerKey(want.customerPolicies).join(', ') || '(none)',
+    });
+  }
+  const definitionChanged = changes.length > before;
+  const tagText = (t: Record<string, string>) =>
+    Object.keys(t)
+      .sort()
+      .map((k) => `${k}=${t[k]}`)
+      .join(', ');
+  const tagsChanged = tagText(stored.tags) !== tagText(want.tags);
+  if (tagsChanged)
+    changes.push({
+      field: 'tags',
+      from: tagText(stored.tags) || '(none)',
+      to: tagText(want.tags) || '(none)',
+    });
+  if (changes.length === 0) return [];
+  return [{ stored, want, changes, definitionChanged, managedChanged, customerChanged, tagsChanged }];
+}
+
+/**
+ * Users who lose effective access to an (account, permission set) when the pruned assignments
+ * and memberships go. Effective access = own assignments ∪ assignments of the user's groups.
+ * Users who are deleted are left out: their own revocation covers everything.
+ */
+function lostAccess(org: DesiredOrg, state: StoreState, plan: Plan): Plan['lostAccess'] {
+  if (plan.assignments.delete.length === 0 && plan.memberships.delete.length === 0) return [];
+  const deletedUsers = new Set(plan.users.delete.map((u) => state.userById.get(u.id) ?? ''));
+
+  // Old state, in key space.
+  const oldMembers = new Map<string, string[]>(); // group key → user keys
+  const oldGroupsOf = new Map<string, string[]>(); // user key → group keys
+  for (const ids of state.memberships.keys()) {
+    const [gid = '', uid = ''] = ids.split('|');
+    const g = state.groupById.get(gid);
+    const u = state.userById.get(uid);
+    if (!g || !u) continue;
+    push(oldMembers, g, u);
+    push(oldGroupsOf, u, g);
+  }
+  const oldByPrincipal = new Map<string, string[]>(); // `TYPE|key` → `account|ps`
+  for (const a of state.assignments) {
+    const key =
+      a.principal_type === 'GROUP' ? state.groupById.get(a.principal_id) : state.userById.get(a.principal_id);
+    const ps = state.psById.get(a.permission_set_id);
+    if (!key || !ps) continue;
+    push(oldByPrincipal, `${a.principal_type}|${key}`, `${a.account_id}|${ps}`);
+  }
+
+  // Who might lose something.
+  const affected = new Set<string>();
+  for (const m of plan.memberships.delete) affected.add(m.userKey);
+  for (const a of plan.assignments.delete) {
+    if (a.principalType === 'USER') affected.add(a.principal);
+    else for (const u of oldMembers.get(a.principal) ?? []) affected.add(u);
+  }
+
+  // New state for those users.
+  const newGroupsOf = new Map<string, string[]>();
+  for (const u of org.users) if (affected.has(u.key)) newGroupsOf.set(u.key, u.groups);
+  const newByPrincipal = new Map<string, Set<string>>();
+  for (const a of org.assignments) {
+    const k = `${a.principalType}|${a.principal}`;
+    let set = newByPrincipal.get(k);
+    if (!set) {
+      set = new Set();
+      newByPrincipal.set(k, set);
+    }
+    set.add(`${a.accountId}|${a.permissionSet}`);
+  }
+
+  const out: Plan['lostAccess'] = [];
+  for (const user of affected) {
+    if (deletedUsers.has(user) || user.startsWith('?')) continue;
+    const before = new Set(oldByPrincipal.get(`USER|${user}`) ?? []);
+    for (const g of oldGroupsOf.get(user) ?? [])
+      for (const p of oldByPrincipal.get(`GROUP|${g}`) ?? []) before.add(p);
+    const after = new Set(newByPrincipal.get(`USER|${user}`) ?? []);
+    for (const g of newGroupsOf.get(user) ?? [])
+      for (const p of newByPrincipal.get(`GROUP|${g}`) ?? []) after.add(p);
+    for (const pair of before) {
+      if (after.has(pair)) continue;
+      const bar = pair.indexOf('|');
+      out.push({ userKey: user, accountId: pair.slice(0, bar), permissionSet: pair.slice(bar + 1) });
+    }
+  }
+  return out;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,207 @@
+/**
+ * User administration: set a password, disable, enable, find by name. Used by `idcenter user …`
+ * and by the admin APIs. Disabling ends everything the user holds, in one transaction: portal
+ * sessions, token families, access and refresh tokens, unredeemed codes, pending device grants,
+ * and (through a `user` revocation) role credentials already issued (spec
+ * identity-center-behaviour §3 "Disable").
+ */
+import { hash } from '@node-rs/argon2';
+import type { Kysely } from 'kysely';
+import { DomainError } from '../domain/errors.ts';
+import { checkPassword, userNameKey } from '../domain/identity/directory.ts';
+import type { Database, UserRow } from '../storage/schema.ts';
+import { writeAudit } from './audit.ts';
+import type { AppContext } from './context.ts';
+import { bumpGeneration } from './instance.ts';
+import { recordRevocations } from './revocation.ts';
+
+/**
+ * Hash a password with argon2id (the library's default algorithm and parameters: 19 MiB,
+ * 2 passes, 1 lane; OWASP's first recommended configuration).
+ *
+ * @example const stored = await hashPassword('idcenter-demo-1'); // "$argon2id$v=19$m=19456,t=2,p=1$…"
+ */
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+/**
+ * The user whose name matches `userName` without regard to case, or undefined.
+ *
+ * @example const alice = await findUserByName(ctx.store.db, 'Alice');
+ */
+export async function findUserByName(db: Kysely<Database>, userName: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('user_name_lower', '=', userNameKey(userName))
+    .executeTakeFirst();
+}
+
+function notFound(userId: string): DomainError {
+  return new DomainError('not_found', `user ${userId} does not exist`, {
+    resourceType: 'USER',
+    resourceId: userId,
+  });
+}
+
+/**
+ * End everything a user holds right now. Call inside the transaction that disables or deletes
+ * the user: portal sessions, token families and their tokens are marked revoked, unredeemed
+ * authorization codes expire, pending or approved device grants are denied, and a `user`
+ * revocation stops role credentials issued before `now`.
+ */
+export async function revokeUserSessions(
+  db: Kysely<Database>,
+  userId: string,
+  now: number,
+  reason = 'user_disabled',
+): Promise<void> {
+  await db
+    .updateTable('portal_sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('token_families')
+    .set({ revoked_at: now, revoke_reason: reason })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('access_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('auth_codes')
+    .set({ expires_at: now })
+    .where('user_id', '=', userId)
+    .where('redeemed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .execute();
+  await db
+    .updateTable('device_grants')
+    .set({ status: 'denied' })
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['pending', 'approved'])
+    .execute();
+  await recordRevocations(db, now, [{ kind: 'user', subject: userId }]);
+}
+
+/**
+ * Set a user's password (argon2id). Also clears the user's password lockout counter, so an
+ * administrator's reset lets a locked-out user sign in again.
+ *
+ * @throws DomainError `validation` for a password that breaks the rules, `not_found`
+ * @example await setPassword(ctx, user.id, 'a long passphrase', 'cli:user');
+ */
+export async function setPassword(
+  ctx: AppContext,
+  userId: string,
+  password: string,
+  actor: string,
+): Promise<void> {
+  const problem = checkPassword(password);
+  if (problem) throw new DomainError('validation', problem, { field: 'password' });
+  const passwordHash = await hashPassword(password);
+  const now = ctx.clock.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: now, updated_by: actor })
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw notFound(userId);
+    await trx.deleteFrom('throttles').where('key', '=', `pw:${userId}`).execute();
+    await writeAudit(trx, {
+      at: now,
+      actor,
+      action: 'user.password.set',
+      targetType: 'USER',
+      targetId: userId,
+    });
+  });
+}
+
+/**
+ * Disable a user and end every session, token and grant they hold (one transaction).
+ * Returns whether anything changed (false when the user was already disabled).
+ *
+ * @throws DomainError `not_found`
+ */
+export async function disableUser(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+): Promise<{ changed: boolean }> {
+  const now = ctx.clock.now();
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('users')
+      .set({ status: 'DISABLED', updated_at: now, updated_by: actor })
+      .where('id', '=', userId)
+      .where('status', '!=', 'DISABLED')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!exists) throw notFound(userId);
+      return { changed: false };
+    }
+    await revokeUserSessions(trx, userId, now);
+    await bumpGeneration(trx);
+    await writeAudit(trx, {
+      at: now,
+      actor,
+      action: 'user.disable',
+      targetType: 'USER',
+      targetId: userId,
+      detail: { status: { from: 'ENABLED', to: 'DISABLED' } },
+    });
+    return { changed: true };
+  });
+}
+
+/**
+ * Enable a disabled user. Sessions ended by the disable stay ended; the user signs in again.
+ *
+ * @throws DomainError `not_found`
+ */
+export async function enableUser(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+): Promise<{ changed: boolean }> {
+  const now = ctx.clock.now();
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('users')
+      .set({ status: 'ENABLED', updated_at: now, updated_by: actor })
+      .where('id', '=', userId)
+      .where('status', '=', 'DISABLED')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!exists) throw notFound(userId);
+      return { changed: false };
+    }
+    await bumpGeneration(trx);
+    await writeAudit(trx, {
+      at: now,
+      actor,
+      action: 'user.enable',
+      targetType: 'USER',
+      targetId: userId,
+      detail: { status: { from: 'DISABLED', to: 'ENABLED' } },
+    });
+    return { changed: true };
+  });
+}

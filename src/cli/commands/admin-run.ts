@@ -1,0 +1,223 @@
+/**
+ * What `idcenter apply` and `idcenter user …` do. Store failures (locked file, bad URL,
+ * PostgreSQL down) become one line; an invalid organization file lists every problem with its
+ * path and line and writes nothing.
+ */
+import fs from 'node:fs';
+import { formatPlan } from '../../app/apply/format.ts';
+import { applyOrg } from '../../app/apply/index.ts';
+import { planCounts } from '../../app/apply/plan.ts';
+import type { AppContext } from '../../app/context.ts';
+import { formatProblem, MAX_ORG_FILE_BYTES, parseOrgFile } from '../../app/org-file/index.ts';
+import { disableUser, enableUser, findUserByName, setPassword } from '../../app/users.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { isDomainError } from '../../domain/errors.ts';
+import { checkPassword } from '../../domain/identity/directory.ts';
+import { systemClock, systemRandom } from '../../domain/runtime.ts';
+import { openStore, type Store, StoreError } from '../../storage/db.ts';
+import { CliError } from '../errors.ts';
+import type { StoreFlags } from './admin.ts';
+
+/** Open the store the server would use, without the server lock (WAL lets both work). */
+async function openAdminStore(flags: StoreFlags): Promise<Store> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(
+      {
+        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+      },
+      process.env,
+    );
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
+    throw err;
+  }
+  return openStore(config.databaseUrl, { poolSize: 2 });
+}
+
+/** One line for failures of the store while a command runs. */
+function storeFailure(err: unknown, store: Store | undefined): Error {
+  if (err instanceof CliError || err instanceof StoreError || isDomainError(err)) return err;
+  const e = err as { code?: string; message?: string };
+  const where = store?.location ?? 'the store';
+  if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
+    return new CliError(
+      `the store ${where} is locked by another process (another idcenter apply?); nothing was written, try again when it finishes`,
+      253,
+    );
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_')) {
+    return new CliError(`the store ${where} failed: ${e.message ?? e.code}; nothing was written`, 253);
+  }
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08003'].includes(
+      e?.code ?? '',
+    ) ||
+    /Connection terminated|connection timeout/i.test(e?.message ?? '')
+  ) {
+    return new CliError(
+      `lost the connection to ${where}: ${oneLine(e.message ?? '')}; nothing was written`,
+      253,
+    );
+  }
+  return err as Error;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+async function withStore<T>(flags: StoreFlags, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const store = await openAdminStore(flags);
+  try {
+    return await fn({ store, clock: systemClock, random: systemRandom });
+  } catch (err) {
+    throw storeFailure(err, store);
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+function readOrgText(file: string): string {
+  try {
+    if (file === '-') return fs.readFileSync(0, 'utf8');
+    const size = fs.statSync(file).size;
+    if (size > MAX_ORG_FILE_BYTES) {
+      throw new CliError(
+        `${file} is ${size} bytes; organization files are limited to ${MAX_ORG_FILE_BYTES}`,
+        253,
+      );
+    }
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
+    throw new CliError(`cannot read ${file}: ${why}`, 255);
+  }
+}
+
+/** Progress on stderr, at most about once a second per phase, so long applies show life. */
+function progressPrinter(stderr: NodeJS.WritableStream) {
+  let last = 0;
+  let lastPhase = '';
+  return (phase: string, done: number, total: number) => {
+    // Small phases finish at once: only large ones are worth a line.
+    if (total < (phase === 'hashing initial passwords' ? 20 : 1000)) return;
+    const now = Date.now();
+    if (phase === lastPhase && done < total && now - last < 1000) return;
+    last = now;
+    lastPhase = phase;
+    stderr.write(`  ${phase}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}\n`);
+  };
+}
+
+export async function runApply(
+  opts: { file: string; dryRun?: boolean; prune?: boolean } & StoreFlags,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): Promise<void> {
+  const text = readOrgText(opts.file);
+  const parsed = parseOrgFile(text);
+  if (!parsed.ok) {
+    const n = parsed.problems.length;
+    io.stderr.write(
+      `idcenter: ${opts.file} has ${n} ${n === 1 ? 'problem' : 'problems'}; nothing was written:\n`,
+    );
+    for (const p of parsed.problems) io.stderr.write(`  ${formatProblem(p)}\n`);
+    throw new CliError(`${opts.file} is not a valid organization file`, 253);
+  }
+  const started = Date.now();
+  await withStore(opts, async (ctx) => {
+    const progress = progressPrinter(io.stderr);
+    let announced = false;
+    const result = await applyOrg(ctx, parsed.org, {
+      prune: opts.prune === true,
+      dryRun: opts.dryRun === true,
+      onProgress: (phase, done, total) => {
+        if (!announced && phase !== 'hashing initial passwords') {
+          announced = true;
+          io.stderr.write('Applying in one transaction…\n');
+        }
+        progress(phase, done, total);
+      },
+    });
+    io.stdout.write(formatPlan(result.plan));
+    if (opts.dryRun) {
+      io.stdout.write('Dry run: nothing was written.\n');
+    } else if (result.applied) {
+      const c = planCounts(result.plan);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      io.stdout.write(
+        `Applied: ${c.create} created, ${c.update} updated, ${c.delete} deleted in ${seconds} s (${result.auditEvents} audit events).\n`,
+      );
+    }
+  });
+}
+
+async function readPasswordLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (Buffer.concat(chunks).includes(10)) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const nl = text.indexOf('\n');
+  return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+}
+
+async function promptPassword(userName: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  const first = await password({
+    message: `New password for ${userName}:`,
+    mask: '*',
+    validate: (v) => checkPassword(v) ?? true,
+  });
+  const second = await password({ message: 'Repeat the password:', mask: '*' });
+  if (first !== second) throw new CliError('the passwords do not match; nothing was changed', 255);
+  return first;
+}
+
+export async function runSetPassword(
+  userName: string,
+  opts: { stdin?: boolean } & StoreFlags,
+): Promise<void> {
+  let secret: string;
+  if (opts.stdin) {
+    secret = await readPasswordLine();
+    if (secret === '') throw new CliError('no password on standard input; nothing was changed', 255);
+  } else if (process.stdin.isTTY) {
+    secret = await promptPassword(userName);
+  } else {
+    throw new CliError('standard input is not a terminal: pass --stdin to read the password from it', 252);
+  }
+  const problem = checkPassword(secret);
+  if (problem) throw new CliError(`${problem}; nothing was changed`, 255);
+  await withStore(opts, async (ctx) => {
+    const user = await findUserByName(ctx.store.db, userName);
+    if (!user) throw new CliError(`no user named "${userName}"`, 254);
+    await setPassword(ctx, user.id, secret, 'cli:user');
+    process.stdout.write(`Password set for user ${user.user_name}.\n`);
+  });
+}
+
+export async function runSetEnabled(userName: string, enabled: boolean, opts: StoreFlags): Promise<void> {
+  await withStore(opts, async (ctx) => {
+    const user = await findUserByName(ctx.store.db, userName);
+    if (!user) throw new CliError(`no user named "${userName}"`, 254);
+    if (enabled) {
+      const r = await enableUser(ctx, user.id, 'cli:user');
+      process.stdout.write(
+        r.changed ? `Enabled user ${user.user_name}.\n` : `User ${user.user_name} was already enabled.\n`,
+      );
+    } else {
+      const r = await disableUser(ctx, user.id, 'cli:user');
+      process.stdout.write(
+        r.changed
+          ? `Disabled user ${user.user_name}: portal sessions, tokens, pending sign-ins and role credentials were revoked.\n`
+          : `User ${user.user_name} was already disabled.\n`,
+      );
+    }
+  });
+}
