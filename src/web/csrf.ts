@@ -65,9 +65,14 @@ function presentedToken(request: FastifyRequest): string | undefined {
 
 /** True when the request carries this session's CSRF token (form field or header). */
 export function verifyCsrf(request: FastifyRequest, session: PortalSessionInfo): boolean {
-  if (isCrossSite(request)) return false;
+  return verifyCsrfToken(request, session.csrfToken);
+}
+
+/** True when the request carries `expected` as its CSRF token (form field or header). */
+export function verifyCsrfToken(request: FastifyRequest, expected: string): boolean {
+  if (isCrossSite(request) || expected.length === 0) return false;
   const token = presentedToken(request);
-  return typeof token === 'string' && token.length < 200 && safeEqual(token, session.csrfToken);
+  return typeof token === 'string' && token.length < 200 && safeEqual(token, expected);
 }
 
 // ---- before a session exists: signed double-submit cookie ----

@@ -1,4 +1,48 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * SSO OIDC (restJson1): RegisterClient, StartDeviceAuthorization and CreateToken, in their own
+ * plugin scope with one catch point, so every failure — a domain error, a body that is not JSON,
+ * a body too large — leaves as an SSO OIDC error with `x-amzn-ErrorType` (wire-protocols §2).
+ * The browser side (`GET /authorize`, device and consent pages) lives in web/signin.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { authSettings } from '../../app/auth/issue.ts';
+import { startUrlMatcher } from '../../app/auth/start-urls.ts';
+import { ensureInstance } from '../../app/instance.ts';
+import { isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import type { OidcContext } from './context.ts';
+import { createToken } from './create-token.ts';
+import { INTERNAL, INVALID_REQUEST, OIDC_ERRORS, sendOidcError } from './errors.ts';
+import { registerClient } from './register-client.ts';
+import { startDeviceAuthorization } from './start-device-authorization.ts';
 
-export async function registerSsoOidc(_app: FastifyInstance, _deps: ServerDeps): Promise<void> {}
+export async function registerSsoOidc(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const instance = await ensureInstance(deps.ctx);
+  const oidc: OidcContext = {
+    deps,
+    settings: authSettings(deps.config),
+    origin: new URL(deps.config.publicUrl).origin,
+    isAcceptedStartUrl: startUrlMatcher(deps.config, instance.instance_id),
+  };
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isDomainError(err)) {
+      const shape = OIDC_ERRORS[err.code];
+      if (shape === INTERNAL) request.log.error({ err }, 'sso-oidc internal error');
+      return sendOidcError(reply, shape, shape === INTERNAL ? 'An internal error occurred' : err.message);
+    }
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      const description =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'The request body is too large'
+          : 'The request could not be read';
+      return sendOidcError(reply, INVALID_REQUEST, description);
+    }
+    request.log.error({ err }, 'sso-oidc unhandled error');
+    return sendOidcError(reply, INTERNAL, 'An internal error occurred');
+  });
+
+  app.post('/client/register', (request, reply) => registerClient(oidc, request, reply));
+  app.post('/device_authorization', (request, reply) => startDeviceAuthorization(oidc, request, reply));
+  app.post('/token', (request, reply) => createToken(oidc, request, reply));
+}

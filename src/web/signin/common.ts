@@ -1,0 +1,89 @@
+/** Helpers shared by the sign-in area's handlers. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestMeta } from '../../app/auth/issue.ts';
+import { findSessionByToken, isSessionAlive, type SessionRecord } from '../../app/auth/sessions.ts';
+import type { ServerDeps } from '../../http/deps.ts';
+import { formFields } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { page } from '../layout.ts';
+import { sendPage } from '../security.ts';
+import {
+  csrfTokenFor,
+  currentSession,
+  type PortalSessionInfo,
+  redirectToSignIn,
+  sessionToken,
+} from '../session.ts';
+
+export function meta(request: FastifyRequest): RequestMeta {
+  return { sourceIp: request.ip ?? null, requestId: request.id };
+}
+
+/** The query string of a request as URLSearchParams (repeated names preserved). */
+export function queryOf(request: FastifyRequest): URLSearchParams {
+  const q = request.url.indexOf('?');
+  return new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
+}
+
+/** A single form field, trimmed of nothing, capped in length; undefined when absent or too long. */
+export function field(request: FastifyRequest, name: string, max = 1024): string | undefined {
+  const v = formFields(request).get(name);
+  return v !== null && v.length <= max ? v : undefined;
+}
+
+/** The signed-in session, or null after sending the browser to sign-in (coming back to `returnTo`). */
+export async function requireSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ServerDeps,
+  returnTo: string,
+): Promise<PortalSessionInfo | null> {
+  const session = await currentSession(request, deps);
+  if (!session) redirectToSignIn(reply, returnTo);
+  return session;
+}
+
+/** A sign-in that passed the password and still owes its second factor (or MFA enrolment). */
+export interface PendingSignin {
+  record: SessionRecord;
+  csrfToken: string;
+}
+
+export async function pendingSignin(
+  request: FastifyRequest,
+  deps: ServerDeps,
+): Promise<PendingSignin | null> {
+  const token = sessionToken(request, deps.config);
+  if (!token) return null;
+  const record = await findSessionByToken(deps.ctx, token);
+  if (!record || record.mfaDone || !isSessionAlive(record, deps.ctx.clock.now())) return null;
+  return { record, csrfToken: csrfTokenFor(token) };
+}
+
+export function messagePage(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  message: string | Html,
+  session: PortalSessionInfo | null = null,
+): FastifyReply {
+  return sendPage(
+    reply,
+    page({
+      title,
+      narrow: true,
+      session,
+      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="/start">Go to the access portal</a></p></div>`,
+    }),
+    status,
+  );
+}
+
+export function csrfRejected(reply: FastifyReply): FastifyReply {
+  return messagePage(
+    reply,
+    403,
+    'Form expired',
+    'This form was not accepted because it did not come from this page (it may have expired). Go back, reload the page and try again.',
+  );
+}

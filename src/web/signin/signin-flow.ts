@@ -1,0 +1,293 @@
+/**
+ * Sign-in: user name, then password, then (when the user has a device, or the instance requires
+ * MFA) a TOTP code or a first enrolment. The password step opens a short-lived pending session;
+ * passing the second factor completes it under a new token. Afterwards the browser returns to
+ * where it came from (same origin only), else to `/start`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { writeAudit } from '../../app/audit.ts';
+import {
+  beginEnrolment,
+  confirmEnrolment,
+  secondFactorNeed,
+  verifySecondFactor,
+} from '../../app/auth/mfa.ts';
+import { completeSessionMfa, createSession, endSession } from '../../app/auth/sessions.ts';
+import { checkPassword, MAX_USER_NAME_LENGTH } from '../../app/auth/signin.ts';
+import type { ServerDeps } from '../../http/deps.ts';
+import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessionCsrf } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { page } from '../layout.ts';
+import { sendPage } from '../security.ts';
+import { clearSessionCookie, currentSession, safeReturnPath, setSessionCookie } from '../session.ts';
+import { csrfRejected, field, meta, pendingSignin, queryOf } from './common.ts';
+import { enrolmentBody } from './mfa-pages.ts';
+import { displayText, hasControlCharacter, waitText } from './text.ts';
+
+function hidden(name: string, value: string): Html {
+  return html`<input type="hidden" name="${name}" value="${value}">`;
+}
+
+function withReturn(path: string, back: string): string {
+  return back === '/start' ? path : `${path}?return=${encodeURIComponent(back)}`;
+}
+
+function userNamePage(csrf: string, back: string, error?: string, value = ''): Html {
+  return page({
+    title: 'Sign in',
+    narrow: true,
+    body: html`<div class="card">
+<h1>Sign in</h1>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/signin">
+${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'user')}
+<label for="user_name">User name</label>
+<input id="user_name" name="user_name" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="${MAX_USER_NAME_LENGTH}" required autofocus value="${value}">
+<div class="actions"><button type="submit">Next</button></div>
+</form>
+</div>`,
+  });
+}
+
+function passwordPage(csrf: string, back: string, userName: string, error?: string): Html {
+  return page({
+    title: 'Sign in',
+    narrow: true,
+    body: html`<div class="card">
+<h1>Sign in</h1>
+<div class="identity"><span class="wrap" data-testid="signin-user">${displayText(userName)}</span><a href="${withReturn('/signin', back)}">Not you?</a></div>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/signin">
+${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'password')}${hidden('user_name', userName)}
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>
+</div>`,
+  });
+}
+
+function totpPage(csrf: string, back: string, userName: string, error?: string): Html {
+  return page({
+    title: 'Verify your identity',
+    narrow: true,
+    body: html`<div class="card">
+<h1>Verify your identity</h1>
+<div class="identity"><span class="wrap">${displayText(userName)}</span><a href="${withReturn('/signin', back)}">Cancel</a></div>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/signin/mfa">
+${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}
+<label for="code">Code from your authenticator app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" class="code-input" required autofocus>
+<div class="actions"><button type="submit">Verify</button></div>
+</form>
+</div>`,
+  });
+}
+
+function lockedMessage(ms: number): string {
+  return `Too many failed attempts. Sign-in for this user is paused; try again in ${waitText(ms)}.`;
+}
+
+async function finishSignin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ServerDeps,
+  userId: string,
+  factor: string,
+  back: string,
+): Promise<FastifyReply> {
+  await writeAudit(deps.ctx.store.db, {
+    at: deps.ctx.clock.now(),
+    actor: `user:${userId}`,
+    action: 'signin.success',
+    targetType: 'USER',
+    targetId: userId,
+    detail: { factors: factor },
+    sourceIp: request.ip ?? null,
+    requestId: request.id,
+  });
+  return reply.redirect(back, 303);
+}
+
+export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void {
+  const ctx = deps.ctx;
+  const ttlMs = deps.config.portalSessionDuration * 1000;
+
+  app.get('/signin', async (request, reply) => {
+    const back = safeReturnPath(queryOf(request).get('return') ?? '/start');
+    if (await currentSession(request, deps)) return reply.redirect(back, 303);
+    const csrf = await preSessionCsrf(request, reply, deps);
+    return sendPage(reply, userNamePage(csrf, back));
+  });
+
+  app.post('/signin', async (request, reply) => {
+    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const csrfOk = await verifyPreSessionCsrf(request, deps);
+    const csrf = await preSessionCsrf(request, reply, deps);
+    if (!csrfOk) return csrfRejected(reply);
+    const userName = (field(request, 'user_name', 1024) ?? '').trim();
+    const plausible =
+      userName.length > 0 && userName.length <= MAX_USER_NAME_LENGTH && !hasControlCharacter(userName);
+    if (field(request, 'step', 16) !== 'password') {
+      if (!plausible) {
+        return sendPage(
+          reply,
+          userNamePage(csrf, back, 'Enter a valid user name.', userName.slice(0, 128)),
+          400,
+        );
+      }
+      return sendPage(reply, passwordPage(csrf, back, userName));
+    }
+    const password = field(request, 'password', 4096) ?? '';
+    if (!plausible || password.length === 0) {
+      return sendPage(reply, userNamePage(csrf, back, 'Enter your user name and password.'), 400);
+    }
+    const result = await checkPassword(ctx, userName, password, meta(request));
+    if (result.kind === 'locked') {
+      return sendPage(reply, passwordPage(csrf, back, userName, lockedMessage(result.retryAfterMs)), 429);
+    }
+    if (result.kind === 'invalid') {
+      return sendPage(
+        reply,
+        passwordPage(csrf, back, userName, 'The user name or password is incorrect.'),
+        401,
+      );
+    }
+    const need = await secondFactorNeed(ctx, result.user.id, deps.config.requireMfa);
+    const session = await createSession(ctx, ctx.store.db, {
+      userId: result.user.id,
+      mfaDone: need === 'none',
+      ttlMs,
+      sourceIp: request.ip ?? null,
+      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    });
+    setSessionCookie(reply, deps.config, session.token, (session.expiresAt - ctx.clock.now()) / 1000);
+    if (need === 'none') return finishSignin(request, reply, deps, result.user.id, 'password', back);
+    return reply.redirect(withReturn(need === 'verify' ? '/signin/mfa' : '/signin/mfa/setup', back), 303);
+  });
+
+  app.get('/signin/mfa', async (request, reply) => {
+    const back = safeReturnPath(queryOf(request).get('return') ?? '/start');
+    const pending = await pendingSignin(request, deps);
+    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
+    return sendPage(reply, totpPage(pending.csrfToken, back, pending.record.userName));
+  });
+
+  app.post('/signin/mfa', async (request, reply) => {
+    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const pending = await pendingSignin(request, deps);
+    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
+    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply);
+    const userId = pending.record.userId;
+    const result = await verifySecondFactor(ctx, userId, field(request, 'code', 64), meta(request));
+    if (result.kind === 'blocked') {
+      return sendPage(
+        reply,
+        totpPage(pending.csrfToken, back, pending.record.userName, lockedMessage(result.retryAfterMs)),
+        429,
+      );
+    }
+    if (result.kind === 'invalid') {
+      return sendPage(
+        reply,
+        totpPage(
+          pending.csrfToken,
+          back,
+          pending.record.userName,
+          'That code is not correct. Enter the current code.',
+        ),
+        401,
+      );
+    }
+    const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
+    if (!done) return reply.redirect(withReturn('/signin', back), 303);
+    setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
+    return finishSignin(request, reply, deps, userId, 'password+totp', back);
+  });
+
+  const setupPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    back: string,
+    error?: string,
+    status = 200,
+  ) => {
+    const pending = await pendingSignin(request, deps);
+    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
+    const enrolment = await beginEnrolment(ctx, {
+      id: pending.record.userId,
+      userName: pending.record.userName,
+    });
+    const body = await enrolmentBody({
+      action: '/signin/mfa/setup',
+      csrf: pending.csrfToken,
+      enrolment,
+      extra: hidden('return', back),
+      intro:
+        'Your organization requires multi-factor authentication. Set up an authenticator app to finish signing in.',
+      error,
+    });
+    return sendPage(reply, page({ title: 'Set up MFA', narrow: true, body }), status);
+  };
+
+  app.get('/signin/mfa/setup', async (request, reply) =>
+    setupPage(request, reply, safeReturnPath(queryOf(request).get('return') ?? '/start')),
+  );
+
+  app.post('/signin/mfa/setup', async (request, reply) => {
+    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const pending = await pendingSignin(request, deps);
+    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
+    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply);
+    const userId = pending.record.userId;
+    const result = await confirmEnrolment(
+      ctx,
+      userId,
+      field(request, 'device_id', 64) ?? '',
+      field(request, 'code', 64),
+      meta(request),
+    );
+    if (result.kind !== 'ok') {
+      const error =
+        result.kind === 'blocked'
+          ? lockedMessage(result.retryAfterMs)
+          : 'That code is not correct. Enter the current code from the app.';
+      return setupPage(request, reply, back, error, result.kind === 'blocked' ? 429 : 400);
+    }
+    const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
+    if (!done) return reply.redirect(withReturn('/signin', back), 303);
+    setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
+    return finishSignin(request, reply, deps, userId, 'password+totp(enrolled)', back);
+  });
+
+  app.post('/signout', async (request, reply) => {
+    const session = await currentSession(request, deps);
+    if (session) {
+      if (!verifyCsrf(request, session)) return csrfRejected(reply);
+      const now = ctx.clock.now();
+      await ctx.store.db.transaction().execute(async (trx) => {
+        const { families } = await endSession(trx, session.sessionId, now, 'signout');
+        await writeAudit(trx, {
+          at: now,
+          actor: `user:${session.userId}`,
+          action: 'signout',
+          targetType: 'PORTAL_SESSION',
+          targetId: session.sessionId,
+          detail: { tokenFamiliesRevoked: families.length },
+          sourceIp: request.ip ?? null,
+          requestId: request.id,
+        });
+      });
+    }
+    clearSessionCookie(reply, deps.config);
+    return sendPage(
+      reply,
+      page({
+        title: 'Signed out',
+        narrow: true,
+        body: html`<div class="card"><h1>You are signed out</h1><p>Your session has ended, and command-line sign-ins made with it can no longer refresh.</p><div class="actions"><a class="button" href="/signin">Sign in again</a></div></div>`,
+      }),
+    );
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * Helpers for the sign-in and SSO OIDC suites: users seeded straight into the store, a tiny
+ * cookie-keeping form client for attack tests that do not need a real browser, and raw SSO OIDC
+ * calls that show status, headers and body exactly as sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
+import { base32Decode, totp } from '../../src/domain/auth/totp.ts';
+import type { ServerDeps } from '../../src/http/deps.ts';
+
+export interface SeedUser {
+  userName: string;
+  password?: string;
+  displayName?: string;
+  status?: 'ENABLED' | 'DISABLED';
+}
+
+/** Insert a user (password hashed with argon2id); returns its id. */
+export async function seedUser(deps: ServerDeps, user: SeedUser): Promise<string> {
+  const now = deps.ctx.clock.now();
+  const id = `9067000000-${randomUUID()}`;
+  await deps.ctx.store.db
+    .insertInto('users')
+    .values({
+      id,
+      user_name: user.userName,
+      user_name_lower: user.userName.toLowerCase(),
+      display_name: user.displayName ?? user.userName,
+      given_name: 'Test',
+      family_name: 'User',
+      email: null,
+      status: user.status ?? 'ENABLED',
+      password_hash: user.password ? await hash(user.password) : null,
+      external_id: null,
+      created_at: now,
+      updated_at: now,
+      created_by: 'test',
+      updated_by: 'test',
+    })
+    .execute();
+  return id;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+export async function postJson(baseUrl: string, path: string, body: unknown): Promise<RawResponse> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = {};
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+export interface Registration {
+  clientId: string;
+  clientSecret: string;
+}
+
+export async function registerDeviceClient(
+  baseUrl: string,
+  scopes = true,
+  name = 'botocore-client-test',
+): Promise<Registration> {
+  const r = await postJson(baseUrl, '/client/register', {
+    clientName: name,
+    clientType: 'public',
+    ...(scopes ? { scopes: ['sso:account:access'] } : {}),
+  });
+  if (r.status !== 200) throw new Error(`register failed: ${r.text}`);
+  return { clientId: String(r.json.clientId), clientSecret: String(r.json.clientSecret) };
+}
+
+export async function registerPkceClient(
+  baseUrl: string,
+  name = 'botocore-client-pkce',
+): Promise<Registration> {
+  const r = await postJson(baseUrl, '/client/register', {
+    clientName: name,
+    clientType: 'public',
+    scopes: ['sso:account:access'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: ['http://127.0.0.1/oauth/callback'],
+  });
+  if (r.status !== 200) throw new Error(`register failed: ${r.text}`);
+  return { clientId: String(r.json.clientId), clientSecret: String(r.json.clientSecret) };
+}
+
+/** The current TOTP code for a base32 secret as shown on the enrolment page (spaces allowed). */
+export function totpNow(secretText: string, epochMs: number): string {
+  const secret = base32Decode(secretText);
+  if (!secret) throw new Error('bad secret');
+  return totp(secret, epochMs);
+}
+
+/**
+ * A form-posting client with a cookie jar and manual redirects: what a browser does for
+ * server-rendered pages, without running one.
+ */
+export class FormClient {
+  readonly base: string;
+  readonly jar = new Map<string, string>();
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  private cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private keep(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (!pair || eq < 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === '') this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+  }
+
+  async get(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+    const res = await fetch(`${this.base}${path}`, {
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
+    this.keep(res);
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      text: await res.text(),
+      headers: res.headers,
+    };
+  }
+
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
+    const res = await fetch(`${this.base}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+    this.keep(res);
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      text: await res.text(),
+      headers: res.headers,
+    };
+  }
+
+  /** Sign in through the pages (user name, password, optional TOTP). Returns the final response. */
+  async signIn(userName: string, password: string, code?: () => string) {
+    const first = await this.get('/signin');
+    const csrf = csrfOf(first.text);
+    await this.post('/signin', { _csrf: csrf, step: 'user', user_name: userName, return: '/start' });
+    const done = await this.post('/signin', {
+      _csrf: csrf,
+      step: 'password',
+      user_name: userName,
+      password,
+      return: '/start',
+    });
+    if (done.status === 303 && done.location?.startsWith('/signin/mfa') && code) {
+      const mfaPage = await this.get(done.location);
+      return this.post('/signin/mfa', { _csrf: csrfOf(mfaPage.text), code: code(), return: '/start' });
+    }
+    return done;
+  }
+}
+
+/** The `_csrf` value of the first form on a page. */
+export function csrfOf(pageText: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(pageText);
+  if (!m?.[1]) throw new Error('no CSRF field on the page');
+  return m[1];
+}
+
+export function hiddenOf(pageText: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(pageText);
+  if (m?.[1] === undefined) throw new Error(`no hidden field ${name}`);
+  return m[1]
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
+}
