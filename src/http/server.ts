@@ -34,9 +34,34 @@ export const REDACT_PATHS = [
   '*.sessionToken',
 ];
 
+/** Query parameters whose values never reach the log: presigned SigV4 URLs carry the session token. */
+const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Security-Token|X-Amz-Signature)=)[^&]*/gi;
+
+/** Fastify's request serializer, with secret query parameters redacted from the URL. */
+function serializeRequest(req: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? req.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]') : req.url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): FastifyBaseLogger {
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'idcenter' } },
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'idcenter' },
+      serializers: { req: serializeRequest },
+    },
     destination ?? process.stdout,
   ) as unknown as FastifyBaseLogger;
 }
@@ -46,6 +71,8 @@ export interface RunningServer {
   readonly config: Config;
   readonly app: FastifyInstance;
   readonly deps: ServerDeps;
+  /** The generated CA certificate to trust (AWS_CA_BUNDLE) when serving HTTPS with one; else null. */
+  readonly tlsCaPath: string | null;
   close(): Promise<void>;
 }
 
@@ -79,7 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const port = config.port === 0 ? await reservePort(config.host) : config.port;
     const deps: ServerDeps = { config: withListenPort(config, port), ctx, log, metrics };
     if (options.beforeListen) await options.beforeListen(deps);
-    const app = await buildApp(deps, tls ? { https: tls } : {});
+    const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {});
     await app.listen({ host: config.host, port });
     const openStoreRef = store;
     const openLock = lock;
@@ -89,6 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       config: deps.config,
       app,
       deps,
+      tlsCaPath: tls?.caPath ?? null,
       async close() {
         if (closed) return;
         closed = true;

@@ -93,8 +93,10 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
     return sendQueryError(reply, status, code, message, request.id);
   });
 
-  return async (request, reply) => {
+  const handler: StsHandler = async (request, reply) => {
     const id = request.id;
+    // The server's time is the injected clock; SDKs correct their clock skew from this header.
+    reply.header('date', new Date(deps.ctx.clock.now()).toUTCString());
     try {
       const verified = await verifyRequest(signableRequest(request), {
         now: deps.ctx.clock.now(),
@@ -147,4 +149,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
       return sendQueryError(reply, 500, 'InternalFailure', 'An internal error occurred.', id);
     }
   };
+  // Methods no STS client sends still get an STS answer (the signature names the method).
+  app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/', handler });
+  return handler;
 }
