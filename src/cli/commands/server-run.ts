@@ -23,6 +23,11 @@ export async function runServer(opts: Record<string, string | boolean>): Promise
   process.stderr.write(
     banner ?? `idcenter server listening on ${server.url} (start URL ${server.config.startUrl})\n`,
   );
+  if (server.tlsCaPath) {
+    process.stderr.write(
+      `HTTPS certificate authority: ${server.tlsCaPath}\n  trust it with: export AWS_CA_BUNDLE=${server.tlsCaPath}\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

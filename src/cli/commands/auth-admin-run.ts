@@ -1,0 +1,45 @@
+/** What `idcenter user reset-mfa` does: open the store the server uses (no server lock) and reset. */
+import { resetMfa } from '../../app/auth/mfa.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import { systemClock, systemRandom } from '../../domain/runtime.ts';
+import { openStore } from '../../storage/db.ts';
+import { CliError } from '../errors.ts';
+
+export async function runResetMfa(
+  userName: string,
+  flags: { databaseUrl?: string; dataDir?: string },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
+  let databaseUrl: string;
+  try {
+    databaseUrl = loadConfig(
+      {
+        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+      },
+      process.env,
+    ).databaseUrl;
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
+    throw err;
+  }
+  const store = await openStore(databaseUrl, { poolSize: 2 });
+  try {
+    const ctx = { store, clock: systemClock, random: systemRandom };
+    const user = await store.db
+      .selectFrom('users')
+      .select(['id', 'user_name'])
+      .where('user_name_lower', '=', userName.toLowerCase())
+      .executeTakeFirst();
+    if (!user) throw new CliError(`no user named "${userName}"`, 254);
+    const removed = await resetMfa(ctx, user.id, 'cli:user');
+    out.write(
+      removed > 0
+        ? `Removed the MFA device of ${user.user_name}. They sign in with their password and set up a new authenticator when MFA is required.\n`
+        : `${user.user_name} had no MFA device; their code-failure lockout was cleared.\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
