@@ -166,6 +166,10 @@ export class SsoCache {
     writeJsonFile(this.file(key), reg as unknown as PyJson);
   }
 
+  removeFile(file: string): void {
+    fs.rmSync(file, { force: true });
+  }
+
   /** Every cache file that holds a token (registrations have no accessToken). */
   listTokens(): { file: string; token: CachedToken }[] {
     let names: string[];

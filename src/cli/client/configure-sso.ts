@@ -1,0 +1,345 @@
+/**
+ * `idcenter configure sso`: the AWS CLI v2 wizard, prompt for prompt (cli-flow §2): session,
+ * start URL, region, scopes, sign-in, account, role, client region, output format, profile name.
+ * The config file is written once, at the end, so Ctrl-C at any prompt leaves it untouched.
+ * When the endpoints in effect are not AWS's, the profile also gets a `[services …]` block so
+ * stock AWS tools reach the same server with no environment variables.
+ */
+import { CliError } from '../errors.ts';
+import { getProfile, type LoadedConfig, parseScopes, type SsoTarget, saveConfig, str } from './aws-config.ts';
+import { tokenCacheKey } from './cache.ts';
+import type { ConfigValue } from './config-file.ts';
+import { sectionId } from './config-file.ts';
+import type { ClientContext } from './context.ts';
+import { endpointProfile, resolveEndpoint, type ServiceKey } from './endpoints.ts';
+import { ServiceError } from './http.ts';
+import { paint } from './io.ts';
+import { login } from './login.ts';
+import { type AccountInfo, PortalClient } from './portal.ts';
+import type { Prompter } from './prompt.ts';
+import { ensureToken, LoginRequiredError } from './token.ts';
+
+export interface ConfigureSsoOptions {
+  profile?: string | undefined;
+  useDeviceCode?: boolean | undefined;
+  noBrowser?: boolean | undefined;
+  /** Our server's URL: SSO, SSO OIDC and STS calls go there, and the profile says so. */
+  endpointUrl?: string | undefined;
+  openUrl?: (url: string) => Promise<boolean>;
+}
+
+const DEFAULT_SCOPE = 'sso:account:access';
+const NAME_RE = /^[\w\-@+.%:/]+$/;
+const NAME_HINT = 'may only contain letters, digits and - _ . @ + % : /';
+
+/** `Text [current]: ` with `None` for no value (cli-flow §2.1). */
+function q(text: string, current: string | undefined): string {
+  return `${text} [${current ?? 'None'}]: `;
+}
+
+export function isValidStartUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function isValidRegion(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
+}
+
+/** Account menu label (cli-flow §2.2 row 8b). */
+export function accountLabel(a: AccountInfo): string {
+  if (a.accountName === undefined && a.emailAddress === undefined) return a.accountId;
+  if (a.emailAddress === undefined) return `${a.accountName} (${a.accountId})`;
+  if (a.accountName === undefined) return `${a.emailAddress} (${a.accountId})`;
+  return `${a.accountName}, ${a.emailAddress} (${a.accountId})`;
+}
+
+/** Sorted by name, else e-mail, else id, case-insensitively; id-only accounts last. */
+export function sortAccounts(accounts: readonly AccountInfo[]): AccountInfo[] {
+  const key = (a: AccountInfo): [number, string] => {
+    const idOnly = a.accountName === undefined && a.emailAddress === undefined ? 1 : 0;
+    return [idOnly, (a.accountName ?? a.emailAddress ?? a.accountId).toLowerCase()];
+  };
+  return [...accounts].sort((x, y) => {
+    const [a0, a1] = key(x);
+    const [b0, b1] = key(y);
+    return a0 - b0 || (a1 < b1 ? -1 : a1 > b1 ? 1 : 0);
+  });
+}
+
+function withEndpointOverride(ctx: ClientContext, url: string | undefined): ClientContext {
+  if (!url) return ctx;
+  if (!isValidStartUrl(url)) throw new CliError(`--endpoint-url ${url} is not an http(s) URL`, 252);
+  const env = {
+    ...ctx.io.env,
+    AWS_ENDPOINT_URL_SSO: url,
+    AWS_ENDPOINT_URL_SSO_OIDC: url,
+    AWS_ENDPOINT_URL_STS: url,
+  };
+  return { ...ctx, io: { ...ctx.io, env } };
+}
+
+export async function configureSso(
+  baseCtx: ClientContext,
+  prompter: Prompter,
+  options: ConfigureSsoOptions,
+): Promise<void> {
+  const ctx = withEndpointOverride(baseCtx, options.endpointUrl);
+  const { io, cfg } = ctx;
+  const out = (s: string) => io.stdout.write(s);
+  const profileConfig: Record<string, ConfigValue> =
+    options.profile !== undefined ? (getProfile(cfg, options.profile) ?? {}) : {};
+  const newProfile: Record<string, string> = {};
+
+  // 1. Session name.
+  const currentSession = str(profileConfig.sso_session);
+  const sessionAnswer = await prompter.ask(
+    currentSession ? q('SSO session name', currentSession) : 'SSO session name (Recommended): ',
+    (a) => (a === '' || NAME_RE.test(a) ? undefined : `SSO session name ${NAME_HINT}`),
+  );
+  const sessionName = sessionAnswer || currentSession;
+  let target: SsoTarget;
+  let sessionValues: Record<string, string> | undefined;
+  let forceRegistration = false;
+  const askStartUrl = (current: string | undefined) =>
+    prompter.ask(q('SSO start URL', current), (a) =>
+      (a === '' && current) || isValidStartUrl(a) ? undefined : 'Not a valid Start URL',
+    );
+  const askRegion = (current: string | undefined) =>
+    prompter.ask(q('SSO region', current), (a) => {
+      if (a === '' && current) return undefined;
+      if (a === '') return 'A value is required';
+      return isValidRegion(a) ? undefined : 'Not a valid AWS region (for example us-east-1)';
+    });
+  if (!sessionName) {
+    out(
+      `${paint(io.stdout, io.env).bold('WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running "configure sso" command and providing a session name.')}\n`,
+    );
+    const curUrl = str(profileConfig.sso_start_url);
+    const startUrl = (await askStartUrl(curUrl)) || (curUrl as string);
+    const curRegion = str(profileConfig.sso_region);
+    const region = (await askRegion(curRegion)) || (curRegion as string);
+    newProfile.sso_start_url = startUrl;
+    newProfile.sso_region = region;
+    target = {
+      kind: 'legacy',
+      startUrl,
+      region,
+      ...(options.profile !== undefined ? { profileName: options.profile } : {}),
+    };
+  } else {
+    newProfile.sso_session = sessionName;
+    const existing = cfg.file.get(sectionId.session(sessionName));
+    const existingUrl = str(existing?.sso_start_url);
+    const existingRegion = str(existing?.sso_region);
+    if (existing && existingUrl && existingRegion) {
+      const scopes = parseScopes(str(existing.sso_registration_scopes));
+      target = {
+        kind: 'session',
+        sessionName,
+        startUrl: existingUrl,
+        region: existingRegion,
+        ...(scopes ? { scopes } : {}),
+      };
+      sessionValues = {};
+      for (const [k, v] of Object.entries(existing)) if (typeof v === 'string') sessionValues[k] = v;
+    } else {
+      const curUrl = existingUrl ?? str(profileConfig.sso_start_url);
+      const startUrl = (await askStartUrl(curUrl)) || (curUrl as string);
+      const curRegion = existingRegion ?? str(profileConfig.sso_region);
+      const region = (await askRegion(curRegion)) || (curRegion as string);
+      const curScopes = str(existing?.sso_registration_scopes) ?? DEFAULT_SCOPE;
+      const rawScopes =
+        (await prompter.ask(q('SSO registration scopes', curScopes), (a) =>
+          a.split(',').some((s) => /\s/.test(s.trim()))
+            ? 'Scope values must be separated by commas'
+            : undefined,
+        )) || curScopes;
+      const scopes = parseScopes(rawScopes) ?? [];
+      target = { kind: 'session', sessionName, startUrl, region, scopes };
+      sessionValues = { sso_start_url: startUrl, sso_region: region, sso_registration_scopes: rawScopes };
+      forceRegistration = true;
+    }
+  }
+
+  if (options.profile !== undefined) target.profileName = options.profile;
+  const epProfile = endpointProfile(cfg, target);
+
+  // 2. Sign in (reuse a valid token of an existing session, like the AWS CLI).
+  let accessToken: string | undefined;
+  if (!forceRegistration && ctx.sso.readToken(tokenCacheKey(target))) {
+    try {
+      accessToken = (await ensureToken(ctx, target)).token.accessToken;
+    } catch (err) {
+      if (!(err instanceof LoginRequiredError)) throw err;
+    }
+  }
+  if (!accessToken) {
+    const token = await login(ctx, target, {
+      useDeviceCode: Boolean(options.useDeviceCode),
+      noBrowser: Boolean(options.noBrowser),
+      forceRegistration,
+      ...(options.openUrl ? { openUrl: options.openUrl } : {}),
+    });
+    accessToken = token.accessToken;
+  }
+
+  // 3. Account and role.
+  const portalEndpoint = resolveEndpoint('sso', target.region, { env: io.env, cfg, profile: epProfile });
+  const portal = new PortalClient(ctx.http, portalEndpoint.url, accessToken);
+  let accountId: string | undefined;
+  let roleName: string | undefined;
+  try {
+    const accounts = await portal.listAllAccounts();
+    if (accounts.length === 0) throw new CliError('No AWS accounts are available to you.', 255);
+    if (accounts.length === 1) {
+      accountId = (accounts[0] as AccountInfo).accountId;
+      out(`The only AWS account available to you is: ${accountId}\n`);
+    } else {
+      out(`There are ${accounts.length} AWS accounts available to you.\n`);
+      accountId = (await prompter.select(sortAccounts(accounts), accountLabel)).accountId;
+    }
+    out(`Using the account ID ${accountId}\n`);
+    newProfile.sso_account_id = accountId;
+    const roles = await portal.listAllRoles(accountId);
+    if (roles.length === 0) throw new CliError(`No roles are available for the account ${accountId}`, 255);
+    if (roles.length === 1) {
+      roleName = (roles[0] as { roleName: string }).roleName;
+      out(`The only role available to you is: ${roleName}\n`);
+    } else {
+      out(`There are ${roles.length} roles available to you.\n`);
+      const names = roles.map((r) => r.roleName).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+      roleName = await prompter.select(names, (n) => n);
+    }
+    out(`Using the role name "${roleName}"\n`);
+    newProfile.sso_role_name = roleName;
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === 'UnauthorizedException') {
+      out(
+        'Unable to list AWS accounts and/or roles. Skipping configuring AWS credential provider for profile.\n',
+      );
+      accountId = undefined;
+      roleName = undefined;
+      delete newProfile.sso_account_id;
+      delete newProfile.sso_role_name;
+    } else if (err instanceof ServiceError) {
+      throw new CliError(err.message, 254);
+    } else {
+      throw err;
+    }
+  }
+
+  // 4. Client region, output format, profile name.
+  const curClientRegion = str(profileConfig.region) ?? 'us-east-1';
+  const clientRegion =
+    (await prompter.ask(q('Default client Region', curClientRegion), (a) =>
+      a === '' || isValidRegion(a) ? undefined : 'Not a valid AWS region (for example us-east-1)',
+    )) || curClientRegion;
+  newProfile.region = clientRegion;
+  const formats = ['json', 'text', 'table', 'yaml', 'yaml-stream', 'off'];
+  const curOutput = str(profileConfig.output) ?? 'json';
+  const output =
+    (await prompter.ask(q('CLI default output format (json if not specified)', curOutput), (a) =>
+      a === '' || formats.includes(a) ? undefined : `Not a known output format (${formats.join(', ')})`,
+    )) || curOutput;
+  newProfile.output = output;
+  let profileName = options.profile;
+  if (profileName === undefined) {
+    const suggested = accountId && roleName ? `${roleName}-${accountId}` : undefined;
+    profileName =
+      (await prompter.ask(q('Profile name', suggested), (a) => {
+        if (a === '' && !suggested) return 'A value is required';
+        if (a !== '' && !NAME_RE.test(a)) return `Profile name ${NAME_HINT}`;
+        return undefined;
+      })) || (suggested as string);
+  }
+
+  // 5. Endpoints: a [services] block when the server is not AWS.
+  const servicesName = sessionName ?? profileName;
+  let services: Partial<Record<ServiceKey, string>> | undefined;
+  const knownServices = str(epProfile?.services);
+  const knownEndpoint = str(epProfile?.endpoint_url);
+  if (knownServices) {
+    // Another profile of this session already names the endpoints: share its block.
+    if (str(profileConfig.services) === undefined) newProfile.services = knownServices;
+  } else if (knownEndpoint) {
+    if (str(profileConfig.endpoint_url) === undefined) newProfile.endpoint_url = knownEndpoint;
+  } else {
+    services = customServices(ctx.cfg, io.env, target.region);
+    if (services) newProfile.services = servicesName;
+  }
+
+  // 6. Write everything at once.
+  writeConfiguration(
+    cfg,
+    profileName,
+    newProfile,
+    sessionName,
+    sessionValues,
+    services ? { name: servicesName, services } : undefined,
+  );
+  saveConfig(cfg);
+
+  // 7. Conclusion (cli-flow §2.4).
+  if (accountId && roleName) {
+    if (profileName.toLowerCase() === 'default') {
+      out(
+        'The AWS CLI is now configured to use the default profile.\nRun the following command to verify your configuration:\n\naws sts get-caller-identity\n',
+      );
+    } else {
+      out(
+        `To use this profile, specify the profile name using --profile, as shown:\n\naws sts get-caller-identity --profile ${profileName}\n`,
+      );
+    }
+  } else {
+    out(`Successfully configured SSO for profile: ${profileName}\n`);
+  }
+}
+
+/** The non-AWS endpoints in effect for the three services, or undefined when all are AWS's. */
+function customServices(
+  cfg: LoadedConfig,
+  env: NodeJS.ProcessEnv,
+  region: string,
+): Partial<Record<ServiceKey, string>> | undefined {
+  const out: Partial<Record<ServiceKey, string>> = {};
+  for (const s of ['sso', 'sso_oidc', 'sts'] as const) {
+    const e = resolveEndpoint(s, region, { env, cfg });
+    if (e.custom) out[s] = e.url;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function writeConfiguration(
+  cfg: LoadedConfig,
+  profileName: string,
+  profileValues: Record<string, string>,
+  sessionName: string | undefined,
+  sessionValues: Record<string, string> | undefined,
+  services: { name: string; services: Partial<Record<ServiceKey, string>> } | undefined,
+): void {
+  const order = [
+    'sso_session',
+    'sso_start_url',
+    'sso_region',
+    'sso_account_id',
+    'sso_role_name',
+    'region',
+    'output',
+    'services',
+    'endpoint_url',
+  ];
+  const ordered: Record<string, string> = {};
+  for (const k of order) if (profileValues[k] !== undefined) ordered[k] = profileValues[k] as string;
+  cfg.file.set(sectionId.profile(profileName), ordered);
+  if (sessionName && sessionValues) cfg.file.set(sectionId.session(sessionName), sessionValues);
+  if (services) {
+    const block: Record<string, Record<string, string>> = {};
+    for (const [k, url] of Object.entries(services.services)) block[k] = { endpoint_url: url as string };
+    cfg.file.set(sectionId.services(services.name), block);
+  }
+}
