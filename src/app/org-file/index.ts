@@ -6,6 +6,8 @@
  * value with the identity rules; `resolve.ts` checks uniqueness and references and expands OU
  * targets. Nothing here touches the store: `app/apply/` diffs and writes.
  */
+
+import { readYamlFast } from './fast-yaml.ts';
 import type { DesiredOrg } from './model.ts';
 import { resolveOrg } from './resolve.ts';
 import { KNOWN_KEYS, orgFileSchema } from './schema.ts';
@@ -27,11 +29,28 @@ export const MAX_ORG_FILE_BYTES = 256 * 1024 * 1024;
  * if (!r.ok) for (const p of r.problems) console.error(formatProblem(p));
  */
 export function parseOrgFile(text: string): OrgFileResult {
+  // Fast path: a clean file needs no positions.
+  const fast = readYamlFast(text);
+  let fastProblems: FileProblem[] | undefined;
+  if (fast) {
+    const checked = validate(fast.value);
+    if (checked.problems.length === 0) return { ok: true, org: checked.org };
+    fastProblems = checked.problems;
+  }
+  // Careful path: positions for every problem.
   const source = readYaml(text);
   if (source.problems.length > 0) return { ok: false, problems: sortProblems(source.problems) };
+  const checked = validate(source.value);
+  const problems = checked.problems.length > 0 ? checked.problems : (fastProblems ?? []);
+  if (problems.length === 0) return { ok: true, org: checked.org };
+  for (const p of problems) p.line = source.lineOf(p.path);
+  return { ok: false, problems: sortProblems(problems) };
+}
 
+/** Shape and value rules (zod), then the rules between entries; every problem, without lines. */
+function validate(value: unknown): { org: DesiredOrg; problems: FileProblem[] } {
   const problems: FileProblem[] = [];
-  const parsed = orgFileSchema.safeParse(source.value);
+  const parsed = orgFileSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path as PathSegment[];
@@ -52,15 +71,10 @@ export function parseOrgFile(text: string): OrgFileResult {
       }
     }
   }
-  // Cross-entry rules run even when some entries are malformed, so one run reports everything.
-  const resolved = resolveOrg(source.value);
+  // Rules between entries run even when some entries are malformed, so one run reports all.
+  const resolved = resolveOrg(value);
   problems.push(...resolved.problems);
-  if (problems.length > 0) {
-    for (const p of problems) p.line = source.lineOf(p.path);
-    return { ok: false, problems: sortProblems(problems) };
-  }
-  const org = resolved.org;
-  return { ok: true, org };
+  return { org: resolved.org, problems };
 }
 
 /** `users[2].email`, `permissionSets[0].tags["Cost Center"]`. */
