@@ -212,3 +212,33 @@ export function hiddenOf(pageText: string, name: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>');
 }
+
+/** Approve (or deny) a device code as a signed-in person, through the pages. */
+export async function decideDevice(web: FormClient, userCode: string, decision: 'allow' | 'deny' = 'allow') {
+  const entry = await web.get(`/device?user_code=${encodeURIComponent(userCode)}`);
+  if (entry.status !== 200) throw new Error(`device page: ${entry.status} ${entry.location ?? ''}`);
+  const consent = await web.post('/device', { _csrf: csrfOf(entry.text), user_code: userCode });
+  if (consent.status !== 200 || !consent.text.includes('Authorization requested')) {
+    throw new Error(`consent page: ${consent.status}`);
+  }
+  return web.post('/device/confirm', {
+    _csrf: csrfOf(consent.text),
+    grant_id: hiddenOf(consent.text, 'grant_id'),
+    user_code: hiddenOf(consent.text, 'user_code'),
+    decision,
+  });
+}
+
+/** A signed-in form client. */
+export async function signedIn(baseUrl: string, userName: string, password: string, code?: () => string) {
+  const web = new FormClient(baseUrl);
+  const res = await web.signIn(userName, password, code);
+  if (res.status !== 303 || res.location !== '/start')
+    throw new Error(`sign-in failed: ${res.status} ${res.location}`);
+  return web;
+}
+
+/** Rows of the audit log with a given action. */
+export async function auditRows(deps: ServerDeps, action: string) {
+  return deps.ctx.store.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
+}
