@@ -8,6 +8,7 @@ import { assetUrl } from './assets.ts';
 import { csrfField } from './csrf.ts';
 import { type Html, html } from './html.ts';
 import type { PortalSessionInfo } from './session.ts';
+import { displayText } from './text.ts';
 
 export const PRODUCT_NAME = 'idcenter';
 
@@ -31,7 +32,7 @@ export function page(opts: PageOptions): Html {
   const scripts = (opts.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`);
   const nav = session
     ? html`<nav class="account" aria-label="Account">
-        <span class="who wrap">${session.displayName || session.userName}</span>
+        <span class="who wrap">${displayText(session.displayName || session.userName, 64)}</span>
         <a href="/profile">Profile</a>
         <form method="post" action="/signout" class="inline">${csrfField(session)}<button type="submit" class="secondary small">Sign out</button></form>
       </nav>`

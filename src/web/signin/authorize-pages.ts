@@ -21,8 +21,8 @@ import { html } from '../html.ts';
 import { page } from '../layout.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
+import { displayText } from '../text.ts';
 import { csrfRejected, field, messagePage, meta, queryOf, requireSession } from './common.ts';
-import { displayText } from './text.ts';
 
 function consentPage(
   reply: FastifyReply,

@@ -18,8 +18,8 @@ import { html } from '../html.ts';
 import { page } from '../layout.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
+import { displayText, waitText } from '../text.ts';
 import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
-import { displayText, waitText } from './text.ts';
 
 function entryPage(
   reply: FastifyReply,

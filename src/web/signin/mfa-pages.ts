@@ -18,8 +18,8 @@ import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
+import { waitText } from '../text.ts';
 import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
-import { waitText } from './text.ts';
 
 /** The enrolment card: QR code, the secret as text, and the confirmation form. */
 export async function enrolmentBody(opts: {

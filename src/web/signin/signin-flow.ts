@@ -20,9 +20,9 @@ import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { sendPage } from '../security.ts';
 import { clearSessionCookie, currentSession, safeReturnPath, setSessionCookie } from '../session.ts';
+import { displayText, hasControlCharacter, waitText } from '../text.ts';
 import { csrfRejected, field, meta, pendingSignin, queryOf } from './common.ts';
 import { enrolmentBody } from './mfa-pages.ts';
-import { displayText, hasControlCharacter, waitText } from './text.ts';
 
 function hidden(name: string, value: string): Html {
   return html`<input type="hidden" name="${name}" value="${value}">`;
