@@ -21,18 +21,21 @@ interface LockInfo {
   at: number;
 }
 
-function readLock(path: string): { info: LockInfo | undefined; raw: string } | undefined {
+function readLock(path: string): { info: LockInfo | undefined; raw: string; mtimeMs: number } | undefined {
   let raw: string;
+  let mtimeMs: number;
   try {
     raw = fs.readFileSync(path, 'utf8');
+    mtimeMs = fs.statSync(path).mtimeMs;
   } catch {
     return undefined;
   }
   try {
     const v = JSON.parse(raw) as LockInfo;
-    return { info: typeof v.pid === 'number' && typeof v.at === 'number' ? v : undefined, raw };
+    return { info: typeof v.pid === 'number' && typeof v.at === 'number' ? v : undefined, raw, mtimeMs };
   } catch {
-    return { info: undefined, raw };
+    // Empty or partial: the holder may not have written its pid yet.
+    return { info: undefined, raw, mtimeMs };
   }
 }
 
@@ -73,10 +76,11 @@ export async function withFileLock<T>(
     }
     const held = readLock(path);
     if (held) {
+      // Only a lock whose holder is gone, or that is old, is stale; a lock just created and not
+      // yet written is someone else's live lock.
       const stale =
-        !held.info ||
-        (held.info.pid !== process.pid && !alive(held.info.pid)) ||
-        io.now() - held.info.at > staleMs;
+        (held.info !== undefined && held.info.pid !== process.pid && !alive(held.info.pid)) ||
+        Date.now() - held.mtimeMs > staleMs;
       if (stale) {
         breakLock(path, held.raw);
         io.debug(`broke a stale lock ${path}`);

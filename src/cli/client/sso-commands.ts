@@ -144,7 +144,7 @@ export interface StatusRow {
   region: string;
   /** ISO time or undefined when not signed in. */
   tokenExpiresAt?: string;
-  tokenState: 'valid' | 'refreshable' | 'expired' | 'signed-out';
+  tokenState: 'valid' | 'refreshable' | 'expired' | 'signed-out' | 'not-configured';
   refreshable: boolean;
   profiles: { name: string; credentialsExpireAt?: string; credentialsState: 'valid' | 'expired' | 'none' }[];
   login: string;
@@ -207,6 +207,25 @@ export function ssoStatusRows(ctx: ClientContext): StatusRow[] {
     };
     rows.push(build(target, name, profilesOfSession(cfg, name), target));
   }
+  // Sessions that profiles name but the file does not define.
+  const missing = new Map<string, string[]>();
+  for (const id of cfg.file.sections()) {
+    if (id.kind !== 'profile' && id.kind !== 'default') continue;
+    const s = str(cfg.file.get(id)?.sso_session);
+    if (s && !cfg.file.has(sectionId.session(s))) missing.set(s, [...(missing.get(s) ?? []), id.name]);
+  }
+  for (const [name, profiles] of missing) {
+    rows.push({
+      name,
+      kind: 'session',
+      startUrl: '',
+      region: '',
+      tokenState: 'not-configured',
+      refreshable: false,
+      profiles: profiles.map((p) => ({ name: p, credentialsState: 'none' as const })),
+      login: 'idcenter configure sso',
+    });
+  }
   const seen = new Set<string>();
   for (const id of cfg.file.sections()) {
     if (id.kind !== 'profile' && id.kind !== 'default') continue;
@@ -235,6 +254,13 @@ export function printStatus(ctx: ClientContext, rows: StatusRow[], json: boolean
   for (const r of rows) {
     const title = r.kind === 'session' ? `sso-session ${r.name}` : `legacy start URL ${r.name}`;
     io.stdout.write(`${p.bold(title)}\n`);
+    if (r.tokenState === 'not-configured') {
+      io.stdout.write(
+        `  ${p.red(`not configured: there is no [sso-session ${r.name}] section`)}; used by profile${r.profiles.length === 1 ? '' : 's'} ` +
+          `${r.profiles.map((x) => x.name).join(', ')}. Run: idcenter configure sso --profile ${r.profiles[0]?.name}\n`,
+      );
+      continue;
+    }
     io.stdout.write(`  start URL:   ${r.startUrl || '(missing)'}  (region ${r.region || 'missing'})\n`);
     let token: string;
     const exp = r.tokenExpiresAt ? Date.parse(r.tokenExpiresAt) : undefined;
