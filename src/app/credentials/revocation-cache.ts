@@ -64,7 +64,8 @@ export class RevocationCache {
   /** Bring the view up to date if it is stale (see the module comment). */
   async ensureFresh(): Promise<void> {
     const age = this.clock.now() - this.lastRefresh;
-    if (age >= this.maxStaleMs) {
+    // A clock that went backwards (stepped system clock) cannot vouch for freshness: refresh.
+    if (age >= this.maxStaleMs || age < 0) {
       await this.refresh();
     } else if (age >= this.pollMs && !this.inFlight) {
       this.refresh().catch(() => {

@@ -1,0 +1,255 @@
+/** What `idcenter sessions list|revoke` and `idcenter audit tail` do. */
+import type { Kysely } from 'kysely';
+import {
+  listSessions,
+  revokeSessionById,
+  revokeUserEverything,
+  type SessionInfo,
+} from '../../app/credentials/sessions-admin.ts';
+import { ConfigError, loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
+import { systemClock, systemRandom } from '../../domain/runtime.ts';
+import { openStore, type Store } from '../../storage/db.ts';
+import type { AuditEventRow, Database } from '../../storage/schema.ts';
+import { CliError } from '../errors.ts';
+
+interface StoreFlags {
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+function configFrom(flags: StoreFlags): Config {
+  try {
+    return loadConfig(
+      {
+        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+      },
+      process.env,
+    );
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
+    throw err;
+  }
+}
+
+async function withStore<T>(
+  flags: StoreFlags,
+  run: (store: Store, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = configFrom(flags);
+  const store = await openStore(config.databaseUrl, { poolSize: 2 });
+  try {
+    return await run(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function sessionClients(s: SessionInfo): string {
+  return s.clients.length > 0 ? s.clients.join(', ') : 'browser';
+}
+
+export async function runSessionsList(
+  opts: StoreFlags & { user?: string; all?: boolean; json?: boolean },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
+  await withStore(opts, async (store) => {
+    const ctx = { store, clock: systemClock, random: systemRandom };
+    const list = await listSessions(ctx, { userName: opts.user, all: opts.all === true });
+    if (opts.json) {
+      for (const s of list) out.write(`${JSON.stringify(s)}\n`);
+      return;
+    }
+    if (list.length === 0) {
+      out.write(opts.user ? `No live sessions for ${opts.user}.\n` : 'No live sessions.\n');
+      return;
+    }
+    const rows = [
+      ['SESSION', 'USER', 'CREATED', 'EXPIRES', 'SOURCE IP', 'CLIENT', ...(opts.all ? ['ENDED'] : [])],
+    ];
+    for (const s of list) {
+      rows.push([
+        s.sessionId,
+        s.userName,
+        iso(s.createdAt),
+        iso(s.expiresAt),
+        s.sourceIp ?? '-',
+        sessionClients(s),
+        ...(opts.all ? [iso(s.revokedAt)] : []),
+      ]);
+    }
+    out.write(`${table(rows)}\n`);
+  });
+}
+
+export async function runSessionsRevoke(
+  opts: StoreFlags & { user?: string; session?: string },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
+  if ((opts.user === undefined) === (opts.session === undefined)) {
+    throw new CliError('give exactly one of --user <userName> or --session <id>', 252);
+  }
+  await withStore(opts, async (store) => {
+    const ctx = { store, clock: systemClock, random: systemRandom };
+    const actor = `cli:${process.env.USER ?? 'admin'}`;
+    if (opts.session !== undefined) {
+      const r = await revokeSessionById(ctx, opts.session, actor);
+      if (!r) throw new CliError(`no session with id ${opts.session} (see idcenter sessions list)`, 254);
+      out.write(
+        `Revoked session ${opts.session}: its portal sign-in, refresh and access tokens stopped now; role credentials issued under it stop verifying within 60 s.\n`,
+      );
+      return;
+    }
+    const r = await revokeUserEverything(ctx, opts.user!, actor);
+    if (!r) throw new CliError(`no user named "${opts.user}"`, 254);
+    out.write(
+      `Revoked everything ${opts.user} held: ${r.sessions.length} session(s) and their tokens stopped now; role credentials issued until now stop verifying within 60 s.\n`,
+    );
+  });
+}
+
+// ---- audit ----
+
+/** CloudTrail's event names for the events that have an AWS counterpart. */
+const EVENT_NAMES: Record<string, string> = {
+  'credentials.issue': 'GetRoleCredentials',
+  'token.logout': 'Logout',
+  'sts.signature_failure': 'GetCallerIdentity',
+};
+
+function parseDetail(detail: string | null): Record<string, unknown> | null {
+  if (!detail) return null;
+  try {
+    return JSON.parse(detail) as Record<string, unknown>;
+  } catch {
+    return { raw: detail };
+  }
+}
+
+/** A CloudTrail-like record of one audit event. */
+export function toCloudTrail(e: AuditEventRow, region: string): Record<string, unknown> {
+  const detail = parseDetail(e.detail);
+  const [kind, id] = e.actor.includes(':')
+    ? [e.actor.slice(0, e.actor.indexOf(':')), e.actor.slice(e.actor.indexOf(':') + 1)]
+    : [e.actor, null];
+  const userIdentity: Record<string, unknown> =
+    kind === 'user'
+      ? {
+          type: 'IdentityCenterUser',
+          principalId: id,
+          ...(detail?.userName ? { userName: detail.userName } : {}),
+        }
+      : kind === 'key'
+        ? { type: 'Unknown', accessKeyId: id }
+        : {
+            type: kind === 'cli' ? 'Administrator' : kind === 'system' ? 'AWSService' : 'Unknown',
+            principalId: e.actor,
+          };
+  const failed = e.action.endsWith('failure');
+  return {
+    eventVersion: '1.08',
+    eventID: String(e.id),
+    eventTime: new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: e.action.startsWith('sts.') ? 'sts.amazonaws.com' : 'idcenter',
+    eventName: EVENT_NAMES[e.action] ?? e.action,
+    idcenterAction: e.action,
+    awsRegion: region,
+    sourceIPAddress: e.source_ip,
+    userIdentity,
+    requestParameters: detail,
+    responseElements: null,
+    ...(failed && detail?.code ? { errorCode: detail.code, errorMessage: detail.reason ?? null } : {}),
+    requestID: e.request_id,
+    resources: e.target_type ? [{ type: e.target_type, id: e.target_id }] : [],
+    readOnly: false,
+    eventType: 'AwsApiCall',
+  };
+}
+
+/** One human-readable line of an audit event. */
+export function formatAuditLine(e: AuditEventRow): string {
+  const target = e.target_type ? ` ${e.target_type}${e.target_id ? `:${e.target_id}` : ''}` : '';
+  const ip = e.source_ip ? ` from ${e.source_ip}` : '';
+  return `${new Date(e.at).toISOString()}  ${e.action}  ${e.actor}${target}${ip}${e.detail ? `  ${e.detail}` : ''}`;
+}
+
+async function newest(db: Kysely<Database>, n: number): Promise<AuditEventRow[]> {
+  const rows = await db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(n).execute();
+  return rows.reverse();
+}
+
+export async function runAuditTail(
+  opts: StoreFlags & { lines: string; follow?: boolean; json?: boolean },
+  out: NodeJS.WritableStream = process.stdout,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!/^\d{1,6}$/.test(opts.lines)) throw new CliError('-n must be a whole number of events', 252);
+  await withStore(opts, async (store, config) => {
+    const print = (e: AuditEventRow) =>
+      out.write(`${opts.json ? JSON.stringify(toCloudTrail(e, config.region)) : formatAuditLine(e)}\n`);
+    const first = await newest(store.db, Number(opts.lines));
+    for (const e of first) print(e);
+    if (!opts.follow) return;
+    // Ids grow with inserts; on PostgreSQL a lower id can commit a moment after a higher one,
+    // so each poll looks back a little and skips what it printed.
+    let maxId = first.length > 0 ? Number(first[first.length - 1]!.id) : 0;
+    if (first.length === 0) {
+      const top = await store.db
+        .selectFrom('audit_events')
+        .select('id')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .execute();
+      maxId = top[0] ? Number(top[0].id) : 0;
+    }
+    const printed = new Set<number>(first.map((e) => Number(e.id)));
+    const stop = signal ?? interruptSignal();
+    while (!stop.aborted) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (stop.aborted) break;
+      const rows = await store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('id', '>', maxId - 100)
+        .orderBy('id')
+        .limit(1000)
+        .execute();
+      for (const e of rows) {
+        const id = Number(e.id);
+        if (printed.has(id)) continue;
+        printed.add(id);
+        if (id > maxId) maxId = id;
+        print(e);
+      }
+      for (const id of printed) if (id < maxId - 1000) printed.delete(id);
+    }
+  });
+}
+
+/** Aborted on Ctrl-C or SIGTERM, so `audit tail --follow` closes the store and exits cleanly. */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  const onSignal = () => {
+    process.exitCode = 130;
+    ac.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return ac.signal;
+}
