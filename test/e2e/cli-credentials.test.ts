@@ -22,6 +22,7 @@ import {
   sessionConfig,
   sha1,
   signInWithoutBrowser,
+  startPty,
   startSeededServer,
   tempHome,
   writeConfig,
@@ -64,6 +65,12 @@ function profiles(): Record<string, Record<string, string>> {
       credential_process: `${process.execPath} ${BIN} credential-process --profile dev`,
       region: 'eu-west-1',
       services: 'local',
+    },
+    badurl: {
+      sso_start_url: 'idc.example.com/start',
+      sso_region: 'us-east-1',
+      sso_account_id: DEV,
+      sso_role_name: 'Admin',
     },
     offline: {
       sso_session: 'corp',
@@ -360,6 +367,52 @@ for (const kind of STORE_KINDS) {
       const nope = await runCli(['credential-process', '--profile', 'nope'], env);
       assert.equal(nope.code, 254);
       assert.match(nope.stderr, /ForbiddenException.*GetRoleCredentials.*No access/);
+    });
+
+    it('--debug traces the wire with every secret redacted', async () => {
+      clearCredentialCache();
+      const token = JSON.parse(fs.readFileSync(signed.tokenFile, 'utf8'));
+      const r = await runCli(['credential-process', '--profile', 'prod', '--debug'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.match(
+        r.stderr,
+        /debug: > GetRoleCredentials: GET http:\/\/127\.0\.0\.1:\d+\/federation\/credentials\?role_name=Admin&account_id=222222222222/,
+      );
+      assert.match(r.stderr, /x-amz-sso_bearer_token: <redacted>/);
+      assert.match(r.stderr, /debug: < 200 GetRoleCredentials/);
+      assert.match(r.stderr, /"secretAccessKey":"<redacted>"/);
+      for (const secret of [
+        token.accessToken,
+        token.refreshToken,
+        token.clientSecret,
+        out.SecretAccessKey,
+        out.SessionToken,
+      ]) {
+        assert.equal(r.stderr.includes(secret), false, 'no secret in the trace');
+      }
+    });
+
+    it('colour only on a terminal', async () => {
+      const colourEnv = { ...env, NO_COLOR: '' };
+      const piped = await runCli(['sso', 'status'], colourEnv);
+      assert.equal(piped.code, 0);
+      assert.equal(piped.stdout.includes('\u001b['), false, 'no escape codes into a pipe');
+      const tty = startPty(['sso', 'status'], colourEnv);
+      assert.equal(await tty.exited, 0);
+      assert.match(tty.rawText, /\u001b\[1msso-session corp\u001b\[22m/);
+      const noColor = startPty(['sso', 'status'], env);
+      assert.equal(await noColor.exited, 0);
+      assert.equal(noColor.rawText.includes('\u001b['), false, 'NO_COLOR is honoured');
+    });
+
+    it('bad input: a configured start URL that is not a URL', async () => {
+      const r = await runCli(['sso', 'login', '--profile', 'badurl', '--no-browser'], env);
+      assert.equal(r.code, 253);
+      assert.match(
+        r.stderr,
+        /The sso_start_url "idc\.example\.com\/start" in \[profile badurl\] is not a URL .*run: idcenter configure sso --profile badurl/,
+      );
     });
 
     it('bad input: the server unreachable', async () => {

@@ -112,6 +112,11 @@ export class PtySession {
     });
   }
 
+  /** Everything printed so far, escape sequences included. */
+  get rawText(): string {
+    return this.raw;
+  }
+
   /** Everything printed so far, without escape sequences. */
   get text(): string {
     return plain(this.raw);

@@ -115,6 +115,30 @@ export function requireProfile(cfg: LoadedConfig, name: string): Record<string, 
   return p;
 }
 
+/** A start URL needs an http(s) scheme and a host (the AWS CLI's "Not a valid Start URL"). */
+export function isValidStartUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Refuse a configured start URL that is not a URL, before anything goes on the wire. */
+export function assertStartUrl(t: SsoTarget): void {
+  if (isValidStartUrl(t.startUrl)) return;
+  const where =
+    t.sessionName !== undefined
+      ? `[sso-session ${t.sessionName}]`
+      : `[profile ${t.profileName ?? 'default'}]`;
+  throw new CliError(
+    `The sso_start_url "${t.startUrl}" in ${where} is not a URL (it needs a scheme and a host, such as ` +
+      `https://idc.example.com/start). Fix it, or run: idcenter configure sso${t.profileName && t.profileName !== 'default' ? ` --profile ${t.profileName}` : ''}`,
+    EXIT_CONFIG,
+  );
+}
+
 /** Registration scopes as the AWS CLI parses them: comma-separated, trimmed, empty dropped. */
 export function parseScopes(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;

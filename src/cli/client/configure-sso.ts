@@ -6,7 +6,15 @@
  * stock AWS tools reach the same server with no environment variables.
  */
 import { CliError } from '../errors.ts';
-import { getProfile, type LoadedConfig, parseScopes, type SsoTarget, saveConfig, str } from './aws-config.ts';
+import {
+  getProfile,
+  isValidStartUrl,
+  type LoadedConfig,
+  parseScopes,
+  type SsoTarget,
+  saveConfig,
+  str,
+} from './aws-config.ts';
 import { tokenCacheKey } from './cache.ts';
 import type { ConfigValue } from './config-file.ts';
 import { sectionId } from './config-file.ts';
@@ -35,15 +43,6 @@ const NAME_HINT = 'may only contain letters, digits and - _ . @ + % : /';
 /** `Text [current]: ` with `None` for no value (cli-flow §2.1). */
 function q(text: string, current: string | undefined): string {
   return `${text} [${current ?? 'None'}]: `;
-}
-
-export function isValidStartUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 export function isValidRegion(value: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { CliError } from '../errors.ts';
-import type { SsoTarget } from './aws-config.ts';
+import { assertStartUrl, type SsoTarget } from './aws-config.ts';
 import { canOpenBrowser, openBrowser } from './browser.ts';
 import {
   type CachedRegistration,
@@ -68,6 +68,7 @@ export async function login(
   options: LoginOptions = {},
 ): Promise<CachedToken> {
   const { io } = ctx;
+  assertStartUrl(target);
   const endpoint = resolveEndpoint('sso_oidc', target.region, {
     env: io.env,
     cfg: ctx.cfg,
