@@ -309,6 +309,45 @@ for (const kind of STORE_KINDS) {
       assert.equal(py.code, 0, py.stderr);
     });
 
+    it('botocore and the JS SDK refresh the token file the CLI wrote; sso login refreshes too', async () => {
+      const setExpiry = (ms: number) => {
+        const t = JSON.parse(fs.readFileSync(signed.tokenFile, 'utf8'));
+        t.expiresAt = new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        fs.writeFileSync(signed.tokenFile, JSON.stringify(t));
+        return t.accessToken as string;
+      };
+      const read = () => JSON.parse(fs.readFileSync(signed.tokenFile, 'utf8'));
+      // botocore refreshes with less than 10 minutes left.
+      let old = setExpiry(5 * 60_000);
+      const py = await pythonSts('dev-ro', env);
+      assert.equal(py.code, 0, py.stderr);
+      assert.notEqual(read().accessToken, old, 'botocore refreshed the token');
+      // The JS SDK refreshes with 5 minutes or less left.
+      old = setExpiry(2 * 60_000);
+      const js = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const { fromSSO } = await import('@aws-sdk/credential-providers'); const c = await fromSSO()(); console.log(c.accessKeyId.slice(0, 4));",
+        ],
+        { env: { ...env, AWS_PROFILE: 'dev-ro' }, cwd: process.cwd() },
+      );
+      assert.equal(js.code, 0, js.stderr);
+      assert.notEqual(read().accessToken, old, 'the JS SDK refreshed the token');
+      // And the token they wrote is still ours to use and refresh.
+      old = setExpiry(-60_000);
+      const login = await runCli(['sso', 'login', '--profile', 'dev'], env);
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stdout, /Refreshed the token for corp\.\nSuccessfully logged into Start URL: /);
+      assert.notEqual(read().accessToken, old);
+      const again = await runCli(['sso', 'login', '--profile', 'dev'], env);
+      assert.match(
+        again.stdout,
+        /Already signed in to .*\(corp\); the token is valid for another (59 min|1 h 00 min)\./,
+      );
+    });
+
     it('bad input: a malformed config names the line and is left untouched', async () => {
       const original = fs.readFileSync(configFile, 'utf8');
       const broken = `${original}this line is not an option\n`;
