@@ -281,6 +281,38 @@ for (const kind of STORE_KINDS) {
       assert.match((await awsCliIdentity(h, 'legacy-ro')).Arn as string, /AWSReservedSSO_ReadOnly_/);
     });
 
+    it('sso login with no browser on this machine uses the device code, for another device', async () => {
+      const h = home();
+      writeConfig(
+        h,
+        sessionConfig(server, {
+          dev: {
+            sso_session: 'corp',
+            sso_account_id: DEV,
+            sso_role_name: 'Admin',
+            region: 'us-east-1',
+            services: 'local',
+          },
+        }),
+      );
+      // cliEnv has no BROWSER, DISPLAY or WAYLAND_DISPLAY: nothing can be opened here.
+      const pty = startPty(['sso', 'login', '--profile', 'dev'], cliEnv(h));
+      await pty.expect(
+        'No browser can be opened on this machine; using the device code flow so you can sign in from another device.',
+      );
+      const m = await pty.expect(
+        /Then enter the code:\n\n[A-Z]{4}-[A-Z]{4}\n\nAlternatively, you may visit the following URL which will autofill the code upon loading:\n(\S+)/,
+      );
+      await approveInBrowser(browser, m[1] as string, 'alice');
+      await pty.expect(`Successfully logged into Start URL: ${server.url}/start`);
+      assert.equal(await pty.exited, 0, pty.text);
+      const token = JSON.parse(
+        fs.readFileSync(path.join(h, '.aws', 'sso', 'cache', `${sha1('corp')}.json`), 'utf8'),
+      );
+      assert.ok(token.refreshToken, 'sso-session scopes give a refresh token');
+      assert.equal((await awsCliIdentity(h, 'dev')).Account, DEV);
+    });
+
     it('Ctrl-C at the first prompt: exit 130, nothing written', async () => {
       const h = home();
       const pty = startPty(['configure', 'sso', '--endpoint-url', server.url], cliEnv(h));

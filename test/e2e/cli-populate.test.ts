@@ -99,6 +99,11 @@ for (const kind of STORE_KINDS) {
         r.stdout,
         /Name taken: Account-0007\.Admin \(kept the hand-written profile; generated Account-0007\.Admin-500000000007 instead\)/,
       );
+      assert.doesNotMatch(
+        r.stdout,
+        /Name taken: Shared/,
+        'two generated names colliding is not a hand-written clash',
+      );
       const text = fs.readFileSync(configFile, 'utf8');
       assert.ok(text.startsWith(original), 'existing text kept as it was, new profiles appended');
       const profiles = await botocoreProfiles(configFile);

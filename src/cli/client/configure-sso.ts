@@ -262,7 +262,12 @@ export async function configureSso(
   let services: Partial<Record<ServiceKey, string>> | undefined;
   const knownServices = str(epProfile?.services);
   const knownEndpoint = str(epProfile?.endpoint_url);
-  if (knownServices) {
+  if (options.endpointUrl) {
+    // An explicit server URL always wins, also over endpoints written before.
+    const url = options.endpointUrl;
+    services = { sso: url, sso_oidc: url, sts: url };
+    newProfile.services = str(profileConfig.services) ?? knownServices ?? servicesName;
+  } else if (knownServices) {
     // Another profile of this session already names the endpoints: share its block.
     if (str(profileConfig.services) === undefined) newProfile.services = knownServices;
   } else if (knownEndpoint) {
@@ -279,7 +284,7 @@ export async function configureSso(
     newProfile,
     sessionName,
     sessionValues,
-    services ? { name: servicesName, services } : undefined,
+    services ? { name: newProfile.services ?? servicesName, services } : undefined,
   );
   saveConfig(cfg);
 

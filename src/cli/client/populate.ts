@@ -305,6 +305,7 @@ export async function populate(ctx: ClientContext, opts: PopulateOptions): Promi
   const ours = new Map<string, string>();
   const ourNames = new Set<string>();
   const taken = new Set<string>();
+  const handWrittenNames = new Set<string>();
   for (const id of cfg.file.sections()) {
     if (id.kind !== 'profile' && id.kind !== 'default') continue;
     taken.add(id.name);
@@ -312,6 +313,8 @@ export async function populate(ctx: ClientContext, opts: PopulateOptions): Promi
     if (str(p[MARKER_KEY]) === session) {
       ours.set(`${str(p.sso_account_id)}/${str(p.sso_role_name)}`, id.name);
       ourNames.add(id.name);
+    } else if (p[MARKER_KEY] === undefined) {
+      handWrittenNames.add(id.name);
     }
   }
 
@@ -346,7 +349,7 @@ export async function populate(ctx: ClientContext, opts: PopulateOptions): Promi
       for (let n = 1; taken.has(name); n++) {
         name = n === 1 ? `${wantedName}-${w.account.accountId}` : `${wantedName}-${w.account.accountId}-${n}`;
       }
-      if (name !== wantedName && !ourNames.has(wantedName) && taken.has(wantedName)) {
+      if (name !== wantedName && handWrittenNames.has(wantedName)) {
         // A hand-written profile holds the name; ours gets a suffixed one and the person is told.
         result.skipped.push(`${wantedName} (kept the hand-written profile; generated ${name} instead)`);
       }
