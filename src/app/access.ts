@@ -21,20 +21,28 @@ export interface AccessibleRole {
   sessionSeconds: number;
 }
 
-/** Sub-query of the assignment rows that apply to `userId` (direct ∪ via groups). */
+/**
+ * Sub-query of the assignment rows that apply to `userId` (direct ∪ via groups). One index
+ * range per principal (the unique key starts with principal type and id), so it stays fast with
+ * 500,000 assignment rows; a join from assignments to memberships would scan them all.
+ */
 function assignmentsOf(db: Kysely<Database>, userId: string) {
-  const direct = db
+  return db
     .selectFrom('account_assignments')
-    .select(['account_id', 'permission_set_id'])
-    .where('principal_type', '=', 'USER')
-    .where('principal_id', '=', userId);
-  const viaGroups = db
-    .selectFrom('account_assignments')
-    .innerJoin('group_memberships', 'group_memberships.group_id', 'account_assignments.principal_id')
     .select(['account_assignments.account_id', 'account_assignments.permission_set_id'])
-    .where('account_assignments.principal_type', '=', 'GROUP')
-    .where('group_memberships.user_id', '=', userId);
-  return direct.union(viaGroups);
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('principal_type', '=', 'USER'), eb('principal_id', '=', userId)]),
+        eb.and([
+          eb('principal_type', '=', 'GROUP'),
+          eb(
+            'principal_id',
+            'in',
+            eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      ]),
+    );
 }
 
 /**
@@ -46,15 +54,20 @@ export async function listAccessibleAccounts(
   userId: string,
   page: { after?: string | undefined; limit: number },
 ): Promise<AccessibleAccount[]> {
-  let q = db
-    .selectFrom(assignmentsOf(db, userId).as('a'))
-    .innerJoin('accounts', 'accounts.id', 'a.account_id')
-    .select(['accounts.id as accountId', 'accounts.name as accountName', 'accounts.email as emailAddress'])
+  // The page's ids first (index ranges, distinct, limit), then only those account rows.
+  let ids = assignmentsOf(db, userId)
+    .clearSelect()
+    .select('account_assignments.account_id')
     .distinct()
-    .orderBy('accounts.id')
+    .orderBy('account_assignments.account_id')
     .limit(page.limit);
-  if (page.after !== undefined) q = q.where('accounts.id', '>', page.after);
-  return q.execute();
+  if (page.after !== undefined) ids = ids.where('account_assignments.account_id', '>', page.after);
+  return db
+    .selectFrom('accounts')
+    .select(['accounts.id as accountId', 'accounts.name as accountName', 'accounts.email as emailAddress'])
+    .where('accounts.id', 'in', ids)
+    .orderBy('accounts.id')
+    .execute();
 }
 
 /** The roles (permission sets) a user may use in one account, ordered by name. */

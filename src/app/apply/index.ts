@@ -46,6 +46,9 @@ export interface ApplyResult {
 export async function withWriteLock<T>(store: Store, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   return store.db.connection().execute(async (conn) => {
     if (store.dialect === 'sqlite') {
+      // A big apply touches hundreds of MB of index pages: a larger page cache for this
+      // connection avoids re-reading them (the default is 2 MB).
+      await sql`pragma cache_size = -262144`.execute(conn);
       await sql`begin immediate`.execute(conn);
     } else {
       await sql`begin`.execute(conn);

@@ -276,46 +276,9 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
   for (const [key, stored] of state.permissionSets)
     if (!wantSets.has(key)) plan.permissionSets.delete.push(stored);
 
-  // Assignments.
-  const principalKey = (type: string, id: string) =>
-    (type === 'USER' ? state.userById.get(id) : state.groupById.get(id)) ?? `?${id}`;
-  const storedAssignments = new Map<string, AssignmentRef>();
-  for (const a of state.assignments) {
-    const ref: AssignmentRef = {
-      principalType: a.principal_type === 'GROUP' ? 'GROUP' : 'USER',
-      principal: principalKey(a.principal_type, a.principal_id),
-      permissionSet: state.psById.get(a.permission_set_id) ?? `?${a.permission_set_id}`,
-      accountId: a.account_id,
-      id: a.id,
-    };
-    storedAssignments.set(`${ref.principalType}|${ref.principal}|${ref.permissionSet}|${ref.accountId}`, ref);
-  }
-  const wantAssignments = new Set<string>();
-  for (const a of org.assignments) {
-    const k = `${a.principalType}|${a.principal}|${a.permissionSet}|${a.accountId}`;
-    wantAssignments.add(k);
-    if (!storedAssignments.has(k)) plan.assignments.create.push({ ...a });
-  }
-  for (const [k, ref] of storedAssignments) if (!wantAssignments.has(k)) plan.assignments.delete.push(ref);
-
-  // Provisioned roles follow the assignments that remain.
-  const remaining = options.prune
-    ? org.assignments
-    : [...storedAssignments.values(), ...plan.assignments.create];
-  const pairs = new Set<string>();
-  for (const a of remaining) pairs.add(`${a.accountId}|${a.permissionSet}`);
-  const storedPairs = new Set<string>();
-  for (const key of state.provisioned.keys()) {
-    const [accountId = '', psId = ''] = key.split('|');
-    const psKey = state.psById.get(psId) ?? `?${psId}`;
-    storedPairs.add(`${accountId}|${psKey}`);
-    if (!pairs.has(`${accountId}|${psKey}`)) plan.provision.delete.push({ accountId, permissionSetId: psId });
-  }
-  for (const pair of pairs) {
-    if (storedPairs.has(pair)) continue;
-    const bar = pair.indexOf('|');
-    plan.provision.create.push({ accountId: pair.slice(0, bar), permissionSet: pair.slice(bar + 1) });
-  }
+  // Assignments and provisioned roles, with numeric keys: this is the hot loop of a
+  // 500,000-row organization, and numbers hash without building strings.
+  diffAssignments(org, state, plan, options.prune);
 
   // Management account.
   if (org.managementAccount !== undefined && org.managementAccount !== state.instance.management_account_id) {
@@ -324,6 +287,123 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
 
   if (options.prune) plan.lostAccess = lostAccess(org, state, plan);
   return plan;
+}
+
+/** Small dense indexes for strings, so composite keys can be numbers. */
+class Interner {
+  readonly ids = new Map<string, number>();
+  readonly values: string[] = [];
+  of(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.ids.set(value, id);
+      this.values.push(value);
+    }
+    return id;
+  }
+}
+
+function diffAssignments(org: DesiredOrg, state: StoreState, plan: Plan, prune: boolean): void {
+  const principals = new Interner(); // `U|key` / `G|key`
+  const sets = new Interner(); // permission-set keys
+  const accounts = new Interner(); // account ids
+  // Stored rows, translated from ids to keys once per distinct id.
+  const principalOfId = new Map<string, number>();
+  for (const [key, u] of state.users) principalOfId.set(`USER|${u.id}`, principals.of(`U|${key}`));
+  for (const [key, g] of state.groups) principalOfId.set(`GROUP|${g.id}`, principals.of(`G|${key}`));
+  const psOfId = new Map<string, number>();
+  for (const [key, p] of state.permissionSets) psOfId.set(p.id, sets.of(key));
+  const storedP = new Int32Array(state.assignments.length);
+  const storedS = new Int32Array(state.assignments.length);
+  const storedA = new Int32Array(state.assignments.length);
+  state.assignments.forEach((a, i) => {
+    const type = a.principal_type === 'GROUP' ? 'GROUP' : 'USER';
+    storedP[i] =
+      principalOfId.get(`${type}|${a.principal_id}`) ?? principals.of(`${type[0]}|?${a.principal_id}`);
+    storedS[i] = psOfId.get(a.permission_set_id) ?? sets.of(`?${a.permission_set_id}`);
+    storedA[i] = accounts.of(a.account_id);
+  });
+  const wantP = new Int32Array(org.assignments.length);
+  const wantS = new Int32Array(org.assignments.length);
+  const wantA = new Int32Array(org.assignments.length);
+  org.assignments.forEach((a, i) => {
+    wantP[i] = principals.of(`${a.principalType === 'USER' ? 'U' : 'G'}|${a.principal}`);
+    wantS[i] = sets.of(a.permissionSet);
+    wantA[i] = accounts.of(a.accountId);
+  });
+  for (const key of state.provisioned.keys()) {
+    const bar = key.indexOf('|');
+    accounts.of(key.slice(0, bar));
+    sets.of(psOfKeyOrId(state, key.slice(bar + 1)));
+  }
+  const nS = sets.values.length + 1;
+  const nA = accounts.values.length + 1;
+  if (principals.values.length * nS * nA >= Number.MAX_SAFE_INTEGER) {
+    throw new Error('organization too large to plan');
+  }
+  const key = (p: number, s: number, a: number) => (p * nS + s) * nA + a;
+
+  const stored = new Set<number>();
+  for (let i = 0; i < storedP.length; i++) stored.add(key(storedP[i] ?? 0, storedS[i] ?? 0, storedA[i] ?? 0));
+  const wanted = new Set<number>();
+  const split = (p: number) => {
+    const v = principals.values[p] ?? '';
+    return {
+      principalType: v.startsWith('U|') ? ('USER' as const) : ('GROUP' as const),
+      principal: v.slice(2),
+    };
+  };
+  for (let i = 0; i < wantP.length; i++) {
+    const k = key(wantP[i] ?? 0, wantS[i] ?? 0, wantA[i] ?? 0);
+    wanted.add(k);
+    if (!stored.has(k)) {
+      const a = org.assignments[i];
+      if (a) plan.assignments.create.push({ ...a });
+    }
+  }
+  for (let i = 0; i < storedP.length; i++) {
+    if (wanted.has(key(storedP[i] ?? 0, storedS[i] ?? 0, storedA[i] ?? 0))) continue;
+    const row = state.assignments[i];
+    if (!row) continue;
+    plan.assignments.delete.push({
+      ...split(storedP[i] ?? 0),
+      permissionSet: sets.values[storedS[i] ?? 0] ?? '',
+      accountId: row.account_id,
+      id: row.id,
+    });
+  }
+
+  // Provisioned roles follow the assignments that remain.
+  const pairs = new Set<number>();
+  const pair = (s: number, a: number) => s * nA + a;
+  if (prune) {
+    for (let i = 0; i < wantS.length; i++) pairs.add(pair(wantS[i] ?? 0, wantA[i] ?? 0));
+  } else {
+    for (let i = 0; i < storedS.length; i++) pairs.add(pair(storedS[i] ?? 0, storedA[i] ?? 0));
+    for (const a of plan.assignments.create)
+      pairs.add(pair(sets.of(a.permissionSet), accounts.of(a.accountId)));
+  }
+  const storedPairs = new Set<number>();
+  for (const k of state.provisioned.keys()) {
+    const bar = k.indexOf('|');
+    const accountId = k.slice(0, bar);
+    const psId = k.slice(bar + 1);
+    const pk = pair(sets.of(psOfKeyOrId(state, psId)), accounts.of(accountId));
+    storedPairs.add(pk);
+    if (!pairs.has(pk)) plan.provision.delete.push({ accountId, permissionSetId: psId });
+  }
+  for (const pk of pairs) {
+    if (storedPairs.has(pk)) continue;
+    plan.provision.create.push({
+      accountId: accounts.values[pk % nA] ?? '',
+      permissionSet: sets.values[Math.floor(pk / nA)] ?? '',
+    });
+  }
+}
+
+function psOfKeyOrId(state: StoreState, psId: string): string {
+  return state.psById.get(psId) ?? `?${psId}`;
 }
 
 function diffPermissionSet(stored: StoredPermissionSet, want: DesiredPermissionSet): PermissionSetUpdate[] {
