@@ -324,7 +324,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(fs.existsSync(path.join(h, '.aws')), false, 'no ~/.aws at all');
     });
 
-    it('Ctrl-C at the account menu and at the profile name: the config file is untouched', async () => {
+    it('Ctrl-C at the account menu and at the profile name leaves the file untouched; a re-run updates in place', async () => {
       const h = home();
       const original = `# my settings\n${sessionConfig(server, {
         keep: { sso_session: 'corp', sso_account_id: DEV, sso_role_name: 'Admin', services: 'local' },
@@ -349,6 +349,27 @@ for (const kind of STORE_KINDS) {
         assert.equal(fs.readFileSync(file, 'utf8'), original);
         assert.equal(fs.statSync(file).mtimeMs, mtime);
       }
+
+      // Re-running for an existing profile: its session is the default, a valid token is reused
+      // (no browser), and the profile is updated in place with every other line kept.
+      const pty = startPty(['configure', 'sso', '--profile', 'keep'], cliEnv(h));
+      await pty.answer('SSO session name [corp]: ', '');
+      await pty.expect('There are 2 AWS accounts available to you.');
+      pty.send('\u001b[B\r');
+      await pty.expect(`Using the account ID ${PROD}`);
+      await pty.answer('Default client Region [us-east-1]: ', 'ap-southeast-2');
+      await pty.answer('CLI default output format (json if not specified) [json]: ', '');
+      await pty.expect(`aws sts get-caller-identity --profile keep`);
+      assert.equal(await pty.exited, 0, pty.text);
+      const updated = fs.readFileSync(file, 'utf8');
+      assert.equal(
+        updated,
+        original.replace(
+          `[profile keep]\nsso_session = corp\nsso_account_id = ${DEV}\nsso_role_name = Admin\nservices = local\n`,
+          `[profile keep]\nsso_session = corp\nsso_account_id = ${PROD}\nsso_role_name = Admin\nservices = local\nregion = ap-southeast-2\noutput = json\n`,
+        ),
+      );
+      assert.equal((await awsCliIdentity(h, 'keep')).Account, PROD);
     });
   });
 }
