@@ -8,6 +8,7 @@ import type { AppContext } from '../../app/context.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import type { PortalSessionInfo } from '../session.ts';
+import { displayText } from '../text.ts';
 import type { ActiveSession } from './sessions.ts';
 
 /** Where the sign-in area serves MFA enrolment and removal. */
@@ -113,19 +114,19 @@ export interface ProfileInput {
 
 export function profileBody(p: ProfileInput): Html {
   const u = p.user;
-  const name = [u.givenName, u.familyName].filter((s) => s).join(' ');
+  const name = displayText([u.givenName, u.familyName].filter((s) => s).join(' '), 256);
   return html`<h1>Profile</h1>
     ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
     <section class="card" aria-labelledby="details-h">
       <h2 id="details-h">Your details</h2>
       <dl class="details">
         <dt>User name</dt>
-        <dd><bdi>${u.userName}</bdi></dd>
+        <dd><bdi>${displayText(u.userName, 256)}</bdi></dd>
         <dt>Display name</dt>
-        <dd><bdi>${u.displayName}</bdi></dd>
+        <dd><bdi>${displayText(u.displayName, 256)}</bdi></dd>
         ${name ? html`<dt>Name</dt><dd><bdi>${name}</bdi></dd>` : ''}
         <dt>Email</dt>
-        <dd>${u.email ? html`<bdi>${u.email}</bdi>` : html`<span class="muted">none</span>`}</dd>
+        <dd>${u.email ? html`<bdi>${displayText(u.email, 256)}</bdi>` : html`<span class="muted">none</span>`}</dd>
         <dt>User ID</dt>
         <dd class="mono">${u.userId}</dd>
       </dl>
@@ -142,10 +143,10 @@ export function profileBody(p: ProfileInput): Html {
               <tbody>
                 ${p.devices.map(
                   (d) => html`<tr>
-                    <td data-label="Device"><bdi>${d.label}</bdi></td>
+                    <td data-label="Device"><bdi>${displayText(d.label, 64)}</bdi></td>
                     <td data-label="Type">${d.kind === 'TOTP' ? 'Authenticator app (TOTP)' : d.kind}</td>
                     <td data-label="Added">${when(d.confirmedAt)}</td>
-                    <td class="nowrap"><a class="button secondary small" href="${MFA_REMOVE_PATH}?device=${encodeURIComponent(d.id)}">Remove<span class="visually-hidden"> ${d.label}</span></a></td>
+                    <td class="nowrap"><a class="button secondary small" href="${MFA_REMOVE_PATH}?device=${encodeURIComponent(d.id)}">Remove<span class="visually-hidden"> ${displayText(d.label, 64)}</span></a></td>
                   </tr>`,
                 )}
               </tbody>
@@ -169,7 +170,7 @@ export function profileBody(p: ProfileInput): Html {
           ${p.sessions.map((s) => {
             const current = s.sessionId === p.session.sessionId;
             return html`<tr data-session="${s.sessionId}">
-              <td data-label="Browser"><span title="${s.userAgent ?? ''}">${describeUserAgent(s.userAgent)}</span>
+              <td data-label="Browser"><span title="${displayText(s.userAgent ?? '', 256)}">${describeUserAgent(s.userAgent)}</span>
                 ${current ? html` <span class="badge">This browser</span>` : ''}</td>
               <td data-label="IP address" class="mono nowrap">${s.sourceIp ?? 'unknown'}</td>
               <td data-label="Signed in">${when(s.createdAt)}</td>

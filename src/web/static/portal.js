@@ -24,6 +24,27 @@
   });
 
   // ---------- small DOM helpers (text only) ----------
+  /**
+   * Names as shown: control, zero-width and bidirectional-override characters become U+FFFD, so
+   * "invoice\u202Egpj.exe" cannot pose as "invoiceexe.jpg" (the same rule as the server's
+   * displayText). Search and requests use the names as stored.
+   */
+  function readable(s) {
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const invisible =
+        c <= 0x1f ||
+        (c >= 0x7f && c <= 0x9f) ||
+        (c >= 0x200b && c <= 0x200f) ||
+        (c >= 0x2028 && c <= 0x202e) ||
+        (c >= 0x2060 && c <= 0x2069) ||
+        c === 0xfeff;
+      out += invisible ? '\ufffd' : s[i];
+    }
+    return out;
+  }
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -140,10 +161,10 @@
     toggle.setAttribute('aria-controls', `roles-${a.id}`);
     toggle.append(el('span', 'chevron'));
     const text = el('span', 'account-text');
-    const name = el('bdi', 'account-name', a.name);
+    const name = el('bdi', 'account-name', readable(a.name));
     const meta = el('span', 'account-meta');
     meta.append(el('span', 'account-id', a.id));
-    const email = el('bdi', 'account-email', a.email);
+    const email = el('bdi', 'account-email', readable(a.email));
     meta.append(el('span', 'sep', ' | '), email);
     text.append(name, meta);
     toggle.append(text);
@@ -161,11 +182,11 @@
     ul.textContent = '';
     for (const role of a.roles) {
       const li = el('li', 'role');
-      li.append(el('bdi', 'role-name', role));
+      li.append(el('bdi', 'role-name', readable(role)));
       const keys = el('button', 'link access-keys', 'Access keys');
       keys.type = 'button';
       keys.dataset.role = role;
-      keys.setAttribute('aria-label', `Access keys for ${role} in ${a.name}`);
+      keys.setAttribute('aria-label', `Access keys for ${readable(role)} in ${readable(a.name)}`);
       li.append(keys);
       ul.append(li);
     }
@@ -325,8 +346,8 @@
   function openDialog(account, role, button) {
     opener = button;
     current = { account, role };
-    setField('role', role);
-    setField('account-name', account.name);
+    setField('role', readable(role));
+    setField('account-name', readable(account.name));
     setField('account-id', account.id);
     clearSecrets();
     setState('loading');
