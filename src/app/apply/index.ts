@@ -61,6 +61,8 @@ export async function withWriteLock<T>(store: Store, fn: (db: Kysely<Database>) 
     } catch (err) {
       await sql`rollback`.execute(conn).catch(() => {});
       throw err;
+    } finally {
+      if (store.dialect === 'sqlite') await sql`pragma cache_size = -2000`.execute(conn).catch(() => {});
     }
   });
 }

@@ -1,0 +1,64 @@
+/**
+ * Helpers for organization-as-code tests: run the real `idcenter` binary, apply a file in
+ * process, and take a snapshot of everything an apply may touch to prove "nothing changed".
+ */
+import path from 'node:path';
+import { type ApplyOptions, applyOrg } from '../../src/app/apply/index.ts';
+import type { AppContext } from '../../src/app/context.ts';
+import { parseOrgFile } from '../../src/app/org-file/index.ts';
+import type { Store } from '../../src/storage/db.ts';
+import { type RunResult, run } from './python.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/idcenter.js');
+
+/** `node bin/idcenter.js …args` (the bundle must be built: `node scripts/build.mjs`). */
+export function idcenter(
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], options);
+}
+
+/** Parse and apply a file in process; throws on an invalid file. */
+export async function applyText(ctx: AppContext, text: string, options: ApplyOptions = {}) {
+  const parsed = parseOrgFile(text);
+  if (!parsed.ok) throw new Error(`invalid file: ${parsed.problems.map((p) => p.message).join('; ')}`);
+  return applyOrg(ctx, parsed.org, options);
+}
+
+const TABLES = [
+  'ous',
+  'accounts',
+  'groups',
+  'users',
+  'group_memberships',
+  'permission_sets',
+  'ps_managed_policies',
+  'ps_customer_policies',
+  'ps_tags',
+  'account_assignments',
+  'provisioned_roles',
+  'audit_events',
+  'revocations',
+] as const;
+
+/** Row counts of every table an apply writes, the generation, and a digest of the rows. */
+export async function snapshot(store: Store): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const t of TABLES) {
+    const rows = await store.db.selectFrom(t).selectAll().execute();
+    out[t] = rows.length;
+    out[`${t}:rows`] = JSON.stringify(rows.map((r) => JSON.stringify(r)).sort());
+  }
+  const inst = await store.db.selectFrom('instance').selectAll().executeTakeFirst();
+  out.instance = JSON.stringify(inst ?? null);
+  return out;
+}
+
+export async function count(store: Store, table: (typeof TABLES)[number]): Promise<number> {
+  const r = await store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
