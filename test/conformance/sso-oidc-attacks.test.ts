@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { pollTracker } from '../../src/app/auth/poll-tracker.ts';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
 import { disableUser } from '../../src/app/users.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { s256 } from '../../src/domain/auth/pkce.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
+import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
 import {
   auditRows,
   csrfOf,
@@ -570,3 +573,50 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('slow_down across replicas (postgres)', () => {
+  let a: TestServer;
+  let b: RunningServer;
+  before(async () => {
+    a = await startTestServer({ store: 'postgres' });
+    const config = loadConfig(
+      {
+        host: '127.0.0.1',
+        port: '0',
+        dataDir: a.config.dataDir,
+        databaseUrl: a.config.databaseUrl,
+        logLevel: 'silent',
+      },
+      {},
+    );
+    b = await startServer(config, { logger: createLogger('silent') });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.stop();
+  });
+
+  it('a client polling one replica and then another too fast is told to slow down', async () => {
+    const reg = await registerDeviceClient(a.url);
+    const start = await postJson(a.url, '/device_authorization', { ...reg, startUrl: a.config.startUrl });
+    const body = { ...reg, grantType: DEVICE_GRANT, deviceCode: start.json.deviceCode };
+    const first = await postJson(a.url, '/token', body);
+    assert.equal(first.headers.get('x-amzn-errortype'), 'AuthorizationPendingException');
+    await pollTracker(a.deps.ctx.store).flush();
+    const second = await postJson(b.url, '/token', body);
+    assert.equal(
+      second.headers.get('x-amzn-errortype'),
+      'SlowDownException',
+      'replica B saw replica A’s poll',
+    );
+    await pollTracker(b.deps.ctx.store).flush();
+    const row = await a.deps.ctx.store.db
+      .selectFrom('device_grants')
+      .select(['interval_s', 'last_poll_at'])
+      .where('client_id', '=', reg.clientId)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.interval_s, 10, 'the grown interval is in the store');
+    const third = await postJson(a.url, '/token', body);
+    assert.equal(third.headers.get('x-amzn-errortype'), 'SlowDownException');
+  });
+});

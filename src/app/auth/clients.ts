@@ -14,6 +14,7 @@ import {
 import { checkRegistrableRedirectUri } from '../../domain/auth/redirect-uri.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { opaqueToken, randomString } from '../../domain/ids.ts';
+import type { Store } from '../../storage/db.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from './keys.ts';
@@ -150,19 +151,32 @@ export async function registerClient(
   return { client, clientSecret };
 }
 
+type StoredClient = OidcClient & { secretHash: string };
+
+/**
+ * Registrations never change once written (no API updates them), so a replica may keep the ones
+ * it has read; expiry is still checked on every use. Bounded, oldest first out.
+ */
+const clientCache = new WeakMap<Store, Map<string, StoredClient>>();
+const CLIENT_CACHE_MAX = 10_000;
+
 /** A client by id (no secret check), for the browser-facing /authorize. Null when unknown. */
-export async function findClient(
-  ctx: AppContext,
-  clientId: string,
-): Promise<(OidcClient & { secretHash: string }) | null> {
+export async function findClient(ctx: AppContext, clientId: string): Promise<StoredClient | null> {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 128) return null;
+  let cache = clientCache.get(ctx.store);
+  if (!cache) {
+    cache = new Map();
+    clientCache.set(ctx.store, cache);
+  }
+  const hit = cache.get(clientId);
+  if (hit) return hit;
   const row = await ctx.store.db
     .selectFrom('oidc_clients')
     .selectAll()
     .where('id', '=', clientId)
     .executeTakeFirst();
   if (!row) return null;
-  return {
+  const client: StoredClient = {
     id: row.id,
     name: row.name,
     clientType: row.client_type,
@@ -174,6 +188,9 @@ export async function findClient(
     expiresAt: row.expires_at,
     secretHash: row.secret_hash,
   };
+  if (cache.size >= CLIENT_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(clientId, client);
+  return client;
 }
 
 /**

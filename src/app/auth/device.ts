@@ -26,6 +26,7 @@ import {
   type RequestMeta,
   type TokenResult,
 } from './issue.ts';
+import { pollTracker } from './poll-tracker.ts';
 import { blockedFor, countFailure, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
 
@@ -93,14 +94,24 @@ export async function startDeviceAuthorization(
   };
 }
 
-/** CreateToken with the device_code grant. */
+/**
+ * "Not yet" answers of a poll. They are the common case (every poll until the person approves),
+ * so they are returned, not thrown: no stack is captured on the hot path.
+ */
+export interface PollWait {
+  kind: 'wait';
+  code: 'authorization_pending' | 'slow_down';
+  message: string;
+}
+
+/** CreateToken with the device_code grant: tokens, a wait answer, or a thrown DomainError. */
 export async function redeemDeviceCode(
   ctx: AppContext,
   client: OidcClient,
   deviceCode: string,
   settings: AuthSettings,
   meta: RequestMeta,
-): Promise<TokenResult> {
+): Promise<TokenResult | PollWait> {
   assertGrant(client);
   const invalid = () => new DomainError('invalid_grant', 'Invalid device code provided');
   if (deviceCode.length > 256) throw invalid();
@@ -118,33 +129,26 @@ export async function redeemDeviceCode(
     throw new DomainError('access_denied', 'The authorization request was denied');
   if (grant.expires_at <= now) throw new DomainError('expired_token', 'The device code has expired');
 
+  const tracker = pollTracker(ctx.store);
   if (grant.status === 'pending') {
-    const earliest =
-      grant.last_poll_at === null ? null : grant.last_poll_at + grant.interval_s * 1000 - POLL_JITTER_MS;
-    if (earliest === null || now >= earliest) {
-      await db
-        .updateTable('device_grants')
-        .set({ last_poll_at: now })
-        .where('id', '=', grant.id)
-        .where('status', '=', 'pending')
-        .execute();
-      throw new DomainError('authorization_pending', 'Authorization is still pending');
+    // The later of this replica's memory and the store (see poll-tracker.ts).
+    const known = tracker.get(grant.id);
+    const stored = grant.last_poll_at ?? Number.NEGATIVE_INFINITY;
+    const lastPollAt = Math.max(stored, known?.lastPollAt ?? Number.NEGATIVE_INFINITY);
+    const interval = Math.max(grant.interval_s, known?.intervalS ?? 0);
+    if (lastPollAt === Number.NEGATIVE_INFINITY || now >= lastPollAt + interval * 1000 - POLL_JITTER_MS) {
+      tracker.record(grant.id, now, interval);
+      return { kind: 'wait', code: 'authorization_pending', message: 'Authorization is still pending' };
     }
     // RFC 8628 §3.5: slow_down, and the interval grows by 5 s for this and later requests.
-    await db
-      .updateTable('device_grants')
-      .set({
-        last_poll_at: now,
-        interval_s: Math.min(MAX_INTERVAL_S, grant.interval_s + SLOW_DOWN_INCREMENT_S),
-      })
-      .where('id', '=', grant.id)
-      .where('status', '=', 'pending')
-      .execute();
-    throw new DomainError(
-      'slow_down',
-      `Polling too fast; wait at least ${grant.interval_s} seconds between requests`,
-    );
+    tracker.record(grant.id, now, Math.min(MAX_INTERVAL_S, interval + SLOW_DOWN_INCREMENT_S));
+    return {
+      kind: 'wait',
+      code: 'slow_down',
+      message: `Polling too fast; wait at least ${interval} seconds between requests`,
+    };
   }
+  tracker.forget(grant.id);
 
   if (grant.status !== 'approved' || !grant.user_id || !grant.session_id) throw invalid();
   const userId = grant.user_id;

@@ -13,6 +13,7 @@ import { GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN } from
 import { DomainError } from '../../domain/errors.ts';
 import { parseJsonBody, readString, requestMeta, sendJson } from './codec.ts';
 import type { OidcContext } from './context.ts';
+import { OIDC_ERRORS, sendOidcError } from './errors.ts';
 
 const TOKEN_MAX = 4096;
 
@@ -47,7 +48,9 @@ export async function createToken(oidc: OidcContext, request: FastifyRequest, re
   const meta = requestMeta(request);
   let result: TokenResult;
   if (grantType === GRANT_DEVICE_CODE) {
-    result = await redeemDeviceCode(ctx, client, deviceCode, oidc.settings, meta);
+    const polled = await redeemDeviceCode(ctx, client, deviceCode, oidc.settings, meta);
+    if ('kind' in polled) return sendOidcError(reply, OIDC_ERRORS[polled.code], polled.message);
+    result = polled;
   } else if (grantType === GRANT_REFRESH_TOKEN) {
     result = await refreshTokens(ctx, client, refreshToken, oidc.settings, meta);
   } else {

@@ -1,0 +1,107 @@
+/**
+ * When each pending device code was last polled, for `slow_down` (RFC 8628 §3.5).
+ *
+ * Recording every poll with its own durable write would make polling as slow as the disk's
+ * fsync (a few hundred polls per second), for data that only needs to be right to within a
+ * fraction of the 5 s interval. So polls are recorded in memory at once and written to the store
+ * in one transaction every 500 ms (`device_grants.last_poll_at` / `interval_s`, never moved
+ * backwards). A poll is judged against the later of this replica's memory and the store, so a
+ * client that spreads its polls over replicas is still seen within half a second.
+ */
+import { sql } from 'kysely';
+import type { Store } from '../../storage/db.ts';
+
+const FLUSH_MS = 500;
+/** Entries older than a device code's whole life can go. */
+const FORGET_AFTER_MS = 11 * 60_000;
+
+interface Entry {
+  lastPollAt: number;
+  intervalS: number;
+  dirty: boolean;
+}
+
+export class PollTracker {
+  private readonly store: Store;
+  private readonly entries = new Map<string, Entry>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /** The last poll and interval this replica knows for a grant, if any. */
+  get(grantId: string): { lastPollAt: number; intervalS: number } | undefined {
+    return this.entries.get(grantId);
+  }
+
+  /** Record a poll at `now` with the interval now in force; written within 500 ms. */
+  record(grantId: string, now: number, intervalS: number): void {
+    const e = this.entries.get(grantId);
+    this.entries.set(grantId, {
+      lastPollAt: Math.max(now, e?.lastPollAt ?? 0),
+      intervalS: Math.max(intervalS, e?.intervalS ?? 0),
+      dirty: true,
+    });
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => {
+        // The store is unreachable: keep the entries dirty and try with the next poll.
+      });
+    }, FLUSH_MS).unref();
+  }
+
+  /** Write every recorded poll to the store now. */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const batch = [...this.entries].filter(([, e]) => e.dirty);
+    if (batch.length === 0) return;
+    for (const [, e] of batch) e.dirty = false;
+    this.flushing = this.store.db
+      .transaction()
+      .execute(async (trx) => {
+        for (const [id, e] of batch) {
+          await trx
+            .updateTable('device_grants')
+            .set({
+              last_poll_at: sql<number>`CASE WHEN last_poll_at IS NULL OR last_poll_at < ${e.lastPollAt} THEN ${e.lastPollAt} ELSE last_poll_at END`,
+              interval_s: sql<number>`CASE WHEN interval_s < ${e.intervalS} THEN ${e.intervalS} ELSE interval_s END`,
+            })
+            .where('id', '=', id)
+            .where('status', '=', 'pending')
+            .execute();
+        }
+      })
+      .then(
+        () => {
+          const cutoff = Math.max(...batch.map(([, e]) => e.lastPollAt)) - FORGET_AFTER_MS;
+          for (const [id, e] of this.entries) if (!e.dirty && e.lastPollAt < cutoff) this.entries.delete(id);
+        },
+        (err: unknown) => {
+          for (const [, e] of batch) e.dirty = true;
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  /** Forget a grant that is no longer pending. */
+  forget(grantId: string): void {
+    this.entries.delete(grantId);
+  }
+}
+
+const trackers = new WeakMap<Store, PollTracker>();
+
+export function pollTracker(store: Store): PollTracker {
+  let t = trackers.get(store);
+  if (!t) {
+    t = new PollTracker(store);
+    trackers.set(store, t);
+  }
+  return t;
+}
