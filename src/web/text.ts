@@ -8,7 +8,10 @@ function isInvisible(code: number): boolean {
   return (
     code <= 0x1f ||
     (code >= 0x7f && code <= 0x9f) ||
-    (code >= 0x200b && code <= 0x200f) ||
+    // ZWJ/ZWNJ (U+200C/D) stay: emoji sequences and several scripts need them.
+    code === 0x200b ||
+    code === 0x200e ||
+    code === 0x200f ||
     (code >= 0x2028 && code <= 0x202e) ||
     (code >= 0x2060 && code <= 0x2069) ||
     code === 0xfeff
