@@ -100,6 +100,32 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   }
 }
 
+/**
+ * Kysely prepares every query afresh; parsing and planning a join costs SQLite several times
+ * what running it does. Keep the prepared statements of recent SQL texts (a statement still
+ * being iterated is never handed out twice). Statements re-prepare themselves after a schema
+ * change, so migrations are safe.
+ */
+function withStatementCache(conn: SqliteDatabase.Database, size = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string): SqliteDatabase.Statement {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) return hit;
+      const stmt = conn.prepare(text);
+      if (!hit) {
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+    close(): void {
+      cache.clear();
+      conn.close();
+    },
+  };
+}
+
 function openSqlite(file: string): Store {
   const memory = file === ':memory:';
   if (!memory) {
@@ -124,7 +150,7 @@ function openSqlite(file: string): Store {
       { cause: err },
     );
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
   return {
     db,
     dialect: 'sqlite',

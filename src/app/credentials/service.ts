@@ -6,13 +6,18 @@
 import type { Config } from '../../config/schema.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type RevocationKind, recordRevocations } from '../revocation.ts';
+import { AuditWriter } from './audit-writer.ts';
 import { type KeyRing, loadKeyRing } from './keys.ts';
 import { RevocationCache } from './revocation-cache.ts';
-import { openSessionToken, type RoleSessionClaims } from './seal.ts';
+import { type OpenedToken, openSessionToken, type RoleSessionClaims } from './seal.ts';
 
 export interface CredentialService {
   readonly ring: KeyRing;
   readonly revocations: RevocationCache;
+  /** Group-committed audit writes for credential issuance. */
+  readonly audit: AuditWriter;
+  /** Recently opened session tokens (see `openCached`). */
+  readonly opened: Map<string, OpenedToken>;
 }
 
 const services = new WeakMap<AppContext, CredentialService>();
@@ -27,6 +32,8 @@ export function getCredentialService(deps: {
     s = {
       ring: loadKeyRing(deps.config, deps.ctx.random, deps.ctx.clock.now()),
       revocations: new RevocationCache(deps.ctx.store.db, deps.ctx.clock),
+      audit: new AuditWriter(deps.ctx.store.db),
+      opened: new Map(),
     };
     services.set(deps.ctx, s);
   }
@@ -47,6 +54,24 @@ export async function revokeNow(
   for (const it of items) revocations.note(it.kind, it.subject, now, now + MAX_CREDENTIAL_LIFETIME_MS);
 }
 
+const OPENED_CACHE_LIMIT = 10_000;
+
+/**
+ * Opening a token (AES-GCM, JSON, the secret's HMAC) always gives the same answer for the same
+ * bytes, and clients reuse credentials for hours: keep recent results. Expiry and revocation
+ * are still checked on every request; tokens that do not open are never cached.
+ */
+function openCached(service: CredentialService, token: string): OpenedToken | null {
+  const hit = service.opened.get(token);
+  if (hit) return hit;
+  const opened = openSessionToken(service.ring, token);
+  if (opened) {
+    if (service.opened.size >= OPENED_CACHE_LIMIT) service.opened.clear();
+    service.opened.set(token, opened);
+  }
+  return opened;
+}
+
 export type CredentialCheck =
   | { ok: true; claims: RoleSessionClaims; secretAccessKey: string }
   | { ok: false; reason: 'invalid' | 'mismatch' | 'expired' | 'revoked' };
@@ -63,7 +88,7 @@ export async function checkRoleCredentials(
   sessionToken: string | undefined,
 ): Promise<CredentialCheck> {
   if (!sessionToken) return { ok: false, reason: 'invalid' };
-  const opened = openSessionToken(service.ring, sessionToken);
+  const opened = openCached(service, sessionToken);
   if (!opened) return { ok: false, reason: 'invalid' };
   if (opened.claims.accessKeyId !== accessKeyId) return { ok: false, reason: 'mismatch' };
   if (opened.claims.expiresAt <= now) return { ok: false, reason: 'expired' };

@@ -9,9 +9,8 @@
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import type { ServerDeps } from '../../http/deps.ts';
-import { findAccessibleRole } from '../access.ts';
-import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { prepare } from './prepared.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
 
@@ -42,21 +41,49 @@ interface ProvisionedRole {
   roleId: string;
 }
 
-/** The role of (account, permission set), created on first use in a transaction. */
-async function provisionedRole(
+/**
+ * The user's role by permission-set name in an account — effective access exactly as
+ * `app/access.ts` defines it (assigned to the user directly or to a group the user is in) —
+ * together with the provisioned role of that (account, permission set) when it exists. One
+ * prepared query: this is the hot path of GetRoleCredentials.
+ */
+const accessibleRole = prepare(['userId', 'accountId', 'roleName'] as const, (db, p) => {
+  const direct = db
+    .selectFrom('account_assignments')
+    .select(['account_id', 'permission_set_id'])
+    .where('principal_type', '=', 'USER')
+    .where('principal_id', '=', p.userId)
+    .where('account_id', '=', p.accountId);
+  const viaGroups = db
+    .selectFrom('account_assignments')
+    .innerJoin('group_memberships', 'group_memberships.group_id', 'account_assignments.principal_id')
+    .select(['account_assignments.account_id', 'account_assignments.permission_set_id'])
+    .where('account_assignments.principal_type', '=', 'GROUP')
+    .where('group_memberships.user_id', '=', p.userId)
+    .where('account_assignments.account_id', '=', p.accountId);
+  return db
+    .selectFrom(direct.union(viaGroups).as('a'))
+    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+    .leftJoin('provisioned_roles as pr', (j) =>
+      j.onRef('pr.account_id', '=', 'a.account_id').onRef('pr.permission_set_id', '=', 'a.permission_set_id'),
+    )
+    .select([
+      'ps.id as permissionSetId',
+      'ps.name as roleName',
+      'ps.session_seconds as sessionSeconds',
+      'pr.role_hash as roleHash',
+      'pr.role_id as roleId',
+    ])
+    .where('ps.name', '=', p.roleName)
+    .limit(1);
+});
+
+/** Create the provisioned role of (account, permission set) in a transaction; the first row wins. */
+async function provisionRole(
   ctx: AppContext,
   accountId: string,
   permissionSetId: string,
 ): Promise<ProvisionedRole> {
-  const read = () =>
-    ctx.store.db
-      .selectFrom('provisioned_roles')
-      .select(['role_hash as roleHash', 'role_id as roleId'])
-      .where('account_id', '=', accountId)
-      .where('permission_set_id', '=', permissionSetId)
-      .executeTakeFirst();
-  const existing = await read();
-  if (existing) return existing;
   await ctx.store.db.transaction().execute(async (trx) => {
     const ps = await trx
       .selectFrom('permission_sets')
@@ -77,7 +104,12 @@ async function provisionedRole(
       .onConflict((oc) => oc.columns(['account_id', 'permission_set_id']).doNothing())
       .execute();
   });
-  const created = await read();
+  const created = await ctx.store.db
+    .selectFrom('provisioned_roles')
+    .select(['role_hash as roleHash', 'role_id as roleId'])
+    .where('account_id', '=', accountId)
+    .where('permission_set_id', '=', permissionSetId)
+    .executeTakeFirst();
   if (!created) throw new DomainError('internal', 'provisioned role vanished');
   return created;
 }
@@ -93,9 +125,12 @@ async function provisionedRole(
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
   const service = getCredentialService(deps);
-  const role = await findAccessibleRole(ctx.store.db, input.userId, input.accountId, input.roleName);
+  const [role] = await accessibleRole(ctx.store.db, input);
   if (!role) throw new DomainError('forbidden', 'No access');
-  const provisioned = await provisionedRole(ctx, input.accountId, role.permissionSetId);
+  const provisioned =
+    role.roleHash !== null && role.roleId !== null
+      ? { roleHash: role.roleHash, roleId: role.roleId }
+      : await provisionRole(ctx, input.accountId, role.permissionSetId);
   const now = ctx.clock.now();
   const expiration = now + role.sessionSeconds * 1000;
   const sealed = sealCredentials(service.ring, ctx.random, {
@@ -112,7 +147,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     issuedAt: now,
     expiresAt: expiration,
   });
-  await writeAudit(ctx.store.db, {
+  await service.audit.write({
     at: now,
     actor: `user:${input.userId}`,
     action: 'credentials.issue',
