@@ -620,3 +620,30 @@ describe('slow_down across replicas (postgres)', () => {
     assert.equal(third.headers.get('x-amzn-errortype'), 'SlowDownException');
   });
 });
+
+describe('RegisterClient floods (sqlite)', () => {
+  let server: TestServer;
+  const clock = new ManualClock(Date.now());
+  before(async () => {
+    server = await startTestServer({ clock });
+  });
+  after(async () => server?.stop());
+
+  it('more than 120 registrations a minute from one address are told to slow down', async () => {
+    const body = { clientName: 'flood', clientType: 'public' };
+    for (let i = 0; i < 119; i++)
+      assert.equal((await postJson(server.url, '/client/register', body)).status, 200);
+    assert.equal(
+      (await postJson(server.url, '/client/register', body)).status,
+      200,
+      'the 120th is still served',
+    );
+    const refused = await postJson(server.url, '/client/register', body);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('x-amzn-errortype'), 'SlowDownException');
+    const count = await server.deps.ctx.store.db.selectFrom('oidc_clients').select('id').execute();
+    assert.equal(count.length, 120, 'the refused registration stored nothing');
+    clock.advance(60_000);
+    assert.equal((await postJson(server.url, '/client/register', body)).status, 200);
+  });
+});

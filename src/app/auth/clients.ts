@@ -4,6 +4,7 @@
  * keeps its SHA-256 (DESIGN.md decision 3) and lookups stay one indexed read.
  */
 
+import { REGISTRATION_BUDGET } from '../../domain/auth/lockout.ts';
 import {
   CLIENT_SECRET_TTL_MS,
   DEFAULT_GRANT_TYPES,
@@ -18,6 +19,7 @@ import type { Store } from '../../storage/db.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from './keys.ts';
+import { blockedFor, countFailure, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
 
 export interface OidcClient {
@@ -107,6 +109,17 @@ export async function registerClient(
   }
   if (input.issuerUrl !== undefined && !isAcceptedIssuer(input.issuerUrl)) {
     throw new DomainError('invalid_request', 'issuerUrl does not name this instance (check the start URL)');
+  }
+  if (meta.sourceIp) {
+    const key = throttleKey.registration(meta.sourceIp);
+    const wait = await blockedFor(ctx, key);
+    if (wait > 0) {
+      throw new DomainError(
+        'throttled',
+        `Too many client registrations from this address; try again in ${Math.ceil(wait / 1000)} seconds`,
+      );
+    }
+    await countFailure(ctx, key, REGISTRATION_BUDGET);
   }
   const now = ctx.clock.now();
   const clientSecret = opaqueToken(ctx.random, 48);

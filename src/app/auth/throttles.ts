@@ -17,6 +17,7 @@ export const throttleKey = {
   password: (userId: string) => `pw:${userId}`,
   totp: (userId: string) => `totp:${userId}`,
   userCode: (userId: string) => `ucode:${userId}`,
+  registration: (sourceIp: string) => `reg:${sourceIp}`,
 };
 
 function toState(row: {

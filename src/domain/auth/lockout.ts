@@ -6,7 +6,8 @@
  *   failure doubles the wait up to 15 minutes (1, 2, 4, 8, 15, 15 … min). A success, or 12 hours
  *   without failure, clears the count.
  * - **Window** (device user codes, RFC 8628 §5.1): at most 5 misses per user in a 10-minute
- *   window; the 5th miss blocks further tries until the window ends.
+ *   window; the 5th miss blocks further tries until the window ends. The same policy shape
+ *   limits client registrations per source address (120 a minute).
  *
  * Counters live in the store (`throttles`) so every replica sees them; this file only computes.
  */
@@ -45,6 +46,9 @@ export const PASSWORD_LOCKOUT: LockoutPolicy = {
 export const TOTP_LOCKOUT: LockoutPolicy = PASSWORD_LOCKOUT;
 
 export const USER_CODE_BUDGET: WindowPolicy = { kind: 'window', maxFailures: 5, windowMs: 10 * 60_000 };
+
+/** RegisterClient calls per source address: a CLI registers once per 90 days, a flood is abuse. */
+export const REGISTRATION_BUDGET: WindowPolicy = { kind: 'window', maxFailures: 120, windowMs: 60_000 };
 
 /** The wait imposed by the `failures`-th failure under a lockout policy (0 below the threshold). */
 export function lockoutWaitMs(failures: number, policy: LockoutPolicy): number {
