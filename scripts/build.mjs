@@ -55,9 +55,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Dependencies stay in node_modules, except commander: bundled into the entry chunk, it saves
-  // resolving and reading its files on every start.
-  external: Object.keys(pkg.dependencies).filter((d) => d !== 'commander'),
+  packages: 'external',
   sourcemap: 'linked',
   define: { __IDCENTER_VERSION__: JSON.stringify(pkg.version) },
   plugins: [staticServerFlags],
