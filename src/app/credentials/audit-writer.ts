@@ -1,6 +1,6 @@
 /**
- * Group commit for the audit events of credential issuance. Every GetRoleCredentials writes
- * an audit row before it answers; one commit per request would make the disk flush, not the
+ * Group commit for the audit events of the credential hot paths (issuance, failed signature
+ * checks). Every GetRoleCredentials writes an audit row before it answers; one commit per request would make the disk flush, not the
  * work, the limit. Events queued while a write is in progress go out together in the next
  * single-statement insert (one commit, one flush), and each caller's promise settles only when
  * its row is committed — so no credentials leave unaudited and a failed write fails the

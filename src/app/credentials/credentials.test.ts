@@ -276,6 +276,28 @@ for (const kind of STORE_KINDS) {
       assert.equal(await count(), before);
     });
 
+    it('grants exactly what app/access.ts calls effective access', async () => {
+      const { findAccessibleRole } = await import('../access.ts');
+      for (const [userName, userId] of Object.entries(org.users)) {
+        for (const accountId of ['111111111111', '222222222222', '333333333333']) {
+          for (const roleName of ['ReadOnly', 'Admin', 'readonly', 'Nope']) {
+            const expected = await findAccessibleRole(deps.ctx.store.db, userId, accountId, roleName);
+            const got = await vendRoleCredentials(
+              deps,
+              input({ userId, userName, accountId, roleName }),
+            ).then(
+              () => true,
+              (e) => {
+                assert.ok(isDomainError(e, 'forbidden'));
+                return false;
+              },
+            );
+            assert.equal(got, expected !== undefined, `${userName} ${accountId} ${roleName}`);
+          }
+        }
+      }
+    });
+
     it('expired, mismatched and revoked credentials fail the check', async () => {
       const service = getCredentialService(deps);
       const c = await vendRoleCredentials(deps, input());

@@ -7,7 +7,6 @@
  * audited and counted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { writeAudit } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import { checkRoleCredentials, getCredentialService } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../http/deps.ts';
@@ -55,9 +54,14 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
   };
 
   const auditFailure = async (request: FastifyRequest, failure: SigV4Failure) => {
+    if (failure.code === 'MissingAuthenticationToken') {
+      // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
+      deps.metrics.securityEvents.labels('unsigned_request').inc();
+      return;
+    }
     deps.metrics.securityEvents.labels('signature_failure').inc();
     try {
-      await writeAudit(deps.ctx.store.db, {
+      await service.audit.write({
         at: deps.ctx.clock.now(),
         actor: failure.accessKeyId ? `key:${failure.accessKeyId}` : 'anonymous',
         action: 'sts.signature_failure',
