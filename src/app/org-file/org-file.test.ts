@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatPath, formatProblem, parseOrgFile } from './index.ts';
+
+const ACCOUNT = '  - { id: 011111111111, name: Prod, email: prod@example.com, ou: /A/B }';
+
+function org(text: string) {
+  const r = parseOrgFile(text);
+  if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+  return r.org;
+}
+
+describe('reading the organization file', () => {
+  it('keeps leading zeros of unquoted 12-digit ids on both readers', () => {
+    const fast = org(`accounts:\n${ACCOUNT}\nassignments: []\n`);
+    assert.equal(fast.accounts[0]?.id, '011111111111');
+    // An alias sends the file through the careful reader: same result.
+    const careful = org(`accounts:\n${ACCOUNT}\ngroups:\n  - &g { name: G }\nusers: []\n`);
+    assert.equal(careful.accounts[0]?.id, '011111111111');
+    assert.deepEqual(careful.ous, ['/A', '/A/B']);
+  });
+
+  it('follows aliases in the careful reader', () => {
+    const o = org(
+      'permissionSets:\n  - { name: A, managedPolicies: &p [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n  - { name: B, managedPolicies: *p }\n',
+    );
+    assert.deepEqual(
+      o.permissionSets.map((p) => p.managedPolicies),
+      [['arn:aws:iam::aws:policy/ReadOnlyAccess'], ['arn:aws:iam::aws:policy/ReadOnlyAccess']],
+    );
+  });
+
+  it('treats __proto__ as an ordinary unknown key', () => {
+    const r = parseOrgFile('__proto__: { polluted: true }\ngroups: []\n');
+    assert.equal(r.ok, false);
+    if (!r.ok)
+      assert.match(
+        formatProblem(r.problems[0] ?? { path: [], message: '' }),
+        /^__proto__ \(line 1\): unknown key "__proto__"/,
+      );
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('accepts an inline policy as a JSON string and as a mapping, and defaults the duration', () => {
+    const o = org(
+      [
+        'permissionSets:',
+        `  - { name: A, inlinePolicy: '{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}' }`,
+        '  - name: B',
+        '    inlinePolicy:',
+        '      Statement: [ { Effect: Allow, NotAction: "iam:*", NotResource: "arn:aws:iam::*:role/x" } ]',
+        '    permissionsBoundary: { name: Boundary }',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(o.permissionSets[0]?.sessionDuration, 'PT1H');
+    assert.equal(o.permissionSets[0]?.sessionSeconds, 3600);
+    assert.match(o.permissionSets[0]?.inlinePolicy ?? '', /"Effect":"Deny"/);
+    assert.deepEqual(JSON.parse(o.permissionSets[1]?.inlinePolicy ?? ''), {
+      Statement: [{ Effect: 'Allow', NotAction: 'iam:*', NotResource: 'arn:aws:iam::*:role/x' }],
+    });
+    assert.deepEqual(JSON.parse(o.permissionSets[1]?.permissionsBoundary ?? ''), {
+      CustomerManagedPolicyReference: { Name: 'Boundary', Path: '/' },
+    });
+  });
+
+  it('expands OU targets over the subtree and merges overlapping targets', () => {
+    const o = org(
+      [
+        'accounts:',
+        '  - { id: "111111111111", name: A, email: a@example.com, ou: /W/Prod }',
+        '  - { id: "222222222222", name: B, email: b@example.com, ou: /W/Dev }',
+        '  - { id: "333333333333", name: C, email: c@example.com }',
+        'groups: [ { name: G } ]',
+        'permissionSets: [ { name: P } ]',
+        'assignments:',
+        '  - { group: g, permissionSet: p, ous: [/W], accounts: ["111111111111"] }',
+        '  - { group: G, permissionSet: P, ous: [/W/Dev] }',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(o.assignments.map((a) => a.accountId).sort(), ['111111111111', '222222222222']);
+    const all = org(
+      'accounts:\n  - { id: "111111111111", name: A, email: a@example.com, ou: /W }\n  - { id: "333333333333", name: C, email: c@example.com }\ngroups: [ { name: G } ]\npermissionSets: [ { name: P } ]\nassignments: [ { group: G, permissionSet: P, ous: [/] } ]\n',
+    );
+    assert.equal(all.assignments.length, 2, '/ is every account');
+  });
+
+  it('formats paths the way people write them', () => {
+    assert.equal(formatPath(['users', 2, 'email']), 'users[2].email');
+    assert.equal(
+      formatPath(['permissionSets', 0, 'tags', 'Cost Center']),
+      'permissionSets[0].tags["Cost Center"]',
+    );
+    assert.equal(formatProblem({ path: [], line: 3, message: 'x' }), 'line 3: x');
+  });
+});
