@@ -5,12 +5,14 @@
 // `src/cli/commands/server-flags.ts` derives the `idcenter server` flags from the config
 // schema (zod). The bundle gets the same table as plain data, computed here, so the entry chunk
 // never loads zod.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Build beside dist/ and swap it in at the end, so a command started meanwhile (tests running
+// while someone rebuilds) never finds a half-written or missing bundle.
+const outdir = `dist.build-${process.pid}`;
 
 async function serverFlags() {
   const probe = await build({
@@ -45,19 +47,29 @@ const staticServerFlags = {
   },
 };
 
-await build({
-  entryPoints: { idcenter: 'src/cli/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  define: { __IDCENTER_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [staticServerFlags],
-  logLevel: 'warning',
-});
+try {
+  await build({
+    entryPoints: { idcenter: 'src/cli/main.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    define: { __IDCENTER_VERSION__: JSON.stringify(pkg.version) },
+    plugins: [staticServerFlags],
+    logLevel: 'warning',
+  });
+} catch (err) {
+  rmSync(outdir, { recursive: true, force: true });
+  throw err;
+}
+
+const old = `dist.old-${process.pid}`;
+if (existsSync('dist')) renameSync('dist', old);
+renameSync(outdir, 'dist');
+rmSync(old, { recursive: true, force: true });
