@@ -11,9 +11,9 @@ import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
 import type { ActiveSession } from './sessions.ts';
 
-/** Where the sign-in area serves MFA enrolment and removal. */
+/** Where the sign-in area serves MFA enrolment, and the status page with the removal form. */
 export const MFA_ENROLL_PATH = '/mfa/enroll';
-export const MFA_REMOVE_PATH = '/mfa/remove';
+export const MFA_MANAGE_PATH = '/mfa';
 
 export interface ProfileUser {
   userName: string;
@@ -109,6 +109,8 @@ export interface ProfileInput {
   user: ProfileUser;
   devices: MfaDevice[];
   sessions: ActiveSession[];
+  /** The instance requires MFA: a device cannot be removed by its owner. */
+  requireMfa: boolean;
   notice?: string | undefined;
 }
 
@@ -146,13 +148,17 @@ export function profileBody(p: ProfileInput): Html {
                     <td data-label="Device"><bdi>${displayText(d.label, 64)}</bdi></td>
                     <td data-label="Type">${d.kind === 'TOTP' ? 'Authenticator app (TOTP)' : d.kind}</td>
                     <td data-label="Added">${when(d.confirmedAt)}</td>
-                    <td class="nowrap"><a class="button secondary small" href="${MFA_REMOVE_PATH}?device=${encodeURIComponent(d.id)}">Remove<span class="visually-hidden"> ${displayText(d.label, 64)}</span></a></td>
+                    <td class="nowrap">${
+                      p.requireMfa
+                        ? html`<span class="muted">Required by your organization</span>`
+                        : html`<a class="button secondary small" href="${MFA_MANAGE_PATH}">Remove<span class="visually-hidden"> ${displayText(d.label, 64)}</span></a>`
+                    }</td>
                   </tr>`,
                 )}
               </tbody>
             </table>`
       }
-      <div class="actions"><a class="button" href="${MFA_ENROLL_PATH}">Add an authenticator app</a></div>
+      ${p.devices.length === 0 ? html`<div class="actions"><a class="button" href="${MFA_ENROLL_PATH}">Add an authenticator app</a></div>` : ''}
     </section>
 
     <section class="card" aria-labelledby="sessions-h">

@@ -117,7 +117,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
         title: 'Profile',
         session,
         scripts: ['profile.js'],
-        body: profileBody({ session, ...profile, sessions, notice }),
+        body: profileBody({ session, ...profile, sessions, notice, requireMfa: deps.config.requireMfa }),
       }),
     );
   });

@@ -138,9 +138,12 @@ function osPanel(tab: OsTab): Html {
   </section>`;
 }
 
-/** The `idcenter configure sso` one-liner shown in the dialog. */
-export function configureSsoCommand(input: { publicUrl: string; startUrl: string; region: string }): string {
-  return `npx idcenter configure sso --start-url ${input.startUrl} --region ${input.region} --endpoint-url ${input.publicUrl}`;
+/**
+ * The `idcenter configure sso` one-liner shown in the dialog: it asks for the start URL and
+ * region shown above, signs in, and writes the profile with this server's endpoints.
+ */
+export function configureSsoCommand(input: { publicUrl: string }): string {
+  return `npx idcenter configure sso --endpoint-url ${input.publicUrl}`;
 }
 
 function credentialsDialog(input: StartPageInput): Html {
@@ -171,7 +174,10 @@ function credentialsDialog(input: StartPageInput): Html {
             <dt>SSO Region</dt>
             <dd>${copyable('sso-region', 'SSO Region', { value: input.region })}</dd>
           </dl>
-          <p class="muted">Or in one line with the idcenter CLI, which also points the AWS tools at this server:</p>
+          <p class="muted">
+            Or with the idcenter CLI, which asks for these values and also points the AWS tools at this
+            server:
+          </p>
           ${copyable('configure-command', 'idcenter configure sso command', { block: true, value: configureSsoCommand(input) })}
         </section>
         <p class="expiry">
