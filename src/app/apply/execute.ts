@@ -4,7 +4,7 @@
  * creates), updates per changed object, provisioned roles kept in step with assignments,
  * revocations for access that was lost, one audit event per change, and the generation bump.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ouName, ouParent } from '../../domain/identity/organization.ts';
 import {
   newDirectoryId,
@@ -14,6 +14,7 @@ import {
   newRoleId,
   uuid,
 } from '../../domain/ids.ts';
+import type { Dialect } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import { type AuditEvent, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
@@ -39,12 +40,14 @@ function chunkSize(columns: number): number {
 
 async function insertChunked<T extends keyof Database & string>(
   db: Kysely<Database>,
+  dialect: Dialect,
   table: T,
   rows: Array<Record<string, unknown>>,
   progress: Progress | undefined,
   phase: string,
 ): Promise<void> {
   if (rows.length === 0) return;
+  if (dialect === 'postgres') return insertUnnest(db, table, rows, progress, phase);
   const size = chunkSize(Object.keys(rows[0] ?? {}).length || 1);
   for (let i = 0; i < rows.length; i += size) {
     await db
@@ -52,6 +55,34 @@ async function insertChunked<T extends keyof Database & string>(
       .values(rows.slice(i, i + size) as never) // rows are built to the table's shape by the caller
       .execute();
     progress?.(phase, Math.min(i + size, rows.length), rows.length);
+  }
+}
+
+/**
+ * PostgreSQL: one array parameter per column (`INSERT … SELECT * FROM unnest($1::text[], …)`),
+ * so a chunk of 10,000 rows is one short statement instead of 70,000 bound parameters; several
+ * times faster for the 500,000 assignment rows of a large organization.
+ */
+async function insertUnnest(
+  db: Kysely<Database>,
+  table: string,
+  rows: Array<Record<string, unknown>>,
+  progress: Progress | undefined,
+  phase: string,
+): Promise<void> {
+  const columns = Object.keys(rows[0] ?? {});
+  // Our numbers are epoch milliseconds and counters: int8 (assignment casts narrow to integer).
+  const types = columns.map((c) => (rows.some((r) => typeof r[c] === 'number') ? 'int8' : 'text'));
+  const CHUNK = 10_000;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const slice = rows.slice(i, i + CHUNK);
+    const arrays = columns.map(
+      (c, k) => sql`${slice.map((r) => r[c] ?? null)}::${sql.raw(types[k] ?? 'text')}[]`,
+    );
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(
+      db,
+    );
+    progress?.(phase, Math.min(i + CHUNK, rows.length), rows.length);
   }
 }
 
@@ -95,6 +126,7 @@ export async function executePlan(
   const { actor, onProgress: progress } = options;
   const now = ctx.clock.now();
   const random = ctx.random;
+  const dialect = ctx.store.dialect;
   const { root_id: rootId, identity_store_id: storeId } = state.instance;
   const audit: AuditEvent[] = [];
   const ev = (action: string, targetType: string, targetId: string, detail?: Record<string, unknown>) =>
@@ -122,11 +154,12 @@ export async function executePlan(
     ev('ou.create', 'OU', id, { path });
     return row;
   });
-  await insertChunked(db, 'ous', ouRows, progress, 'OUs');
+  await insertChunked(db, dialect, 'ous', ouRows, progress, 'OUs');
 
   // Accounts.
   await insertChunked(
     db,
+    dialect,
     'accounts',
     plan.accounts.create.map((a) => {
       ev('account.create', 'ACCOUNT', a.id, { name: a.name, ou: a.ouPath });
@@ -156,6 +189,7 @@ export async function executePlan(
   // Groups.
   await insertChunked(
     db,
+    dialect,
     'groups',
     plan.groups.create.map((g) => {
       const id = newDirectoryId(random, storeId);
@@ -188,6 +222,7 @@ export async function executePlan(
   // Users.
   await insertChunked(
     db,
+    dialect,
     'users',
     plan.users.create.map((u) => {
       const id = newDirectoryId(random, storeId);
@@ -286,7 +321,7 @@ export async function executePlan(
     children(id, p, { managed: true, customer: true, tags: true });
     ev('permission_set.create', 'PERMISSION_SET', id, { name: p.name, sessionDuration: p.sessionDuration });
   }
-  await insertChunked(db, 'permission_sets', psRows, progress, 'permission sets');
+  await insertChunked(db, dialect, 'permission_sets', psRows, progress, 'permission sets');
   for (const u of plan.permissionSets.update) {
     const id = u.stored.id;
     const version = u.definitionChanged ? u.stored.version + 1 : u.stored.version;
@@ -322,13 +357,14 @@ export async function executePlan(
     }
     ev('permission_set.update', 'PERMISSION_SET', id, { changes: u.changes, version });
   }
-  await insertChunked(db, 'ps_managed_policies', managedRows, progress, 'managed policies');
-  await insertChunked(db, 'ps_customer_policies', customerRows, progress, 'customer policies');
-  await insertChunked(db, 'ps_tags', tagRows, progress, 'tags');
+  await insertChunked(db, dialect, 'ps_managed_policies', managedRows, progress, 'managed policies');
+  await insertChunked(db, dialect, 'ps_customer_policies', customerRows, progress, 'customer policies');
+  await insertChunked(db, dialect, 'ps_tags', tagRows, progress, 'tags');
 
   // Memberships.
   await insertChunked(
     db,
+    dialect,
     'group_memberships',
     plan.memberships.create.map((m) => {
       const id = newDirectoryId(random, storeId);
@@ -344,6 +380,7 @@ export async function executePlan(
   // Assignments.
   await insertChunked(
     db,
+    dialect,
     'account_assignments',
     plan.assignments.create.map((a) => {
       const id = uuid(random);
@@ -448,6 +485,7 @@ export async function executePlan(
   // Provisioned roles: one per (account, permission set) with an assignment.
   await insertChunked(
     db,
+    dialect,
     'provisioned_roles',
     plan.provision.create.map((p) => ({
       account_id: p.accountId,

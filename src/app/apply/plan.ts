@@ -309,18 +309,20 @@ function diffAssignments(org: DesiredOrg, state: StoreState, plan: Plan, prune: 
   const sets = new Interner(); // permission-set keys
   const accounts = new Interner(); // account ids
   // Stored rows, translated from ids to keys once per distinct id.
-  const principalOfId = new Map<string, number>();
-  for (const [key, u] of state.users) principalOfId.set(`USER|${u.id}`, principals.of(`U|${key}`));
-  for (const [key, g] of state.groups) principalOfId.set(`GROUP|${g.id}`, principals.of(`G|${key}`));
+  const userOfId = new Map<string, number>();
+  const groupOfId = new Map<string, number>();
+  for (const [key, u] of state.users) userOfId.set(u.id, principals.of(`U|${key}`));
+  for (const [key, g] of state.groups) groupOfId.set(g.id, principals.of(`G|${key}`));
   const psOfId = new Map<string, number>();
   for (const [key, p] of state.permissionSets) psOfId.set(p.id, sets.of(key));
   const storedP = new Int32Array(state.assignments.length);
   const storedS = new Int32Array(state.assignments.length);
   const storedA = new Int32Array(state.assignments.length);
   state.assignments.forEach((a, i) => {
-    const type = a.principal_type === 'GROUP' ? 'GROUP' : 'USER';
+    const group = a.principal_type === 'GROUP';
     storedP[i] =
-      principalOfId.get(`${type}|${a.principal_id}`) ?? principals.of(`${type[0]}|?${a.principal_id}`);
+      (group ? groupOfId : userOfId).get(a.principal_id) ??
+      principals.of(`${group ? 'G' : 'U'}|?${a.principal_id}`);
     storedS[i] = psOfId.get(a.permission_set_id) ?? sets.of(`?${a.permission_set_id}`);
     storedA[i] = accounts.of(a.account_id);
   });
