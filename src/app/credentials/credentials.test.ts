@@ -141,6 +141,22 @@ describe('credential keys', () => {
     assert.equal(fs.statSync(path.join(dir, KEY_FILE_NAME)).mode & 0o777, 0o600);
   });
 
+  it('reports a bad key setting or key file as a configuration error', async () => {
+    const { loadKeyRing } = await import('./keys.ts');
+    const { ConfigError } = await import('../../config/load.ts');
+    assert.throws(
+      () => loadKeyRing({ credentialKeys: 'k1:short', dataDir: dir }, systemRandom, T0),
+      (e) => e instanceof ConfigError && /IDCENTER_CREDENTIAL_KEYS/.test(e.message),
+    );
+    const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'idcenter-badkeys-'));
+    fs.writeFileSync(path.join(bad, KEY_FILE_NAME), 'not json');
+    assert.throws(
+      () => loadKeyRing({ credentialKeys: '', dataDir: bad }, systemRandom, T0),
+      (e) => e instanceof ConfigError && /not JSON/.test(e.message),
+    );
+    fs.rmSync(bad, { recursive: true, force: true });
+  });
+
   it('parses the configured list and names every problem', () => {
     const b64 = Buffer.alloc(32, 7).toString('base64');
     const ring = parseKeyList(`new:${b64}, old:${Buffer.alloc(32, 8).toString('base64')}`);

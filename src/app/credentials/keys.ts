@@ -11,6 +11,7 @@
 import { hkdfSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../../config/load.ts';
 import type { Random } from '../../domain/runtime.ts';
 
 export interface CredentialKey {
@@ -168,12 +169,24 @@ export function rotateKeyFile(dataDir: string, random: Random, now: number): str
   return entry.id;
 }
 
-/** The key ring this server uses: configured keys, else the data-directory key file. */
+/**
+ * The key ring this server uses: configured keys, else the data-directory key file. A problem
+ * is a configuration error (exit code 253 at start-up) naming the setting or the file.
+ */
 export function loadKeyRing(
   config: { credentialKeys: string; dataDir: string },
   random: Random,
   now: number,
 ): KeyRing {
-  if (config.credentialKeys.trim().length > 0) return parseKeyList(config.credentialKeys);
-  return loadKeyFile(config.dataDir, random, now);
+  const configured = config.credentialKeys.trim().length > 0;
+  try {
+    return configured ? parseKeyList(config.credentialKeys) : loadKeyFile(config.dataDir, random, now);
+  } catch (err) {
+    if (!(err instanceof CredentialKeyError)) throw err;
+    throw new ConfigError([
+      configured
+        ? `IDCENTER_CREDENTIAL_KEYS (--credential-keys): ${err.message}`
+        : `credential keys: ${err.message}`,
+    ]);
+  }
 }

@@ -91,9 +91,11 @@ export class RevocationCache {
       }
       if (!Number.isFinite(this.newestSeen)) this.newestSeen = now;
       this.lastRefresh = now;
-      if (now - this.lastPrune > 60_000) {
+      if (now - this.lastPrune > 10 * 60_000) {
         this.lastPrune = now;
         for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+        // Rows nothing can be stopped by any more; any replica may drop them (idempotent).
+        await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
       }
     };
     this.inFlight = run().finally(() => {
