@@ -22,8 +22,10 @@ import YAML from 'yaml';
 import { applyText } from '../helpers/apply.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import { accountIds, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
+import { signIn } from './portal-fixtures.ts';
 
 const DEMO = fs.readFileSync(path.resolve('examples/demo-org.yaml'), 'utf8');
 const ALICE = (YAML.parse(DEMO) as { users: Array<{ userName: string; password: string }> }).users.find(
@@ -183,6 +185,18 @@ for (const kind of STORE_KINDS) {
       await search.focus();
       await page.keyboard.press('Escape');
       assert.equal(await page.locator('.account-row').count(), 4);
+
+      // The section tabs: arrow keys move between Accounts and Applications.
+      await page.getByRole('tab', { name: 'Accounts' }).focus();
+      await page.keyboard.press('ArrowRight');
+      assert.equal(
+        await page.getByRole('tab', { name: 'Applications' }).getAttribute('aria-selected'),
+        'true',
+      );
+      assert.equal(await page.getByText('No applications are assigned to you.').isVisible(), true);
+      assert.equal(await search.isVisible(), false);
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await search.isVisible(), true);
 
       // Down from the search box into the list, Enter expands, Tab reaches "Access keys".
       await search.fill('Staging');
@@ -413,3 +427,79 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('access portal with many accounts in chromium', () => {
+  const COUNT = 1200;
+  let server: TestServer;
+  let browser: TestBrowser;
+  let userId = '';
+
+  before(async () => {
+    const ids = accountIds(COUNT, 500_000_000_000);
+    server = await startTestServer({
+      seed: async (deps) => {
+        const org = await seedOrg(deps.ctx, {
+          users: [{ userName: 'dana', groups: ['All'] }],
+          groups: [{ name: 'All' }],
+          accounts: ids.map((id, i) => ({ id, name: `workload-${String(i).padStart(4, '0')}` })),
+          permissionSets: [{ name: 'ReadOnly' }, { name: 'Deploy' }],
+          assignments: [
+            { group: 'All', permissionSet: 'ReadOnly', accounts: ids },
+            { user: 'dana', permissionSet: 'Deploy', accounts: ids.slice(-10) },
+          ],
+        });
+        userId = org.users.dana!;
+      },
+    });
+    browser = await launchBrowser();
+    browser.context.setDefaultTimeout(15_000);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('loads every account and role in one request, renders in chunks, and searches them all', async () => {
+    const who = await signIn(server.deps, userId);
+    await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
+    const page = await browser.context.newPage();
+    const dataRequests: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/start/')) dataRequests.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${server.url}/start`);
+    await page.locator('.account-row').first().waitFor();
+    assert.equal(await page.locator('#account-status').textContent(), '1,200 accounts');
+    assert.equal(await page.locator('.account-row').count(), 100);
+    const more = page.locator('#account-more button');
+    assert.equal(await more.textContent(), 'Show 100 more (1,100 not shown)');
+    // A keyboard user activates the button (no scrolling, so the auto-load below stays out of it).
+    await more.evaluate((b: HTMLButtonElement) => b.click());
+    assert.equal(await page.locator('.account-row').count(), 200);
+    const focused = await page.evaluate(() =>
+      document.activeElement?.closest('.account-row')?.getAttribute('data-account-id'),
+    );
+    assert.equal(focused, '500000000100', 'focus moves to the first new row');
+    // Scrolling to the end loads the next chunk by itself.
+    await more.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelectorAll('.account-row').length >= 300);
+
+    // Search reaches accounts that were never rendered.
+    await page.getByRole('searchbox', { name: 'Search accounts' }).fill('workload-1199');
+    assert.deepEqual(await page.locator('.account-name').allTextContents(), ['workload-1199']);
+    await page.locator('.account-toggle').click();
+    assert.deepEqual(await page.locator('.role-name').allTextContents(), ['Deploy', 'ReadOnly']);
+    await page.getByRole('searchbox', { name: 'Search accounts' }).fill('5000-0000-0042');
+    assert.deepEqual(await page.locator('.account-name').allTextContents(), ['workload-0042']);
+    await page.getByRole('searchbox', { name: 'Search accounts' }).fill('workload-00');
+    assert.equal(
+      await page.locator('#account-status').textContent(),
+      '100 of 1,200 accounts match “workload-00”',
+    );
+    assert.equal(await page.locator('#account-more').isHidden(), true);
+
+    // One request brought every account with its roles; opening accounts asked for nothing more.
+    assert.deepEqual(dataRequests, ['/start/access.json']);
+    await page.close();
+  });
+});

@@ -268,6 +268,29 @@ for (const kind of STORE_KINDS) {
       assert.ok(text.includes(`data-session="${who.sessionId}"`));
       assert.match(text, /This browser/);
       assert.match(text, /Sign out everywhere/);
+      assert.match(text, /href="\/mfa\/enroll"/);
+
+      // With a confirmed authenticator: it is listed (label as text) with a way to remove it.
+      await server.deps.ctx.store.db
+        .insertInto('mfa_devices')
+        .values({
+          id: 'mfa-test-device',
+          user_id: org.users.bob!,
+          kind: 'TOTP',
+          label: '<i>Phone</i>',
+          secret_sealed: 'not-used-here',
+          confirmed_at: clock.now(),
+          last_step: 0,
+          created_at: clock.now(),
+        })
+        .execute();
+      const withDevice = await (
+        await fetch(`${server.url}/profile`, { headers: { cookie: (await bob()).cookie } })
+      ).text();
+      assert.match(withDevice, /<bdi>&lt;i&gt;Phone&lt;\/i&gt;<\/bdi>/);
+      assert.match(withDevice, /Authenticator app \(TOTP\)/);
+      assert.match(withDevice, /<a class="button secondary small" href="\/mfa">Remove/);
+      assert.doesNotMatch(withDevice, /href="\/mfa\/enroll"/);
     });
 
     it('signs one session out: it, its CLI sign-ins and its credentials stop, audited', async () => {
