@@ -14,8 +14,11 @@
     signinUrl: root.dataset.signinUrl || '/start',
   };
 
-  /** Rows rendered per chunk: the list never holds more DOM than a person can scroll through. */
-  const CHUNK = 100;
+  /**
+   * Rows rendered per chunk: more than a tall screen holds, few enough that a keystroke in the
+   * search box re-renders in a few milliseconds. Scrolling near the end renders the next chunk.
+   */
+  const CHUNK = 50;
   const numberFmt = new Intl.NumberFormat();
 
   // A page restored from the back/forward cache after sign-out must not show anything usable.
@@ -140,7 +143,7 @@
   function renderMore() {
     const end = Math.min(matches.length, shown + CHUNK);
     const frag = document.createDocumentFragment();
-    for (let i = shown; i < end; i++) frag.append(accountItem(matches[i]));
+    for (let i = shown; i < end; i++) frag.append(rowFor(matches[i]));
     list.append(frag);
     shown = end;
     const left = matches.length - shown;
@@ -149,6 +152,17 @@
       const button = more.querySelector('button');
       button.textContent = `Show ${numberFmt.format(Math.min(CHUNK, left))} more (${numberFmt.format(left)} not shown)`;
     }
+  }
+
+  /** Each account's row is built once and reused by every later filter (it keeps its state). */
+  const rows = new Map();
+  function rowFor(a) {
+    let li = rows.get(a.id);
+    if (!li) {
+      li = accountItem(a);
+      rows.set(a.id, li);
+    }
+    return li;
   }
 
   function accountItem(a) {
