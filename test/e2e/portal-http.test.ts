@@ -145,6 +145,17 @@ for (const kind of STORE_KINDS) {
       const page = await res.text();
       assert.ok(page.includes(`data-csrf="${who.csrf}"`));
       assert.ok(page.includes(server.config.startUrl));
+      // The script and styles are fingerprinted files cached for a year.
+      const script = /<script src="(\/static\/portal\.[0-9a-f]{10}\.js)" defer><\/script>/.exec(page);
+      assert.ok(script, 'fingerprinted portal.js');
+      const js = await fetch(`${server.url}${script[1]}`);
+      assert.equal(js.status, 200);
+      assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+      assert.doesNotMatch(
+        await js.text(),
+        /\.(inner|outer)HTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
+      );
     });
 
     it('vends credentials for an assigned account and role, audited as from the portal', async () => {
