@@ -179,7 +179,7 @@
     const meta = el('span', 'account-meta');
     meta.append(el('span', 'account-id', a.id));
     const email = el('bdi', 'account-email', readable(a.email));
-    meta.append(el('span', 'sep', ' | '), email);
+    meta.append(el('span', 'sep', '|'), email);
     text.append(name, meta);
     toggle.append(text);
     heading.append(toggle);
