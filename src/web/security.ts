@@ -12,13 +12,23 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
-  "form-action 'self' http://127.0.0.1:* http://[::1]:* http://localhost:*",
+  // CSP host sources cannot name IPv6 literals; a consent page that redirects to http://[::1]
+  // widens this for itself (setPageHeaders' formActionIpv6Loopback option).
+  "form-action 'self' http://127.0.0.1:* http://localhost:*",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
 
-export function setPageHeaders(reply: FastifyReply): void {
-  reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+export function setPageHeaders(
+  reply: FastifyReply,
+  options: { formActionIpv6Loopback?: boolean } = {},
+): void {
+  reply.header(
+    'content-security-policy',
+    options.formActionIpv6Loopback
+      ? CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' http:")
+      : CONTENT_SECURITY_POLICY,
+  );
   reply.header('x-frame-options', 'DENY');
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
