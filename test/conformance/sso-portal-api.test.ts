@@ -114,6 +114,14 @@ for (const kind of STORE_KINDS) {
         400,
         'InvalidRequestException',
       );
+      // A well-formed token whose position is not an account id (here a NUL byte, which
+      // PostgreSQL would refuse) is refused before it reaches the store.
+      const forged = Buffer.from(JSON.stringify({ v: 1, k: 'accounts', a: '\u0000' })).toString('base64url');
+      await expectError(
+        await raw(`/assignment/accounts?next_token=${forged}`, alice),
+        400,
+        'InvalidRequestException',
+      );
       const roles = await sso.send(
         new ListAccountRolesCommand({ accessToken: alice, accountId: ADMIN_ACCOUNTS[0], maxResults: 1 }),
       );

@@ -17,7 +17,7 @@ export function accountIdParam(query: unknown): string {
 export async function listAccountRoles(ctx: AppContext, userId: string, query: unknown) {
   const accountId = accountIdParam(query);
   const limit = pageSize(query);
-  const after = decodeCursor(query, `roles:${accountId}`);
+  const after = decodeCursor(query, `roles:${accountId}`, /^[\w+=,.@-]{1,32}$/);
   const rows = await listAccessibleRoles(ctx.store.db, userId, accountId, { after, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -29,8 +29,11 @@ export function encodeCursor(kind: string, after: string): string {
   return Buffer.from(JSON.stringify({ v: 1, k: kind, a: after }), 'utf8').toString('base64url');
 }
 
-/** The cursor's position, or undefined for the first page; a foreign or broken token is refused. */
-export function decodeCursor(query: unknown, kind: string): string | undefined {
+/**
+ * The cursor's position, or undefined for the first page; a foreign or broken token, or one
+ * whose position does not look like what the operation pages by (`shape`), is refused.
+ */
+export function decodeCursor(query: unknown, kind: string, shape: RegExp): string | undefined {
   const raw = queryParam(query, 'next_token');
   if (raw === undefined || raw === '' || raw === 'null') return undefined;
   try {
@@ -40,7 +43,7 @@ export function decodeCursor(query: unknown, kind: string): string | undefined {
       k?: string;
       a?: unknown;
     };
-    if (c.v !== 1 || c.k !== kind || typeof c.a !== 'string') throw new Error('cursor');
+    if (c.v !== 1 || c.k !== kind || typeof c.a !== 'string' || !shape.test(c.a)) throw new Error('cursor');
     return c.a;
   } catch {
     throw invalidRequest('The next_token is not valid for this operation');

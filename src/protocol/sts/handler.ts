@@ -60,14 +60,19 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
       return;
     }
     deps.metrics.securityEvents.labels('signature_failure').inc();
+    // Only a well-formed key id is recorded as such: the rest is attacker-chosen text.
+    const keyId =
+      failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
+        ? failure.accessKeyId
+        : null;
     try {
       await service.audit.write({
         at: deps.ctx.clock.now(),
-        actor: failure.accessKeyId ? `key:${failure.accessKeyId}` : 'anonymous',
+        actor: keyId ? `key:${keyId}` : 'anonymous',
         action: 'sts.signature_failure',
         targetType: 'STS',
         targetId: null,
-        detail: { code: failure.code, reason: failure.message, accessKeyId: failure.accessKeyId ?? null },
+        detail: { code: failure.code, reason: failure.message, accessKeyId: keyId },
         sourceIp: request.ip,
         requestId: request.id,
       });
