@@ -558,6 +558,16 @@ for (const kind of STORE_KINDS) {
         errorCode({ status: 403, contentType: '', body: await nul.text() }),
         'InvalidClientTokenId',
       );
+      const recorded = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'detail'])
+        .where('action', '=', 'sts.signature_failure')
+        .where('actor', '=', 'anonymous')
+        .execute();
+      assert.ok(
+        recorded.some((r) => r.detail?.includes('"accessKeyId":null')),
+        'audited without the raw bytes',
+      );
       const stillWorks = stsClient(creds);
       assert.equal((await stillWorks.send(new GetCallerIdentityCommand({}))).Account, ACCOUNT);
       stillWorks.destroy();
