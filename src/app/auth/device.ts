@@ -117,10 +117,29 @@ export async function redeemDeviceCode(
   if (deviceCode.length > 256) throw invalid();
   const db = ctx.store.db;
   const now = ctx.clock.now();
+  const codeHash = hashToken(deviceCode);
+  const tracker = pollTracker(ctx.store);
+  const slowDown = (grantId: string, interval: number): PollWait => {
+    // RFC 8628 §3.5: slow_down, and the interval grows by 5 s for this and later requests.
+    tracker.record(
+      grantId,
+      codeHash,
+      client.id,
+      now,
+      Math.min(MAX_INTERVAL_S, interval + SLOW_DOWN_INCREMENT_S),
+    );
+    return {
+      kind: 'wait',
+      code: 'slow_down',
+      message: `Polling too fast; wait at least ${interval} seconds between requests`,
+    };
+  };
+  const soon = tracker.tooSoon(codeHash, client.id, now, POLL_JITTER_MS);
+  if (soon) return slowDown(soon.grantId, soon.intervalS);
   const grant = await db
     .selectFrom('device_grants')
     .selectAll()
-    .where('device_code_hash', '=', hashToken(deviceCode))
+    .where('device_code_hash', '=', codeHash)
     .executeTakeFirst();
   // Another client's device code is as unknown to this client as a made-up one.
   if (!grant || grant.client_id !== client.id) throw invalid();
@@ -129,7 +148,6 @@ export async function redeemDeviceCode(
     throw new DomainError('access_denied', 'The authorization request was denied');
   if (grant.expires_at <= now) throw new DomainError('expired_token', 'The device code has expired');
 
-  const tracker = pollTracker(ctx.store);
   if (grant.status === 'pending') {
     // The later of this replica's memory and the store (see poll-tracker.ts).
     const known = tracker.get(grant.id);
@@ -137,16 +155,10 @@ export async function redeemDeviceCode(
     const lastPollAt = Math.max(stored, known?.lastPollAt ?? Number.NEGATIVE_INFINITY);
     const interval = Math.max(grant.interval_s, known?.intervalS ?? 0);
     if (lastPollAt === Number.NEGATIVE_INFINITY || now >= lastPollAt + interval * 1000 - POLL_JITTER_MS) {
-      tracker.record(grant.id, now, interval);
+      tracker.record(grant.id, codeHash, client.id, now, interval);
       return { kind: 'wait', code: 'authorization_pending', message: 'Authorization is still pending' };
     }
-    // RFC 8628 §3.5: slow_down, and the interval grows by 5 s for this and later requests.
-    tracker.record(grant.id, now, Math.min(MAX_INTERVAL_S, interval + SLOW_DOWN_INCREMENT_S));
-    return {
-      kind: 'wait',
-      code: 'slow_down',
-      message: `Polling too fast; wait at least ${interval} seconds between requests`,
-    };
+    return slowDown(grant.id, interval);
   }
   tracker.forget(grant.id);
 
@@ -284,6 +296,8 @@ export async function decideDeviceGrant(
       .where('expires_at', '>', now)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
+    // The next poll must read the store, not the memory of pending polls.
+    pollTracker(ctx.store).forget(input.grantId);
     const grant = await trx
       .selectFrom('device_grants')
       .select(['client_id'])

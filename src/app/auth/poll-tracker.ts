@@ -7,6 +7,11 @@
  * in one transaction every 500 ms (`device_grants.last_poll_at` / `interval_s`, never moved
  * backwards). A poll is judged against the later of this replica's memory and the store, so a
  * client that spreads its polls over replicas is still seen within half a second.
+ *
+ * A client polling the same replica faster than its interval is answered `slow_down` from
+ * memory alone (the code, its client and its pending state were checked against the store at
+ * the previous poll): a misbehaving client cannot turn its polling into database load. An
+ * approval on this replica drops the grant from memory so its next poll reads the store.
  */
 import { sql } from 'kysely';
 import type { Store } from '../../storage/db.ts';
@@ -19,11 +24,15 @@ interface Entry {
   lastPollAt: number;
   intervalS: number;
   dirty: boolean;
+  codeHash: string;
+  clientId: string;
 }
 
 export class PollTracker {
   private readonly store: Store;
   private readonly entries = new Map<string, Entry>();
+  /** device-code hash → grant id, for the answer-from-memory path. */
+  private readonly byCode = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -36,14 +45,35 @@ export class PollTracker {
     return this.entries.get(grantId);
   }
 
-  /** Record a poll at `now` with the interval now in force; written within 500 ms. */
-  record(grantId: string, now: number, intervalS: number): void {
+  /**
+   * The grant of a device code this replica saw pending for this client, when the code is polled
+   * again before `lastPollAt + interval - jitterMs`; otherwise undefined (read the store).
+   */
+  tooSoon(
+    codeHash: string,
+    clientId: string,
+    now: number,
+    jitterMs: number,
+  ): { grantId: string; intervalS: number } | undefined {
+    const grantId = this.byCode.get(codeHash);
+    const e = grantId === undefined ? undefined : this.entries.get(grantId);
+    if (!grantId || !e || e.clientId !== clientId) return undefined;
+    return now < e.lastPollAt + e.intervalS * 1000 - jitterMs
+      ? { grantId, intervalS: e.intervalS }
+      : undefined;
+  }
+
+  /** Record a poll of a pending grant at `now` with the interval now in force; stored within 500 ms. */
+  record(grantId: string, codeHash: string, clientId: string, now: number, intervalS: number): void {
     const e = this.entries.get(grantId);
     this.entries.set(grantId, {
       lastPollAt: Math.max(now, e?.lastPollAt ?? 0),
       intervalS: Math.max(intervalS, e?.intervalS ?? 0),
       dirty: true,
+      codeHash,
+      clientId,
     });
+    this.byCode.set(codeHash, grantId);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flush().catch(() => {
@@ -76,7 +106,7 @@ export class PollTracker {
       .then(
         () => {
           const cutoff = Math.max(...batch.map(([, e]) => e.lastPollAt)) - FORGET_AFTER_MS;
-          for (const [id, e] of this.entries) if (!e.dirty && e.lastPollAt < cutoff) this.entries.delete(id);
+          for (const [id, e] of this.entries) if (!e.dirty && e.lastPollAt < cutoff) this.forget(id);
         },
         (err: unknown) => {
           for (const [, e] of batch) e.dirty = true;
@@ -91,6 +121,8 @@ export class PollTracker {
 
   /** Forget a grant that is no longer pending. */
   forget(grantId: string): void {
+    const e = this.entries.get(grantId);
+    if (e) this.byCode.delete(e.codeHash);
     this.entries.delete(grantId);
   }
 }
