@@ -22,28 +22,30 @@ export interface AccessibleRole {
 }
 
 /**
- * Sub-query of the assignment rows that apply to `userId` (direct ∪ via groups). One index
- * range per principal (the unique key starts with principal type and id), so it stays fast with
- * 500,000 assignment rows; a join from assignments to memberships would scan them all.
+ * Sub-query of the assignment rows that apply to `userId` (direct ∪ via groups), written so
+ * both planners use the unique key (principal type, principal id, …) for each part: a join from
+ * assignments to memberships, or an OR of the two parts, makes them scan every assignment row.
  */
 function assignmentsOf(db: Kysely<Database>, userId: string) {
-  return db
+  const direct = db
     .selectFrom('account_assignments')
-    .select(['account_assignments.account_id', 'account_assignments.permission_set_id'])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('principal_type', '=', 'USER'), eb('principal_id', '=', userId)]),
-        eb.and([
-          eb('principal_type', '=', 'GROUP'),
-          eb(
-            'principal_id',
-            'in',
-            eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      ]),
+    .select(['account_id', 'permission_set_id'])
+    .where('principal_type', '=', 'USER')
+    .where('principal_id', '=', userId);
+  const viaGroups = db
+    .selectFrom('account_assignments')
+    .select(['account_id', 'permission_set_id'])
+    .where('principal_type', '=', 'GROUP')
+    .where(
+      'principal_id',
+      'in',
+      db.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
     );
+  return direct.unionAll(viaGroups);
 }
+
+/** Above this many principals (the user and their groups), one query per principal stops paying. */
+const MAX_PRINCIPAL_BRANCHES = 200;
 
 /**
  * One page of the accounts a user may use, ordered by account id.
@@ -54,14 +56,44 @@ export async function listAccessibleAccounts(
   userId: string,
   page: { after?: string | undefined; limit: number },
 ): Promise<AccessibleAccount[]> {
-  // The page's ids first (index ranges, distinct, limit), then only those account rows.
-  let ids = assignmentsOf(db, userId)
-    .clearSelect()
-    .select('account_assignments.account_id')
-    .distinct()
-    .orderBy('account_assignments.account_id')
-    .limit(page.limit);
-  if (page.after !== undefined) ids = ids.where('account_assignments.account_id', '>', page.after);
+  const groups = await db
+    .selectFrom('group_memberships')
+    .select('group_id')
+    .where('user_id', '=', userId)
+    .execute();
+  const principals: Array<['USER' | 'GROUP', string]> = [
+    ['USER', userId],
+    ...groups.map((g): ['GROUP', string] => ['GROUP', g.group_id]),
+  ];
+  // Each principal contributes at most one page of distinct accounts, read in index order (the
+  // unique key starts with principal type and id, then account id): bounded work however many
+  // accounts they see.
+  const branch = ([type, id]: ['USER' | 'GROUP', string]) => {
+    let q = db
+      .selectFrom('account_assignments')
+      .select('account_id')
+      .distinct()
+      .where('principal_type', '=', type)
+      .where('principal_id', '=', id);
+    if (page.after !== undefined) q = q.where('account_id', '>', page.after);
+    return db.selectFrom(q.orderBy('account_id').limit(page.limit).as('p')).select('p.account_id');
+  };
+  let ids;
+  if (principals.length <= MAX_PRINCIPAL_BRANCHES) {
+    const [first, ...rest] = principals.map(branch);
+    let union = first as NonNullable<typeof first>;
+    for (const b of rest) union = union.unionAll(b);
+    ids = db
+      .selectFrom(union.as('u'))
+      .select('u.account_id')
+      .distinct()
+      .orderBy('u.account_id')
+      .limit(page.limit);
+  } else {
+    let all = db.selectFrom(assignmentsOf(db, userId).as('u')).select('u.account_id');
+    if (page.after !== undefined) all = all.where('u.account_id', '>', page.after);
+    ids = all.distinct().orderBy('u.account_id').limit(page.limit);
+  }
   return db
     .selectFrom('accounts')
     .select(['accounts.id as accountId', 'accounts.name as accountName', 'accounts.email as emailAddress'])

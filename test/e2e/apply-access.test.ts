@@ -1,0 +1,101 @@
+/**
+ * Effective access after an apply, on both stores: own ∪ via groups, paged by account id without
+ * gaps or repeats, also when one principal holds several permission sets in the same account.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  findAccessibleRole,
+  listAccessibleAccounts,
+  listAccessibleRoles,
+  listAllAccess,
+} from '../../src/app/access.ts';
+import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
+import { openStore, type Store } from '../../src/storage/db.ts';
+import { applyText } from '../helpers/apply.ts';
+import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
+
+const ids = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
+const ORG = `
+accounts:
+${ids.map((id, i) => `  - { id: "${id}", name: A${i}, email: a${i}@example.com, ou: /${i < 6 ? 'Low' : 'High'} }`).join('\n')}
+groups: [ { name: Low }, { name: Odd }, { name: Nobody } ]
+users:
+  - { userName: alice, displayName: A, givenName: A, familyName: D, groups: [Low, Odd] }
+  - { userName: bob, displayName: B, givenName: B, familyName: R }
+permissionSets: [ { name: P1 }, { name: P2 }, { name: P3 } ]
+assignments:
+  - { group: Low, permissionSet: P1, ous: [/Low] }
+  - { group: Low, permissionSet: P2, ous: [/Low] }
+  - { group: Odd, permissionSet: P3, accounts: [${ids
+    .filter((_, i) => i % 2 === 1)
+    .map((id) => `"${id}"`)
+    .join(', ')}] }
+  - { user: alice, permissionSet: P3, accounts: ["${ids[11]}", "${ids[0]}"] }
+  - { group: Nobody, permissionSet: P1, accounts: ["${ids[10]}"] }
+`;
+
+for (const kind of STORE_KINDS) {
+  describe(`effective access on ${kind}`, () => {
+    let temp: TempStoreUrl;
+    let store: Store;
+    let alice: string;
+    let bob: string;
+    before(async () => {
+      temp = await tempStoreUrl(kind);
+      store = await openStore(temp.url);
+      await applyText({ store, clock: systemClock, random: systemRandom }, ORG);
+      const users = await store.db.selectFrom('users').select(['id', 'user_name']).execute();
+      alice = users.find((u) => u.user_name === 'alice')?.id ?? '';
+      bob = users.find((u) => u.user_name === 'bob')?.id ?? '';
+    });
+    after(async () => {
+      await store.close();
+      await temp.cleanup();
+    });
+
+    it('pages every account exactly once, whatever the page size', async () => {
+      // Low: 0–5 (two permission sets each), Odd: 1,3,5,7,9,11, alice directly: 0 and 11.
+      const expected = [0, 1, 2, 3, 4, 5, 7, 9, 11].map((i) => ids[i]);
+      for (const limit of [1, 2, 3, 4, 100]) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await listAccessibleAccounts(store.db, alice, { after, limit });
+          assert.ok(page.length <= limit);
+          if (page.length === 0) break;
+          seen.push(...page.map((a) => a.accountId));
+          after = page.at(-1)?.accountId;
+        }
+        assert.deepEqual(seen, expected, `limit ${limit}`);
+      }
+      const first = await listAccessibleAccounts(store.db, alice, { limit: 1 });
+      assert.deepEqual(first, [{ accountId: ids[0], accountName: 'A0', emailAddress: 'a0@example.com' }]);
+      assert.deepEqual(await listAccessibleAccounts(store.db, bob, { limit: 100 }), []);
+    });
+
+    it('lists roles per account and finds a role by name', async () => {
+      assert.deepEqual(
+        (await listAccessibleRoles(store.db, alice, ids[1] ?? '')).map((r) => r.roleName),
+        ['P1', 'P2', 'P3'],
+      );
+      assert.deepEqual(
+        (await listAllAccess(store.db, alice)).map((a) => `${a.accountId}:${a.roles.join('+')}`),
+        [
+          `${ids[0]}:P1+P2+P3`,
+          `${ids[1]}:P1+P2+P3`,
+          `${ids[2]}:P1+P2`,
+          `${ids[3]}:P1+P2+P3`,
+          `${ids[4]}:P1+P2`,
+          `${ids[5]}:P1+P2+P3`,
+          `${ids[7]}:P3`,
+          `${ids[9]}:P3`,
+          `${ids[11]}:P3`,
+        ],
+      );
+      assert.equal((await findAccessibleRole(store.db, alice, ids[7] ?? '', 'P3'))?.roleName, 'P3');
+      assert.equal(await findAccessibleRole(store.db, alice, ids[7] ?? '', 'P1'), undefined);
+      assert.equal(await findAccessibleRole(store.db, alice, ids[10] ?? '', 'P1'), undefined);
+    });
+  });
+}
