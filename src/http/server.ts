@@ -34,8 +34,11 @@ export const REDACT_PATHS = [
   '*.sessionToken',
 ];
 
-/** Query parameters whose values never reach the log: presigned SigV4 URLs carry the session token. */
-const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Security-Token|X-Amz-Signature)=)[^&]*/gi;
+/**
+ * Query parameters whose values never reach the log: presigned SigV4 URLs carry the session token,
+ * device verification links carry a live user code.
+ */
+const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Security-Token|X-Amz-Signature|user_code)=)[^&]*/gi;
 
 /** Fastify's request serializer, with secret query parameters redacted from the URL. */
 function serializeRequest(req: {

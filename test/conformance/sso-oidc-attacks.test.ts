@@ -647,3 +647,23 @@ describe('RegisterClient floods (sqlite)', () => {
     assert.equal((await postJson(server.url, '/client/register', body)).status, 200);
   });
 });
+
+describe('request logs (sqlite)', () => {
+  it('do not carry the user code of a device verification link', async () => {
+    const server = await startTestServer();
+    try {
+      const reg = await registerDeviceClient(server.url);
+      const start = await postJson(server.url, '/device_authorization', {
+        ...reg,
+        startUrl: server.config.startUrl,
+      });
+      const userCode = String(start.json.userCode);
+      await fetch(String(start.json.verificationUriComplete), { redirect: 'manual' });
+      const lines = server.logs.filter((l) => l.includes('/device?'));
+      assert.ok(lines.length > 0);
+      assert.ok(!server.logs.join('\n').includes(`user_code=${userCode}`));
+    } finally {
+      await server.stop();
+    }
+  });
+});
