@@ -94,4 +94,16 @@ describe('reading the organization file', () => {
     );
     assert.equal(formatProblem({ path: [], line: 3, message: 'x' }), 'line 3: x');
   });
+
+  it('never quotes a password in a problem', () => {
+    const r = parseOrgFile(
+      'users:\n  - { userName: a, displayName: A, givenName: A, familyName: B, password: 12345678901 }\n  - { userName: b, displayName: B, givenName: B, familyName: C, password: "se\\u0007cretpw" }\n',
+    );
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const text = r.problems.map(formatProblem).join('\n');
+    assert.match(text, /users\[0\]\.password \(line 2\): password must be text in quotes, not a number/);
+    assert.match(text, /users\[1\]\.password \(line 3\): password must not contain control characters/);
+    assert.doesNotMatch(text, /12345678901|cretpw/);
+  });
 });

@@ -61,6 +61,21 @@ function text(what: string, rule?: (v: string) => string | undefined) {
   });
 }
 
+/** Like `text`, but messages never quote the value (it is a password). */
+function secret(what: string, rule: (v: string) => string | undefined) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? `${what} is required`
+          : `${what} must be text in quotes, not ${typeof iss.input === 'object' ? describe(iss.input) : `a ${typeof iss.input}`}`,
+    })
+    .superRefine((v, ctx) => {
+      const problem = rule(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
 function list<T extends z.ZodType>(what: string, item: T) {
   return z.array(item, {
     error: (iss) =>
@@ -109,7 +124,7 @@ const userSchema = mapping('a user', {
   givenName: text('givenName', (v) => checkPersonName(v, 'given name')),
   familyName: text('familyName', (v) => checkPersonName(v, 'family name')),
   email: text('email', checkEmail).nullish(),
-  password: text('password', checkPassword).nullish(),
+  password: secret('password', checkPassword).nullish(),
   groups: list('groups', text('group name')).nullish(),
   disabled: z
     .boolean({ error: (iss) => `disabled must be true or false, not ${describe(iss.input)}` })
