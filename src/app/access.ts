@@ -78,28 +78,27 @@ export async function listAccessibleAccounts(
     if (page.after !== undefined) q = q.where('account_id', '>', page.after);
     return db.selectFrom(q.orderBy('account_id').limit(page.limit).as('p')).select('p.account_id');
   };
-  let ids;
+  const accounts = () =>
+    db
+      .selectFrom('accounts')
+      .select(['accounts.id as accountId', 'accounts.name as accountName', 'accounts.email as emailAddress'])
+      .orderBy('accounts.id');
   if (principals.length <= MAX_PRINCIPAL_BRANCHES) {
     const [first, ...rest] = principals.map(branch);
     let union = first as NonNullable<typeof first>;
     for (const b of rest) union = union.unionAll(b);
-    ids = db
+    const ids = db
       .selectFrom(union.as('u'))
       .select('u.account_id')
       .distinct()
       .orderBy('u.account_id')
       .limit(page.limit);
-  } else {
-    let all = db.selectFrom(assignmentsOf(db, userId).as('u')).select('u.account_id');
-    if (page.after !== undefined) all = all.where('u.account_id', '>', page.after);
-    ids = all.distinct().orderBy('u.account_id').limit(page.limit);
+    return accounts().where('accounts.id', 'in', ids).execute();
   }
-  return db
-    .selectFrom('accounts')
-    .select(['accounts.id as accountId', 'accounts.name as accountName', 'accounts.email as emailAddress'])
-    .where('accounts.id', 'in', ids)
-    .orderBy('accounts.id')
-    .execute();
+  let all = db.selectFrom(assignmentsOf(db, userId).as('u')).select('u.account_id');
+  if (page.after !== undefined) all = all.where('u.account_id', '>', page.after);
+  const ids = all.distinct().orderBy('u.account_id').limit(page.limit);
+  return accounts().where('accounts.id', 'in', ids).execute();
 }
 
 /** The roles (permission sets) a user may use in one account, ordered by name. */

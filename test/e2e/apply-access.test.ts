@@ -16,13 +16,20 @@ import { applyText } from '../helpers/apply.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 const ids = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
+/** More groups than one query per principal is worth: the single-query path. */
+const MANY = Array.from({ length: 205 }, (_, i) => `m${i}`);
 const ORG = `
 accounts:
 ${ids.map((id, i) => `  - { id: "${id}", name: A${i}, email: a${i}@example.com, ou: /${i < 6 ? 'Low' : 'High'} }`).join('\n')}
-groups: [ { name: Low }, { name: Odd }, { name: Nobody } ]
+groups:
+  - { name: Low }
+  - { name: Odd }
+  - { name: Nobody }
+${MANY.map((g) => `  - { name: ${g} }`).join('\n')}
 users:
   - { userName: alice, displayName: A, givenName: A, familyName: D, groups: [Low, Odd] }
   - { userName: bob, displayName: B, givenName: B, familyName: R }
+  - { userName: many, displayName: M, givenName: M, familyName: N, groups: [${MANY.join(', ')}] }
 permissionSets: [ { name: P1 }, { name: P2 }, { name: P3 } ]
 assignments:
   - { group: Low, permissionSet: P1, ous: [/Low] }
@@ -33,6 +40,7 @@ assignments:
     .join(', ')}] }
   - { user: alice, permissionSet: P3, accounts: ["${ids[11]}", "${ids[0]}"] }
   - { group: Nobody, permissionSet: P1, accounts: ["${ids[10]}"] }
+${MANY.map((g, i) => `  - { group: ${g}, permissionSet: P${1 + (i % 3)}, accounts: ["${ids[(i * 5) % 11]}"] }`).join('\n')}
 `;
 
 for (const kind of STORE_KINDS) {
@@ -72,6 +80,25 @@ for (const kind of STORE_KINDS) {
       const first = await listAccessibleAccounts(store.db, alice, { limit: 1 });
       assert.deepEqual(first, [{ accountId: ids[0], accountName: 'A0', emailAddress: 'a0@example.com' }]);
       assert.deepEqual(await listAccessibleAccounts(store.db, bob, { limit: 100 }), []);
+    });
+
+    it('pages a user in more than 200 groups the same way', async () => {
+      const many = (
+        await store.db
+          .selectFrom('users')
+          .select('id')
+          .where('user_name', '=', 'many')
+          .executeTakeFirstOrThrow()
+      ).id;
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await listAccessibleAccounts(store.db, many, { after, limit: 4 });
+        if (page.length === 0) break;
+        seen.push(...page.map((a) => a.accountId));
+        after = page.at(-1)?.accountId;
+      }
+      assert.deepEqual(seen, ids.slice(0, 11), 'every account but the last, once each');
     });
 
     it('lists roles per account and finds a role by name', async () => {
