@@ -8,6 +8,10 @@
  * backwards). A poll is judged against the later of this replica's memory and the store, so a
  * client that spreads its polls over replicas is still seen within half a second.
  *
+ * On SQLite there is exactly one server process (the store file is locked to it), so memory is
+ * the whole truth and nothing is written: a synchronous fsync in the event loop every half
+ * second would cost more than it could ever be worth.
+ *
  * A client polling the same replica faster than its interval is answered `slow_down` from
  * memory alone (the code, its client and its pending state were checked against the store at
  * the previous poll): a misbehaving client cannot turn its polling into database load. An
@@ -19,6 +23,8 @@ import type { Store } from '../../storage/db.ts';
 const FLUSH_MS = 500;
 /** Entries older than a device code's whole life can go. */
 const FORGET_AFTER_MS = 11 * 60_000;
+/** How often (in recorded polls) old entries are swept. */
+const PRUNE_EVERY = 1000;
 
 interface Entry {
   lastPollAt: number;
@@ -34,6 +40,7 @@ export class PollTracker {
   /** device-code hash → grant id, for the answer-from-memory path. */
   private readonly byCode = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  private recordsSincePrune = 0;
   private flushing: Promise<void> | undefined;
 
   constructor(store: Store) {
@@ -63,7 +70,7 @@ export class PollTracker {
       : undefined;
   }
 
-  /** Record a poll of a pending grant at `now` with the interval now in force; stored within 500 ms. */
+  /** Record a poll of a pending grant at `now` with the interval in force (PostgreSQL: stored within 500 ms). */
   record(grantId: string, codeHash: string, clientId: string, now: number, intervalS: number): void {
     const e = this.entries.get(grantId);
     this.entries.set(grantId, {
@@ -74,6 +81,8 @@ export class PollTracker {
       clientId,
     });
     this.byCode.set(codeHash, grantId);
+    if (++this.recordsSincePrune >= PRUNE_EVERY) this.prune(now);
+    if (this.store.dialect !== 'postgres') return;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flush().catch(() => {
@@ -104,10 +113,7 @@ export class PollTracker {
         }
       })
       .then(
-        () => {
-          const cutoff = Math.max(...batch.map(([, e]) => e.lastPollAt)) - FORGET_AFTER_MS;
-          for (const [id, e] of this.entries) if (!e.dirty && e.lastPollAt < cutoff) this.forget(id);
-        },
+        () => {},
         (err: unknown) => {
           for (const [, e] of batch) e.dirty = true;
           throw err;
@@ -117,6 +123,15 @@ export class PollTracker {
         this.flushing = undefined;
       });
     return this.flushing;
+  }
+
+  /** Drop entries of codes that cannot be alive any more (written ones only, on PostgreSQL). */
+  private prune(now: number): void {
+    this.recordsSincePrune = 0;
+    const keepUnwritten = this.store.dialect === 'postgres';
+    for (const [id, e] of this.entries) {
+      if (e.lastPollAt < now - FORGET_AFTER_MS && !(keepUnwritten && e.dirty)) this.forget(id);
+    }
   }
 
   /** Forget a grant that is no longer pending. */
