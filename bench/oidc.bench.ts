@@ -6,11 +6,11 @@
  *
  * Target: polling at least 30% of the bare server's requests per second. One pending code is
  * polled with a fixed body, in three short rounds alternating with the yardstick getting the very
- * same request; the figure is the median of the per-round ratios. Nearly every
- * answer is SlowDownException — the same work as AuthorizationPendingException: one indexed read
- * and an in-memory note that the store receives every 500 ms (see app/auth/poll-tracker.ts).
- * A second polling figure gives every request a different pending code (first poll, answered
- * from the store), which is what many simultaneous logins cost. Refresh exchanges likewise need
+ * same request; the figure is the median of the per-round ratios. Nearly every answer is
+ * SlowDownException, which a replica gives from memory for a code it saw pending less than an
+ * interval ago (app/auth/poll-tracker.ts): what a client polling too fast costs. A second
+ * polling figure gives every request a different pending code (first poll, answered from the
+ * store): what many simultaneous logins cost. Refresh exchanges likewise need
  * a different token per request. Those pools are made up front and handed out by the worker's
  * setupRequest hook (bench/oidc-requests.cjs); that hook costs the load generator time, so the
  * ratio to the fixed-body yardstick understates them.
