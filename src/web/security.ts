@@ -38,7 +38,12 @@ export function setPageHeaders(
 }
 
 /** Send a full HTML page with the security headers. */
-export function sendPage(reply: FastifyReply, body: { toString(): string }, status = 200): FastifyReply {
-  setPageHeaders(reply);
+export function sendPage(
+  reply: FastifyReply,
+  body: { toString(): string },
+  status = 200,
+  options: { formActionIpv6Loopback?: boolean } = {},
+): FastifyReply {
+  setPageHeaders(reply, options);
   return reply.code(status).type('text/html; charset=utf-8').send(body.toString());
 }

@@ -55,6 +55,9 @@ ${carried}
 </form>
 </div>`,
     }),
+    200,
+    // The answer redirects to the loopback URI; CSP cannot name http://[::1] (see security.ts).
+    { formActionIpv6Loopback: new URL(req.redirectUri).hostname === '[::1]' },
   );
 }
 
