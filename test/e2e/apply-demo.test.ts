@@ -78,8 +78,9 @@ for (const kind of STORE_KINDS) {
         `export AWS_ENDPOINT_URL_SSO_OIDC=${url}`,
         `export AWS_ENDPOINT_URL_STS=${url}`,
         'npx idcenter configure sso --profile demo',
-        'aws sso login --profile demo',
+        'npx idcenter sso login --profile demo',
         'aws sts get-caller-identity --profile demo',
+        'IDCENTER_START_URL_ALIASES=https://d-0000000000.awsapps.com/start',
       ]) {
         assert.ok(banner.includes(needle), `banner lacks "${needle}":\n${banner}`);
       }
