@@ -10,31 +10,17 @@ import { planCounts } from '../../app/apply/plan.ts';
 import type { AppContext } from '../../app/context.ts';
 import { formatProblem, MAX_ORG_FILE_BYTES, parseOrgFile } from '../../app/org-file/index.ts';
 import { disableUser, enableUser, findUserByName, setPassword } from '../../app/users.ts';
-import { ConfigError, loadConfig } from '../../config/load.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { checkPassword } from '../../domain/identity/directory.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store, StoreError } from '../../storage/db.ts';
 import { CliError } from '../errors.ts';
-import type { StoreFlags } from './admin.ts';
+import { adminConfig } from './admin-config.ts';
+import type { StoreFlags } from './store-options.ts';
 
 /** Open the store the server would use, without the server lock (WAL lets both work). */
 async function openAdminStore(flags: StoreFlags): Promise<Store> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(
-      {
-        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
-        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
-      },
-      process.env,
-    );
-  } catch (err) {
-    if (err instanceof ConfigError)
-      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
-    throw err;
-  }
-  return openStore(config.databaseUrl, { poolSize: 2 });
+  return openStore(adminConfig(flags).databaseUrl, { poolSize: 2 });
 }
 
 /** One line for failures of the store while a command runs. */

@@ -5,20 +5,9 @@
  * Implementations load only when a command runs (`admin-run.ts`).
  */
 import type { Command } from 'commander';
+import { type StoreFlags, storeOptions } from './store-options.ts';
 
-export interface StoreFlags {
-  databaseUrl?: string;
-  dataDir?: string;
-}
-
-function storeOptions(cmd: Command): Command {
-  return cmd
-    .option('--database-url <url>', 'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]')
-    .option(
-      '--data-dir <dir>',
-      'data directory holding the SQLite store [env IDCENTER_DATA_DIR, default ./data]',
-    );
-}
+export type { StoreFlags };
 
 export function defineAdminCommands(program: Command): void {
   storeOptions(

@@ -1,29 +1,16 @@
 /** What `idcenter user reset-mfa` does: open the store the server uses (no server lock) and reset. */
 import { resetMfa } from '../../app/auth/mfa.ts';
-import { ConfigError, loadConfig } from '../../config/load.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore } from '../../storage/db.ts';
 import { CliError } from '../errors.ts';
+import { adminConfig } from './admin-config.ts';
 
 export async function runResetMfa(
   userName: string,
   flags: { databaseUrl?: string; dataDir?: string },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
-  let databaseUrl: string;
-  try {
-    databaseUrl = loadConfig(
-      {
-        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
-        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
-      },
-      process.env,
-    ).databaseUrl;
-  } catch (err) {
-    if (err instanceof ConfigError)
-      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
-    throw err;
-  }
+  const databaseUrl = adminConfig(flags).databaseUrl;
   const store = await openStore(databaseUrl, { poolSize: 2 });
   try {
     const ctx = { store, clock: systemClock, random: systemRandom };

@@ -4,23 +4,18 @@
  * first creates it). The implementation loads only when the command runs.
  */
 import type { Command } from 'commander';
+import { type StoreFlags, storeOptions } from './store-options.ts';
 
 export function defineAuthAdminCommands(program: Command): void {
   const user =
     program.commands.find((c) => c.name() === 'user') ??
     program.command('user').description('Administer one user of the identity store.');
-  user
-    .command('reset-mfa')
+  storeOptions(user.command('reset-mfa'))
     .description(
       'Remove every MFA device of a user and clear their code-failure lockout. They sign in with their password and, if the instance requires MFA, set up a new authenticator at that sign-in.',
     )
     .argument('<user>', 'user name (case-insensitive)')
-    .option('--database-url <url>', 'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]')
-    .option(
-      '--data-dir <dir>',
-      'data directory holding the SQLite store [env IDCENTER_DATA_DIR, default ./data]',
-    )
-    .action(async (userName: string, opts: { databaseUrl?: string; dataDir?: string }) => {
+    .action(async (userName: string, opts: StoreFlags) => {
       const { runResetMfa } = await import('./auth-admin-run.ts');
       await runResetMfa(userName, opts);
     });

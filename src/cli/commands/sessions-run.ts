@@ -6,39 +6,19 @@ import {
   revokeUserEverything,
   type SessionInfo,
 } from '../../app/credentials/sessions-admin.ts';
-import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store } from '../../storage/db.ts';
 import type { AuditEventRow, Database } from '../../storage/schema.ts';
 import { CliError } from '../errors.ts';
-
-interface StoreFlags {
-  databaseUrl?: string;
-  dataDir?: string;
-}
-
-function configFrom(flags: StoreFlags): Config {
-  try {
-    return loadConfig(
-      {
-        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
-        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
-      },
-      process.env,
-    );
-  } catch (err) {
-    if (err instanceof ConfigError)
-      throw new CliError(`invalid configuration: ${err.problems.join('; ')}`, 253);
-    throw err;
-  }
-}
+import { adminConfig } from './admin-config.ts';
+import type { StoreFlags } from './store-options.ts';
 
 async function withStore<T>(
   flags: StoreFlags,
   run: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
-  const config = configFrom(flags);
+  const config = adminConfig(flags);
   const store = await openStore(config.databaseUrl, { poolSize: 2 });
   try {
     return await run(store, config);

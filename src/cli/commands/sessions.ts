@@ -4,20 +4,7 @@
  * the store the server uses and work while servers run. Implementations load only when run.
  */
 import type { Command } from 'commander';
-
-interface StoreFlags {
-  databaseUrl?: string;
-  dataDir?: string;
-}
-
-function storeOptions(cmd: Command): Command {
-  return cmd
-    .option('--database-url <url>', 'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]')
-    .option(
-      '--data-dir <dir>',
-      'data directory holding the SQLite store [env IDCENTER_DATA_DIR, default ./data]',
-    );
-}
+import { type StoreFlags, storeOptions } from './store-options.ts';
 
 export function defineSessionCommands(program: Command): void {
   const sessions = program
