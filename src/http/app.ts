@@ -5,7 +5,15 @@
  * failure, even a body that cannot be parsed, leaves in that protocol's error envelope.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import type { Histogram } from 'prom-client';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { registerAssets } from '../web/assets.ts';
@@ -28,6 +36,65 @@ export function rewriteUrl(url: string, prefix: string): string {
   return p + rest;
 }
 
+const requestLineLoggers = new WeakMap<object, FastifyBaseLogger>();
+
+/**
+ * Give a logger a sibling for the one line per request (see `RequestLog`); `createLogger` in
+ * `http/server.ts` does this.
+ */
+export function setRequestLineLogger(log: FastifyBaseLogger, line: FastifyBaseLogger): void {
+  requestLineLoggers.set(log, line);
+}
+
+/**
+ * One log line per request, when it completes: request id, method, URL (secret query
+ * parameters redacted), addresses, status and time — what Fastify's two lines ("incoming
+ * request" and "request completed") carry, in one line without path redaction. Errors are logged
+ * with the request through the redacting logger.
+ */
+class RequestLog extends LogController {
+  readonly line: FastifyBaseLogger | undefined;
+
+  constructor(log: FastifyBaseLogger) {
+    super();
+    this.line = requestLineLoggers.get(log);
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) {
+      // Through the redacting logger: an error may carry anything.
+      reply.log.error(
+        { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
+        'request errored',
+      );
+      return;
+    }
+    const fields = { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
+    if (this.line) this.line.info({ reqId: request.id, ...fields }, 'request completed');
+    else reply.log.info(fields, 'request completed');
+  }
+}
+
+/** The request-duration histogram's child per (method, route, status), looked up once each. */
+function durationRecorder(histogram: Histogram<'method' | 'route' | 'status'>) {
+  const children = new Map<string, ReturnType<typeof histogram.labels>>();
+  return (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = histogram.labels(method, route, String(status));
+      children.set(key, child);
+    }
+    child.observe(seconds);
+  };
+}
+
 export async function buildApp(
   deps: ServerDeps,
   extra: Partial<FastifyServerOptions> & { https?: unknown } = {},
@@ -36,6 +103,7 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: () => randomUUID(),
+    logController: new RequestLog(deps.log),
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
     trustProxy: deps.config.trustProxy,
@@ -48,10 +116,16 @@ export async function buildApp(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.httpDuration
-      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
-      .observe(reply.elapsedTime / 1000);
+  const recordDuration = durationRecorder(deps.metrics.httpDuration);
+  // Callback style: an async hook costs a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    recordDuration(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
   });
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
