@@ -2,11 +2,19 @@
  * Opening the store: one Kysely query builder over better-sqlite3 (embedded default) or
  * PostgreSQL (`postgres://…`). Migrations run at open. Failures become a `StoreError` with
  * one line that says what to do, never a stack trace.
+ *
+ * Two narrow ports serve the credential hot paths, where building queries and waiting for a
+ * disk flush on the event loop would cost more than the work: `readRows` (prepared reads,
+ * see `preparedRead`) and `appendAudit` (group-committed audit rows).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  CompiledQuery,
   Kysely,
   type Migration,
   type MigrationProvider,
@@ -17,7 +25,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
-import type { Database } from './schema.ts';
+import type { AuditEventTable, Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -28,6 +36,9 @@ export class StoreError extends Error {
   }
 }
 
+/** An audit row as stored (see `app/audit.ts`). */
+export type AuditRow = Omit<AuditEventTable, 'id'>;
+
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
@@ -35,7 +46,38 @@ export interface Store {
   readonly location: string;
   /** Cheap round trip, for /readyz. */
   ping(): Promise<void>;
+  /**
+   * One read-only statement of a hot path, by the SQL text Kysely compiles for this dialect,
+   * prepared once and reused. SQLite file: on a read connection of its own, which reads the
+   * latest committed state (WAL) and never queues behind a transaction of the main connection;
+   * PostgreSQL: a named prepared statement. Use `preparedRead` (`storage/prepared.ts`); everything
+   * else goes through `db`.
+   */
+  readRows<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]>;
+  /**
+   * Insert audit rows in one transaction; resolves once it is committed, with the same
+   * durability as every commit of this store. SQLite file: the commit and its disk flush run in
+   * a worker thread with a connection of its own, so they never block the event loop, while the
+   * main connection is free (no transaction of this process in between). PostgreSQL: one
+   * statement.
+   */
+  appendAudit(rows: readonly AuditRow[]): Promise<void>;
   close(): Promise<void>;
+}
+
+const AUDIT_COLUMNS = [
+  'at',
+  'actor',
+  'action',
+  'target_type',
+  'target_id',
+  'detail',
+  'source_ip',
+  'request_id',
+] as const;
+
+function auditValues(r: AuditRow): unknown[] {
+  return [r.at, r.actor, r.action, r.target_type, r.target_id, r.detail, r.source_ip, r.request_id];
 }
 
 // PostgreSQL returns int8 (bigint) as strings; our bigints are epoch milliseconds and
@@ -151,6 +193,9 @@ function openSqlite(file: string): Store {
     );
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
+  // An in-memory database is private to its connection: no reader, no worker.
+  const reader = memory ? null : new SqliteReader(file);
+  const auditWriter = memory ? null : new SqliteAuditWorker(file, db);
   return {
     db,
     dialect: 'sqlite',
@@ -158,10 +203,168 @@ function openSqlite(file: string): Store {
     async ping() {
       conn.prepare('select 1').get();
     },
+    readRows<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]> {
+      if (reader) return reader.all<R>(sqlText, parameters);
+      return db.executeQuery<R>(CompiledQuery.raw(sqlText, [...parameters])).then((r) => r.rows);
+    },
+    async appendAudit(rows) {
+      if (rows.length === 0) return;
+      if (auditWriter) return auditWriter.append(rows);
+      await db
+        .insertInto('audit_events')
+        .values([...rows])
+        .execute();
+    },
     async close() {
+      await auditWriter?.close();
+      reader?.close();
       await db.destroy();
     },
   };
+}
+
+/**
+ * The read connection of a SQLite file for `Store.readRows`: opened on first use, statements
+ * prepared once per SQL text. Each statement is its own read transaction, so it sees every
+ * commit made before it starts, by this process or any other.
+ */
+class SqliteReader {
+  private readonly file: string;
+  private conn: SqliteDatabase.Database | null = null;
+  private readonly statements = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  all<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]> {
+    try {
+      let stmt = this.statements.get(sqlText);
+      if (!stmt) {
+        if (!this.conn) {
+          this.conn = new SqliteDatabase(this.file);
+          this.conn.pragma('busy_timeout = 10000');
+          this.conn.pragma('query_only = ON');
+          this.conn.pragma('mmap_size = 268435456');
+        }
+        stmt = this.conn.prepare(sqlText);
+        // Callers pass a handful of fixed texts; the bound only guards against misuse.
+        if (this.statements.size >= 100) this.statements.clear();
+        this.statements.set(sqlText, stmt);
+      }
+      return Promise.resolve(stmt.all(parameters) as R[]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.conn?.close();
+    this.conn = null;
+  }
+}
+
+/**
+ * The audit worker of a SQLite file (see `Store.appendAudit`). Its source is inline so the
+ * bundle needs no second entry point; it loads better-sqlite3 from where this module does.
+ * While a batch is in the worker, this process holds the main connection (Kysely's lock), so no
+ * transaction of ours is open across the worker's commit: a deferred transaction that read
+ * before that commit could not write after it. One batch at a time; the worker is referenced
+ * only while it has work, so it never keeps a finished process alive.
+ */
+const AUDIT_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 10000');
+db.pragma('synchronous = FULL');
+const insert = db.prepare(workerData.insert);
+const insertAll = db.transaction((rows) => { for (const r of rows) insert.run(r); });
+parentPort.on('message', (rows) => {
+  if (rows === null) { db.close(); parentPort.close(); return; }
+  try { insertAll.immediate(rows); parentPort.postMessage(null); }
+  catch (err) { parentPort.postMessage(String((err && err.message) || err)); }
+});
+`;
+
+class SqliteAuditWorker {
+  private readonly file: string;
+  private readonly db: Kysely<Database>;
+  private worker: Worker | null = null;
+  private pending: { resolve(): void; reject(err: Error): void } | null = null;
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(file: string, db: Kysely<Database>) {
+    this.file = file;
+    this.db = db;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(AUDIT_WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        file: this.file,
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        insert: `insert into audit_events (${AUDIT_COLUMNS.join(', ')}) values (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
+      },
+    });
+    worker.unref();
+    worker.on('message', (error: string | null) => {
+      const p = this.pending;
+      this.pending = null;
+      if (error === null) p?.resolve();
+      else p?.reject(new StoreError(`cannot write audit events: ${error}`));
+    });
+    const fail = (err: Error) => {
+      if (this.worker === worker) this.worker = null;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(new StoreError(`the audit writer stopped: ${err.message}`, { cause: err }));
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Resolves once the rows are committed; batches run one after another. */
+  append(rows: readonly AuditRow[]): Promise<void> {
+    const values = rows.map(auditValues);
+    const run = this.tail.then(() =>
+      this.db.connection().execute(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const worker = this.worker ?? this.start();
+            this.pending = {
+              resolve: () => {
+                worker.unref();
+                resolve();
+              },
+              reject: (err) => {
+                worker.unref();
+                reject(err);
+              },
+            };
+            worker.ref();
+            worker.postMessage(values);
+          }),
+      ),
+    );
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage(null);
+    await exited;
+  }
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Store> {
@@ -180,12 +383,44 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const names = new Map<string, string>();
+  const statementName = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `idcenter_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  // One statement for any number of rows: one array parameter per column.
+  const appendText = `insert into audit_events (${AUDIT_COLUMNS.join(', ')}) select * from unnest($1::bigint[], ${AUDIT_COLUMNS.slice(
+    1,
+  )
+    .map((_, i) => `$${i + 2}::text[]`)
+    .join(', ')})`;
   return {
     db,
     dialect: 'postgres',
     location,
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    async readRows<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]> {
+      const result = await pool.query({
+        name: statementName(sqlText),
+        text: sqlText,
+        values: [...parameters],
+      });
+      return result.rows as R[];
+    },
+    async appendAudit(rows) {
+      if (rows.length === 0) return;
+      const columns = AUDIT_COLUMNS.map(() => [] as unknown[]);
+      for (const r of rows) {
+        const v = auditValues(r);
+        for (let i = 0; i < v.length; i++) columns[i]?.push(v[i]);
+      }
+      await pool.query({ name: statementName(appendText), text: appendText, values: columns });
     },
     async close() {
       await db.destroy();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
+import { preparedRead } from '../../storage/prepared.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
 
@@ -115,17 +116,9 @@ export interface ResolvedAccessToken {
   expiresAt: number;
 }
 
-/**
- * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
- * family or portal session revoked, or its user disabled. One indexed read.
- */
-export async function resolveAccessToken(
-  ctx: AppContext,
-  token: string,
-): Promise<ResolvedAccessToken | null> {
-  if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
-  const now = ctx.clock.now();
-  const row = await ctx.store.db
+/** The bearer token's row with its family, user and portal session: one prepared read. */
+const accessTokenRow = preparedRead(['tokenHash'] as const, (db, p) =>
+  db
     .selectFrom('access_tokens as t')
     .innerJoin('token_families as f', 'f.id', 't.family_id')
     .innerJoin('users as u', 'u.id', 't.user_id')
@@ -142,8 +135,21 @@ export async function resolveAccessToken(
       'f.revoked_at as family_revoked_at',
       's.revoked_at as session_revoked_at',
     ])
-    .where('t.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+    .where('t.token_hash', '=', p.tokenHash),
+);
+
+/**
+ * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
+ * family or portal session revoked, or its user disabled. One indexed read of committed state,
+ * no cache: a revocation stops the token at once.
+ */
+export async function resolveAccessToken(
+  ctx: AppContext,
+  token: string,
+): Promise<ResolvedAccessToken | null> {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
+  const now = ctx.clock.now();
+  const [row] = await accessTokenRow(ctx.store, { tokenHash: hashToken(token) });
   if (!row) return null;
   if (row.revoked_at !== null || row.family_revoked_at !== null || row.session_revoked_at !== null)
     return null;

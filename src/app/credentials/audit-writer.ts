@@ -1,34 +1,51 @@
 /**
  * Group commit for the audit events of the credential hot paths (issuance, failed signature
- * checks). Every GetRoleCredentials writes an audit row before it answers; one commit per request would make the disk flush, not the
- * work, the limit. Events queued while a write is in progress go out together in the next
- * single-statement insert (one commit, one flush), and each caller's promise settles only when
- * its row is committed — so no credentials leave unaudited and a failed write fails the
- * requests it carried.
+ * checks). Every GetRoleCredentials writes an audit row before it answers; one commit per
+ * request would make the disk flush, not the work, the limit. Events queued while a batch is
+ * being committed go out together in the next one (one transaction, one flush, through
+ * `Store.appendAudit`, which on SQLite commits in a worker thread so the flush never blocks the
+ * event loop), and each caller's promise settles only when its row is committed — so no
+ * credentials leave unaudited and a failed write fails the requests it carried.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../../storage/schema.ts';
-import { type AuditEvent, writeAuditBatch } from '../audit.ts';
+import type { AuditRow, Store } from '../../storage/db.ts';
+import type { AuditEvent } from '../audit.ts';
 
 interface Pending {
-  event: AuditEvent;
+  row: AuditRow;
   resolve(): void;
   reject(err: unknown): void;
 }
 
+/** The stored form of an event, as `app/audit.ts` writes it. */
+function toRow(e: AuditEvent): AuditRow {
+  return {
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    target_type: e.targetType ?? null,
+    target_id: e.targetId ?? null,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+    source_ip: e.sourceIp ?? null,
+    request_id: e.requestId ?? null,
+  };
+}
+
+/** Rows per transaction at most; a longer queue is committed as several batches. */
+const MAX_BATCH = 2000;
+
 export class AuditWriter {
-  private readonly db: Kysely<Database>;
+  private readonly store: Store;
   private queue: Pending[] = [];
   private running = false;
 
-  constructor(db: Kysely<Database>) {
-    this.db = db;
+  constructor(store: Store) {
+    this.store = store;
   }
 
   /** Resolves once the event is committed. */
   write(event: AuditEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ row: toRow(event), resolve, reject });
       if (!this.running) {
         this.running = true;
         // Let the requests already in the event loop join this batch.
@@ -39,13 +56,10 @@ export class AuditWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
+      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
       try {
-        const events = batch.map((p) => p.event);
-        // Up to 500 rows are one statement; more are one transaction.
-        if (events.length <= 500) await writeAuditBatch(this.db, events);
-        else await this.db.transaction().execute((trx) => writeAuditBatch(trx, events));
+        await this.store.appendAudit(batch.map((p) => p.row));
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);

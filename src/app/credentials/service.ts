@@ -32,7 +32,7 @@ export function getCredentialService(deps: {
     s = {
       ring: loadKeyRing(deps.config, deps.ctx.random, deps.ctx.clock.now()),
       revocations: new RevocationCache(deps.ctx.store.db, deps.ctx.clock),
-      audit: new AuditWriter(deps.ctx.store.db),
+      audit: new AuditWriter(deps.ctx.store),
       opened: new Map(),
     };
     services.set(deps.ctx, s);

@@ -9,8 +9,8 @@
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { preparedRead } from '../../storage/prepared.ts';
 import type { AppContext } from '../context.ts';
-import { prepare } from './prepared.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
 
@@ -45,38 +45,59 @@ interface ProvisionedRole {
  * The user's role by permission-set name in an account — effective access exactly as
  * `app/access.ts` defines it (assigned to the user directly or to a group the user is in) —
  * together with the provisioned role of that (account, permission set) when it exists. One
- * prepared query: this is the hot path of GetRoleCredentials.
+ * prepared read of index probes (the permission set by its unique lower-case name, then the
+ * assignment keys of the user and of each of the user's groups): the hot path of
+ * GetRoleCredentials. Permission-set names are ASCII, so JavaScript and SQL agree on lower case.
  */
-const accessibleRole = prepare(['userId', 'accountId', 'roleName'] as const, (db, p) => {
-  const direct = db
-    .selectFrom('account_assignments')
-    .select(['account_id', 'permission_set_id'])
-    .where('principal_type', '=', 'USER')
-    .where('principal_id', '=', p.userId)
-    .where('account_id', '=', p.accountId);
-  const viaGroups = db
-    .selectFrom('account_assignments')
-    .innerJoin('group_memberships', 'group_memberships.group_id', 'account_assignments.principal_id')
-    .select(['account_assignments.account_id', 'account_assignments.permission_set_id'])
-    .where('account_assignments.principal_type', '=', 'GROUP')
-    .where('group_memberships.user_id', '=', p.userId)
-    .where('account_assignments.account_id', '=', p.accountId);
-  return db
-    .selectFrom(direct.union(viaGroups).as('a'))
-    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
-    .leftJoin('provisioned_roles as pr', (j) =>
-      j.onRef('pr.account_id', '=', 'a.account_id').onRef('pr.permission_set_id', '=', 'a.permission_set_id'),
-    )
-    .select([
-      'ps.id as permissionSetId',
-      'ps.name as roleName',
-      'ps.session_seconds as sessionSeconds',
-      'pr.role_hash as roleHash',
-      'pr.role_id as roleId',
-    ])
-    .where('ps.name', '=', p.roleName)
-    .limit(1);
-});
+const accessibleRole = preparedRead(
+  ['userId', 'accountId', 'roleName', 'roleNameLower'] as const,
+  (db, p) =>
+    db
+      .selectFrom('permission_sets as ps')
+      .leftJoin('provisioned_roles as pr', (j) =>
+        j.on('pr.account_id', '=', p.accountId).onRef('pr.permission_set_id', '=', 'ps.id'),
+      )
+      .select([
+        'ps.id as permissionSetId',
+        'ps.name as roleName',
+        'ps.session_seconds as sessionSeconds',
+        'pr.role_hash as roleHash',
+        'pr.role_id as roleId',
+      ])
+      .where('ps.name_lower', '=', p.roleNameLower)
+      .where('ps.name', '=', p.roleName)
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('account_assignments as a')
+              .select(eb.lit(1).as('one'))
+              .where('a.principal_type', '=', 'USER')
+              .where('a.principal_id', '=', p.userId)
+              .where('a.account_id', '=', p.accountId)
+              .whereRef('a.permission_set_id', '=', 'ps.id'),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('account_assignments as a')
+              .select(eb.lit(1).as('one'))
+              .where('a.principal_type', '=', 'GROUP')
+              .where(
+                'a.principal_id',
+                'in',
+                eb
+                  .selectFrom('group_memberships as gm')
+                  .select('gm.group_id')
+                  .where('gm.user_id', '=', p.userId),
+              )
+              .where('a.account_id', '=', p.accountId)
+              .whereRef('a.permission_set_id', '=', 'ps.id'),
+          ),
+        ]),
+      ),
+  // No LIMIT: the name is unique (at most one row), and SQLite re-prepares a statement whose
+  // LIMIT is a bound parameter each time it is bound again.
+);
 
 /** Create the provisioned role of (account, permission set) in a transaction; the first row wins. */
 async function provisionRole(
@@ -125,7 +146,12 @@ async function provisionRole(
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
   const service = getCredentialService(deps);
-  const [role] = await accessibleRole(ctx.store.db, input);
+  const [role] = await accessibleRole(ctx.store, {
+    userId: input.userId,
+    accountId: input.accountId,
+    roleName: input.roleName,
+    roleNameLower: input.roleName.toLowerCase(),
+  });
   if (!role) throw new DomainError('forbidden', 'No access');
   const provisioned =
     role.roleHash !== null && role.roleId !== null
