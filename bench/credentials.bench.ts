@@ -8,14 +8,23 @@
  *   the same request against moto's STS (`moto_server`, started and stopped here; moto closes
  *   every connection, so it is driven by fetch workers instead of autocannon).
  * Targets: GetCallerIdentity >= 40% of bare and >= 30x moto; GetRoleCredentials >= 35% of bare;
- * discovery of 5,000 accounts < 100 ms. The server logs at `warn`, as in the other benchmarks.
+ * discovery of 5,000 accounts < 100 ms.
+ *
+ * The server runs as in production: log level `info` (the default: one line per request), each
+ * line written synchronously to a file descriptor (/dev/null here), as a server's stdout to a
+ * file or pipe is; SQLite with synchronous=FULL; the audit row of every issuance committed
+ * before its answer leaves.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import pino from 'pino';
 import { vendRoleCredentials } from '../src/app/credentials/vend.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { ServerDeps } from '../src/http/deps.ts';
+import { createLogger, type RunningServer, startServer } from '../src/http/server.ts';
 import { python } from '../test/helpers/python.ts';
 import { accountIds, issueBearerToken, type SeededOrg, seedOrg } from '../test/helpers/seed.ts';
-import { startTestServer } from '../test/helpers/server.ts';
+import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServer } from './bare-server.ts';
 import { load, loadWithFetch } from './load.ts';
 import { percentile, report } from './report.ts';
@@ -93,21 +102,39 @@ async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
+/** A server on an ephemeral port with a store of its own, configured as in production. */
+async function startProductionLikeServer(
+  seed: (deps: ServerDeps) => Promise<void>,
+): Promise<RunningServer & { stop(): Promise<void> }> {
+  const temp = await tempStoreUrl('sqlite');
+  const config = loadConfig(
+    { host: '127.0.0.1', port: '0', dataDir: temp.dataDir, databaseUrl: temp.url },
+    {},
+  );
+  const destination = pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream;
+  const logger = createLogger(config.logLevel, destination);
+  const server = await startServer(config, { logger, beforeListen: seed });
+  return Object.assign(server, {
+    async stop() {
+      await server.close();
+      await temp.cleanup();
+    },
+  });
+}
+
 async function main(): Promise<void> {
   const bare = await startBareServer();
   let org: SeededOrg | undefined;
-  const server = await startTestServer({
-    settings: { logLevel: 'warn' },
-    seed: async (deps) => {
-      org = await seedOrg(deps.ctx, {
-        groups: [{ name: 'Everyone' }],
-        users: [{ userName: 'alice', groups: ['Everyone'] }],
-        accounts: accountIds(ACCOUNTS).map((id) => ({ id })),
-        permissionSets: [{ name: 'ReadOnly' }],
-        assignments: [{ group: 'Everyone', permissionSet: 'ReadOnly', accounts: accountIds(ACCOUNTS) }],
-      });
-    },
+  const server = await startProductionLikeServer(async (deps) => {
+    org = await seedOrg(deps.ctx, {
+      groups: [{ name: 'Everyone' }],
+      users: [{ userName: 'alice', groups: ['Everyone'] }],
+      accounts: accountIds(ACCOUNTS).map((id) => ({ id })),
+      permissionSets: [{ name: 'ReadOnly' }],
+      assignments: [{ group: 'Everyone', permissionSet: 'ReadOnly', accounts: accountIds(ACCOUNTS) }],
+    });
   });
+  console.log(`server log level: ${server.config.logLevel} (the default), one line per request`);
   const moto = await startMoto();
   try {
     const userId = org!.users.alice!;

@@ -20,6 +20,7 @@ import { registerAssets } from '../web/assets.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
+import { installHotLane } from './hot-lane.ts';
 import { registerRoot } from './root.ts';
 
 /** Largest request body accepted on any route. */
@@ -36,28 +37,66 @@ export function rewriteUrl(url: string, prefix: string): string {
   return p + rest;
 }
 
-const requestLineLoggers = new WeakMap<object, FastifyBaseLogger>();
+/** What the one log line per request says (see `RequestLog`). */
+export interface RequestLine {
+  reqId: string;
+  method: string;
+  /** The URL as routed (secret query parameters are redacted by the writer). */
+  url: string;
+  host: string | undefined;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  statusCode: number;
+  /** Milliseconds. */
+  responseTime: number;
+}
+
+export type RequestLineWriter = (line: RequestLine) => void;
+
+const requestLineWriters = new WeakMap<object, RequestLineWriter>();
 
 /**
- * Give a logger a sibling for the one line per request (see `RequestLog`); `createLogger` in
- * `http/server.ts` does this.
+ * Give a logger the writer of its one line per request (`createLogger` in `http/server.ts`
+ * does, when info is enabled). Without one, request lines go through the logger itself.
  */
-export function setRequestLineLogger(log: FastifyBaseLogger, line: FastifyBaseLogger): void {
-  requestLineLoggers.set(log, line);
+export function setRequestLineWriter(log: FastifyBaseLogger, writer: RequestLineWriter): void {
+  requestLineWriters.set(log, writer);
+}
+
+/** The writer of request lines for `log`: its own, or one through `log.info`. */
+export function requestLineWriterOf(log: FastifyBaseLogger): RequestLineWriter {
+  const own = requestLineWriters.get(log);
+  if (own) return own;
+  return (l) =>
+    log.info(
+      {
+        reqId: l.reqId,
+        req: {
+          method: l.method,
+          url: l.url,
+          host: l.host,
+          ip: l.remoteAddress,
+          socket: { remotePort: l.remotePort },
+        },
+        res: { statusCode: l.statusCode },
+        responseTime: l.responseTime,
+      },
+      'request completed',
+    );
 }
 
 /**
  * One log line per request, when it completes: request id, method, URL (secret query
  * parameters redacted), addresses, status and time — what Fastify's two lines ("incoming
- * request" and "request completed") carry, in one line without path redaction. Errors are logged
- * with the request through the redacting logger.
+ * request" and "request completed") carry, in one line (`RequestLineWriter`). Errors are logged
+ * with the request through the logger, which redacts.
  */
 class RequestLog extends LogController {
-  readonly line: FastifyBaseLogger | undefined;
+  readonly line: RequestLineWriter;
 
   constructor(log: FastifyBaseLogger) {
     super();
-    this.line = requestLineLoggers.get(log);
+    this.line = requestLineWriterOf(log);
   }
 
   override incomingRequest(): void {}
@@ -68,16 +107,22 @@ class RequestLog extends LogController {
     reply: FastifyReply,
   ): void {
     if (error) {
-      // Through the redacting logger: an error may carry anything.
       reply.log.error(
         { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
         'request errored',
       );
       return;
     }
-    const fields = { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
-    if (this.line) this.line.info({ reqId: request.id, ...fields }, 'request completed');
-    else reply.log.info(fields, 'request completed');
+    this.line({
+      reqId: request.id,
+      method: request.method,
+      url: request.url,
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket?.remotePort,
+      statusCode: reply.statusCode,
+      responseTime: reply.elapsedTime,
+    });
   }
 }
 
@@ -150,6 +195,13 @@ export async function buildApp(
   await app.register(async (scope) => registerSignin(scope, deps));
   await app.register(async (scope) => registerPortal(scope, deps));
   await app.register(async (scope) => registerRoot(scope, deps));
+
+  installHotLane(app, {
+    deps,
+    rewrite: (url) => rewriteUrl(url, prefix),
+    recordDuration,
+    requestLine: requestLineWriterOf(deps.log),
+  });
 
   app.setNotFoundHandler((request, reply) => {
     reply

@@ -45,6 +45,9 @@ const XML_ESCAPES: Record<string, string> = {
 
 /** Escape text for an XML element or attribute; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(text: string): string {
+  // Most values (ids, ARNs, names) need neither step.
+  if (!/[^\t\n\r\u0020\u0021\u0023-\u0025\u0028-\u003b\u003d\u003f-\uD7FF\uE000-\uFFFD]/.test(text))
+    return text;
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
@@ -53,6 +56,17 @@ export function xmlEscape(text: string): string {
 /** `<Name>escaped value</Name>` for each entry, in order. */
 export function xmlFields(fields: Array<[string, string]>): string {
   return fields.map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('');
+}
+
+/** The body of a successful response (sent as `text/xml` with `x-amzn-RequestId`). */
+export function queryResultXml(action: string, resultXml: string, requestId: string): string {
+  return `<${action}Response xmlns="${STS_XMLNS}"><${action}Result>${resultXml}</${action}Result><ResponseMetadata><RequestId>${xmlEscape(requestId)}</RequestId></ResponseMetadata></${action}Response>`;
+}
+
+/** The body of an error response (sent as `text/xml` with `x-amzn-RequestId`). */
+export function queryErrorXml(status: number, code: string, message: string, requestId: string): string {
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  return `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${xmlEscape(requestId)}</RequestId></ErrorResponse>`;
 }
 
 export function sendQueryResult(
@@ -65,9 +79,7 @@ export function sendQueryResult(
     .code(200)
     .header('x-amzn-RequestId', requestId)
     .type('text/xml')
-    .send(
-      `<${action}Response xmlns="${STS_XMLNS}"><${action}Result>${resultXml}</${action}Result><ResponseMetadata><RequestId>${xmlEscape(requestId)}</RequestId></ResponseMetadata></${action}Response>`,
-    );
+    .send(queryResultXml(action, resultXml, requestId));
 }
 
 export function sendQueryError(
@@ -77,12 +89,9 @@ export function sendQueryError(
   message: string,
   requestId: string,
 ): FastifyReply {
-  const type = status >= 500 ? 'Receiver' : 'Sender';
   return reply
     .code(status)
     .header('x-amzn-RequestId', requestId)
     .type('text/xml')
-    .send(
-      `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${xmlEscape(requestId)}</RequestId></ErrorResponse>`,
-    );
+    .send(queryErrorXml(status, code, message, requestId));
 }

@@ -19,6 +19,11 @@ export function sendRestJson(
     .send(JSON.stringify(body));
 }
 
+/** The body of an error (sent with `x-amzn-ErrorType: <type>`). */
+export function restJsonErrorBody(type: string, message: string): string {
+  return JSON.stringify({ __type: type, message });
+}
+
 export function sendRestJsonError(
   reply: FastifyReply,
   requestId: string,
@@ -31,5 +36,5 @@ export function sendRestJsonError(
     .header('x-amzn-RequestId', requestId)
     .header('x-amzn-ErrorType', type)
     .type('application/json')
-    .send(JSON.stringify({ __type: type, message }));
+    .send(restJsonErrorBody(type, message));
 }

@@ -5,7 +5,7 @@
  * arrived: the path from the request line, the raw query string, the raw header list (with
  * duplicates, in order) and the body bytes.
  */
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -103,7 +103,9 @@ export function normalizePath(path: string): string {
  * already encoded once.
  */
 export function canonicalUri(path: string, normalize: boolean): string {
-  const p = path === '' ? '/' : path;
+  // The path of every STS and portal call.
+  if (path === '/' || path === '') return '/';
+  const p = path;
   return uriEncode(normalize ? normalizePath(p) : p, true);
 }
 
@@ -140,7 +142,10 @@ export function headerMap(rawHeaders: readonly string[]): Map<string, string[]> 
 }
 
 function canonicalValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  const trimmed = value.trim();
+  // Only a whitespace character other than a lone space changes under the collapse: most
+  // values (dates, hosts, tokens) skip building a new string.
+  return /[^\S ]| {2}/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }
 
 /**
@@ -160,12 +165,18 @@ export function canonicalHeaders(
       text += `${name}:\n`;
       continue;
     }
-    text += `${name}:${values.map(canonicalValue).join(',')}\n`;
+    text += `${name}:${values.length === 1 ? canonicalValue(values[0] ?? '') : values.map(canonicalValue).join(',')}\n`;
   }
   return { text, missing };
 }
 
+/** One-shot hashing where Node has it (20.12+): no Hash object per call. */
+const oneShotHash = (
+  crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }
+).hash;
+
 export function sha256Hex(data: string | Buffer): string {
+  if (oneShotHash) return oneShotHash('sha256', data, 'hex');
   return createHash('sha256').update(data).digest('hex');
 }
 

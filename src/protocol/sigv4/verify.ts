@@ -123,7 +123,17 @@ export interface ParsedAuth {
 const DEFAULT_SKEW_MS = 5 * 60_000;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
+/** The last date parsed: a client signs many requests within the same second. */
+let lastAmzDate: { text: string; ms: number | null } = { text: '', ms: null };
+
 export function parseAmzDate(value: string): number | null {
+  if (value === lastAmzDate.text) return lastAmzDate.ms;
+  const ms = parseAmzDateText(value);
+  lastAmzDate = { text: value, ms };
+  return ms;
+}
+
+function parseAmzDateText(value: string): number | null {
   const m = AMZ_DATE.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
@@ -194,20 +204,31 @@ export function parseAuthorizationHeader(
       `Unsupported AWS 'algorithm': '${algorithm}'. Only ${ALGORITHM} is accepted.`,
     );
   }
-  const fields = new Map<string, string>();
+  // `name=value` items separated by commas; a repeated name keeps its last value.
+  let credential = '';
+  let signedHeaders = '';
+  let signature = '';
   for (const item of authorization.slice(space + 1).split(',')) {
     const t = item.trim();
     const eq = t.indexOf('=');
-    if (eq > 0) fields.set(t.slice(0, eq), t.slice(eq + 1));
+    if (eq <= 0) continue;
+    const name = t.slice(0, eq);
+    if (name === 'Credential') credential = t.slice(eq + 1);
+    else if (name === 'SignedHeaders') signedHeaders = t.slice(eq + 1);
+    else if (name === 'Signature') signature = t.slice(eq + 1);
   }
-  const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((k) => !fields.get(k));
-  if (missing.length > 0) {
+  if (credential === '' || signedHeaders === '' || signature === '') {
+    const missing = [
+      ['Credential', credential],
+      ['SignedHeaders', signedHeaders],
+      ['Signature', signature],
+    ].filter(([, v]) => v === '');
     return sigv4Failure(
       'IncompleteSignature',
-      missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' '),
+      missing.map(([k]) => `Authorization header requires '${k}' parameter.`).join(' '),
     );
   }
-  const cred = parseCredential(fields.get('Credential')!);
+  const cred = parseCredential(credential);
   if ('ok' in cred) return cred;
   const amzDate = single(headers, 'x-amz-date');
   if (amzDate === undefined) {
@@ -220,8 +241,8 @@ export function parseAuthorizationHeader(
   return {
     presigned: false,
     ...cred,
-    signedHeaders: fields.get('SignedHeaders')!.split(';'),
-    signature: fields.get('Signature')!,
+    signedHeaders: signedHeaders.split(';'),
+    signature,
     amzDate,
     sessionToken: single(headers, 'x-amz-security-token'),
     expires: undefined,

@@ -11,7 +11,11 @@ import { unauthorized } from './errors.ts';
 export const BEARER_HEADER = 'x-amz-sso_bearer_token';
 
 export async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<ResolvedAccessToken> {
-  const token = request.headers[BEARER_HEADER];
+  return authenticateBearer(ctx, request.headers[BEARER_HEADER]);
+}
+
+/** The identity behind the bearer header's value (a repeated header is refused). */
+export async function authenticateBearer(ctx: AppContext, token: unknown): Promise<ResolvedAccessToken> {
   if (typeof token !== 'string' || token.length === 0) throw unauthorized();
   const resolved = await resolveAccessToken(ctx, token);
   if (!resolved) throw unauthorized();

@@ -40,13 +40,8 @@ function fromDomain(err: DomainError): PortalError {
   }
 }
 
-/** The one catch point of the portal API: unknown errors become a generic 500, detail in the log. */
-export function sendPortalError(
-  reply: FastifyReply,
-  requestId: string,
-  err: unknown,
-  log: { error(obj: unknown, msg: string): void },
-): FastifyReply {
+/** Any error as the portal error it leaves as; unknown errors become a generic 500, detail in the log. */
+export function toPortalError(err: unknown, log: { error(obj: unknown, msg: string): void }): PortalError {
   let e: PortalError;
   if (err instanceof PortalError) e = err;
   else if (isDomainError(err)) e = fromDomain(err);
@@ -60,5 +55,16 @@ export function sendPortalError(
     } else e = new PortalError(500, 'InternalServerException', 'An internal error occurred');
   }
   if (e.status >= 500) log.error({ err }, 'portal API request failed');
+  return e;
+}
+
+/** The one catch point of the portal API (see `toPortalError`). */
+export function sendPortalError(
+  reply: FastifyReply,
+  requestId: string,
+  err: unknown,
+  log: { error(obj: unknown, msg: string): void },
+): FastifyReply {
+  const e = toPortalError(err, log);
   return sendRestJsonError(reply, requestId, e.status, e.type, e.message);
 }

@@ -1,12 +1,15 @@
 /**
  * GetRoleCredentials — `GET /federation/credentials?role_name=&account_id=`: short-lived
  * credentials for one account and permission set (`app/credentials/vend.ts`). No access →
- * 403 ForbiddenException "No access", nothing minted.
+ * 403 ForbiddenException "No access", nothing minted. `answerGetRoleCredentials` is the whole
+ * operation, whichever way the request came in (the Fastify route or the server's hot lane).
  */
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import type { ServerDeps } from '../../http/deps.ts';
-import { invalidRequest } from './errors.ts';
+import { restJsonErrorBody } from '../codecs/rest-json.ts';
+import { authenticateBearer } from './auth.ts';
+import { invalidRequest, toPortalError } from './errors.ts';
 import { accountIdParam } from './list-account-roles.ts';
 import { queryParam } from './pagination.ts';
 
@@ -40,4 +43,37 @@ export async function getRoleCredentials(
       expiration: c.expiration,
     },
   };
+}
+
+/** What the operation needs of a request. */
+export interface PortalCall {
+  /** The `x-amz-sso_bearer_token` header as received. */
+  bearer: unknown;
+  /** Parsed query string (repeated names as arrays). */
+  query: unknown;
+  ip: string;
+  log: { error(obj: unknown, msg: string): void };
+}
+
+/** A whole answer; the transport adds `x-amzn-RequestId` and `content-type: application/json`. */
+export interface PortalAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Authenticate, vend, and answer the JSON result or the portal error (never throws). */
+export async function answerGetRoleCredentials(deps: ServerDeps, call: PortalCall): Promise<PortalAnswer> {
+  try {
+    const who = await authenticateBearer(deps.ctx, call.bearer);
+    const result = await getRoleCredentials(deps, who, call.query, call.ip);
+    return { status: 200, headers: { 'cache-control': 'no-store' }, body: JSON.stringify(result) };
+  } catch (err) {
+    const e = toPortalError(err, call.log);
+    return {
+      status: e.status,
+      headers: { 'x-amzn-ErrorType': e.type },
+      body: restJsonErrorBody(e.type, e.message),
+    };
+  }
 }

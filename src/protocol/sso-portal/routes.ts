@@ -7,10 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { sendRestJson } from '../codecs/rest-json.ts';
-import { authenticate } from './auth.ts';
+import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
 import { sendPortalError } from './errors.ts';
-import { getRoleCredentials } from './get-role-credentials.ts';
+import { answerGetRoleCredentials } from './get-role-credentials.ts';
 import { listAccountRoles } from './list-account-roles.ts';
 import { listAccounts } from './list-accounts.ts';
 import { logout } from './logout.ts';
@@ -42,14 +42,22 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     '/assignment/roles',
     operation((request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
   );
-  app.get(
-    '/federation/credentials',
-    operation(async (request, reply, who) => {
-      const result = await getRoleCredentials(deps, who, request.query, request.ip);
-      reply.header('cache-control', 'no-store');
-      return result;
-    }),
-  );
+  // Most requests of this operation are answered by the server's hot lane (`http/hot-lane.ts`)
+  // through the same `answerGetRoleCredentials`; this route takes the rest.
+  app.get('/federation/credentials', async (request, reply) => {
+    const answer = await answerGetRoleCredentials(deps, {
+      bearer: request.headers[BEARER_HEADER],
+      query: request.query,
+      ip: request.ip,
+      log: request.log,
+    });
+    return reply
+      .code(answer.status)
+      .headers(answer.headers)
+      .header('x-amzn-RequestId', request.id)
+      .type('application/json')
+      .send(answer.body);
+  });
   app.post(
     '/logout',
     operation(async (request, _reply, who) => {

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import { checkRoleCredentials, getCredentialService } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../http/deps.ts';
-import { parseForm, sendQueryError, sendQueryResult } from '../codecs/aws-query.ts';
+import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
 import { type CredentialResolver, type SigV4Failure, sigv4Failure, verifyRequest } from '../sigv4/verify.ts';
 import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
@@ -23,26 +23,58 @@ export const STS_VERSION = '2011-06-15';
 /** Allowed difference between a request's X-Amz-Date and the server clock. */
 export const STS_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** What an STS call needs of a request, however it arrived (Fastify route or the hot lane). */
+export interface StsCall {
+  method: string;
+  /** The request target as on the request line (path and query). */
+  url: string;
+  /** Raw header list as received: [name, value, name, value, …]. */
+  rawHeaders: readonly string[];
+  contentType: string | undefined;
+  body: Buffer;
+  id: string;
+  ip: string;
+  log: { error(obj: unknown, msg: string): void };
+}
+
+/**
+ * A whole answer: status and XML body. The transport sends it as `text/xml` with
+ * `x-amzn-RequestId` and a `date` header from the injected clock (`stsDate`).
+ */
+export interface StsAnswer {
+  status: number;
+  body: string;
+}
+
+/** The `date` header of an STS answer: SDKs correct their clock skew from it. */
+export function stsDate(deps: ServerDeps): string {
+  return new Date(deps.ctx.clock.now()).toUTCString();
+}
+
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
-export function signableRequest(request: FastifyRequest): SignableRequest {
-  const url = request.originalUrl;
+export function signableRequest(
+  call: Pick<StsCall, 'method' | 'url' | 'rawHeaders' | 'body'>,
+): SignableRequest {
+  const url = call.url;
   const q = url.indexOf('?');
-  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   return {
-    method: request.method,
+    method: call.method,
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
-    rawHeaders: request.raw.rawHeaders,
-    body,
+    rawHeaders: call.rawHeaders,
+    body: call.body,
   };
 }
 
-function isFormBody(request: FastifyRequest): boolean {
-  const ct = request.headers['content-type'];
-  return typeof ct === 'string' && ct.toLowerCase().startsWith('application/x-www-form-urlencoded');
+function isFormBody(contentType: string | undefined): boolean {
+  return (
+    typeof contentType === 'string' &&
+    contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')
+  );
 }
 
-export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): Promise<StsHandler> {
+/** The STS operations behind one function from call to answer (never throws). */
+export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => Promise<StsAnswer> {
   const service = getCredentialService(deps);
   const partition = deps.config.partition;
 
@@ -53,7 +85,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
     return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN_MESSAGE);
   };
 
-  const auditFailure = async (request: FastifyRequest, failure: SigV4Failure) => {
+  const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
     if (failure.code === 'MissingAuthenticationToken') {
       // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
       deps.metrics.securityEvents.labels('unsigned_request').inc();
@@ -73,13 +105,75 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
         targetType: 'STS',
         targetId: null,
         detail: { code: failure.code, reason: failure.message, accessKeyId: keyId },
-        sourceIp: request.ip,
-        requestId: request.id,
+        sourceIp: call.ip,
+        requestId: call.id,
       });
     } catch (err) {
-      request.log.error({ err }, 'cannot write the audit event of a failed signature check');
+      call.log.error({ err }, 'cannot write the audit event of a failed signature check');
     }
   };
+
+  const error = (status: number, code: string, message: string, id: string): StsAnswer => ({
+    status,
+    body: queryErrorXml(status, code, message, id),
+  });
+
+  return async (call) => {
+    const id = call.id;
+    try {
+      const verified = await verifyRequest(signableRequest(call), {
+        now: deps.ctx.clock.now(),
+        service: 'sts',
+        maxSkewMs: STS_CLOCK_SKEW_MS,
+        resolve,
+      });
+      if (!verified.ok) {
+        await auditFailure(call, verified);
+        return error(verified.status, verified.code, verified.message, id);
+      }
+      const q = call.url.indexOf('?');
+      const params = parseForm(q === -1 ? '' : call.url.slice(q + 1));
+      if (call.body.length > 0 && isFormBody(call.contentType)) {
+        parseForm(call.body.toString('utf8'), params);
+      }
+      const action = params.get('Action');
+      if (action === undefined || action === '') {
+        return error(400, 'MissingAction', 'Missing Action', id);
+      }
+      const version = params.get('Version');
+      if (version !== STS_VERSION) {
+        return error(
+          400,
+          'InvalidAction',
+          `Could not find operation ${action} for version ${version ?? '(none)'}`,
+          id,
+        );
+      }
+      const claims = verified.principal;
+      switch (action) {
+        case 'GetCallerIdentity':
+          return { status: 200, body: queryResultXml(action, getCallerIdentity(claims, partition), id) };
+        case 'GetAccessKeyInfo':
+          return { status: 200, body: queryResultXml(action, getAccessKeyInfo(params), id) };
+        case 'GetSessionToken':
+          throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+        default:
+          throw new StsError(
+            400,
+            'InvalidAction',
+            `Could not find operation ${action} for version ${version}`,
+          );
+      }
+    } catch (err) {
+      if (err instanceof StsError) return error(err.status, err.code, err.message, id);
+      call.log.error({ err }, 'STS request failed');
+      return error(500, 'InternalFailure', 'An internal error occurred.', id);
+    }
+  };
+}
+
+export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): Promise<StsHandler> {
+  const answer = createStsAnswerer(deps);
 
   // Errors raised before the handler runs (a body over the size limit, a broken
   // Content-Length) must leave in STS XML too; awsJson requests on the same route keep JSON.
@@ -102,61 +196,25 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
     return sendQueryError(reply, status, code, message, request.id);
   });
 
+  // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
+  // answerer; this handler takes the rest (query-string calls, chunked bodies, other methods).
   const handler: StsHandler = async (request, reply) => {
-    const id = request.id;
-    // The server's time is the injected clock; SDKs correct their clock skew from this header.
-    reply.header('date', new Date(deps.ctx.clock.now()).toUTCString());
-    try {
-      const verified = await verifyRequest(signableRequest(request), {
-        now: deps.ctx.clock.now(),
-        service: 'sts',
-        maxSkewMs: STS_CLOCK_SKEW_MS,
-        resolve,
-      });
-      if (!verified.ok) {
-        await auditFailure(request, verified);
-        return sendQueryError(reply, verified.status, verified.code, verified.message, id);
-      }
-      const url = request.originalUrl;
-      const q = url.indexOf('?');
-      const params = parseForm(q === -1 ? '' : url.slice(q + 1));
-      if (Buffer.isBuffer(request.body) && request.body.length > 0 && isFormBody(request)) {
-        parseForm(request.body.toString('utf8'), params);
-      }
-      const action = params.get('Action');
-      if (action === undefined || action === '') {
-        return sendQueryError(reply, 400, 'MissingAction', 'Missing Action', id);
-      }
-      const version = params.get('Version');
-      if (version !== STS_VERSION) {
-        return sendQueryError(
-          reply,
-          400,
-          'InvalidAction',
-          `Could not find operation ${action} for version ${version ?? '(none)'}`,
-          id,
-        );
-      }
-      const claims = verified.principal;
-      switch (action) {
-        case 'GetCallerIdentity':
-          return sendQueryResult(reply, action, getCallerIdentity(claims, partition), id);
-        case 'GetAccessKeyInfo':
-          return sendQueryResult(reply, action, getAccessKeyInfo(params), id);
-        case 'GetSessionToken':
-          throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
-        default:
-          throw new StsError(
-            400,
-            'InvalidAction',
-            `Could not find operation ${action} for version ${version}`,
-          );
-      }
-    } catch (err) {
-      if (err instanceof StsError) return sendQueryError(reply, err.status, err.code, err.message, id);
-      request.log.error({ err }, 'STS request failed');
-      return sendQueryError(reply, 500, 'InternalFailure', 'An internal error occurred.', id);
-    }
+    const a = await answer({
+      method: request.method,
+      url: request.originalUrl,
+      rawHeaders: request.raw.rawHeaders,
+      contentType: request.headers['content-type'],
+      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+      id: request.id,
+      ip: request.ip,
+      log: request.log,
+    });
+    return reply
+      .code(a.status)
+      .header('date', stsDate(deps))
+      .header('x-amzn-RequestId', request.id)
+      .type('text/xml')
+      .send(a.body);
   };
   // Methods no STS client sends still get an STS answer (the signature names the method).
   app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/', handler });

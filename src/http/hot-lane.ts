@@ -1,0 +1,263 @@
+/**
+ * The hot lane: the two calls that dominate a busy server — STS calls (a form POST to `/`, the
+ * SigV4 check behind every AWS client's GetCallerIdentity) and the portal's GetRoleCredentials
+ * — answered straight from node:http, without Fastify's per-request machinery (request and
+ * reply objects, hook runners, a child logger each), which costs more than the calls' own work.
+ *
+ * They run the same protocol code as the Fastify routes (`createStsAnswerer`,
+ * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
+ * id, `x-amzn-RequestId`, the one request log line, the duration metric, and the hand-over to
+ * Fastify (which answers 503) once the server is closing. Only plain shapes are taken; anything
+ * else goes to Fastify unchanged: a query string, an X-Amz-Target or another content type on
+ * `POST /`, a body without Content-Length or over 64 KiB, a percent-encoded or odd query on
+ * GetRoleCredentials, any other path or method — and every request when the server trusts a
+ * proxy (Fastify then works out client addresses). Requests taken here skip Fastify hooks: a
+ * new global hook that must see them has to be mirrored here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
+import { restJsonErrorBody } from '../protocol/codecs/rest-json.ts';
+import { answerGetRoleCredentials } from '../protocol/sso-portal/get-role-credentials.ts';
+import { createStsAnswerer, stsDate } from '../protocol/sts/handler.ts';
+import type { RequestLineWriter } from './app.ts';
+import type { ServerDeps } from './deps.ts';
+
+/** Largest body the lane reads; bigger STS bodies go through Fastify and its limit. */
+const MAX_LANE_BODY = 64 * 1024;
+const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded/i;
+/** A query string the lane parses itself: `name=value` pairs of unreserved characters. */
+const PLAIN_QUERY = /^[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*$/;
+const GET_ROLE_CREDENTIALS = '/federation/credentials';
+const EMPTY = Buffer.alloc(0);
+
+export interface HotLaneOptions {
+  deps: ServerDeps;
+  /** The same URL rewriting as Fastify's `rewriteUrl` option. */
+  rewrite: (url: string) => string;
+  /** The request-duration metric, as the Fastify hook records it. */
+  recordDuration: (method: string, route: string, status: number, seconds: number) => void;
+  /** The one log line per request, as the Fastify routes write it. */
+  requestLine: RequestLineWriter;
+}
+
+/** A request's logger for errors: the child with its request id, made only when needed. */
+function errorLog(log: FastifyBaseLogger, reqId: string) {
+  return {
+    error(obj: unknown, msg: string) {
+      log.child({ reqId }).error(obj, msg);
+    },
+  };
+}
+
+/** `name=value&…` of unreserved characters into an object; a repeated name becomes an array. */
+function parsePlainQuery(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const pair of text.split('&')) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  return out;
+}
+
+/** Put the lane in front of Fastify's request handler on the app's server. */
+export function installHotLane(app: FastifyInstance, options: HotLaneOptions): void {
+  const { deps, rewrite, recordDuration } = options;
+  if (deps.config.trustProxy) return;
+  const server = app.server;
+  const [fastifyHandler] = server.listeners('request') as Array<
+    (req: IncomingMessage, res: ServerResponse) => void
+  >;
+  if (!fastifyHandler) return;
+  const line = options.requestLine;
+  const sts = createStsAnswerer(deps);
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
+  const finish = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    url: string,
+    id: string,
+    started: number,
+    status: number,
+    headers: Record<string, string | number>,
+    body: string,
+  ) => {
+    headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(status, headers);
+    res.end(body);
+    const elapsed = performance.now() - started;
+    recordDuration(req.method ?? 'GET', route, status, elapsed / 1000);
+    line({
+      reqId: id,
+      method: req.method ?? 'GET',
+      url,
+      host: req.headers.host,
+      remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
+      statusCode: status,
+      responseTime: elapsed,
+    });
+  };
+
+  const answerSts = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    body: Buffer,
+    started: number,
+  ) => {
+    const id = randomUUID();
+    sts({
+      method: 'POST',
+      url: req.url ?? '/',
+      rawHeaders: req.rawHeaders,
+      contentType: req.headers['content-type'],
+      body,
+      id,
+      ip: req.socket.remoteAddress ?? '',
+      log: errorLog(deps.log, id),
+    }).then(
+      (a) =>
+        finish(
+          req,
+          res,
+          '/',
+          url,
+          id,
+          started,
+          a.status,
+          {
+            date: stsDate(deps),
+            'x-amzn-RequestId': id,
+            'content-type': 'text/xml',
+          },
+          a.body,
+        ),
+      (err: unknown) => {
+        // The answerer never throws; should it, the answer is STS's generic error.
+        errorLog(deps.log, id).error({ err }, 'STS request failed');
+        finish(
+          req,
+          res,
+          '/',
+          url,
+          id,
+          started,
+          500,
+          { 'x-amzn-RequestId': id, 'content-type': 'text/xml' },
+          queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
+        );
+      },
+    );
+  };
+
+  const answerGrc = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    query: Record<string, string | string[]>,
+    started: number,
+  ) => {
+    const id = randomUUID();
+    answerGetRoleCredentials(deps, {
+      bearer: req.headers['x-amz-sso_bearer_token'],
+      query,
+      ip: req.socket.remoteAddress ?? '',
+      log: errorLog(deps.log, id),
+    }).then(
+      (a) =>
+        finish(
+          req,
+          res,
+          GET_ROLE_CREDENTIALS,
+          url,
+          id,
+          started,
+          a.status,
+          {
+            ...a.headers,
+            'x-amzn-RequestId': id,
+            'content-type': 'application/json; charset=utf-8',
+          },
+          a.body,
+        ),
+      (err: unknown) => {
+        errorLog(deps.log, id).error({ err }, 'portal API request failed');
+        finish(
+          req,
+          res,
+          GET_ROLE_CREDENTIALS,
+          url,
+          id,
+          started,
+          500,
+          {
+            'x-amzn-ErrorType': 'InternalServerException',
+            'x-amzn-RequestId': id,
+            'content-type': 'application/json; charset=utf-8',
+          },
+          restJsonErrorBody('InternalServerException', 'An internal error occurred'),
+        );
+      },
+    );
+  };
+
+  /** Take the request if it is one of the lane's shapes; false hands it to Fastify. */
+  const take = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const raw = req.url ?? '/';
+    const h = req.headers;
+    if (h['transfer-encoding'] !== undefined) return false;
+    if (req.method === 'POST') {
+      if (raw.includes('?') || h['x-amz-target'] !== undefined) return false;
+      const url = rewrite(raw);
+      if (url !== '/') return false;
+      const type = h['content-type'];
+      const length = h['content-length'];
+      if (typeof type !== 'string' || !FORM_CONTENT_TYPE.test(type)) return false;
+      if (typeof length !== 'string' || !/^\d{1,6}$/.test(length) || Number(length) > MAX_LANE_BODY) {
+        return false;
+      }
+      const started = performance.now();
+      if (length === '0') {
+        req.resume();
+        req.once('end', () => answerSts(req, res, url, EMPTY, started));
+        return true;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.once('end', () =>
+        answerSts(req, res, url, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started),
+      );
+      return true;
+    }
+    if (req.method === 'GET') {
+      const length = h['content-length'];
+      if (length !== undefined && length !== '0') return false;
+      const url = rewrite(raw);
+      const q = url.indexOf('?');
+      if ((q === -1 ? url : url.slice(0, q)) !== GET_ROLE_CREDENTIALS) return false;
+      const text = q === -1 ? '' : url.slice(q + 1);
+      if (text !== '' && !PLAIN_QUERY.test(text)) return false;
+      answerGrc(req, res, url, text === '' ? Object.create(null) : parsePlainQuery(text), performance.now());
+      return true;
+    }
+    return false;
+  };
+
+  server.removeListener('request', fastifyHandler);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closing || !take(req, res)) fastifyHandler.call(server, req, res);
+  });
+}
