@@ -75,23 +75,45 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 const json = JSON.stringify;
 
+/** Writers holding lines not yet written, flushed on exit. */
+const unflushed = new Set<() => void>();
+let flushOnExit = false;
+
 /**
- * The one line per request, written straight to the logger's destination in the logger's own
- * format (what pino writes for `log.info({ reqId, req, res, responseTime }, 'request
- * completed')` with the request serializer above): formatting it through pino costs more than
- * many requests do. It carries only these fields, never headers or bodies, and the URL with
- * secret query parameters redacted.
+ * The one line per request, in the logger's own format (what pino writes for
+ * `log.info({ reqId, req, res, responseTime }, 'request completed')` with the request serializer
+ * above): formatting it through pino costs more than many requests do. It carries only these
+ * fields, never headers or bodies, and the URL with secret query parameters redacted. The lines
+ * of one turn of the event loop leave in one write, after the answers of that turn (one write
+ * per request cost more than a GetCallerIdentity); lines still held are written when the process
+ * exits.
  */
 function requestLineWriter(stream: NodeJS.WritableStream): RequestLineWriter {
+  let pending = '';
+  const flush = () => {
+    unflushed.delete(flush);
+    if (pending === '') return;
+    const out = pending;
+    pending = '';
+    stream.write(out);
+  };
   return (f) => {
     const url = f.url.includes('=') ? f.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]') : f.url;
     let req = `"method":${json(f.method)},"url":${json(url)}`;
     if (f.host !== undefined) req += `,"host":${json(f.host)}`;
     if (f.remoteAddress !== undefined) req += `,"remoteAddress":${json(f.remoteAddress)}`;
     if (f.remotePort !== undefined) req += `,"remotePort":${f.remotePort}`;
-    stream.write(
-      `{"level":30,"time":${Date.now()},"service":"idcenter","reqId":${json(f.reqId)},"req":{${req}},"res":{"statusCode":${f.statusCode}},"responseTime":${f.responseTime},"msg":"request completed"}\n`,
-    );
+    if (pending === '') {
+      unflushed.add(flush);
+      setImmediate(flush);
+      if (!flushOnExit) {
+        flushOnExit = true;
+        process.once('exit', () => {
+          for (const write of unflushed) write();
+        });
+      }
+    }
+    pending += `{"level":30,"time":${Date.now()},"service":"idcenter","reqId":${json(f.reqId)},"req":{${req}},"res":{"statusCode":${f.statusCode}},"responseTime":${f.responseTime},"msg":"request completed"}\n`;
   };
 }
 

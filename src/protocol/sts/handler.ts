@@ -8,11 +8,21 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
-import { checkRoleCredentials, getCredentialService } from '../../app/credentials/service.ts';
+import {
+  type CredentialCheck,
+  checkRoleCredentials,
+  getCredentialService,
+} from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
-import { type CredentialResolver, type SigV4Failure, sigv4Failure, verifyRequest } from '../sigv4/verify.ts';
+import {
+  type CredentialResolver,
+  type ResolvedCredential,
+  type SigV4Failure,
+  sigv4Failure,
+  verifyRequest,
+} from '../sigv4/verify.ts';
 import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
 import { getAccessKeyInfo } from './get-access-key-info.ts';
 import { getCallerIdentity } from './get-caller-identity.ts';
@@ -46,9 +56,17 @@ export interface StsAnswer {
   body: string;
 }
 
-/** The `date` header of an STS answer: SDKs correct their clock skew from it. */
+let lastDate = { second: Number.NaN, text: '' };
+
+/**
+ * The `date` header of an STS answer: SDKs correct their clock skew from it. Formatted once
+ * per second of the (injected) clock.
+ */
 export function stsDate(deps: ServerDeps): string {
-  return new Date(deps.ctx.clock.now()).toUTCString();
+  const now = deps.ctx.clock.now();
+  const second = Math.floor(now / 1000);
+  if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
+  return lastDate.text;
 }
 
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
@@ -78,11 +96,24 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => Promise<
   const service = getCredentialService(deps);
   const partition = deps.config.partition;
 
-  const resolve: CredentialResolver<RoleSessionClaims> = async (accessKeyId, sessionToken) => {
-    const check = await checkRoleCredentials(service, deps.ctx.clock.now(), accessKeyId, sessionToken);
+  const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
     if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
     if (check.reason === 'expired') return sigv4Failure('ExpiredToken', EXPIRED_TOKEN_MESSAGE);
     return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN_MESSAGE);
+  };
+  const resolve: CredentialResolver<RoleSessionClaims> = (accessKeyId, sessionToken) => {
+    const check = checkRoleCredentials(service, deps.ctx.clock.now(), accessKeyId, sessionToken);
+    return check instanceof Promise ? check.then(verdict) : verdict(check);
+  };
+  /** The answer of GetCallerIdentity for a token's claims: the same every time it is used. */
+  const identities = new WeakMap<RoleSessionClaims, string>();
+  const identity = (claims: RoleSessionClaims): string => {
+    let xml = identities.get(claims);
+    if (xml === undefined) {
+      xml = getCallerIdentity(claims, partition);
+      identities.set(claims, xml);
+    }
+    return xml;
   };
 
   const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
@@ -152,7 +183,7 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => Promise<
       const claims = verified.principal;
       switch (action) {
         case 'GetCallerIdentity':
-          return { status: 200, body: queryResultXml(action, getCallerIdentity(claims, partition), id) };
+          return { status: 200, body: queryResultXml(action, identity(claims), id) };
         case 'GetAccessKeyInfo':
           return { status: 200, body: queryResultXml(action, getAccessKeyInfo(params), id) };
         case 'GetSessionToken':
