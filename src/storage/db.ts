@@ -245,7 +245,9 @@ class SqliteReader {
           this.conn = new SqliteDatabase(this.file);
           this.conn.pragma('busy_timeout = 10000');
           this.conn.pragma('query_only = ON');
-          this.conn.pragma('mmap_size = 268435456');
+          // No mmap: with the audit worker committing all the time, a mapped reader pays to
+          // re-map on most reads (a read after another connection's commit took ~37 µs mapped,
+          // ~12 µs through the page cache).
         }
         stmt = this.conn.prepare(sqlText);
         // Callers pass a handful of fixed texts; the bound only guards against misuse.

@@ -3,15 +3,15 @@
  * their SHA-256 (DESIGN.md decision 3). Tokens issued together belong to a family (one login of
  * one client); revoking the family ends every access and refresh token in it.
  */
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { sha256Hex } from '../../domain/digest.ts';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }
 
 export interface IssuedTokens {

@@ -62,16 +62,16 @@ export class RevocationCache {
   }
 
   /** Bring the view up to date if it is stale (see the module comment). */
-  async ensureFresh(): Promise<void> {
+  ensureFresh(): Promise<void> | undefined {
     const age = this.clock.now() - this.lastRefresh;
     // A clock that went backwards (stepped system clock) cannot vouch for freshness: refresh.
-    if (age >= this.maxStaleMs || age < 0) {
-      await this.refresh();
-    } else if (age >= this.pollMs && !this.inFlight) {
+    if (age >= this.maxStaleMs || age < 0) return this.refresh();
+    if (age >= this.pollMs && !this.inFlight) {
       this.refresh().catch(() => {
         // A failed background refresh is retried by the next request; the view stays as it was.
       });
     }
+    return undefined;
   }
 
   /** Read new revocation rows now. Concurrent callers share one read. */

@@ -12,7 +12,8 @@
  * account id masked with a hash of those random bits, so `GetAccessKeyInfo` can name the
  * account of any key id, as AWS does.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { sha256Bytes } from '../../domain/digest.ts';
 import type { Random } from '../../domain/runtime.ts';
 import type { CredentialKey, KeyRing } from './keys.ts';
 
@@ -85,18 +86,23 @@ function unbase32(text: string): Buffer | null {
   return Buffer.from(out);
 }
 
+const MASK_LABEL = Buffer.from('idcenter access key id v1');
+
 function accountMask(randomPart: Buffer): Buffer {
-  return createHash('sha256').update('idcenter access key id v1').update(randomPart).digest().subarray(0, 5);
+  return sha256Bytes(Buffer.concat([MASK_LABEL, randomPart])).subarray(0, 5);
 }
 
 export function newAccessKeyId(random: Random, accountId: string): string {
-  const r = random.bytes(5);
-  const acct = BigInt(accountId);
-  const a = Buffer.alloc(5);
-  for (let i = 4, v = acct; i >= 0; i--, v >>= 8n) a[i] = Number(v & 0xffn);
-  const mask = accountMask(r);
-  for (let i = 0; i < 5; i++) a[i] = (a[i] ?? 0) ^ (mask[i] ?? 0);
-  return `ASIA${base32(Buffer.concat([r, a]))}`;
+  // Twelve digits fit in 40 bits, and in a double exactly.
+  const bytes = Buffer.alloc(10);
+  random.bytes(5).copy(bytes, 0);
+  const mask = accountMask(bytes.subarray(0, 5));
+  let v = Number(accountId);
+  for (let i = 9; i >= 5; i--) {
+    bytes[i] = (v % 256) ^ (mask[i - 5] ?? 0);
+    v = Math.floor(v / 256);
+  }
+  return `ASIA${base32(bytes)}`;
 }
 
 export const ACCESS_KEY_ID = /^(ASIA|AKIA)[A-Z2-7]{16}$/;
@@ -184,21 +190,44 @@ function fromWire(w: unknown): RoleSessionClaims | null {
   };
 }
 
+interface PreparedKey {
+  header: Buffer;
+  seal: KeyObject;
+  secret: KeyObject;
+}
+
+const prepared = new WeakMap<CredentialKey, PreparedKey>();
+
+/** A key's token header and its keys as KeyObjects, made once: Node imports a raw key per use. */
+function prepare(key: CredentialKey): PreparedKey {
+  let p = prepared.get(key);
+  if (!p) {
+    const kid = Buffer.from(key.id, 'utf8');
+    p = {
+      header: Buffer.concat([Buffer.from([VERSION, kid.length]), kid]),
+      seal: createSecretKey(key.sealKey),
+      secret: createSecretKey(key.secretKey),
+    };
+    prepared.set(key, p);
+  }
+  return p;
+}
+
 /** The secret access key of a sealed token: 40 characters, as AWS secrets are. */
 export function deriveSecret(key: CredentialKey, tokenBytes: Buffer): string {
-  return createHmac('sha256', key.secretKey).update(tokenBytes).digest('base64').slice(0, 40);
+  return createHmac('sha256', prepare(key).secret).update(tokenBytes).digest('base64').slice(0, 40);
 }
 
 /** Seal claims into a session token under the ring's current key and derive the secret. */
 export function sealCredentials(ring: KeyRing, random: Random, claims: RoleSessionClaims): SealedCredentials {
   const key = ring.current;
-  const kid = Buffer.from(key.id, 'utf8');
-  const header = Buffer.concat([Buffer.from([VERSION, kid.length]), kid]);
+  const { header, seal } = prepare(key);
   const nonce = random.bytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.sealKey, nonce);
+  const cipher = createCipheriv('aes-256-gcm', seal, nonce);
   cipher.setAAD(header);
-  const body = Buffer.concat([cipher.update(JSON.stringify(toWire(claims)), 'utf8'), cipher.final()]);
-  const bytes = Buffer.concat([header, nonce, body, cipher.getAuthTag()]);
+  const first = cipher.update(JSON.stringify(toWire(claims)), 'utf8');
+  const last = cipher.final();
+  const bytes = Buffer.concat([header, nonce, first, last, cipher.getAuthTag()]);
   return {
     accessKeyId: claims.accessKeyId,
     secretAccessKey: deriveSecret(key, bytes),
@@ -233,7 +262,7 @@ export function openSessionToken(ring: KeyRing, token: string): OpenedToken | nu
   const tag = bytes.subarray(bytes.length - TAG_BYTES);
   let plain: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.sealKey, nonce);
+    const decipher = createDecipheriv('aes-256-gcm', prepare(key).seal, nonce);
     decipher.setAAD(bytes.subarray(0, headerLen));
     decipher.setAuthTag(tag);
     plain = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');

@@ -79,20 +79,26 @@ export type CredentialCheck =
 /**
  * Check an access key id and session token pair as a SigV4 verifier needs it: the token must
  * open under one of our keys, belong to that access key id, be unexpired and unrevoked. No
- * database read except the periodic revocation refresh.
+ * database read except the periodic revocation refresh; answered without a promise while the
+ * revocation view is fresh.
  */
-export async function checkRoleCredentials(
+export function checkRoleCredentials(
   service: CredentialService,
   now: number,
   accessKeyId: string,
   sessionToken: string | undefined,
-): Promise<CredentialCheck> {
+): CredentialCheck | Promise<CredentialCheck> {
   if (!sessionToken) return { ok: false, reason: 'invalid' };
   const opened = openCached(service, sessionToken);
   if (!opened) return { ok: false, reason: 'invalid' };
   if (opened.claims.accessKeyId !== accessKeyId) return { ok: false, reason: 'mismatch' };
   if (opened.claims.expiresAt <= now) return { ok: false, reason: 'expired' };
-  await service.revocations.ensureFresh();
+  const refreshing = service.revocations.ensureFresh();
+  if (refreshing) return refreshing.then(() => notRevoked(service, opened));
+  return notRevoked(service, opened);
+}
+
+function notRevoked(service: CredentialService, opened: OpenedToken): CredentialCheck {
   if (service.revocations.isRevoked(opened.claims)) return { ok: false, reason: 'revoked' };
   return { ok: true, claims: opened.claims, secretAccessKey: opened.secretAccessKey };
 }

@@ -5,7 +5,8 @@
  * arrived: the path from the request line, the raw query string, the raw header list (with
  * duplicates, in order) and the body bytes.
  */
-import crypto, { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../../domain/digest.ts';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -170,15 +171,7 @@ export function canonicalHeaders(
   return { text, missing };
 }
 
-/** One-shot hashing where Node has it (20.12+): no Hash object per call. */
-const oneShotHash = (
-  crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }
-).hash;
-
-export function sha256Hex(data: string | Buffer): string {
-  if (oneShotHash) return oneShotHash('sha256', data, 'hex');
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex };
 
 export interface CanonicalParts {
   method: string;
