@@ -140,9 +140,19 @@ function durationRecorder(histogram: Histogram<'method' | 'route' | 'status'>) {
   };
 }
 
+/** How the app is put together, beyond Fastify's own options. */
+export interface BuildOptions {
+  /**
+   * Answer the hot lane's shapes from node:http (`http/hot-lane.ts`); default true. False sends
+   * every request through the Fastify routes — for tests that compare the two.
+   */
+  hotLane?: boolean;
+}
+
 export async function buildApp(
   deps: ServerDeps,
   extra: Partial<FastifyServerOptions> & { https?: unknown } = {},
+  options: BuildOptions = {},
 ): Promise<FastifyInstance> {
   const prefix = new URL(deps.config.publicUrl).pathname.replace(/\/+$/, '');
   const app = Fastify({
@@ -196,12 +206,14 @@ export async function buildApp(
   await app.register(async (scope) => registerPortal(scope, deps));
   await app.register(async (scope) => registerRoot(scope, deps));
 
-  installHotLane(app, {
-    deps,
-    rewrite: (url) => rewriteUrl(url, prefix),
-    recordDuration,
-    requestLine: requestLineWriterOf(deps.log),
-  });
+  if (options.hotLane !== false) {
+    installHotLane(app, {
+      deps,
+      rewrite: (url) => rewriteUrl(url, prefix),
+      recordDuration,
+      requestLine: requestLineWriterOf(deps.log),
+    });
+  }
 
   app.setNotFoundHandler((request, reply) => {
     reply

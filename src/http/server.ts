@@ -133,6 +133,11 @@ export interface StartOptions {
   logger?: FastifyBaseLogger;
   /** Called after the store is open and before listening (demo data, for instance). */
   beforeListen?: ((deps: ServerDeps) => Promise<void>) | undefined;
+  /**
+   * Internal, for tests: false turns the hot lane off, so every request goes through the
+   * Fastify routes (`BuildOptions.hotLane`). Default true.
+   */
+  hotLane?: boolean;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -157,7 +162,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const port = config.port === 0 ? await reservePort(config.host) : config.port;
     const deps: ServerDeps = { config: withListenPort(config, port), ctx, log, metrics };
     if (options.beforeListen) await options.beforeListen(deps);
-    const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {});
+    const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
+      hotLane: options.hotLane ?? true,
+    });
     await app.listen({ host: config.host, port });
     const openStoreRef = store;
     const openLock = lock;
