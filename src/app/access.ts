@@ -5,7 +5,7 @@
  * straight to the store: no cache, so a change made by `idcenter apply` or another replica is
  * seen by the next request.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../storage/schema.ts';
 
 export interface AccessibleAccount {
@@ -26,13 +26,13 @@ export interface AccessibleRole {
  * both planners use the unique key (principal type, principal id, …) for each part: a join from
  * assignments to memberships, or an OR of the two parts, makes them scan every assignment row.
  */
-function assignmentsOf(db: Kysely<Database>, userId: string) {
-  const direct = db
+function assignmentsOf(db: Kysely<Database>, userId: string, accountId?: string) {
+  let direct = db
     .selectFrom('account_assignments')
     .select(['account_id', 'permission_set_id'])
     .where('principal_type', '=', 'USER')
     .where('principal_id', '=', userId);
-  const viaGroups = db
+  let viaGroups = db
     .selectFrom('account_assignments')
     .select(['account_id', 'permission_set_id'])
     .where('principal_type', '=', 'GROUP')
@@ -41,7 +41,22 @@ function assignmentsOf(db: Kysely<Database>, userId: string) {
       'in',
       db.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
     );
+  // The account goes into each part, where the key can use it: SQLite does not push a filter on
+  // the union down into its parts, and would read every assignment of the user first.
+  if (accountId !== undefined) {
+    direct = direct.where('account_id', '=', accountId);
+    viaGroups = viaGroups.where('account_id', '=', accountId);
+  }
   return direct.unionAll(viaGroups);
+}
+
+/**
+ * A page size in the SQL text rather than bound: SQLite prepares a statement again whenever a
+ * LIMIT parameter is bound anew. Page sizes are validated integers, so there are few texts.
+ */
+function pageLimit(limit: number) {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`bad page size ${limit}`);
+  return sql.lit(limit);
 }
 
 /** Above this many principals (the user and their groups), one query per principal stops paying. */
@@ -76,7 +91,7 @@ export async function listAccessibleAccounts(
       .where('principal_type', '=', type)
       .where('principal_id', '=', id);
     if (page.after !== undefined) q = q.where('account_id', '>', page.after);
-    return db.selectFrom(q.orderBy('account_id').limit(page.limit).as('p')).select('p.account_id');
+    return db.selectFrom(q.orderBy('account_id').limit(pageLimit(page.limit)).as('p')).select('p.account_id');
   };
   const accounts = () =>
     db
@@ -92,12 +107,12 @@ export async function listAccessibleAccounts(
       .select('u.account_id')
       .distinct()
       .orderBy('u.account_id')
-      .limit(page.limit);
+      .limit(pageLimit(page.limit));
     return accounts().where('accounts.id', 'in', ids).execute();
   }
   let all = db.selectFrom(assignmentsOf(db, userId).as('u')).select('u.account_id');
   if (page.after !== undefined) all = all.where('u.account_id', '>', page.after);
-  const ids = all.distinct().orderBy('u.account_id').limit(page.limit);
+  const ids = all.distinct().orderBy('u.account_id').limit(pageLimit(page.limit));
   return accounts().where('accounts.id', 'in', ids).execute();
 }
 
@@ -109,7 +124,7 @@ export async function listAccessibleRoles(
   page: { after?: string | undefined; limit: number } = { limit: 10_000 },
 ): Promise<AccessibleRole[]> {
   let q = db
-    .selectFrom(assignmentsOf(db, userId).as('a'))
+    .selectFrom(assignmentsOf(db, userId, accountId).as('a'))
     .innerJoin('permission_sets', 'permission_sets.id', 'a.permission_set_id')
     .select([
       'a.account_id as accountId',
@@ -120,7 +135,7 @@ export async function listAccessibleRoles(
     .distinct()
     .where('a.account_id', '=', accountId)
     .orderBy('permission_sets.name')
-    .limit(page.limit);
+    .limit(pageLimit(page.limit));
   if (page.after !== undefined) q = q.where('permission_sets.name', '>', page.after);
   return q.execute();
 }
@@ -167,7 +182,7 @@ export async function findAccessibleRole(
   roleName: string,
 ): Promise<AccessibleRole | undefined> {
   const rows = await db
-    .selectFrom(assignmentsOf(db, userId).as('a'))
+    .selectFrom(assignmentsOf(db, userId, accountId).as('a'))
     .innerJoin('permission_sets', 'permission_sets.id', 'a.permission_set_id')
     .select([
       'a.account_id as accountId',
