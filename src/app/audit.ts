@@ -16,7 +16,8 @@ export interface AuditEvent {
   requestId?: string | null;
 }
 
-function toRow(e: AuditEvent) {
+/** The stored form of an event (also used by the group-committed writer of the hot paths). */
+export function auditRow(e: AuditEvent) {
   return {
     at: e.at,
     actor: e.actor,
@@ -30,7 +31,7 @@ function toRow(e: AuditEvent) {
 }
 
 export async function writeAudit(db: Kysely<Database>, event: AuditEvent): Promise<void> {
-  await db.insertInto('audit_events').values(toRow(event)).execute();
+  await db.insertInto('audit_events').values(auditRow(event)).execute();
 }
 
 /** Many events at once (bulk changes such as `idcenter apply`), in chunks the drivers accept. */
@@ -39,7 +40,7 @@ export async function writeAuditBatch(db: Kysely<Database>, events: AuditEvent[]
   for (let i = 0; i < events.length; i += CHUNK) {
     await db
       .insertInto('audit_events')
-      .values(events.slice(i, i + CHUNK).map(toRow))
+      .values(events.slice(i, i + CHUNK).map(auditRow))
       .execute();
   }
 }

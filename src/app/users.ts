@@ -133,6 +133,45 @@ export async function setPassword(
 }
 
 /**
+ * Move a user to `to` in one transaction, with `alsoDo` (in the same transaction), the
+ * generation bump and the audit event. `changed` is false when the user already had that status.
+ */
+async function setStatus(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+  to: 'ENABLED' | 'DISABLED',
+  alsoDo: (trx: Kysely<Database>, now: number) => Promise<void>,
+): Promise<{ changed: boolean }> {
+  const now = ctx.clock.now();
+  const from = to === 'ENABLED' ? 'DISABLED' : 'ENABLED';
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('users')
+      .set({ status: to, updated_at: now, updated_by: actor })
+      .where('id', '=', userId)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (!exists) throw notFound(userId);
+      return { changed: false };
+    }
+    await alsoDo(trx, now);
+    await bumpGeneration(trx);
+    await writeAudit(trx, {
+      at: now,
+      actor,
+      action: to === 'DISABLED' ? 'user.disable' : 'user.enable',
+      targetType: 'USER',
+      targetId: userId,
+      detail: { status: { from, to } },
+    });
+    return { changed: true };
+  });
+}
+
+/**
  * Disable a user and end every session, token and grant they hold (one transaction).
  * Returns whether anything changed (false when the user was already disabled).
  *
@@ -143,31 +182,7 @@ export async function disableUser(
   userId: string,
   actor: string,
 ): Promise<{ changed: boolean }> {
-  const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('users')
-      .set({ status: 'DISABLED', updated_at: now, updated_by: actor })
-      .where('id', '=', userId)
-      .where('status', '!=', 'DISABLED')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) {
-      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-      if (!exists) throw notFound(userId);
-      return { changed: false };
-    }
-    await revokeUserSessions(trx, userId, now);
-    await bumpGeneration(trx);
-    await writeAudit(trx, {
-      at: now,
-      actor,
-      action: 'user.disable',
-      targetType: 'USER',
-      targetId: userId,
-      detail: { status: { from: 'ENABLED', to: 'DISABLED' } },
-    });
-    return { changed: true };
-  });
+  return setStatus(ctx, userId, actor, 'DISABLED', (trx, now) => revokeUserSessions(trx, userId, now));
 }
 
 /**
@@ -180,28 +195,5 @@ export async function enableUser(
   userId: string,
   actor: string,
 ): Promise<{ changed: boolean }> {
-  const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('users')
-      .set({ status: 'ENABLED', updated_at: now, updated_by: actor })
-      .where('id', '=', userId)
-      .where('status', '=', 'DISABLED')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) {
-      const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-      if (!exists) throw notFound(userId);
-      return { changed: false };
-    }
-    await bumpGeneration(trx);
-    await writeAudit(trx, {
-      at: now,
-      actor,
-      action: 'user.enable',
-      targetType: 'USER',
-      targetId: userId,
-      detail: { status: { from: 'DISABLED', to: 'ENABLED' } },
-    });
-    return { changed: true };
-  });
+  return setStatus(ctx, userId, actor, 'ENABLED', async () => {});
 }

@@ -8,26 +8,12 @@
  * credentials leave unaudited and a failed write fails the requests it carried.
  */
 import type { AuditRow, Store } from '../../storage/db.ts';
-import type { AuditEvent } from '../audit.ts';
+import { type AuditEvent, auditRow } from '../audit.ts';
 
 interface Pending {
   row: AuditRow;
   resolve(): void;
   reject(err: unknown): void;
-}
-
-/** The stored form of an event, as `app/audit.ts` writes it. */
-function toRow(e: AuditEvent): AuditRow {
-  return {
-    at: e.at,
-    actor: e.actor,
-    action: e.action,
-    target_type: e.targetType ?? null,
-    target_id: e.targetId ?? null,
-    detail: e.detail ? JSON.stringify(e.detail) : null,
-    source_ip: e.sourceIp ?? null,
-    request_id: e.requestId ?? null,
-  };
 }
 
 /** Rows per transaction at most; a longer queue is committed as several batches. */
@@ -45,7 +31,7 @@ export class AuditWriter {
   /** Resolves once the event is committed. */
   write(event: AuditEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row: toRow(event), resolve, reject });
+      this.queue.push({ row: auditRow(event), resolve, reject });
       if (!this.running) {
         this.running = true;
         // Let the requests already in the event loop join this batch.
