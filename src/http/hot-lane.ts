@@ -83,7 +83,35 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     done();
   });
 
+  /**
+   * Answers ready in this turn of the event loop, written together when the turn ends (the
+   * check phase, right after the reads that brought their requests): a client with many
+   * connections then gets its answers in one burst instead of being woken once per answer,
+   * which costs both sides more than the answers do. No answer waits for another turn.
+   */
+  let outbox: Array<() => void> = [];
+  const writeOutbox = () => {
+    const due = outbox;
+    outbox = [];
+    for (const send of due) send();
+  };
+
   const finish = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    url: string,
+    id: string,
+    started: number,
+    status: number,
+    headers: Record<string, string | number>,
+    body: string,
+  ) => {
+    if (outbox.length === 0) setImmediate(writeOutbox);
+    outbox.push(() => send(req, res, route, url, id, started, status, headers, body));
+  };
+
+  const send = (
     req: IncomingMessage,
     res: ServerResponse,
     route: string,
