@@ -7,10 +7,10 @@ import { loadConfig, type RawSettings } from '../../src/config/load.ts';
 import type { Clock, Random } from '../../src/domain/runtime.ts';
 import type { ServerDeps } from '../../src/http/deps.ts';
 import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
-import { type StoreKind, tempStoreUrl } from './stores.ts';
+import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
 
 export interface TestServer extends RunningServer {
-  /** Stop the server and remove its store. */
+  /** Stop the server and remove its store (unless it was given in `reuse`). */
   stop(): Promise<void>;
   /** Captured log lines (JSON text), for tests that check what is (not) logged. */
   logs: string[];
@@ -23,10 +23,17 @@ export interface TestServerOptions {
   random?: Random;
   /** Seed data before the server listens (e.g. apply an organization). */
   seed?: (deps: ServerDeps) => Promise<void>;
+  /**
+   * Open this store and data dir (from `tempStoreUrl`, or a server stopped before) instead of a
+   * fresh one; `stop()` then leaves it in place for the caller to clean up.
+   */
+  reuse?: TempStoreUrl;
+  /** False: every request through the Fastify routes (`StartOptions.hotLane`). */
+  hotLane?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const temp = await tempStoreUrl(options.store ?? 'sqlite');
+  const temp = options.reuse ?? (await tempStoreUrl(options.store ?? 'sqlite'));
   const config = loadConfig(
     {
       host: '127.0.0.1',
@@ -52,12 +59,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.seed ? { beforeListen: options.seed } : {}),
+    ...(options.hotLane !== undefined ? { hotLane: options.hotLane } : {}),
   });
   return Object.assign(server, {
     logs,
     async stop() {
       await server.close();
-      await temp.cleanup();
+      if (!options.reuse) await temp.cleanup();
     },
   });
 }
