@@ -1,13 +1,18 @@
 /**
- * Changing the credential key file: rotate and prune (atomic, mode 0600, one change at a time,
- * a bad file never replaced or replacing) and which keys prune may remove.
+ * The credential key file changing under a running server: rotate and prune (atomic, mode 0600,
+ * one change at a time, a bad file never replaced or replacing), which keys prune may remove,
+ * and the credential service re-reading the file at most once a second, keeping the keys it
+ * had when the file became unusable.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { systemRandom } from '../../domain/runtime.ts';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { tempStoreUrl } from '../../../test/helpers/stores.ts';
+import { ManualClock, systemRandom } from '../../domain/runtime.ts';
+import { openStore, type Store } from '../../storage/db.ts';
+import { ensureInstance } from '../instance.ts';
 import {
   CredentialKeyError,
   type KeyFileEntry,
@@ -18,6 +23,8 @@ import {
   readKeyFile,
   rotateKeyFile,
 } from './keys.ts';
+import { newAccessKeyId, sealCredentials } from './seal.ts';
+import { checkRoleCredentials, getCredentialService, KEY_FILE_CHECK_INTERVAL_MS } from './service.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const HOUR = 3600_000;
@@ -163,5 +170,95 @@ describe('key file changes', () => {
       process.umask(previous);
     }
     assert.equal(mode(), 0o600);
+  });
+});
+
+describe('a running server re-reads a changed key file', () => {
+  let dir: string;
+  let store: Store;
+  const clock = new ManualClock(T0);
+  const logs: Array<{ level: string; obj: object; msg: string }> = [];
+  const log = {
+    info: (obj: object, msg: string) => logs.push({ level: 'info', obj, msg }),
+    error: (obj: object, msg: string) => logs.push({ level: 'error', obj, msg }),
+  };
+
+  before(async () => {
+    const temp = await tempStoreUrl('sqlite');
+    dir = temp.dataDir;
+    store = await openStore(temp.url);
+    await ensureInstance({ store, clock, random: systemRandom });
+  });
+  after(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const seal = (ring: Parameters<typeof sealCredentials>[0]) =>
+    sealCredentials(ring, systemRandom, {
+      accessKeyId: newAccessKeyId(systemRandom, '111111111111'),
+      userId: 'u-1',
+      userName: 'alice',
+      accountId: '111111111111',
+      permissionSetId: 'ps-1',
+      roleName: 'ReadOnly',
+      roleHash: '0123456789abcdef',
+      roleId: 'AROAABCDEFGHIJKLMNOPQ',
+      sessionId: null,
+      familyId: null,
+      issuedAt: clock.now(),
+      expiresAt: clock.now() + HOUR,
+    });
+
+  it('sees rotate and prune within a second, not sooner; a bad file keeps the keys loaded before', async () => {
+    const service = getCredentialService({
+      ctx: { store, clock, random: systemRandom },
+      config: { credentialKeys: '', dataDir: dir },
+      log,
+    });
+    const first = service.ring.current.id;
+    const old = seal(service.ring);
+    const check = async (c: typeof old) =>
+      (await checkRoleCredentials(service, clock.now(), c.accessKeyId, c.sessionToken)).ok;
+    assert.equal(await check(old), true);
+
+    const next = rotateKeyFile(dir, systemRandom, clock.now());
+    clock.advance(KEY_FILE_CHECK_INTERVAL_MS - 1);
+    assert.equal(service.ring.current.id, first, 'not looked at within the interval');
+    clock.advance(1);
+    assert.equal(service.ring.current.id, next);
+    assert.deepEqual(
+      logs.map((l) => [l.level, l.msg]),
+      [['info', 'credential key file changed; keys reloaded']],
+    );
+    const fresh = seal(service.ring);
+    assert.equal(await check(fresh), true);
+    assert.equal(await check(old), true, 'the old key still opens what it sealed');
+
+    // A corrupt file: reported once, the keys loaded before stay.
+    const good = fs.readFileSync(keyFilePath(dir), 'utf8');
+    fs.writeFileSync(keyFilePath(dir), '{"keys": [');
+    clock.advance(KEY_FILE_CHECK_INTERVAL_MS);
+    assert.equal(service.ring.current.id, next);
+    clock.advance(KEY_FILE_CHECK_INTERVAL_MS);
+    assert.equal(await check(old), true);
+    const errors = logs.filter((l) => l.level === 'error');
+    assert.equal(errors.length, 1, 'one report per change');
+    assert.match(errors[0]!.msg, /cannot be used; the keys loaded before stay in force/);
+    assert.doesNotMatch(JSON.stringify(logs), new RegExp(JSON.parse(good).keys[0].secret.slice(0, 12)));
+
+    // Gone: reported, keys kept.
+    fs.rmSync(keyFilePath(dir));
+    clock.advance(KEY_FILE_CHECK_INTERVAL_MS);
+    assert.equal(service.ring.current.id, next);
+    assert.equal(logs.filter((l) => l.level === 'error').length, 2);
+
+    // Restored, then the old key pruned: its token (opened and cached before) is refused.
+    fs.writeFileSync(keyFilePath(dir), good, { mode: 0o600 });
+    pruneKeyFile(dir, clock.now(), 0);
+    clock.advance(KEY_FILE_CHECK_INTERVAL_MS);
+    assert.deepEqual([...service.ring.byId.keys()], [next]);
+    assert.equal(await check(old), false);
+    assert.equal(await check(fresh), true);
   });
 });

@@ -2,42 +2,131 @@
  * One credential service per running server: its key ring and its revocation view. Built on
  * first use from the server's dependencies and kept beside its AppContext (a WeakMap, so two
  * servers in one process, as in tests, never share one).
+ *
+ * With the data-directory key file (no IDCENTER_CREDENTIAL_KEYS), `ring` notices a changed file
+ * (`idcenter credential-keys rotate|prune`, or an edit) without a restart: reading it looks at
+ * the file's inode, size and times at most once a second (one stat, on the paths that seal or
+ * open tokens, so an idle server does nothing), and re-reads the file when they changed. A file
+ * that became unusable is reported once per change and the keys loaded before stay in force.
  */
 import type { Config } from '../../config/schema.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type RevocationKind, recordRevocations } from '../revocation.ts';
 import { AuditWriter } from './audit-writer.ts';
-import { type KeyRing, loadKeyRing } from './keys.ts';
+import { type KeyRing, keyFilePath, keyFileStamp, loadKeyRing, readKeyFile } from './keys.ts';
 import { RevocationCache } from './revocation-cache.ts';
 import { type OpenedToken, openSessionToken, type RoleSessionClaims } from './seal.ts';
 
 export interface CredentialService {
+  /**
+   * The keys in force. With the key file, reading this checks the file for a change at most
+   * once a second (see the module comment).
+   */
   readonly ring: KeyRing;
   readonly revocations: RevocationCache;
   /** Group-committed audit writes for credential issuance. */
   readonly audit: AuditWriter;
-  /** Recently opened session tokens (see `openCached`). */
+  /** Recently opened session tokens (see `openCached`); emptied when the keys change. */
   readonly opened: Map<string, OpenedToken>;
 }
 
+/** Where key-file changes are reported: the server's logger (pino's call shape). */
+export interface KeyFileLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** How often, at most, a server looks at its key file for a change. */
+export const KEY_FILE_CHECK_INTERVAL_MS = 1000;
+
 const services = new WeakMap<AppContext, CredentialService>();
+
+const stderrLog: KeyFileLog = {
+  info: () => {},
+  error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', msg, ...obj })}\n`),
+};
 
 /** The credential service of the server that owns `deps.ctx`, created on first call. */
 export function getCredentialService(deps: {
   ctx: AppContext;
   config: Pick<Config, 'credentialKeys' | 'dataDir'>;
+  log?: KeyFileLog;
 }): CredentialService {
   let s = services.get(deps.ctx);
   if (!s) {
-    s = {
-      ring: loadKeyRing(deps.config, deps.ctx.random, deps.ctx.clock.now()),
-      revocations: new RevocationCache(deps.ctx.store.db, deps.ctx.clock),
-      audit: new AuditWriter(deps.ctx.store),
-      opened: new Map(),
-    };
+    s = createService(deps);
     services.set(deps.ctx, s);
   }
   return s;
+}
+
+function createService(deps: {
+  ctx: AppContext;
+  config: Pick<Config, 'credentialKeys' | 'dataDir'>;
+  log?: KeyFileLog;
+}): CredentialService {
+  const { ctx, config } = deps;
+  if (config.credentialKeys.trim().length > 0) {
+    return {
+      ring: loadKeyRing(config, ctx.random, ctx.clock.now()),
+      revocations: new RevocationCache(ctx.store.db, ctx.clock),
+      audit: new AuditWriter(ctx.store),
+      opened: new Map(),
+    };
+  }
+  const file = keyFilePath(config.dataDir);
+  const log = deps.log ?? stderrLog;
+  // Stamped before reading: a change in between is seen at the next check, not lost.
+  let stamp = keyFileStamp(file);
+  let ring = loadKeyRing(config, ctx.random, ctx.clock.now());
+  // Generated just now: not a change to report at the first check.
+  if (stamp === 'missing') stamp = keyFileStamp(file);
+  let checkedAt = ctx.clock.now();
+  const revocations = new RevocationCache(ctx.store.db, ctx.clock);
+  const audit = new AuditWriter(ctx.store);
+  const opened = new Map<string, OpenedToken>();
+
+  const reload = (): void => {
+    const previous = stamp;
+    stamp = keyFileStamp(file);
+    if (stamp === previous) return;
+    if (stamp === 'missing' || stamp.startsWith('error:')) {
+      log.error(
+        { file, problem: stamp === 'missing' ? 'missing' : stamp.slice('error:'.length) },
+        'credential key file cannot be read; the keys loaded before stay in force',
+      );
+      return;
+    }
+    try {
+      const next = readKeyFile(file).ring;
+      ring = next;
+      opened.clear();
+      log.info(
+        { file, sealingKey: next.current.id, keys: [...next.byId.keys()] },
+        'credential key file changed; keys reloaded',
+      );
+    } catch (err) {
+      // Messages name the file and key ids only, never a secret.
+      log.error(
+        { file, problem: (err as Error).message },
+        'credential key file changed but cannot be used; the keys loaded before stay in force',
+      );
+    }
+  };
+
+  return {
+    get ring(): KeyRing {
+      const now = ctx.clock.now();
+      if (now - checkedAt >= KEY_FILE_CHECK_INTERVAL_MS || now < checkedAt) {
+        checkedAt = now;
+        reload();
+      }
+      return ring;
+    },
+    revocations,
+    audit,
+    opened,
+  };
 }
 
 /**
@@ -62,9 +151,11 @@ const OPENED_CACHE_LIMIT = 10_000;
  * are still checked on every request; tokens that do not open are never cached.
  */
 function openCached(service: CredentialService, token: string): OpenedToken | null {
+  // `ring` first: a changed key file (a pruned key) empties the cache before it is used.
+  const ring = service.ring;
   const hit = service.opened.get(token);
   if (hit) return hit;
-  const opened = openSessionToken(service.ring, token);
+  const opened = openSessionToken(ring, token);
   if (opened) {
     if (service.opened.size >= OPENED_CACHE_LIMIT) service.opened.clear();
     service.opened.set(token, opened);
