@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { defineAdminCommands } from './commands/admin.ts';
 import { defineAuthAdminCommands } from './commands/auth-admin.ts';
 import { defineClientCommands } from './commands/client.ts';
+import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
 import { defineServerCommand } from './commands/server.ts';
 import { defineSessionCommands } from './commands/sessions.ts';
 import { reportError } from './errors.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   defineAdminCommands(program);
   defineAuthAdminCommands(program);
   defineSessionCommands(program);
+  defineCredentialKeyCommands(program);
   defineClientCommands(program);
   return program;
 }

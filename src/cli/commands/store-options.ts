@@ -1,19 +1,31 @@
 /**
- * The options every administration command shares to find the store the server uses. Kept free
- * of heavy imports: command definitions load at every start of `idcenter`.
+ * The options every administration command shares to find the store the server uses (and the
+ * data directory, for commands that only need that). Kept free of heavy imports: command
+ * definitions load at every start of `idcenter`.
  */
 import type { Command } from 'commander';
 
-export interface StoreFlags {
-  databaseUrl?: string;
+export interface DataDirFlags {
   dataDir?: string;
 }
 
+export interface StoreFlags extends DataDirFlags {
+  databaseUrl?: string;
+}
+
+/** `--data-dir`, resolved like the server's; `holding` says what the command reads there. */
+export function dataDirOption(cmd: Command, holding = 'the SQLite store'): Command {
+  return cmd.option(
+    '--data-dir <dir>',
+    `data directory holding ${holding} [env IDCENTER_DATA_DIR, default ./data]`,
+  );
+}
+
 export function storeOptions(cmd: Command): Command {
-  return cmd
-    .option('--database-url <url>', 'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]')
-    .option(
-      '--data-dir <dir>',
-      'data directory holding the SQLite store [env IDCENTER_DATA_DIR, default ./data]',
-    );
+  return dataDirOption(
+    cmd.option(
+      '--database-url <url>',
+      'store to use: postgres://… or sqlite:<file> [env IDCENTER_DATABASE_URL]',
+    ),
+  );
 }
