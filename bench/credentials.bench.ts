@@ -1,6 +1,6 @@
 /**
  * Credential vending and STS (issue: credential vending), each beside a bare node:http JSON
- * server measured in the same run, on the embedded SQLite store:
+ * server measured in the same run:
  * - GetRoleCredentials (bearer token → access check → sealed credentials → audit row),
  * - ListAccounts (first page of 100) for a user with 5,000 accounts,
  * - the discovery extension for those 5,000 accounts (latency of whole responses),
@@ -10,22 +10,22 @@
  * Targets: GetCallerIdentity >= 40% of bare and >= 30x moto; GetRoleCredentials >= 35% of bare;
  * discovery of 5,000 accounts < 100 ms.
  *
- * The server runs as in production: log level `info` (the default: one line per request), each
- * line written synchronously to a file descriptor (/dev/null here), as a server's stdout to a
- * file or pipe is; SQLite with synchronous=FULL; the audit row of every issuance committed
- * before its answer leaves.
+ * The server is the built `bin/idcenter.js server`, in a process of its own as in production,
+ * on an embedded SQLite store seeded beforehand: log level `info` (the default: one line per
+ * request) to stdout, here /dev/null; SQLite with synchronous=FULL; the audit row of every
+ * issuance committed before its answer leaves. The bare server runs in a process of its own
+ * too, and autocannon runs in this process, so both servers are measured alike.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import pino from 'pino';
-import { vendRoleCredentials } from '../src/app/credentials/vend.ts';
-import { loadConfig } from '../src/config/load.ts';
-import type { ServerDeps } from '../src/http/deps.ts';
-import { createLogger, type RunningServer, startServer } from '../src/http/server.ts';
+import path from 'node:path';
+import { ensureInstance } from '../src/app/instance.ts';
+import { systemClock, systemRandom } from '../src/domain/runtime.ts';
+import { openStore } from '../src/storage/db.ts';
 import { python } from '../test/helpers/python.ts';
-import { accountIds, issueBearerToken, type SeededOrg, seedOrg } from '../test/helpers/seed.ts';
+import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
-import { startBareServer } from './bare-server.ts';
+import { startBareServerProcess } from './bare-server.ts';
 import { load, loadWithFetch } from './load.ts';
 import { percentile, report } from './report.ts';
 
@@ -102,43 +102,73 @@ async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
-/** A server on an ephemeral port with a store of its own, configured as in production. */
-async function startProductionLikeServer(
-  seed: (deps: ServerDeps) => Promise<void>,
-): Promise<RunningServer & { stop(): Promise<void> }> {
-  const temp = await tempStoreUrl('sqlite');
-  const config = loadConfig(
-    { host: '127.0.0.1', port: '0', dataDir: temp.dataDir, databaseUrl: temp.url },
-    {},
-  );
-  const destination = pino.destination({ dest: '/dev/null', sync: true }) as unknown as NodeJS.WritableStream;
-  const logger = createLogger(config.logLevel, destination);
-  const server = await startServer(config, { logger, beforeListen: seed });
-  return Object.assign(server, {
-    async stop() {
-      await server.close();
-      await temp.cleanup();
-    },
+const BIN = path.resolve('bin/idcenter.js');
+
+/** `idcenter server` on an ephemeral port over `databaseUrl`, as an operator runs it. */
+async function startServerProcess(
+  dataDir: string,
+  databaseUrl: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) env[k] = v;
+  Object.assign(env, {
+    NODE_ENV: 'production',
+    IDCENTER_HOST: '127.0.0.1',
+    IDCENTER_PORT: String(port),
+    IDCENTER_DATA_DIR: dataDir,
+    IDCENTER_DATABASE_URL: databaseUrl,
   });
+  const child = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`idcenter server exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('idcenter server did not become ready');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 async function main(): Promise<void> {
-  const bare = await startBareServer();
-  let org: SeededOrg | undefined;
-  const server = await startProductionLikeServer(async (deps) => {
-    org = await seedOrg(deps.ctx, {
-      groups: [{ name: 'Everyone' }],
-      users: [{ userName: 'alice', groups: ['Everyone'] }],
-      accounts: accountIds(ACCOUNTS).map((id) => ({ id })),
-      permissionSets: [{ name: 'ReadOnly' }],
-      assignments: [{ group: 'Everyone', permissionSet: 'ReadOnly', accounts: accountIds(ACCOUNTS) }],
-    });
+  // The organization and a signed-in user's bearer token, written to the store before the
+  // server opens it.
+  const temp = await tempStoreUrl('sqlite');
+  const store = await openStore(temp.url);
+  const ctx = { store, clock: systemClock, random: systemRandom };
+  await ensureInstance(ctx);
+  const org = await seedOrg(ctx, {
+    groups: [{ name: 'Everyone' }],
+    users: [{ userName: 'alice', groups: ['Everyone'] }],
+    accounts: accountIds(ACCOUNTS).map((id) => ({ id })),
+    permissionSets: [{ name: 'ReadOnly' }],
+    assignments: [{ group: 'Everyone', permissionSet: 'ReadOnly', accounts: accountIds(ACCOUNTS) }],
   });
-  console.log(`server log level: ${server.config.logLevel} (the default), one line per request`);
+  const userId = org.users.alice!;
+  const { accessToken } = await issueBearerToken(ctx, { userId, accessTtlMs: 3600_000 });
+  await store.close();
+
+  const bare = await startBareServerProcess();
+  const server = await startServerProcess(temp.dataDir, temp.url);
+  console.log('server: bin/idcenter.js server, log level info (the default), one line per request');
   const moto = await startMoto();
   try {
-    const userId = org!.users.alice!;
-    const { accessToken } = await issueBearerToken(server.deps.ctx, { userId, accessTtlMs: 3600_000 });
     const bearer = { 'x-amz-sso_bearer_token': accessToken };
     const account = accountIds(ACCOUNTS)[1234]!;
 
@@ -214,16 +244,13 @@ async function main(): Promise<void> {
       met: p99 < 100,
     });
 
-    const creds = await vendRoleCredentials(server.deps, {
-      userId,
-      userName: 'alice',
-      accountId: account,
-      roleName: 'ReadOnly',
-      sessionId: null,
-      familyId: null,
-      sourceIp: '127.0.0.1',
-      channel: 'portal',
-    });
+    const grcResponse = await fetch(
+      `${server.url}/federation/credentials?account_id=${account}&role_name=ReadOnly`,
+      { headers: bearer },
+    );
+    const { roleCredentials: creds } = (await grcResponse.json()) as {
+      roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    };
     const ours = await beside({
       url: `${server.url}/`,
       method: 'POST',
@@ -270,6 +297,7 @@ async function main(): Promise<void> {
     await moto.stop();
     await server.stop();
     await bare.close();
+    await temp.cleanup();
   }
 }
 
