@@ -48,9 +48,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      const line = chunk.toString();
-      logs.push(line);
-      if (process.env.IDCENTER_TEST_LOG) process.stderr.write(line);
+      // One write may carry several lines (request lines leave together): one entry per line.
+      const text = chunk.toString();
+      for (const line of text.split('\n')) if (line !== '') logs.push(`${line}\n`);
+      if (process.env.IDCENTER_TEST_LOG) process.stderr.write(text);
       cb();
     },
   });
