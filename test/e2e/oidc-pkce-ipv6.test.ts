@@ -35,9 +35,10 @@ describe('PKCE with an http://[::1] redirect URI', () => {
     await new Promise<void>((resolve) => callback.listen(0, '::1', resolve));
   });
   after(async () => {
-    callback.close();
-    await browser.close();
-    await server.stop();
+    // Everything started is stopped, even when the setup failed half-way.
+    callback?.close();
+    await browser?.close();
+    await server?.stop();
   });
 
   it('redirects to [::1] after Allow and the code redeems for tokens', async () => {
