@@ -20,7 +20,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
 import { restJsonErrorBody } from '../protocol/codecs/rest-json.ts';
 import { answerGetRoleCredentials } from '../protocol/sso-portal/get-role-credentials.ts';
-import { createStsAnswerer, stsDate } from '../protocol/sts/handler.ts';
+import { createStsAnswerer, type StsAnswer, stsDate } from '../protocol/sts/handler.ts';
 import type { RequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
 
@@ -147,48 +147,53 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     started: number,
   ) => {
     const id = randomUUID();
-    sts({
-      method: 'POST',
-      url: req.url ?? '/',
-      rawHeaders: req.rawHeaders,
-      contentType: req.headers['content-type'],
-      body,
-      id,
-      ip: req.socket.remoteAddress ?? '',
-      log: errorLog(deps.log, id),
-    }).then(
-      (a) =>
-        finish(
-          req,
-          res,
-          '/',
-          url,
-          id,
-          started,
-          a.status,
-          {
-            date: stsDate(deps),
-            'x-amzn-RequestId': id,
-            'content-type': 'text/xml',
-          },
-          a.body,
-        ),
-      (err: unknown) => {
-        // The answerer never throws; should it, the answer is STS's generic error.
-        errorLog(deps.log, id).error({ err }, 'STS request failed');
-        finish(
-          req,
-          res,
-          '/',
-          url,
-          id,
-          started,
-          500,
-          { 'x-amzn-RequestId': id, 'content-type': 'text/xml' },
-          queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
-        );
-      },
-    );
+    const answered = (a: StsAnswer) =>
+      finish(
+        req,
+        res,
+        '/',
+        url,
+        id,
+        started,
+        a.status,
+        {
+          date: stsDate(deps),
+          'x-amzn-RequestId': id,
+          'content-type': 'text/xml',
+        },
+        a.body,
+      );
+    // The answerer never throws; should it, the answer is STS's generic error.
+    const broke = (err: unknown) => {
+      errorLog(deps.log, id).error({ err }, 'STS request failed');
+      finish(
+        req,
+        res,
+        '/',
+        url,
+        id,
+        started,
+        500,
+        { 'x-amzn-RequestId': id, 'content-type': 'text/xml' },
+        queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
+      );
+    };
+    try {
+      const a = sts({
+        method: 'POST',
+        url: req.url ?? '/',
+        rawHeaders: req.rawHeaders,
+        contentType: req.headers['content-type'],
+        body,
+        id,
+        ip: req.socket.remoteAddress ?? '',
+        log: errorLog(deps.log, id),
+      });
+      if (a instanceof Promise) a.then(answered, broke);
+      else answered(a);
+    } catch (err) {
+      broke(err);
+    }
   };
 
   const answerGrc = (

@@ -382,11 +382,14 @@ function sameSignature(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Verify a SigV4-signed request; on success, the resolver's principal comes back. */
-export async function verifyRequest<T>(
+/**
+ * Verify a SigV4-signed request; on success, the resolver's principal comes back. The answer is
+ * a promise only when the resolver's is (a busy server verifies without one).
+ */
+export function verifyRequest<T>(
   req: SignableRequest,
   options: VerifyOptions<T>,
-): Promise<Verified<T> | SigV4Failure> {
+): Verified<T> | SigV4Failure | Promise<Verified<T> | SigV4Failure> {
   const headers = headerMap(req.rawHeaders);
   const maxExpires = options.maxExpiresSeconds ?? 604_800;
   const auth = parseAuth(req, headers, maxExpires);
@@ -466,8 +469,23 @@ export async function verifyRequest<T>(
     );
   }
 
-  const pending = options.resolve(akid, auth.sessionToken);
-  const resolved = pending instanceof Promise ? await pending : pending;
+  const resolved = options.resolve(akid, auth.sessionToken);
+  if (resolved instanceof Promise) {
+    return resolved.then((r) => checkSignature(req, headers, auth, signedAt, r, options));
+  }
+  return checkSignature(req, headers, auth, signedAt, resolved, options);
+}
+
+/** The last step of `verifyRequest`: the signature recomputed with the resolved secret. */
+function checkSignature<T>(
+  req: SignableRequest,
+  headers: Map<string, string[]>,
+  auth: ParsedAuth,
+  signedAt: number,
+  resolved: ResolvedCredential<T> | SigV4Failure,
+  options: VerifyOptions<T>,
+): Verified<T> | SigV4Failure {
+  const akid = auth.accessKeyId;
   if (!resolved.ok) return { ...resolved, accessKeyId: akid };
 
   const normalizePath = options.normalizePath ?? true;

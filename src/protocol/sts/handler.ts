@@ -21,6 +21,7 @@ import {
   type ResolvedCredential,
   type SigV4Failure,
   sigv4Failure,
+  type Verified,
   verifyRequest,
 } from '../sigv4/verify.ts';
 import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
@@ -92,7 +93,7 @@ function isFormBody(contentType: string | undefined): boolean {
 }
 
 /** The STS operations behind one function from call to answer (never throws). */
-export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => Promise<StsAnswer> {
+export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswer | Promise<StsAnswer> {
   const service = getCredentialService(deps);
   const partition = deps.config.partition;
 
@@ -149,56 +150,67 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => Promise<
     body: queryErrorXml(status, code, message, id),
   });
 
-  return async (call) => {
+  const failed = (call: StsCall, err: unknown): StsAnswer => {
+    if (err instanceof StsError) return error(err.status, err.code, err.message, call.id);
+    call.log.error({ err }, 'STS request failed');
+    return error(500, 'InternalFailure', 'An internal error occurred.', call.id);
+  };
+
+  /** The action of a verified call (or the failure's answer, once it is audited). */
+  const act = (
+    call: StsCall,
+    verified: Verified<RoleSessionClaims> | SigV4Failure,
+  ): StsAnswer | Promise<StsAnswer> => {
     const id = call.id;
+    if (!verified.ok) {
+      return auditFailure(call, verified).then(() =>
+        error(verified.status, verified.code, verified.message, id),
+      );
+    }
+    const q = call.url.indexOf('?');
+    const params = parseForm(q === -1 ? '' : call.url.slice(q + 1));
+    if (call.body.length > 0 && isFormBody(call.contentType)) {
+      parseForm(call.body.toString('utf8'), params);
+    }
+    const action = params.get('Action');
+    if (action === undefined || action === '') {
+      return error(400, 'MissingAction', 'Missing Action', id);
+    }
+    const version = params.get('Version');
+    if (version !== STS_VERSION) {
+      return error(
+        400,
+        'InvalidAction',
+        `Could not find operation ${action} for version ${version ?? '(none)'}`,
+        id,
+      );
+    }
+    const claims = verified.principal;
+    switch (action) {
+      case 'GetCallerIdentity':
+        return { status: 200, body: queryResultXml(action, identity(claims), id) };
+      case 'GetAccessKeyInfo':
+        return { status: 200, body: queryResultXml(action, getAccessKeyInfo(params), id) };
+      case 'GetSessionToken':
+        throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+      default:
+        throw new StsError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
+    }
+  };
+
+  // A promise only when something waits (a revocation-view refresh, a failure's audit row).
+  return (call) => {
     try {
-      const verified = await verifyRequest(signableRequest(call), {
+      const verified = verifyRequest(signableRequest(call), {
         now: deps.ctx.clock.now(),
         service: 'sts',
         maxSkewMs: STS_CLOCK_SKEW_MS,
         resolve,
       });
-      if (!verified.ok) {
-        await auditFailure(call, verified);
-        return error(verified.status, verified.code, verified.message, id);
-      }
-      const q = call.url.indexOf('?');
-      const params = parseForm(q === -1 ? '' : call.url.slice(q + 1));
-      if (call.body.length > 0 && isFormBody(call.contentType)) {
-        parseForm(call.body.toString('utf8'), params);
-      }
-      const action = params.get('Action');
-      if (action === undefined || action === '') {
-        return error(400, 'MissingAction', 'Missing Action', id);
-      }
-      const version = params.get('Version');
-      if (version !== STS_VERSION) {
-        return error(
-          400,
-          'InvalidAction',
-          `Could not find operation ${action} for version ${version ?? '(none)'}`,
-          id,
-        );
-      }
-      const claims = verified.principal;
-      switch (action) {
-        case 'GetCallerIdentity':
-          return { status: 200, body: queryResultXml(action, identity(claims), id) };
-        case 'GetAccessKeyInfo':
-          return { status: 200, body: queryResultXml(action, getAccessKeyInfo(params), id) };
-        case 'GetSessionToken':
-          throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
-        default:
-          throw new StsError(
-            400,
-            'InvalidAction',
-            `Could not find operation ${action} for version ${version}`,
-          );
-      }
+      const answer = verified instanceof Promise ? verified.then((v) => act(call, v)) : act(call, verified);
+      return answer instanceof Promise ? answer.catch((err: unknown) => failed(call, err)) : answer;
     } catch (err) {
-      if (err instanceof StsError) return error(err.status, err.code, err.message, id);
-      call.log.error({ err }, 'STS request failed');
-      return error(500, 'InternalFailure', 'An internal error occurred.', id);
+      return failed(call, err);
     }
   };
 }
