@@ -17,6 +17,7 @@ import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
 import type { DataDirFlags } from './store-options.ts';
+import { isoSeconds, table } from './text-table.ts';
 
 /** Where the commands write, and their time (injected by tests). */
 export interface KeysIo {
@@ -56,20 +57,6 @@ function readOrNull(file: string): KeyFileContents | null {
 const CONFIGURED =
   'credential keys come from IDCENTER_CREDENTIAL_KEYS (--credential-keys), not from a key file';
 const HOURS = MAX_CREDENTIAL_LIFETIME_MS / 3600_000;
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 function warnIfExposed(file: string, io: KeysIo): void {
   const mode = fs.statSync(file, { throwIfNoEntry: false })?.mode;
@@ -195,14 +182,14 @@ export function runKeysPrune(
   }
   for (const k of plan.remove) {
     io.out.write(
-      `${opts.dryRun ? 'Would remove' : 'Removed'} ${k.id} (stopped sealing ${iso(k.retiredAt!)}).\n`,
+      `${opts.dryRun ? 'Would remove' : 'Removed'} ${k.id} (stopped sealing ${isoSeconds(k.retiredAt!)}).\n`,
     );
   }
   for (const k of plan.keep) {
     io.out.write(
       k.retiredAt === null
         ? `Kept ${k.id}: the key listed before it has no createdAt, so when it stopped sealing is unknown.\n`
-        : `Kept ${k.id}: stopped sealing ${iso(k.retiredAt)}; prunable from ${iso(k.retiredAt + minAge)}.\n`,
+        : `Kept ${k.id}: stopped sealing ${isoSeconds(k.retiredAt)}; prunable from ${isoSeconds(k.retiredAt + minAge)}.\n`,
     );
   }
   if (plan.remove.length === 0) {

@@ -13,6 +13,7 @@ import type { AuditEventRow, Database } from '../../storage/schema.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
+import { isoSeconds, table } from './text-table.ts';
 
 async function withStore<T>(
   flags: StoreFlags,
@@ -25,20 +26,6 @@ async function withStore<T>(
   } finally {
     await store.close();
   }
-}
-
-const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function sessionClients(s: SessionInfo): string {
@@ -67,11 +54,11 @@ export async function runSessionsList(
       rows.push([
         s.sessionId,
         s.userName,
-        iso(s.createdAt),
-        iso(s.expiresAt),
+        isoSeconds(s.createdAt),
+        isoSeconds(s.expiresAt),
         s.sourceIp ?? '-',
         sessionClients(s),
-        ...(opts.all ? [iso(s.revokedAt)] : []),
+        ...(opts.all ? [isoSeconds(s.revokedAt)] : []),
       ]);
     }
     out.write(`${table(rows)}\n`);
