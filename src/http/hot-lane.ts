@@ -42,6 +42,19 @@ export interface HotLaneOptions {
   requestLine: RequestLineWriter;
 }
 
+/** An answer waiting in the outbox, with what its log line and metric need. */
+interface Outgoing {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: string;
+  url: string;
+  id: string;
+  started: number;
+  status: number;
+  headers: Record<string, string | number>;
+  body: string;
+}
+
 /** A request's logger for errors: the child with its request id, made only when needed. */
 function errorLog(log: FastifyBaseLogger, reqId: string) {
   return {
@@ -89,11 +102,30 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
    * connections then gets its answers in one burst instead of being woken once per answer,
    * which costs both sides more than the answers do. No answer waits for another turn.
    */
-  let outbox: Array<() => void> = [];
+  let outbox: Outgoing[] = [];
   const writeOutbox = () => {
     const due = outbox;
     outbox = [];
-    for (const send of due) send();
+    for (const o of due) send(o);
+  };
+
+  const send = (o: Outgoing) => {
+    const { req, res, status, headers, body } = o;
+    headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(status, headers);
+    res.end(body);
+    const elapsed = performance.now() - o.started;
+    recordDuration(req.method ?? 'GET', o.route, status, elapsed / 1000);
+    line({
+      reqId: o.id,
+      method: req.method ?? 'GET',
+      url: o.url,
+      host: req.headers.host,
+      remoteAddress: req.socket.remoteAddress,
+      remotePort: req.socket.remotePort,
+      statusCode: status,
+      responseTime: elapsed,
+    });
   };
 
   const finish = (
@@ -108,35 +140,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     body: string,
   ) => {
     if (outbox.length === 0) setImmediate(writeOutbox);
-    outbox.push(() => send(req, res, route, url, id, started, status, headers, body));
-  };
-
-  const send = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: string,
-    url: string,
-    id: string,
-    started: number,
-    status: number,
-    headers: Record<string, string | number>,
-    body: string,
-  ) => {
-    headers['content-length'] = Buffer.byteLength(body);
-    res.writeHead(status, headers);
-    res.end(body);
-    const elapsed = performance.now() - started;
-    recordDuration(req.method ?? 'GET', route, status, elapsed / 1000);
-    line({
-      reqId: id,
-      method: req.method ?? 'GET',
-      url,
-      host: req.headers.host,
-      remoteAddress: req.socket.remoteAddress,
-      remotePort: req.socket.remotePort,
-      statusCode: status,
-      responseTime: elapsed,
-    });
+    outbox.push({ req, res, route, url, id, started, status, headers, body });
   };
 
   const answerSts = (
@@ -166,17 +170,10 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     // The answerer never throws; should it, the answer is STS's generic error.
     const broke = (err: unknown) => {
       errorLog(deps.log, id).error({ err }, 'STS request failed');
-      finish(
-        req,
-        res,
-        '/',
-        url,
-        id,
-        started,
-        500,
-        { 'x-amzn-RequestId': id, 'content-type': 'text/xml' },
-        queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
-      );
+      answered({
+        status: 500,
+        body: queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
+      });
     };
     try {
       const a = sts({
