@@ -75,22 +75,36 @@ print(json.dumps(dict(req.headers.items())))
   return JSON.parse(r.stdout) as Record<string, string>;
 }
 
-async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
+/**
+ * A server process on `port`, once `probe` answers; `stop` sends SIGTERM and waits for the exit.
+ */
+async function spawnServer(
+  name: string,
+  command: string,
+  args: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    port: number;
+    probe: string;
+    ready?: (r: Response) => boolean;
+    /** Drop what it writes on stderr too (moto logs every request there). */
+    quiet?: boolean;
+  },
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(command, args, {
+    ...(options.env ? { env: options.env } : {}),
+    stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'],
+  });
+  const url = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    try {
-      await fetch(`${url}/moto-api/`);
-      break;
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        throw new Error('moto_server did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    const ok = await fetch(`${url}${options.probe}`).then(options.ready ?? (() => true), () => false);
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start`);
     }
+    await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,
@@ -101,6 +115,15 @@ async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  return spawnServer('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    port,
+    probe: '/moto-api/',
+    quiet: true,
+  });
 }
 
 const BIN = path.resolve('bin/idcenter.js');
@@ -120,31 +143,12 @@ async function startServerProcess(
     IDCENTER_DATA_DIR: dataDir,
     IDCENTER_DATABASE_URL: databaseUrl,
   });
-  const child = spawn(process.execPath, [BIN, 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`idcenter server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('idcenter server did not become ready');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return spawnServer('idcenter server', process.execPath, [BIN, 'server'], {
+    env,
+    port,
+    probe: '/readyz',
+    ready: (r) => r.ok,
+  });
 }
 
 async function main(): Promise<void> {
