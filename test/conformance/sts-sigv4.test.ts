@@ -19,6 +19,15 @@ import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
+/**
+ * `text` with its last `n` characters changed, whatever they were (a fixed replacement may equal
+ * them). For base64 text, n = 3 changes real bits, not only padding bits.
+ */
+function otherTail(text: string, n: number): string {
+  const tail = 'A'.repeat(n);
+  return `${text.slice(0, -n)}${text.endsWith(tail) ? 'B'.repeat(n) : tail}`;
+}
+
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const ACCOUNT = '123456789012';
 const BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
@@ -246,7 +255,7 @@ for (const kind of STORE_KINDS) {
         at: clock.now(),
         creds: {
           ok: asBotocore(creds),
-          wrongSecret: { ...asBotocore(creds), secret: `${creds.secretAccessKey.slice(0, -1)}x` },
+          wrongSecret: { ...asBotocore(creds), secret: otherTail(creds.secretAccessKey, 1) },
           otherKeyId: { ...asBotocore(creds), akid: other.accessKeyId },
           noToken: { akid: creds.accessKeyId, secret: creds.secretAccessKey, token: null },
         },
@@ -332,8 +341,7 @@ for (const kind of STORE_KINDS) {
         [
           'token changed',
           variant(
-            (r) =>
-              (r.headers['X-Amz-Security-Token'] = `${r.headers['X-Amz-Security-Token']!.slice(0, -3)}AAA`),
+            (r) => (r.headers['X-Amz-Security-Token'] = otherTail(r.headers['X-Amz-Security-Token']!, 3)),
           ),
           'InvalidClientTokenId',
         ],
