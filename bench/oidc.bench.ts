@@ -25,7 +25,7 @@ import { hashToken, issueTokenFamily } from '../src/app/auth/tokens.ts';
 import { DEVICE_GRANT, postJson, registerDeviceClient, seedUser } from '../test/helpers/oidc.ts';
 import type { TestServer } from '../test/helpers/server.ts';
 import { startTestServer } from '../test/helpers/server.ts';
-import { startBareServerProcess } from './bare-server.ts';
+import { startBareServer } from './bare-server.ts';
 import { load } from './load.ts';
 import { percentile, report } from './report.ts';
 
@@ -225,7 +225,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', bareUrl: string) {
 }
 
 async function main(): Promise<void> {
-  const bare = await startBareServerProcess();
+  const bare = await startBareServer();
   try {
     await benchStore('sqlite', bare.url);
     await benchStore('postgres', bare.url);
