@@ -10,10 +10,9 @@ import {
   listAccessibleRoles,
   listAllAccess,
 } from '../../src/app/access.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
-import { openStore, type Store } from '../../src/storage/db.ts';
-import { applyText } from '../helpers/apply.ts';
-import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
+import type { Store } from '../../src/storage/db.ts';
+import { type AppliedStore, openAppliedStore } from '../helpers/apply.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
 
 const ids = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
 /** More groups than one query per principal is worth: the single-query path. */
@@ -45,21 +44,19 @@ ${MANY.map((g, i) => `  - { group: ${g}, permissionSet: P${1 + (i % 3)}, account
 
 for (const kind of STORE_KINDS) {
   describe(`effective access on ${kind}`, () => {
-    let temp: TempStoreUrl;
+    let applied: AppliedStore;
     let store: Store;
     let alice: string;
     let bob: string;
     before(async () => {
-      temp = await tempStoreUrl(kind);
-      store = await openStore(temp.url);
-      await applyText({ store, clock: systemClock, random: systemRandom }, ORG);
+      applied = await openAppliedStore(kind, ORG);
+      ({ store } = applied);
       const users = await store.db.selectFrom('users').select(['id', 'user_name']).execute();
       alice = users.find((u) => u.user_name === 'alice')?.id ?? '';
       bob = users.find((u) => u.user_name === 'bob')?.id ?? '';
     });
     after(async () => {
-      await store.close();
-      await temp.cleanup();
+      await applied.close();
     });
 
     it('pages every account exactly once, whatever the page size', async () => {

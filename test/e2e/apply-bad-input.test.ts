@@ -10,23 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { formatProblem, parseOrgFile } from '../../src/app/org-file/index.ts';
 import { runApply } from '../../src/cli/commands/admin-run.ts';
 import { CliError, reportError } from '../../src/cli/errors.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
-import { applyText, idcenter, snapshot } from '../helpers/apply.ts';
-import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
-
-const SEED = `
-accounts:
-  - { id: "111111111111", name: Production, email: prod@example.com, ou: /Workloads }
-groups:
-  - { name: Developers }
-users:
-  - { userName: alice, displayName: Alice, givenName: Alice, familyName: Doe, groups: [Developers] }
-permissionSets:
-  - { name: ReadOnly, sessionDuration: PT2H }
-assignments:
-  - { group: Developers, permissionSet: ReadOnly, ous: [/Workloads] }
-`;
+import { type AppliedStore, idcenter, openAppliedStore, SMALL_ORG, snapshot } from '../helpers/apply.ts';
+import { STORE_KINDS, type TempStoreUrl } from '../helpers/stores.ts';
 
 const bigPolicy = JSON.stringify({
   Version: '2012-10-17',
@@ -196,16 +182,15 @@ describe('organization file problems', () => {
 
 for (const kind of STORE_KINDS) {
   describe(`bad input leaves the ${kind} store exactly as it was`, () => {
+    let applied: AppliedStore;
     let temp: TempStoreUrl;
     let store: Store;
     before(async () => {
-      temp = await tempStoreUrl(kind);
-      store = await openStore(temp.url);
-      await applyText({ store, clock: systemClock, random: systemRandom }, SEED);
+      applied = await openAppliedStore(kind, SMALL_ORG);
+      ({ temp, store } = applied);
     });
     after(async () => {
-      await store.close();
-      await temp.cleanup();
+      await applied.close();
     });
 
     it('refuses every hostile file with a non-zero exit and no write', async () => {
@@ -253,7 +238,7 @@ describe('a store that cannot be opened', () => {
   before(() => {
     dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'idcenter-apply-'));
     file = path.join(dir, 'org.yaml');
-    fs.writeFileSync(file, SEED);
+    fs.writeFileSync(file, SMALL_ORG);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

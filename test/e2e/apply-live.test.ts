@@ -11,25 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { listAllAccess } from '../../src/app/access.ts';
 import { currentGeneration } from '../../src/app/instance.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
-import { count, idcenter } from '../helpers/apply.ts';
+import { count, idcenter, SMALL_ORG } from '../helpers/apply.ts';
 import { type BigOrgSize, expectedAssignments, generateBigOrg } from '../helpers/big-org.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/idcenter.js');
-
-const ORG = `
-accounts:
-  - { id: "111111111111", name: Production, email: prod@example.com, ou: /Workloads }
-groups:
-  - { name: Developers }
-users:
-  - { userName: alice, displayName: Alice, givenName: Alice, familyName: Doe, groups: [Developers] }
-permissionSets:
-  - { name: ReadOnly, sessionDuration: PT2H }
-assignments:
-  - { group: Developers, permissionSet: ReadOnly, ous: [/Workloads] }
-`;
 
 /** Big enough that writing takes seconds: 10,000 users, 36,935 assignment rows. */
 const KILL_SIZE: BigOrgSize = {
@@ -58,7 +45,7 @@ for (const kind of STORE_KINDS) {
       const db = server.deps.ctx.store.db;
       const generation = await currentGeneration(db);
       const file = path.join(server.config.dataDir, 'org.yaml');
-      fs.writeFileSync(file, ORG);
+      fs.writeFileSync(file, SMALL_ORG);
       const r = await idcenter(['apply', '-f', file, '--database-url', server.config.databaseUrl]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Applied: /m);

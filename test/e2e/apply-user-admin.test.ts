@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
 import { currentGeneration } from '../../src/app/instance.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
-import { openStore, type Store } from '../../src/storage/db.ts';
-import { applyText, count, idcenter, snapshot } from '../helpers/apply.ts';
-import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
+import type { Store } from '../../src/storage/db.ts';
+import { type AppliedStore, count, idcenter, openAppliedStore, snapshot } from '../helpers/apply.ts';
+import { STORE_KINDS, type TempStoreUrl } from '../helpers/stores.ts';
 
 const ORG = `
 groups: [ { name: Staff } ]
@@ -112,14 +111,14 @@ async function seedSessions(store: Store, userId: string, tag: string): Promise<
 
 for (const kind of STORE_KINDS) {
   describe(`idcenter user … on ${kind}`, () => {
+    let applied: AppliedStore;
     let temp: TempStoreUrl;
     let store: Store;
     let alice: string;
     let bob: string;
     before(async () => {
-      temp = await tempStoreUrl(kind);
-      store = await openStore(temp.url);
-      await applyText({ store, clock: systemClock, random: systemRandom }, ORG);
+      applied = await openAppliedStore(kind, ORG);
+      ({ temp, store } = applied);
       alice = (
         await store.db
           .selectFrom('users')
@@ -136,8 +135,7 @@ for (const kind of STORE_KINDS) {
       ).id;
     });
     after(async () => {
-      await store.close();
-      await temp.cleanup();
+      await applied.close();
     });
 
     it('sets a password from stdin (user names match without case) and clears the lockout', async () => {

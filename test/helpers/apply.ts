@@ -6,8 +6,10 @@ import path from 'node:path';
 import { type ApplyOptions, applyOrg } from '../../src/app/apply/index.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { parseOrgFile } from '../../src/app/org-file/index.ts';
-import type { Store } from '../../src/storage/db.ts';
+import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
+import { openStore, type Store } from '../../src/storage/db.ts';
 import { type RunResult, run } from './python.ts';
+import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/idcenter.js');
 
@@ -24,6 +26,42 @@ export async function applyText(ctx: AppContext, text: string, options: ApplyOpt
   const parsed = parseOrgFile(text);
   if (!parsed.ok) throw new Error(`invalid file: ${parsed.problems.map((p) => p.message).join('; ')}`);
   return applyOrg(ctx, parsed.org, options);
+}
+
+/** A small organization: one account under /Workloads, a group with one user, one role for the OU. */
+export const SMALL_ORG = `
+accounts:
+  - { id: "111111111111", name: Production, email: prod@example.com, ou: /Workloads }
+groups:
+  - { name: Developers }
+users:
+  - { userName: alice, displayName: Alice, givenName: Alice, familyName: Doe, groups: [Developers] }
+permissionSets:
+  - { name: ReadOnly, sessionDuration: PT2H }
+assignments:
+  - { group: Developers, permissionSet: ReadOnly, ous: [/Workloads] }
+`;
+
+export interface AppliedStore {
+  temp: TempStoreUrl;
+  store: Store;
+  /** Close the store and remove it. */
+  close(): Promise<void>;
+}
+
+/** A temporary store of `kind` with the organization file `text` applied in process. */
+export async function openAppliedStore(kind: StoreKind, text: string): Promise<AppliedStore> {
+  const temp = await tempStoreUrl(kind);
+  const store = await openStore(temp.url);
+  await applyText({ store, clock: systemClock, random: systemRandom }, text);
+  return {
+    temp,
+    store,
+    async close() {
+      await store.close();
+      await temp.cleanup();
+    },
+  };
 }
 
 const TABLES = [
