@@ -19,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
 import { restJsonErrorBody } from '../protocol/codecs/rest-json.ts';
-import { answerGetRoleCredentials } from '../protocol/sso-portal/get-role-credentials.ts';
+import { answerGetRoleCredentials, type PortalAnswer } from '../protocol/sso-portal/get-role-credentials.ts';
 import { createStsAnswerer, type StsAnswer, stsDate } from '../protocol/sts/handler.ts';
 import type { RequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
@@ -201,47 +201,32 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     started: number,
   ) => {
     const id = randomUUID();
+    const answered = (a: PortalAnswer) =>
+      finish(
+        req,
+        res,
+        GET_ROLE_CREDENTIALS,
+        url,
+        id,
+        started,
+        a.status,
+        { ...a.headers, 'x-amzn-RequestId': id, 'content-type': 'application/json; charset=utf-8' },
+        a.body,
+      );
     answerGetRoleCredentials(deps, {
       bearer: req.headers['x-amz-sso_bearer_token'],
       query,
       ip: req.socket.remoteAddress ?? '',
       log: errorLog(deps.log, id),
-    }).then(
-      (a) =>
-        finish(
-          req,
-          res,
-          GET_ROLE_CREDENTIALS,
-          url,
-          id,
-          started,
-          a.status,
-          {
-            ...a.headers,
-            'x-amzn-RequestId': id,
-            'content-type': 'application/json; charset=utf-8',
-          },
-          a.body,
-        ),
-      (err: unknown) => {
-        errorLog(deps.log, id).error({ err }, 'portal API request failed');
-        finish(
-          req,
-          res,
-          GET_ROLE_CREDENTIALS,
-          url,
-          id,
-          started,
-          500,
-          {
-            'x-amzn-ErrorType': 'InternalServerException',
-            'x-amzn-RequestId': id,
-            'content-type': 'application/json; charset=utf-8',
-          },
-          restJsonErrorBody('InternalServerException', 'An internal error occurred'),
-        );
-      },
-    );
+    }).then(answered, (err: unknown) => {
+      // The answerer never throws; should it, the answer is the portal API's generic error.
+      errorLog(deps.log, id).error({ err }, 'portal API request failed');
+      answered({
+        status: 500,
+        headers: { 'x-amzn-ErrorType': 'InternalServerException' },
+        body: restJsonErrorBody('InternalServerException', 'An internal error occurred'),
+      });
+    });
   };
 
   /** Take the request if it is one of the lane's shapes; false hands it to Fastify. */
