@@ -12,7 +12,7 @@ export interface LoadResult {
   requests: number;
 }
 
-export async function load(options: {
+export interface LoadOptions {
   url: string;
   method?: string;
   headers?: Record<string, string>;
@@ -21,7 +21,9 @@ export async function load(options: {
   connections?: number;
   /** Status every response must have (default 200). */
   status?: number;
-}): Promise<LoadResult> {
+}
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
   const r = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -46,15 +48,7 @@ export async function load(options: {
  * The same measurement with `fetch` workers, for servers that close every connection
  * (`Connection: close`, as moto's Werkzeug server does), which autocannon does not re-open.
  */
-export async function loadWithFetch(options: {
-  url: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  seconds?: number;
-  connections?: number;
-  status?: number;
-}): Promise<LoadResult> {
+export async function loadWithFetch(options: LoadOptions): Promise<LoadResult> {
   const end = performance.now() + (options.seconds ?? 5) * 1000;
   const latencies: number[] = [];
   let bad = 0;
