@@ -66,13 +66,11 @@ function createService(deps: {
   log?: KeyFileLog;
 }): CredentialService {
   const { ctx, config } = deps;
+  const revocations = new RevocationCache(ctx.store.db, ctx.clock);
+  const audit = new AuditWriter(ctx.store);
+  const opened = new Map<string, OpenedToken>();
   if (config.credentialKeys.trim().length > 0) {
-    return {
-      ring: loadKeyRing(config, ctx.random, ctx.clock.now()),
-      revocations: new RevocationCache(ctx.store.db, ctx.clock),
-      audit: new AuditWriter(ctx.store),
-      opened: new Map(),
-    };
+    return { ring: loadKeyRing(config, ctx.random, ctx.clock.now()), revocations, audit, opened };
   }
   const file = keyFilePath(config.dataDir);
   const log = deps.log ?? stderrLog;
@@ -82,9 +80,6 @@ function createService(deps: {
   // Generated just now: not a change to report at the first check.
   if (stamp === 'missing') stamp = keyFileStamp(file);
   let checkedAt = ctx.clock.now();
-  const revocations = new RevocationCache(ctx.store.db, ctx.clock);
-  const audit = new AuditWriter(ctx.store);
-  const opened = new Map<string, OpenedToken>();
 
   const reload = (): void => {
     const previous = stamp;
