@@ -4,7 +4,7 @@ import { parseOrgFile } from '../org-file/index.ts';
 import type { DesiredOrg } from '../org-file/model.ts';
 import { formatPlan } from './format.ts';
 import { computePlan, isEmptyPlan } from './plan.ts';
-import type { StoreState } from './state.ts';
+import { emptyState, type StoreState } from './state.ts';
 
 function org(text: string): DesiredOrg {
   const r = parseOrgFile(text);
@@ -12,31 +12,17 @@ function org(text: string): DesiredOrg {
   return r.org;
 }
 
-function emptyState(): StoreState {
-  return {
-    instance: {
-      id: 'default',
-      instance_id: 'ssoins-0000000000000000',
-      identity_store_id: 'd-0000000000',
-      organization_id: 'o-0000000000',
-      root_id: 'r-0000',
-      management_account_id: null,
-      generation: 0,
-      created_at: 0,
-    },
-    ous: new Map(),
-    ouById: new Map(),
-    accounts: new Map(),
-    groups: new Map(),
-    groupById: new Map(),
-    users: new Map(),
-    userById: new Map(),
-    memberships: new Map(),
-    permissionSets: new Map(),
-    psById: new Map(),
-    assignments: [],
-    provisioned: new Map(),
-  };
+function emptyTestState(): StoreState {
+  return emptyState({
+    id: 'default',
+    instance_id: 'ssoins-0000000000000000',
+    identity_store_id: 'd-0000000000',
+    organization_id: 'o-0000000000',
+    root_id: 'r-0000',
+    management_account_id: null,
+    generation: 0,
+    created_at: 0,
+  });
 }
 
 const FILE = `
@@ -49,7 +35,7 @@ assignments: [ { group: Dev, permissionSet: ReadOnly, ous: [/W] } ]
 
 describe('planning', () => {
   it('creates everything into an empty store, one provisioned role per (account, permission set)', () => {
-    const plan = computePlan(org(FILE), emptyState(), { prune: false });
+    const plan = computePlan(org(FILE), emptyTestState(), { prune: false });
     assert.equal(plan.ous.create.length, 1);
     assert.equal(plan.assignments.create.length, 1);
     assert.deepEqual(plan.provision.create, [{ accountId: '111111111111', permissionSet: 'readonly' }]);
@@ -71,7 +57,7 @@ describe('planning', () => {
   });
 
   it('lists what --prune would delete, and deletes it with --prune', () => {
-    const state = emptyState();
+    const state = emptyTestState();
     state.users.set('bob', {
       id: 'u-bob',
       user_name: 'bob',
@@ -98,7 +84,7 @@ describe('planning', () => {
       { length: 5 },
       (_, i) => `  - { userName: u${i}, displayName: U, givenName: G, familyName: F }`,
     ).join('\n');
-    const plan = computePlan(org(`users:\n${users}\n`), emptyState(), { prune: false });
+    const plan = computePlan(org(`users:\n${users}\n`), emptyTestState(), { prune: false });
     assert.match(formatPlan(plan, { maxLinesPerSection: 2 }), /\+ create user u1\n {2}… and 3 more\n/);
   });
 });

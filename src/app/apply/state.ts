@@ -83,6 +83,25 @@ export interface StoreState {
   provisioned: Map<string, number>;
 }
 
+/** A state with `instance` and `assignments` and nothing else yet: the maps are filled by the caller. */
+export function emptyState(instance: InstanceTable, assignments: StoredAssignment[] = []): StoreState {
+  return {
+    instance,
+    ous: new Map(),
+    ouById: new Map(),
+    accounts: new Map(),
+    groups: new Map(),
+    groupById: new Map(),
+    users: new Map(),
+    userById: new Map(),
+    memberships: new Map(),
+    permissionSets: new Map(),
+    psById: new Map(),
+    assignments,
+    provisioned: new Map(),
+  };
+}
+
 export async function loadState(db: Kysely<Database>): Promise<StoreState> {
   const instance = await db
     .selectFrom('instance')
@@ -139,21 +158,8 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         .execute(),
     ]);
 
-  const state: StoreState = {
-    instance,
-    ous: new Map(),
-    ouById: new Map(),
-    accounts: new Map(),
-    groups: new Map(),
-    groupById: new Map(),
-    users: new Map(),
-    userById: new Map(),
-    memberships: new Map(),
-    permissionSets: new Map(),
-    psById: new Map(),
-    assignments,
-    provisioned: new Map(),
-  };
+  const state = emptyState(instance, assignments);
+
   for (const o of ous) {
     state.ous.set(o.path, o);
     state.ouById.set(o.id, o);
