@@ -62,7 +62,50 @@ export interface Store {
    * statement.
    */
   appendAudit(rows: readonly AuditRow[]): Promise<void>;
+  /**
+   * The store generation (migration 004): a counter raised, in the same transaction, by every
+   * change that can take access away, whoever makes it. Read it before the rows an answer kept
+   * in memory is built from (see `GenerationCache`). SQLite file: answered synchronously on the
+   * read connection, without a promise.
+   *
+   * `receivedAt` (a `performance.now()` instant: when the request being answered arrived) lets a
+   * value read since then be used again without a read: it is as current as the request.
+   */
+  generation(receivedAt?: number): number | Promise<number>;
   close(): Promise<void>;
+}
+
+const GENERATION_SQL = 'select value from store_generation where id = 1';
+
+function generationOf(rows: ReadonlyArray<{ value: number | string }>): number {
+  const value = Number(rows[0]?.value);
+  if (!Number.isSafeInteger(value))
+    throw new StoreError('the store generation is missing; migrate the store');
+  return value;
+}
+
+/**
+ * `Store.generation` over a dialect's read: keeps the last value with the instant its read
+ * began, and gives it again to a caller whose request arrived no later than that instant.
+ */
+function generationReader(
+  read: () => number | Promise<number>,
+): (receivedAt?: number) => number | Promise<number> {
+  let kept = Number.NaN;
+  let keptAt = Number.NEGATIVE_INFINITY;
+  const keep = (value: number, at: number) => {
+    if (at >= keptAt) {
+      kept = value;
+      keptAt = at;
+    }
+    return value;
+  };
+  return (receivedAt) => {
+    if (receivedAt !== undefined && receivedAt <= keptAt) return kept;
+    const at = performance.now();
+    const value = read();
+    return typeof value === 'number' ? keep(value, at) : value.then((v) => keep(v, at));
+  };
 }
 
 const AUDIT_COLUMNS = [
@@ -215,6 +258,13 @@ function openSqlite(file: string): Store {
         .values([...rows])
         .execute();
     },
+    generation: generationReader(() => {
+      if (reader) return generationOf(reader.allSync<{ value: number }>(GENERATION_SQL, []));
+      // In memory: through Kysely, which waits for a transaction of the one connection to end.
+      return db
+        .executeQuery<{ value: number }>(CompiledQuery.raw(GENERATION_SQL, []))
+        .then((r) => generationOf(r.rows));
+    }),
     async close() {
       await auditWriter?.close();
       reader?.close();
@@ -239,25 +289,29 @@ class SqliteReader {
 
   all<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]> {
     try {
-      let stmt = this.statements.get(sqlText);
-      if (!stmt) {
-        if (!this.conn) {
-          this.conn = new SqliteDatabase(this.file);
-          this.conn.pragma('busy_timeout = 10000');
-          this.conn.pragma('query_only = ON');
-          // No mmap: with the audit worker committing all the time, a mapped reader pays to
-          // re-map on most reads (a read after another connection's commit took ~37 µs mapped,
-          // ~12 µs through the page cache).
-        }
-        stmt = this.conn.prepare(sqlText);
-        // Callers pass a handful of fixed texts; the bound only guards against misuse.
-        if (this.statements.size >= 100) this.statements.clear();
-        this.statements.set(sqlText, stmt);
-      }
-      return Promise.resolve(stmt.all(parameters) as R[]);
+      return Promise.resolve(this.allSync<R>(sqlText, parameters));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  allSync<R>(sqlText: string, parameters: readonly unknown[]): R[] {
+    let stmt = this.statements.get(sqlText);
+    if (!stmt) {
+      if (!this.conn) {
+        this.conn = new SqliteDatabase(this.file);
+        this.conn.pragma('busy_timeout = 10000');
+        this.conn.pragma('query_only = ON');
+        // No mmap: with the audit worker committing all the time, a mapped reader pays to
+        // re-map on most reads (a read after another connection's commit took ~37 µs mapped,
+        // ~12 µs through the page cache).
+      }
+      stmt = this.conn.prepare(sqlText);
+      // Callers pass a handful of fixed texts; the bound only guards against misuse.
+      if (this.statements.size >= 100) this.statements.clear();
+      this.statements.set(sqlText, stmt);
+    }
+    return stmt.all(parameters) as R[];
   }
 
   close(): void {
@@ -424,6 +478,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
       }
       await pool.query({ name: statementName(appendText), text: appendText, values: columns });
     },
+    generation: generationReader(async () => {
+      const result = await pool.query({ name: statementName(GENERATION_SQL), text: GENERATION_SQL });
+      return generationOf(result.rows as Array<{ value: number }>);
+    }),
     async close() {
       await db.destroy();
     },

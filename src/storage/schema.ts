@@ -289,6 +289,12 @@ export interface ServerKeyTable {
   retired_at: number | null;
 }
 
+/** One row (id 1): raised by trigger on every change that can take access away (migration 004). */
+export interface StoreGenerationTable {
+  id: number;
+  value: number;
+}
+
 export interface Database {
   instance: InstanceTable;
   ous: OuTable;
@@ -315,6 +321,7 @@ export interface Database {
   throttles: ThrottleTable;
   revocations: RevocationTable;
   server_keys: ServerKeyTable;
+  store_generation: StoreGenerationTable;
 }
 
 export type UserRow = Selectable<UserTable>;
