@@ -6,6 +6,8 @@
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../domain/digest.ts';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
+import type { Store } from '../../storage/db.ts';
+import { GenerationCache } from '../../storage/generation-cache.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
@@ -138,30 +140,46 @@ const accessTokenRow = preparedRead(['tokenHash'] as const, (db, p) =>
     .where('t.token_hash', '=', p.tokenHash),
 );
 
+/** Live tokens' answers, per store (see `GenerationCache`); keyed by the token itself. */
+const resolvedTokens = new WeakMap<Store, GenerationCache<ResolvedAccessToken>>();
+
 /**
  * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
- * family or portal session revoked, or its user disabled. One indexed read of committed state,
- * no cache: a revocation stops the token at once.
+ * family or portal session revoked, or its user disabled. Checked against committed state on
+ * every use: the store generation is read each time, and the token's row is read again once
+ * anything that could end it has changed anywhere, so a revocation stops the token at once.
+ * `receivedAt`: when the request arrived (see `Store.generation`).
  */
 export async function resolveAccessToken(
   ctx: AppContext,
   token: string,
+  receivedAt?: number,
 ): Promise<ResolvedAccessToken | null> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
   const now = ctx.clock.now();
+  let cache = resolvedTokens.get(ctx.store);
+  if (!cache) {
+    cache = new GenerationCache();
+    resolvedTokens.set(ctx.store, cache);
+  }
+  const generation = await ctx.store.generation(receivedAt);
+  const kept = cache.get(generation, token);
+  if (kept) return kept.expiresAt > now ? kept : null;
   const [row] = await accessTokenRow(ctx.store, { tokenHash: hashToken(token) });
   if (!row) return null;
   if (row.revoked_at !== null || row.family_revoked_at !== null || row.session_revoked_at !== null)
     return null;
   if (row.expires_at <= now || row.status !== 'ENABLED') return null;
-  return {
+  const resolved: ResolvedAccessToken = Object.freeze({
     userId: row.user_id,
     userName: row.user_name,
     familyId: row.family_id,
     sessionId: row.session_id,
     clientId: row.client_id,
     expiresAt: row.expires_at,
-  };
+  });
+  cache.set(generation, token, resolved);
+  return resolved;
 }
 
 /** End a token family: its access and refresh tokens stop at once. Call inside a transaction. */

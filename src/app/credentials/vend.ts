@@ -9,6 +9,8 @@
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import type { Store } from '../../storage/db.ts';
+import { GenerationCache } from '../../storage/generation-cache.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { AppContext } from '../context.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
@@ -26,6 +28,8 @@ export interface VendInput {
   familyId: string | null;
   sourceIp: string | null;
   channel: 'portal' | 'sso-api';
+  /** When the request arrived (`performance.now()`), see `Store.generation`. */
+  receivedAt?: number;
 }
 
 export interface VendedCredentials {
@@ -99,6 +103,14 @@ const accessibleRole = preparedRead(
   // LIMIT is a bound parameter each time it is bound again.
 );
 
+type AccessibleRole = Awaited<ReturnType<typeof accessibleRole>>[number];
+
+/**
+ * Roles users may use, per store, while nothing that could take them away has changed (see
+ * `GenerationCache`); refusals are never kept.
+ */
+const allowedRoles = new WeakMap<Store, GenerationCache<AccessibleRole>>();
+
 /** Create the provisioned role of (account, permission set) in a transaction; the first row wins. */
 async function provisionRole(
   ctx: AppContext,
@@ -146,13 +158,25 @@ async function provisionRole(
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
   const service = getCredentialService(deps);
-  const [role] = await accessibleRole(ctx.store, {
-    userId: input.userId,
-    accountId: input.accountId,
-    roleName: input.roleName,
-    roleNameLower: input.roleName.toLowerCase(),
-  });
-  if (!role) throw new DomainError('forbidden', 'No access');
+  let cache = allowedRoles.get(ctx.store);
+  if (!cache) {
+    cache = new GenerationCache();
+    allowedRoles.set(ctx.store, cache);
+  }
+  const generation = await ctx.store.generation(input.receivedAt);
+  const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
+  let role = cache.get(generation, key);
+  if (!role) {
+    [role] = await accessibleRole(ctx.store, {
+      userId: input.userId,
+      accountId: input.accountId,
+      roleName: input.roleName,
+      roleNameLower: input.roleName.toLowerCase(),
+    });
+    if (!role) throw new DomainError('forbidden', 'No access');
+    // Kept once provisioned; a first issuance provisions the role below and reads again next time.
+    if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
+  }
   const provisioned =
     role.roleHash !== null && role.roleId !== null
       ? { roleHash: role.roleHash, roleId: role.roleId }

@@ -14,10 +14,17 @@ export async function authenticate(ctx: AppContext, request: FastifyRequest): Pr
   return authenticateBearer(ctx, request.headers[BEARER_HEADER]);
 }
 
-/** The identity behind the bearer header's value (a repeated header is refused). */
-export async function authenticateBearer(ctx: AppContext, token: unknown): Promise<ResolvedAccessToken> {
+/**
+ * The identity behind the bearer header's value (a repeated header is refused). `receivedAt`:
+ * when the request arrived (`performance.now()`), see `Store.generation`.
+ */
+export async function authenticateBearer(
+  ctx: AppContext,
+  token: unknown,
+  receivedAt?: number,
+): Promise<ResolvedAccessToken> {
   if (typeof token !== 'string' || token.length === 0) throw unauthorized();
-  const resolved = await resolveAccessToken(ctx, token);
+  const resolved = await resolveAccessToken(ctx, token, receivedAt);
   if (!resolved) throw unauthorized();
   return resolved;
 }

@@ -18,6 +18,7 @@ export async function getRoleCredentials(
   who: ResolvedAccessToken,
   query: unknown,
   sourceIp: string,
+  receivedAt?: number,
 ) {
   const roleName = queryParam(query, 'role_name');
   if (roleName === undefined || roleName === '') throw invalidRequest('role_name is required');
@@ -34,6 +35,7 @@ export async function getRoleCredentials(
     familyId: who.familyId,
     sourceIp,
     channel: 'sso-api',
+    ...(receivedAt === undefined ? {} : { receivedAt }),
   });
   return {
     roleCredentials: {
@@ -53,6 +55,8 @@ export interface PortalCall {
   query: unknown;
   ip: string;
   log: { error(obj: unknown, msg: string): void };
+  /** When the request arrived (`performance.now()`), see `Store.generation`. */
+  receivedAt?: number;
 }
 
 /** A whole answer; the transport adds `x-amzn-RequestId` and `content-type: application/json`. */
@@ -65,8 +69,8 @@ export interface PortalAnswer {
 /** Authenticate, vend, and answer the JSON result or the portal error (never throws). */
 export async function answerGetRoleCredentials(deps: ServerDeps, call: PortalCall): Promise<PortalAnswer> {
   try {
-    const who = await authenticateBearer(deps.ctx, call.bearer);
-    const result = await getRoleCredentials(deps, who, call.query, call.ip);
+    const who = await authenticateBearer(deps.ctx, call.bearer, call.receivedAt);
+    const result = await getRoleCredentials(deps, who, call.query, call.ip, call.receivedAt);
     return { status: 200, headers: { 'cache-control': 'no-store' }, body: JSON.stringify(result) };
   } catch (err) {
     const e = toPortalError(err, call.log);
