@@ -218,6 +218,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       query,
       ip: req.socket.remoteAddress ?? '',
       log: errorLog(deps.log, id),
+      receivedAt: started,
     }).then(answered, (err: unknown) => {
       // The answerer never throws; should it, the answer is the portal API's generic error.
       errorLog(deps.log, id).error({ err }, 'portal API request failed');
@@ -227,6 +228,24 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
         body: restJsonErrorBody('InternalServerException', 'An internal error occurred'),
       });
     });
+  };
+
+  /**
+   * GetRoleCredentials requests read in this turn, answered together when it ends: all arrived
+   * before the first of them reads the store generation, so one read serves them all
+   * (`Store.generation`).
+   */
+  let grcQueue: Array<{
+    req: IncomingMessage;
+    res: ServerResponse;
+    url: string;
+    query: Record<string, string | string[]>;
+    started: number;
+  }> = [];
+  const runGrcQueue = () => {
+    const due = grcQueue;
+    grcQueue = [];
+    for (const g of due) answerGrc(g.req, g.res, g.url, g.query, g.started);
   };
 
   /** Take the request if it is one of the lane's shapes; false hands it to Fastify. */
@@ -265,7 +284,14 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       if ((q === -1 ? url : url.slice(0, q)) !== GET_ROLE_CREDENTIALS) return false;
       const text = q === -1 ? '' : url.slice(q + 1);
       if (text !== '' && !PLAIN_QUERY.test(text)) return false;
-      answerGrc(req, res, url, text === '' ? Object.create(null) : parsePlainQuery(text), performance.now());
+      if (grcQueue.length === 0) setImmediate(runGrcQueue);
+      grcQueue.push({
+        req,
+        res,
+        url,
+        query: text === '' ? Object.create(null) : parsePlainQuery(text),
+        started: performance.now(),
+      });
       return true;
     }
     return false;
