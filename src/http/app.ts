@@ -17,6 +17,7 @@ import type { Histogram } from 'prom-client';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { registerAssets } from '../web/assets.ts';
+import { pathPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
@@ -154,7 +155,7 @@ export async function buildApp(
   extra: Partial<FastifyServerOptions> & { https?: unknown } = {},
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
-  const prefix = new URL(deps.config.publicUrl).pathname.replace(/\/+$/, '');
+  const prefix = pathPrefix(deps.config.publicUrl);
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: () => randomUUID(),

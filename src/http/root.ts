@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createStsHandler } from '../protocol/sts/handler.ts';
+import { pathPrefix, webPath } from '../web/paths.ts';
 import type { ServerDeps } from './deps.ts';
 
 function sendAwsJsonError(
@@ -24,6 +25,7 @@ function sendAwsJsonError(
 
 export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const sts = await createStsHandler(app, deps);
+  const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
@@ -37,7 +39,7 @@ export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Prom
       );
     }
     if (request.method === 'GET' && !/[?&]Action=/.test(request.url)) {
-      return reply.redirect('/start', 302);
+      return reply.redirect(portal, 302);
     }
     return sts(request, reply);
   };

@@ -56,7 +56,7 @@ function load(): void {
   }
 }
 
-/** The fingerprinted URL of a static file, e.g. assetUrl('app.css'). */
+/** The fingerprinted URL of a static file, e.g. assetUrl('app.css'): an app path (see `webPath`). */
 export function assetUrl(name: string): string {
   load();
   const a = byName?.get(name);

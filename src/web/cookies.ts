@@ -36,7 +36,12 @@ export interface CookieOptions {
   sameSite?: 'Lax' | 'Strict';
 }
 
-/** Append a Set-Cookie header (Path=/ always, never Domain, so `__Host-` names stay valid). */
+/**
+ * Append a Set-Cookie header (Path=/ always, never Domain, so `__Host-` names stay valid). Also
+ * under a public URL with a path prefix: `__Host-` requires Path=/, and giving it up for a
+ * prefix-scoped `__Secure-` name would let a sibling subdomain plant cookies (login CSRF through
+ * the pre-session nonce). Path=/ is sent with every prefixed request too.
+ */
 export function setCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
   const parts = [`${name}=${value}`, 'Path=/'];
   if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);

@@ -7,6 +7,7 @@
 import { assetUrl } from './assets.ts';
 import { csrfField } from './csrf.ts';
 import { type Html, html } from './html.ts';
+import { webPath } from './paths.ts';
 import type { PortalSessionInfo } from './session.ts';
 import { displayText } from './text.ts';
 
@@ -15,6 +16,8 @@ export const PRODUCT_NAME = 'idcenter';
 export interface PageOptions {
   title: string;
   body: Html;
+  /** The public URL's path prefix (`pathPrefix`): every URL of the frame starts with it. */
+  prefix: string;
   session?: PortalSessionInfo | null;
   /** A narrow centred card layout (sign-in, consent). */
   narrow?: boolean;
@@ -25,16 +28,17 @@ export interface PageOptions {
 /**
  * A complete HTML document.
  *
- * @example sendPage(reply, page({ title: 'Accounts', body: html`<h1>Accounts</h1>`, session }))
+ * @example sendPage(reply, page({ title: 'Accounts', body: html`<h1>Accounts</h1>`, session, prefix }))
  */
 export function page(opts: PageOptions): Html {
   const session = opts.session ?? null;
-  const scripts = (opts.scripts ?? []).map((s) => html`<script src="${assetUrl(s)}" defer></script>`);
+  const to = (path: string) => webPath(opts.prefix, path);
+  const scripts = (opts.scripts ?? []).map((s) => html`<script src="${to(assetUrl(s))}" defer></script>`);
   const nav = session
     ? html`<nav class="account" aria-label="Account">
         <span class="who wrap">${displayText(session.displayName || session.userName, 64)}</span>
-        <a href="/profile">Profile</a>
-        <form method="post" action="/signout" class="inline">${csrfField(session)}<button type="submit" class="secondary small">Sign out</button></form>
+        <a href="${to('/profile')}">Profile</a>
+        <form method="post" action="${to('/signout')}" class="inline">${csrfField(session)}<button type="submit" class="secondary small">Sign out</button></form>
       </nav>`
     : '';
   return html`<!doctype html>
@@ -44,13 +48,13 @@ export function page(opts: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${opts.title} · ${PRODUCT_NAME}</title>
-<link rel="stylesheet" href="${assetUrl('app.css')}">
-<link rel="stylesheet" href="${assetUrl('auth.css')}">
+<link rel="stylesheet" href="${to(assetUrl('app.css'))}">
+<link rel="stylesheet" href="${to(assetUrl('auth.css'))}">
 ${scripts}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header class="top"><a class="brand" href="/start">${PRODUCT_NAME}</a>${nav}</header>
+<header class="top"><a class="brand" href="${to('/start')}">${PRODUCT_NAME}</a>${nav}</header>
 <main id="main"${opts.narrow ? html` class="narrow"` : ''}>
 ${opts.body}
 </main>

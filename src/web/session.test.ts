@@ -31,6 +31,16 @@ describe('safeReturnPath', () => {
   it('normalises dot segments without leaving the origin', () => {
     assert.equal(safeReturnPath('/a/../../b'), '/b');
   });
+
+  it('under a path prefix, accepts app paths and prefixed paths, and returns the app path', () => {
+    assert.equal(safeReturnPath('/device?user_code=ABCD-EFGH', '/idc'), '/device?user_code=ABCD-EFGH');
+    assert.equal(safeReturnPath('/idc/device?user_code=ABCD-EFGH', '/idc'), '/device?user_code=ABCD-EFGH');
+    assert.equal(safeReturnPath('/idc', '/idc'), '/');
+    assert.equal(safeReturnPath('/idcx/profile', '/idc'), '/idcx/profile');
+    for (const bad of ['/idc//evil.example/x', '/idc/\\evil.example', 'https://evil.example/idc/x']) {
+      assert.equal(safeReturnPath(bad, '/idc'), '/start', bad);
+    }
+  });
 });
 
 describe('session helpers', () => {

@@ -4,8 +4,8 @@
  * - `currentSession(request, deps)`: who is signed in, or null when there is no cookie, or the
  *   session is unknown, expired, revoked, still waiting for its second factor, or its user is
  *   disabled.
- * - `redirectToSignIn(reply, returnTo)`: send the browser to sign-in; only a same-origin relative
- *   path survives as the place to come back to.
+ * - `redirectToSignIn(reply, prefix, returnTo)`: send the browser to sign-in; only a same-origin
+ *   relative path survives as the place to come back to.
  * - The cookie is `__Host-idc_session` over HTTPS (Secure, host-only, Path=/) and `idc_session`
  *   over plain HTTP; always HttpOnly and SameSite=Lax.
  */
@@ -15,6 +15,7 @@ import { findSessionByToken, isSessionAlive, touchSession } from '../app/auth/se
 import type { Config } from '../config/schema.ts';
 import type { ServerDeps } from '../http/deps.ts';
 import { clearCookie, readCookie, setCookie } from './cookies.ts';
+import { stripPrefix, webPath } from './paths.ts';
 
 export interface PortalSessionInfo {
   sessionId: string;
@@ -74,7 +75,7 @@ const perRequest = new WeakMap<FastifyRequest, Promise<PortalSessionInfo | null>
  * The signed-in person of this request, or null. One indexed read per request (memoised), and
  * at most one write a minute to record activity.
  *
- * @example const session = await currentSession(request, deps); if (!session) return redirectToSignIn(reply, request.url);
+ * @example const session = await currentSession(request, deps); if (!session) return redirectToSignIn(reply, prefix, request.url);
  */
 export function currentSession(request: FastifyRequest, deps: ServerDeps): Promise<PortalSessionInfo | null> {
   let p = perRequest.get(request);
@@ -104,8 +105,22 @@ async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promis
 /**
  * A return path that stays on this origin: it must start with a single `/`, contain no
  * backslash or control character, and not be absurdly long. Anything else becomes `/start`.
+ *
+ * Return paths are app paths (`/device?user_code=…`, no public URL prefix): pages carry them in
+ * that form and `webPath` adds the prefix only when a redirect leaves. One that arrives with the
+ * prefix (`/idc/device`, e.g. a link built from the browser's address bar) is accepted too and
+ * normalised to its app path, by the rule routing strips the prefix with (so a prefix that is
+ * also the first segment of a page, like `/device`, is as ambiguous here as it is for routing).
+ * The result passes the same checks again: stripping cannot make a path that leaves the origin.
  */
-export function safeReturnPath(returnTo: unknown): string {
+export function safeReturnPath(returnTo: unknown, prefix = ''): string {
+  const path = sameOriginPath(returnTo);
+  if (!prefix || path === '/start') return path;
+  const app = stripPrefix(prefix, path);
+  return app === path ? path : sameOriginPath(app);
+}
+
+function sameOriginPath(returnTo: unknown): string {
   if (typeof returnTo !== 'string' || returnTo.length === 0 || returnTo.length > 2048) return '/start';
   if (!returnTo.startsWith('/') || returnTo.startsWith('//')) return '/start';
   if (returnTo.includes('\\')) return '/start';
@@ -122,9 +137,12 @@ export function safeReturnPath(returnTo: unknown): string {
   }
 }
 
-/** Send the browser to sign-in; after signing in it comes back to `returnTo` (same origin only). */
-export function redirectToSignIn(reply: FastifyReply, returnTo: string): FastifyReply {
+/**
+ * Send the browser to sign-in (under the public URL's path `prefix`); after signing in it comes
+ * back to the app path `returnTo` (same origin only).
+ */
+export function redirectToSignIn(reply: FastifyReply, prefix: string, returnTo: string): FastifyReply {
   const back = safeReturnPath(returnTo);
   const location = back === '/start' ? '/signin' : `/signin?return=${encodeURIComponent(back)}`;
-  return reply.header('cache-control', 'no-store').redirect(location, 303);
+  return reply.header('cache-control', 'no-store').redirect(webPath(prefix, location), 303);
 }

@@ -7,6 +7,7 @@
 import type { AppContext } from '../../app/context.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
+import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
 import type { ActiveSession } from './sessions.ts';
@@ -105,6 +106,8 @@ export function describeUserAgent(ua: string | null): string {
 }
 
 export interface ProfileInput {
+  /** The public URL's path prefix (`pathPrefix`). */
+  prefix: string;
   session: PortalSessionInfo;
   user: ProfileUser;
   devices: MfaDevice[];
@@ -115,6 +118,7 @@ export interface ProfileInput {
 }
 
 export function profileBody(p: ProfileInput): Html {
+  const to = (path: string) => webPath(p.prefix, path);
   const u = p.user;
   const name = displayText([u.givenName, u.familyName].filter((s) => s).join(' '), 256);
   return html`<h1>Profile</h1>
@@ -151,14 +155,14 @@ export function profileBody(p: ProfileInput): Html {
                     <td class="nowrap">${
                       p.requireMfa
                         ? html`<span class="muted">Required by your organization</span>`
-                        : html`<a class="button secondary small" href="${MFA_MANAGE_PATH}">Remove<span class="visually-hidden"> ${displayText(d.label, 64)}</span></a>`
+                        : html`<a class="button secondary small" href="${to(MFA_MANAGE_PATH)}">Remove<span class="visually-hidden"> ${displayText(d.label, 64)}</span></a>`
                     }</td>
                   </tr>`,
                 )}
               </tbody>
             </table>`
       }
-      ${p.devices.length === 0 ? html`<div class="actions"><a class="button" href="${MFA_ENROLL_PATH}">Add an authenticator app</a></div>` : ''}
+      ${p.devices.length === 0 ? html`<div class="actions"><a class="button" href="${to(MFA_ENROLL_PATH)}">Add an authenticator app</a></div>` : ''}
     </section>
 
     <section class="card" aria-labelledby="sessions-h">
@@ -184,7 +188,7 @@ export function profileBody(p: ProfileInput): Html {
               <td data-label="Expires">${when(s.expiresAt)}</td>
               <td data-label="CLI sign-ins">${s.cliSignIns}</td>
               <td class="nowrap">
-                <form method="post" action="/profile/sessions/revoke" class="inline">
+                <form method="post" action="${to('/profile/sessions/revoke')}" class="inline">
                   ${csrfField(p.session)}
                   <input type="hidden" name="session" value="${s.sessionId}">
                   <button type="submit" class="secondary small">Sign out<span class="visually-hidden"> ${current ? 'this browser' : `the session from ${describeUserAgent(s.userAgent)}`}</span></button>
@@ -194,7 +198,7 @@ export function profileBody(p: ProfileInput): Html {
           })}
         </tbody>
       </table>
-      <form method="post" action="/profile/sessions/revoke-all" class="actions">
+      <form method="post" action="${to('/profile/sessions/revoke-all')}" class="actions">
         ${csrfField(p.session)}
         <button type="submit" class="danger">Sign out everywhere</button>
       </form>

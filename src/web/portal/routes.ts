@@ -20,6 +20,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { formFields, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
 import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
 import { portalAccess } from './access-data.ts';
@@ -33,13 +34,20 @@ const JSON_ROUTES = new Set(['/start/access.json', '/start/credentials']);
 /** Session ids are UUIDs; anything else cannot name a session. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function errorPage(reply: FastifyReply, status: number, title: string, message: Html | string): FastifyReply {
+function errorPage(
+  reply: FastifyReply,
+  prefix: string,
+  status: number,
+  title: string,
+  message: Html | string,
+): FastifyReply {
   return sendPage(
     reply,
     page({
       title,
       narrow: true,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="/start">Back to your accounts</a></p></div>`,
+      prefix,
+      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">Back to your accounts</a></p></div>`,
     }),
     status,
   );
@@ -51,6 +59,7 @@ const NOTICES: Record<string, string> = {
 };
 
 export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const prefix = pathPrefix(deps.config.publicUrl);
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err }, 'portal error');
@@ -67,19 +76,21 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
         .header('cache-control', 'no-store')
         .type('application/json')
         .send({ message });
-    return errorPage(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
+    return errorPage(reply, prefix, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
   });
 
   app.get('/start', async (request, reply) => {
     const session = await currentSession(request, deps);
-    if (!session) return redirectToSignIn(reply, '/start');
+    if (!session) return redirectToSignIn(reply, prefix, '/start');
     return sendPage(
       reply,
       page({
         title: 'AWS access portal',
         session,
+        prefix,
         scripts: ['portal.js'],
         body: startPageBody({
+          prefix,
           csrfToken: session.csrfToken,
           startUrl: deps.config.startUrl,
           region: deps.config.region,
@@ -105,9 +116,9 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
 
   app.get('/profile', async (request, reply) => {
     const session = await currentSession(request, deps);
-    if (!session) return redirectToSignIn(reply, '/profile');
+    if (!session) return redirectToSignIn(reply, prefix, '/profile');
     const profile = await loadProfile(deps.ctx, session.userId);
-    if (!profile) return redirectToSignIn(reply, '/profile');
+    if (!profile) return redirectToSignIn(reply, prefix, '/profile');
     const sessions = await listActiveSessions(deps.ctx, session.userId);
     const q = request.query as Record<string, unknown>;
     const notice = typeof q.done === 'string' ? NOTICES[q.done] : undefined;
@@ -116,8 +127,16 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
       page({
         title: 'Profile',
         session,
+        prefix,
         scripts: ['profile.js'],
-        body: profileBody({ session, ...profile, sessions, notice, requireMfa: deps.config.requireMfa }),
+        body: profileBody({
+          prefix,
+          session,
+          ...profile,
+          sessions,
+          notice,
+          requireMfa: deps.config.requireMfa,
+        }),
       }),
     );
   });
@@ -135,12 +154,13 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   async function formSession(request: FastifyRequest, reply: FastifyReply) {
     const session = await currentSession(request, deps);
     if (!session) {
-      redirectToSignIn(reply, '/profile');
+      redirectToSignIn(reply, prefix, '/profile');
       return null;
     }
     if (!verifyCsrf(request, session)) {
       errorPage(
         reply,
+        prefix,
         403,
         'This form has expired',
         'The form did not come from your current session. Open the profile page again and retry.',
@@ -155,7 +175,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     if (!session) return reply;
     const target = formFields(request).get('session') ?? '';
     if (!SESSION_ID.test(target))
-      return errorPage(reply, 400, 'Bad request', 'The form does not name a session to sign out.');
+      return errorPage(reply, prefix, 400, 'Bad request', 'The form does not name a session to sign out.');
     const ended = await revoke({
       userId: session.userId,
       which: target,
@@ -164,11 +184,11 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     });
     if (target === session.sessionId && ended.length > 0) {
       clearSessionCookie(reply, deps.config);
-      return redirectToSignIn(reply, '/start');
+      return redirectToSignIn(reply, prefix, '/start');
     }
     return reply
       .header('cache-control', 'no-store')
-      .redirect(`/profile?done=${ended.length > 0 ? 'signed-out' : 'not-found'}`, 303);
+      .redirect(webPath(prefix, `/profile?done=${ended.length > 0 ? 'signed-out' : 'not-found'}`), 303);
   });
 
   app.post('/profile/sessions/revoke-all', async (request, reply) => {
@@ -181,6 +201,6 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
       requestId: String(request.id),
     });
     clearSessionCookie(reply, deps.config);
-    return redirectToSignIn(reply, '/start');
+    return redirectToSignIn(reply, prefix, '/start');
   });
 }

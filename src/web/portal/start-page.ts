@@ -7,8 +7,11 @@
  * shell itself is cheap and the data never passes through HTML string building.
  */
 import { type Html, html } from '../html.ts';
+import { webPath } from '../paths.ts';
 
 export interface StartPageInput {
+  /** The public URL's path prefix (`pathPrefix`). */
+  prefix: string;
   csrfToken: string;
   startUrl: string;
   region: string;
@@ -16,15 +19,16 @@ export interface StartPageInput {
 }
 
 export function startPageBody(input: StartPageInput): Html {
+  const to = (path: string) => webPath(input.prefix, path);
   // The list's data starts loading with the stylesheets, not after the script runs.
-  return html`<link rel="preload" href="/start/access.json" as="fetch" crossorigin="anonymous" />
+  return html`<link rel="preload" href="${to('/start/access.json')}" as="fetch" crossorigin="anonymous" />
     <div
       id="portal"
       class="portal"
       data-csrf="${input.csrfToken}"
-      data-access-url="/start/access.json"
-      data-credentials-url="/start/credentials"
-      data-signin-url="/start"
+      data-access-url="${to('/start/access.json')}"
+      data-credentials-url="${to('/start/credentials')}"
+      data-signin-url="${to('/start')}"
     >
       <h1>AWS access portal</h1>
       <div class="tabs" role="tablist" aria-label="Portal sections" data-tabs="portal">
@@ -159,7 +163,7 @@ function credentialsDialog(input: StartPageInput): Html {
       <p data-state="loading" class="muted">Getting credentials…</p>
       <div data-state="error" hidden>
         <p class="error" role="alert" data-field="error"></p>
-        <p><a href="/start" data-signin hidden>Sign in again</a></p>
+        <p><a href="${webPath(input.prefix, '/start')}" data-signin hidden>Sign in again</a></p>
       </div>
       <div data-state="ready" hidden>
         <section class="recommended">

@@ -19,6 +19,7 @@ import {
 import { csrfField, formFields, verifyCsrf } from '../csrf.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
@@ -26,6 +27,7 @@ import { csrfRejected, field, messagePage, meta, queryOf, requireSession } from 
 
 function consentPage(
   reply: FastifyReply,
+  prefix: string,
   session: PortalSessionInfo,
   req: AuthorizeRequest,
   params: URLSearchParams,
@@ -40,12 +42,13 @@ function consentPage(
       title: 'Authorization requested',
       narrow: true,
       session,
+      prefix,
       body: html`<div class="card">
 <h1>Authorization requested</h1>
 <p>Allow <span class="consent-app" data-testid="client-name">${displayText(req.client.name)}</span> to access your data?</p>
 <p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
 <p class="muted">After you answer, the browser returns to the application on this computer (<span class="mono wrap">${displayText(new URL(req.redirectUri).host)}</span>).</p>
-<form method="post" action="/authorize">
+<form method="post" action="${webPath(prefix, '/authorize')}">
 ${csrfField(session)}
 ${carried}
 <div class="actions">
@@ -74,16 +77,17 @@ function redirectError(reply: FastifyReply, check: Extract<AuthorizeCheck, { kin
 
 export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): void {
   const ctx = deps.ctx;
+  const prefix = pathPrefix(deps.config.publicUrl);
 
   app.get('/authorize', async (request, reply) => {
     const params = queryOf(request);
     const check = await checkAuthorizeRequest(ctx, params);
     if (check.kind === 'error_page')
-      return messagePage(reply, 400, 'Sign-in request not valid', check.message);
+      return messagePage(reply, prefix, 400, 'Sign-in request not valid', check.message);
     if (check.kind === 'redirect_error') return redirectError(reply, check);
     const session = await requireSession(request, reply, deps, `/authorize?${params.toString()}`);
     if (!session) return reply;
-    return consentPage(reply, session, check.request, params);
+    return consentPage(reply, prefix, session, check.request, params);
   });
 
   app.post('/authorize', async (request, reply) => {
@@ -92,10 +96,10 @@ export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): 
     for (const name of AUTHORIZE_PARAMS) for (const v of form.getAll(name)) params.append(name, v);
     const session = await requireSession(request, reply, deps, `/authorize?${params.toString()}`);
     if (!session) return reply;
-    if (!verifyCsrf(request, session)) return csrfRejected(reply);
+    if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
     const check = await checkAuthorizeRequest(ctx, params);
     if (check.kind === 'error_page')
-      return messagePage(reply, 400, 'Sign-in request not valid', check.message, session);
+      return messagePage(reply, prefix, 400, 'Sign-in request not valid', check.message, session);
     if (check.kind === 'redirect_error') return redirectError(reply, check);
     const req = check.request;
     const decision = field(request, 'decision', 16);
@@ -116,7 +120,7 @@ export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): 
         .header('cache-control', 'no-store')
         .redirect(authorizeRedirect(req.redirectUri, { code, state: req.state }), 302);
     }
-    if (decision !== 'deny') return consentPage(reply, session, req, params);
+    if (decision !== 'deny') return consentPage(reply, prefix, session, req, params);
     await writeAudit(ctx.store.db, {
       at: ctx.clock.now(),
       actor: `user:${session.userId}`,

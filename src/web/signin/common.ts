@@ -6,6 +6,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import {
   csrfTokenFor,
@@ -39,7 +40,7 @@ export async function requireSession(
   returnTo: string,
 ): Promise<PortalSessionInfo | null> {
   const session = await currentSession(request, deps);
-  if (!session) redirectToSignIn(reply, returnTo);
+  if (!session) redirectToSignIn(reply, pathPrefix(deps.config.publicUrl), returnTo);
   return session;
 }
 
@@ -60,8 +61,10 @@ export async function pendingSignin(
   return { record, csrfToken: csrfTokenFor(token) };
 }
 
+/** A card with a message and a link to the portal (`prefix`: the public URL's path prefix). */
 export function messagePage(
   reply: FastifyReply,
+  prefix: string,
   status: number,
   title: string,
   message: string | Html,
@@ -73,15 +76,17 @@ export function messagePage(
       title,
       narrow: true,
       session,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="/start">Go to the access portal</a></p></div>`,
+      prefix,
+      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">Go to the access portal</a></p></div>`,
     }),
     status,
   );
 }
 
-export function csrfRejected(reply: FastifyReply): FastifyReply {
+export function csrfRejected(reply: FastifyReply, prefix: string): FastifyReply {
   return messagePage(
     reply,
+    prefix,
     403,
     'Form expired',
     'This form was not accepted because it did not come from this page (it may have expired). Go back, reload the page and try again.',

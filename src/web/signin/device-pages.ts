@@ -16,6 +16,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { csrfField, verifyCsrf } from '../csrf.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText, waitText } from '../text.ts';
@@ -23,6 +24,7 @@ import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts'
 
 function entryPage(
   reply: FastifyReply,
+  prefix: string,
   session: PortalSessionInfo,
   value: string,
   error?: string,
@@ -34,11 +36,12 @@ function entryPage(
       title: 'Authorize a device',
       narrow: true,
       session,
+      prefix,
       body: html`<div class="card">
 <h1>Authorize a device</h1>
 <p>Enter the code shown by the AWS CLI or the application that asked you to sign in.</p>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/device">
+<form method="post" action="${webPath(prefix, '/device')}">
 ${csrfField(session)}
 <label for="user_code">Code</label>
 <input id="user_code" name="user_code" type="text" class="code-input" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="${USER_CODE_MAX_INPUT}" placeholder="XXXX-XXXX" required autofocus value="${value}">
@@ -50,20 +53,26 @@ ${csrfField(session)}
   );
 }
 
-function consentPage(reply: FastifyReply, session: PortalSessionInfo, grant: PendingDeviceGrant) {
+function consentPage(
+  reply: FastifyReply,
+  prefix: string,
+  session: PortalSessionInfo,
+  grant: PendingDeviceGrant,
+) {
   return sendPage(
     reply,
     page({
       title: 'Authorization requested',
       narrow: true,
       session,
+      prefix,
       body: html`<div class="card">
 <h1>Authorization requested</h1>
 <p>Allow <span class="consent-app" data-testid="client-name">${displayText(grant.clientName)}</span> to access your data?</p>
 <p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
 <p>Code: <span class="mono" data-testid="user-code">${grant.userCode}</span></p>
 <p class="muted">Only allow this if you started the sign-in yourself and the code matches the one the application shows.</p>
-<form method="post" action="/device/confirm">
+<form method="post" action="${webPath(prefix, '/device/confirm')}">
 ${csrfField(session)}
 <input type="hidden" name="grant_id" value="${grant.grantId}">
 <input type="hidden" name="user_code" value="${grant.userCode}">
@@ -77,13 +86,19 @@ ${csrfField(session)}
   );
 }
 
-export function closingPage(reply: FastifyReply, session: PortalSessionInfo, approved: boolean) {
+export function closingPage(
+  reply: FastifyReply,
+  prefix: string,
+  session: PortalSessionInfo,
+  approved: boolean,
+) {
   return sendPage(
     reply,
     page({
       title: approved ? 'Request approved' : 'Request denied',
       narrow: true,
       session,
+      prefix,
       body: approved
         ? html`<div class="card"><p class="done-mark" aria-hidden="true">✓</p><h1>Request approved</h1><p>You can close this window and return to the application.</p></div>`
         : html`<div class="card"><h1>Request denied</h1><p>The application was not given access. You can close this window.</p></div>`,
@@ -92,24 +107,26 @@ export function closingPage(reply: FastifyReply, session: PortalSessionInfo, app
 }
 
 export function registerDevicePages(app: FastifyInstance, deps: ServerDeps): void {
+  const prefix = pathPrefix(deps.config.publicUrl);
   app.get('/device', async (request, reply) => {
     const raw = queryOf(request).get('user_code') ?? '';
     const stored = normalizeUserCode(raw);
     const back = stored ? `/device?user_code=${formatUserCode(stored)}` : '/device';
     const session = await requireSession(request, reply, deps, back);
     if (!session) return reply;
-    return entryPage(reply, session, stored ? formatUserCode(stored) : '');
+    return entryPage(reply, prefix, session, stored ? formatUserCode(stored) : '');
   });
 
   app.post('/device', async (request, reply) => {
     const session = await requireSession(request, reply, deps, '/device');
     if (!session) return reply;
-    if (!verifyCsrf(request, session)) return csrfRejected(reply);
+    if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
     const input = field(request, 'user_code', 4096) ?? '';
     const result = await checkUserCode(deps.ctx, session.userId, input, meta(request));
     if (result.kind === 'blocked') {
       return entryPage(
         reply,
+        prefix,
         session,
         '',
         `Too many wrong codes. Try again in ${waitText(result.retryAfterMs)}.`,
@@ -119,23 +136,24 @@ export function registerDevicePages(app: FastifyInstance, deps: ServerDeps): voi
     if (result.kind === 'invalid') {
       return entryPage(
         reply,
+        prefix,
         session,
         '',
         'That code is not valid or has expired. Check it and try again.',
         400,
       );
     }
-    return consentPage(reply, session, result.grant);
+    return consentPage(reply, prefix, session, result.grant);
   });
 
   app.post('/device/confirm', async (request, reply) => {
     const session = await requireSession(request, reply, deps, '/device');
     if (!session) return reply;
-    if (!verifyCsrf(request, session)) return csrfRejected(reply);
+    if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
     const decision = field(request, 'decision', 16);
     const grantId = field(request, 'grant_id', 64) ?? '';
     if (decision !== 'allow' && decision !== 'deny') {
-      return entryPage(reply, session, '', 'Choose Allow or Deny.', 400);
+      return entryPage(reply, prefix, session, '', 'Choose Allow or Deny.', 400);
     }
     const grant = await pendingGrantById(deps.ctx, grantId, field(request, 'user_code', 64));
     const decided =
@@ -153,12 +171,13 @@ export function registerDevicePages(app: FastifyInstance, deps: ServerDeps): voi
     if (!decided) {
       return entryPage(
         reply,
+        prefix,
         session,
         '',
         'This request has expired or was already answered. Start again in the application.',
         400,
       );
     }
-    return closingPage(reply, session, decision === 'allow');
+    return closingPage(reply, prefix, session, decision === 'allow');
   });
 }

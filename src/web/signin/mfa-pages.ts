@@ -16,6 +16,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { CSRF_FIELD, csrfField, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { waitText } from '../text.ts';
@@ -23,6 +24,7 @@ import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts'
 
 /** The enrolment card: QR code, the secret as text, and the confirmation form. */
 export async function enrolmentBody(opts: {
+  /** Where the form posts, as the browser must use it (`webPath`). */
   action: string;
   csrf: string;
   enrolment: Enrolment;
@@ -65,6 +67,8 @@ function formatDate(ms: number): string {
 
 export function registerMfaPages(app: FastifyInstance, deps: ServerDeps): void {
   const ctx = deps.ctx;
+  const prefix = pathPrefix(deps.config.publicUrl);
+  const to = (path: string) => webPath(prefix, path);
 
   const statusPage = async (
     reply: FastifyReply,
@@ -84,7 +88,7 @@ ${
     ? html`<p class="muted">Your organization requires MFA. If you lose the device, ask an administrator to reset it (<code>idcenter user reset-mfa</code>).</p>`
     : html`<h2>Remove the authenticator app</h2>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/mfa/remove">
+<form method="post" action="${to('/mfa/remove')}">
 ${csrfField(session)}
 <label for="code">Current code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" class="code-input" required>
@@ -96,11 +100,11 @@ ${csrfField(session)}
 <h1>Multi-factor authentication</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p>No authenticator app is set up. Add one so that signing in needs both your password and a code.</p>
-<div class="actions"><a class="button" href="/mfa/enroll">Set up an authenticator app</a></div>
+<div class="actions"><a class="button" href="${to('/mfa/enroll')}">Set up an authenticator app</a></div>
 </div>`;
     return sendPage(
       reply,
-      page({ title: 'Multi-factor authentication', narrow: true, session, body }),
+      page({ title: 'Multi-factor authentication', narrow: true, session, prefix, body }),
       status,
     );
   };
@@ -119,16 +123,16 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   });
 
   const enrolPage = async (reply: FastifyReply, session: PortalSessionInfo, error?: string, status = 200) => {
-    if (await confirmedDevice(ctx, session.userId)) return reply.redirect('/mfa', 303);
+    if (await confirmedDevice(ctx, session.userId)) return reply.redirect(to('/mfa'), 303);
     const enrolment = await beginEnrolment(ctx, { id: session.userId, userName: session.userName });
     const body = await enrolmentBody({
-      action: '/mfa/enroll',
+      action: to('/mfa/enroll'),
       csrf: session.csrfToken,
       enrolment,
       intro: 'After this, signing in asks for a code from the app as well as your password.',
       error,
     });
-    return sendPage(reply, page({ title: 'Set up MFA', narrow: true, session, body }), status);
+    return sendPage(reply, page({ title: 'Set up MFA', narrow: true, session, prefix, body }), status);
   };
 
   app.get('/mfa/enroll', async (request, reply) => {
@@ -140,7 +144,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   app.post('/mfa/enroll', async (request, reply) => {
     const session = await requireSession(request, reply, deps, '/mfa/enroll');
     if (!session) return reply;
-    if (!verifyCsrf(request, session)) return csrfRejected(reply);
+    if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
     const result = await confirmEnrolment(
       ctx,
       session.userId,
@@ -148,7 +152,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
       field(request, 'code', 64),
       meta(request),
     );
-    if (result.kind === 'ok') return reply.redirect('/mfa?done=enrolled', 303);
+    if (result.kind === 'ok') return reply.redirect(to('/mfa?done=enrolled'), 303);
     const error =
       result.kind === 'blocked'
         ? `Too many wrong codes; try again in ${waitText(result.retryAfterMs)}.`
@@ -159,7 +163,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   app.post('/mfa/remove', async (request, reply) => {
     const session = await requireSession(request, reply, deps, '/mfa');
     if (!session) return reply;
-    if (!verifyCsrf(request, session)) return csrfRejected(reply);
+    if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
     if (deps.config.requireMfa) {
       return statusPage(
         reply,
@@ -170,7 +174,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
       );
     }
     const result = await removeOwnMfa(ctx, session.userId, field(request, 'code', 64), meta(request));
-    if (result.kind === 'ok') return reply.redirect('/mfa?done=removed', 303);
+    if (result.kind === 'ok') return reply.redirect(to('/mfa?done=removed'), 303);
     const error =
       result.kind === 'blocked'
         ? `Too many wrong codes; try again in ${waitText(result.retryAfterMs)}.`

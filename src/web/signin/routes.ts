@@ -9,6 +9,7 @@ import { resolvedPortalUrl } from '../../app/auth/start-urls.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { pathPrefix } from '../paths.ts';
 import { registerAuthorizePages } from './authorize-pages.ts';
 import { messagePage } from './common.ts';
 import { registerDevicePages } from './device-pages.ts';
@@ -17,14 +18,16 @@ import { registerSigninFlow } from './signin-flow.ts';
 
 export async function registerSignin(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const instance = await ensureInstance(deps.ctx);
+  const prefix = pathPrefix(deps.config.publicUrl);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isDomainError(err) && err.code !== 'internal') {
-      return messagePage(reply, 400, 'Request not valid', err.message);
+      return messagePage(reply, prefix, 400, 'Request not valid', err.message);
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return messagePage(
         reply,
+        prefix,
         400,
         'Request not valid',
         'The request could not be read. Go back and try again.',
@@ -33,6 +36,7 @@ export async function registerSignin(app: FastifyInstance, deps: ServerDeps): Pr
     request.log.error({ err }, 'sign-in page error');
     return messagePage(
       reply,
+      prefix,
       500,
       'Something went wrong',
       'The server could not complete the request. Try again.',

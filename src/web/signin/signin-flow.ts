@@ -18,6 +18,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessionCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import { clearSessionCookie, currentSession, safeReturnPath, setSessionCookie } from '../session.ts';
 import { displayText, hasControlCharacter, waitText } from '../text.ts';
@@ -28,18 +29,20 @@ function hidden(name: string, value: string): Html {
   return html`<input type="hidden" name="${name}" value="${value}">`;
 }
 
+/** An app path with the return path (itself an app path) as its query. */
 function withReturn(path: string, back: string): string {
   return back === '/start' ? path : `${path}?return=${encodeURIComponent(back)}`;
 }
 
-function userNamePage(csrf: string, back: string, error?: string, value = ''): Html {
+function userNamePage(prefix: string, csrf: string, back: string, error?: string, value = ''): Html {
   return page({
     title: 'Sign in',
     narrow: true,
+    prefix,
     body: html`<div class="card">
 <h1>Sign in</h1>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/signin">
+<form method="post" action="${webPath(prefix, '/signin')}">
 ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'user')}
 <label for="user_name">User name</label>
 <input id="user_name" name="user_name" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="${MAX_USER_NAME_LENGTH}" required autofocus value="${value}">
@@ -49,15 +52,16 @@ ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'user')}
   });
 }
 
-function passwordPage(csrf: string, back: string, userName: string, error?: string): Html {
+function passwordPage(prefix: string, csrf: string, back: string, userName: string, error?: string): Html {
   return page({
     title: 'Sign in',
     narrow: true,
+    prefix,
     body: html`<div class="card">
 <h1>Sign in</h1>
-<div class="identity"><span class="wrap" data-testid="signin-user">${displayText(userName)}</span><a href="${withReturn('/signin', back)}">Not you?</a></div>
+<div class="identity"><span class="wrap" data-testid="signin-user">${displayText(userName)}</span><a href="${webPath(prefix, withReturn('/signin', back))}">Not you?</a></div>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/signin">
+<form method="post" action="${webPath(prefix, '/signin')}">
 ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'password')}${hidden('user_name', userName)}
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
@@ -67,15 +71,16 @@ ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'password')
   });
 }
 
-function totpPage(csrf: string, back: string, userName: string, error?: string): Html {
+function totpPage(prefix: string, csrf: string, back: string, userName: string, error?: string): Html {
   return page({
     title: 'Verify your identity',
     narrow: true,
+    prefix,
     body: html`<div class="card">
 <h1>Verify your identity</h1>
-<div class="identity"><span class="wrap">${displayText(userName)}</span><a href="${withReturn('/signin', back)}">Cancel</a></div>
+<div class="identity"><span class="wrap">${displayText(userName)}</span><a href="${webPath(prefix, withReturn('/signin', back))}">Cancel</a></div>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="/signin/mfa">
+<form method="post" action="${webPath(prefix, '/signin/mfa')}">
 ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}
 <label for="code">Code from your authenticator app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" class="code-input" required autofocus>
@@ -107,25 +112,29 @@ async function finishSignin(
     sourceIp: request.ip ?? null,
     requestId: request.id,
   });
-  return reply.redirect(back, 303);
+  return reply.redirect(webPath(pathPrefix(deps.config.publicUrl), back), 303);
 }
 
 export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void {
   const ctx = deps.ctx;
   const ttlMs = deps.config.portalSessionDuration * 1000;
+  const prefix = pathPrefix(deps.config.publicUrl);
+  const to = (path: string) => webPath(prefix, path);
+  /** The app path to come back to after signing in, from a query or form value. */
+  const returnOf = (value: string | null | undefined) => safeReturnPath(value ?? '/start', prefix);
 
   app.get('/signin', async (request, reply) => {
-    const back = safeReturnPath(queryOf(request).get('return') ?? '/start');
-    if (await currentSession(request, deps)) return reply.redirect(back, 303);
+    const back = returnOf(queryOf(request).get('return'));
+    if (await currentSession(request, deps)) return reply.redirect(to(back), 303);
     const csrf = await preSessionCsrf(request, reply, deps);
-    return sendPage(reply, userNamePage(csrf, back));
+    return sendPage(reply, userNamePage(prefix, csrf, back));
   });
 
   app.post('/signin', async (request, reply) => {
-    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const back = returnOf(field(request, 'return', 2048));
     const csrfOk = await verifyPreSessionCsrf(request, deps);
     const csrf = await preSessionCsrf(request, reply, deps);
-    if (!csrfOk) return csrfRejected(reply);
+    if (!csrfOk) return csrfRejected(reply, prefix);
     const userName = (field(request, 'user_name', 1024) ?? '').trim();
     const plausible =
       userName.length > 0 && userName.length <= MAX_USER_NAME_LENGTH && !hasControlCharacter(userName);
@@ -133,24 +142,28 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       if (!plausible) {
         return sendPage(
           reply,
-          userNamePage(csrf, back, 'Enter a valid user name.', userName.slice(0, 128)),
+          userNamePage(prefix, csrf, back, 'Enter a valid user name.', userName.slice(0, 128)),
           400,
         );
       }
-      return sendPage(reply, passwordPage(csrf, back, userName));
+      return sendPage(reply, passwordPage(prefix, csrf, back, userName));
     }
     const password = field(request, 'password', 4096) ?? '';
     if (!plausible || password.length === 0) {
-      return sendPage(reply, userNamePage(csrf, back, 'Enter your user name and password.'), 400);
+      return sendPage(reply, userNamePage(prefix, csrf, back, 'Enter your user name and password.'), 400);
     }
     const result = await checkPassword(ctx, userName, password, meta(request));
     if (result.kind === 'locked') {
-      return sendPage(reply, passwordPage(csrf, back, userName, lockedMessage(result.retryAfterMs)), 429);
+      return sendPage(
+        reply,
+        passwordPage(prefix, csrf, back, userName, lockedMessage(result.retryAfterMs)),
+        429,
+      );
     }
     if (result.kind === 'invalid') {
       return sendPage(
         reply,
-        passwordPage(csrf, back, userName, 'The user name or password is incorrect.'),
+        passwordPage(prefix, csrf, back, userName, 'The user name or password is incorrect.'),
         401,
       );
     }
@@ -164,27 +177,33 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     });
     setSessionCookie(reply, deps.config, session.token, (session.expiresAt - ctx.clock.now()) / 1000);
     if (need === 'none') return finishSignin(request, reply, deps, result.user.id, 'password', back);
-    return reply.redirect(withReturn(need === 'verify' ? '/signin/mfa' : '/signin/mfa/setup', back), 303);
+    return reply.redirect(to(withReturn(need === 'verify' ? '/signin/mfa' : '/signin/mfa/setup', back)), 303);
   });
 
   app.get('/signin/mfa', async (request, reply) => {
-    const back = safeReturnPath(queryOf(request).get('return') ?? '/start');
+    const back = returnOf(queryOf(request).get('return'));
     const pending = await pendingSignin(request, deps);
-    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
-    return sendPage(reply, totpPage(pending.csrfToken, back, pending.record.userName));
+    if (!pending) return reply.redirect(to(withReturn('/signin', back)), 303);
+    return sendPage(reply, totpPage(prefix, pending.csrfToken, back, pending.record.userName));
   });
 
   app.post('/signin/mfa', async (request, reply) => {
-    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const back = returnOf(field(request, 'return', 2048));
     const pending = await pendingSignin(request, deps);
-    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
-    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply);
+    if (!pending) return reply.redirect(to(withReturn('/signin', back)), 303);
+    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply, prefix);
     const userId = pending.record.userId;
     const result = await verifySecondFactor(ctx, userId, field(request, 'code', 64), meta(request));
     if (result.kind === 'blocked') {
       return sendPage(
         reply,
-        totpPage(pending.csrfToken, back, pending.record.userName, lockedMessage(result.retryAfterMs)),
+        totpPage(
+          prefix,
+          pending.csrfToken,
+          back,
+          pending.record.userName,
+          lockedMessage(result.retryAfterMs),
+        ),
         429,
       );
     }
@@ -192,6 +211,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       return sendPage(
         reply,
         totpPage(
+          prefix,
           pending.csrfToken,
           back,
           pending.record.userName,
@@ -201,7 +221,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       );
     }
     const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
-    if (!done) return reply.redirect(withReturn('/signin', back), 303);
+    if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
     return finishSignin(request, reply, deps, userId, 'password+totp', back);
   });
@@ -214,13 +234,13 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     status = 200,
   ) => {
     const pending = await pendingSignin(request, deps);
-    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
+    if (!pending) return reply.redirect(to(withReturn('/signin', back)), 303);
     const enrolment = await beginEnrolment(ctx, {
       id: pending.record.userId,
       userName: pending.record.userName,
     });
     const body = await enrolmentBody({
-      action: '/signin/mfa/setup',
+      action: to('/signin/mfa/setup'),
       csrf: pending.csrfToken,
       enrolment,
       extra: hidden('return', back),
@@ -228,18 +248,18 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
         'Your organization requires multi-factor authentication. Set up an authenticator app to finish signing in.',
       error,
     });
-    return sendPage(reply, page({ title: 'Set up MFA', narrow: true, body }), status);
+    return sendPage(reply, page({ title: 'Set up MFA', narrow: true, prefix, body }), status);
   };
 
   app.get('/signin/mfa/setup', async (request, reply) =>
-    setupPage(request, reply, safeReturnPath(queryOf(request).get('return') ?? '/start')),
+    setupPage(request, reply, returnOf(queryOf(request).get('return'))),
   );
 
   app.post('/signin/mfa/setup', async (request, reply) => {
-    const back = safeReturnPath(field(request, 'return', 2048) ?? '/start');
+    const back = returnOf(field(request, 'return', 2048));
     const pending = await pendingSignin(request, deps);
-    if (!pending) return reply.redirect(withReturn('/signin', back), 303);
-    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply);
+    if (!pending) return reply.redirect(to(withReturn('/signin', back)), 303);
+    if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply, prefix);
     const userId = pending.record.userId;
     const result = await confirmEnrolment(
       ctx,
@@ -256,7 +276,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       return setupPage(request, reply, back, error, result.kind === 'blocked' ? 429 : 400);
     }
     const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
-    if (!done) return reply.redirect(withReturn('/signin', back), 303);
+    if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
     return finishSignin(request, reply, deps, userId, 'password+totp(enrolled)', back);
   });
@@ -264,7 +284,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
   app.post('/signout', async (request, reply) => {
     const session = await currentSession(request, deps);
     if (session) {
-      if (!verifyCsrf(request, session)) return csrfRejected(reply);
+      if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
       const now = ctx.clock.now();
       await ctx.store.db.transaction().execute(async (trx) => {
         const { families } = await endSession(trx, session.sessionId, now, 'signout');
@@ -286,7 +306,8 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       page({
         title: 'Signed out',
         narrow: true,
-        body: html`<div class="card"><h1>You are signed out</h1><p>Your session has ended, and command-line sign-ins made with it can no longer refresh.</p><div class="actions"><a class="button" href="/signin">Sign in again</a></div></div>`,
+        prefix,
+        body: html`<div class="card"><h1>You are signed out</h1><p>Your session has ended, and command-line sign-ins made with it can no longer refresh.</p><div class="actions"><a class="button" href="${to('/signin')}">Sign in again</a></div></div>`,
       }),
     );
   });
