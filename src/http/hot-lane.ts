@@ -231,21 +231,22 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
   };
 
   /**
-   * GetRoleCredentials requests read in this turn, answered together when it ends: all arrived
-   * before the first of them reads the store generation, so one read serves them all
-   * (`Store.generation`).
+   * Requests read in this turn of the event loop, answered together when it ends (the check
+   * phase), and then the answers that are ready written together. Working through a burst at
+   * once costs less than interleaving each request with the reads of the next; and every
+   * GetRoleCredentials of the burst arrived before the first of them reads the store
+   * generation, so one read serves them all (`Store.generation`).
    */
-  let grcQueue: Array<{
-    req: IncomingMessage;
-    res: ServerResponse;
-    url: string;
-    query: Record<string, string | string[]>;
-    started: number;
-  }> = [];
-  const runGrcQueue = () => {
-    const due = grcQueue;
-    grcQueue = [];
-    for (const g of due) answerGrc(g.req, g.res, g.url, g.query, g.started);
+  let due: Array<() => void> = [];
+  const runDue = () => {
+    const list = due;
+    due = [];
+    for (const answer of list) answer();
+    writeOutbox();
+  };
+  const later = (answer: () => void) => {
+    if (due.length === 0) setImmediate(runDue);
+    due.push(answer);
   };
 
   /** Take the request if it is one of the lane's shapes; false hands it to Fastify. */
@@ -266,14 +267,15 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       const started = performance.now();
       if (length === '0') {
         req.resume();
-        req.once('end', () => answerSts(req, res, url, EMPTY, started));
+        req.once('end', () => later(() => answerSts(req, res, url, EMPTY, started)));
         return true;
       }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.once('end', () =>
-        answerSts(req, res, url, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), started),
-      );
+      req.once('end', () => {
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        later(() => answerSts(req, res, url, body, started));
+      });
       return true;
     }
     if (req.method === 'GET') {
@@ -284,14 +286,9 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       if ((q === -1 ? url : url.slice(0, q)) !== GET_ROLE_CREDENTIALS) return false;
       const text = q === -1 ? '' : url.slice(q + 1);
       if (text !== '' && !PLAIN_QUERY.test(text)) return false;
-      if (grcQueue.length === 0) setImmediate(runGrcQueue);
-      grcQueue.push({
-        req,
-        res,
-        url,
-        query: text === '' ? Object.create(null) : parsePlainQuery(text),
-        started: performance.now(),
-      });
+      const query = text === '' ? Object.create(null) : parsePlainQuery(text);
+      const started = performance.now();
+      later(() => answerGrc(req, res, url, query, started));
       return true;
     }
     return false;
