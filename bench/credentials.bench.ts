@@ -18,13 +18,13 @@
  * too, and autocannon runs in this process, so both servers are measured alike.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { ensureInstance } from '../src/app/instance.ts';
 import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
 import { python } from '../test/helpers/python.ts';
 import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
+import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
 import { load, loadWithFetch } from './load.ts';
@@ -34,18 +34,6 @@ const ACCOUNTS = 5000;
 const DISCOVERY_RUNS = 40;
 const ROUNDS = 3;
 const BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A GetCallerIdentity request signed by botocore's SigV4 signer for `url`. */
 async function signedGetCallerIdentity(

@@ -32,7 +32,6 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -40,7 +39,7 @@ import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { cleanAwsEnv, python, run, tempHome } from '../helpers/python.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { freePort, startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -441,18 +440,6 @@ async function metricsOf(server: TestServer): Promise<Record<string, number>> {
     out[`security ${v.labels.kind}`] = v.value;
   }
   return out;
-}
-
-/** A free port on 127.0.0.1, for both servers of a suite in turn. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 /** Each store, and a public URL with a path prefix (which both paths strip) on SQLite. */

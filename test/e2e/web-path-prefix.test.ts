@@ -7,29 +7,17 @@
  * in and walks the portal by clicking, and no request it makes leaves the prefix.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { hash } from '@node-rs/argon2';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { csrfOf, FormClient, hiddenOf, registerPkceClient, totpNow } from '../helpers/oidc.ts';
 import { seedOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { freePort, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const P = '/idc';
 const PASSWORD = 'prefix-test-password-1';
 const ACCOUNT = '111111111111';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** Every root-relative URL in an href, src, action or data-…-url attribute of a page. */
 function pageUrls(text: string): string[] {

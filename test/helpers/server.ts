@@ -2,6 +2,7 @@
  * A real server on 127.0.0.1 with an ephemeral port and a store of its own, for protocol and
  * end-to-end tests. Logs go nowhere unless IDCENTER_TEST_LOG is set.
  */
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig, type RawSettings } from '../../src/config/load.ts';
 import type { Clock, Random } from '../../src/domain/runtime.ts';
@@ -68,5 +69,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await server.close();
       if (!options.reuse) await temp.cleanup();
     },
+  });
+}
+
+/** A port free on 127.0.0.1 just now, for a server that must listen on a known port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
   });
 }
