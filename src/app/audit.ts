@@ -44,3 +44,59 @@ export async function writeAuditBatch(db: Kysely<Database>, events: AuditEvent[]
       .execute();
   }
 }
+
+/** Rows deleted per statement by `pruneAudit`. */
+export const PRUNE_CHUNK = 5000;
+
+/** How many audit events are older than `before` (epoch ms): what `pruneAudit` would delete. */
+export async function countAuditBefore(db: Kysely<Database>, before: number): Promise<number> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('at', '<', before)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Delete the audit events older than `before` (epoch ms) — retention for a log that grows with
+ * every issuance. Rows go in statements of `PRUNE_CHUNK`, each committed on its own, so no
+ * transaction holds the store for long (a running server's audit writer waits for each), and
+ * what was deleted stays deleted if the run is stopped. The deletion is itself an audit event
+ * (`audit.prune`, with the cutoff and the count), written even when a chunk fails.
+ */
+export async function pruneAudit(
+  db: Kysely<Database>,
+  input: { before: number; actor: string; now: () => number; onProgress?: (deleted: number) => void },
+): Promise<number> {
+  let deleted = 0;
+  try {
+    for (;;) {
+      const res = await db
+        .deleteFrom('audit_events')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('audit_events')
+            .select('id')
+            .where('at', '<', input.before)
+            .orderBy('id')
+            .limit(PRUNE_CHUNK),
+        )
+        .executeTakeFirst();
+      const n = Number(res.numDeletedRows);
+      deleted += n;
+      if (n < PRUNE_CHUNK) break;
+      input.onProgress?.(deleted);
+    }
+  } finally {
+    await writeAudit(db, {
+      at: input.now(),
+      actor: input.actor,
+      action: 'audit.prune',
+      targetType: 'AUDIT_LOG',
+      targetId: null,
+      detail: { before: new Date(input.before).toISOString(), deleted },
+    });
+  }
+  return deleted;
+}

@@ -1,11 +1,13 @@
-/** What `idcenter sessions list|revoke` and `idcenter audit tail` do. */
+/** What `idcenter sessions list|revoke` and `idcenter audit tail|prune` do. */
 import type { Kysely } from 'kysely';
+import { countAuditBefore, pruneAudit } from '../../app/audit.ts';
 import {
   listSessions,
   revokeSessionById,
   revokeUserEverything,
   type SessionInfo,
 } from '../../app/credentials/sessions-admin.ts';
+import { parseDuration } from '../../config/duration.ts';
 import type { Config } from '../../config/schema.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store } from '../../storage/db.ts';
@@ -219,4 +221,45 @@ function interruptSignal(): AbortSignal {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return ac.signal;
+}
+
+/**
+ * `idcenter audit prune --older-than D [--dry-run]`: retention for the audit log. Progress goes
+ * to stderr every chunk once the run is long; the result line to stdout.
+ */
+export async function runAuditPrune(
+  opts: StoreFlags & { olderThan: string; dryRun?: boolean },
+  io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; now: () => number } = {
+    out: process.stdout,
+    err: process.stderr,
+    now: () => Date.now(),
+  },
+): Promise<void> {
+  const seconds = parseDuration(opts.olderThan);
+  if (seconds === undefined) {
+    throw new CliError(
+      `--older-than: "${opts.olderThan}" is not a duration; write e.g. 400d, 90d, 12h or P400D`,
+      252,
+    );
+  }
+  const before = io.now() - seconds * 1000;
+  const cutoff = isoSeconds(before);
+  await withStore(opts, async (store) => {
+    if (opts.dryRun) {
+      const n = await countAuditBefore(store.db, before);
+      io.out.write(
+        `Would delete ${n} audit event${n === 1 ? '' : 's'} older than ${cutoff}. Dry run: nothing was deleted.\n`,
+      );
+      return;
+    }
+    const n = await pruneAudit(store.db, {
+      before,
+      actor: 'cli:audit',
+      now: io.now,
+      onProgress: (deleted) => io.err.write(`deleted ${deleted} so far…\n`),
+    });
+    io.out.write(
+      `Deleted ${n} audit event${n === 1 ? '' : 's'} older than ${cutoff}; the deletion is recorded as an audit.prune event.\n`,
+    );
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * `idcenter sessions list|revoke` and `idcenter audit tail`: who is signed in, ending sign-ins
- * (and the role credentials issued under them) at once, and reading the audit log. They open
+ * `idcenter sessions list|revoke` and `idcenter audit tail|prune`: who is signed in, ending
+ * sign-ins (and the role credentials issued under them) at once, reading the audit log and
+ * keeping it to a retention period. They open
  * the store the server uses and work while servers run. Implementations load only when run.
  */
 import type { Command } from 'commander';
@@ -36,7 +37,9 @@ export function defineSessionCommands(program: Command): void {
     await runSessionsRevoke(opts);
   });
 
-  const audit = program.command('audit').description('Read the audit log.');
+  const audit = program
+    .command('audit')
+    .description('Read the audit log, and keep it to a retention period.');
   storeOptions(
     audit
       .command('tail')
@@ -47,5 +50,18 @@ export function defineSessionCommands(program: Command): void {
   ).action(async (opts: StoreFlags & { lines: string; follow?: boolean; json?: boolean }) => {
     const { runAuditTail } = await import('./sessions-run.ts');
     await runAuditTail(opts);
+  });
+
+  storeOptions(
+    audit
+      .command('prune')
+      .description(
+        'Delete audit events older than a duration (e.g. 400d), in chunks, while servers run; the deletion is recorded as an audit event of its own.',
+      )
+      .requiredOption('--older-than <duration>', 'how old an event must be to go: 90d, 12h, P400D…')
+      .option('--dry-run', 'count what would be deleted; delete nothing'),
+  ).action(async (opts: StoreFlags & { olderThan: string; dryRun?: boolean }) => {
+    const { runAuditPrune } = await import('./sessions-run.ts');
+    await runAuditPrune(opts);
   });
 }
