@@ -17,7 +17,7 @@ import type { Histogram } from 'prom-client';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { registerAssets } from '../web/assets.ts';
-import { pathPrefix } from '../web/paths.ts';
+import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
@@ -33,7 +33,7 @@ export function rewriteUrl(url: string, prefix: string): string {
   let p = q === -1 ? url : url.slice(0, q);
   const rest = q === -1 ? '' : url.slice(q);
   p = p.replace(/\/{2,}/g, '/');
-  if (prefix && (p === prefix || p.startsWith(`${prefix}/`))) p = p.slice(prefix.length) || '/';
+  p = stripPrefix(prefix, p);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p + rest;
 }

@@ -19,8 +19,9 @@ export function webPath(prefix: string, appPath: string): string {
 }
 
 /**
- * The app path of a same-site path that may carry the prefix (`/idc/device` → `/device`), by the
- * rule http/app.ts routes with; anything else is returned as it is.
+ * The app path of a same-site path that may carry the prefix (`/idc/device` → `/device`): the
+ * rule incoming URLs are routed by (`rewriteUrl` in http/app.ts); anything else is returned as
+ * it is.
  */
 export function stripPrefix(prefix: string, path: string): string {
   if (!prefix) return path;
