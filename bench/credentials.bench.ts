@@ -225,9 +225,10 @@ async function main(): Promise<void> {
     });
     report({ name: 'GetRoleCredentials share of bare', value: grcShare * 100, unit: '%' });
 
-    // Each issuance waits for its audit row's commit and disk flush; with 10 connections every
-    // client waits on the same flush, so throughput follows the flush, not the work. With more
-    // clients one flush carries more rows (for the reader; the target is the 10-connection one).
+    // Each issuance waits for its audit row's commit and disk flush. With 10 connections the
+    // clients fall into about two groups that take turns (one waits for its commit while the
+    // server works on the other), so a commit carries only four or five rows; with more clients
+    // one commit carries more (for the reader; the target is the 10-connection one).
     const grcBusy = await beside({
       url: `${server.url}/federation/credentials?account_id=${account}&role_name=ReadOnly`,
       headers: bearer,
