@@ -12,8 +12,8 @@ import {
   rotateKeyFile,
 } from '../../app/credentials/keys.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
-import { parseDuration } from '../../config/duration.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
+import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
 import type { DataDirFlags } from './store-options.ts';
@@ -144,11 +144,7 @@ export function runKeysRotate(opts: DataDirFlags, io: KeysIo = defaultIo): void 
 /** `--older-than` in milliseconds: the longest credential lifetime unless given. */
 function olderThanMs(value: string | undefined): number {
   if (value === undefined) return MAX_CREDENTIAL_LIFETIME_MS;
-  const seconds = parseDuration(value);
-  if (seconds === undefined) {
-    throw new CliError(`--older-than: "${value}" is not a duration; write e.g. 12h, 90m, 1d or 0s`, 252);
-  }
-  return seconds * 1000;
+  return durationFlagMs('--older-than', value, '12h, 90m, 1d or 0s');
 }
 
 export function runKeysPrune(

@@ -7,11 +7,11 @@ import {
   revokeUserEverything,
   type SessionInfo,
 } from '../../app/credentials/sessions-admin.ts';
-import { parseDuration } from '../../config/duration.ts';
 import type { Config } from '../../config/schema.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store } from '../../storage/db.ts';
 import type { AuditEventRow, Database } from '../../storage/schema.ts';
+import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
@@ -235,14 +235,7 @@ export async function runAuditPrune(
     now: () => Date.now(),
   },
 ): Promise<void> {
-  const seconds = parseDuration(opts.olderThan);
-  if (seconds === undefined) {
-    throw new CliError(
-      `--older-than: "${opts.olderThan}" is not a duration; write e.g. 400d, 90d, 12h or P400D`,
-      252,
-    );
-  }
-  const before = io.now() - seconds * 1000;
+  const before = io.now() - durationFlagMs('--older-than', opts.olderThan, '400d, 90d, 12h or P400D');
   const cutoff = isoSeconds(before);
   await withStore(opts, async (store) => {
     if (opts.dryRun) {
