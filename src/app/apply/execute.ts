@@ -86,6 +86,60 @@ async function insertUnnest(
   }
 }
 
+/**
+ * Update rows by id, each with its own values. PostgreSQL: the rows that change the same
+ * columns go in chunks of 10,000, one statement each (`UPDATE … FROM unnest(…)`), instead of a
+ * round trip per row (20,000 renamed users took 4.4 s one by one). SQLite: one statement per
+ * row, which costs no round trip.
+ */
+async function updateByIds(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  table: 'users' | 'groups' | 'accounts',
+  rows: Array<{ id: string; set: Record<string, unknown> }>,
+  progress: Progress | undefined,
+  phase: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (dialect !== 'postgres') {
+    for (const r of rows) {
+      await db
+        .updateTable(table)
+        .set(r.set as never) // built to the table's shape by the caller
+        .where('id', '=', r.id)
+        .execute();
+    }
+    return;
+  }
+  const byColumns = new Map<string, Array<{ id: string; set: Record<string, unknown> }>>();
+  for (const r of rows) {
+    const key = Object.keys(r.set).join(',');
+    const list = byColumns.get(key);
+    if (list) list.push(r);
+    else byColumns.set(key, [r]);
+  }
+  const CHUNK = 10_000;
+  let done = 0;
+  for (const group of byColumns.values()) {
+    const columns = Object.keys(group[0]?.set ?? {});
+    // As in insertUnnest: numbers are epoch milliseconds and counters (int8), the rest text.
+    const types = columns.map((c) => (group.some((r) => typeof r.set[c] === 'number') ? 'int8' : 'text'));
+    for (let i = 0; i < group.length; i += CHUNK) {
+      const slice = group.slice(i, i + CHUNK);
+      const arrays = columns.map(
+        (c, k) => sql`${slice.map((r) => r.set[c] ?? null)}::${sql.raw(types[k] ?? 'text')}[]`,
+      );
+      await sql`update ${sql.table(table)} as t set ${sql.join(
+        columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`v.${c}`)}`),
+      )} from unnest(${slice.map((r) => r.id)}::text[], ${sql.join(arrays)}) as v(id, ${sql.join(
+        columns.map((c) => sql.ref(c)),
+      )}) where t.id = v.id`.execute(db);
+      done += slice.length;
+      progress?.(phase, done, rows.length);
+    }
+  }
+}
+
 async function deleteByIds(
   db: Kysely<Database>,
   table:
@@ -177,14 +231,20 @@ export async function executePlan(
     progress,
     'accounts',
   );
-  for (const u of plan.accounts.update) {
-    await db
-      .updateTable('accounts')
-      .set({ name: u.want.name, email: u.want.email, ou_id: ouIdOf(u.want.ouPath), updated_at: now })
-      .where('id', '=', u.stored.id)
-      .execute();
-    ev('account.update', 'ACCOUNT', u.stored.id, { changes: u.changes });
-  }
+  await updateByIds(
+    db,
+    dialect,
+    'accounts',
+    plan.accounts.update.map((u) => {
+      ev('account.update', 'ACCOUNT', u.stored.id, { changes: u.changes });
+      return {
+        id: u.stored.id,
+        set: { name: u.want.name, email: u.want.email, ou_id: ouIdOf(u.want.ouPath), updated_at: now },
+      };
+    }),
+    progress,
+    'account updates',
+  );
 
   // Groups.
   await insertChunked(
@@ -210,14 +270,25 @@ export async function executePlan(
     progress,
     'groups',
   );
-  for (const u of plan.groups.update) {
-    await db
-      .updateTable('groups')
-      .set({ display_name: u.want.name, description: u.want.description, updated_at: now, updated_by: actor })
-      .where('id', '=', u.stored.id)
-      .execute();
-    ev('group.update', 'GROUP', u.stored.id, { changes: u.changes });
-  }
+  await updateByIds(
+    db,
+    dialect,
+    'groups',
+    plan.groups.update.map((u) => {
+      ev('group.update', 'GROUP', u.stored.id, { changes: u.changes });
+      return {
+        id: u.stored.id,
+        set: {
+          display_name: u.want.name,
+          description: u.want.description,
+          updated_at: now,
+          updated_by: actor,
+        },
+      };
+    }),
+    progress,
+    'group updates',
+  );
 
   // Users.
   await insertChunked(
@@ -248,6 +319,7 @@ export async function executePlan(
     progress,
     'users',
   );
+  const userUpdates: Array<{ id: string; set: Record<string, unknown> }> = [];
   for (const u of plan.users.update) {
     const id = u.stored.id;
     const set: Record<string, unknown> = { updated_at: now, updated_by: actor };
@@ -266,7 +338,7 @@ export async function executePlan(
       if (!h) throw new Error(`internal: no password hash prepared for ${u.want.userName}`);
       set.password_hash = h;
     }
-    await db.updateTable('users').set(set).where('id', '=', id).execute();
+    userUpdates.push({ id, set });
     const changes = u.changes.filter((c) => c.field !== 'status' && c.field !== 'password');
     if (changes.length > 0) ev('user.update', 'USER', id, { changes });
     if (u.setPassword) ev('user.password.set', 'USER', id);
@@ -277,6 +349,7 @@ export async function executePlan(
     if (u.status === 'ENABLED')
       ev('user.enable', 'USER', id, { status: { from: u.stored.status, to: 'ENABLED' } });
   }
+  await updateByIds(db, dialect, 'users', userUpdates, progress, 'user updates');
 
   // Permission sets and their policies and tags.
   const psRows: Array<Record<string, unknown>> = [];
