@@ -4,6 +4,8 @@
  * calls that show status, headers and body exactly as sent.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
 import { hash } from '@node-rs/argon2';
 import { base32Decode, totp } from '../../src/domain/auth/totp.ts';
 import type { ServerDeps } from '../../src/http/deps.ts';
@@ -114,8 +116,11 @@ export function totpNow(secretText: string, epochMs: number): string {
 export class FormClient {
   readonly base: string;
   readonly jar = new Map<string, string>();
-  constructor(base: string) {
+  private readonly fetch: typeof fetch;
+  /** `fetchImpl`: another fetch, e.g. `fetchTrusting(ca)` for a server whose CA is a test's own. */
+  constructor(base: string, fetchImpl: typeof fetch = fetch) {
     this.base = base;
+    this.fetch = fetchImpl;
   }
 
   private cookieHeader(): string {
@@ -138,7 +143,7 @@ export class FormClient {
     path: string,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await this.fetch(`${this.base}${path}`, {
       redirect: 'manual',
       headers: { cookie: this.cookieHeader(), ...headers },
     });
@@ -156,7 +161,7 @@ export class FormClient {
     fields: Record<string, string>,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; location: string | null; text: string; headers: Headers }> {
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await this.fetch(`${this.base}${path}`, {
       method: 'POST',
       redirect: 'manual',
       headers: {
@@ -229,9 +234,47 @@ export async function decideDevice(web: FormClient, userCode: string, decision: 
   });
 }
 
-/** A signed-in form client. */
-export async function signedIn(baseUrl: string, userName: string, password: string, code?: () => string) {
-  const web = new FormClient(baseUrl);
+/**
+ * A fetch for HTTPS servers whose certificate comes from the CA in `caFile` (the built-in fetch
+ * trusts only the system's CAs), enough for FormClient: method, headers, a text body, and no
+ * redirects followed.
+ */
+export function fetchTrusting(caFile: string): typeof fetch {
+  const ca = fs.readFileSync(caFile);
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    return new Promise<Response>((resolve, reject) => {
+      const req = https.request(url, { method: init.method ?? 'GET', headers, ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const received = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            received.append(res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '');
+          }
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: received }));
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }) as typeof fetch;
+}
+
+/** A signed-in form client (`fetchImpl` as for FormClient). */
+export async function signedIn(
+  baseUrl: string,
+  userName: string,
+  password: string,
+  code?: () => string,
+  fetchImpl: typeof fetch = fetch,
+) {
+  const web = new FormClient(baseUrl, fetchImpl);
   const res = await web.signIn(userName, password, code);
   if (res.status !== 303 || res.location !== '/start')
     throw new Error(`sign-in failed: ${res.status} ${res.location}`);

@@ -1,0 +1,262 @@
+/**
+ * The AWS CLI v2 itself (Debian's `awscli` package at /usr/bin/aws, which `.ci/run` installs):
+ * `aws sso login` with the device code, `aws sts get-caller-identity` and `aws sso logout`, from
+ * an sso-session profile and nothing else.
+ *
+ * CLI v2 releases before 2.13 know no endpoint overrides, so this one reaches idcenter the way
+ * it reaches AWS: by the AWS host names. An HTTPS proxy (`HTTPS_PROXY`, honoured by every AWS
+ * client) tunnels each CONNECT for those names to idcenter, which serves a certificate for them
+ * from a test CA that the CLI trusts through `AWS_CA_BUNDLE`. Nothing in the CLI is changed or
+ * configured beyond the profile; any other host name is refused, so nothing leaves the machine.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hash } from '@node-rs/argon2';
+import { decideDevice, fetchTrusting, signedIn } from '../helpers/oidc.ts';
+import { cleanAwsEnv, run, tempHome } from '../helpers/python.ts';
+import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const AWS_CLI_V2 = '/usr/bin/aws';
+const PASSWORD = 'correct horse battery staple';
+const ACCOUNT = '111111111111';
+const REGION = 'us-east-1';
+/** What the CLI calls for an sso-session in us-east-1: OIDC, the portal API and regional STS. */
+const AWS_HOSTS = [
+  `oidc.${REGION}.amazonaws.com`,
+  `portal.sso.${REGION}.amazonaws.com`,
+  `sts.${REGION}.amazonaws.com`,
+  'sts.amazonaws.com',
+];
+
+/** A CA and a server certificate for `hosts`, made with openssl in `dir`. */
+function makeCertificates(dir: string, hosts: string[]): { ca: string; cert: string; key: string } {
+  const p = (name: string) => path.join(dir, name);
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=idcenter test CA']
+      .concat(['-keyout', p('ca-key.pem'), '-out', p('ca.pem')])
+      .concat([
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]),
+  );
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${hosts[0]}`, '-keyout', p('key.pem')].concat([
+      '-out',
+      p('req.pem'),
+    ]),
+  );
+  fs.writeFileSync(
+    p('ext.cnf'),
+    `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')},IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+  );
+  openssl(
+    ['x509', '-req', '-in', p('req.pem'), '-CA', p('ca.pem'), '-CAkey', p('ca-key.pem')].concat([
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      p('ext.cnf'),
+      '-out',
+      p('cert.pem'),
+    ]),
+  );
+  return { ca: p('ca.pem'), cert: p('cert.pem'), key: p('key.pem') };
+}
+
+/** A CONNECT proxy on 127.0.0.1 that tunnels the AWS host names to `port`, and refuses the rest. */
+function startTunnel(port: number): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const proxy = http.createServer((_req, res) => {
+    res.writeHead(405).end();
+  });
+  proxy.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const target = req.url ?? '';
+    seen.push(target);
+    const [host, targetPort] = target.split(':');
+    if (!AWS_HOSTS.includes(host ?? '') || targetPort !== '443') {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(port, '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  return new Promise((resolve) => {
+    proxy.listen(0, '127.0.0.1', () => {
+      const address = proxy.address() as net.AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${address.port}`,
+        seen,
+        close: () =>
+          new Promise<void>((done) => {
+            proxy.closeAllConnections();
+            proxy.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+describe('AWS CLI v2 (Debian awscli) by the AWS host names, without endpoint overrides', () => {
+  let server: TestServer;
+  let org: SeededOrg;
+  let tunnel: Awaited<ReturnType<typeof startTunnel>>;
+  let home: ReturnType<typeof tempHome>;
+  let env: NodeJS.ProcessEnv;
+  let caFile: string;
+
+  before(async () => {
+    assert.ok(
+      fs.existsSync(AWS_CLI_V2),
+      `${AWS_CLI_V2} is missing: install Debian's awscli package (apt-get install awscli), as .ci/run does`,
+    );
+    home = tempHome();
+    const certs = makeCertificates(home.home, AWS_HOSTS);
+    caFile = certs.ca;
+    const passwordHash = await hash(PASSWORD);
+    server = await startTestServer({
+      settings: { tls: 'true', tlsCert: certs.cert, tlsKey: certs.key },
+      seed: async (deps) => {
+        org = await seedOrg(deps.ctx, {
+          groups: [{ name: 'Developers' }],
+          users: [{ userName: 'alice', groups: ['Developers'], passwordHash }],
+          accounts: [{ id: ACCOUNT, name: 'Production' }],
+          permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }],
+          assignments: [{ group: 'Developers', permissionSet: 'ReadOnly', accounts: [ACCOUNT] }],
+        });
+      },
+    });
+    tunnel = await startTunnel(Number(new URL(server.url).port));
+    fs.writeFileSync(
+      path.join(home.home, '.aws', 'config'),
+      `[profile idc]
+sso_session = idc
+sso_account_id = ${ACCOUNT}
+sso_role_name = ReadOnly
+region = ${REGION}
+output = json
+
+[sso-session idc]
+sso_start_url = ${server.config.startUrl}
+sso_region = ${REGION}
+sso_registration_scopes = sso:account:access
+`,
+    );
+    env = cleanAwsEnv(home.home, {
+      HTTPS_PROXY: tunnel.url,
+      https_proxy: tunnel.url,
+      NO_PROXY: '',
+      no_proxy: '',
+      AWS_CA_BUNDLE: certs.ca,
+      AWS_PAGER: '',
+    });
+  });
+
+  after(async () => {
+    await tunnel?.close();
+    await server?.stop();
+    home?.cleanup();
+  });
+
+  const aws = (args: string[]) => run(AWS_CLI_V2, args, { env, timeoutMs: 60_000 });
+
+  it('is the AWS CLI v2', async () => {
+    const r = await aws(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^aws-cli\/2\./);
+  });
+
+  it('aws sso login --no-browser: the device code, approved in the pages, fills the token cache', async () => {
+    const child = spawn(AWS_CLI_V2, ['sso', 'login', '--profile', 'idc', '--no-browser'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    let code: string | undefined;
+    while (code === undefined) {
+      code = /\n([A-Z0-9]{4}-[A-Z0-9]{4})\s*\n/.exec(out)?.[1];
+      if (code === undefined && (Date.now() > deadline || child.exitCode !== null)) {
+        child.kill('SIGKILL');
+        throw new Error(`aws sso login printed no code: ${out} ${err}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The CLI shows the verification URL idcenter gave it, then the code to type there.
+    assert.ok(out.includes(`${server.url}/device`), out);
+    const web = await signedIn(server.url, 'alice', PASSWORD, undefined, fetchTrusting(caFile));
+    const approved = await decideDevice(web, code);
+    assert.match(approved.text, /Request approved/);
+    assert.equal(await exited, 0, err);
+    assert.match(out, /Successfully logged into Start URL/);
+    const cache = fs.readdirSync(path.join(home.home, '.aws', 'sso', 'cache'));
+    assert.ok(cache.length >= 1, 'a token cache file was written');
+  });
+
+  it('aws sts get-caller-identity --profile idc answers with the assumed role', async () => {
+    const r = await aws(['sts', 'get-caller-identity', '--profile', 'idc']);
+    assert.equal(r.code, 0, r.stderr);
+    const role = await server.deps.ctx.store.db
+      .selectFrom('provisioned_roles')
+      .selectAll()
+      .where('account_id', '=', ACCOUNT)
+      .where('permission_set_id', '=', org.permissionSets.ReadOnly!)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(r.stdout), {
+      UserId: `${role.role_id}:alice`,
+      Account: ACCOUNT,
+      Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_${role.role_hash}/alice`,
+    });
+    // It went to idcenter by the AWS names, through the tunnel, and nowhere else.
+    assert.ok(tunnel.seen.includes(`portal.sso.${REGION}.amazonaws.com:443`), tunnel.seen.join(' '));
+    assert.ok(tunnel.seen.includes(`oidc.${REGION}.amazonaws.com:443`), tunnel.seen.join(' '));
+    assert.ok(
+      tunnel.seen.some((t) => t.startsWith('sts.')),
+      tunnel.seen.join(' '),
+    );
+    assert.deepEqual(
+      tunnel.seen.filter((t) => !AWS_HOSTS.includes(t.split(':')[0] ?? '')),
+      [],
+    );
+  });
+
+  it('aws sso logout ends the token: the next call needs a new login', async () => {
+    const out = await aws(['sso', 'logout', '--profile', 'idc']);
+    assert.equal(out.code, 0, out.stderr);
+    const tokens = await server.deps.ctx.store.db
+      .selectFrom('access_tokens')
+      .select(['revoked_at'])
+      .execute();
+    assert.ok(tokens.length >= 1);
+    assert.ok(
+      tokens.every((t) => t.revoked_at !== null),
+      'Logout revoked the access token',
+    );
+    const r = await aws(['sts', 'get-caller-identity', '--profile', 'idc']);
+    assert.notEqual(r.code, 0);
+    // Logout also removed the token from the CLI's cache.
+    assert.match(r.stderr, /Error loading SSO Token: Token for idc does not exist/);
+  });
+});
