@@ -1,7 +1,8 @@
 /**
  * The AWS CLI v2 itself (Debian's `awscli` package at /usr/bin/aws, which `.ci/run` installs):
  * `aws sso login` with the device code, `aws sts get-caller-identity` and `aws sso logout`, from
- * an sso-session profile and nothing else.
+ * an sso-session profile and nothing else; and `aws configure sso` in a terminal, through its
+ * prompts and its account and role menus, to a profile that works.
  *
  * CLI v2 releases before 2.13 know no endpoint overrides, so this one reaches idcenter the way
  * it reaches AWS: by the AWS host names. An HTTPS proxy (`HTTPS_PROXY`, honoured by every AWS
@@ -21,10 +22,12 @@ import { decideDevice, fetchTrusting, signedIn } from '../helpers/oidc.ts';
 import { cleanAwsEnv, run, tempHome } from '../helpers/python.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { PtySession } from './cli-harness.ts';
 
 const AWS_CLI_V2 = '/usr/bin/aws';
 const PASSWORD = 'correct horse battery staple';
 const ACCOUNT = '111111111111';
+const STAGING = '222222222222';
 const REGION = 'us-east-1';
 /** What the CLI calls for an sso-session in us-east-1: OIDC, the portal API and regional STS. */
 const AWS_HOSTS = [
@@ -134,9 +137,15 @@ describe('AWS CLI v2 (Debian awscli) by the AWS host names, without endpoint ove
         org = await seedOrg(deps.ctx, {
           groups: [{ name: 'Developers' }],
           users: [{ userName: 'alice', groups: ['Developers'], passwordHash }],
-          accounts: [{ id: ACCOUNT, name: 'Production' }],
-          permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }],
-          assignments: [{ group: 'Developers', permissionSet: 'ReadOnly', accounts: [ACCOUNT] }],
+          accounts: [
+            { id: ACCOUNT, name: 'Production' },
+            { id: STAGING, name: 'Staging' },
+          ],
+          permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }, { name: 'Admin' }],
+          assignments: [
+            { group: 'Developers', permissionSet: 'ReadOnly', accounts: [ACCOUNT, STAGING] },
+            { user: 'alice', permissionSet: 'Admin', accounts: [STAGING] },
+          ],
         });
       },
     });
@@ -258,5 +267,61 @@ sso_registration_scopes = sso:account:access
     assert.notEqual(r.code, 0);
     // Logout also removed the token from the CLI's cache.
     assert.match(r.stderr, /Error loading SSO Token: Token for idc does not exist/);
+  });
+
+  it('aws configure sso in a terminal: prompts, device code, account and role menus, then the profile works', async () => {
+    const term = new PtySession([AWS_CLI_V2, 'configure', 'sso', '--profile', 'v2'], {
+      ...env,
+      // No browser here: the CLI prints the URL and the code instead.
+      BROWSER: '/bin/true',
+    });
+    try {
+      await term.answer('SSO session name (Recommended):', 'idc2');
+      await term.answer('SSO start URL [None]:', server.config.startUrl);
+      await term.answer('SSO region [None]:', REGION);
+      await term.answer('SSO registration scopes [sso:account:access]:', '');
+      const code = (await term.expect(/enter the code:\s+([A-Z0-9]{4}-[A-Z0-9]{4})/))[1] ?? '';
+      const web = await signedIn(server.url, 'alice', PASSWORD, undefined, fetchTrusting(caFile));
+      assert.match((await decideDevice(web, code)).text, /Request approved/);
+      // Two accounts and, in Staging, two roles: the CLI's own menus, driven with the arrow keys.
+      await term.expect('There are 2 AWS accounts available to you.');
+      await term.expect(STAGING);
+      term.send('\u001b[B\r');
+      await term.expect(`Using the account ID ${STAGING}`);
+      await term.expect('There are 2 roles available to you.');
+      await term.expect('ReadOnly');
+      term.send('\r');
+      const role = (await term.expect(/Using the role name "(\w+)"/))[1];
+      assert.equal(role, 'Admin', 'the first role of the menu, as idcenter lists them by name');
+      await term.answer('CLI default client Region [None]:', REGION);
+      await term.answer('CLI default output format [None]:', 'json');
+      assert.equal(await term.exited, 0, term.text);
+
+      const config = fs.readFileSync(path.join(home.home, '.aws', 'config'), 'utf8');
+      assert.match(config, /\[profile idc\]/, 'the profile that was there is kept');
+      assert.match(
+        config,
+        new RegExp(
+          `\\[profile v2\\]\\nsso_session = idc2\\nsso_account_id = ${STAGING}\\nsso_role_name = ${role}\\n`,
+        ),
+      );
+      assert.match(
+        config,
+        new RegExp(
+          `\\[sso-session idc2\\]\\nsso_start_url = ${server.config.startUrl}\\nsso_region = ${REGION}\\n`,
+        ),
+      );
+
+      const r = await aws(['sts', 'get-caller-identity', '--profile', 'v2']);
+      assert.equal(r.code, 0, r.stderr);
+      const id = JSON.parse(r.stdout) as { Account: string; Arn: string };
+      assert.equal(id.Account, STAGING);
+      assert.match(
+        id.Arn,
+        new RegExp(`^arn:aws:sts::${STAGING}:assumed-role/AWSReservedSSO_${role}_[0-9a-f]{16}/alice$`),
+      );
+    } finally {
+      term.kill();
+    }
   });
 });
