@@ -1,7 +1,8 @@
 /**
  * The AWS CLI v2 itself (Debian's `awscli` package at /usr/bin/aws, which `.ci/run` installs):
- * `aws sso login` with the device code, `aws sts get-caller-identity` and `aws sso logout`, from
- * an sso-session profile and nothing else; and `aws configure sso` in a terminal, through its
+ * `aws sso login` with the device code, `aws sts get-caller-identity`, the portal API commands
+ * (`aws sso list-accounts` across pages, `list-account-roles`, `get-role-credentials`, a refusal)
+ * and `aws sso logout`, from an sso-session profile and nothing else; and `aws configure sso` in a terminal, through its
  * prompts and its account and role menus, to a profile that works.
  *
  * CLI v2 releases before 2.13 know no endpoint overrides, so this one reaches idcenter the way
@@ -12,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -249,6 +251,47 @@ sso_registration_scopes = sso:account:access
       tunnel.seen.filter((t) => !AWS_HOSTS.includes(t.split(':')[0] ?? '')),
       [],
     );
+  });
+
+  it('aws sso list-accounts, list-account-roles and get-role-credentials with the cached token', async () => {
+    const cacheFile = path.join(
+      home.home,
+      '.aws',
+      'sso',
+      'cache',
+      `${createHash('sha1').update('idc').digest('hex')}.json`,
+    );
+    const token = (JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { accessToken: string }).accessToken;
+    const portal = (args: string[]) => aws(['sso', ...args, '--access-token', token, '--region', REGION]);
+
+    // One account a page: the CLI follows next_token and merges the pages.
+    const accounts = await portal(['list-accounts', '--page-size', '1']);
+    assert.equal(accounts.code, 0, accounts.stderr);
+    const list = (JSON.parse(accounts.stdout) as { accountList: Array<{ accountId: string }> }).accountList;
+    assert.deepEqual(
+      list.map((a) => a.accountId),
+      [ACCOUNT, STAGING],
+    );
+
+    const roles = await portal(['list-account-roles', '--account-id', STAGING]);
+    assert.equal(roles.code, 0, roles.stderr);
+    const names = (JSON.parse(roles.stdout) as { roleList: Array<{ roleName: string }> }).roleList.map(
+      (r) => r.roleName,
+    );
+    assert.deepEqual(names, ['Admin', 'ReadOnly']);
+
+    const creds = await portal(['get-role-credentials', '--account-id', ACCOUNT, '--role-name', 'ReadOnly']);
+    assert.equal(creds.code, 0, creds.stderr);
+    const rc = (JSON.parse(creds.stdout) as { roleCredentials: Record<string, unknown> }).roleCredentials;
+    assert.match(String(rc.accessKeyId), /^ASIA[A-Z2-7]{16}$/);
+    assert.equal(String(rc.secretAccessKey).length, 40);
+    const hour = 3600_000;
+    assert.ok(Math.abs(Number(rc.expiration) - (Date.now() + hour)) < 60_000, `expiration ${rc.expiration}`);
+
+    // Not assigned: the CLI shows the portal's ForbiddenException.
+    const denied = await portal(['get-role-credentials', '--account-id', ACCOUNT, '--role-name', 'Admin']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /ForbiddenException/);
   });
 
   it('aws sso logout ends the token: the next call needs a new login', async () => {
