@@ -12,7 +12,7 @@
  * configured beyond the profile; any other host name is refused, so nothing leaves the machine.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -21,7 +21,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hash } from '@node-rs/argon2';
 import { decideDevice, fetchTrusting, signedIn } from '../helpers/oidc.ts';
-import { cleanAwsEnv, run, tempHome } from '../helpers/python.ts';
+import { cleanAwsEnv, run, start, tempHome } from '../helpers/python.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { PtySession } from './cli-harness.ts';
@@ -192,36 +192,15 @@ sso_registration_scopes = sso:account:access
   });
 
   it('aws sso login --no-browser: the device code, approved in the pages, fills the token cache', async () => {
-    const child = spawn(AWS_CLI_V2, ['sso', 'login', '--profile', 'idc', '--no-browser'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    let code: string | undefined;
-    while (code === undefined) {
-      code = /\n([A-Z0-9]{4}-[A-Z0-9]{4})\s*\n/.exec(out)?.[1];
-      if (code === undefined && (Date.now() > deadline || child.exitCode !== null)) {
-        child.kill('SIGKILL');
-        throw new Error(`aws sso login printed no code: ${out} ${err}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const login = start(AWS_CLI_V2, ['sso', 'login', '--profile', 'idc', '--no-browser'], env);
+    const code = (await login.waitFor(/\n([A-Z0-9]{4}-[A-Z0-9]{4})\s*\n/))[1] ?? '';
     // The CLI shows the verification URL idcenter gave it, then the code to type there.
-    assert.ok(out.includes(`${server.url}/device`), out);
+    assert.ok(login.stdout.includes(`${server.url}/device`), login.stdout);
     const web = await signedIn(server.url, 'alice', PASSWORD, undefined, fetchTrusting(caFile));
     const approved = await decideDevice(web, code);
     assert.match(approved.text, /Request approved/);
-    assert.equal(await exited, 0, err);
-    assert.match(out, /Successfully logged into Start URL/);
+    assert.equal(await login.exited, 0, login.stderr);
+    assert.match(login.stdout, /Successfully logged into Start URL/);
     const cache = fs.readdirSync(path.join(home.home, '.aws', 'sso', 'cache'));
     assert.ok(cache.length >= 1, 'a token cache file was written');
   });

@@ -8,7 +8,6 @@
  * (an injected clock that follows the wall clock plus an offset the test moves forward).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +16,7 @@ import { fromSSO } from '@aws-sdk/credential-providers';
 import { hash } from '@node-rs/argon2';
 import type { Clock } from '../../src/domain/runtime.ts';
 import { decideDevice, signedIn } from '../helpers/oidc.ts';
-import { cleanAwsEnv, python, run, tempHome } from '../helpers/python.ts';
+import { cleanAwsEnv, python, run, start, tempHome } from '../helpers/python.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -143,36 +142,18 @@ sso_registration_scopes = sso:account:access
     });
 
     // botocore's device flow, approved through the pages while it polls.
-    const child = spawn(
+    const flow = start(
       'python3',
       ['-c', DEVICE_FLOW, server.url, server.config.startUrl, 'us-east-1', 'idc'],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      env,
     );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('\n')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`device flow did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const started = JSON.parse(out.split('\n')[0]!) as { userCode: string; uri: string };
+    const started = JSON.parse((await flow.waitFor(/^(.*)\n/))[1] ?? '') as { userCode: string; uri: string };
     assert.equal(started.uri, `${server.url}/device?user_code=${started.userCode}`);
     const web = await signedIn(server.url, 'alice@example.com', PASSWORD);
     const approved = await decideDevice(web, started.userCode);
     assert.match(approved.text, /Request approved/);
-    assert.equal(await exited, 0, err);
-    assert.match(out, /"cached": true/);
+    assert.equal(await flow.exited, 0, flow.stderr);
+    assert.match(flow.stdout, /"cached": true/);
   });
 
   after(async () => {
