@@ -12,6 +12,8 @@
  * let v = cache.get(generation, key);
  * if (v === undefined) { v = await readIt(); if (v.allowed) cache.set(generation, key, v); }
  */
+import type { Store } from './db.ts';
+
 export class GenerationCache<V> {
   private generation = Number.NaN;
   private readonly entries = new Map<string, V>();
@@ -41,4 +43,24 @@ export class GenerationCache<V> {
     if (this.entries.size >= this.limit) this.entries.clear();
     this.entries.set(key, value);
   }
+}
+
+/**
+ * One `GenerationCache` per store, made on first use (a process may open several stores, as the
+ * tests do).
+ *
+ * @example
+ * const tokens = generationCaches<ResolvedAccessToken>();
+ * const cache = tokens(ctx.store);
+ */
+export function generationCaches<V>(): (store: Store) => GenerationCache<V> {
+  const caches = new WeakMap<Store, GenerationCache<V>>();
+  return (store) => {
+    let cache = caches.get(store);
+    if (!cache) {
+      cache = new GenerationCache<V>();
+      caches.set(store, cache);
+    }
+    return cache;
+  };
 }

@@ -6,8 +6,7 @@
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../domain/digest.ts';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
-import type { Store } from '../../storage/db.ts';
-import { GenerationCache } from '../../storage/generation-cache.ts';
+import { generationCaches } from '../../storage/generation-cache.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
@@ -141,7 +140,7 @@ const accessTokenRow = preparedRead(['tokenHash'] as const, (db, p) =>
 );
 
 /** Live tokens' answers, per store (see `GenerationCache`); keyed by the token itself. */
-const resolvedTokens = new WeakMap<Store, GenerationCache<ResolvedAccessToken>>();
+const resolvedTokens = generationCaches<ResolvedAccessToken>();
 
 /**
  * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
@@ -157,11 +156,7 @@ export async function resolveAccessToken(
 ): Promise<ResolvedAccessToken | null> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
   const now = ctx.clock.now();
-  let cache = resolvedTokens.get(ctx.store);
-  if (!cache) {
-    cache = new GenerationCache();
-    resolvedTokens.set(ctx.store, cache);
-  }
+  const cache = resolvedTokens(ctx.store);
   const generation = await ctx.store.generation(receivedAt);
   const kept = cache.get(generation, token);
   if (kept) return kept.expiresAt > now ? kept : null;

@@ -9,8 +9,7 @@
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import type { ServerDeps } from '../../http/deps.ts';
-import type { Store } from '../../storage/db.ts';
-import { GenerationCache } from '../../storage/generation-cache.ts';
+import { generationCaches } from '../../storage/generation-cache.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { AppContext } from '../context.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
@@ -109,7 +108,7 @@ type AccessibleRole = Awaited<ReturnType<typeof accessibleRole>>[number];
  * Roles users may use, per store, while nothing that could take them away has changed (see
  * `GenerationCache`); refusals are never kept.
  */
-const allowedRoles = new WeakMap<Store, GenerationCache<AccessibleRole>>();
+const allowedRoles = generationCaches<AccessibleRole>();
 
 /** Create the provisioned role of (account, permission set) in a transaction; the first row wins. */
 async function provisionRole(
@@ -158,11 +157,7 @@ async function provisionRole(
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
   const service = getCredentialService(deps);
-  let cache = allowedRoles.get(ctx.store);
-  if (!cache) {
-    cache = new GenerationCache();
-    allowedRoles.set(ctx.store, cache);
-  }
+  const cache = allowedRoles(ctx.store);
   const generation = await ctx.store.generation(input.receivedAt);
   const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
   let role = cache.get(generation, key);
