@@ -2,10 +2,12 @@
  * Effective access of a user: the (account, permission set) pairs assigned to the user directly
  * or to any group the user belongs to (spec identity-center-behaviour §3, §5). Every reader of
  * access (portal API, discovery extension, portal pages, credential vending) goes through here,
- * straight to the store: no cache, so a change made by `idcenter apply` or another replica is
- * seen by the next request.
+ * and every query here is built on `assignmentsOf`, the one definition of that rule. Reads go
+ * straight to the store (vending keeps an answer only while the store's generation stands
+ * still), so a change made by `idcenter apply` or another replica is seen by the next request.
  */
 import { type Kysely, sql } from 'kysely';
+import { preparedRead } from '../storage/prepared.ts';
 import type { Database } from '../storage/schema.ts';
 
 export interface AccessibleAccount {
@@ -174,25 +176,38 @@ export async function listAllAccess(
   return out;
 }
 
-/** The role a user may assume in an account by permission-set name, or undefined (no access). */
-export async function findAccessibleRole(
-  db: Kysely<Database>,
-  userId: string,
-  accountId: string,
-  roleName: string,
-): Promise<AccessibleRole | undefined> {
-  const rows = await db
-    .selectFrom(assignmentsOf(db, userId, accountId).as('a'))
-    .innerJoin('permission_sets', 'permission_sets.id', 'a.permission_set_id')
-    .select([
-      'a.account_id as accountId',
-      'permission_sets.name as roleName',
-      'permission_sets.id as permissionSetId',
-      'permission_sets.session_seconds as sessionSeconds',
-    ])
-    .where('a.account_id', '=', accountId)
-    .where('permission_sets.name', '=', roleName)
-    .limit(1)
-    .execute();
-  return rows[0];
-}
+/**
+ * The role a user may assume in an account by permission-set name (exact, as the portal API
+ * compares it), with the provisioned role of that (account, permission set) when it exists; no
+ * row means no access. A prepared read: the hot path of GetRoleCredentials and of the portal's
+ * access keys. Permission-set names are ASCII, so JavaScript and SQL agree on lower case, and
+ * the unique lower-case name finds the permission set by its index.
+ *
+ * @example
+ * const [role] = await findAccessibleRole(store, { userId, accountId, roleName: 'ReadOnly', roleNameLower: 'readonly' });
+ */
+export const findAccessibleRole = preparedRead(
+  ['userId', 'accountId', 'roleName', 'roleNameLower'] as const,
+  (db, p) =>
+    db
+      .selectFrom('permission_sets as ps')
+      .leftJoin('provisioned_roles as pr', (j) =>
+        j.on('pr.account_id', '=', p.accountId).onRef('pr.permission_set_id', '=', 'ps.id'),
+      )
+      .select([
+        'ps.id as permissionSetId',
+        'ps.name as roleName',
+        'ps.session_seconds as sessionSeconds',
+        'pr.role_hash as roleHash',
+        'pr.role_id as roleId',
+      ])
+      .where('ps.name_lower', '=', p.roleNameLower)
+      .where('ps.name', '=', p.roleName)
+      .where(
+        'ps.id',
+        'in',
+        db.selectFrom(assignmentsOf(db, p.userId, p.accountId).as('a')).select('a.permission_set_id'),
+      ),
+  // No LIMIT: the name is unique (at most one row), and SQLite prepares a statement whose LIMIT
+  // is a bound parameter again each time it is bound.
+);

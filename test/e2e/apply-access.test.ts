@@ -117,9 +117,18 @@ for (const kind of STORE_KINDS) {
           `${ids[11]}:P3`,
         ],
       );
-      assert.equal((await findAccessibleRole(store.db, alice, ids[7] ?? '', 'P3'))?.roleName, 'P3');
-      assert.equal(await findAccessibleRole(store.db, alice, ids[7] ?? '', 'P1'), undefined);
-      assert.equal(await findAccessibleRole(store.db, alice, ids[10] ?? '', 'P1'), undefined);
+      const role = async (accountId: string, roleName: string) =>
+        (
+          await findAccessibleRole(store, {
+            userId: alice,
+            accountId,
+            roleName,
+            roleNameLower: roleName.toLowerCase(),
+          })
+        )[0]?.roleName;
+      assert.equal(await role(ids[7] ?? '', 'P3'), 'P3');
+      assert.equal(await role(ids[7] ?? '', 'P1'), undefined);
+      assert.equal(await role(ids[10] ?? '', 'P1'), undefined);
     });
   });
 }

@@ -292,12 +292,13 @@ for (const kind of STORE_KINDS) {
       assert.equal(await count(), before);
     });
 
-    it('grants exactly what app/access.ts calls effective access', async () => {
-      const { findAccessibleRole } = await import('../access.ts');
+    it('grants exactly the roles ListAccountRoles lists', async () => {
+      const { listAccessibleRoles } = await import('../access.ts');
       for (const [userName, userId] of Object.entries(org.users)) {
         for (const accountId of ['111111111111', '222222222222', '333333333333']) {
           for (const roleName of ['ReadOnly', 'Admin', 'readonly', 'Nope']) {
-            const expected = await findAccessibleRole(deps.ctx.store.db, userId, accountId, roleName);
+            const listed = await listAccessibleRoles(deps.ctx.store.db, userId, accountId);
+            const expected = listed.find((r) => r.roleName === roleName);
             const got = await vendRoleCredentials(
               deps,
               input({ userId, userName, accountId, roleName }),

@@ -10,7 +10,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
-import { preparedRead } from '../../storage/prepared.ts';
+import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
@@ -44,65 +44,7 @@ interface ProvisionedRole {
   roleId: string;
 }
 
-/**
- * The user's role by permission-set name in an account — effective access exactly as
- * `app/access.ts` defines it (assigned to the user directly or to a group the user is in) —
- * together with the provisioned role of that (account, permission set) when it exists. One
- * prepared read of index probes (the permission set by its unique lower-case name, then the
- * assignment keys of the user and of each of the user's groups): the hot path of
- * GetRoleCredentials. Permission-set names are ASCII, so JavaScript and SQL agree on lower case.
- */
-const accessibleRole = preparedRead(
-  ['userId', 'accountId', 'roleName', 'roleNameLower'] as const,
-  (db, p) =>
-    db
-      .selectFrom('permission_sets as ps')
-      .leftJoin('provisioned_roles as pr', (j) =>
-        j.on('pr.account_id', '=', p.accountId).onRef('pr.permission_set_id', '=', 'ps.id'),
-      )
-      .select([
-        'ps.id as permissionSetId',
-        'ps.name as roleName',
-        'ps.session_seconds as sessionSeconds',
-        'pr.role_hash as roleHash',
-        'pr.role_id as roleId',
-      ])
-      .where('ps.name_lower', '=', p.roleNameLower)
-      .where('ps.name', '=', p.roleName)
-      .where((eb) =>
-        eb.or([
-          eb.exists(
-            eb
-              .selectFrom('account_assignments as a')
-              .select(eb.lit(1).as('one'))
-              .where('a.principal_type', '=', 'USER')
-              .where('a.principal_id', '=', p.userId)
-              .where('a.account_id', '=', p.accountId)
-              .whereRef('a.permission_set_id', '=', 'ps.id'),
-          ),
-          eb.exists(
-            eb
-              .selectFrom('account_assignments as a')
-              .select(eb.lit(1).as('one'))
-              .where('a.principal_type', '=', 'GROUP')
-              .where(
-                'a.principal_id',
-                'in',
-                eb
-                  .selectFrom('group_memberships as gm')
-                  .select('gm.group_id')
-                  .where('gm.user_id', '=', p.userId),
-              )
-              .where('a.account_id', '=', p.accountId)
-              .whereRef('a.permission_set_id', '=', 'ps.id'),
-          ),
-        ]),
-      ),
-  // No LIMIT: the name is unique (at most one row), and SQLite re-prepares a statement whose
-  // LIMIT is a bound parameter each time it is bound again.
-);
-
-type AccessibleRole = Awaited<ReturnType<typeof accessibleRole>>[number];
+type AccessibleRole = Awaited<ReturnType<typeof findAccessibleRole>>[number];
 
 /**
  * Roles users may use, per store, while nothing that could take them away has changed (see
@@ -162,7 +104,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
   const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
   let role = cache.get(generation, key);
   if (!role) {
-    [role] = await accessibleRole(ctx.store, {
+    [role] = await findAccessibleRole(ctx.store, {
       userId: input.userId,
       accountId: input.accountId,
       roleName: input.roleName,
