@@ -84,6 +84,9 @@ code = os.waitstatus_to_exitcode(status)
 sys.exit(128 - code if code < 0 else code)
 `;
 
+/** A terminal's cursor position request (Device Status Report 6). */
+const CURSOR_QUERY = '\u001b[6n';
+
 /** A command running in a pseudo-terminal. */
 export class PtySession {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -91,6 +94,8 @@ export class PtySession {
   private consumed = 0;
   readonly exited: Promise<number>;
   private waiters: (() => void)[] = [];
+  /** Where in `raw` the search for the next cursor position request starts. */
+  private queriesSeenUpTo = 0;
 
   constructor(argv: string[], env: NodeJS.ProcessEnv) {
     this.child = spawn('python3', ['-c', PTY_BRIDGE, JSON.stringify(argv)], {
@@ -98,6 +103,7 @@ export class PtySession {
     });
     this.child.stdout.on('data', (d: Buffer) => {
       this.raw += d.toString('utf8');
+      this.answerCursorQueries();
       for (const w of this.waiters.splice(0)) w();
     });
     this.child.stderr.on('data', (d: Buffer) => {
@@ -110,6 +116,20 @@ export class PtySession {
         resolve(code ?? -1);
       });
     });
+  }
+
+  /**
+   * Answer each cursor position request (`ESC [ 6 n`) as a terminal does, with a position (the
+   * top-left corner). prompt_toolkit, which draws the AWS CLI's menus, asks once per prompt and
+   * otherwise waits for the answer before it reads keys, then warns and carries on.
+   */
+  private answerCursorQueries(): void {
+    let at = this.raw.indexOf(CURSOR_QUERY, this.queriesSeenUpTo);
+    while (at !== -1) {
+      this.child.stdin.write('\u001b[1;1R');
+      this.queriesSeenUpTo = at + CURSOR_QUERY.length;
+      at = this.raw.indexOf(CURSOR_QUERY, this.queriesSeenUpTo);
+    }
   }
 
   /** Everything printed so far, escape sequences included. */
