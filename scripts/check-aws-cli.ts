@@ -27,13 +27,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { PtySession } from '../test/e2e/cli-harness.ts';
+import { developersOrg, PASSWORD, PtySession } from '../test/e2e/cli-harness.ts';
 import { decideDevice, FormClient, fetchTrusting, hiddenOf } from '../test/helpers/oidc.ts';
 import { cleanAwsEnv, run, start, tempHome } from '../test/helpers/python.ts';
 import { seedOrg } from '../test/helpers/seed.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const PRODUCTION = '111111111111';
 const STAGING = '222222222222';
 const UNASSIGNED = '333333333333';
@@ -116,20 +115,7 @@ async function main(): Promise<number> {
     server = await startTestServer({
       settings: { tls: 'true', region: REGION, startUrlAliases: ALIAS },
       seed: async (deps) => {
-        await seedOrg(deps.ctx, {
-          groups: [{ name: 'Developers' }],
-          users: [{ userName: 'alice', groups: ['Developers'], passwordHash }],
-          accounts: [
-            { id: PRODUCTION, name: 'Production' },
-            { id: STAGING, name: 'Staging' },
-            { id: UNASSIGNED, name: 'Elsewhere' },
-          ],
-          permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }, { name: 'Admin' }],
-          assignments: [
-            { group: 'Developers', permissionSet: 'ReadOnly', accounts: [PRODUCTION, STAGING] },
-            { user: 'alice', permissionSet: 'Admin', accounts: [STAGING] },
-          ],
-        });
+        await seedOrg(deps.ctx, developersOrg(passwordHash, [{ id: UNASSIGNED, name: 'Elsewhere' }]));
       },
     });
     const url = server.url;

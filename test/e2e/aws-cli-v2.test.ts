@@ -24,10 +24,9 @@ import { decideDevice, fetchTrusting, signedIn } from '../helpers/oidc.ts';
 import { cleanAwsEnv, run, start, tempHome } from '../helpers/python.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { PtySession } from './cli-harness.ts';
+import { developersOrg, PASSWORD, PtySession } from './cli-harness.ts';
 
 const AWS_CLI_V2 = '/usr/bin/aws';
-const PASSWORD = 'correct horse battery staple';
 const ACCOUNT = '111111111111';
 const STAGING = '222222222222';
 const REGION = 'us-east-1';
@@ -136,19 +135,7 @@ describe('AWS CLI v2 (Debian awscli) by the AWS host names, without endpoint ove
     server = await startTestServer({
       settings: { tls: 'true', tlsCert: certs.cert, tlsKey: certs.key },
       seed: async (deps) => {
-        org = await seedOrg(deps.ctx, {
-          groups: [{ name: 'Developers' }],
-          users: [{ userName: 'alice', groups: ['Developers'], passwordHash }],
-          accounts: [
-            { id: ACCOUNT, name: 'Production' },
-            { id: STAGING, name: 'Staging' },
-          ],
-          permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }, { name: 'Admin' }],
-          assignments: [
-            { group: 'Developers', permissionSet: 'ReadOnly', accounts: [ACCOUNT, STAGING] },
-            { user: 'alice', permissionSet: 'Admin', accounts: [STAGING] },
-          ],
-        });
+        org = await seedOrg(deps.ctx, developersOrg(passwordHash));
       },
     });
     tunnel = await startTunnel(Number(new URL(server.url).port));

@@ -261,6 +261,29 @@ export const SMALL_ORG: SeedOrgSpec = {
   ],
 };
 
+/**
+ * The organization the AWS CLI v2 runs use: `alice` (with `passwordHash`) in Developers, which
+ * may use ReadOnly in Production (111111111111) and Staging (222222222222), and Admin of her own
+ * in Staging; `more` accounts are added with no assignment.
+ */
+export function developersOrg(
+  passwordHash: string,
+  more: Array<{ id: string; name: string }> = [],
+): SeedOrgSpec {
+  const production = '111111111111';
+  const staging = '222222222222';
+  return {
+    groups: [{ name: 'Developers' }],
+    users: [{ userName: 'alice', groups: ['Developers'], passwordHash }],
+    accounts: [{ id: production, name: 'Production' }, { id: staging, name: 'Staging' }, ...more],
+    permissionSets: [{ name: 'ReadOnly', sessionHours: 1 }, { name: 'Admin' }],
+    assignments: [
+      { group: 'Developers', permissionSet: 'ReadOnly', accounts: [production, staging] },
+      { user: 'alice', permissionSet: 'Admin', accounts: [staging] },
+    ],
+  };
+}
+
 export async function startSeededServer(
   store: StoreKind,
   spec: SeedOrgSpec = SMALL_ORG,
