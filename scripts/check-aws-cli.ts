@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from '@node-rs/argon2';
-import { developersOrg, PASSWORD, PtySession } from '../test/e2e/cli-harness.ts';
+import { chooseStagingFirstRole, developersOrg, PASSWORD, PtySession } from '../test/e2e/cli-harness.ts';
 import { decideDevice, FormClient, fetchTrusting, hiddenOf } from '../test/helpers/oidc.ts';
 import { cleanAwsEnv, run, start, tempHome } from '../test/helpers/python.ts';
 import { seedOrg } from '../test/helpers/seed.ts';
@@ -157,14 +157,7 @@ async function main(): Promise<number> {
           }
           term.send('\r');
           await approveAuthorize(web, (await term.expect(AUTHORIZE_URL))[1] ?? '');
-          await term.expect('There are 2 AWS accounts available to you.');
-          await term.expect(STAGING);
-          term.send('\u001b[B\r');
-          await term.expect(`Using the account ID ${STAGING}`);
-          await term.expect('There are 2 roles available to you.');
-          await term.expect('ReadOnly');
-          term.send('\r');
-          await term.expect('Using the role name "Admin"');
+          assert.equal(await chooseStagingFirstRole(term), 'Admin', 'the first role of the menu');
           await term.answer(/default client Region \[[^\]]*\]:/i, REGION);
           await term.answer(/default output format.*\[[^\]]*\]:/i, 'json');
           assert.equal(await term.exited, 0, term.text);

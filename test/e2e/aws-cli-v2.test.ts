@@ -24,7 +24,7 @@ import { decideDevice, fetchTrusting, signedIn } from '../helpers/oidc.ts';
 import { cleanAwsEnv, run, start, tempHome } from '../helpers/python.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { developersOrg, PASSWORD, PtySession } from './cli-harness.ts';
+import { chooseStagingFirstRole, developersOrg, PASSWORD, PtySession } from './cli-harness.ts';
 
 const AWS_CLI_V2 = '/usr/bin/aws';
 const ACCOUNT = '111111111111';
@@ -293,14 +293,7 @@ sso_registration_scopes = sso:account:access
       const web = await signedIn(server.url, 'alice', PASSWORD, undefined, fetchTrusting(caFile));
       assert.match((await decideDevice(web, code)).text, /Request approved/);
       // Two accounts and, in Staging, two roles: the CLI's own menus, driven with the arrow keys.
-      await term.expect('There are 2 AWS accounts available to you.');
-      await term.expect(STAGING);
-      term.send('\u001b[B\r');
-      await term.expect(`Using the account ID ${STAGING}`);
-      await term.expect('There are 2 roles available to you.');
-      await term.expect('ReadOnly');
-      term.send('\r');
-      const role = (await term.expect(/Using the role name "(\w+)"/))[1];
+      const role = await chooseStagingFirstRole(term);
       assert.equal(role, 'Admin', 'the first role of the menu, as idcenter lists them by name');
       await term.answer('CLI default client Region [None]:', REGION);
       await term.answer('CLI default output format [None]:', 'json');

@@ -284,6 +284,21 @@ export function developersOrg(
   };
 }
 
+/**
+ * The AWS CLI's own account and role menus in `aws configure sso`, for `developersOrg`: Staging
+ * (the second account: ↓ Enter), then its first role (Enter). Returns the role the CLI took.
+ */
+export async function chooseStagingFirstRole(term: PtySession): Promise<string | undefined> {
+  await term.expect('There are 2 AWS accounts available to you.');
+  await term.expect('222222222222');
+  term.send('\u001b[B\r');
+  await term.expect('Using the account ID 222222222222');
+  await term.expect('There are 2 roles available to you.');
+  await term.expect('ReadOnly');
+  term.send('\r');
+  return (await term.expect(/Using the role name "(\w+)"/))[1];
+}
+
 export async function startSeededServer(
   store: StoreKind,
   spec: SeedOrgSpec = SMALL_ORG,
