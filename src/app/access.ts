@@ -7,6 +7,7 @@
  * still), so a change made by `idcenter apply` or another replica is seen by the next request.
  */
 import { type Kysely, sql } from 'kysely';
+import type { Store } from '../storage/db.ts';
 import { preparedRead } from '../storage/prepared.ts';
 import type { Database } from '../storage/schema.ts';
 
@@ -177,16 +178,12 @@ export async function listAllAccess(
 }
 
 /**
- * The role a user may assume in an account by permission-set name (exact, as the portal API
- * compares it), with the provisioned role of that (account, permission set) when it exists; no
- * row means no access. A prepared read: the hot path of GetRoleCredentials and of the portal's
- * access keys. Permission-set names are ASCII, so JavaScript and SQL agree on lower case, and
- * the unique lower-case name finds the permission set by its index.
- *
- * @example
- * const [role] = await findAccessibleRole(store, { userId, accountId, roleName: 'ReadOnly', roleNameLower: 'readonly' });
+ * The role of a permission-set name in an account with the provisioned role of that (account,
+ * permission set) when it exists, if the user may use it. A prepared read of index probes: the
+ * permission set by its unique lower-case name (names are ASCII, so JavaScript and SQL agree on
+ * lower case), then the user's assignments in the account.
  */
-export const findAccessibleRole = preparedRead(
+const accessibleRoleQuery = preparedRead(
   ['userId', 'accountId', 'roleName', 'roleNameLower'] as const,
   (db, p) =>
     db
@@ -211,3 +208,21 @@ export const findAccessibleRole = preparedRead(
   // No LIMIT: the name is unique (at most one row), and SQLite prepares a statement whose LIMIT
   // is a bound parameter again each time it is bound.
 );
+
+/**
+ * The role a user may assume in an account by permission-set name (exact, as the portal API
+ * compares it), with its provisioned role when there is one; undefined means no access. The hot
+ * path of GetRoleCredentials and of the portal's access keys.
+ *
+ * @example
+ * const role = await findAccessibleRole(store, userId, '111111111111', 'ReadOnly');
+ */
+export async function findAccessibleRole(store: Store, userId: string, accountId: string, roleName: string) {
+  const [role] = await accessibleRoleQuery(store, {
+    userId,
+    accountId,
+    roleName,
+    roleNameLower: roleName.toLowerCase(),
+  });
+  return role;
+}

@@ -118,14 +118,7 @@ for (const kind of STORE_KINDS) {
         ],
       );
       const role = async (accountId: string, roleName: string) =>
-        (
-          await findAccessibleRole(store, {
-            userId: alice,
-            accountId,
-            roleName,
-            roleNameLower: roleName.toLowerCase(),
-          })
-        )[0]?.roleName;
+        (await findAccessibleRole(store, alice, accountId, roleName))?.roleName;
       assert.equal(await role(ids[7] ?? '', 'P3'), 'P3');
       assert.equal(await role(ids[7] ?? '', 'P1'), undefined);
       assert.equal(await role(ids[10] ?? '', 'P1'), undefined);

@@ -44,7 +44,7 @@ interface ProvisionedRole {
   roleId: string;
 }
 
-type AccessibleRole = Awaited<ReturnType<typeof findAccessibleRole>>[number];
+type AccessibleRole = NonNullable<Awaited<ReturnType<typeof findAccessibleRole>>>;
 
 /**
  * Roles users may use, per store, while nothing that could take them away has changed (see
@@ -104,12 +104,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
   const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
   let role = cache.get(generation, key);
   if (!role) {
-    [role] = await findAccessibleRole(ctx.store, {
-      userId: input.userId,
-      accountId: input.accountId,
-      roleName: input.roleName,
-      roleNameLower: input.roleName.toLowerCase(),
-    });
+    role = await findAccessibleRole(ctx.store, input.userId, input.accountId, input.roleName);
     if (!role) throw new DomainError('forbidden', 'No access');
     // Kept once provisioned; a first issuance provisions the role below and reads again next time.
     if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
