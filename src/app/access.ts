@@ -2,7 +2,8 @@
  * Effective access of a user: the (account, permission set) pairs assigned to the user directly
  * or to any group the user belongs to (spec identity-center-behaviour §3, §5). Every reader of
  * access (portal API, discovery extension, portal pages, credential vending) goes through here,
- * and every query here is built on `assignmentsOf`, the one definition of that rule. Reads go
+ * and the rule is written here alone: `assignmentsOf` (and, for a user in few groups, the
+ * per-principal branches of `listAccessibleAccounts`, the same rule read key by key). Reads go
  * straight to the store (vending keeps an answer only while the store's generation stands
  * still), so a change made by `idcenter apply` or another replica is seen by the next request.
  */

@@ -5,7 +5,7 @@ import { isPostgres } from './dialect.ts';
  * What a cached answer about a bearer token or a user's access depends on, as the changes that
  * can take something away: a row updated or deleted (a revocation, a disabled user, a removed
  * assignment or membership, a changed permission set). Inserts only ever add, and caches keep
- * only answers that allow (see `storage/generation.ts`).
+ * only answers that allow (see `storage/generation-cache.ts`).
  */
 export const WATCHED: ReadonlyArray<{ table: string; columns?: readonly string[] }> = [
   { table: 'users', columns: ['status', 'user_name', 'user_name_lower', 'id'] },
