@@ -12,8 +12,8 @@
  * account id masked with a hash of those random bits, so `GetAccessKeyInfo` can name the
  * account of any key id, as AWS does.
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { sha256Bytes } from '../../domain/digest.ts';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { HmacSha256, sha256Bytes } from '../../domain/digest.ts';
 import type { Random } from '../../domain/runtime.ts';
 import type { CredentialKey, KeyRing } from './keys.ts';
 
@@ -193,12 +193,15 @@ function fromWire(w: unknown): RoleSessionClaims | null {
 interface PreparedKey {
   header: Buffer;
   seal: KeyObject;
-  secret: KeyObject;
+  secret: HmacSha256;
 }
 
 const prepared = new WeakMap<CredentialKey, PreparedKey>();
 
-/** A key's token header and its keys as KeyObjects, made once: Node imports a raw key per use. */
+/**
+ * A key's token header, its sealing key as a KeyObject (Node imports a raw key per use) and its
+ * secret subkey ready for HMAC, made once.
+ */
 function prepare(key: CredentialKey): PreparedKey {
   let p = prepared.get(key);
   if (!p) {
@@ -206,7 +209,7 @@ function prepare(key: CredentialKey): PreparedKey {
     p = {
       header: Buffer.concat([Buffer.from([VERSION, kid.length]), kid]),
       seal: createSecretKey(key.sealKey),
-      secret: createSecretKey(key.secretKey),
+      secret: new HmacSha256(key.secretKey),
     };
     prepared.set(key, p);
   }
@@ -215,7 +218,7 @@ function prepare(key: CredentialKey): PreparedKey {
 
 /** The secret access key of a sealed token: 40 characters, as AWS secrets are. */
 export function deriveSecret(key: CredentialKey, tokenBytes: Buffer): string {
-  return createHmac('sha256', prepare(key).secret).update(tokenBytes).digest('base64').slice(0, 40);
+  return prepare(key).secret.digest(tokenBytes, 'base64').slice(0, 40);
 }
 
 /** Seal claims into a session token under the ring's current key and derive the secret. */

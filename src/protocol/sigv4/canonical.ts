@@ -6,7 +6,7 @@
  * duplicates, in order) and the body bytes.
  */
 import { createHmac } from 'node:crypto';
-import { sha256Hex } from '../../domain/digest.ts';
+import { HmacSha256, sha256Hex } from '../../domain/digest.ts';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -195,25 +195,25 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
 }
 
 const KEY_CACHE_LIMIT = 10_000;
-const keyCache = new Map<string, Buffer>();
+const keyCache = new Map<string, HmacSha256>();
 
 /**
  * The derived signing key kDate→kRegion→kService→kSigning, cached per (secret, date, region,
  * service): it changes once a day per credential, so most requests skip four HMACs.
  */
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+export function signingKey(secret: string, date: string, region: string, service: string): HmacSha256 {
   const cacheKey = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
   const hit = keyCache.get(cacheKey);
   if (hit) return hit;
   const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(service).digest();
-  const kSigning = createHmac('sha256', kService).update('aws4_request').digest();
+  const kSigning = new HmacSha256(createHmac('sha256', kService).update('aws4_request').digest());
   if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
   keyCache.set(cacheKey, kSigning);
   return kSigning;
 }
 
-export function signature(key: Buffer, toSign: string): string {
-  return createHmac('sha256', key).update(toSign).digest('hex');
+export function signature(key: HmacSha256, toSign: string): string {
+  return key.digest(toSign, 'hex');
 }
