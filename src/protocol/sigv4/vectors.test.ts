@@ -283,3 +283,42 @@ describe('botocore-generated STS vectors', () => {
     });
   }
 });
+
+describe('Authorization header spellings', () => {
+  const sdk =
+    'AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE12/20261128/eu-west-1/sts/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+  const request = (authorization: string, date = true): [SignableRequest, Map<string, string[]>] => {
+    const rawHeaders = ['Host', 'sts.example', 'Authorization', authorization];
+    if (date) rawHeaders.push('X-Amz-Date', '20261128T120000Z', 'X-Amz-Security-Token', 'token');
+    const req = { method: 'POST', path: '/', query: '', rawHeaders, body: Buffer.alloc(0) };
+    return [req, headerMap(rawHeaders)];
+  };
+  const parsed = (authorization: string, date = true) => parseAuth(...request(authorization, date));
+
+  it('reads the form SDKs send as it reads every other spelling of the same items', () => {
+    const expected = parsed(sdk);
+    assert.ok(!('ok' in expected), 'the SDK form parses');
+    assert.equal(expected.accessKeyId, 'ASIAEXAMPLEEXAMPLE12');
+    assert.equal(expected.region, 'eu-west-1');
+    assert.deepEqual(expected.signedHeaders, ['content-type', 'host', 'x-amz-date']);
+    assert.equal(expected.sessionToken, 'token');
+    const [credential, signedHeaders, signature] = sdk.slice('AWS4-HMAC-SHA256 '.length).split(', ');
+    for (const other of [
+      `AWS4-HMAC-SHA256 ${credential},${signedHeaders},${signature}`,
+      `AWS4-HMAC-SHA256 ${credential} ,  ${signedHeaders}, ${signature} `,
+      `AWS4-HMAC-SHA256 ${signature}, ${credential}, ${signedHeaders}`,
+      `AWS4-HMAC-SHA256 Credential=other/x/y/z/aws4_request, ${credential}, ${signedHeaders}, ${signature}`,
+    ]) {
+      assert.deepEqual(parsed(other), expected, other);
+    }
+  });
+
+  it('answers the same errors for the SDK form', () => {
+    const noDate = parsed(sdk, false) as SigV4Failure;
+    assert.equal(noDate.code, 'IncompleteSignature');
+    assert.match(noDate.message, /X-Amz-Date/);
+    const badScope = parsed(sdk.replace('/aws4_request', '/aws4_requests')) as SigV4Failure;
+    assert.equal(badScope.code, 'IncompleteSignature');
+    assert.match(badScope.message, /terminator/);
+  });
+});

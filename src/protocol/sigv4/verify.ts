@@ -190,11 +190,38 @@ function single(headers: Map<string, string[]>, name: string): string | undefine
   return v && v.length > 0 ? v.join(',') : undefined;
 }
 
+/**
+ * The header as every SDK writes it: the three items in order, a well-formed scope. Such a
+ * header parses to what the general loop below makes of it, in half the time.
+ */
+const SDK_AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s=]+)\/([^/,\s]+)\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([^,\s=]+), ?Signature=([^,\s=]+)$/;
+
 /** Parse the Authorization header form. */
 export function parseAuthorizationHeader(
   authorization: string,
   headers: Map<string, string[]>,
 ): ParsedAuth | SigV4Failure {
+  const sdk = SDK_AUTHORIZATION.exec(authorization);
+  if (sdk) {
+    const [, accessKeyId, date, region, service, signedHeaders, signature] = sdk as unknown as string[];
+    const amzDate = single(headers, 'x-amz-date');
+    if (amzDate !== undefined) {
+      return {
+        presigned: false,
+        accessKeyId: accessKeyId!,
+        date: date!,
+        region: region!,
+        service: service!,
+        terminator: 'aws4_request',
+        signedHeaders: signedHeaders!.split(';'),
+        signature: signature!,
+        amzDate,
+        sessionToken: single(headers, 'x-amz-security-token'),
+        expires: undefined,
+      };
+    }
+  }
   const space = authorization.indexOf(' ');
   const algorithm = space === -1 ? authorization : authorization.slice(0, space);
   if (algorithm !== ALGORITHM) {
