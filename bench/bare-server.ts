@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 interface Bare {
   url: string;
+  /** The server's process id when it runs in a process of its own. */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startBareServerProcess(): Promise<Bare> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     close: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -15,7 +15,9 @@
  * on an embedded SQLite store seeded beforehand: log level `info` (the default: one line per
  * request) to stdout, here /dev/null; SQLite with synchronous=FULL; the audit row of every
  * issuance committed before its answer leaves. The bare server runs in a process of its own
- * too, and autocannon runs in this process, so both servers are measured alike.
+ * too, and autocannon runs in this process, so both servers are measured alike. Beside each
+ * rate stands the CPU its server process spent per request (Linux: /proc), which moves less
+ * than rates do when the machine is shared.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -27,7 +29,7 @@ import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
-import { load, loadWithFetch } from './load.ts';
+import { load, loadWithCpu, loadWithFetch, processCpuMs } from './load.ts';
 import { percentile, report } from './report.ts';
 
 const ACCOUNTS = 5000;
@@ -79,7 +81,7 @@ async function spawnServer(
     /** Drop what it writes on stderr too (moto logs every request there). */
     quiet?: boolean;
   },
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const child = spawn(command, args, {
     ...(options.env ? { env: options.env } : {}),
     stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'],
@@ -97,6 +99,7 @@ async function spawnServer(
   }
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -106,7 +109,7 @@ async function spawnServer(
   };
 }
 
-async function startMoto(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startMoto(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
   return spawnServer('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     port,
@@ -121,7 +124,7 @@ const BIN = path.resolve('bin/idcenter.js');
 async function startServerProcess(
   dataDir: string,
   databaseUrl: string,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) env[k] = v;
@@ -169,11 +172,21 @@ async function main(): Promise<void> {
     /**
      * The target and the bare yardstick in the order bare, target, target, bare, so a change in
      * the machine's load during a round weighs on both sides alike; three rounds, and the one
-     * with the median share is reported (one lucky or unlucky round does not move it).
+     * with the median share is reported (one lucky or unlucky round does not move it). Each
+     * run also reads the CPU its server process spent per request (user and system, every
+     * thread), the cost behind the rates.
      */
     const beside = async (target: Parameters<typeof load>[0]) => {
       await load({ ...target, seconds: 1 }); // warm-up: JIT, caches
-      const rounds: Array<{ rps: number; bareRps: number; share: number; p50: number; p99: number }> = [];
+      const rounds: Array<{
+        rps: number;
+        bareRps: number;
+        share: number;
+        p50: number;
+        p99: number;
+        cpuUs: number | null;
+        bareCpuUs: number | null;
+      }> = [];
       // The yardstick with as many connections as the target.
       const yardstick = {
         url: bare.url,
@@ -181,18 +194,21 @@ async function main(): Promise<void> {
         ...(target.connections ? { connections: target.connections } : {}),
       };
       for (let r = 0; r < ROUNDS; r++) {
-        const b1 = await load(yardstick);
-        const t1 = await load({ ...target, seconds: 2 });
-        const t2 = await load({ ...target, seconds: 2 });
-        const b2 = await load(yardstick);
+        const b1 = await loadWithCpu(yardstick, bare.pid);
+        const t1 = await loadWithCpu({ ...target, seconds: 2 }, server.pid);
+        const t2 = await loadWithCpu({ ...target, seconds: 2 }, server.pid);
+        const b2 = await loadWithCpu(yardstick, bare.pid);
         const bareRps = (b1.rps + b2.rps) / 2;
         const rps = (t1.rps + t2.rps) / 2;
+        const mean = (a: number | null, b: number | null) => (a === null || b === null ? null : (a + b) / 2);
         rounds.push({
           rps,
           bareRps,
           share: rps / bareRps,
           p50: Math.max(t1.p50, t2.p50),
           p99: Math.max(t1.p99, t2.p99),
+          cpuUs: mean(t1.cpuPerRequestUs, t2.cpuPerRequestUs),
+          bareCpuUs: mean(b1.cpuPerRequestUs, b2.cpuPerRequestUs),
         });
       }
       // The round with the median share stands for the measurement; every round is shown.
@@ -202,11 +218,23 @@ async function main(): Promise<void> {
         name: '  bare node:http JSON, same window',
         value: Math.round(median.bareRps),
         unit: 'req/s',
-        detail: { rounds: rounds.map((x) => ({ rps: Math.round(x.rps), bare: Math.round(x.bareRps) })) },
+        detail: {
+          rounds: rounds.map((x) => ({
+            rps: Math.round(x.rps),
+            bare: Math.round(x.bareRps),
+            cpuUsPerRequest: x.cpuUs,
+            bareCpuUsPerRequest: x.bareCpuUs,
+          })),
+        },
       });
       console.log(
         `  shares of bare by round: ${rounds.map((x) => `${(x.share * 100).toFixed(1)} %`).join(', ')}`,
       );
+      if (median.cpuUs !== null && median.bareCpuUs !== null) {
+        console.log(
+          `  server CPU per request, median round: ${median.cpuUs.toFixed(1)} µs (bare ${median.bareCpuUs.toFixed(1)} µs)`,
+        );
+      }
       return median;
     };
 
@@ -221,7 +249,7 @@ async function main(): Promise<void> {
       unit: 'req/s',
       target: '>= 35% of bare',
       met: grcShare >= 0.35,
-      detail: { shareOfBare: grcShare, p50ms: grc.p50, p99ms: grc.p99 },
+      detail: { shareOfBare: grcShare, p50ms: grc.p50, p99ms: grc.p99, cpuUsPerRequest: grc.cpuUs },
     });
     report({ name: 'GetRoleCredentials share of bare', value: grcShare * 100, unit: '%' });
 
@@ -298,6 +326,7 @@ async function main(): Promise<void> {
     // moto loads its backends on first use: warm it up before measuring.
     for (let i = 0; i < 5; i++)
       await fetch(`${moto.url}/`, { method: 'POST', headers: motoHeaders, body: BODY });
+    const motoCpu = moto.pid === undefined ? null : processCpuMs(moto.pid);
     const motoRun = await loadWithFetch({
       url: `${moto.url}/`,
       method: 'POST',
@@ -305,16 +334,31 @@ async function main(): Promise<void> {
       body: BODY,
       seconds: 5,
     });
+    const motoCpuAfter = moto.pid === undefined ? null : processCpuMs(moto.pid);
+    const motoCpuUs =
+      motoCpu === null || motoCpuAfter === null ? null : ((motoCpuAfter - motoCpu) * 1000) / motoRun.requests;
     const share = ours.share;
     const vsMoto = ours.rps / motoRun.rps;
-    report({ name: 'moto STS GetCallerIdentity', value: Math.round(motoRun.rps), unit: 'req/s' });
+    report({
+      name: 'moto STS GetCallerIdentity',
+      value: Math.round(motoRun.rps),
+      unit: 'req/s',
+      detail: { cpuUsPerRequest: motoCpuUs },
+    });
+    if (motoCpuUs !== null) console.log(`  moto server CPU per request: ${motoCpuUs.toFixed(0)} µs`);
     report({
       name: 'STS GetCallerIdentity with SigV4 verification',
       value: Math.round(ours.rps),
       unit: 'req/s',
       target: '>= 40% of bare',
       met: share >= 0.4,
-      detail: { shareOfBare: share, timesMoto: vsMoto, p50ms: ours.p50, p99ms: ours.p99 },
+      detail: {
+        shareOfBare: share,
+        timesMoto: vsMoto,
+        p50ms: ours.p50,
+        p99ms: ours.p99,
+        cpuUsPerRequest: ours.cpuUs,
+      },
     });
     report({
       name: 'GetCallerIdentity share of bare',
