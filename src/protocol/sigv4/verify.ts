@@ -164,9 +164,10 @@ function splitQuery(query: string): Map<string, string[]> {
   return out;
 }
 
-function parseCredential(
-  credential: string,
-): Pick<ParsedAuth, 'accessKeyId' | 'date' | 'region' | 'service' | 'terminator'> | SigV4Failure {
+/** The parts of a credential scope, `AKID/date/region/service/aws4_request`. */
+type CredentialScope = Pick<ParsedAuth, 'accessKeyId' | 'date' | 'region' | 'service' | 'terminator'>;
+
+function parseCredential(credential: string): CredentialScope | SigV4Failure {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts.some((p) => p.length === 0)) {
     return sigv4Failure(
@@ -191,8 +192,8 @@ function single(headers: Map<string, string[]>, name: string): string | undefine
 }
 
 /**
- * The header as every SDK writes it: the three items in order, a well-formed scope. Such a
- * header parses to what the general loop below makes of it, in half the time.
+ * The header as every SDK writes it: the three items in order, a well-formed scope. It is read
+ * in half the time of the item-by-item loop below, which takes every other spelling.
  */
 const SDK_AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s=]+)\/([^/,\s]+)\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([^,\s=]+), ?Signature=([^,\s=]+)$/;
@@ -204,23 +205,10 @@ export function parseAuthorizationHeader(
 ): ParsedAuth | SigV4Failure {
   const sdk = SDK_AUTHORIZATION.exec(authorization);
   if (sdk) {
-    const [, accessKeyId, date, region, service, signedHeaders, signature] = sdk as unknown as string[];
-    const amzDate = single(headers, 'x-amz-date');
-    if (amzDate !== undefined) {
-      return {
-        presigned: false,
-        accessKeyId: accessKeyId!,
-        date: date!,
-        region: region!,
-        service: service!,
-        terminator: 'aws4_request',
-        signedHeaders: signedHeaders!.split(';'),
-        signature: signature!,
-        amzDate,
-        sessionToken: single(headers, 'x-amz-security-token'),
-        expires: undefined,
-      };
-    }
+    const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] =
+      sdk;
+    const scope = { accessKeyId, date, region, service, terminator: 'aws4_request' };
+    return authorizationItems(scope, signedHeaders, signature, headers);
   }
   const space = authorization.indexOf(' ');
   const algorithm = space === -1 ? authorization : authorization.slice(0, space);
@@ -256,17 +244,31 @@ export function parseAuthorizationHeader(
   }
   const cred = parseCredential(credential);
   if ('ok' in cred) return cred;
+  return authorizationItems(cred, signedHeaders, signature, headers);
+}
+
+/** The header's three items, however they were read, with the X-Amz-Date they need. */
+function authorizationItems(
+  scope: CredentialScope,
+  signedHeaders: string,
+  signature: string,
+  headers: Map<string, string[]>,
+): ParsedAuth | SigV4Failure {
   const amzDate = single(headers, 'x-amz-date');
   if (amzDate === undefined) {
     return sigv4Failure(
       'IncompleteSignature',
       "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-      cred.accessKeyId,
+      scope.accessKeyId,
     );
   }
   return {
     presigned: false,
-    ...cred,
+    accessKeyId: scope.accessKeyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    terminator: scope.terminator,
     signedHeaders: signedHeaders.split(';'),
     signature,
     amzDate,
