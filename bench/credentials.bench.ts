@@ -29,7 +29,7 @@ import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
-import { load, loadWithCpu, loadWithFetch, processCpuMs } from './load.ts';
+import { load, loadWithFetch, withServerCpu } from './load.ts';
 import { percentile, report } from './report.ts';
 
 const ACCOUNTS = 5000;
@@ -194,10 +194,10 @@ async function main(): Promise<void> {
         ...(target.connections ? { connections: target.connections } : {}),
       };
       for (let r = 0; r < ROUNDS; r++) {
-        const b1 = await loadWithCpu(yardstick, bare.pid);
-        const t1 = await loadWithCpu({ ...target, seconds: 2 }, server.pid);
-        const t2 = await loadWithCpu({ ...target, seconds: 2 }, server.pid);
-        const b2 = await loadWithCpu(yardstick, bare.pid);
+        const b1 = await withServerCpu(bare.pid, () => load(yardstick));
+        const t1 = await withServerCpu(server.pid, () => load({ ...target, seconds: 2 }));
+        const t2 = await withServerCpu(server.pid, () => load({ ...target, seconds: 2 }));
+        const b2 = await withServerCpu(bare.pid, () => load(yardstick));
         const bareRps = (b1.rps + b2.rps) / 2;
         const rps = (t1.rps + t2.rps) / 2;
         const mean = (a: number | null, b: number | null) => (a === null || b === null ? null : (a + b) / 2);
@@ -326,17 +326,10 @@ async function main(): Promise<void> {
     // moto loads its backends on first use: warm it up before measuring.
     for (let i = 0; i < 5; i++)
       await fetch(`${moto.url}/`, { method: 'POST', headers: motoHeaders, body: BODY });
-    const motoCpu = moto.pid === undefined ? null : processCpuMs(moto.pid);
-    const motoRun = await loadWithFetch({
-      url: `${moto.url}/`,
-      method: 'POST',
-      headers: motoHeaders,
-      body: BODY,
-      seconds: 5,
-    });
-    const motoCpuAfter = moto.pid === undefined ? null : processCpuMs(moto.pid);
-    const motoCpuUs =
-      motoCpu === null || motoCpuAfter === null ? null : ((motoCpuAfter - motoCpu) * 1000) / motoRun.requests;
+    const motoRun = await withServerCpu(moto.pid, () =>
+      loadWithFetch({ url: `${moto.url}/`, method: 'POST', headers: motoHeaders, body: BODY, seconds: 5 }),
+    );
+    const motoCpuUs = motoRun.cpuPerRequestUs;
     const share = ours.share;
     const vsMoto = ours.rps / motoRun.rps;
     report({

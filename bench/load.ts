@@ -100,13 +100,13 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
-/** A load run that also measures the CPU the server process `pid` spent per request, in µs. */
-export async function loadWithCpu(
-  options: LoadOptions,
+/** A load run (`run`) that also measures the CPU the server process `pid` spent per request, in µs. */
+export async function withServerCpu(
   pid: number | undefined,
+  run: () => Promise<LoadResult>,
 ): Promise<LoadResult & { cpuPerRequestUs: number | null }> {
   const before = pid === undefined ? null : processCpuMs(pid);
-  const r = await load(options);
+  const r = await run();
   const after = pid === undefined ? null : processCpuMs(pid);
   const cpuPerRequestUs =
     before === null || after === null || r.requests === 0 ? null : ((after - before) * 1000) / r.requests;
