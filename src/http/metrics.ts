@@ -9,6 +9,14 @@ export interface Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   /** Security events by kind (signin_failure, lockout, token_reuse, signature_failure…). */
   readonly securityEvents: Counter<'kind'>;
+  /**
+   * Group commits of the credential audit events (`AuditWriter`): how long each took, from
+   * hand-over to the store until committed and flushed, by result. Every GetRoleCredentials
+   * waits for the commit that carries its event, so this is the floor of its latency.
+   */
+  readonly auditCommitDuration: Histogram<'result'>;
+  /** Audit events per group commit, by result. */
+  readonly auditCommitEvents: Histogram<'result'>;
 }
 
 export function createMetrics(withDefaults = true): Metrics {
@@ -27,6 +35,20 @@ export function createMetrics(withDefaults = true): Metrics {
       name: 'idcenter_security_events_total',
       help: 'Security-relevant events by kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    auditCommitDuration: new Histogram({
+      name: 'idcenter_audit_commit_duration_seconds',
+      help: 'Group commits of credential audit events: time from hand-over to the store until committed',
+      labelNames: ['result'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    auditCommitEvents: new Histogram({
+      name: 'idcenter_audit_commit_events',
+      help: 'Credential audit events carried by each group commit',
+      labelNames: ['result'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
       registers: [registry],
     }),
   };

@@ -185,6 +185,40 @@ for (const kind of STORE_KINDS) {
       assert.equal(c.expiration, clock.now() + 2 * 3600_000);
     });
 
+    it('GetRoleCredentials waits for its audit commit, which /metrics reports', async () => {
+      /** A sample of the audit commit histograms, 0 when the series is not there yet. */
+      const sample = async (name: string) => {
+        const text = await (await raw('/metrics')).text();
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{result="committed"} `));
+        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      const events = () => sample('idcenter_audit_commit_events_sum');
+      const commits = () => sample('idcenter_audit_commit_duration_seconds_count');
+      const seconds = () => sample('idcenter_audit_commit_duration_seconds_sum');
+      const [events0, commits0, seconds0] = [await events(), await commits(), await seconds()];
+      const issued = await Promise.all(
+        GROUP_ACCOUNTS.slice(0, 6).map((accountId) =>
+          sso.send(new GetRoleCredentialsCommand({ accessToken: alice, accountId, roleName: 'ReadOnly' })),
+        ),
+      );
+      const keys = issued.map((r) => r.roleCredentials!.accessKeyId!);
+      // Each answer left after its event was committed: the rows are there, and counted.
+      const rows = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('action', '=', 'credentials.issue')
+        .execute();
+      for (const key of keys)
+        assert.ok(
+          rows.some((r) => r.detail?.includes(key)),
+          `no audit row for ${key}`,
+        );
+      assert.equal((await events()) - events0, 6);
+      const commitsMade = (await commits()) - commits0;
+      assert.ok(commitsMade >= 1 && commitsMade <= 6, `${commitsMade} commits for 6 events`);
+      assert.ok((await seconds()) > seconds0);
+    });
+
     it('GetRoleCredentials without access is ForbiddenException "No access" and mints nothing', async () => {
       const count = async () =>
         (

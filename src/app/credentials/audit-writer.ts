@@ -10,6 +10,12 @@
 import type { AuditRow, Store } from '../../storage/db.ts';
 import { type AuditEvent, auditRow } from '../audit.ts';
 
+/**
+ * Told of every group commit once it settled: how long it took (seconds, from hand-over to the
+ * store), how many events it carried, and whether it committed.
+ */
+export type AuditCommitObserver = (seconds: number, events: number, committed: boolean) => void;
+
 interface Pending {
   row: AuditRow;
   resolve(): void;
@@ -23,9 +29,11 @@ export class AuditWriter {
   private readonly store: Store;
   private queue: Pending[] = [];
   private running = false;
+  private readonly observe: AuditCommitObserver | undefined;
 
-  constructor(store: Store) {
+  constructor(store: Store, observe?: AuditCommitObserver) {
     this.store = store;
+    this.observe = observe;
   }
 
   /** Resolves once the event is committed. */
@@ -44,10 +52,13 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
       this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
+      const started = performance.now();
       try {
         await this.store.appendAudit(batch.map((p) => p.row));
+        this.observe?.((performance.now() - started) / 1000, batch.length, true);
         for (const p of batch) p.resolve();
       } catch (err) {
+        this.observe?.((performance.now() - started) / 1000, batch.length, false);
         for (const p of batch) p.reject(err);
       }
     }

@@ -10,6 +10,7 @@
  * that became unusable is reported once per change and the keys loaded before stay in force.
  */
 import type { Config } from '../../config/schema.ts';
+import type { Metrics } from '../../http/metrics.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type RevocationKind, recordRevocations } from '../revocation.ts';
 import { AuditWriter } from './audit-writer.ts';
@@ -47,11 +48,16 @@ const stderrLog: KeyFileLog = {
 };
 
 /** The credential service of the server that owns `deps.ctx`, created on first call. */
-export function getCredentialService(deps: {
+/** What a credential service is built from: a running server passes its `ServerDeps`. */
+export interface CredentialServiceDeps {
   ctx: AppContext;
   config: Pick<Config, 'credentialKeys' | 'dataDir'>;
   log?: KeyFileLog;
-}): CredentialService {
+  /** Where the audit writer reports its group commits (`/metrics`). */
+  metrics?: Pick<Metrics, 'auditCommitDuration' | 'auditCommitEvents'>;
+}
+
+export function getCredentialService(deps: CredentialServiceDeps): CredentialService {
   let s = services.get(deps.ctx);
   if (!s) {
     s = createService(deps);
@@ -60,14 +66,19 @@ export function getCredentialService(deps: {
   return s;
 }
 
-function createService(deps: {
-  ctx: AppContext;
-  config: Pick<Config, 'credentialKeys' | 'dataDir'>;
-  log?: KeyFileLog;
-}): CredentialService {
+function createService(deps: CredentialServiceDeps): CredentialService {
   const { ctx, config } = deps;
   const revocations = new RevocationCache(ctx.store.db, ctx.clock);
-  const audit = new AuditWriter(ctx.store);
+  const { metrics } = deps;
+  const audit = new AuditWriter(
+    ctx.store,
+    metrics &&
+      ((seconds, events, committed) => {
+        const result = committed ? 'committed' : 'failed';
+        metrics.auditCommitDuration.labels(result).observe(seconds);
+        metrics.auditCommitEvents.labels(result).observe(events);
+      }),
+  );
   const opened = new Map<string, OpenedToken>();
   if (config.credentialKeys.trim().length > 0) {
     return { ring: loadKeyRing(config, ctx.random, ctx.clock.now()), revocations, audit, opened };
