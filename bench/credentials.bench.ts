@@ -27,6 +27,7 @@ import path from 'node:path';
 import { ensureInstance } from '../src/app/instance.ts';
 import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
+import { scrapeMetrics } from '../test/helpers/metrics.ts';
 import { python } from '../test/helpers/python.ts';
 import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
@@ -126,15 +127,12 @@ async function startMoto(): Promise<{ url: string; pid: number | undefined; stop
  * `/metrics`: commits, events and seconds so far.
  */
 async function auditCommits(url: string): Promise<{ commits: number; events: number; seconds: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const sample = (name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{result="committed"} `));
-    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-  };
+  const metric = await scrapeMetrics(url);
+  const committed = (name: string) => metric(`${name}{result="committed"}`);
   return {
-    commits: sample('idcenter_audit_commit_duration_seconds_count'),
-    events: sample('idcenter_audit_commit_events_sum'),
-    seconds: sample('idcenter_audit_commit_duration_seconds_sum'),
+    commits: committed('idcenter_audit_commit_duration_seconds_count'),
+    events: committed('idcenter_audit_commit_events_sum'),
+    seconds: committed('idcenter_audit_commit_duration_seconds_sum'),
   };
 }
 

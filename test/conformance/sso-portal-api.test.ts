@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sso';
 import { revokeFamily } from '../../src/app/auth/tokens.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
+import { scrapeMetrics } from '../helpers/metrics.ts';
 import { python } from '../helpers/python.ts';
 import { accountIds, issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -186,12 +187,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('GetRoleCredentials waits for its audit commit, which /metrics reports', async () => {
-      /** A sample of the audit commit histograms, 0 when the series is not there yet. */
-      const sample = async (name: string) => {
-        const text = await (await raw('/metrics')).text();
-        const line = text.split('\n').find((l) => l.startsWith(`${name}{result="committed"} `));
-        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-      };
+      const sample = async (name: string) => (await scrapeMetrics(server.url))(`${name}{result="committed"}`);
       const events = () => sample('idcenter_audit_commit_events_sum');
       const commits = () => sample('idcenter_audit_commit_duration_seconds_count');
       const seconds = () => sample('idcenter_audit_commit_duration_seconds_sum');
