@@ -47,7 +47,6 @@ const stderrLog: KeyFileLog = {
   error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', msg, ...obj })}\n`),
 };
 
-/** The credential service of the server that owns `deps.ctx`, created on first call. */
 /** What a credential service is built from: a running server passes its `ServerDeps`. */
 export interface CredentialServiceDeps {
   ctx: AppContext;
@@ -57,6 +56,7 @@ export interface CredentialServiceDeps {
   metrics?: Pick<Metrics, 'auditCommitDuration' | 'auditCommitEvents'>;
 }
 
+/** The credential service of the server that owns `deps.ctx`, created on first call. */
 export function getCredentialService(deps: CredentialServiceDeps): CredentialService {
   let s = services.get(deps.ctx);
   if (!s) {
