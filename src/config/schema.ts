@@ -231,6 +231,31 @@ export const settings = {
     default: 'false',
     schema: booleanSetting,
   }),
+  bodyTimeout: def({
+    key: 'bodyTimeout',
+    env: 'IDCENTER_BODY_TIMEOUT',
+    flag: '--body-timeout',
+    description:
+      'Time a client has to send a whole request, headers and body, from its first byte; a slower request is answered 408 and its connection closed. A connection that sends nothing for this long is closed too.',
+    default: '30s',
+    unit: 'duration, 1s to 10m',
+    schema: durationSetting(1, 10 * MINUTE),
+  }),
+  maxConnectionsPerAddress: def({
+    key: 'maxConnectionsPerAddress',
+    env: 'IDCENTER_MAX_CONNECTIONS_PER_ADDRESS',
+    flag: '--max-connections-per-address',
+    description:
+      'Most connections one client address may hold open at once; more are refused (closed at once). 0 is no cap. Behind a reverse proxy (IDCENTER_TRUST_PROXY) every connection comes from the proxy, so the default there is no cap: limit clients at the proxy.',
+    default: undefined,
+    derived: '128; 0 with IDCENTER_TRUST_PROXY=true',
+    unit: 'connections, 0 to 1000000',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(1_000_000)),
+  }),
   partition: def({
     key: 'partition',
     env: 'IDCENTER_PARTITION',

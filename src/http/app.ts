@@ -150,12 +150,53 @@ export interface BuildOptions {
   hotLane?: boolean;
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the idle timeout of common
+ * load balancers (60 s on AWS ALB, nginx's upstream keepalive_timeout), so the server never
+ * closes a connection one of them is about to reuse. Fastify's default too.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * node:http's limits on how long a client may take: the whole request, headers and body, must
+ * arrive within the body timeout of its first byte (otherwise 408 and the connection closes),
+ * and a connection silent about that long is closed — one that never sends a request, one that
+ * stops reading its answer; a keep-alive connection between requests only after the longer
+ * keep-alive timeout. They hold for every request, the hot lane's too: node:http enforces them
+ * on the connection, before any handler. Fastify's defaults (0) let a client that sent headers
+ * and part of a body hold its connection forever. node:http checks the request deadlines
+ * every `connectionsCheckingInterval` (30 s by default, as long as the timeout itself).
+ */
+function clientTimeouts(bodyTimeoutSeconds: number) {
+  const ms = bodyTimeoutSeconds * 1000;
+  const checkEvery = Math.min(1000, Math.floor(ms / 4));
+  // A second longer than the request deadline, so a request stalled mid-body is answered 408
+  // (by the check) before its silence closes the connection without an answer.
+  const silence = ms + 1000;
+  return {
+    fastify: { requestTimeout: ms, connectionTimeout: silence, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
+    node: {
+      requestTimeout: ms,
+      headersTimeout: ms,
+      connectionsCheckingInterval: checkEvery,
+      // HTTPS: the TLS handshake too (node's default is 120 s); node:http ignores it.
+      handshakeTimeout: ms,
+    },
+  };
+}
+
 export async function buildApp(
   deps: ServerDeps,
   extra: Partial<FastifyServerOptions> & { https?: unknown } = {},
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
   const prefix = pathPrefix(deps.config.publicUrl);
+  const timeouts = clientTimeouts(deps.config.bodyTimeout);
+  // node:http's own options go to its constructor: Fastify hands `http` to http.createServer
+  // and `https` to https.createServer.
+  const { https, ...fastifyExtra } = extra;
+  const server =
+    https && typeof https === 'object' ? { https: { ...https, ...timeouts.node } } : { http: timeouts.node };
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: () => randomUUID(),
@@ -165,7 +206,9 @@ export async function buildApp(
     trustProxy: deps.config.trustProxy,
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/', prefix),
     routerOptions: { ignoreTrailingSlash: true },
-    ...(extra as object),
+    ...timeouts.fastify,
+    ...server,
+    ...(fastifyExtra as object),
   }) as unknown as FastifyInstance;
 
   // Bodies reach handlers as raw bytes: SigV4 hashes them and each protocol decodes its own.

@@ -1,7 +1,7 @@
 /**
  * Starting and stopping a server: open the store (migrations run), take the one-server lock on a
- * SQLite file, make sure the instance exists, listen, and on close finish in-flight requests
- * before closing the store.
+ * SQLite file, make sure the instance exists, listen with a cap on connections per client
+ * address, and on close finish in-flight requests before closing the store.
  */
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -14,6 +14,7 @@ import { type Clock, type Random, systemClock, systemRandom } from '../domain/ru
 import { openStore, type Store } from '../storage/db.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
+import { limitConnections } from './connections.ts';
 import type { ServerDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
 import { loadTlsOptions } from './tls.ts';
@@ -165,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
       hotLane: options.hotLane ?? true,
     });
+    limitConnections(app.server, { maxPerAddress: config.maxConnectionsPerAddress, log, metrics });
     await app.listen({ host: config.host, port });
     const openStoreRef = store;
     const openLock = lock;
