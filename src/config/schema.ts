@@ -256,6 +256,26 @@ export const settings = {
       .transform(Number)
       .pipe(z.number().int().min(0).max(1_000_000)),
   }),
+  shutdownGrace: def({
+    key: 'shutdownGrace',
+    env: 'IDCENTER_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace',
+    description:
+      'On SIGTERM, how long /readyz answers 503 while the server still accepts and answers requests, so a load balancer takes it out of rotation before it stops listening. SIGINT skips it.',
+    default: '5s',
+    unit: 'duration, 0s to 5m',
+    schema: durationSetting(0, 5 * MINUTE),
+  }),
+  shutdownTimeout: def({
+    key: 'shutdownTimeout',
+    env: 'IDCENTER_SHUTDOWN_TIMEOUT',
+    flag: '--shutdown-timeout',
+    description:
+      'After the grace, how long requests in flight may take to finish; then the connections still open are closed and the server exits.',
+    default: '20s',
+    unit: 'duration, 1s to 1h',
+    schema: durationSetting(1, HOUR),
+  }),
   partition: def({
     key: 'partition',
     env: 'IDCENTER_PARTITION',

@@ -21,6 +21,7 @@ import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
+import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
 import { registerRoot } from './root.ts';
 
@@ -148,6 +149,11 @@ export interface BuildOptions {
    * every request through the Fastify routes — for tests that compare the two.
    */
   hotLane?: boolean;
+  /**
+   * The server's shutdown state (`http/drain.ts`): once draining, /readyz answers 503 and every
+   * answer closes its connection.
+   */
+  drain?: Drain;
 }
 
 /**
@@ -194,9 +200,9 @@ export async function buildApp(
   const timeouts = clientTimeouts(deps.config.bodyTimeout);
   // node:http's own options go to its constructor: Fastify hands `http` to http.createServer
   // and `https` to https.createServer.
+  const node = { ...timeouts.node, ...(options.drain ? { ServerResponse: options.drain.Response } : {}) };
   const { https, ...fastifyExtra } = extra;
-  const server =
-    https && typeof https === 'object' ? { https: { ...https, ...timeouts.node } } : { http: timeouts.node };
+  const server = https && typeof https === 'object' ? { https: { ...https, ...node } } : { http: node };
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: () => randomUUID(),
@@ -207,6 +213,9 @@ export async function buildApp(
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/', prefix),
     routerOptions: { ignoreTrailingSlash: true },
     ...timeouts.fastify,
+    // While shutting down, requests on connections still open are answered, with
+    // `Connection: close` (`drain.Response`), not refused with 503.
+    return503OnClosing: false,
     ...server,
     ...(fastifyExtra as object),
   }) as unknown as FastifyInstance;
@@ -229,6 +238,7 @@ export async function buildApp(
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
+    if (options.drain?.draining) return reply.code(503).type('application/json').send({ status: 'draining' });
     try {
       await deps.ctx.store.ping();
       return reply.type('application/json').send({ status: 'ready', store: deps.ctx.store.dialect });

@@ -10,8 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { type RawConnection, rawConnection, within } from '../helpers/connections.ts';
 import { FormClient, fetchThrough, seedUser } from '../helpers/oidc.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -37,40 +37,13 @@ type Stall = keyof typeof STALLS;
 
 interface Held {
   stall: Stall;
-  /** What the server sent, then how the connection ended. */
-  ended: Promise<{ received: string; error: string | undefined }>;
+  ended: RawConnection['ended'];
 }
 
-/** A connection from `localAddress` that sends `text` and then nothing more. */
-function hold(port: number, localAddress: string, stall: Stall): Promise<Held> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port, localAddress });
-    let received = '';
-    let error: string | undefined;
-    socket.on('data', (d: Buffer) => {
-      received += d.toString();
-    });
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      error = e.code;
-    });
-    const ended = new Promise<{ received: string; error: string | undefined }>((done) =>
-      socket.once('close', () => done({ received, error })),
-    );
-    socket.once('connect', () => {
-      if (STALLS[stall] !== '') socket.write(STALLS[stall]);
-      resolve({ stall, ended });
-    });
-    socket.once('error', reject);
-  });
-}
-
-/** Settle within `ms` or fail the test: the bound that proves "does not hang". */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** A connection from `localAddress` that sends the start of `stall` and then nothing more. */
+async function hold(port: number, localAddress: string, stall: Stall): Promise<Held> {
+  const c = await rawConnection(port, STALLS[stall], localAddress);
+  return { stall, ended: c.ended };
 }
 
 /** One series of /metrics, read over a connection of its own from `localAddress`. */
