@@ -37,6 +37,15 @@ export function formatSeconds(seconds: number): string {
   return `${seconds}s`;
 }
 
+/** A whole-number setting from `min` to `max`. */
+function wholeNumberSetting(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 const booleanSetting = z.string().transform((raw, ctx) => {
   const v = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -101,11 +110,7 @@ export const settings = {
     flag: '--port',
     description: 'TCP port the server listens on (0 picks a free port).',
     default: '7400',
-    schema: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(0).max(65535)),
+    schema: wholeNumberSetting(0, 65535),
   }),
   publicUrl: def({
     key: 'publicUrl',
@@ -250,11 +255,7 @@ export const settings = {
     default: undefined,
     derived: '128; 0 with IDCENTER_TRUST_PROXY=true',
     unit: 'connections, 0 to 1000000',
-    schema: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(0).max(1_000_000)),
+    schema: wholeNumberSetting(0, 1_000_000),
   }),
   shutdownGrace: def({
     key: 'shutdownGrace',
