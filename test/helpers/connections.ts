@@ -53,7 +53,7 @@ export function rawConnection(
           };
           waiting.add(check);
           check();
-          ended.then(() => fail(new Error(`connection closed before "${text}" came: ${received}`)));
+          socket.once('close', () => fail(new Error(`connection closed before "${text}" came: ${received}`)));
         });
       resolve({ socket, send: (text) => socket.write(text), receives, ended });
     });
