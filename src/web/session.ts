@@ -103,38 +103,85 @@ async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promis
 }
 
 /**
- * A return path that stays on this origin: it must start with a single `/`, contain no
- * backslash or control character, and not be absurdly long. Anything else becomes `/start`.
+ * A return path that stays on this origin, as an app path; anything else becomes `/start`.
  *
  * Return paths are app paths (`/device?user_code=…`, no public URL prefix): pages carry them in
  * that form and `webPath` adds the prefix only when a redirect leaves. One that arrives with the
  * prefix (`/idc/device`, e.g. a link built from the browser's address bar) is accepted too and
  * normalised to its app path, by the rule routing strips the prefix with (so a prefix that is
  * also the first segment of a page, like `/device`, is as ambiguous here as it is for routing).
- * The result passes the same checks again: stripping cannot make a path that leaves the origin.
+ *
+ * The input is normalised first (URL parsing resolves dot segments, `%2e%2e` included, and drops
+ * a fragment; then the prefix is stripped), and only the final value is judged: checking before
+ * normalising let `/.//evil.example/x` become the protocol-relative `//evil.example/x`. The final
+ * value must be a path of non-empty segments that URL parsing leaves unchanged, and stay one
+ * after percent-decoding: no empty segment (`//`), dot segment, backslash or control character,
+ * encoded or not, so neither a browser nor a proxy that decodes can read it as another host.
  */
 export function safeReturnPath(returnTo: unknown, prefix = ''): string {
-  const path = sameOriginPath(returnTo);
-  if (!prefix || path === '/start') return path;
-  const app = stripPrefix(prefix, path);
-  return app === path ? path : sameOriginPath(app);
+  const path = parsedPath(returnTo);
+  if (path === null) return '/start';
+  const app = prefix ? stripPrefix(prefix, path) : path;
+  return staysOnOrigin(app) ? app : '/start';
 }
 
-function sameOriginPath(returnTo: unknown): string {
-  if (typeof returnTo !== 'string' || returnTo.length === 0 || returnTo.length > 2048) return '/start';
-  if (!returnTo.startsWith('/') || returnTo.startsWith('//')) return '/start';
-  if (returnTo.includes('\\')) return '/start';
-  for (let i = 0; i < returnTo.length; i++) {
-    const c = returnTo.charCodeAt(i);
-    if (c <= 0x1f || c === 0x7f) return '/start';
-  }
+const RETURN_BASE = 'http://return.invalid';
+const MAX_RETURN_PATH = 2048;
+
+/** The path and query of a root-relative reference after URL parsing, or null. */
+function parsedPath(returnTo: unknown): string | null {
+  if (typeof returnTo !== 'string' || returnTo.length === 0 || returnTo.length > MAX_RETURN_PATH) return null;
+  // URL parsing silently drops tabs and newlines and reads `\` as `/`: refuse them before it.
+  if (!returnTo.startsWith('/') || hasControlOrBackslash(returnTo)) return null;
   try {
-    const u = new URL(returnTo, 'http://return.invalid');
-    if (u.origin !== 'http://return.invalid') return '/start';
-    return `${u.pathname}${u.search}`;
+    const u = new URL(returnTo, RETURN_BASE);
+    return u.origin === RETURN_BASE ? `${u.pathname}${u.search}` : null;
   } catch {
-    return '/start';
+    return null;
   }
+}
+
+/** The final check: a plain path on this origin, whichever way it is read. */
+function staysOnOrigin(value: string): boolean {
+  if (value.length > MAX_RETURN_PATH || hasControlOrBackslash(value)) return false;
+  let reparsed: URL;
+  try {
+    reparsed = new URL(value, RETURN_BASE);
+  } catch {
+    return false;
+  }
+  if (reparsed.origin !== RETURN_BASE || `${reparsed.pathname}${reparsed.search}` !== value) return false;
+  // Decode until nothing changes (double encoding included); every reading must be plain.
+  let path = reparsed.pathname;
+  for (let round = 0; round < 4; round++) {
+    if (!isPlainPath(path)) return false;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return false;
+    }
+    if (decoded === path) return true;
+    path = decoded;
+  }
+  return false;
+}
+
+/** `/` or `/seg/seg[/]`: one leading slash, no empty or dot segment, no backslash or control character. */
+function isPlainPath(path: string): boolean {
+  if (!path.startsWith('/') || hasControlOrBackslash(path)) return false;
+  if (path === '/') return true;
+  const segments = path.slice(1).split('/');
+  if (segments.at(-1) === '') segments.pop();
+  return segments.every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+function hasControlOrBackslash(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f || c === 0x5c) return true;
+  }
+  return false;
 }
 
 /**
