@@ -6,15 +6,23 @@
  *   disabled.
  * - `redirectToSignIn(reply, prefix, returnTo)`: send the browser to sign-in; only a same-origin
  *   relative path survives as the place to come back to.
- * - The cookie is `__Host-idc_session` over HTTPS (Secure, host-only, Path=/) and `idc_session`
- *   over plain HTTP; always HttpOnly and SameSite=Lax.
+ * - The cookie is `__Host-idc_session` over HTTPS (Secure, host-only, Path=/) and
+ *   `idc_session_<port>` over plain HTTP (see `cookieNameAt`); always HttpOnly and SameSite=Lax.
+ * - A session is bound to the origin of the public URL it was made for (`sessionOrigin`): a
+ *   cookie presented to a server with another public origin is no session there, even when both
+ *   servers share a store.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findSessionByToken, isSessionAlive, touchSession } from '../app/auth/sessions.ts';
+import {
+  findSessionByToken,
+  isSessionAlive,
+  type SessionRecord,
+  touchSession,
+} from '../app/auth/sessions.ts';
 import type { Config } from '../config/schema.ts';
 import type { ServerDeps } from '../http/deps.ts';
-import { clearCookie, readCookie, setCookie } from './cookies.ts';
+import { clearCookie, cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { stripPrefix, webPath } from './paths.ts';
 
 export interface PortalSessionInfo {
@@ -28,16 +36,22 @@ export interface PortalSessionInfo {
   csrfToken: string;
 }
 
-/** Session cookie names: `__Host-` needs Secure, so it is only used over HTTPS. */
-export const SESSION_COOKIE_NAME = { https: '__Host-idc_session', http: 'idc_session' } as const;
-
 /** True when browsers reach us over HTTPS (directly with --tls or through a TLS proxy). */
 export function isHttps(config: Config): boolean {
   return config.publicUrl.startsWith('https:');
 }
 
+/** `__Host-idc_session` over HTTPS (`__Host-` needs Secure), `idc_session_<port>` over HTTP. */
 export function sessionCookieName(config: Config): string {
-  return isHttps(config) ? SESSION_COOKIE_NAME.https : SESSION_COOKIE_NAME.http;
+  return cookieNameAt(config.publicUrl, 'idc_session');
+}
+
+/**
+ * The origin sessions of this server are made for and accepted at: scheme, host and port of the
+ * public URL (`http://127.0.0.1:7400`). Replicas behind one public URL share it.
+ */
+export function sessionOrigin(config: Config): string {
+  return new URL(config.publicUrl).origin;
 }
 
 /** The raw session token from the request's cookie, if any. */
@@ -86,11 +100,27 @@ export function currentSession(request: FastifyRequest, deps: ServerDeps): Promi
   return p;
 }
 
-async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promise<PortalSessionInfo | null> {
+/**
+ * The session the request's cookie names, complete or still owing its second factor: null when
+ * there is no cookie, or the session is unknown, expired, revoked, its user disabled, or it was
+ * made for another origin (or before sessions recorded theirs).
+ */
+export async function cookieSession(
+  request: FastifyRequest,
+  deps: ServerDeps,
+): Promise<{ record: SessionRecord; token: string } | null> {
   const token = sessionToken(request, deps.config);
   if (!token) return null;
-  const s = await findSessionByToken(deps.ctx, token);
-  if (!s?.mfaDone || !isSessionAlive(s, deps.ctx.clock.now())) return null;
+  const record = await findSessionByToken(deps.ctx, token);
+  if (!record || !isSessionAlive(record, deps.ctx.clock.now())) return null;
+  if (record.origin !== sessionOrigin(deps.config)) return null;
+  return { record, token };
+}
+
+async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promise<PortalSessionInfo | null> {
+  const found = await cookieSession(request, deps);
+  if (!found?.record.mfaDone) return null;
+  const s = found.record;
   await touchSession(deps.ctx, s.sessionId, s.lastSeenAt);
   return {
     sessionId: s.sessionId,
@@ -98,7 +128,7 @@ async function resolveSession(request: FastifyRequest, deps: ServerDeps): Promis
     userName: s.userName,
     displayName: s.displayName,
     expiresAt: s.expiresAt,
-    csrfToken: csrfTokenFor(token),
+    csrfToken: csrfTokenFor(found.token),
   };
 }
 
