@@ -16,7 +16,7 @@ import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
-import { loadTlsOptions } from './tls.ts';
+import { keepGeneratedTlsFresh, loadTlsOptions, type SecureContextTarget } from './tls.ts';
 
 /** Header and field names whose values never reach the log. */
 export const REDACT_PATHS = [
@@ -166,6 +166,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hotLane: options.hotLane ?? true,
     });
     await app.listen({ host: config.host, port });
+    // A generated certificate is replaced while the server runs (it lives 90 days); with TLS on,
+    // app.server is an https server.
+    const renewal = tls?.caPath
+      ? keepGeneratedTlsFresh(app.server as unknown as SecureContextTarget, deps.config, log)
+      : undefined;
     const openStoreRef = store;
     const openLock = lock;
     let closed = false;
@@ -178,6 +183,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       async close() {
         if (closed) return;
         closed = true;
+        renewal?.stop();
         await app.close();
         await openStoreRef.close();
         openLock?.release();
