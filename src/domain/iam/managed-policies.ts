@@ -56,6 +56,13 @@ const SSO_ADMINISTRATOR_ACTIONS = [
   'signin:CreateTrustedIdentityPropagationApplicationForConsole',
   'signin:ListTrustedIdentityPropagationApplicationsForConsole',
 ];
+const KMS_DECRYPT_VIA_IDENTITY_STORE: PolicyStatementJson = {
+  Sid: 'AllowKMSKeyUseViaAWSIdentityStoreService',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt'],
+  Resource: '*',
+  Condition: KMS_VIA_IDENTITY_STORE,
+};
 const KMS_ENCRYPT_ACTIONS = ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt', 'kms:Decrypt'];
 const SSO_ADMINISTRATOR_TAIL: readonly PolicyStatementJson[] = [
   {
@@ -288,32 +295,8 @@ const ENTRIES: Readonly<Record<string, ManagedPolicyEntry>> = {
         {
           Sid: 'AWSSSOMemberAccountAdministrator',
           Effect: 'Allow',
-          // The same actions as AWSSSOMemberAccountAdministrator, in the order this policy lists them.
-          Action: [
-            'ds:DescribeTrusts',
-            'ds:UnauthorizeApplication',
-            'ds:DescribeDirectories',
-            'ds:AuthorizeApplication',
-            'iam:ListPolicies',
-            'organizations:EnableAWSServiceAccess',
-            'organizations:ListRoots',
-            'organizations:ListAccounts',
-            'organizations:ListOrganizationalUnitsForParent',
-            'organizations:ListAccountsForParent',
-            'organizations:DescribeOrganization',
-            'organizations:ListChildren',
-            'organizations:DescribeAccount',
-            'organizations:ListParents',
-            'organizations:ListDelegatedAdministrators',
-            'sso:*',
-            'sso-directory:*',
-            'identitystore:*',
-            'identitystore-auth:*',
-            'ds:CreateAlias',
-            'access-analyzer:ValidatePolicy',
-            'signin:CreateTrustedIdentityPropagationApplicationForConsole',
-            'signin:ListTrustedIdentityPropagationApplicationsForConsole',
-          ],
+          // The same actions as AWSSSOMemberAccountAdministrator (this policy lists them in another order).
+          Action: SSO_ADMINISTRATOR_ACTIONS,
           Resource: '*',
         },
         ...SSO_ADMINISTRATOR_TAIL,
@@ -344,13 +327,7 @@ const ENTRIES: Readonly<Record<string, ManagedPolicyEntry>> = {
           ],
           Resource: '*',
         },
-        {
-          Sid: 'AllowKMSKeyUseViaAWSIdentityStoreService',
-          Effect: 'Allow',
-          Action: ['kms:Decrypt'],
-          Resource: '*',
-          Condition: KMS_VIA_IDENTITY_STORE,
-        },
+        KMS_DECRYPT_VIA_IDENTITY_STORE,
       ],
     },
   },
@@ -375,13 +352,7 @@ const ENTRIES: Readonly<Record<string, ManagedPolicyEntry>> = {
           ],
           Resource: '*',
         },
-        {
-          Sid: 'AllowKMSKeyUseViaAWSIdentityStoreService',
-          Effect: 'Allow',
-          Action: ['kms:Decrypt'],
-          Resource: '*',
-          Condition: KMS_VIA_IDENTITY_STORE,
-        },
+        KMS_DECRYPT_VIA_IDENTITY_STORE,
       ],
     },
   },
