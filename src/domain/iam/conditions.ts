@@ -165,7 +165,12 @@ function ipTest(value: string): ValueTest | string {
     return `"${value}" is not an IP address or CIDR range`;
   }
   const range = new BlockList();
-  range.addSubnet(address, length, family === 4 ? 'ipv4' : 'ipv6');
+  try {
+    // isIP and the prefix check above should leave nothing for BlockList to refuse; never throw.
+    range.addSubnet(address, length, family === 4 ? 'ipv4' : 'ipv6');
+  } catch {
+    return `"${value}" is not an IP address or CIDR range`;
+  }
   return (rv) => {
     const requestFamily = isIP(rv);
     return requestFamily !== 0 && range.check(rv, requestFamily === 4 ? 'ipv4' : 'ipv6');
