@@ -24,6 +24,7 @@ import type { ServerDeps } from './deps.ts';
 import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
 import { registerRoot } from './root.ts';
+import { installHsts } from './tls.ts';
 
 /** Largest request body accepted on any route. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -235,6 +236,8 @@ export async function buildApp(
     );
     done();
   });
+
+  installHsts(app, deps.config);
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

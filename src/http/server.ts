@@ -19,7 +19,7 @@ import { limitConnections } from './connections.ts';
 import type { ServerDeps } from './deps.ts';
 import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
-import { loadTlsOptions } from './tls.ts';
+import { keepGeneratedTlsFresh, loadTlsOptions, type SecureContextTarget } from './tls.ts';
 
 /** Header and field names whose values never reach the log. */
 export const REDACT_PATHS = [
@@ -187,6 +187,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics,
     });
     await app.listen({ host: config.host, port });
+    // A generated certificate is replaced while the server runs (it lives 90 days); with TLS on,
+    // app.server is an https server.
+    const renewal = tls?.caPath
+      ? keepGeneratedTlsFresh(app.server as unknown as SecureContextTarget, deps.config, log)
+      : undefined;
     const openStoreRef = store;
     const openLock = lock;
     let closing: Promise<void> | undefined;
@@ -198,6 +203,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tlsCaPath: tls?.caPath ?? null,
       close(closeOptions = {}) {
         closing ??= (async () => {
+          renewal?.stop();
           await drainServer(
             app,
             drain,

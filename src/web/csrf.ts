@@ -12,7 +12,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
 import type { ServerDeps } from '../http/deps.ts';
-import { readCookie, setCookie } from './cookies.ts';
+import { cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { type Html, html } from './html.ts';
 import { isHttps, type PortalSessionInfo } from './session.ts';
 
@@ -77,10 +77,9 @@ export function verifyCsrfToken(request: FastifyRequest, expected: string): bool
 
 // ---- before a session exists: signed double-submit cookie ----
 
-export const PRESESSION_COOKIE_NAME = { https: '__Host-idc_csrf', http: 'idc_csrf' } as const;
-
+/** The pre-session nonce cookie: `__Host-idc_csrf` over HTTPS, `idc_csrf_<port>` over HTTP. */
 function preCookieName(deps: ServerDeps): string {
-  return isHttps(deps.config) ? PRESESSION_COOKIE_NAME.https : PRESESSION_COOKIE_NAME.http;
+  return cookieNameAt(deps.config.publicUrl, 'idc_csrf');
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Helpers shared by the sign-in area's handlers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../../app/auth/issue.ts';
-import { findSessionByToken, isSessionAlive, type SessionRecord } from '../../app/auth/sessions.ts';
+import type { SessionRecord } from '../../app/auth/sessions.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
@@ -9,11 +9,11 @@ import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import {
+  cookieSession,
   csrfTokenFor,
   currentSession,
   type PortalSessionInfo,
   redirectToSignIn,
-  sessionToken,
 } from '../session.ts';
 
 export function meta(request: FastifyRequest): RequestMeta {
@@ -54,11 +54,9 @@ export async function pendingSignin(
   request: FastifyRequest,
   deps: ServerDeps,
 ): Promise<PendingSignin | null> {
-  const token = sessionToken(request, deps.config);
-  if (!token) return null;
-  const record = await findSessionByToken(deps.ctx, token);
-  if (!record || record.mfaDone || !isSessionAlive(record, deps.ctx.clock.now())) return null;
-  return { record, csrfToken: csrfTokenFor(token) };
+  const found = await cookieSession(request, deps);
+  if (!found || found.record.mfaDone) return null;
+  return { record: found.record, csrfToken: csrfTokenFor(found.token) };
 }
 
 /** A card with a message and a link to the portal (`prefix`: the public URL's path prefix). */

@@ -20,7 +20,13 @@ import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
-import { clearSessionCookie, currentSession, safeReturnPath, setSessionCookie } from '../session.ts';
+import {
+  clearSessionCookie,
+  currentSession,
+  safeReturnPath,
+  sessionOrigin,
+  setSessionCookie,
+} from '../session.ts';
 import { displayText, hasControlCharacter, waitText } from '../text.ts';
 import { csrfRejected, field, meta, pendingSignin, queryOf } from './common.ts';
 import { enrolmentBody } from './mfa-pages.ts';
@@ -170,6 +176,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     const need = await secondFactorNeed(ctx, result.user.id, deps.config.requireMfa);
     const session = await createSession(ctx, ctx.store.db, {
       userId: result.user.id,
+      origin: sessionOrigin(deps.config),
       mfaDone: need === 'none',
       ttlMs,
       sourceIp: request.ip ?? null,
