@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import { isDomainError } from '../../domain/errors.ts';
+import { decodeUtf8 } from '../../domain/wire-text.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { verifyCsrf } from '../csrf.ts';
 import { currentSession } from '../session.ts';
@@ -34,9 +35,12 @@ export function parseCredentialsRequest(request: FastifyRequest): CredentialsReq
   const body = request.body;
   if (!Buffer.isBuffer(body) || body.length === 0) return 'The request body is empty.';
   if (body.length > MAX_CREDENTIALS_BODY) return 'The request body is too large.';
+  // Bytes that are not UTF-8 would become U+FFFD in toString(): refuse them instead.
+  const text = decodeUtf8(body);
+  if (text === undefined) return 'The request body is not valid UTF-8.';
   let data: unknown;
   try {
-    data = JSON.parse(body.toString('utf8'));
+    data = JSON.parse(text);
   } catch {
     return 'The request body is not valid JSON.';
   }
