@@ -47,10 +47,10 @@ interface StringRule {
  * invalid_client_metadata).
  */
 function assertText(name: string, v: string, controls: DomainErrorCode = 'invalid_request'): void {
-  if (hasNul(v)) throw new DomainError('invalid_request', `${name} contains a NUL character`);
   const fault = textFault(v);
-  if (fault)
-    throw new DomainError(fault === 'control' ? controls : 'invalid_request', faultMessage(name, fault));
+  if (!fault) return;
+  const code = fault === 'control' && !hasNul(v) ? controls : 'invalid_request';
+  throw new DomainError(code, faultMessage(name, fault));
 }
 
 export function readString(body: JsonObject, name: string, rule: StringRule & { required: true }): string;

@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import { isDomainError } from '../../domain/errors.ts';
-import { decodeUtf8 } from '../../domain/wire-text.ts';
+import { decodeUtf8, faultMessage, textFault } from '../../domain/wire-text.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { verifyCsrf } from '../csrf.ts';
 import { currentSession } from '../session.ts';
@@ -47,6 +47,13 @@ export function parseCredentialsRequest(request: FastifyRequest): CredentialsReq
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     return 'The request body must be a JSON object.';
   const { accountId, roleName } = data as Record<string, unknown>;
+  for (const [name, value] of [
+    ['accountId', accountId],
+    ['roleName', roleName],
+  ] as const) {
+    const fault = typeof value === 'string' ? textFault(value) : undefined;
+    if (fault) return `${faultMessage(name, fault)}.`;
+  }
   if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId))
     return 'accountId must be a 12-digit account ID.';
   if (typeof roleName !== 'string' || !ROLE_NAME.test(roleName))
