@@ -201,15 +201,13 @@ const TABLES = [
 
 /** Every row of every table, as text: equal before and after means nothing was written. */
 async function storeState(deps: ServerDeps): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const table of TABLES) {
-    const rows = await deps.ctx.store.db.selectFrom(table).selectAll().execute();
-    out[table] = rows
+  const all = await Promise.all(TABLES.map((t) => deps.ctx.store.db.selectFrom(t).selectAll().execute()));
+  const text = (rows: unknown[] = []) =>
+    rows
       .map((r) => JSON.stringify(r))
       .sort()
       .join('\n');
-  }
-  return out;
+  return Object.fromEntries(TABLES.map((t, i) => [t, text(all[i])]));
 }
 
 function changedTables(a: Record<string, string>, b: Record<string, string>): string[] {
