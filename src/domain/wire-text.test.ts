@@ -4,7 +4,8 @@ import { decodeUtf8, faultMessage, plainName, replaceFaults, textFault } from '.
 
 describe('text from the wire', () => {
   it('refuses every control character and lone surrogate, nothing else', () => {
-    for (let c = 0; c < 0x20; c++) assert.equal(textFault(`a${String.fromCharCode(c)}b`), 'control', `U+${c}`);
+    for (let c = 0; c < 0x20; c++)
+      assert.equal(textFault(`a${String.fromCharCode(c)}b`), 'control', `U+${c}`);
     for (let c = 0x7f; c <= 0x9f; c++) assert.equal(textFault(`a${String.fromCharCode(c)}`), 'control');
     assert.equal(textFault('a\ud800'), 'encoding');
     assert.equal(textFault('\udc00a'), 'encoding');

@@ -430,24 +430,42 @@ for (const kind of STORE_KINDS) {
       }),
     });
 
+    /** A POST whose body carries the bad value (a form or a JSON document). */
+    const postCase = (
+      route: string,
+      field: string,
+      where: 'form' | 'json',
+      shape: Shape,
+      headers: () => Record<string, string>,
+      body: (piece: Buffer) => Buffer,
+    ): FieldCase => ({
+      route,
+      field,
+      where,
+      shape,
+      request: (piece) => ({
+        method: 'POST',
+        path: route.split(' ')[1]!,
+        headers: headers(),
+        body: body(piece),
+      }),
+    });
+
     const formCase = (
       route: string,
       pairs: () => Array<[string, string]>,
       field: string,
       shape: Shape,
       cookie: () => string,
-    ): FieldCase => ({
-      route,
-      field,
-      where: 'form',
-      shape,
-      request: (piece) => ({
-        method: 'POST',
-        path: route.split(' ')[1]!,
-        headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
-        body: encodePairs(pairs(), field, piece),
-      }),
-    });
+    ): FieldCase =>
+      postCase(
+        route,
+        field,
+        'form',
+        shape,
+        () => ({ cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }),
+        (piece) => encodePairs(pairs(), field, piece),
+      );
 
     const jsonCase = (
       route: string,
@@ -455,18 +473,15 @@ for (const kind of STORE_KINDS) {
       field: string,
       shape: Shape,
       headers: () => Record<string, string> = () => ({}),
-    ): FieldCase => ({
-      route,
-      field,
-      where: 'json',
-      shape,
-      request: (piece) => ({
-        method: 'POST',
-        path: route.split(' ')[1]!,
-        headers: { 'content-type': 'application/json', ...headers() },
-        body: jsonWith(body(field), piece),
-      }),
-    });
+    ): FieldCase =>
+      postCase(
+        route,
+        field,
+        'json',
+        shape,
+        () => ({ 'content-type': 'application/json', ...headers() }),
+        (piece) => jsonWith(body(field), piece),
+      );
 
     /** Every field of `pairs` (plus one the route does not know) as cases of one form route. */
     const formCases = (
