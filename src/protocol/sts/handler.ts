@@ -2,7 +2,8 @@
  * STS (awsQuery in, XML out; spec wire-protocols §5). `http/root.ts` sends every `POST /` and
  * `GET /?Action=` without `X-Amz-Target` here. Steps: verify SigV4 (header or presigned) with
  * the role credentials this server issued — no database read, the session token carries what
- * the verifier needs — then read the parameters (query string and form body) and run the
+ * the verifier needs — then read the parameters (query string and form body; a parameter that
+ * is not UTF-8 text without control characters is 400 InvalidParameterValue) and run the
  * action. Every failure is STS error XML, never anything else; every failed signature check is
  * audited and counted.
  */
@@ -13,8 +14,10 @@ import {
   checkRoleCredentials,
   getCredentialService,
 } from '../../app/credentials/service.ts';
+import { replaceFaults } from '../../domain/wire-text.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
+import { formFaultMessage } from '../codecs/form.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
 import {
   type CredentialResolver,
@@ -136,7 +139,8 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
         action: 'sts.signature_failure',
         targetType: 'STS',
         targetId: null,
-        detail: { code: failure.code, reason: failure.message, accessKeyId: keyId },
+        // The reason may quote the request (a credential scope, a date): no control bytes kept.
+        detail: { code: failure.code, reason: replaceFaults(failure.message), accessKeyId: keyId },
         sourceIp: call.ip,
         requestId: call.id,
       });
@@ -168,10 +172,11 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       );
     }
     const q = call.url.indexOf('?');
-    const params = parseForm(q === -1 ? '' : call.url.slice(q + 1));
-    if (call.body.length > 0 && isFormBody(call.contentType)) {
-      parseForm(call.body.toString('utf8'), params);
-    }
+    const params = new Map<string, string>();
+    const fault =
+      parseForm(q === -1 ? '' : call.url.slice(q + 1), params) ??
+      (call.body.length > 0 && isFormBody(call.contentType) ? parseForm(call.body, params) : undefined);
+    if (fault) return error(400, 'InvalidParameterValue', formFaultMessage(fault, 'parameter'), id);
     const action = params.get('Action');
     if (action === undefined || action === '') {
       return error(400, 'MissingAction', 'Missing Action', id);

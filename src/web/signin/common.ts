@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../../app/auth/issue.ts';
 import type { SessionRecord } from '../../app/auth/sessions.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { decodeForm } from '../../protocol/codecs/form.ts';
 import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
@@ -20,10 +21,15 @@ export function meta(request: FastifyRequest): RequestMeta {
   return { sourceIp: request.ip ?? null, requestId: request.id };
 }
 
-/** The query string of a request as URLSearchParams (repeated names preserved). */
+/**
+ * The query string of a request as URLSearchParams (repeated names preserved), decoded strictly
+ * (`codecs/form.ts`); empty when a parameter is not clean text, which the area's
+ * `refuseUnreadableText` hook has already answered with a 400 page.
+ */
 export function queryOf(request: FastifyRequest): URLSearchParams {
   const q = request.url.indexOf('?');
-  return new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
+  const decoded = decodeForm(q === -1 ? '' : request.url.slice(q + 1));
+  return new URLSearchParams(decoded.ok ? decoded.pairs : []);
 }
 
 /** A single form field, trimmed of nothing, capped in length; undefined when absent or too long. */

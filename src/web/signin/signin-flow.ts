@@ -19,6 +19,7 @@ import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessi
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
+import { userAgentOf } from '../request-text.ts';
 import { sendPage } from '../security.ts';
 import {
   clearSessionCookie,
@@ -180,7 +181,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       mfaDone: need === 'none',
       ttlMs,
       sourceIp: request.ip ?? null,
-      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      userAgent: userAgentOf(request),
     });
     setSessionCookie(reply, deps.config, session.token, (session.expiresAt - ctx.clock.now()) / 1000);
     if (need === 'none') return finishSignin(request, reply, deps, result.user.id, 'password', back);
