@@ -20,7 +20,7 @@ import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
 import { hashPassword } from '../../src/app/users.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import type { ServerDeps } from '../../src/http/deps.ts';
-import { csrfTokenFor, sessionCookieName } from '../../src/web/session.ts';
+import { csrfTokenFor, sessionCookieName, sessionOrigin } from '../../src/web/session.ts';
 import { python } from '../helpers/python.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -301,11 +301,15 @@ for (const kind of STORE_KINDS) {
       const deps = server.deps;
       const name = sessionCookieName(deps.config);
       const session = (userId: string, mfaDone: boolean) =>
-        deps.ctx.store.db
-          .transaction()
-          .execute((trx) =>
-            createSession(deps.ctx, trx, { userId, mfaDone, ttlMs: 8 * 3600_000, sourceIp: '127.0.0.1' }),
-          );
+        deps.ctx.store.db.transaction().execute((trx) =>
+          createSession(deps.ctx, trx, {
+            userId,
+            origin: sessionOrigin(deps.config),
+            mfaDone,
+            ttlMs: 8 * 3600_000,
+            sourceIp: '127.0.0.1',
+          }),
+        );
       const s = await session(org.users.alice!, true);
       ctx.signedIn = { cookie: cookieOf(name, s.token), csrf: csrfTokenFor(s.token), sessionId: s.sessionId };
       for (const which of ['signout', 'revoke'] as const) {
