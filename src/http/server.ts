@@ -1,12 +1,14 @@
 /**
- * Starting and stopping a server: open the store (migrations run), take the one-server lock on a
- * SQLite file, make sure the instance exists, listen, and on close finish in-flight requests
- * before closing the store.
+ * Starting and stopping a server: make what the data directory holds private, take the
+ * one-server lock on a SQLite file, open the store (migrations run), make sure the instance
+ * exists and the credential keys are the store's, listen, and on close finish in-flight
+ * requests before closing the store.
  */
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppContext } from '../app/context.ts';
+import { startingKeyRing } from '../app/credentials/key-record.ts';
 import { ensureInstance } from '../app/instance.ts';
 import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -157,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       random: options.random ?? systemRandom,
     };
     await ensureInstance(ctx);
+    await startingKeyRing(store.db, config, ctx.random, ctx.clock.now());
     const metrics = createMetrics();
     const tls = await loadTlsOptions(config, log);
     const port = config.port === 0 ? await reservePort(config.host) : config.port;

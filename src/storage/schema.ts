@@ -289,6 +289,12 @@ export interface ServerKeyTable {
   retired_at: number | null;
 }
 
+/** The id of a credential key a server of this store has used (migration 007). */
+export interface CredentialKeyIdTable {
+  key_id: string;
+  recorded_at: number;
+}
+
 /** One row (id 1): raised by trigger on every change that can take access away (migration 004). */
 export interface StoreGenerationTable {
   id: number;
@@ -322,6 +328,7 @@ export interface Database {
   revocations: RevocationTable;
   server_keys: ServerKeyTable;
   store_generation: StoreGenerationTable;
+  credential_key_ids: CredentialKeyIdTable;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -8,10 +8,12 @@ import { m001Directory } from './001-directory.ts';
 import { m002Auth } from './002-auth.ts';
 import { m003Credentials } from './003-credentials.ts';
 import { m004Generation } from './004-generation.ts';
+import { m007KeysHeartbeat } from './007-keys-heartbeat.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
   '002-auth': m002Auth,
   '003-credentials': m003Credentials,
   '004-generation': m004Generation,
+  '007-keys-heartbeat': m007KeysHeartbeat,
 };
