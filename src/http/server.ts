@@ -14,6 +14,7 @@ import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
 import { openStore, type Store } from '../storage/db.ts';
+import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private-files.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
@@ -147,11 +148,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let lock: ServerLock | undefined;
   let store: Store | undefined;
   try {
-    if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
-      const file = config.databaseUrl.slice('sqlite:'.length);
-      await import('node:fs').then((fs) => fs.mkdirSync(config.dataDir, { recursive: true }));
-      lock = acquireServerLock(file);
-    }
+    const sqliteFile =
+      config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:'
+        ? config.databaseUrl.slice('sqlite:'.length)
+        : null;
+    if (sqliteFile) ensurePrivateDir(config.dataDir);
+    tightenDataDir(config.dataDir, sqliteFile, log);
+    if (sqliteFile) lock = acquireServerLock(sqliteFile);
     store = await openStore(config.databaseUrl);
     const ctx: AppContext = {
       store,
@@ -190,6 +193,28 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store?.close().catch(() => {});
     lock?.release();
     throw err;
+  }
+}
+
+/**
+ * Start-up check of the data directory's modes: whatever idcenter keeps there (see
+ * `privatePaths`) that group or others may read is made private, and a warning names it.
+ */
+function tightenDataDir(dataDir: string, sqliteFile: string | null, log: FastifyBaseLogger): void {
+  const loose = tightenModes(privatePaths(dataDir, sqliteFile));
+  const tightened = loose.filter((l) => l.error === undefined);
+  const failed = loose.filter((l) => l.error !== undefined);
+  if (tightened.length > 0) {
+    log.warn(
+      { files: tightened.map((l) => ({ path: l.path, was: l.was })) },
+      `data directory: ${tightened.map((l) => `${l.path} (was ${l.was})`).join(', ')} could be read by other users; made private (directories 0700, files 0600)`,
+    );
+  }
+  if (failed.length > 0) {
+    log.error(
+      { files: failed.map((l) => ({ path: l.path, was: l.was, problem: l.error })) },
+      `data directory: ${failed.map((l) => `${l.path} (${l.was})`).join(', ')} can be read by other users and could not be made private: chmod them (go-rwx) as their owner`,
+    );
   }
 }
 
