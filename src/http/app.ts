@@ -22,6 +22,7 @@ import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
 import { installHotLane } from './hot-lane.ts';
+import { readinessProbe } from './readiness.ts';
 import { registerRoot } from './root.ts';
 
 /** Largest request body accepted on any route. */
@@ -185,16 +186,13 @@ export async function buildApp(
   });
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
+  const readiness = readinessProbe(deps.ctx, deps.log);
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await deps.ctx.store.ping();
+    const answer = await readiness();
+    if (answer.ready) {
       return reply.type('application/json').send({ status: 'ready', store: deps.ctx.store.dialect });
-    } catch {
-      return reply
-        .code(503)
-        .type('application/json')
-        .send({ status: 'unavailable', reason: 'store unreachable' });
     }
+    return reply.code(503).type('application/json').send({ status: 'unavailable', reason: answer.reason });
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

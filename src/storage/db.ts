@@ -174,6 +174,21 @@ export async function openStore(databaseUrl: string, options: OpenOptions = {}):
   return store;
 }
 
+/**
+ * Prove the store accepts a write: update the one heartbeat row (migration 007) and commit.
+ * A committed write, not one rolled back: on a full disk SQLite's WAL mode only fails when
+ * the commit appends to the log, and PostgreSQL only when it writes its own WAL.
+ */
+export async function writeHeartbeat(db: Kysely<Database>, now: number): Promise<void> {
+  const result = await db
+    .updateTable('store_heartbeat')
+    .set({ beat_at: now })
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n)
+    throw new StoreError('the store heartbeat row is missing; migrate the store');
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: new StaticProvider() });
   const { error, results } = await migrator.migrateToLatest();

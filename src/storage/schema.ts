@@ -295,6 +295,12 @@ export interface CredentialKeyIdTable {
   recorded_at: number;
 }
 
+/** One row (id 1) that /readyz updates, proving the store accepts a write (migration 007). */
+export interface StoreHeartbeatTable {
+  id: number;
+  beat_at: number;
+}
+
 /** One row (id 1): raised by trigger on every change that can take access away (migration 004). */
 export interface StoreGenerationTable {
   id: number;
@@ -329,6 +335,7 @@ export interface Database {
   server_keys: ServerKeyTable;
   store_generation: StoreGenerationTable;
   credential_key_ids: CredentialKeyIdTable;
+  store_heartbeat: StoreHeartbeatTable;
 }
 
 export type UserRow = Selectable<UserTable>;
