@@ -270,9 +270,9 @@ export interface ThrottleTable {
 /** Revocations that stateless role credentials are checked against (every replica polls). */
 export interface RevocationTable {
   id: Generated<number>;
-  /** user | session | family | assignment */
+  /** user | session | family | access | all */
   kind: string;
-  /** user id, session id, family id, or `<userId>|<accountId>|<permissionSetId>` */
+  /** user id, session id, family id, `<userId>|<accountId>|<permissionSetId>`, or `*` (all) */
   subject: string;
   /** Credentials issued before this instant (ms) for the subject stop verifying. */
   not_before: number;
