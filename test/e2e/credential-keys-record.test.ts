@@ -14,12 +14,12 @@ import { after, before, describe, it } from 'node:test';
 import { recordedKeyIds } from '../../src/app/credentials/key-record.ts';
 import { keyFilePath, pruneKeyFile, readKeyFile, rotateKeyFile } from '../../src/app/credentials/keys.ts';
 import { KEY_FILE_CHECK_INTERVAL_MS } from '../../src/app/credentials/service.ts';
-import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/config/load.ts';
 import { systemRandom } from '../../src/domain/runtime.ts';
-import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import { idcenter } from '../helpers/apply.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
+import { mintRoleCredentials, withServer as withStore } from '../helpers/servers-in-turn.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 import { type RoleCredentials, whoAmI } from '../helpers/sts.ts';
 
@@ -41,37 +41,10 @@ for (const kind of STORE_KINDS) {
     });
     after(async () => temp?.cleanup());
 
-    async function withServer<T>(credentialKeys: string, run: (s: RunningServer) => Promise<T>): Promise<T> {
-      const config = loadConfig(
-        {
-          host: '127.0.0.1',
-          port: '0',
-          dataDir: temp.dataDir,
-          databaseUrl: temp.url,
-          credentialKeys,
-          logLevel: 'silent',
-        },
-        {},
-      );
-      const server = await startServer(config, { logger: createLogger('silent') });
-      try {
-        return await run(server);
-      } finally {
-        await server.close();
-      }
-    }
-
+    const withServer = <T>(credentialKeys: string, run: (s: RunningServer) => Promise<T>) =>
+      withStore(temp, credentialKeys, run);
     const mint = (s: RunningServer) =>
-      vendRoleCredentials(s.deps, {
-        userId: org.users.alice!,
-        userName: 'alice',
-        accountId: ACCOUNT,
-        roleName: 'ReadOnly',
-        sessionId: null,
-        familyId: null,
-        sourceIp: '127.0.0.1',
-        channel: 'portal',
-      });
+      mintRoleCredentials(s, { userId: org.users.alice!, userName: 'alice' }, ACCOUNT, 'ReadOnly');
 
     /** Starting must fail with a configuration error whose message matches every pattern. */
     async function refused(credentialKeys: string, ...patterns: RegExp[]): Promise<string> {
