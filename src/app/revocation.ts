@@ -9,7 +9,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.ts';
 
-export type RevocationKind = 'user' | 'session' | 'family' | 'access';
+export type RevocationKind = 'user' | 'session' | 'family' | 'access' | 'all';
+
+/**
+ * Subject of an `all` revocation: every credential issued before `not_before`, whoever holds
+ * it (`idcenter sessions revoke --all`, after a restore).
+ */
+export const ALL_SUBJECT = '*';
 
 /** The longest role-credential lifetime: a revocation older than this has nothing left to stop. */
 export const MAX_CREDENTIAL_LIFETIME_MS = 12 * 3600 * 1000;

@@ -57,44 +57,61 @@ export async function revokeUserSessions(
   now: number,
   reason = 'user_disabled',
 ): Promise<void> {
+  await endSignIns(db, now, reason, userId);
+  await recordRevocations(db, now, [{ kind: 'user', subject: userId }]);
+}
+
+/**
+ * End the sign-ins of one user, or of everyone when `userId` is null: portal sessions, token
+ * families and their access and refresh tokens are marked revoked, unredeemed authorization
+ * codes expire, pending or approved device grants are denied. Role credentials need a
+ * revocation besides (the caller records it).
+ */
+export async function endSignIns(
+  db: Kysely<Database>,
+  now: number,
+  reason: string,
+  userId: string | null,
+): Promise<void> {
+  const scoped = userId !== null;
+  const of = userId ?? '';
   await db
     .updateTable('portal_sessions')
     .set({ revoked_at: now })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('revoked_at', 'is', null)
     .execute();
   await db
     .updateTable('token_families')
     .set({ revoked_at: now, revoke_reason: reason })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('revoked_at', 'is', null)
     .execute();
   await db
     .updateTable('access_tokens')
     .set({ revoked_at: now })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('revoked_at', 'is', null)
     .execute();
   await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: now })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('revoked_at', 'is', null)
     .execute();
   await db
     .updateTable('auth_codes')
     .set({ expires_at: now })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('redeemed_at', 'is', null)
     .where('expires_at', '>', now)
     .execute();
   await db
     .updateTable('device_grants')
     .set({ status: 'denied' })
-    .where('user_id', '=', userId)
+    .$if(scoped, (q) => q.where('user_id', '=', of))
     .where('status', 'in', ['pending', 'approved'])
     .execute();
-  await recordRevocations(db, now, [{ kind: 'user', subject: userId }]);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { defineAdminCommands } from './commands/admin.ts';
 import { defineAuthAdminCommands } from './commands/auth-admin.ts';
+import { defineBackupCommands } from './commands/backup.ts';
 import { defineClientCommands } from './commands/client.ts';
 import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
 import { defineServerCommand } from './commands/server.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   defineAuthAdminCommands(program);
   defineSessionCommands(program);
   defineCredentialKeyCommands(program);
+  defineBackupCommands(program);
   defineClientCommands(program);
   return program;
 }

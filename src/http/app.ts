@@ -23,6 +23,7 @@ import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
 import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
+import { readinessProbe } from './readiness.ts';
 import { registerRoot } from './root.ts';
 import { installHsts } from './tls.ts';
 
@@ -240,17 +241,14 @@ export async function buildApp(
   installHsts(app, deps.config);
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
+  const readiness = readinessProbe(deps.ctx, deps.log);
   app.get('/readyz', async (_req, reply) => {
     if (options.drain?.draining) return reply.code(503).type('application/json').send({ status: 'draining' });
-    try {
-      await deps.ctx.store.ping();
+    const answer = await readiness();
+    if (answer.ready) {
       return reply.type('application/json').send({ status: 'ready', store: deps.ctx.store.dialect });
-    } catch {
-      return reply
-        .code(503)
-        .type('application/json')
-        .send({ status: 'unavailable', reason: 'store unreachable' });
     }
+    return reply.code(503).type('application/json').send({ status: 'unavailable', reason: answer.reason });
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

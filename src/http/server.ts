@@ -1,6 +1,7 @@
 /**
- * Starting and stopping a server: open the store (migrations run), take the one-server lock on a
- * SQLite file, make sure the instance exists, listen with a cap on connections per client
+ * Starting and stopping a server: make what the data directory holds private, take the
+ * one-server lock on a SQLite file, open the store (migrations run), make sure the instance
+ * exists and the credential keys are the store's, listen with a cap on connections per client
  * address, and on close drain (readiness fails, in-flight requests finish, keep-alive clients
  * are told to reconnect; `http/drain.ts`) before closing the store.
  */
@@ -8,11 +9,13 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppContext } from '../app/context.ts';
+import { startingKeyRing } from '../app/credentials/key-record.ts';
 import { ensureInstance } from '../app/instance.ts';
 import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
 import { openStore, type Store } from '../storage/db.ts';
+import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private-files.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
 import { limitConnections } from './connections.ts';
@@ -159,11 +162,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let lock: ServerLock | undefined;
   let store: Store | undefined;
   try {
-    if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') {
-      const file = config.databaseUrl.slice('sqlite:'.length);
-      await import('node:fs').then((fs) => fs.mkdirSync(config.dataDir, { recursive: true }));
-      lock = acquireServerLock(file);
-    }
+    const sqliteFile =
+      config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:'
+        ? config.databaseUrl.slice('sqlite:'.length)
+        : null;
+    if (sqliteFile) ensurePrivateDir(config.dataDir);
+    tightenDataDir(config.dataDir, sqliteFile, log);
+    if (sqliteFile) lock = acquireServerLock(sqliteFile);
     store = await openStore(config.databaseUrl);
     const ctx: AppContext = {
       store,
@@ -171,6 +176,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       random: options.random ?? systemRandom,
     };
     await ensureInstance(ctx);
+    await startingKeyRing(store.db, config, ctx.random, ctx.clock.now());
     const metrics = createMetrics();
     const tls = await loadTlsOptions(config, log);
     const port = config.port === 0 ? await reservePort(config.host) : config.port;
@@ -224,6 +230,28 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store?.close().catch(() => {});
     lock?.release();
     throw err;
+  }
+}
+
+/**
+ * Start-up check of the data directory's modes: whatever idcenter keeps there (see
+ * `privatePaths`) that group or others may read is made private, and a warning names it.
+ */
+function tightenDataDir(dataDir: string, sqliteFile: string | null, log: FastifyBaseLogger): void {
+  const loose = tightenModes(privatePaths(dataDir, sqliteFile));
+  const tightened = loose.filter((l) => l.error === undefined);
+  const failed = loose.filter((l) => l.error !== undefined);
+  if (tightened.length > 0) {
+    log.warn(
+      { files: tightened.map((l) => ({ path: l.path, was: l.was })) },
+      `data directory: ${tightened.map((l) => `${l.path} (was ${l.was})`).join(', ')} could be read by other users; made private (directories 0700, files 0600)`,
+    );
+  }
+  if (failed.length > 0) {
+    log.error(
+      { files: failed.map((l) => ({ path: l.path, was: l.was, problem: l.error })) },
+      `data directory: ${failed.map((l) => `${l.path} (${l.was})`).join(', ')} can be read by other users and could not be made private: chmod them (go-rwx) as their owner`,
+    );
   }
 }
 

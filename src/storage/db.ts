@@ -8,7 +8,6 @@
  * see `preparedRead`) and `appendAudit` (group-committed audit rows).
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -25,6 +24,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
+import { ensurePrivateDir, ensurePrivateFile } from './private-files.ts';
 import type { AuditEventTable, Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -174,6 +174,21 @@ export async function openStore(databaseUrl: string, options: OpenOptions = {}):
   return store;
 }
 
+/**
+ * Prove the store accepts a write: update the one heartbeat row (migration 007) and commit.
+ * A committed write, not one rolled back: on a full disk SQLite's WAL mode only fails when
+ * the commit appends to the log, and PostgreSQL only when it writes its own WAL.
+ */
+export async function writeHeartbeat(db: Kysely<Database>, now: number): Promise<void> {
+  const result = await db
+    .updateTable('store_heartbeat')
+    .set({ beat_at: now })
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n)
+    throw new StoreError('the store heartbeat row is missing; migrate the store');
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: new StaticProvider() });
   const { error, results } = await migrator.migrateToLatest();
@@ -215,11 +230,19 @@ function openSqlite(file: string): Store {
   const memory = file === ':memory:';
   if (!memory) {
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      ensurePrivateDir(path.dirname(file));
     } catch (err) {
       throw new StoreError(
         `cannot create the data directory ${path.dirname(file)}: ${(err as Error).message}`,
       );
+    }
+    try {
+      // Mode 0600 before SQLite opens it; the -wal, -shm and -journal files SQLite makes take it.
+      ensurePrivateFile(file);
+    } catch (err) {
+      throw new StoreError(`cannot create the SQLite store ${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   let conn: SqliteDatabase.Database;

@@ -272,9 +272,9 @@ export interface ThrottleTable {
 /** Revocations that stateless role credentials are checked against (every replica polls). */
 export interface RevocationTable {
   id: Generated<number>;
-  /** user | session | family | assignment */
+  /** user | session | family | access | all */
   kind: string;
-  /** user id, session id, family id, or `<userId>|<accountId>|<permissionSetId>` */
+  /** user id, session id, family id, `<userId>|<accountId>|<permissionSetId>`, or `*` (all) */
   subject: string;
   /** Credentials issued before this instant (ms) for the subject stop verifying. */
   not_before: number;
@@ -289,6 +289,18 @@ export interface ServerKeyTable {
   secret: string; // base64
   created_at: number;
   retired_at: number | null;
+}
+
+/** The id of a credential key a server of this store has used (migration 007). */
+export interface CredentialKeyIdTable {
+  key_id: string;
+  recorded_at: number;
+}
+
+/** One row (id 1) that /readyz updates, proving the store accepts a write (migration 007). */
+export interface StoreHeartbeatTable {
+  id: number;
+  beat_at: number;
 }
 
 /** One row (id 1): raised by trigger on every change that can take access away (migration 004). */
@@ -324,6 +336,8 @@ export interface Database {
   revocations: RevocationTable;
   server_keys: ServerKeyTable;
   store_generation: StoreGenerationTable;
+  credential_key_ids: CredentialKeyIdTable;
+  store_heartbeat: StoreHeartbeatTable;
 }
 
 export type UserRow = Selectable<UserTable>;

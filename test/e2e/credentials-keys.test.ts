@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
-import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
+import { ConfigError } from '../../src/config/load.ts';
+import type { RunningServer } from '../../src/http/server.ts';
 import { createTempDatabase, type TempDatabase } from '../helpers/pg.ts';
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
+import { mintRoleCredentials, withServer as withStore } from '../helpers/servers-in-turn.ts';
+import { type RoleCredentials, whoAmI as stsWhoAmI } from '../helpers/sts.ts';
 
 const K1 = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 const K2 = `k2:${Buffer.alloc(32, 2).toString('base64')}`;
@@ -33,49 +33,11 @@ describe('credential key rotation (PostgreSQL, servers in turn)', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function withServer<T>(credentialKeys: string, run: (s: RunningServer) => Promise<T>): Promise<T> {
-    const config = loadConfig(
-      { host: '127.0.0.1', port: '0', dataDir: dir, databaseUrl: db.url, credentialKeys, logLevel: 'silent' },
-      {},
-    );
-    const server = await startServer(config, { logger: createLogger('silent') });
-    try {
-      return await run(server);
-    } finally {
-      await server.close();
-    }
-  }
-
+  const withServer = <T>(credentialKeys: string, run: (s: RunningServer) => Promise<T>) =>
+    withStore({ url: db.url, dataDir: dir }, credentialKeys, run);
   const mint = (s: RunningServer) =>
-    vendRoleCredentials(s.deps, {
-      userId: org.users.alice!,
-      userName: 'alice',
-      accountId: '111111111111',
-      roleName: 'ReadOnly',
-      sessionId: null,
-      familyId: null,
-      sourceIp: '127.0.0.1',
-      channel: 'portal',
-    });
-
-  async function whoAmI(
-    s: RunningServer,
-    c: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
-  ) {
-    const credentials = {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      sessionToken: c.sessionToken,
-    };
-    const sts = new STSClient({ region: 'us-east-1', endpoint: s.url, maxAttempts: 1, credentials });
-    try {
-      return (await sts.send(new GetCallerIdentityCommand({}))).Account;
-    } catch (err) {
-      return (err as Error).name;
-    } finally {
-      sts.destroy();
-    }
-  }
+    mintRoleCredentials(s, { userId: org.users.alice!, userName: 'alice' }, '111111111111', 'ReadOnly');
+  const whoAmI = (s: RunningServer, c: RoleCredentials) => stsWhoAmI(s.url, c);
 
   it('a new first key seals, the old key verifies until it is dropped', async () => {
     const old = await withServer(K1, async (s) => {

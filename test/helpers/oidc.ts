@@ -295,3 +295,18 @@ export async function signedIn(
 export async function auditRows(deps: ServerDeps, action: string) {
   return deps.ctx.store.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
 }
+
+/** Set up an authenticator app for a signed-in person through `/mfa/enroll`; returns its secret. */
+export async function enrolTotp(web: FormClient, now: number): Promise<string> {
+  const page = await web.get('/mfa/enroll');
+  const secret = /data-testid="totp-secret">([A-Z2-7 ]+)</.exec(page.text)?.[1];
+  if (!secret) throw new Error(`no secret on the enrolment page: ${page.status}`);
+  const done = await web.post('/mfa/enroll', {
+    _csrf: csrfOf(page.text),
+    device_id: hiddenOf(page.text, 'device_id'),
+    code: totpNow(secret, now),
+  });
+  if (done.location !== '/mfa?done=enrolled')
+    throw new Error(`enrolment failed: ${done.status} ${done.location}`);
+  return secret;
+}

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../config/load.ts';
 import type { Random } from '../../domain/runtime.ts';
+import { ensurePrivateDir, syncDirectory } from '../../storage/private-files.ts';
 
 export interface CredentialKey {
   readonly id: string;
@@ -197,7 +198,7 @@ export function loadKeyFile(dataDir: string, random: Random, now: number): KeyRi
   } catch (err) {
     if (!(err instanceof CredentialKeyError && err.missing)) throw err;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const body = `${JSON.stringify(newKeyFile(random, now), null, 2)}\n`;
   try {
     fs.writeFileSync(file, body, { mode: 0o600, flag: 'wx' });
@@ -287,19 +288,6 @@ function changeKeyFile<T>(
   } finally {
     if (fd >= 0) fs.closeSync(fd);
     if (!renamed) fs.rmSync(tmp, { force: true });
-  }
-}
-
-/** Make a rename durable: fsync the directory (not possible everywhere, e.g. on Windows). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Best effort: the rename itself is atomic either way.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -13,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/runtime.ts';
 import type { Database } from '../../storage/schema.ts';
-import { accessSubject, type RevocationKind } from '../revocation.ts';
+import { ALL_SUBJECT, accessSubject, type RevocationKind } from '../revocation.ts';
 import type { RoleSessionClaims } from './seal.ts';
 
 export interface RevocationCacheOptions {
@@ -115,6 +115,7 @@ export class RevocationCache {
   isRevoked(claims: RoleSessionClaims): boolean {
     if (this.entries.size === 0) return false;
     return (
+      this.revokedAfter('all', ALL_SUBJECT, claims.issuedAt) ||
       this.revokedAfter('user', claims.userId, claims.issuedAt) ||
       this.revokedAfter('session', claims.sessionId, claims.issuedAt) ||
       this.revokedAfter('family', claims.familyId, claims.issuedAt) ||

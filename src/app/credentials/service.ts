@@ -14,6 +14,7 @@ import type { Metrics } from '../../http/metrics.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type RevocationKind, recordRevocations } from '../revocation.ts';
 import { AuditWriter } from './audit-writer.ts';
+import { recordKeyIds } from './key-record.ts';
 import { type KeyRing, keyFilePath, keyFileStamp, loadKeyRing, readKeyFile } from './keys.ts';
 import { RevocationCache } from './revocation-cache.ts';
 import { type OpenedToken, openSessionToken, type RoleSessionClaims } from './seal.ts';
@@ -107,9 +108,14 @@ function createService(deps: CredentialServiceDeps): CredentialService {
       const next = readKeyFile(file).ring;
       ring = next;
       opened.clear();
-      log.info(
-        { file, sealingKey: next.current.id, keys: [...next.byId.keys()] },
-        'credential key file changed; keys reloaded',
+      const keys = [...next.byId.keys()];
+      log.info({ file, sealingKey: next.current.id, keys }, 'credential key file changed; keys reloaded');
+      // So a restart after the older keys are pruned finds a key the store knows.
+      recordKeyIds(ctx.store.db, keys, ctx.clock.now()).catch((err: unknown) =>
+        log.error(
+          { file, problem: (err as Error).message },
+          'cannot record the reloaded credential key ids in the store; they are recorded at the next start',
+        ),
       );
     } catch (err) {
       // Messages name the file and key ids only, never a secret.

@@ -8,8 +8,8 @@
 import { writeAudit } from '../audit.ts';
 import { endSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
-import { type RevocationKind, recordRevocations } from '../revocation.ts';
-import { revokeUserSessions } from '../users.ts';
+import { ALL_SUBJECT, type RevocationKind, recordRevocations } from '../revocation.ts';
+import { endSignIns, revokeUserSessions } from '../users.ts';
 
 export interface SessionInfo {
   sessionId: string;
@@ -162,5 +162,42 @@ export async function revokeUserEverything(
       detail: { userName: user.user_name, sessions: sessions.length },
     });
     return { sessions, revocations: [{ kind: 'user', subject: user.id }], at: now };
+  });
+}
+
+/**
+ * End every sign-in and every role credential issued until now, of every user, in one
+ * transaction: portal sessions, token families, access and refresh tokens, unredeemed codes and
+ * device approvals stop at once, and an `all` revocation stops every role credential issued
+ * before now (on every server within 60 s). Users stay enabled and may sign in again. This is
+ * how an operator cuts what was issued before a restore (whose later revocations are lost).
+ */
+export async function revokeEverything(
+  ctx: AppContext,
+  actor: string,
+  reason: string,
+): Promise<RevocationOutcome> {
+  const now = ctx.clock.now();
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const sessions = (
+      await trx
+        .selectFrom('portal_sessions')
+        .select('id')
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .execute()
+    ).map((r) => r.id);
+    await endSignIns(trx, now, reason, null);
+    const revocations = [{ kind: 'all' as const, subject: ALL_SUBJECT }];
+    await recordRevocations(trx, now, revocations);
+    await writeAudit(trx, {
+      at: now,
+      actor,
+      action: 'sessions.revoke_all',
+      targetType: 'INSTANCE',
+      targetId: 'default',
+      detail: { sessions: sessions.length, reason },
+    });
+    return { sessions, revocations, at: now };
   });
 }

@@ -1,9 +1,11 @@
-/** What `idcenter credential-keys list|rotate|prune` do. */
+/** What `idcenter credential-keys list|rotate|prune|adopt` do. */
 import fs from 'node:fs';
+import { adoptKeyIds } from '../../app/credentials/key-record.ts';
 import {
   CredentialKeyError,
   type KeyFileContents,
   keyFilePath,
+  loadKeyRing,
   type PrunePlan,
   parseKeyList,
   planPrune,
@@ -13,10 +15,11 @@ import {
 } from '../../app/credentials/keys.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
+import { openStore } from '../../storage/db.ts';
 import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
-import type { DataDirFlags } from './store-options.ts';
+import type { DataDirFlags, StoreFlags } from './store-options.ts';
 import { isoSeconds, table } from './text-table.ts';
 
 /** Where the commands write, and their time (injected by tests). */
@@ -202,6 +205,42 @@ export function runKeysPrune(
   if (minAge < MAX_CREDENTIAL_LIFETIME_MS) {
     io.err.write(
       `idcenter: warning: --older-than is shorter than the longest credential lifetime (${HOURS} h): credentials sealed under the removed keys that had not expired stop working now.\n`,
+    );
+  }
+}
+
+export async function runKeysAdopt(opts: StoreFlags, io: KeysIo = defaultIo): Promise<void> {
+  const config = adminConfig(opts);
+  const sqliteFile = config.databaseUrl.startsWith('sqlite:')
+    ? config.databaseUrl.slice('sqlite:'.length)
+    : null;
+  if (sqliteFile && !fs.existsSync(sqliteFile)) {
+    throw new CliError(
+      `there is no store at ${sqliteFile}: give the server's --data-dir or --database-url`,
+      253,
+    );
+  }
+  const source = keySource(opts);
+  const created = source.kind === 'file' && !fs.existsSync(source.file);
+  const now = io.now();
+  const ring = loadKeyRing(config, systemRandom, now);
+  const ids = [...ring.byId.keys()];
+  const store = await openStore(config.databaseUrl, { poolSize: 2 });
+  let before: string[];
+  try {
+    before = await adoptKeyIds(store.db, ids, now, `cli:${process.env.USER ?? 'admin'}`);
+  } finally {
+    await store.close();
+  }
+  if (created) io.out.write(`Created ${source.file} with the sealing key ${ring.current.id}.\n`);
+  const from = source.kind === 'config' ? 'IDCENTER_CREDENTIAL_KEYS' : source.file;
+  io.out.write(
+    `The store at ${store.location} now knows the credential keys ${ids.join(', ')} (from ${from}); servers of this store start with them.\n`,
+  );
+  const dropped = before.filter((id) => !ring.byId.has(id));
+  if (dropped.length > 0) {
+    io.err.write(
+      `idcenter: warning: credentials sealed under ${dropped.join(', ')} (the keys recorded before) stop verifying (InvalidClientTokenId); their holders get new ones from the portal or with aws sso login.\n`,
     );
   }
 }

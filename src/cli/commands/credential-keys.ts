@@ -1,11 +1,12 @@
 /**
- * `idcenter credential-keys list|rotate|prune`: the keys that seal role-credential session
- * tokens, kept in `<data dir>/credential-keys.json` when IDCENTER_CREDENTIAL_KEYS is not set.
+ * `idcenter credential-keys list|rotate|prune|adopt`: the keys that seal role-credential
+ * session tokens, kept in `<data dir>/credential-keys.json` when IDCENTER_CREDENTIAL_KEYS is not
+ * set.
  * Running servers that read the file pick a change up within a second. The implementation loads
  * only when a command runs (`credential-keys-run.ts`).
  */
 import type { Command } from 'commander';
-import { type DataDirFlags, dataDirOption } from './store-options.ts';
+import { type DataDirFlags, dataDirOption, type StoreFlags, storeOptions } from './store-options.ts';
 
 const HOLDING = 'credential-keys.json';
 
@@ -56,5 +57,16 @@ export function defineCredentialKeyCommands(program: Command): void {
   ).action(async (opts: DataDirFlags & { olderThan?: string; dryRun?: boolean }) => {
     const { runKeysPrune } = await import('./credential-keys-run.ts');
     runKeysPrune(opts);
+  });
+
+  storeOptions(
+    keys
+      .command('adopt')
+      .description(
+        "Make the keys now given (the key file, made with a new key when missing, or IDCENTER_CREDENTIAL_KEYS) the store's keys. A server refuses to start with keys that include none of the ones its store recorded (a database restored without its key file); adopting lets it start, and every credential sealed under a key not given stops verifying.",
+      ),
+  ).action(async (opts: StoreFlags) => {
+    const { runKeysAdopt } = await import('./credential-keys-run.ts');
+    await runKeysAdopt(opts);
   });
 }

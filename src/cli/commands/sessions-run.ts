@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { countAuditBefore, pruneAudit } from '../../app/audit.ts';
 import {
   listSessions,
+  type RevocationOutcome,
+  revokeEverything,
   revokeSessionById,
   revokeUserEverything,
   type SessionInfo,
@@ -70,17 +72,21 @@ export async function runSessionsList(
 }
 
 export async function runSessionsRevoke(
-  opts: StoreFlags & { user?: string; session?: string },
+  opts: StoreFlags & { user?: string; session?: string; all?: boolean },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
-  if ((opts.user === undefined) === (opts.session === undefined)) {
-    throw new CliError('give exactly one of --user <userName> or --session <id>', 252);
+  if ([opts.user, opts.session, opts.all].filter((v) => v !== undefined).length !== 1) {
+    throw new CliError('give exactly one of --user <userName>, --session <id> or --all', 252);
   }
   if (opts.user !== undefined) textArgument('--user', opts.user);
   if (opts.session !== undefined) textArgument('--session', opts.session);
   await withStore(opts, async (store) => {
     const ctx = { store, clock: systemClock, random: systemRandom };
     const actor = `cli:${process.env.USER ?? 'admin'}`;
+    if (opts.all) {
+      out.write(`${describeRevokeAll(await revokeEverything(ctx, actor, 'revoked by an administrator'))}\n`);
+      return;
+    }
     if (opts.session !== undefined) {
       const r = await revokeSessionById(ctx, opts.session, actor);
       if (!r) throw new CliError(`no session with id ${opts.session} (see idcenter sessions list)`, 254);
@@ -95,6 +101,11 @@ export async function runSessionsRevoke(
       `Revoked everything ${opts.user} held: ${r.sessions.length} session(s) and their tokens stopped now; role credentials issued until now stop verifying within 60 s.\n`,
     );
   });
+}
+
+/** What `sessions revoke --all` (and `restore --revoke-issued-before-now`) did, in one sentence. */
+export function describeRevokeAll(r: RevocationOutcome): string {
+  return `Revoked everything issued until ${isoSeconds(r.at)}: ${r.sessions.length} live session(s) and every refresh and access token stopped now; every role credential issued until now stops verifying within 60 s on every server. Users may sign in again.`;
 }
 
 // ---- audit ----

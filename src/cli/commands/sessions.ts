@@ -28,11 +28,15 @@ export function defineSessionCommands(program: Command): void {
     sessions
       .command('revoke')
       .description(
-        'End a session (--session) or everything a user holds (--user): the portal session, its refresh and access tokens stop at once; role credentials already issued stop verifying within 60 s on every server.',
+        'End a session (--session), everything a user holds (--user) or everything issued until now (--all): the portal sessions, their refresh and access tokens stop at once; role credentials already issued stop verifying within 60 s on every server.',
       )
       .option('--user <userName>', 'every session, token and role credential of this user')
-      .option('--session <id>', 'one session, by the id `sessions list` shows'),
-  ).action(async (opts: StoreFlags & { user?: string; session?: string }) => {
+      .option('--session <id>', 'one session, by the id `sessions list` shows')
+      .option(
+        '--all',
+        'every session, token and role credential of every user, issued until now (e.g. after restoring a backup); users may sign in again',
+      ),
+  ).action(async (opts: StoreFlags & { user?: string; session?: string; all?: boolean }) => {
     const { runSessionsRevoke } = await import('./sessions-run.ts');
     await runSessionsRevoke(opts);
   });
