@@ -14,6 +14,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Histogram } from 'prom-client';
+import { closeFailureAudit } from '../app/failure-audit.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { registerAssets } from '../web/assets.ts';
@@ -198,6 +199,13 @@ export async function buildApp(
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+  // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
+  // closes: onClose hooks run once the in-flight requests are done.
+  app.addHook('onClose', () =>
+    closeFailureAudit(deps.ctx.store).catch((err: unknown) =>
+      deps.log.error({ err }, 'cannot write the counted failures to the audit log'),
+    ),
   );
 
   await registerAssets(app);
