@@ -23,6 +23,7 @@ import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
 import { installHotLane } from './hot-lane.ts';
+import { registerMetrics } from './metrics-endpoint.ts';
 import { registerRoot } from './root.ts';
 
 /** Largest request body accepted on any route. */
@@ -197,9 +198,7 @@ export async function buildApp(
         .send({ status: 'unavailable', reason: 'store unreachable' });
     }
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
+  registerMetrics(app, deps);
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>
