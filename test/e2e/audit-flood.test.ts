@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
+import type { Kysely } from 'kysely';
 import { runAuditTail } from '../../src/cli/commands/sessions-run.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore } from '../../src/storage/db.ts';
-import type { AuditEventRow } from '../../src/storage/schema.ts';
+import type { AuditEventRow, Database } from '../../src/storage/schema.ts';
 import { csrfOf, eventCount, FormClient, seedUser } from '../helpers/oidc.ts';
 import { issueBearerToken, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -39,6 +40,9 @@ interface Detail {
   repeated?: { count: number; first: string; last: string };
 }
 
+/** The audit rows of an action, oldest first. */
+const rowsOf = (db: Kysely<Database>, action: string) =>
+  db.selectFrom('audit_events').selectAll().where('action', '=', action).orderBy('id').execute();
 const detailOf = (r: AuditEventRow) => JSON.parse(r.detail ?? '{}') as Detail;
 for (const kind of STORE_KINDS) {
   describe(`issue 16: unauthenticated failures cannot fill the audit log (${kind})`, () => {
@@ -98,13 +102,7 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(res.status, 401);
     };
-    const rows = (action: string) =>
-      server!.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('action', '=', action)
-        .orderBy('id')
-        .execute();
+    const rows = (action: string) => rowsOf(server!.deps.ctx.store.db, action);
 
     it('writes the first failure of a minute, counts the rest, and still writes authenticated events', async () => {
       const s = server!;
@@ -183,18 +181,8 @@ for (const kind of STORE_KINDS) {
       let failures: AuditEventRow[];
       let signins: AuditEventRow[];
       try {
-        failures = await store.db
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('action', '=', 'sts.signature_failure')
-          .orderBy('id')
-          .execute();
-        signins = await store.db
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('action', '=', 'signin.failure')
-          .orderBy('id')
-          .execute();
+        failures = await rowsOf(store.db, 'sts.signature_failure');
+        signins = await rowsOf(store.db, 'signin.failure');
       } finally {
         await store.close();
       }
