@@ -5,6 +5,7 @@
  * through `failure-audit.ts`, which counts their repeats.
  */
 import type { Kysely } from 'kysely';
+import { replaceFaults } from '../domain/wire-text.ts';
 import type { Database } from '../storage/schema.ts';
 
 export interface AuditEvent {
@@ -22,10 +23,11 @@ export interface AuditEvent {
 export const CLIENT_TEXT_LIMIT = 256;
 
 /**
- * Control characters (C0, DEL, C1), invisible formatting (bidi overrides, zero-width), line and
- * paragraph separators and lone surrogates: what could disguise a log line on a terminal.
+ * Invisible formatting (bidi overrides, zero-width characters) and line and paragraph
+ * separators: with the control characters and lone surrogates `replaceFaults` replaces, what
+ * could disguise a line of the audit log on a terminal.
  */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /**
  * The client's own text for an audit row's detail: the fields in order share
@@ -48,7 +50,7 @@ export function clientText(fields: Record<string, string | null | undefined>): R
       continue;
     }
     // Only the head is looked at: the work per row does not grow with what was sent.
-    const points = Array.from(value.slice(0, 2 * room + 2).replace(UNSAFE, '\uFFFD'));
+    const points = Array.from(replaceFaults(value.slice(0, 2 * room + 2)).replace(INVISIBLE, '\uFFFD'));
     const kept = points.length > room ? points.slice(0, room) : points;
     if (kept.length < points.length || value.length > 2 * room + 2) cut = true;
     out[name] = kept.join('');

@@ -18,6 +18,28 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(c));
   });
 
+  it('limits connections per address by default, except behind a trusted proxy unless asked', () => {
+    const direct = loadConfig({}, {});
+    assert.equal(direct.maxConnectionsPerAddress, 128);
+    assert.equal(direct.bodyTimeout, 30);
+    assert.equal(direct.shutdownGrace, 5);
+    assert.equal(direct.shutdownTimeout, 20);
+    assert.equal(loadConfig({}, { IDCENTER_TRUST_PROXY: 'true' }).maxConnectionsPerAddress, 0);
+    const asked = loadConfig(
+      {},
+      { IDCENTER_TRUST_PROXY: 'true', IDCENTER_MAX_CONNECTIONS_PER_ADDRESS: '500' },
+    );
+    assert.equal(asked.maxConnectionsPerAddress, 500);
+    assert.throws(
+      () => loadConfig({}, { IDCENTER_MAX_CONNECTIONS_PER_ADDRESS: '-1', IDCENTER_BODY_TIMEOUT: '0s' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 2 &&
+        /IDCENTER_MAX_CONNECTIONS_PER_ADDRESS .*whole number/.test(err.problems.join('\n')) &&
+        /IDCENTER_BODY_TIMEOUT .*outside the allowed range 1s to 10m/.test(err.problems.join('\n')),
+    );
+  });
+
   it('lets flags win over environment', () => {
     const c = loadConfig({ port: '9000' }, { IDCENTER_PORT: '8000', IDCENTER_REGION: 'eu-west-1' });
     assert.equal(c.port, 9000);

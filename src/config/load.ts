@@ -15,6 +15,14 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Connections one client address may hold by default: a browser opens at most 6 to a host, so
+ * this leaves room for some twenty people behind one NAT address, and for the benchmarks' 64
+ * connections from 127.0.0.1, while one address cannot hold the thousands of sockets that
+ * exhaust a process's file descriptors.
+ */
+const DEFAULT_CONNECTIONS_PER_ADDRESS = 128;
+
 export type RawSettings = Partial<Record<keyof typeof settings, string>>;
 
 /** Settings that are only sensible for development, with the warning to print when used. */
@@ -77,8 +85,14 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = pro
   if (databaseUrl.startsWith('sqlite:') && databaseUrl !== 'sqlite::memory:') {
     databaseUrl = `sqlite:${path.resolve(cwd, databaseUrl.slice('sqlite:'.length))}`;
   }
+  // Behind a trusted proxy every connection comes from the proxy: a cap per address would be
+  // one cap for everybody, so there is none unless one is asked for.
+  const maxConnectionsPerAddress =
+    (out.maxConnectionsPerAddress as number | undefined) ??
+    (out.trustProxy ? 0 : DEFAULT_CONNECTIONS_PER_ADDRESS);
   const config = {
     ...(out as Omit<Config, 'dataDir' | 'publicUrl' | 'databaseUrl' | 'startUrl'>),
+    maxConnectionsPerAddress,
     dataDir,
     publicUrl,
     databaseUrl,

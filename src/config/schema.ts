@@ -37,6 +37,15 @@ export function formatSeconds(seconds: number): string {
   return `${seconds}s`;
 }
 
+/** A whole-number setting from `min` to `max`. */
+function wholeNumberSetting(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 const booleanSetting = z.string().transform((raw, ctx) => {
   const v = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -119,11 +128,7 @@ export const settings = {
     flag: '--port',
     description: 'TCP port the server listens on (0 picks a free port).',
     default: '7400',
-    schema: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(0).max(65535)),
+    schema: wholeNumberSetting(0, 65535),
   }),
   publicUrl: def({
     key: 'publicUrl',
@@ -273,6 +278,47 @@ export const settings = {
     description: 'Trust X-Forwarded-* headers from a reverse proxy (for client IPs in the audit log).',
     default: 'false',
     schema: booleanSetting,
+  }),
+  bodyTimeout: def({
+    key: 'bodyTimeout',
+    env: 'IDCENTER_BODY_TIMEOUT',
+    flag: '--body-timeout',
+    description:
+      'Time a client has to send a whole request, headers and body, from its first byte; a slower request is answered 408 and its connection closed. A connection that sends nothing for this long is closed too.',
+    default: '30s',
+    unit: 'duration, 1s to 10m',
+    schema: durationSetting(1, 10 * MINUTE),
+  }),
+  maxConnectionsPerAddress: def({
+    key: 'maxConnectionsPerAddress',
+    env: 'IDCENTER_MAX_CONNECTIONS_PER_ADDRESS',
+    flag: '--max-connections-per-address',
+    description:
+      'Most connections one client address may hold open at once; more are refused (closed at once). 0 is no cap. Behind a reverse proxy (IDCENTER_TRUST_PROXY) every connection comes from the proxy, so the default there is no cap: limit clients at the proxy.',
+    default: undefined,
+    derived: '128; 0 with IDCENTER_TRUST_PROXY=true',
+    unit: 'connections, 0 to 1000000',
+    schema: wholeNumberSetting(0, 1_000_000),
+  }),
+  shutdownGrace: def({
+    key: 'shutdownGrace',
+    env: 'IDCENTER_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace',
+    description:
+      'On SIGTERM, how long /readyz answers 503 while the server still accepts and answers requests, so a load balancer takes it out of rotation before it stops listening. SIGINT skips it.',
+    default: '5s',
+    unit: 'duration, 0s to 5m',
+    schema: durationSetting(0, 5 * MINUTE),
+  }),
+  shutdownTimeout: def({
+    key: 'shutdownTimeout',
+    env: 'IDCENTER_SHUTDOWN_TIMEOUT',
+    flag: '--shutdown-timeout',
+    description:
+      'After the grace, how long requests in flight may take to finish; then the connections still open are closed and the server exits.',
+    default: '20s',
+    unit: 'duration, 1s to 1h',
+    schema: durationSetting(1, HOUR),
   }),
   partition: def({
     key: 'partition',

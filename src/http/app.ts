@@ -22,9 +22,11 @@ import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
+import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { registerRoot } from './root.ts';
+import { installHsts } from './tls.ts';
 
 /** Largest request body accepted on any route. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -150,6 +152,46 @@ export interface BuildOptions {
    * every request through the Fastify routes — for tests that compare the two.
    */
   hotLane?: boolean;
+  /**
+   * The server's shutdown state (`http/drain.ts`): once draining, /readyz answers 503 and every
+   * answer closes its connection.
+   */
+  drain?: Drain;
+}
+
+/**
+ * How long an idle keep-alive connection stays open: longer than the idle timeout of common
+ * load balancers (60 s on AWS ALB, nginx's upstream keepalive_timeout), so the server never
+ * closes a connection one of them is about to reuse. Fastify's default too.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * node:http's limits on how long a client may take: the whole request, headers and body, must
+ * arrive within the body timeout of its first byte (otherwise 408 and the connection closes),
+ * and a connection silent about that long is closed — one that never sends a request, one that
+ * stops reading its answer; a keep-alive connection between requests only after the longer
+ * keep-alive timeout. They hold for every request, the hot lane's too: node:http enforces them
+ * on the connection, before any handler. Fastify's defaults (0) let a client that sent headers
+ * and part of a body hold its connection forever. node:http checks the request deadlines
+ * every `connectionsCheckingInterval` (30 s by default, as long as the timeout itself).
+ */
+function clientTimeouts(bodyTimeoutSeconds: number) {
+  const ms = bodyTimeoutSeconds * 1000;
+  const checkEvery = Math.min(1000, Math.floor(ms / 4));
+  // A second longer than the request deadline, so a request stalled mid-body is answered 408
+  // (by the check) before its silence closes the connection without an answer.
+  const silence = ms + 1000;
+  return {
+    fastify: { requestTimeout: ms, connectionTimeout: silence, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
+    node: {
+      requestTimeout: ms,
+      headersTimeout: ms,
+      connectionsCheckingInterval: checkEvery,
+      // HTTPS: the TLS handshake too (node's default is 120 s); node:http ignores it.
+      handshakeTimeout: ms,
+    },
+  };
 }
 
 export async function buildApp(
@@ -158,6 +200,12 @@ export async function buildApp(
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
   const prefix = pathPrefix(deps.config.publicUrl);
+  const timeouts = clientTimeouts(deps.config.bodyTimeout);
+  // node:http's own options go to its constructor: Fastify hands `http` to http.createServer
+  // and `https` to https.createServer.
+  const node = { ...timeouts.node, ...(options.drain ? { ServerResponse: options.drain.Response } : {}) };
+  const { https, ...fastifyExtra } = extra;
+  const server = https && typeof https === 'object' ? { https: { ...https, ...node } } : { http: node };
   const app = Fastify({
     loggerInstance: deps.log,
     genReqId: () => randomUUID(),
@@ -167,7 +215,12 @@ export async function buildApp(
     trustProxy: deps.config.trustProxy,
     rewriteUrl: (req) => rewriteUrl(req.url ?? '/', prefix),
     routerOptions: { ignoreTrailingSlash: true },
-    ...(extra as object),
+    ...timeouts.fastify,
+    // While shutting down, requests on connections still open are answered, with
+    // `Connection: close` (`drain.Response`), not refused with 503.
+    return503OnClosing: false,
+    ...server,
+    ...(fastifyExtra as object),
   }) as unknown as FastifyInstance;
 
   // Bodies reach handlers as raw bytes: SigV4 hashes them and each protocol decodes its own.
@@ -186,8 +239,11 @@ export async function buildApp(
     done();
   });
 
+  installHsts(app, deps.config);
+
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
+    if (options.drain?.draining) return reply.code(503).type('application/json').send({ status: 'draining' });
     try {
       await deps.ctx.store.ping();
       return reply.type('application/json').send({ status: 'ready', store: deps.ctx.store.dialect });

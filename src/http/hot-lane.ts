@@ -6,8 +6,12 @@
  *
  * They run the same protocol code as the Fastify routes (`createStsAnswerer`,
  * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
- * id, `x-amzn-RequestId`, the one request log line, the duration metric, and the hand-over to
- * Fastify (which answers 503) once the server is closing. Only plain shapes are taken; anything
+ * id, `x-amzn-RequestId`, the one request log line and the duration metric. While the server
+ * shuts down the lane keeps answering; the server's response class (`http/drain.ts`) adds
+ * `Connection: close` to its answers as to Fastify's. Bodies are read here, but the time a client has to send one is
+ * node:http's, enforced on the connection for every request (`clientTimeouts` in `app.ts`): a
+ * body that never completes ends in a 408 and a closed connection, and its chunks are dropped
+ * with the request. Only plain shapes are taken; anything
  * else goes to Fastify unchanged: a query string, an X-Amz-Target or another content type on
  * `POST /`, a body without Content-Length or over 64 KiB, a percent-encoded or odd query on
  * GetRoleCredentials, any other path or method — and every request when the server trusts a
@@ -90,11 +94,6 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
   if (!fastifyHandler) return;
   const line = options.requestLine;
   const sts = createStsAnswerer(deps);
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
 
   /**
    * Answers ready in this turn of the event loop, written together when the turn ends (the
@@ -296,6 +295,6 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
 
   server.removeListener('request', fastifyHandler);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (closing || !take(req, res)) fastifyHandler.call(server, req, res);
+    if (!take(req, res)) fastifyHandler.call(server, req, res);
   });
 }

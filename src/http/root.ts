@@ -30,6 +30,15 @@ export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Prom
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string' && target.length > 0) {
+      // Only a plain `Service.Operation` is named back; other header bytes are not echoed.
+      if (!/^[\w.-]{1,256}$/.test(target)) {
+        return sendAwsJsonError(
+          reply,
+          request.id,
+          'UnknownOperationException',
+          'The X-Amz-Target header does not name an operation',
+        );
+      }
       const [prefix, operation] = target.split('.');
       return sendAwsJsonError(
         reply,

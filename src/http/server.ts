@@ -1,7 +1,8 @@
 /**
  * Starting and stopping a server: open the store (migrations run), take the one-server lock on a
- * SQLite file, make sure the instance exists, listen, and on close finish in-flight requests
- * before closing the store.
+ * SQLite file, make sure the instance exists, listen with a cap on connections per client
+ * address, and on close drain (readiness fails, in-flight requests finish, keep-alive clients
+ * are told to reconnect; `http/drain.ts`) before closing the store.
  */
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -14,9 +15,11 @@ import { type Clock, type Random, systemClock, systemRandom } from '../domain/ru
 import { openStore, type Store } from '../storage/db.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
+import { limitConnections } from './connections.ts';
 import type { ServerDeps } from './deps.ts';
+import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
-import { loadTlsOptions } from './tls.ts';
+import { keepGeneratedTlsFresh, loadTlsOptions, type SecureContextTarget } from './tls.ts';
 
 /** Header and field names whose values never reach the log. */
 export const REDACT_PATHS = [
@@ -213,7 +216,18 @@ export interface RunningServer {
   readonly deps: ServerDeps;
   /** The generated CA certificate to trust (AWS_CA_BUNDLE) when serving HTTPS with one; else null. */
   readonly tlsCaPath: string | null;
-  close(): Promise<void>;
+  /**
+   * Drain and stop: /readyz answers 503 at once and every answer closes its connection; after
+   * `graceSeconds` (default 0) the server stops listening, requests in flight finish (for at
+   * most `IDCENTER_SHUTDOWN_TIMEOUT`), then the store closes. Calling it again returns the
+   * same promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /** How long to keep serving while readiness fails (`IDCENTER_SHUTDOWN_GRACE` on SIGTERM). */
+  graceSeconds?: number;
 }
 
 export interface StartOptions {
@@ -251,25 +265,48 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const port = config.port === 0 ? await reservePort(config.host) : config.port;
     const deps: ServerDeps = { config: withListenPort(config, port), ctx, log, metrics };
     if (options.beforeListen) await options.beforeListen(deps);
+    const drain = createDrain();
     const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
       hotLane: options.hotLane ?? true,
+      drain,
+    });
+    const open = limitConnections(app.server, {
+      maxPerAddress: config.maxConnectionsPerAddress,
+      log,
+      metrics,
     });
     await app.listen({ host: config.host, port });
+    // A generated certificate is replaced while the server runs (it lives 90 days); with TLS on,
+    // app.server is an https server.
+    const renewal = tls?.caPath
+      ? keepGeneratedTlsFresh(app.server as unknown as SecureContextTarget, deps.config, log)
+      : undefined;
     const openStoreRef = store;
     const openLock = lock;
-    let closed = false;
+    let closing: Promise<void> | undefined;
     return {
       url: deps.config.publicUrl,
       config: deps.config,
       app,
       deps,
       tlsCaPath: tls?.caPath ?? null,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await app.close();
-        await openStoreRef.close();
-        openLock?.release();
+      close(closeOptions = {}) {
+        closing ??= (async () => {
+          renewal?.stop();
+          await drainServer(
+            app,
+            drain,
+            open,
+            {
+              graceMs: (closeOptions.graceSeconds ?? 0) * 1000,
+              timeoutMs: config.shutdownTimeout * 1000,
+            },
+            log,
+          );
+          await openStoreRef.close();
+          openLock?.release();
+        })();
+        return closing;
       },
     };
   } catch (err) {

@@ -172,6 +172,8 @@ export interface PortalSessionTable {
   id: string;
   token_hash: string;
   user_id: string;
+  /** The public origin the session was made for (scheme://host:port); null before migration 008. */
+  origin: string | null;
   /** 0 until the second factor passed (when the user has or needs MFA). */
   mfa_done: number;
   created_at: number;

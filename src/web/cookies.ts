@@ -24,6 +24,24 @@ export function readCookies(request: FastifyRequest): Map<string, string> {
   return out;
 }
 
+/**
+ * The name one of our cookies (`base`, e.g. `idc_session`) has at this public URL.
+ *
+ * Over HTTPS it is `__Host-<base>`: the browser keeps it to this host, Secure, Path=/, and no
+ * other site can set it. Over plain HTTP a cookie belongs to the host name alone: the browser
+ * sends it to every port of that host and lets any of them set it. The name then carries the
+ * public URL's port (`idc_session_7400`), so two servers on one host, say two idcenters on
+ * 127.0.0.1, never read or overwrite each other's cookies. The name cannot stop a program on
+ * another port from reading the cookies sent to it or setting one of this name; sessions are
+ * bound to the origin they were made for as well (see web/session.ts), and HTTPS is the answer
+ * for anything beyond one person's loopback.
+ */
+export function cookieNameAt(publicUrl: string, base: string): string {
+  const u = new URL(publicUrl);
+  if (u.protocol === 'https:') return `__Host-${base}`;
+  return `${base}_${u.port || '80'}`;
+}
+
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
   return readCookies(request).get(name);
 }

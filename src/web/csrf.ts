@@ -12,7 +12,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
 import type { ServerDeps } from '../http/deps.ts';
-import { readCookie, setCookie } from './cookies.ts';
+import { decodeForm, type FormFault } from '../protocol/codecs/form.ts';
+import { cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { type Html, html } from './html.ts';
 import { isHttps, type PortalSessionInfo } from './session.ts';
 
@@ -25,16 +26,18 @@ export function csrfField(session: PortalSessionInfo): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken}">`;
 }
 
-const forms = new WeakMap<FastifyRequest, URLSearchParams>();
+interface ParsedForm {
+  fields: URLSearchParams;
+  /** The first field that is not UTF-8 text without control characters (then `fields` is empty). */
+  fault: FormFault | undefined;
+}
 
-/**
- * The fields of an `application/x-www-form-urlencoded` body (empty for anything else or an
- * oversized body). Bodies arrive as raw bytes (see http/app.ts); parsed once per request.
- */
-export function formFields(request: FastifyRequest): URLSearchParams {
+const forms = new WeakMap<FastifyRequest, ParsedForm>();
+
+function parsedForm(request: FastifyRequest): ParsedForm {
   const cached = forms.get(request);
   if (cached) return cached;
-  let fields = new URLSearchParams();
+  let parsed: ParsedForm = { fields: new URLSearchParams(), fault: undefined };
   const type = String(request.headers['content-type'] ?? '')
     .split(';')[0]
     ?.trim()
@@ -45,10 +48,27 @@ export function formFields(request: FastifyRequest): URLSearchParams {
     Buffer.isBuffer(body) &&
     body.length <= MAX_FORM_BYTES
   ) {
-    fields = new URLSearchParams(body.toString('utf8'));
+    const decoded = decodeForm(body);
+    parsed = decoded.ok
+      ? { fields: new URLSearchParams(decoded.pairs), fault: undefined }
+      : { fields: parsed.fields, fault: decoded.fault };
   }
-  forms.set(request, fields);
-  return fields;
+  forms.set(request, parsed);
+  return parsed;
+}
+
+/**
+ * The fields of an `application/x-www-form-urlencoded` body (empty for anything else, an
+ * oversized body, or one with a field that is not clean text: see `formFault`). Bodies arrive as
+ * raw bytes (see http/app.ts); parsed once per request.
+ */
+export function formFields(request: FastifyRequest): URLSearchParams {
+  return parsedForm(request).fields;
+}
+
+/** The form field that is not UTF-8 text without control characters, if any (`codecs/form.ts`). */
+export function formFault(request: FastifyRequest): FormFault | undefined {
+  return parsedForm(request).fault;
 }
 
 /** The browser says this request comes from another site (Fetch Metadata). */
@@ -77,10 +97,9 @@ export function verifyCsrfToken(request: FastifyRequest, expected: string): bool
 
 // ---- before a session exists: signed double-submit cookie ----
 
-export const PRESESSION_COOKIE_NAME = { https: '__Host-idc_csrf', http: 'idc_csrf' } as const;
-
+/** The pre-session nonce cookie: `__Host-idc_csrf` over HTTPS, `idc_csrf_<port>` over HTTP. */
 function preCookieName(deps: ServerDeps): string {
-  return isHttps(deps.config) ? PRESESSION_COOKIE_NAME.https : PRESESSION_COOKIE_NAME.http;
+  return cookieNameAt(deps.config.publicUrl, 'idc_csrf');
 }
 
 /**

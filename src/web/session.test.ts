@@ -32,12 +32,64 @@ describe('safeReturnPath', () => {
     assert.equal(safeReturnPath('/a/../../b'), '/b');
   });
 
+  it('judges the value left after every normalisation, not the input', () => {
+    const hostile = [
+      '/.//evil.example/x',
+      '/./\\evil.example',
+      '/.\\/evil.example',
+      '/%2F%2Fevil.example',
+      '/%2f/evil.example',
+      '/%5Cevil.example',
+      '/%5C%5Cevil.example',
+      '/a/../..//evil.example',
+      '/%2e%2e//evil.example',
+      '/%2E%2E//evil.example',
+      '/.%2e//evil.example',
+      '/%2e//evil.example',
+      '/x/..//evil.example',
+      '/%252F%252Fevil.example',
+      '/%25252F%25252Fevil.example',
+      '/x%2F..%2F..%2F%2Fevil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/\r//evil.example',
+      '/%09/evil.example',
+      '/%0a/evil.example',
+      '/.//evil.example/x?next=/start',
+      '/.//evil.example#/start',
+      '/\u0000//evil.example',
+      '/%00//evil.example',
+      '/%zz',
+    ];
+    for (const bad of hostile) {
+      assert.equal(safeReturnPath(bad), '/start', JSON.stringify(bad));
+      assert.equal(safeReturnPath(bad, '/idc'), '/start', `${JSON.stringify(bad)} under /idc`);
+    }
+  });
+
+  it('keeps plain paths whose encoded characters decode to plain paths', () => {
+    assert.equal(safeReturnPath('/a%2Fb'), '/a%2Fb');
+    assert.equal(safeReturnPath('/device/'), '/device/');
+    assert.equal(safeReturnPath('/start?return=//evil.example'), '/start?return=//evil.example');
+    assert.equal(safeReturnPath('/x/./y/../z#frag'), '/x/z');
+  });
+
   it('under a path prefix, accepts app paths and prefixed paths, and returns the app path', () => {
     assert.equal(safeReturnPath('/device?user_code=ABCD-EFGH', '/idc'), '/device?user_code=ABCD-EFGH');
     assert.equal(safeReturnPath('/idc/device?user_code=ABCD-EFGH', '/idc'), '/device?user_code=ABCD-EFGH');
     assert.equal(safeReturnPath('/idc', '/idc'), '/');
     assert.equal(safeReturnPath('/idcx/profile', '/idc'), '/idcx/profile');
-    for (const bad of ['/idc//evil.example/x', '/idc/\\evil.example', 'https://evil.example/idc/x']) {
+    for (const bad of [
+      '/idc//evil.example/x',
+      '/idc/\\evil.example',
+      'https://evil.example/idc/x',
+      '/idc/..//evil.example',
+      '/idc/.//evil.example',
+      '/idc/%2e%2e//evil.example',
+      '/idc/%2F%2Fevil.example',
+      '/idc/%5Cevil.example',
+      '/idc%2F%2Fevil.example',
+    ]) {
       assert.equal(safeReturnPath(bad, '/idc'), '/start', bad);
     }
   });

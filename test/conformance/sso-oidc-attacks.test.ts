@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { s256 } from '../../src/domain/auth/pkce.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
+import { sessionCookieName } from '../../src/web/session.ts';
 import {
   auditRows,
   csrfOf,
@@ -424,7 +425,7 @@ for (const kind of STORE_KINDS) {
         _csrf: preToken,
       });
       assert.equal(noCookie.status, 403, 'a token without its cookie is refused');
-      assert.equal(stranger.jar.has('idc_session'), false);
+      assert.equal(stranger.jar.has(sessionCookieName(server.config)), false);
       const crossSite = await fresh.post(
         '/signin',
         { step: 'password', user_name: 'bob', password: PASSWORD, _csrf: preToken },
@@ -517,7 +518,7 @@ for (const kind of STORE_KINDS) {
       assert.match(locking.text, /try again in 1 minute/);
       const right = await attempt(PASSWORD);
       assert.equal(right.status, 429, 'locked: the password is not even checked');
-      assert.equal(web.jar.has('idc_session'), false);
+      assert.equal(web.jar.has(sessionCookieName(server.config)), false);
       clock.advance(60_000);
       assert.equal((await attempt('wrong-31')).status, 429);
       assert.match((await attempt(PASSWORD)).text, /try again in 2 minutes/);

@@ -5,7 +5,7 @@
  */
 import { createSession } from '../../src/app/auth/sessions.ts';
 import type { ServerDeps } from '../../src/http/deps.ts';
-import { csrfTokenFor, sessionCookieName } from '../../src/web/session.ts';
+import { csrfTokenFor, sessionCookieName, sessionOrigin } from '../../src/web/session.ts';
 
 export interface SignedIn {
   sessionId: string;
@@ -25,6 +25,7 @@ export async function signIn(
   const s = await deps.ctx.store.db.transaction().execute((trx) =>
     createSession(deps.ctx, trx, {
       userId,
+      origin: sessionOrigin(deps.config),
       mfaDone: true,
       ttlMs: options.ttlMs ?? 8 * 3600_000,
       sourceIp: options.sourceIp ?? '127.0.0.1',

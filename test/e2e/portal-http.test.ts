@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
 import { checkRoleCredentials, getCredentialService } from '../../src/app/credentials/service.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
+import { sessionCookieName } from '../../src/web/session.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -95,7 +96,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(creds.status, 401);
       const garbage = await fetch(`${server.url}/start`, {
         redirect: 'manual',
-        headers: { cookie: 'idc_session=not-a-real-session-token-at-all' },
+        headers: { cookie: `${sessionCookieName(server.config)}=not-a-real-session-token-at-all` },
       });
       assert.equal(garbage.status, 303);
     });
@@ -384,7 +385,10 @@ for (const kind of STORE_KINDS) {
       const res = await postForm('/profile/sessions/revoke-all', a1, { _csrf: a1.csrf });
       assert.equal(res.status, 303);
       assert.equal(res.headers.get('location'), '/signin');
-      assert.match(res.headers.get('set-cookie') ?? '', /idc_session=;.*Max-Age=0/);
+      assert.match(
+        res.headers.get('set-cookie') ?? '',
+        new RegExp(`${sessionCookieName(server.config)}=;.*Max-Age=0`),
+      );
       for (const s of [a1, a2]) assert.notEqual(await sessionRevokedAt(s.sessionId), null);
       assert.equal(await sessionRevokedAt(b1.sessionId), null);
       assert.equal(await resolveAccessToken(server.deps.ctx, cli.accessToken), null);

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { hash } from '@node-rs/argon2';
 import { base32Decode, totp } from '../../src/domain/auth/totp.ts';
@@ -240,7 +241,15 @@ export async function decideDevice(web: FormClient, userCode: string, decision: 
  * redirects followed.
  */
 export function fetchTrusting(caFile: string): typeof fetch {
-  const ca = fs.readFileSync(caFile);
+  return fetchThrough({ ca: fs.readFileSync(caFile) });
+}
+
+/**
+ * A fetch over node:http(s) with request options the built-in fetch lacks (a CA to trust, a
+ * local address to connect from), enough for FormClient: method, headers, a text body, and no
+ * redirects followed.
+ */
+export function fetchThrough(options: https.RequestOptions): typeof fetch {
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(input instanceof Request ? input.url : input);
     const body = typeof init.body === 'string' ? init.body : undefined;
@@ -248,8 +257,9 @@ export function fetchTrusting(caFile: string): typeof fetch {
     new Headers(init.headers).forEach((value, name) => {
       headers[name] = value;
     });
+    const request = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<Response>((resolve, reject) => {
-      const req = https.request(url, { method: init.method ?? 'GET', headers, ca }, (res) => {
+      const req = request(url, { ...options, method: init.method ?? 'GET', headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {

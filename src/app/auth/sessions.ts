@@ -25,6 +25,8 @@ export interface SessionRecord {
   userName: string;
   displayName: string;
   userStatus: string;
+  /** The public origin the session was made for; null for sessions made before origins were kept. */
+  origin: string | null;
   mfaDone: boolean;
   createdAt: number;
   expiresAt: number;
@@ -38,6 +40,8 @@ export async function createSession(
   db: Kysely<Database>,
   input: {
     userId: string;
+    /** The public origin (scheme://host:port) the session is made for and only valid at. */
+    origin: string;
     mfaDone: boolean;
     ttlMs: number;
     sourceIp?: string | null;
@@ -54,6 +58,7 @@ export async function createSession(
       id: sessionId,
       token_hash: hashToken(token),
       user_id: input.userId,
+      origin: input.origin,
       mfa_done: input.mfaDone ? 1 : 0,
       created_at: now,
       expires_at: expiresAt,
@@ -76,6 +81,7 @@ export async function findSessionByToken(ctx: AppContext, token: string): Promis
       's.id',
       's.user_id',
       's.mfa_done',
+      's.origin',
       's.created_at',
       's.expires_at',
       's.last_seen_at',
@@ -93,6 +99,7 @@ export async function findSessionByToken(ctx: AppContext, token: string): Promis
     userName: row.user_name,
     displayName: row.display_name,
     userStatus: row.status,
+    origin: row.origin,
     mfaDone: row.mfa_done === 1,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

@@ -15,6 +15,7 @@ import { checkPassword } from '../../domain/identity/directory.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store, StoreError } from '../../storage/db.ts';
 import { CliError } from '../errors.ts';
+import { textArgument } from '../text-argument.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
 
@@ -169,6 +170,7 @@ export async function runSetPassword(
   userName: string,
   opts: { stdin?: boolean } & StoreFlags,
 ): Promise<void> {
+  textArgument('the user name', userName);
   let secret: string;
   if (opts.stdin) {
     secret = await readPasswordLine();
@@ -189,6 +191,7 @@ export async function runSetPassword(
 }
 
 export async function runSetEnabled(userName: string, enabled: boolean, opts: StoreFlags): Promise<void> {
+  textArgument('the user name', userName);
   await withStore(opts, async (ctx) => {
     const user = await findUserByName(ctx.store.db, userName);
     if (!user) throw new CliError(`no user named "${userName}"`, 254);

@@ -3,6 +3,7 @@ import { resetMfa } from '../../app/auth/mfa.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore } from '../../storage/db.ts';
 import { CliError } from '../errors.ts';
+import { textArgument } from '../text-argument.ts';
 import { adminConfig } from './admin-config.ts';
 
 export async function runResetMfa(
@@ -10,6 +11,7 @@ export async function runResetMfa(
   flags: { databaseUrl?: string; dataDir?: string },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
+  textArgument('the user name', userName);
   const databaseUrl = adminConfig(flags).databaseUrl;
   const store = await openStore(databaseUrl, { poolSize: 2 });
   try {

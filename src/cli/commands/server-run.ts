@@ -1,6 +1,6 @@
 import { configWarnings, loadConfig, type RawSettings } from '../../config/load.ts';
 import { settings } from '../../config/schema.ts';
-import { startServer } from '../../http/server.ts';
+import { type RunningServer, startServer } from '../../http/server.ts';
 
 export async function runServer(opts: Record<string, string | boolean>): Promise<void> {
   const flags: RawSettings = {};
@@ -20,6 +20,8 @@ export async function runServer(opts: Record<string, string | boolean>): Promise
         }
       : undefined,
   });
+  // Before the banner: a signal sent by whoever read it must find the handlers in place.
+  handleStopSignals(server);
   process.stderr.write(
     banner ?? `idcenter server listening on ${server.url} (start URL ${server.config.startUrl})\n`,
   );
@@ -28,15 +30,35 @@ export async function runServer(opts: Record<string, string | boolean>): Promise
       `HTTPS certificate authority: ${server.tlsCaPath}\n  trust it with: export AWS_CA_BUNDLE=${server.tlsCaPath}\n`,
     );
   }
+}
+
+/**
+ * SIGTERM (an orchestrator or load balancer stopping a replica) drains: readiness fails at
+ * once, the server keeps answering for `IDCENTER_SHUTDOWN_GRACE`, then stops listening and lets
+ * requests in flight finish. SIGINT (Ctrl-C at a terminal) drains without the grace. A second
+ * signal exits at once.
+ */
+function handleStopSignals(server: RunningServer): void {
+  const log = server.deps.log;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal during shutdown: exiting without waiting for requests in flight');
+      process.exit(1);
+    }
     stopping = true;
-    server.deps.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    server.close().then(
-      () => process.exit(0),
+    const graceSeconds = signal === 'SIGTERM' ? server.config.shutdownGrace : 0;
+    log.info(
+      { signal, graceSeconds, timeoutSeconds: server.config.shutdownTimeout },
+      'shutting down: /readyz fails now; the server stops listening after the grace, then in-flight requests finish',
+    );
+    server.close({ graceSeconds }).then(
+      () => {
+        log.info('shut down');
+        process.exit(0);
+      },
       (err: unknown) => {
-        server.deps.log.error({ err }, 'error during shutdown');
+        log.error({ err }, 'error during shutdown');
         process.exit(1);
       },
     );

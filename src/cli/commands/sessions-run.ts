@@ -13,6 +13,7 @@ import { openStore, type Store } from '../../storage/db.ts';
 import type { AuditEventRow, Database } from '../../storage/schema.ts';
 import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
+import { textArgument } from '../text-argument.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
 import { isoSeconds, table } from './text-table.ts';
@@ -38,6 +39,7 @@ export async function runSessionsList(
   opts: StoreFlags & { user?: string; all?: boolean; json?: boolean },
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
+  if (opts.user !== undefined) textArgument('--user', opts.user);
   await withStore(opts, async (store) => {
     const ctx = { store, clock: systemClock, random: systemRandom };
     const list = await listSessions(ctx, { userName: opts.user, all: opts.all === true });
@@ -74,6 +76,8 @@ export async function runSessionsRevoke(
   if ((opts.user === undefined) === (opts.session === undefined)) {
     throw new CliError('give exactly one of --user <userName> or --session <id>', 252);
   }
+  if (opts.user !== undefined) textArgument('--user', opts.user);
+  if (opts.session !== undefined) textArgument('--session', opts.session);
   await withStore(opts, async (store) => {
     const ctx = { store, clock: systemClock, random: systemRandom };
     const actor = `cli:${process.env.USER ?? 'admin'}`;

@@ -5,34 +5,23 @@
  * `Type` (Sender for 4xx, Receiver for 5xx), `Code` and `Message`, always XML.
  */
 import type { FastifyReply } from 'fastify';
+import { decodeForm, type FormFault } from './form.ts';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /**
- * Decode `application/x-www-form-urlencoded` text ('+' is a space, as HTML forms and the SDKs'
- * query serializers use it). Invalid percent sequences are kept as typed instead of throwing.
- * A repeated name keeps its first value.
+ * Add the awsQuery parameters of a query string or a form body to `into` (a repeated name keeps
+ * its first value). The text is decoded strictly (`codecs/form.ts`): a parameter that is not
+ * UTF-8, or has a control character, is returned as the fault and nothing is added.
  */
-export function parseForm(text: string, into: Map<string, string> = new Map()): Map<string, string> {
-  if (text === '') return into;
-  for (const part of text.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = decodeFormComponent(eq === -1 ? part : part.slice(0, eq));
-    const value = decodeFormComponent(eq === -1 ? '' : part.slice(eq + 1));
-    if (!into.has(name)) into.set(name, value);
-  }
-  return into;
-}
-
-function decodeFormComponent(s: string): string {
-  const plus = s.replace(/\+/g, ' ');
-  if (!plus.includes('%')) return plus;
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus;
-  }
+export function parseForm(
+  input: Buffer | string,
+  into: Map<string, string> = new Map(),
+): FormFault | undefined {
+  const decoded = decodeForm(input);
+  if (!decoded.ok) return decoded.fault;
+  for (const [name, value] of decoded.pairs) if (!into.has(name)) into.set(name, value);
+  return undefined;
 }
 
 const XML_ESCAPES: Record<string, string> = {

@@ -1,10 +1,12 @@
 /**
  * restJson1 input for SSO OIDC: the raw body (a Buffer, see http/app.ts) must be one JSON
- * object; members are read with type and size checks, unknown members ignored, `null` treated
- * as absent. Every problem is an `invalid_request` that names the member.
+ * object of UTF-8 text; members are read with type, size and text checks (no control
+ * characters), unknown members ignored, `null` treated as absent. Every problem is an
+ * `invalid_request` that names the member.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, type DomainErrorCode } from '../../domain/errors.ts';
+import { decodeUtf8, faultMessage, textFault } from '../../domain/wire-text.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -13,9 +15,12 @@ export function parseJsonBody(request: FastifyRequest): JsonObject {
   if (body === undefined || body === null || (Buffer.isBuffer(body) && body.length === 0)) {
     throw new DomainError('invalid_request', 'The request body must be a JSON object');
   }
+  // Bytes that are not UTF-8 would become U+FFFD in toString(): refuse them instead.
+  const text = Buffer.isBuffer(body) ? decodeUtf8(body) : String(body);
+  if (text === undefined) throw new DomainError('invalid_request', 'The request body is not valid UTF-8');
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body));
+    value = JSON.parse(text);
   } catch {
     throw new DomainError('invalid_request', 'The request body is not valid JSON');
   }
@@ -28,18 +33,24 @@ export function parseJsonBody(request: FastifyRequest): JsonObject {
 /** NUL cannot be stored or even queried in PostgreSQL text. */
 const hasNul = (s: string) => s.includes(String.fromCharCode(0));
 
-/** True when `s` has a C0/C1 control character. */
-export function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
-}
-
 interface StringRule {
   required?: boolean;
   max: number;
+  /** The error of a control character other than NUL (default invalid_request). */
+  controls?: DomainErrorCode;
+}
+
+/**
+ * Refuse a member that is not clean text (`domain/wire-text.ts`): NUL (which PostgreSQL cannot
+ * even compare with) and lone surrogates (a `\ud800` escape) are malformed requests; other
+ * control characters are the member's own error when it has one (clientName's is
+ * invalid_client_metadata).
+ */
+function assertText(name: string, v: string, controls: DomainErrorCode = 'invalid_request'): void {
+  const fault = textFault(v);
+  if (!fault) return;
+  const code = fault === 'control' && !hasNul(v) ? controls : 'invalid_request';
+  throw new DomainError(code, faultMessage(name, fault));
 }
 
 export function readString(body: JsonObject, name: string, rule: StringRule & { required: true }): string;
@@ -54,7 +65,7 @@ export function readString(body: JsonObject, name: string, rule: StringRule): st
   if (rule.required && v.length === 0) throw new DomainError('invalid_request', `${name} must not be empty`);
   if (v.length > rule.max)
     throw new DomainError('invalid_request', `${name} is longer than ${rule.max} characters`);
-  if (hasNul(v)) throw new DomainError('invalid_request', `${name} contains a NUL character`);
+  assertText(name, v, rule.controls);
   return v;
 }
 
@@ -73,7 +84,7 @@ export function readStringList(
     if (item.length === 0 || item.length > rule.maxLength) {
       throw new DomainError('invalid_request', `${name}[${i}] must be 1 to ${rule.maxLength} characters`);
     }
-    if (hasNul(item)) throw new DomainError('invalid_request', `${name}[${i}] contains a NUL character`);
+    assertText(`${name}[${i}]`, item);
     return item;
   });
 }

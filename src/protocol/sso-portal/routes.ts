@@ -1,15 +1,18 @@
 /**
  * SSO portal API (restJson1, spec wire-protocols §4) and the idcenter discovery extension.
  * Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point turns
- * every error, even an unparseable request, into the portal's JSON error with its header.
+ * every error, even an unparseable request, into the portal's JSON error with its header; a
+ * query parameter that is not UTF-8 text, or has a control character, is 400
+ * InvalidRequestException before any operation runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { formFaultMessage, queryFault } from '../codecs/form.ts';
 import { sendRestJson } from '../codecs/rest-json.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
-import { sendPortalError } from './errors.ts';
+import { invalidRequest, sendPortalError } from './errors.ts';
 import { answerGetRoleCredentials } from './get-role-credentials.ts';
 import { listAccountRoles } from './list-account-roles.ts';
 import { listAccounts } from './list-accounts.ts';
@@ -21,6 +24,12 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
   const { ctx } = deps;
 
   app.setErrorHandler((err, request, reply) => sendPortalError(reply, request.id, err, request.log));
+  // Every query parameter must be UTF-8 text without control characters before any operation
+  // reads it (the hot lane's GetRoleCredentials takes only unencoded queries, which always are).
+  app.addHook('preHandler', (request, _reply, done) => {
+    const fault = queryFault(request.url);
+    done(fault ? invalidRequest(formFaultMessage(fault, 'parameter')) : undefined);
+  });
 
   /** Authenticate, run, and send the JSON result (or the portal error). */
   const operation = (run: Operation) => async (request: FastifyRequest, reply: FastifyReply) => {

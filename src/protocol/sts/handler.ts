@@ -2,7 +2,8 @@
  * STS (awsQuery in, XML out; spec wire-protocols §5). `http/root.ts` sends every `POST /` and
  * `GET /?Action=` without `X-Amz-Target` here. Steps: verify SigV4 (header or presigned) with
  * the role credentials this server issued — no database read, the session token carries what
- * the verifier needs — then read the parameters (query string and form body) and run the
+ * the verifier needs — then read the parameters (query string and form body; a parameter that
+ * is not UTF-8 text without control characters is 400 InvalidParameterValue) and run the
  * action. Every failure is STS error XML, never anything else; every failed signature check is
  * counted, and audited with what the request carried bounded to 256 characters, repeats from one
  * address counted into one row a minute.
@@ -18,6 +19,7 @@ import {
 import { failureAudit } from '../../app/failure-audit.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
+import { formFaultMessage } from '../codecs/form.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
 import {
   type CredentialResolver,
@@ -142,6 +144,8 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
         action: 'sts.signature_failure',
         targetType: 'STS',
         targetId: null,
+        // The reason may quote the request (a credential scope, a date): bounded, no control
+        // or invisible characters kept (clientText).
         detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
         sourceIp: call.ip,
         requestId: call.id,
@@ -179,10 +183,11 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       );
     }
     const q = call.url.indexOf('?');
-    const params = parseForm(q === -1 ? '' : call.url.slice(q + 1));
-    if (call.body.length > 0 && isFormBody(call.contentType)) {
-      parseForm(call.body.toString('utf8'), params);
-    }
+    const params = new Map<string, string>();
+    const fault =
+      parseForm(q === -1 ? '' : call.url.slice(q + 1), params) ??
+      (call.body.length > 0 && isFormBody(call.contentType) ? parseForm(call.body, params) : undefined);
+    if (fault) return error(400, 'InvalidParameterValue', formFaultMessage(fault, 'parameter'), id);
     const action = params.get('Action');
     if (action === undefined || action === '') {
       return error(400, 'MissingAction', 'Missing Action', id);

@@ -8,10 +8,12 @@ import { m001Directory } from './001-directory.ts';
 import { m002Auth } from './002-auth.ts';
 import { m003Credentials } from './003-credentials.ts';
 import { m004Generation } from './004-generation.ts';
+import { m008SessionOrigin } from './008-session-origin.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
   '002-auth': m002Auth,
   '003-credentials': m003Credentials,
   '004-generation': m004Generation,
+  '008-session-origin': m008SessionOrigin,
 };

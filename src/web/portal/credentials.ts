@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import { isDomainError } from '../../domain/errors.ts';
+import { decodeUtf8, faultMessage, textFault } from '../../domain/wire-text.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { verifyCsrf } from '../csrf.ts';
 import { currentSession } from '../session.ts';
@@ -34,15 +35,25 @@ export function parseCredentialsRequest(request: FastifyRequest): CredentialsReq
   const body = request.body;
   if (!Buffer.isBuffer(body) || body.length === 0) return 'The request body is empty.';
   if (body.length > MAX_CREDENTIALS_BODY) return 'The request body is too large.';
+  // Bytes that are not UTF-8 would become U+FFFD in toString(): refuse them instead.
+  const text = decodeUtf8(body);
+  if (text === undefined) return 'The request body is not valid UTF-8.';
   let data: unknown;
   try {
-    data = JSON.parse(body.toString('utf8'));
+    data = JSON.parse(text);
   } catch {
     return 'The request body is not valid JSON.';
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     return 'The request body must be a JSON object.';
   const { accountId, roleName } = data as Record<string, unknown>;
+  for (const [name, value] of [
+    ['accountId', accountId],
+    ['roleName', roleName],
+  ] as const) {
+    const fault = typeof value === 'string' ? textFault(value) : undefined;
+    if (fault) return `${faultMessage(name, fault)}.`;
+  }
   if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId))
     return 'accountId must be a 12-digit account ID.';
   if (typeof roleName !== 'string' || !ROLE_NAME.test(roleName))

@@ -11,16 +11,20 @@
  *
  * `HEAD /start` belongs to the sign-in area (wire-protocols §3.7). Pages carry the strict CSP of
  * `sendPage`; JSON answers are `no-store`. Errors leave as JSON on the JSON routes and as an
- * HTML page elsewhere, never with internals.
+ * HTML page elsewhere, never with internals; a query or form field that is not UTF-8 text
+ * without control characters is refused with 400 before any handler runs
+ * (`web/request-text.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getCredentialService } from '../../app/credentials/service.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
+import { isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { formFields, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
+import { refuseUnreadableText } from '../request-text.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
 import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
 import { portalAccess } from './access-data.ts';
@@ -61,10 +65,17 @@ const NOTICES: Record<string, string> = {
 export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const prefix = pathPrefix(deps.config.publicUrl);
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    // A request refused for what it says (`refuseUnreadableText`): its message says what to fix.
+    const refused = isDomainError(err, 'invalid_request');
+    const status = refused
+      ? 400
+      : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
     if (status === 500) request.log.error({ err }, 'portal error');
-    const message =
-      status === 413
+    const message = refused
+      ? err.message
+      : status === 413
         ? 'The request is too large.'
         : status === 500
           ? 'Something went wrong on our side. Try again in a moment.'
@@ -78,6 +89,8 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
         .send({ message });
     return errorPage(reply, prefix, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
   });
+
+  app.addHook('preHandler', refuseUnreadableText);
 
   app.get('/start', async (request, reply) => {
     const session = await currentSession(request, deps);

@@ -1,29 +1,35 @@
 /** Helpers shared by the sign-in area's handlers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../../app/auth/issue.ts';
-import { findSessionByToken, isSessionAlive, type SessionRecord } from '../../app/auth/sessions.ts';
+import type { SessionRecord } from '../../app/auth/sessions.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { decodeForm } from '../../protocol/codecs/form.ts';
 import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import {
+  cookieSession,
   csrfTokenFor,
   currentSession,
   type PortalSessionInfo,
   redirectToSignIn,
-  sessionToken,
 } from '../session.ts';
 
 export function meta(request: FastifyRequest): RequestMeta {
   return { sourceIp: request.ip ?? null, requestId: request.id };
 }
 
-/** The query string of a request as URLSearchParams (repeated names preserved). */
+/**
+ * The query string of a request as URLSearchParams (repeated names preserved), decoded strictly
+ * (`codecs/form.ts`); empty when a parameter is not clean text, which the area's
+ * `refuseUnreadableText` hook has already answered with a 400 page.
+ */
 export function queryOf(request: FastifyRequest): URLSearchParams {
   const q = request.url.indexOf('?');
-  return new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
+  const decoded = decodeForm(q === -1 ? '' : request.url.slice(q + 1));
+  return new URLSearchParams(decoded.ok ? decoded.pairs : []);
 }
 
 /** A single form field, trimmed of nothing, capped in length; undefined when absent or too long. */
@@ -54,11 +60,9 @@ export async function pendingSignin(
   request: FastifyRequest,
   deps: ServerDeps,
 ): Promise<PendingSignin | null> {
-  const token = sessionToken(request, deps.config);
-  if (!token) return null;
-  const record = await findSessionByToken(deps.ctx, token);
-  if (!record || record.mfaDone || !isSessionAlive(record, deps.ctx.clock.now())) return null;
-  return { record, csrfToken: csrfTokenFor(token) };
+  const found = await cookieSession(request, deps);
+  if (!found || found.record.mfaDone) return null;
+  return { record: found.record, csrfToken: csrfTokenFor(found.token) };
 }
 
 /** A card with a message and a link to the portal (`prefix`: the public URL's path prefix). */

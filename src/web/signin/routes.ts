@@ -1,7 +1,9 @@
 /**
  * The sign-in area: sign-in and sign-out, MFA, device verification and consent, the browser side
  * of the PKCE flow (`/authorize`) and `HEAD /start` for AWS CLI v2's start-URL resolution. One
- * error handler answers every failure here with an HTML page, never a stack trace or JSON.
+ * error handler answers every failure here with an HTML page, never a stack trace or JSON; a
+ * query or form field that is not UTF-8 text without control characters is a 400 page before
+ * any handler runs (`web/request-text.ts`).
  * `GET /start` belongs to the access portal.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -10,6 +12,7 @@ import { ensureInstance } from '../../app/instance.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { pathPrefix } from '../paths.ts';
+import { refuseUnreadableText } from '../request-text.ts';
 import { registerAuthorizePages } from './authorize-pages.ts';
 import { messagePage } from './common.ts';
 import { registerDevicePages } from './device-pages.ts';
@@ -42,6 +45,8 @@ export async function registerSignin(app: FastifyInstance, deps: ServerDeps): Pr
       'The server could not complete the request. Try again.',
     );
   });
+
+  app.addHook('preHandler', refuseUnreadableText);
 
   // wire-protocols §3.7: AWS CLI v2 (>= 2.35.13) sends HEAD <start URL> and accepts the start URL
   // only if it redirects once to an AWS-owned host; it never fetches that host.

@@ -19,8 +19,15 @@ import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessi
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
+import { userAgentOf } from '../request-text.ts';
 import { sendPage } from '../security.ts';
-import { clearSessionCookie, currentSession, safeReturnPath, setSessionCookie } from '../session.ts';
+import {
+  clearSessionCookie,
+  currentSession,
+  safeReturnPath,
+  sessionOrigin,
+  setSessionCookie,
+} from '../session.ts';
 import { displayText, hasControlCharacter, waitText } from '../text.ts';
 import { csrfRejected, field, meta, pendingSignin, queryOf } from './common.ts';
 import { enrolmentBody } from './mfa-pages.ts';
@@ -170,10 +177,11 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     const need = await secondFactorNeed(ctx, result.user.id, deps.config.requireMfa);
     const session = await createSession(ctx, ctx.store.db, {
       userId: result.user.id,
+      origin: sessionOrigin(deps.config),
       mfaDone: need === 'none',
       ttlMs,
       sourceIp: request.ip ?? null,
-      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      userAgent: userAgentOf(request),
     });
     setSessionCookie(reply, deps.config, session.token, (session.expiresAt - ctx.clock.now()) / 1000);
     if (need === 'none') return finishSignin(request, reply, deps, result.user.id, 'password', back);
