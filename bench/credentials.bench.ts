@@ -21,7 +21,9 @@
  * come the audit group commits the server reported on `/metrics` meanwhile (how many, their
  * mean duration, events per commit), beside this disk's fdatasync time.
  */
+
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureInstance } from '../src/app/instance.ts';
@@ -127,7 +129,7 @@ async function startMoto(): Promise<{ url: string; pid: number | undefined; stop
  * `/metrics`: commits, events and seconds so far.
  */
 async function auditCommits(url: string): Promise<{ commits: number; events: number; seconds: number }> {
-  const metric = await scrapeMetrics(url);
+  const metric = await scrapeMetrics(url, METRICS_TOKEN);
   const committed = (name: string) => metric(`${name}{result="committed"}`);
   return {
     commits: committed('idcenter_audit_commit_duration_seconds_count'),
@@ -157,6 +159,8 @@ function fdatasyncMs(dir: string): number {
 }
 
 const BIN = path.resolve('bin/idcenter.js');
+/** The benchmark server's metrics token: `/metrics` is served on the public listener only with one. */
+const METRICS_TOKEN = randomBytes(24).toString('hex');
 
 /** `idcenter server` on an ephemeral port over `databaseUrl`, as an operator runs it. */
 async function startServerProcess(
@@ -172,6 +176,7 @@ async function startServerProcess(
     IDCENTER_PORT: String(port),
     IDCENTER_DATA_DIR: dataDir,
     IDCENTER_DATABASE_URL: databaseUrl,
+    IDCENTER_METRICS_TOKEN: METRICS_TOKEN,
   });
   return spawnServer('idcenter server', process.execPath, [BIN, 'server'], {
     env,

@@ -1,8 +1,11 @@
 /**
  * Audit events: every change and every security-relevant decision writes one row, inside the
- * same transaction as the change it records. Never put secrets in `detail`.
+ * same transaction as the change it records. Never put secrets in `detail`, and put what a
+ * client sent only through `clientText`. Failures of callers who have not authenticated go
+ * through `failure-audit.ts`, which counts their repeats.
  */
 import type { Kysely } from 'kysely';
+import { replaceFaults } from '../domain/wire-text.ts';
 import type { Database } from '../storage/schema.ts';
 
 export interface AuditEvent {
@@ -14,6 +17,51 @@ export interface AuditEvent {
   detail?: Record<string, unknown> | null;
   sourceIp?: string | null;
   requestId?: string | null;
+}
+
+/** Characters of client-sent text an audit row may hold, all fields together. */
+export const CLIENT_TEXT_LIMIT = 256;
+
+/**
+ * Invisible formatting (bidi overrides, zero-width characters) and line and paragraph
+ * separators: with the control characters and lone surrogates `replaceFaults` replaces, what
+ * could disguise a line of the audit log on a terminal.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * The client's own text for an audit row's detail: the fields in order share
+ * `CLIENT_TEXT_LIMIT` characters (a field that does not fit is cut, the ones after it are
+ * empty), unsafe characters become U+FFFD, and when anything was cut, `truncated: true` and
+ * `clientTextLength` (the characters sent, all fields together) say so.
+ *
+ * @example
+ * clientText({ userName: 'x'.repeat(300) })
+ * // { userName: 'xxx…' (256 characters), truncated: true, clientTextLength: 300 }
+ */
+export function clientText(fields: Record<string, string | null | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let room = CLIENT_TEXT_LIMIT;
+  let sent = 0;
+  let cut = false;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === null || value === undefined) {
+      out[name] = null;
+      continue;
+    }
+    // Only the head is looked at: the work per row does not grow with what was sent.
+    const points = Array.from(replaceFaults(value.slice(0, 2 * room + 2)).replace(INVISIBLE, '\uFFFD'));
+    const kept = points.length > room ? points.slice(0, room) : points;
+    if (kept.length < points.length || value.length > 2 * room + 2) cut = true;
+    out[name] = kept.join('');
+    room -= kept.length;
+    sent += value.length;
+  }
+  if (cut) {
+    out.truncated = true;
+    out.clientTextLength = sent;
+  }
+  return out;
 }
 
 /** The stored form of an event (also used by the group-committed writer of the hot paths). */

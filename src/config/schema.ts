@@ -72,6 +72,24 @@ const urlSetting = z.string().transform((raw, ctx) => {
   }
 });
 
+/**
+ * `host:port` (`[::1]:9464` for IPv6), or empty for none; port 0 picks a free one. Resolved to
+ * `{ host, port }`, or null.
+ */
+const listenSetting = z.string().transform((raw, ctx) => {
+  if (raw.trim() === '') return null;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${raw}" is not host:port (write 127.0.0.1:9464, or [::1]:9464 for IPv6)`,
+    });
+    return z.NEVER;
+  }
+  return { host: m[1] ?? m[2] ?? '', port };
+});
+
 const regionSetting = z
   .string()
   .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1');
@@ -166,6 +184,31 @@ export const settings = {
     description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
     default: 'info',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+  metricsListen: def({
+    key: 'metricsListen',
+    env: 'IDCENTER_METRICS_LISTEN',
+    flag: '--metrics-listen',
+    description:
+      'host:port of a second listener that serves only GET /metrics (plain HTTP; keep it on a private address), e.g. 127.0.0.1:9464. Empty: no second listener.',
+    default: '',
+    unit: 'host:port, [IPv6]:port',
+    schema: listenSetting,
+  }),
+  metricsToken: def({
+    key: 'metricsToken',
+    env: 'IDCENTER_METRICS_TOKEN',
+    flag: '--metrics-token',
+    description:
+      'Bearer token a scraper must send (Authorization: Bearer <token>) wherever /metrics is served; with it set, the public listener serves /metrics too. Empty: the public listener does not serve /metrics. Prefer the variable to the flag, which other users of the machine can see.',
+    default: '',
+    unit: 'at least 32 characters, no spaces',
+    schema: z
+      .string()
+      .regex(
+        /^(|[\x21-\x7e]{32,1024})$/,
+        'must be 32 to 1024 printable characters without spaces (e.g. openssl rand -hex 32)',
+      ),
   }),
   portalSessionDuration: def({
     key: 'portalSessionDuration',

@@ -14,6 +14,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Histogram } from 'prom-client';
+import { closeFailureAudit } from '../app/failure-audit.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { registerAssets } from '../web/assets.ts';
@@ -23,6 +24,7 @@ import { registerSignin } from '../web/signin/routes.ts';
 import type { ServerDeps } from './deps.ts';
 import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
+import { registerMetrics } from './metrics-endpoint.ts';
 import { readinessProbe } from './readiness.ts';
 import { registerRoot } from './root.ts';
 import { installHsts } from './tls.ts';
@@ -250,8 +252,13 @@ export async function buildApp(
     }
     return reply.code(503).type('application/json').send({ status: 'unavailable', reason: answer.reason });
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  registerMetrics(app, deps);
+  // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
+  // closes: onClose hooks run once the in-flight requests are done.
+  app.addHook('onClose', () =>
+    closeFailureAudit(deps.ctx.store).catch((err: unknown) =>
+      deps.log.error({ err }, 'cannot write the counted failures to the audit log'),
+    ),
   );
 
   await registerAssets(app);

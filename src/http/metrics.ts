@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics (`GET /metrics`). One registry per server instance so tests that start
- * several servers in one process do not collide.
+ * Prometheus metrics (`GET /metrics`, served where `metrics-endpoint.ts` says). One registry per
+ * server instance so tests that start several servers in one process do not collide.
  */
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 

@@ -41,10 +41,99 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * Query parameters whose values never reach the log: presigned SigV4 URLs carry the session token,
- * device verification links carry a live user code.
+ * Query parameters whose values never reach the log, by name as the server reads it (percent-
+ * and `+`-decoded), in any case: presigned SigV4 URLs carry the session token and signature,
+ * device verification links a live user code; the OAuth names are here in case a client puts
+ * one in a query. `X-Amz-Credential` is not: an access key id names a key, it is no secret (AWS
+ * logs it too), and without the token and signature a presigned URL cannot be used again.
  */
-const SECRET_QUERY_PARAMS = /([?&](?:X-Amz-Security-Token|X-Amz-Signature|user_code)=)[^&]*/gi;
+const SECRET_QUERY_NAMES = new Set([
+  'x-amz-security-token',
+  'x-amz-signature',
+  'user_code',
+  'device_code',
+  'code',
+  'code_verifier',
+  'client_secret',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'password',
+]);
+
+/** How many URLs deep a value is searched (`/signin?return=/device?user_code=…`). */
+const NESTED_URL_DEPTH = 3;
+
+/** Percent- and `+`-decoding that never throws: a sequence that is not UTF-8 stays as written. */
+function decodeQueryPart(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  return text.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** A parameter name as the server would match it: decoded, no spaces or controls, any case. */
+function isSecretName(raw: string): boolean {
+  const name = decodeQueryPart(raw)
+    .replace(/[\s\p{Cc}]/gu, '')
+    .replace(/\[\]$/, '')
+    .toLowerCase();
+  return SECRET_QUERY_NAMES.has(name);
+}
+
+/**
+ * A query string with the value of every secret parameter written `[redacted]`, and the whole
+ * value of a parameter that carries a URL with one (the sign-in page's `return=%2Fdevice%3F…`).
+ * Unchanged (the same string) when there is nothing to redact.
+ */
+function redactQuery(query: string, depth: number): string {
+  if (!query.includes('=')) return query;
+  const parts = query.split(/([&;])/);
+  let changed = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const part = parts[i] ?? '';
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    const value = part.slice(eq + 1);
+    if (value === '' || value === '[redacted]') continue;
+    if (isSecretName(part.slice(0, eq)) || (depth < NESTED_URL_DEPTH && carriesSecret(value, depth + 1))) {
+      parts[i] = `${part.slice(0, eq)}=[redacted]`;
+      changed = true;
+    }
+  }
+  return changed ? parts.join('') : query;
+}
+
+/**
+ * Whether a parameter value, decoded, is (or ends in) a query with a secret parameter; a value
+ * encoded more than once is decoded again, up to `NESTED_URL_DEPTH` in all.
+ */
+function carriesSecret(value: string, depth: number): boolean {
+  const text = decodeQueryPart(value);
+  if (!text.includes('=')) {
+    return text !== value && depth < NESTED_URL_DEPTH && carriesSecret(text, depth + 1);
+  }
+  const q = text.indexOf('?');
+  const query = q === -1 ? text : text.slice(q + 1);
+  return redactQuery(query, depth) !== query;
+}
+
+/**
+ * The URL as logged: secret query parameters redacted (see `SECRET_QUERY_NAMES`).
+ *
+ * @example redactUrl('/?X%2DAmz%2DSignature=abc&Action=x') // '/?X%2DAmz%2DSignature=[redacted]&Action=x'
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const query = url.slice(q + 1);
+  const redacted = redactQuery(query, 0);
+  return redacted === query ? url : `${url.slice(0, q + 1)}${redacted}`;
+}
 
 /** Fastify's request serializer, with secret query parameters redacted from the URL. */
 function serializeRequest(req: {
@@ -56,7 +145,7 @@ function serializeRequest(req: {
 }) {
   return {
     method: req.method,
-    url: typeof req.url === 'string' ? req.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]') : req.url,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,
@@ -104,7 +193,7 @@ function requestLineWriter(stream: NodeJS.WritableStream): RequestLineWriter {
     stream.write(out);
   };
   return (f) => {
-    const url = f.url.includes('=') ? f.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]') : f.url;
+    const url = redactUrl(f.url);
     let req = `"method":${json(f.method)},"url":${json(url)}`;
     if (f.host !== undefined) req += `,"host":${json(f.host)}`;
     if (f.remoteAddress !== undefined) req += `,"remoteAddress":${json(f.remoteAddress)}`;

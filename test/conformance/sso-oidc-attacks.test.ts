@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pollTracker } from '../../src/app/auth/poll-tracker.ts';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
+import { failureAudit } from '../../src/app/failure-audit.ts';
 import { disableUser } from '../../src/app/users.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { s256 } from '../../src/domain/auth/pkce.ts';
@@ -17,6 +18,7 @@ import {
   csrfOf,
   DEVICE_GRANT,
   decideDevice,
+  eventCount,
   FormClient,
   hiddenOf,
   postJson,
@@ -524,8 +526,10 @@ for (const kind of STORE_KINDS) {
       assert.equal((await attempt(PASSWORD)).status, 303, 'after the wait the right password works');
       const lockouts = await auditRows(server.deps, 'signin.lockout');
       assert.ok(lockouts.some((r) => r.target_id === ids.erin));
+      // Repeats within a minute are one row with their count (issue 16): write the counts.
+      await failureAudit(server.deps.ctx).settle();
       const failures = await auditRows(server.deps, 'signin.failure');
-      assert.ok(failures.filter((r) => r.target_id === ids.erin).length >= 31);
+      assert.equal(eventCount(failures.filter((r) => r.target_id === ids.erin)), 31);
       // Unknown users get the same answer and no lockout row.
       const ghost = await web.post('/signin', {
         _csrf: csrf,

@@ -187,7 +187,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('GetRoleCredentials waits for its audit commit, which /metrics reports', async () => {
-      const sample = async (name: string) => (await scrapeMetrics(server.url))(`${name}{result="committed"}`);
+      const sample = async (name: string) =>
+        (await scrapeMetrics(server.url, server.config.metricsToken))(`${name}{result="committed"}`);
       const events = () => sample('idcenter_audit_commit_events_sum');
       const commits = () => sample('idcenter_audit_commit_duration_seconds_count');
       const seconds = () => sample('idcenter_audit_commit_duration_seconds_sum');

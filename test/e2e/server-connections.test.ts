@@ -13,7 +13,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type RawConnection, rawConnection, within } from '../helpers/connections.ts';
 import { FormClient, fetchThrough, seedUser } from '../helpers/oidc.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../helpers/server.ts';
 
 const CAP = 100;
 const PASSWORD = 'correct horse battery';
@@ -46,11 +46,15 @@ async function hold(port: number, localAddress: string, stall: Stall): Promise<H
   return { stall, ended: c.ended };
 }
 
-/** One series of /metrics, read over a connection of its own from `localAddress`. */
+/**
+ * One series of /metrics, read over a connection of its own from `localAddress` (with the test
+ * servers' metrics token).
+ */
 function openConnections(url: string, localAddress: string): Promise<number> {
+  const headers = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
   return new Promise((resolve, reject) => {
     http
-      .get(`${url}/metrics`, { agent: false, localAddress }, (res) => {
+      .get(`${url}/metrics`, { agent: false, localAddress, headers }, (res) => {
         let text = '';
         res.on('data', (d: Buffer) => {
           text += d.toString();

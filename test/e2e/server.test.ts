@@ -23,8 +23,11 @@ describe('server basics', () => {
     const ready = await fetch(`${server.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal((await ready.json()).status, 'ready');
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    assert.match(metrics, /idcenter_http_request_duration_seconds_bucket/);
+    const metrics = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${server.config.metricsToken}` },
+    });
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /idcenter_http_request_duration_seconds_bucket/);
   });
 
   it('collapses duplicate slashes in paths', async () => {

@@ -310,3 +310,14 @@ export async function enrolTotp(web: FormClient, now: number): Promise<string> {
     throw new Error(`enrolment failed: ${done.status} ${done.location}`);
   return secret;
 }
+
+/**
+ * Events a list of audit rows stands for: a row that sums up repeated failures
+ * (`app/failure-audit.ts`) counts as many as its `repeated.count`, any other row as one.
+ */
+export function eventCount(rows: ReadonlyArray<{ detail: string | null }>): number {
+  return rows.reduce((n, r) => {
+    const repeated = (JSON.parse(r.detail ?? '{}') as { repeated?: { count?: number } }).repeated;
+    return n + (repeated?.count ?? 1);
+  }, 0);
+}

@@ -10,6 +10,12 @@ import type { ServerDeps } from '../../src/http/deps.ts';
 import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
 import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
 
+/**
+ * The metrics token of test servers (unless a test gives its own): `/metrics` is served on the
+ * public listener only with a token (`scrapeMetrics` sends it).
+ */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
+
 export interface TestServer extends RunningServer {
   /** Stop the server and remove its store (unless it was given in `reuse`). */
   stop(): Promise<void>;
@@ -42,6 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       dataDir: temp.dataDir,
       databaseUrl: temp.url,
       logLevel: 'info',
+      metricsToken: TEST_METRICS_TOKEN,
       ...options.settings,
     },
     {},

@@ -16,7 +16,7 @@ import { checkRegistrableRedirectUri } from '../../domain/auth/redirect-uri.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { opaqueToken, randomString } from '../../domain/ids.ts';
 import type { Store } from '../../storage/db.ts';
-import { writeAudit } from '../audit.ts';
+import { clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from './keys.ts';
 import { blockedFor, countFailure, throttleKey } from './throttles.ts';
@@ -156,7 +156,8 @@ export async function registerClient(
       action: 'oidc.client.register',
       targetType: 'OIDC_CLIENT',
       targetId: client.id,
-      detail: { name: client.name.slice(0, 128), grantTypes, scopes },
+      // Anyone may register: the name is the client's text, bounded like any (clientText).
+      detail: { ...clientText({ name: client.name }), grantTypes, scopes },
       sourceIp: meta.sourceIp ?? null,
       requestId: meta.requestId ?? null,
     });

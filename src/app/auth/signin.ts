@@ -1,14 +1,16 @@
 /**
  * Password sign-in. One answer for every wrong case (unknown user, wrong password, disabled,
  * no password set), with an argon2 verification in each so timing does not tell them apart;
- * the audit log records the real reason. Failures count per user in the store; at the lockout
+ * the audit log records the real reason (repeats from one address counted into one row a minute,
+ * the user name typed bounded as client text). Failures count per user in the store; at the lockout
  * threshold the account refuses passwords for a growing time (see domain/auth/lockout.ts) and
  * while locked the password is not even checked, so guessing gains nothing.
  */
 import { hash, verify } from '@node-rs/argon2';
 import { PASSWORD_LOCKOUT } from '../../domain/auth/lockout.ts';
-import { writeAudit } from '../audit.ts';
+import { clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { failureAudit } from '../failure-audit.ts';
 import type { RequestMeta } from './issue.ts';
 import { blockedFor, clearThrottle, countFailure, throttleKey } from './throttles.ts';
 
@@ -55,8 +57,17 @@ export async function checkPassword(
   password: string,
   meta: RequestMeta,
 ): Promise<PasswordCheck> {
-  const audit = async (action: string, targetId: string | null, detail: Record<string, unknown>) =>
-    writeAudit(ctx.store.db, {
+  /**
+   * `repeatsOf`: the kind of a failure whose repeats from one address are counted into one row a
+   * minute (app/failure-audit.ts); absent for an event written every time.
+   */
+  const audit = async (
+    action: string,
+    targetId: string | null,
+    detail: Record<string, unknown>,
+    repeatsOf?: string,
+  ) => {
+    const event = {
       at: ctx.clock.now(),
       actor: targetId ? `user:${targetId}` : 'anonymous',
       action,
@@ -65,7 +76,10 @@ export async function checkPassword(
       detail,
       sourceIp: meta.sourceIp ?? null,
       requestId: meta.requestId ?? null,
-    });
+    };
+    const now = repeatsOf === undefined ? event : failureAudit(ctx).admit(event, repeatsOf);
+    if (now) await writeAudit(ctx.store.db, now);
+  };
   const user = await findUserForSignin(ctx, userName);
   if (user?.status !== 'ENABLED' || !user.password_hash || password.length > MAX_PASSWORD_LENGTH) {
     await safeVerify(await dummy(), password.slice(0, MAX_PASSWORD_LENGTH));
@@ -76,24 +90,28 @@ export async function checkPassword(
         : !user.password_hash
           ? 'no_password'
           : 'too_long';
-    await audit('signin.failure', user?.id ?? null, {
-      reason,
-      userName: userName.slice(0, MAX_USER_NAME_LENGTH),
-    });
+    await audit('signin.failure', user?.id ?? null, { reason, ...clientText({ userName }) }, reason);
     return { kind: 'invalid' };
   }
   const key = throttleKey.password(user.id);
   const blocked = await blockedFor(ctx, key);
   if (blocked > 0) {
-    await audit('signin.locked', user.id, {
-      factor: 'password',
-      retryAfterSeconds: Math.ceil(blocked / 1000),
-    });
+    await audit(
+      'signin.locked',
+      user.id,
+      { factor: 'password', retryAfterSeconds: Math.ceil(blocked / 1000) },
+      'password',
+    );
     return { kind: 'locked', retryAfterMs: blocked };
   }
   if (!(await safeVerify(user.password_hash, password))) {
     const state = await countFailure(ctx, key, PASSWORD_LOCKOUT);
-    await audit('signin.failure', user.id, { reason: 'bad_password', failures: state.failures });
+    await audit(
+      'signin.failure',
+      user.id,
+      { reason: 'bad_password', failures: state.failures },
+      'bad_password',
+    );
     const now = ctx.clock.now();
     if (state.lockedUntil > now) {
       await audit('signin.lockout', user.id, {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { aliasBomb, aliasHeavyOrg, parseWithin } from '../../../test/helpers/alias-org.ts';
 import { formatPath, formatProblem, parseOrgFile } from './index.ts';
+import { readYaml } from './yaml-source.ts';
 
 const ACCOUNT = '  - { id: 011111111111, name: Prod, email: prod@example.com, ou: /A/B }';
 
@@ -14,13 +16,13 @@ describe('reading the organization file', () => {
   it('keeps leading zeros of unquoted 12-digit ids on both readers', () => {
     const fast = org(`accounts:\n${ACCOUNT}\nassignments: []\n`);
     assert.equal(fast.accounts[0]?.id, '011111111111');
-    // An alias sends the file through the careful reader: same result.
+    // With an alias (js-yaml shares the aliased object; the reader copies it): same result.
     const careful = org(`accounts:\n${ACCOUNT}\ngroups:\n  - &g { name: G }\nusers: []\n`);
     assert.equal(careful.accounts[0]?.id, '011111111111');
     assert.deepEqual(careful.ous, ['/A', '/A/B']);
   });
 
-  it('follows aliases in the careful reader', () => {
+  it('follows aliases', () => {
     const o = org(
       'permissionSets:\n  - { name: A, managedPolicies: &p [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n  - { name: B, managedPolicies: *p }\n',
     );
@@ -28,6 +30,56 @@ describe('reading the organization file', () => {
       o.permissionSets.map((p) => p.managedPolicies),
       [['arn:aws:iam::aws:policy/ReadOnlyAccess'], ['arn:aws:iam::aws:policy/ReadOnlyAccess']],
     );
+  });
+
+  // Issue 16: every alias used to walk the whole document (8,000 aliases: minutes). The bound
+  // only proves it no longer hangs; `npm run bench -- org-aliases` measures it.
+  it('reads a file of 8,000 aliases', async () => {
+    const text = aliasHeavyOrg(4000);
+    assert.ok(text.length > 250_000, `${text.length} bytes`);
+    const r = await parseWithin(text, 30_000);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.users, 4000);
+    assert.deepEqual(r.firstUser, { displayName: 'Member of staff', givenName: 'Staff' });
+  });
+
+  it('reports the line of a problem in a file of 8,000 aliases (the careful reader)', async () => {
+    const text = `${aliasHeavyOrg(4000)}  - { userName: last, displayName: *dn, givenName: *gn, familyName: Doe, email: not-an-address }\n`;
+    const r = await parseWithin(text, 30_000);
+    assert.deepEqual(r.problems, [
+      'users[4000].email (line 4005): "not-an-address" is not an e-mail address (expected name@domain.tld)',
+    ]);
+  });
+
+  it('resolves each alias to the anchor before it, also inside an expansion, on both readers', () => {
+    const text = [
+      'groups: [ { name: G, description: &x Early } ]',
+      'permissionSets:',
+      '  - { name: A, tags: &t { Owner: *x } }',
+      '  - { name: B, description: &x Late }',
+      '  - { name: C, tags: *t }',
+      '  - { name: D, tags: { Owner: *x } }',
+      '',
+    ].join('\n');
+    const owners = ['Early', undefined, 'Early', 'Late'];
+    assert.deepEqual(
+      org(text).permissionSets.map((p) => p.tags.Owner),
+      owners,
+    );
+    const careful = readYaml(text).value as { permissionSets: { tags?: { Owner: string } }[] };
+    assert.deepEqual(
+      careful.permissionSets.map((p) => p.tags?.Owner),
+      owners,
+    );
+  });
+
+  it('refuses an alias bomb, naming the limit and where it was reached', () => {
+    const r = parseOrgFile(aliasBomb());
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.deepEqual(r.problems.map(formatProblem), [
+      'line 5: aliases expand to more than 100,000 values (the limit); the alias *d at column 29 went over it; write the values out instead',
+    ]);
   });
 
   it('treats __proto__ as an ordinary unknown key', () => {

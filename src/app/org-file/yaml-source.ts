@@ -6,6 +6,10 @@
  * - an unquoted 12-digit number (`id: 011111111111`) is read as the digits as written, because
  *   account ids are strings and YAML would drop the leading zero;
  * - aliases are followed with a budget, so an alias bomb is a problem, not an outage.
+ *
+ * Aliases cost linear time: anchors are remembered as the walk meets them in document order, and
+ * each alias is looked up there once. (`Alias.resolve` of `yaml` walks the whole document for
+ * every alias: 8,000 aliases took minutes.)
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
@@ -29,11 +33,12 @@ export interface YamlSource {
 
 const MAX_DEPTH = 64;
 /** Nodes that alias expansion may add beyond the file's own; generous for real files. */
-const MAX_ALIAS_EXPANSION = 100_000;
+export const MAX_ALIAS_EXPANSION = 100_000;
 
 class Budget {
   expanded = 0;
-  exceeded = false;
+  /** The alias whose expansion went over the budget, once one did. */
+  exceededAt: Node | undefined;
 }
 
 /**
@@ -70,19 +75,34 @@ export function readYaml(text: string): YamlSource {
   if (problems.length > 0) return { value: undefined, problems, lineOf: () => undefined };
 
   const budget = new Budget();
+  /** The node each anchor names at the point the walk has reached (the last one so far wins). */
+  const anchors = new Map<string, Node>();
+  /** The node each alias stands for, fixed where the alias stands in the file. */
+  const aliasTargets = new Map<Node, Node>();
+  let expanding: Node | undefined;
   const value = toPlain(doc.contents as Node | null, [], 0, false);
-  if (budget.exceeded) {
+  if (budget.exceededAt) {
+    const at = budget.exceededAt;
+    const pos = at.range ? lineCounter.linePos(at.range[0]) : undefined;
     problems.push({
       path: [],
-      message: `aliases expand to more than ${MAX_ALIAS_EXPANSION} values; write the values out instead`,
+      line: pos?.line,
+      message:
+        `aliases expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} values (the limit)` +
+        `${pos && isAlias(at) ? `; the alias *${at.source} at column ${pos.col} went over it` : ''}; write the values out instead`,
     });
+  }
+
+  /** Remember an anchor met in the file's own order (never while expanding an alias). */
+  function noteAnchor(node: Node | null | undefined, inAlias: boolean): void {
+    if (!inAlias && node?.anchor) anchors.set(node.anchor, node);
   }
 
   function toPlain(node: Node | null, path: PathSegment[], depth: number, inAlias: boolean): unknown {
     if (node === null || node === undefined) return null;
-    if (budget.exceeded) return null;
+    if (budget.exceededAt) return null;
     if (inAlias && ++budget.expanded > MAX_ALIAS_EXPANSION) {
-      budget.exceeded = true;
+      budget.exceededAt = expanding;
       return null;
     }
     if (depth > MAX_DEPTH) {
@@ -94,13 +114,23 @@ export function readYaml(text: string): YamlSource {
       return null;
     }
     if (isAlias(node)) {
-      const target = node.resolve(doc) as Node | undefined;
+      // An alias inside an expansion was resolved where it stands, when the walk passed it.
+      let target = aliasTargets.get(node);
+      if (!target && !inAlias) {
+        target = anchors.get(node.source);
+        if (target) aliasTargets.set(node, target);
+      }
       if (!target) {
         problems.push({ path, line: lineAt(node.range?.[0]), message: `unknown alias *${node.source}` });
         return null;
       }
-      return toPlain(target, path, depth + 1, true);
+      const outer = expanding;
+      if (!inAlias) expanding = node;
+      const out = toPlain(target, path, depth + 1, true);
+      expanding = outer;
+      return out;
     }
+    noteAnchor(node, inAlias);
     if (isScalar(node)) {
       const v = node.value;
       if (typeof v === 'number' && node.type === 'PLAIN' && /^\d{12}$/.test(node.source ?? '')) {
@@ -116,6 +146,7 @@ export function readYaml(text: string): YamlSource {
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
+        noteAnchor(keyNode, inAlias);
         let key: string;
         if (isScalar(keyNode) && keyNode.value !== null && typeof keyNode.value !== 'object') {
           key =
@@ -148,7 +179,7 @@ export function readYaml(text: string): YamlSource {
     let node = doc.contents as Node | null;
     let line = lineAt(node?.range?.[0]);
     for (const seg of path) {
-      while (isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? null;
+      while (isAlias(node)) node = aliasTargets.get(node) ?? null;
       if (isMap(node)) {
         const pair = node.items.find((p) => {
           const k = p.key as Node | null;

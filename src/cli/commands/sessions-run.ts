@@ -146,6 +146,7 @@ export function toCloudTrail(e: AuditEventRow, region: string): Record<string, u
             principalId: e.actor,
           };
   const failed = e.action.endsWith('failure');
+  const repeats = repeatsOf(detail);
   return {
     eventVersion: '1.08',
     eventID: String(e.id),
@@ -159,6 +160,16 @@ export function toCloudTrail(e: AuditEventRow, region: string): Record<string, u
     requestParameters: detail,
     responseElements: null,
     ...(failed && detail?.code ? { errorCode: detail.code, errorMessage: detail.reason ?? null } : {}),
+    ...(repeats
+      ? {
+          additionalEventData: {
+            eventCount: repeats.count,
+            firstEventTime: repeats.first,
+            lastEventTime: repeats.last,
+            ...(repeats.overflow ? { fromOtherAddresses: true } : {}),
+          },
+        }
+      : {}),
     requestID: e.request_id,
     resources: e.target_type ? [{ type: e.target_type, id: e.target_id }] : [],
     readOnly: false,
@@ -166,11 +177,32 @@ export function toCloudTrail(e: AuditEventRow, region: string): Record<string, u
   };
 }
 
+/**
+ * The count of a row that stands for repeated failures (`app/failure-audit.ts`): how many, the
+ * first and last time, and whether they came from more addresses than were recorded one by one.
+ */
+function repeatsOf(
+  detail: Record<string, unknown> | null,
+): { count: number; first: string; last: string; overflow: boolean } | null {
+  const r = detail?.repeated as { count?: unknown; first?: unknown; last?: unknown } | undefined;
+  if (!r || typeof r.count !== 'number') return null;
+  return {
+    count: r.count,
+    first: String(r.first),
+    last: String(r.last),
+    overflow: detail?.overflow === true,
+  };
+}
+
 /** One human-readable line of an audit event. */
 export function formatAuditLine(e: AuditEventRow): string {
   const target = e.target_type ? ` ${e.target_type}${e.target_id ? `:${e.target_id}` : ''}` : '';
   const ip = e.source_ip ? ` from ${e.source_ip}` : '';
-  return `${new Date(e.at).toISOString()}  ${e.action}  ${e.actor}${target}${ip}${e.detail ? `  ${e.detail}` : ''}`;
+  const r = repeatsOf(parseDetail(e.detail));
+  const repeats = r
+    ? `  ×${r.count}${r.overflow ? ' from other addresses' : ''} (${r.first} to ${r.last})`
+    : '';
+  return `${new Date(e.at).toISOString()}  ${e.action}  ${e.actor}${target}${ip}${repeats}${e.detail ? `  ${e.detail}` : ''}`;
 }
 
 async function newest(db: Kysely<Database>, n: number): Promise<AuditEventRow[]> {

@@ -5,16 +5,18 @@
  * the verifier needs — then read the parameters (query string and form body; a parameter that
  * is not UTF-8 text without control characters is 400 InvalidParameterValue) and run the
  * action. Every failure is STS error XML, never anything else; every failed signature check is
- * audited and counted.
+ * counted, and audited with what the request carried bounded to 256 characters, repeats from one
+ * address counted into one row a minute.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import {
   type CredentialCheck,
   checkRoleCredentials,
   getCredentialService,
 } from '../../app/credentials/service.ts';
-import { replaceFaults } from '../../domain/wire-text.ts';
+import { failureAudit } from '../../app/failure-audit.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import { formFaultMessage } from '../codecs/form.ts';
@@ -120,6 +122,7 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
     return xml;
   };
 
+  const failures = failureAudit(deps.ctx);
   const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
     if (failure.code === 'MissingAuthenticationToken') {
       // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
@@ -127,23 +130,31 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       return;
     }
     deps.metrics.securityEvents.labels('signature_failure').inc();
-    // Only a well-formed key id is recorded as such: the rest is attacker-chosen text.
+    // Only a well-formed key id is recorded as such: the rest is attacker-chosen text, kept to
+    // the bounded client text of the row (the reason quotes what the request carried).
     const keyId =
       failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
         ? failure.accessKeyId
         : null;
-    try {
-      await service.audit.write({
+    // Repeats from one address within a minute are counted into one row (app/failure-audit.ts).
+    const event = failures.admit(
+      {
         at: deps.ctx.clock.now(),
         actor: keyId ? `key:${keyId}` : 'anonymous',
         action: 'sts.signature_failure',
         targetType: 'STS',
         targetId: null,
-        // The reason may quote the request (a credential scope, a date): no control bytes kept.
-        detail: { code: failure.code, reason: replaceFaults(failure.message), accessKeyId: keyId },
+        // The reason may quote the request (a credential scope, a date): bounded, no control
+        // or invisible characters kept (clientText).
+        detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
         sourceIp: call.ip,
         requestId: call.id,
-      });
+      },
+      failure.code,
+    );
+    if (!event) return;
+    try {
+      await service.audit.write(event);
     } catch (err) {
       call.log.error({ err }, 'cannot write the audit event of a failed signature check');
     }
