@@ -35,10 +35,13 @@ export function sqliteFiles(dbFile: string): string[] {
 /** The directory in the data directory where the server keeps its generated TLS files. */
 export const TLS_DIR_NAME = 'tls';
 
+/** The directory in the data directory where the server keeps its generated SAML signing key. */
+export const SAML_DIR_NAME = 'saml';
+
 /**
  * What idcenter keeps in a data directory, as far as it exists: the directory itself, the
  * credential key file and its temporary file, the SQLite store's files (when `dbFile` is given,
- * wherever it is), and the generated TLS directory with everything under it. Nothing else in
+ * wherever it is), and the generated TLS and SAML directories with everything under them. Nothing else in
  * the directory is touched, so a data directory set to a shared place by mistake keeps the
  * modes of what others put there.
  */
@@ -62,7 +65,7 @@ export function privatePaths(dataDir: string, dbFile: string | null): string[] {
       else paths.push(child);
     }
   };
-  if (names.includes(TLS_DIR_NAME)) walk(path.join(dataDir, TLS_DIR_NAME));
+  for (const dir of [TLS_DIR_NAME, SAML_DIR_NAME]) if (names.includes(dir)) walk(path.join(dataDir, dir));
   return paths;
 }
 

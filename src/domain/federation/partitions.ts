@@ -1,0 +1,72 @@
+/**
+ * AWS partitions as SAML federation sees them: the ARN prefix, the sign-in endpoint that is both
+ * the audience and the recipient of every assertion, and the default STS endpoint. A role in a
+ * GovCloud account trusts assertions addressed to GovCloud's sign-in endpoint only, so the
+ * partition of an account decides all three together.
+ *
+ * Sources: the IAM user guide, "Configuring SAML assertions for the authentication response"
+ * (audience and recipient per partition), and the botocore endpoint data (`partitions.json`).
+ */
+
+export const PARTITIONS = ['aws', 'aws-us-gov', 'aws-cn'] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
+interface PartitionFacts {
+  /** Where the browser POSTs the SAMLResponse; also the assertion's audience and recipient. */
+  signinEndpoint: string;
+  /** The regional STS endpoint for `region`. */
+  stsEndpoint: (region: string) => string;
+  /** The region used when an account names none. */
+  defaultRegion: string;
+}
+
+const FACTS: Record<Partition, PartitionFacts> = {
+  aws: {
+    signinEndpoint: 'https://signin.aws.amazon.com/saml',
+    stsEndpoint: (region) => `https://sts.${region}.amazonaws.com`,
+    defaultRegion: 'us-east-1',
+  },
+  'aws-us-gov': {
+    signinEndpoint: 'https://signin.amazonaws-us-gov.com/saml',
+    stsEndpoint: (region) => `https://sts.${region}.amazonaws.com`,
+    defaultRegion: 'us-gov-west-1',
+  },
+  'aws-cn': {
+    signinEndpoint: 'https://signin.amazonaws.cn/saml',
+    stsEndpoint: (region) => `https://sts.${region}.amazonaws.com.cn`,
+    defaultRegion: 'cn-north-1',
+  },
+};
+
+export function isPartition(value: string): value is Partition {
+  return (PARTITIONS as readonly string[]).includes(value);
+}
+
+export function signinEndpoint(partition: Partition): string {
+  return FACTS[partition].signinEndpoint;
+}
+
+export function defaultRegion(partition: Partition): string {
+  return FACTS[partition].defaultRegion;
+}
+
+export function stsEndpoint(partition: Partition, region: string): string {
+  return FACTS[partition].stsEndpoint(region);
+}
+
+/** Whether `region` belongs to `partition`, by the region name prefixes each partition uses. */
+export function regionInPartition(region: string, partition: Partition): boolean {
+  if (partition === 'aws-cn') return region.startsWith('cn-');
+  if (partition === 'aws-us-gov') return region.startsWith('us-gov-');
+  return !region.startsWith('cn-') && !region.startsWith('us-gov-');
+}
+
+/** `arn:<partition>:iam::<account>:saml-provider/<name>` */
+export function samlProviderArn(partition: Partition, accountId: string, providerName: string): string {
+  return `arn:${partition}:iam::${accountId}:saml-provider/${providerName}`;
+}
+
+/** `arn:<partition>:iam::<account>:role<path><name>`; `path` starts and ends with `/`. */
+export function roleArn(partition: Partition, accountId: string, path: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role${path}${roleName}`;
+}

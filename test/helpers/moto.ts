@@ -1,0 +1,64 @@
+/**
+ * moto's server standing in for AWS STS and IAM: started on a free loopback port for a test
+ * file, reset between tests, stopped by its PID. moto implements AssumeRoleWithSAML but checks no
+ * signature, audience or trust; tests verify what idcenter signs with xmlsec1 themselves.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort } from './server.ts';
+
+export interface Moto {
+  /** `http://127.0.0.1:<port>`: the STS and IAM endpoint override. */
+  url: string;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${output()}`);
+    try {
+      const res = await fetch(`${url}/moto-api/`);
+      if (res.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer within 30 s: ${output()}`);
+}
+
+/**
+ * `managedPolicies`: load AWS's managed policies into moto's IAM (needed to attach
+ * `arn:aws:iam::aws:policy/...`; it makes moto's first IAM call take seconds).
+ */
+export async function startMoto(options: { managedPolicies?: boolean } = {}): Promise<Moto> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: options.managedPolicies ? 'true' : 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  try {
+    await waitUntilUp(url, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    async reset() {
+      await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
