@@ -19,7 +19,8 @@ export class CliError extends Error {
 
 export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
-  if (name === 'ConfigError' || name === 'StoreError') {
+  // Errors of settings and the files they name (keys, certificates): the message says which.
+  if (name === 'ConfigError' || name === 'StoreError' || name === 'SamlKeyError' || name === 'TlsError') {
     stderr.write(`idcenter: ${(err as Error).message}\n`);
     return 253;
   }

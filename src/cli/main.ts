@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { defineAdminCommands } from './commands/admin.ts';
 import { defineAuthAdminCommands } from './commands/auth-admin.ts';
+import { defineAwsCommands } from './commands/aws.ts';
 import { defineBackupCommands } from './commands/backup.ts';
 import { defineClientCommands } from './commands/client.ts';
 import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   defineSessionCommands(program);
   defineCredentialKeyCommands(program);
   defineBackupCommands(program);
+  defineAwsCommands(program);
   defineClientCommands(program);
   return program;
 }

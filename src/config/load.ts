@@ -74,6 +74,8 @@ export function loadConfig(flags: RawSettings, env: NodeJS.ProcessEnv, cwd = pro
     problems.push('IDCENTER_TLS_CERT is set but IDCENTER_TLS_KEY is not: give both');
   if (out.tlsKey && !out.tlsCert)
     problems.push('IDCENTER_TLS_KEY is set but IDCENTER_TLS_CERT is not: give both');
+  if (Boolean(out.samlKeyFile) !== Boolean(out.samlCertFile))
+    problems.push('give both IDCENTER_SAML_KEY_FILE and IDCENTER_SAML_CERT_FILE, or neither');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(cwd, out.dataDir as string);

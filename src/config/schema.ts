@@ -271,6 +271,42 @@ export const settings = {
     default: '',
     schema: z.string(),
   }),
+  samlKeyFile: def({
+    key: 'samlKeyFile',
+    env: 'IDCENTER_SAML_KEY_FILE',
+    flag: '--saml-key-file',
+    description:
+      'PEM RSA private key that signs SAML assertions for federated (aws) accounts. Give it with IDCENTER_SAML_CERT_FILE, the same files to every replica. Default: generated into <data dir>/saml/ on first use.',
+    default: '',
+    schema: z.string(),
+  }),
+  samlCertFile: def({
+    key: 'samlCertFile',
+    env: 'IDCENTER_SAML_CERT_FILE',
+    flag: '--saml-cert-file',
+    description: 'PEM certificate of IDCENTER_SAML_KEY_FILE, published in the SAML metadata.',
+    default: '',
+    schema: z.string(),
+  }),
+  samlNextCertFile: def({
+    key: 'samlNextCertFile',
+    env: 'IDCENTER_SAML_NEXT_CERT_FILE',
+    flag: '--saml-next-cert-file',
+    description:
+      'A certificate published in the SAML metadata beside the current one before a key rollover, so IAM providers updated from the metadata trust both.',
+    default: '',
+    schema: z.string(),
+  }),
+  samlEntityId: def({
+    key: 'samlEntityId',
+    env: 'IDCENTER_SAML_ENTITY_ID',
+    flag: '--saml-entity-id',
+    description:
+      'The SAML entity id of this identity provider: the Issuer of every assertion and the entityID of the metadata IAM trusts. Keep it stable: changing it breaks every IAM SAML provider made from the old metadata.',
+    default: undefined,
+    derived: '<public url>/saml/metadata',
+    schema: z.string(),
+  }),
   trustProxy: def({
     key: 'trustProxy',
     env: 'IDCENTER_TRUST_PROXY',
@@ -334,7 +370,9 @@ type Settings = typeof settings;
 type Raw = { [K in keyof Settings]: Settings[K] extends SettingDef<infer T> ? T : never };
 
 /** The resolved, frozen server configuration. */
-export interface Config extends Omit<Raw, 'publicUrl' | 'databaseUrl'> {
+export interface Config extends Omit<Raw, 'publicUrl' | 'databaseUrl' | 'samlEntityId'> {
+  /** Absent: `<publicUrl>/saml/metadata` (see app/federation/identity-provider.ts). */
+  samlEntityId?: string;
   publicUrl: string;
   databaseUrl: string;
   /** `<publicUrl>/start` */

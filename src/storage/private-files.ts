@@ -38,6 +38,9 @@ export const TLS_DIR_NAME = 'tls';
 /** The directory in the data directory where the server keeps its generated SAML signing key. */
 export const SAML_DIR_NAME = 'saml';
 
+/** The directories of generated key material a backup carries and a restore puts back. */
+export const KEY_DIR_NAMES = [TLS_DIR_NAME, SAML_DIR_NAME] as const;
+
 /**
  * What idcenter keeps in a data directory, as far as it exists: the directory itself, the
  * credential key file and its temporary file, the SQLite store's files (when `dbFile` is given,
@@ -65,7 +68,7 @@ export function privatePaths(dataDir: string, dbFile: string | null): string[] {
       else paths.push(child);
     }
   };
-  for (const dir of [TLS_DIR_NAME, SAML_DIR_NAME]) if (names.includes(dir)) walk(path.join(dataDir, dir));
+  for (const dir of KEY_DIR_NAMES) if (names.includes(dir)) walk(path.join(dataDir, dir));
   return paths;
 }
 

@@ -6,6 +6,7 @@
  *   idcenter.db            the SQLite store, one file (no -wal)
  *   credential-keys.json   the credential key file, unless keys came from IDCENTER_CREDENTIAL_KEYS
  *   tls/…                  the generated TLS files, when the data directory has them
+ *   saml/…                 the generated SAML signing key and certificate, likewise
  *
  * Reading takes only those names, only regular files, each written by us with mode 0600 and
  * checked against the manifest's SHA-256; anything else makes the archive invalid.
@@ -19,7 +20,7 @@ import {
   ensurePrivateDir,
   PRIVATE_FILE_MODE,
   syncDirectory,
-  TLS_DIR_NAME,
+  KEY_DIR_NAMES,
 } from '../../storage/private-files.ts';
 import { KEY_FILE_NAME } from '../credentials/keys.ts';
 
@@ -58,7 +59,7 @@ function isArchiveName(name: string): boolean {
   const parts = name.split('/');
   return (
     parts.length >= 2 &&
-    parts[0] === TLS_DIR_NAME &&
+    (KEY_DIR_NAMES as readonly string[]).includes(parts[0]!) &&
     parts.every((p) => p !== '' && p !== '.' && p !== '..' && !p.includes('\\'))
   );
 }
@@ -80,12 +81,13 @@ function filesUnder(dir: string, prefix: string): string[] {
   return out;
 }
 
-/** The names of the archive's files in `staging`, ready to go in: the store, keys, TLS files. */
+/** The names of the archive's files in `staging`, ready to go in: the store, keys, TLS and SAML files. */
 export function stagedNames(staging: string): string[] {
   const names = [STORE_NAME];
   if (fs.existsSync(path.join(staging, KEY_FILE_NAME))) names.push(KEY_FILE_NAME);
-  const tls = path.join(staging, TLS_DIR_NAME);
-  if (fs.existsSync(tls)) names.push(...filesUnder(tls, TLS_DIR_NAME));
+  for (const dir of KEY_DIR_NAMES) {
+    if (fs.existsSync(path.join(staging, dir))) names.push(...filesUnder(path.join(staging, dir), dir));
+  }
   return names;
 }
 
@@ -144,7 +146,7 @@ export async function readArchive(archive: string, staging: string): Promise<Man
   const seen = new Set<string>();
   const take = (entry: ReadEntry) => {
     const name = entry.path.replace(/^\.\//, '').replace(/\/$/, '');
-    if (entry.type === 'Directory' && name === TLS_DIR_NAME) {
+    if (entry.type === 'Directory' && (KEY_DIR_NAMES as readonly string[]).includes(name)) {
       entry.resume();
       return;
     }

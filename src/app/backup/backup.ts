@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, TLS_DIR_NAME } from '../../storage/private-files.ts';
+import { ensurePrivateDir, KEY_DIR_NAMES, PRIVATE_FILE_MODE } from '../../storage/private-files.ts';
 import { inspectSnapshot, snapshotSqlite } from '../../storage/sqlite-snapshot.ts';
 import {
   CredentialKeyError,
@@ -163,10 +163,12 @@ export async function backupSqlite(req: BackupRequest): Promise<BackupResult> {
     const facts = inspectSnapshot(path.join(staging, STORE_NAME));
     progress(`copied ${copied.pages} pages (${copied.bytes} bytes); integrity check ok`);
     const credentialKeys = stageKeys(config, staging, facts.keyIds, progress);
-    const tls = path.join(config.dataDir, TLS_DIR_NAME);
-    if (fs.statSync(tls, { throwIfNoEntry: false })?.isDirectory()) {
-      const n = copyTree(tls, path.join(staging, TLS_DIR_NAME));
-      progress(`adding ${n} file(s) from ${tls}`);
+    for (const name of KEY_DIR_NAMES) {
+      const dir = path.join(config.dataDir, name);
+      if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+        const n = copyTree(dir, path.join(staging, name));
+        progress(`adding ${n} file(s) from ${dir}`);
+      }
     }
     const names = stagedNames(staging);
     const manifest: Manifest = {

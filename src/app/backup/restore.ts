@@ -21,6 +21,7 @@ import {
   PRIVATE_FILE_MODE,
   privatePaths,
   syncDirectory,
+  KEY_DIR_NAMES,
   TLS_DIR_NAME,
   tightenModes,
 } from '../../storage/private-files.ts';
@@ -175,13 +176,15 @@ export async function restoreSqlite(req: RestoreRequest): Promise<RestoreResult>
       fs.chmodSync(stagedKeyFile, PRIVATE_FILE_MODE);
       fs.renameSync(stagedKeyFile, keyFile);
     }
-    const stagedTls = path.join(staging, TLS_DIR_NAME);
-    const tlsFiles = manifest.files.filter((f) => f.name.startsWith(`${TLS_DIR_NAME}/`)).length;
-    if (tlsFiles > 0) {
-      const tls = path.join(config.dataDir, TLS_DIR_NAME);
-      progress(`replacing ${tls}`);
-      fs.chmodSync(stagedTls, PRIVATE_DIR_MODE);
-      moveInto(stagedTls, tls, path.join(staging, 'tls.replaced'));
+    let tlsFiles = 0;
+    for (const name of KEY_DIR_NAMES) {
+      const files = manifest.files.filter((f) => f.name.startsWith(`${name}/`)).length;
+      if (name === TLS_DIR_NAME) tlsFiles = files;
+      if (files === 0) continue;
+      const target = path.join(config.dataDir, name);
+      progress(`replacing ${target}`);
+      fs.chmodSync(path.join(staging, name), PRIVATE_DIR_MODE);
+      moveInto(path.join(staging, name), target, path.join(staging, `${name}.replaced`));
     }
     tightenModes(privatePaths(config.dataDir, dbFile));
     syncDirectory(config.dataDir);

@@ -70,8 +70,9 @@ export async function runBackup(
         ? `credential keys ${manifest.credentialKeys.ids.join(', ')}`
         : 'no credential keys yet';
   const tls = manifest.files.filter((f) => f.name.startsWith('tls/')).length;
+  const saml = manifest.files.some((f) => f.name.startsWith('saml/'));
   io.out.write(
-    `Backup written to ${result.output} (${result.bytes} bytes, mode 0600): the store as of ${manifest.createdAt}, ${keys}${tls > 0 ? `, ${tls} TLS file(s)` : ''}.\n` +
+    `Backup written to ${result.output} (${result.bytes} bytes, mode 0600): the store as of ${manifest.createdAt}, ${keys}${tls > 0 ? `, ${tls} TLS file(s)` : ''}${saml ? ', the SAML signing key' : ''}.\n` +
       'It holds password hashes and keys: keep it as private as the data directory. Restore with idcenter restore.\n',
   );
 }
@@ -103,7 +104,7 @@ export async function runRestore(
         ? `credential keys ${keys.ids.join(', ')} from IDCENTER_CREDENTIAL_KEYS`
         : 'no credential keys yet';
   io.out.write(
-    `Restored the store as of ${manifest.createdAt} into ${result.dbFile}, with ${keyText}${result.tlsFiles > 0 ? ` and ${result.tlsFiles} TLS file(s)` : ''}.\n`,
+    `Restored the store as of ${manifest.createdAt} into ${result.dbFile}, with ${keyText}${result.tlsFiles > 0 ? ` and ${result.tlsFiles} TLS file(s)` : ''}${manifest.files.some((f) => f.name.startsWith('saml/')) ? ' and the SAML signing key' : ''}.\n`,
   );
   if (result.revoked) {
     io.out.write(`${describeRevokeAll(result.revoked)}\n`);
