@@ -18,9 +18,9 @@ import { pipeline } from 'node:stream/promises';
 import { create, list, type ReadEntry } from 'tar';
 import {
   ensurePrivateDir,
+  KEY_DIR_NAMES,
   PRIVATE_FILE_MODE,
   syncDirectory,
-  KEY_DIR_NAMES,
 } from '../../storage/private-files.ts';
 import { KEY_FILE_NAME } from '../credentials/keys.ts';
 

@@ -17,11 +17,11 @@ import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore } from '../../storage/db.ts';
 import {
   ensurePrivateDir,
+  KEY_DIR_NAMES,
   PRIVATE_DIR_MODE,
   PRIVATE_FILE_MODE,
   privatePaths,
   syncDirectory,
-  KEY_DIR_NAMES,
   TLS_DIR_NAME,
   tightenModes,
 } from '../../storage/private-files.ts';
