@@ -26,7 +26,7 @@ const OUTSIDE: Array<[RegExp, string]> = [
 ];
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()
@@ -35,7 +35,7 @@ export function slug(heading: string): string {
 }
 
 /** The anchors of a markdown file's headings (fenced code skipped; repeats get -1, -2…). */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   let fenced = false;
@@ -60,7 +60,7 @@ function joined(text: string): string {
  * What is wrong with the references in one file. `file` is relative to the repository root;
  * `readDoc` gives the text of a repository file, or undefined when it does not exist.
  */
-export function problemsIn(file: string, text: string, readDoc: (p: string) => string | undefined): string[] {
+function problemsIn(file: string, text: string, readDoc: (p: string) => string | undefined): string[] {
   const problems: string[] = [];
   const flat = joined(text);
   for (const [re, what] of OUTSIDE) {
@@ -89,7 +89,8 @@ export function problemsIn(file: string, text: string, readDoc: (p: string) => s
     for (const m of text.matchAll(/\]\(([^)\s#]*\.md)?(?:#([^)\s]+))?\)/g)) {
       if (m[1] === undefined && m[2] === undefined) continue;
       if (m[1] !== undefined && /^[a-z]+:/.test(m[1])) continue;
-      const target = m[1] === undefined ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]));
+      const target =
+        m[1] === undefined ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]));
       check(target, m[2], [], `link "${m[0]}"`);
     }
   }
@@ -135,7 +136,10 @@ describe('references to documents', () => {
       ' */',
     ].join('\n');
     assert.deepEqual(problemsIn('src/x.ts', text, read), []);
-    assert.deepEqual(problemsIn('docs/b.md', 'See [A](a.md#error-envelopes) and [R](../README.md).', read), []);
+    assert.deepEqual(
+      problemsIn('docs/b.md', 'See [A](a.md#error-envelopes) and [R](../README.md).', read),
+      [],
+    );
   });
 
   it('reports a missing page, a missing heading and a broken markdown link', () => {
