@@ -1,11 +1,12 @@
 /**
  * Effective access of a user: the (account, permission set) pairs assigned to the user directly
- * or to any group the user belongs to (spec identity-center-behaviour §3, §5). Every reader of
- * access (portal API, discovery extension, portal pages, credential vending) goes through here,
- * and the rule is written here alone: `assignmentsOf` (and, for a user in few groups, the
- * per-principal branches of `listAccessibleAccounts`, the same rule read key by key). Reads go
- * straight to the store (vending keeps an answer only while the store's generation stands
- * still), so a change made by `idcenter apply` or another replica is seen by the next request.
+ * or to any group the user belongs to (docs/behaviour.md, "Users and groups",
+ * "Account assignments"). Every reader of access (portal API, discovery extension, portal pages,
+ * credential vending) goes through here, and the rule is written here alone: `assignmentsOf` (and,
+ * for a user in few groups, the per-principal branches of `listAccessibleAccounts`, the same rule
+ * read key by key). Reads go straight to the store (vending keeps an answer only while the store's
+ * generation stands still), so a change made by `idcenter apply` or another replica is seen by the
+ * next request.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../storage/db.ts';

@@ -1,7 +1,7 @@
 /**
- * The demo organization for `npm start` (DESIGN.md contract): `examples/demo-org.yaml` is
- * applied only when the store has no users and no accounts, and the banner says where to go and
- * what to type, with the endpoint overrides the stock AWS clients need.
+ * The demo organization for `npm start` (docs/decisions.md, "Defaults and the demo organization"):
+ * `examples/demo-org.yaml` is applied only when the store has no users and no accounts, and the
+ * banner says where to go and what to type, with the endpoint overrides the stock AWS clients need.
  */
 import fs from 'node:fs';
 import path from 'node:path';

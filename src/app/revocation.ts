@@ -1,10 +1,11 @@
 /**
- * Revocation of stateless role credentials (DESIGN.md decision 1). A role credential carries who
- * (user id), which portal session and token family it came from, the account and permission set,
- * and when it was issued. A revocation row says "credentials for this subject issued before
- * `not_before` no longer verify". Every replica polls the table (see the credential verifier),
- * so a revocation is seen everywhere within its poll interval. Rows expire once no credential
- * they could stop is still alive (the longest session duration is 12 h).
+ * Revocation of stateless role credentials (docs/decisions.md, "Stateless role credentials"). A
+ * role credential carries who (user id), which portal session and token family it came from, the
+ * account and permission set, and when it was issued. A revocation row says
+ * "credentials for this subject issued before `not_before` no longer verify". Every replica polls
+ * the table (see the credential verifier), so a revocation is seen everywhere within its poll
+ * interval. Rows expire once no credential they could stop is still alive (the longest session
+ * duration is 12 h).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.ts';

@@ -2,8 +2,8 @@
  * User administration: set a password, disable, enable, find by name. Used by `idcenter user …`
  * and by the admin APIs. Disabling ends everything the user holds, in one transaction: portal
  * sessions, token families, access and refresh tokens, unredeemed codes, pending device grants,
- * and (through a `user` revocation) role credentials already issued (spec
- * identity-center-behaviour §3 "Disable").
+ * and (through a `user` revocation) role credentials already issued
+ * (docs/behaviour.md, "Disabling a user").
  */
 import { hash } from '@node-rs/argon2';
 import type { Kysely } from 'kysely';

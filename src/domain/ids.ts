@@ -1,5 +1,5 @@
 /**
- * Identifiers in the AWS formats (spec identity-center-behaviour §1), made from injected
+ * Identifiers in the AWS formats (docs/behaviour.md, "Identifiers"), made from injected
  * randomness.
  */
 import type { Random } from './runtime.ts';

@@ -1,6 +1,6 @@
 /**
- * Time and randomness are injected (design decision 4), so expiry, lockout and rotation are
- * tested without sleeping and identifiers are reproducible in tests.
+ * Time and randomness are injected (docs/decisions.md, "Injected time and randomness"), so expiry,
+ * lockout and rotation are tested without sleeping and identifiers are reproducible in tests.
  */
 import { randomFillSync } from 'node:crypto';
 

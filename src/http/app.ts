@@ -1,6 +1,6 @@
 /**
  * Composition root of the HTTP server: one Fastify instance on one origin, routed by path,
- * method, content type and X-Amz-Target (DESIGN.md "One process, one origin"). Each area
+ * method, content type and X-Amz-Target (docs/decisions.md, "One process one origin"). Each area
  * registers its routes in its own encapsulated plugin with its own error handler, so every
  * failure, even a body that cannot be parsed, leaves in that protocol's error envelope.
  */
@@ -34,7 +34,10 @@ import { installHsts } from './tls.ts';
 /** Largest request body accepted on any route. */
 export const BODY_LIMIT = 1024 * 1024;
 
-/** Collapse duplicate slashes and strip the public URL's path prefix (wire-protocols §1.2). */
+/**
+ * Collapse duplicate slashes and strip the public URL's path prefix (docs/wire-protocols.md,
+ * "URL joining").
+ */
 export function rewriteUrl(url: string, prefix: string): string {
   const q = url.indexOf('?');
   let p = q === -1 ? url : url.slice(0, q);

@@ -1,8 +1,8 @@
 /**
- * `POST /` and `GET /` carry several AWS services on one origin (wire-protocols §1.3):
- * a JSON body with `X-Amz-Target` is awsJson1_1 (identitystore, sso-admin, organizations);
- * a form body or query with `Action=` is STS (awsQuery). `GET /` without `Action` is a person
- * in a browser: send them to the access portal.
+ * `POST /` and `GET /` carry several AWS services on one origin (docs/wire-protocols.md,
+ * "Services on one origin"): a JSON body with `X-Amz-Target` is awsJson1_1 (identitystore,
+ * sso-admin, organizations); a form body or query with `Action=` is STS (awsQuery). `GET /` without
+ * `Action` is a person in a browser: send them to the access portal.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createStsHandler } from '../protocol/sts/handler.ts';

@@ -52,7 +52,10 @@ async function loopback(): Promise<{
   };
 }
 
-/** The authorize URL exactly as AWS CLI v2 builds it (wire-protocols §3.4). */
+/**
+ * The authorize URL exactly as AWS CLI v2 builds it (docs/wire-protocols.md,
+ * "The authorize endpoint").
+ */
 function authorizeUrl(
   base: string,
   clientId: string,

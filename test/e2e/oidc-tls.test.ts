@@ -1,7 +1,8 @@
 /**
  * `idcenter server --tls`: a generated CA and server certificate that botocore trusts through
  * AWS_CA_BUNDLE, given certificate files, `HEAD <start URL>` as AWS CLI v2's start-URL
- * resolution expects it (wire-protocols §3.7), and `__Host-` Secure cookies over HTTPS.
+ * resolution expects it (docs/wire-protocols.md, "Start URL resolution"), and `__Host-` Secure
+ * cookies over HTTPS.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * OIDC client registrations (RegisterClient). Clients are public (the AWS CLI and SDKs); the
  * secret we hand out only ties later calls to the registration. It is high-entropy, so the store
- * keeps its SHA-256 (DESIGN.md decision 3) and lookups stay one indexed read.
+ * keeps its SHA-256 (docs/decisions.md, "Secrets at rest") and lookups stay one indexed read.
  */
 
 import { REGISTRATION_BUDGET } from '../../domain/auth/lockout.ts';

@@ -2,7 +2,8 @@
  * The device authorization grant (RFC 8628) as SSO OIDC speaks it: StartDeviceAuthorization
  * makes a device code (256 random bits, stored hashed) and a user code; the person approves it
  * in the browser; CreateToken polls until then. Redemption is one conditional update
- * (`status = 'approved'` → `'redeemed'`), so two racing polls yield one token (decision 2).
+ * (`status = 'approved'` → `'redeemed'`), so two racing polls yield one token (docs/decisions.md,
+ * "Exactly once redemption").
  */
 
 import { USER_CODE_BUDGET } from '../../domain/auth/lockout.ts';

@@ -1,10 +1,10 @@
 /**
  * Turning an approved login (device grant or authorization code) into tokens, the same way for
  * both flows: a new token family bound to the portal session, so the family ends when the
- * session ends (refresh tokens "live until the portal session ends", identity-center-behaviour
- * §8). Clients registered with scopes (sso-session configs) get a refresh token and a 1 h access
- * token; legacy clients (no scopes) get no refresh token and an access token for the rest of the
- * portal session, as AWS does.
+ * session ends (refresh tokens live until the portal session ends: docs/behaviour.md,
+ * "Lifetimes and limits"). Clients registered with scopes (sso-session configs)
+ * get a refresh token and a 1 h access token; legacy clients (no scopes) get no refresh token and
+ * an access token for the rest of the portal session, as AWS does.
  */
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/schema.ts';

@@ -1,6 +1,6 @@
 /**
- * Which start URLs name this instance (wire-protocols §3.7): the configured start URL, the
- * synthetic AWS-owned URL that `HEAD <start URL>` redirects AWS CLI v2 to
+ * Which start URLs name this instance (docs/wire-protocols.md, "Start URL resolution"): the
+ * configured start URL, the synthetic AWS-owned URL that `HEAD <start URL>` redirects AWS CLI v2 to
  * (`https://<instance id>.portal.<region>.app.aws`), and any configured alias. Compared after
  * normalisation: lower-case scheme and host, default port dropped, trailing slashes, query and
  * fragment dropped.

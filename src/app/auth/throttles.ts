@@ -1,7 +1,7 @@
 /**
  * Failure counters in the `throttles` table, so lockouts and budgets hold across replicas
- * (DESIGN.md decision 5). Each update runs in a transaction that locks the row on PostgreSQL
- * (`SELECT … FOR UPDATE`); SQLite serialises writers by itself.
+ * (docs/decisions.md, "Shared store for replicas"). Each update runs in a transaction that locks
+ * the row on PostgreSQL (`SELECT … FOR UPDATE`); SQLite serialises writers by itself.
  */
 import type { Kysely } from 'kysely';
 import {

@@ -1,7 +1,7 @@
 /**
  * OIDC access and refresh tokens. Tokens are opaque high-entropy strings; the store keeps only
- * their SHA-256 (DESIGN.md decision 3). Tokens issued together belong to a family (one login of
- * one client); revoking the family ends every access and refresh token in it.
+ * their SHA-256 (docs/decisions.md, "Secrets at rest"). Tokens issued together belong to a family
+ * (one login of one client); revoking the family ends every access and refresh token in it.
  */
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../domain/digest.ts';
@@ -74,7 +74,7 @@ export async function issueInFamily(
   const accessToken = `aoa${opaqueToken(ctx.random, 32)}`;
   const refreshToken = `aor${opaqueToken(ctx.random, 32)}`;
   // An access token never outlives its family, but never drops under 15 minutes either
-  // unless the family itself ends sooner (client-files §6.1).
+  // unless the family itself ends sooner (docs/client-files.md, "Access tokens").
   const accessExpiresAt = Math.min(now + input.accessTtlMs, input.familyExpiresAt);
   await db
     .insertInto('access_tokens')

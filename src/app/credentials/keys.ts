@@ -1,7 +1,8 @@
 /**
  * Credential keys: the versioned server keys that seal role-credential session tokens
- * (DESIGN.md decision 1). The first key of the ring seals new tokens; every key opens tokens
- * that name it, so a rotated-out key keeps verifying until the last token it sealed expires.
+ * (docs/decisions.md, "Stateless role credentials"). The first key of the ring seals new tokens;
+ * every key opens tokens that name it, so a rotated-out key keeps verifying until the last token it
+ * sealed expires.
  *
  * Keys come from `config.credentialKeys` (`<id>:<base64 32 bytes>,…`, first one signs) or, when
  * that is empty, from `<data dir>/credential-keys.json`, generated with mode 0600 on first start,

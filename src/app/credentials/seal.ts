@@ -1,5 +1,6 @@
 /**
- * Stateless role credentials (DESIGN.md decision 1, spec identity-center-behaviour §6).
+ * Stateless role credentials (docs/decisions.md, "Stateless role credentials"; docs/behaviour.md,
+ * "Role sessions").
  *
  * Session token = base64url( 0x01 | len(keyId) | keyId | nonce(12) | AES-256-GCM(claims) | tag(16) ),
  * the header bytes being the GCM additional data. The claims say who, which account and
@@ -283,7 +284,7 @@ export function openSessionToken(ring: KeyRing, token: string): OpenedToken | nu
   return { claims, secretAccessKey: deriveSecret(key, bytes), keyId };
 }
 
-// ---- names the verifier reports (spec identity-center-behaviour §6, wire-protocols §5.4) ----
+// ---- names the verifier reports (docs/wire-protocols.md, "Role session identifiers") ----
 
 /** Role session name: the user name, outside [\w+=,.@-] replaced by '-', at most 64 characters. */
 export function sessionName(userName: string): string {

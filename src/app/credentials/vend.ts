@@ -1,6 +1,7 @@
 /**
  * Vending role credentials: the one use case behind the portal API's GetRoleCredentials and
- * the access portal's "Access keys" (spec identity-center-behaviour §6, wire-protocols §4).
+ * the access portal's "Access keys" (docs/behaviour.md, "Role sessions"; docs/wire-protocols.md,
+ * "Portal API").
  *
  * Steps: check effective access (direct or through a group) → find or create the provisioned
  * role of (account, permission set) → seal the claims into a session token under the current

@@ -1,6 +1,6 @@
 /**
- * The organization file (DESIGN.md "Organization file"): YAML in, a validated `DesiredOrg` out,
- * or every problem in the file, each with its path (`users[2].email`) and line.
+ * The organization file (docs/decisions.md, "Organization as code"): YAML in, a validated
+ * `DesiredOrg` out, or every problem in the file, each with its path (`users[2].email`) and line.
  *
  * Steps: `yaml-source.ts` reads YAML keeping positions; `schema.ts` checks the shape and every
  * value with the identity rules; `resolve.ts` checks uniqueness and references and expands OU

@@ -1,6 +1,6 @@
 /**
- * The shape of the organization file (DESIGN.md "Organization file"), as zod schemas that also
- * run the identity rules on every value, so one pass finds every problem of every entry.
+ * The shape of the organization file (README.md, "Organization file reference"), as zod schemas
+ * that also run the identity rules on every value, so one pass finds every problem of every entry.
  * Cross-entry rules (duplicates, references) are in `resolve.ts`.
  */
 import { z } from 'zod';

@@ -1,7 +1,8 @@
 /**
  * The AWS config file as the client commands use it: which profile, which SSO session, which
- * endpoints, with botocore's rules and error texts (cli-flow §3.1, §5; client-files §2.4;
- * wire-protocols §1.1).
+ * endpoints, with botocore's rules and error texts (docs/cli-flow.md,
+ * "Which configuration is used"; docs/client-files.md, "Resolving an SSO profile";
+ * docs/wire-protocols.md, "Endpoint resolution").
  */
 import fs from 'node:fs';
 import { CliError } from '../errors.ts';
@@ -197,7 +198,10 @@ function sessionTarget(cfg: LoadedConfig, name: string, profileName?: string): S
   };
 }
 
-/** The SSO configuration `sso login` uses: `--sso-session`, else the profile's (cli-flow §3.1). */
+/**
+ * The SSO configuration `sso login` uses: `--sso-session`, else the profile's (docs/cli-flow.md,
+ * "Which configuration is used").
+ */
 export function resolveLoginTarget(
   cfg: LoadedConfig,
   opts: { profile?: string | undefined; ssoSession?: string | undefined },
@@ -233,7 +237,10 @@ export function isSsoProfile(p: Record<string, ConfigValue>): boolean {
   return p.sso_account_id !== undefined || p.sso_role_name !== undefined || p.sso_session !== undefined;
 }
 
-/** Resolve a profile's SSO settings with botocore's merge and validation (client-files §2.4). */
+/**
+ * Resolve a profile's SSO settings with botocore's merge and validation (docs/client-files.md,
+ * "Resolving an SSO profile").
+ */
 export function resolveSsoProfile(cfg: LoadedConfig, name: string): SsoProfile {
   const p = requireProfile(cfg, name);
   if (!isSsoProfile(p) && p.sso_start_url === undefined) {

@@ -10,7 +10,8 @@ import {
 } from './cache.ts';
 import { pyDumps } from './pyjson.ts';
 
-// Vectors from client-files.md §3.1, §4 and §5.
+// Vectors from docs/client-files.md, "Token cache file name", "Client registration cache",
+// "Role credential cache".
 describe('cache keys', () => {
   it('token key: session name, or start URL exactly as configured', () => {
     assert.equal(

@@ -1,7 +1,8 @@
 /**
  * The SSO token cache, the client-registration cache (both in `~/.aws/sso/cache`) and the role
  * credential cache (`~/.aws/cli/cache`), with botocore's and the AWS CLI v2's file names, fields
- * and timestamp formats (client-files §3–§5), so every AWS tool shares them with us.
+ * and timestamp formats (docs/client-files.md, "SSO token cache", "Client registration cache",
+ * "Role credential cache"), so every AWS tool shares them with us.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,9 +1,9 @@
 /**
- * `idcenter configure sso`: the AWS CLI v2 wizard, prompt for prompt (cli-flow §2): session,
- * start URL, region, scopes, sign-in, account, role, client region, output format, profile name.
- * The config file is written once, at the end, so Ctrl-C at any prompt leaves it untouched.
- * When the endpoints in effect are not AWS's, the profile also gets a `[services …]` block so
- * stock AWS tools reach the same server with no environment variables.
+ * `idcenter configure sso`: the AWS CLI v2 wizard, prompt for prompt (docs/cli-flow.md,
+ * "The configure sso wizard"): session, start URL, region, scopes, sign-in, account, role, client
+ * region, output format, profile name. The config file is written once, at the end, so Ctrl-C at
+ * any prompt leaves it untouched. When the endpoints in effect are not AWS's, the profile also gets
+ * a `[services …]` block so stock AWS tools reach the same server with no environment variables.
  */
 import { CliError } from '../errors.ts';
 import {
@@ -40,7 +40,7 @@ const DEFAULT_SCOPE = 'sso:account:access';
 const NAME_RE = /^[\w\-@+.%:/]+$/;
 const NAME_HINT = 'may only contain letters, digits and - _ . @ + % : /';
 
-/** `Text [current]: ` with `None` for no value (cli-flow §2.1). */
+/** `Text [current]: ` with `None` for no value (docs/cli-flow.md, "Prompts"). */
 function q(text: string, current: string | undefined): string {
   return `${text} [${current ?? 'None'}]: `;
 }
@@ -49,7 +49,7 @@ export function isValidRegion(value: string): boolean {
   return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value);
 }
 
-/** Account menu label (cli-flow §2.2 row 8b). */
+/** Account menu label (docs/cli-flow.md, "Wizard steps"). */
 export function accountLabel(a: AccountInfo): string {
   if (a.accountName === undefined && a.emailAddress === undefined) return a.accountId;
   if (a.emailAddress === undefined) return `${a.accountName} (${a.accountId})`;
@@ -288,7 +288,7 @@ export async function configureSso(
   );
   saveConfig(cfg);
 
-  // 7. Conclusion (cli-flow §2.4).
+  // 7. Conclusion (docs/cli-flow.md, "Closing text").
   if (accountId && roleName) {
     if (profileName.toLowerCase() === 'default') {
       out(

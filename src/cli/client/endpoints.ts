@@ -1,7 +1,8 @@
 /**
- * Which URL each service call goes to, resolved like botocore and the JS SDK (wire-protocols
- * §1.1): `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, then the profile's `services`
- * block, then the profile's `endpoint_url`; otherwise the real AWS endpoint of the region.
+ * Which URL each service call goes to, resolved like botocore and the JS SDK
+ * (docs/wire-protocols.md, "Endpoint resolution"): `AWS_ENDPOINT_URL_<SERVICE>`, then
+ * `AWS_ENDPOINT_URL`, then the profile's `services` block, then the profile's `endpoint_url`;
+ * otherwise the real AWS endpoint of the region.
  */
 
 import { getProfile, type LoadedConfig, profilesOfSession, profilesOfStartUrl, str } from './aws-config.ts';

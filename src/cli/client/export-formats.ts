@@ -1,6 +1,7 @@
 /**
  * Credentials printed for other tools, in the formats and variable order of
- * `aws configure export-credentials` (client-files §7, §8), and the credential_process JSON.
+ * `aws configure export-credentials` (docs/client-files.md, "Credential process output",
+ * "Export formats"), and the credential_process JSON.
  */
 import { formatIsoOffset } from './cache.ts';
 
@@ -38,7 +39,7 @@ export function credentialEnv(c: ExportableCredentials): Record<string, string> 
   return Object.fromEntries(vars(c));
 }
 
-/** credential_process output, Version 1 (client-files §7). */
+/** credential_process output, Version 1 (docs/client-files.md, "Credential process output"). */
 export function processJson(c: ExportableCredentials, indent = 2): string {
   const o: Record<string, unknown> = {
     Version: 1,

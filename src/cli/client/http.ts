@@ -1,7 +1,8 @@
 /**
  * A small HTTP client for the three services the CLI calls (SSO OIDC, the portal API, STS):
  * node:http(s), keep-alive, a CA bundle for self-hosted TLS, AWS error codes read the way the
- * SDKs read them (wire-protocols §2), and a --debug trace with every secret redacted.
+ * SDKs read them (docs/wire-protocols.md, "Error envelopes"), and a --debug trace with every secret
+ * redacted.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -242,7 +243,10 @@ export async function restJson(client: HttpClient, req: HttpRequest): Promise<Re
   );
 }
 
-/** Join an endpoint with an operation path the way botocore does (wire-protocols §1.2). */
+/**
+ * Join an endpoint with an operation path the way botocore does (docs/wire-protocols.md,
+ * "URL joining").
+ */
 export function joinUrl(endpoint: string, path: string, query?: Record<string, string | undefined>): string {
   const base = endpoint.replace(/\/+$/, '');
   const u = new URL(base + path);

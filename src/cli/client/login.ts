@@ -1,8 +1,9 @@
 /**
- * Signing in to an SSO session or legacy start URL, as the AWS CLI v2 does (cli-flow §3):
- * the authorization-code flow with PKCE through a loopback redirect for sso-sessions, the device
- * code flow with --use-device-code and for legacy profiles; client registrations cached and
- * reused (client-files §4); the token written to the shared cache.
+ * Signing in to an SSO session or legacy start URL, as the AWS CLI v2 does (docs/cli-flow.md,
+ * "Signing in"): the authorization-code flow with PKCE through a loopback redirect for
+ * sso-sessions, the device code flow with --use-device-code and for legacy profiles; client
+ * registrations cached and reused (docs/client-files.md, "Client registration cache"); the token
+ * written to the shared cache.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { CliError } from '../errors.ts';
@@ -185,7 +186,8 @@ async function deviceFlow(
       throw new CliError(err.message, 254);
     }
   };
-  // Pre-authorised clients finish without showing the code (cli-flow §3.3).
+  // Pre-authorised clients finish without showing the code (docs/cli-flow.md,
+  // "Device code output").
   const first = await attempt();
   if (first) return first;
   if (opts.noBrowser) {
@@ -242,7 +244,8 @@ async function authCodeFlow(
     const registration = reg as CachedRegistration;
     const verifier = makeVerifier();
     const state = randomUUID();
-    // The AWS CLI builds /authorize from the OIDC endpoint's origin only (wire-protocols §1.2).
+    // The AWS CLI builds /authorize from the OIDC endpoint's origin only (docs/wire-protocols.md,
+    // "URL joining").
     const origin = new URL(oidcEndpoint).origin;
     const query = [
       ['response_type', 'code'],

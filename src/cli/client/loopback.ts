@@ -1,7 +1,8 @@
 /**
  * The loopback listener of the authorization-code flow (RFC 8252 §7.3): it waits on
  * 127.0.0.1 (random port) for the browser's redirect, answers with a small "you can close this
- * tab" page, and hands back the code once the state matches (wire-protocols §3.4).
+ * tab" page, and hands back the code once the state matches (docs/wire-protocols.md, "The authorize
+ * endpoint").
  */
 import http from 'node:http';
 import { CliError } from '../errors.ts';

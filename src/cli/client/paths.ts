@@ -1,6 +1,6 @@
 /**
- * Where AWS clients keep their files (client-files §1): the shared config file, the SSO token
- * and registration cache, and the CLI's role-credential cache.
+ * Where AWS clients keep their files (docs/client-files.md, "File locations"): the shared config
+ * file, the SSO token and registration cache, and the CLI's role-credential cache.
  */
 import os from 'node:os';
 import path from 'node:path';

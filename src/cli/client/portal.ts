@@ -1,7 +1,7 @@
 /**
  * The SSO portal API (restJson1, bearer token in `x-amz-sso_bearer_token`): ListAccounts,
- * ListAccountRoles, GetRoleCredentials, Logout (wire-protocols §4), and idcenter's discovery
- * extension that returns every account with its roles in one call.
+ * ListAccountRoles, GetRoleCredentials, Logout (docs/wire-protocols.md, "Portal API"), and
+ * idcenter's discovery extension that returns every account with its roles in one call.
  */
 import { type HttpClient, joinUrl, restJson, ServiceError } from './http.ts';
 

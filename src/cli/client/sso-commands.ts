@@ -104,8 +104,8 @@ function targetOfToken(cfg: LoadedConfig, file: string): SsoTarget | undefined {
 }
 
 /**
- * Sign out everywhere (cli-flow §4): for each cached token call Logout (errors ignored) and
- * delete it; delete every cached SSO role credential. Registrations stay.
+ * Sign out everywhere (docs/cli-flow.md, "Signing out"): for each cached token call Logout (errors
+ * ignored) and delete it; delete every cached SSO role credential. Registrations stay.
  */
 export async function ssoLogout(ctx: ClientContext): Promise<void> {
   const { io } = ctx;

@@ -12,7 +12,7 @@ import { ServiceError } from './http.ts';
 import { withFileLock } from './lock.ts';
 import { OidcClient } from './oidc.ts';
 
-/** botocore refreshes when less than this is left (client-files §6.1). */
+/** botocore refreshes when less than this is left (docs/client-files.md, "Access tokens"). */
 export const REFRESH_WINDOW_MS = 15 * 60_000;
 /** An unrefreshed token is still used while it has at least this long left. */
 export const MIN_VALIDITY_MS = 60_000;

@@ -1,5 +1,6 @@
 /**
- * The OAuth 2.0 vocabulary of SSO OIDC and the lifetimes we chose (identity-center-behaviour §8).
+ * The OAuth 2.0 vocabulary of SSO OIDC and the lifetimes we chose (docs/behaviour.md,
+ * "Lifetimes and limits").
  */
 
 export const GRANT_DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -12,7 +13,10 @@ export const KNOWN_GRANT_TYPES: readonly string[] = [
   GRANT_AUTHORIZATION_CODE,
 ];
 
-/** What a client registered without `grantTypes` may use: the device flow (wire-protocols §3.1). */
+/**
+ * What a client registered without `grantTypes` may use: the device flow (docs/wire-protocols.md,
+ * "RegisterClient").
+ */
 export const DEFAULT_GRANT_TYPES: readonly string[] = [GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN];
 
 /** Scopes this server understands; `sso:account:access` is what every AWS CLI/SDK asks for. */

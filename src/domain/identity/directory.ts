@@ -1,5 +1,5 @@
 /**
- * Rules for the identity store: users, groups and passwords (spec identity-center-behaviour §3;
+ * Rules for the identity store: users, groups and passwords (docs/behaviour.md, "Users and groups";
  * patterns from the identitystore service model, `UserName`, `SensitiveStringType`,
  * `GroupDisplayName`). Each check returns the problem as a sentence, or undefined.
  */

@@ -1,7 +1,8 @@
 /**
- * Rules for the organization: account ids, names and e-mails, and OU paths (spec
- * identity-center-behaviour §1–2; the organizations service model `AccountId`, `AccountName`,
- * `Email`, `OrganizationalUnitName`). Each check returns the problem as a sentence, or undefined.
+ * Rules for the organization: account ids, names and e-mails, and OU paths
+ * (docs/behaviour.md, "Identifiers", "Accounts and organizational units"; the organizations service
+ * model `AccountId`, `AccountName`, `Email`, `OrganizationalUnitName`). Each check returns the
+ * problem as a sentence, or undefined.
  */
 import { checkLength, checkNoControlChars, firstProblem, printable } from './text.ts';
 

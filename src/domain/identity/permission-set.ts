@@ -1,5 +1,5 @@
 /**
- * Rules for permission sets (spec identity-center-behaviour §4 and the sso-admin service model:
+ * Rules for permission sets (docs/behaviour.md, "Permission sets", and the sso-admin service model:
  * `PermissionSetName`, `PermissionSetDescription`, `Duration`, `RelayState`, `ManagedPolicyArn`,
  * `ManagedPolicyName`, `ManagedPolicyPath`, `TagKey`, `TagValue`). The inline policy document has
  * its own file (`policy-document.ts`). Each check returns the problem as a sentence, or undefined.

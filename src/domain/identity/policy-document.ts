@@ -1,6 +1,6 @@
 /**
- * The inline policy of a permission set must be a valid IAM identity-policy document (spec
- * identity-center-behaviour §4: JSON ≤ 32,768 bytes and ≤ 10,240 non-whitespace bytes; the
+ * The inline policy of a permission set must be a valid IAM identity-policy document
+ * (docs/behaviour.md, "Permission sets": JSON ≤ 32,768 bytes and ≤ 10,240 non-whitespace bytes; the
  * grammar from the IAM User Guide "Grammar of the IAM JSON policy language"). Every problem is
  * returned, each with the path inside the document where it was found.
  */

@@ -1,7 +1,7 @@
 /**
- * awsQuery framing for STS (spec wire-protocols §2.4, §5): form-encoded parameters in the body
- * (and/or the query string) in, XML out. Responses are `<Action>Response` wrapping
- * `<Action>Result` and `ResponseMetadata/RequestId`; errors are `ErrorResponse/Error` with
+ * awsQuery framing for STS (docs/wire-protocols.md, "awsQuery errors", "STS"): form-encoded
+ * parameters in the body (and/or the query string) in, XML out. Responses are `<Action>Response`
+ * wrapping `<Action>Result` and `ResponseMetadata/RequestId`; errors are `ErrorResponse/Error` with
  * `Type` (Sender for 4xx, Receiver for 5xx), `Code` and `Message`, always XML.
  */
 import type { FastifyReply } from 'fastify';

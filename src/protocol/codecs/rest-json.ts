@@ -1,8 +1,8 @@
 /**
- * restJson1 framing for the SSO portal API (spec wire-protocols §2, §2.1): JSON bodies, the
- * request id in `x-amzn-RequestId`, and errors that carry their exception name in the
- * `x-amzn-ErrorType` header (what both SDKs read first) and in the body's `__type`, with the
- * text in `message`.
+ * restJson1 framing for the SSO portal API (docs/wire-protocols.md, "Error envelopes",
+ * "restJson1 errors"): JSON bodies, the request id in `x-amzn-RequestId`, and errors that carry
+ * their exception name in the `x-amzn-ErrorType` header (what both SDKs read first) and in the
+ * body's `__type`, with the text in `message`.
  */
 import type { FastifyReply } from 'fastify';
 

@@ -1,7 +1,8 @@
 /**
  * SigV4 verification of a request signed in the Authorization header or presigned in the query
  * string. The order of checks and the error codes follow what real STS answers
- * (spec wire-protocols §5.3) and the tampered vectors in `test/vectors/sigv4/generated`:
+ * (docs/wire-protocols.md, "SigV4 failures") and the tampered vectors in
+ * `test/vectors/sigv4/generated`:
  *
  * 1. no Authorization and no X-Amz-Algorithm query → MissingAuthenticationToken (403)
  * 2. malformed Authorization / query parameters, bad algorithm, bad scope terminator, missing

@@ -1,9 +1,9 @@
 /**
- * The authorization request of the PKCE flow, `GET /authorize` (wire-protocols §3.4), as built
- * by AWS CLI v2: `response_type=code`, `client_id`, `redirect_uri` (loopback, any port),
- * `state`, `code_challenge_method=S256`, `scopes` (space-separated, plural name) and
- * `code_challenge`. This file decides what a request means; the pages (sign-in, consent) live in
- * web/signin.
+ * The authorization request of the PKCE flow, `GET /authorize` (docs/wire-protocols.md,
+ * "The authorize endpoint"), as built by AWS CLI v2: `response_type=code`, `client_id`,
+ * `redirect_uri` (loopback, any port), `state`, `code_challenge_method=S256`, `scopes`
+ * (space-separated, plural name) and `code_challenge`. This file decides what a request means; the
+ * pages (sign-in, consent) live in web/signin.
  *
  * RFC 6749 §4.1.2.1: when the client or redirect URI is wrong the browser must not be sent
  * anywhere (error page); other problems go back to the client's redirect URI as `error=…`.

@@ -5,8 +5,14 @@ import type { ServerDeps } from '../../http/deps.ts';
 export interface OidcContext {
   deps: ServerDeps;
   settings: AuthSettings;
-  /** scheme://host[:port] of the public URL: where `/authorize` is served (wire-protocols §1.2). */
+  /**
+   * scheme://host[:port] of the public URL: where `/authorize` is served (docs/wire-protocols.md,
+   * "URL joining").
+   */
   origin: string;
-  /** Whether a startUrl/issuerUrl names this instance (§3.7). */
+  /**
+   * Whether a startUrl/issuerUrl names this instance (docs/wire-protocols.md,
+   * "Start URL resolution").
+   */
   isAcceptedStartUrl: (url: unknown) => boolean;
 }

@@ -1,7 +1,7 @@
 /**
- * CreateToken — `POST /token` (wire-protocols §3.3): the device_code, refresh_token and
- * authorization_code grants, as named steps: read the body, authenticate the client, run the
- * grant, answer.
+ * CreateToken — `POST /token` (docs/wire-protocols.md, "CreateToken"): the device_code,
+ * refresh_token and authorization_code grants, as named steps: read the body, authenticate the
+ * client, run the grant, answer.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient } from '../../app/auth/clients.ts';

@@ -1,7 +1,8 @@
 /**
- * The one error table of SSO OIDC (wire-protocols §2.2, §3.3): domain code → exception name
- * (sent in `x-amzn-ErrorType`, which both SDKs read first), HTTP status, and the OAuth `error`
- * member. Bodies carry `error` and `error_description` only, as AWS sends them.
+ * The one error table of SSO OIDC (docs/wire-protocols.md, "SSO OIDC errors", "CreateToken"):
+ * domain code → exception name (sent in `x-amzn-ErrorType`, which both SDKs read first), HTTP
+ * status, and the OAuth `error` member. Bodies carry `error` and `error_description` only, as AWS
+ * sends them.
  */
 import type { FastifyReply } from 'fastify';
 import type { DomainErrorCode } from '../../domain/errors.ts';

@@ -1,4 +1,4 @@
-/** RegisterClient — `POST /client/register` (wire-protocols §3.1). */
+/** RegisterClient — `POST /client/register` (docs/wire-protocols.md, "RegisterClient"). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerClient as register } from '../../app/auth/clients.ts';
 import { parseJsonBody, readString, readStringList, requestMeta, sendJson } from './codec.ts';

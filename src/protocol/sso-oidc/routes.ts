@@ -1,8 +1,9 @@
 /**
  * SSO OIDC (restJson1): RegisterClient, StartDeviceAuthorization and CreateToken, in their own
  * plugin scope with one catch point, so every failure — a domain error, a body that is not JSON,
- * a body too large — leaves as an SSO OIDC error with `x-amzn-ErrorType` (wire-protocols §2).
- * The browser side (`GET /authorize`, device and consent pages) lives in web/signin.
+ * a body too large — leaves as an SSO OIDC error with `x-amzn-ErrorType` (docs/wire-protocols.md,
+ * "Error envelopes"). The browser side (`GET /authorize`, device and consent pages) lives in
+ * web/signin.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { authSettings } from '../../app/auth/issue.ts';

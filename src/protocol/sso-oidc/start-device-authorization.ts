@@ -1,4 +1,7 @@
-/** StartDeviceAuthorization — `POST /device_authorization` (wire-protocols §3.2). */
+/**
+ * StartDeviceAuthorization — `POST /device_authorization` (docs/wire-protocols.md,
+ * "StartDeviceAuthorization").
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient } from '../../app/auth/clients.ts';
 import { startDeviceAuthorization as start } from '../../app/auth/device.ts';

@@ -1,7 +1,7 @@
 /**
  * The portal API's only authentication: the OIDC access token in `x-amz-sso_bearer_token`
- * (spec wire-protocols §4). Missing, unknown, expired, logged-out and revoked tokens, and
- * tokens of disabled users, are all the same 401 UnauthorizedException.
+ * (docs/wire-protocols.md, "Portal API"). Missing, unknown, expired, logged-out and revoked tokens,
+ * and tokens of disabled users, are all the same 401 UnauthorizedException.
  */
 import type { FastifyRequest } from 'fastify';
 import { type ResolvedAccessToken, resolveAccessToken } from '../../app/auth/tokens.ts';

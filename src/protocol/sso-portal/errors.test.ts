@@ -1,7 +1,8 @@
 /**
  * Every exception the portal API can emit is declared by the SSO service model that botocore
- * ships (data/sso/2019-06-10), except the two the spec names as unmodeled: ForbiddenException
- * ("No access", which clients show by its code) and the generic InternalServerException.
+ * ships (data/sso/2019-06-10), except the two docs/wire-protocols.md ("Portal API") names as
+ * unmodeled: ForbiddenException ("No access", which clients show by its code) and the generic
+ * InternalServerException.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

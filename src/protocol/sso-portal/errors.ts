@@ -1,6 +1,7 @@
 /**
- * SSO portal error table (spec wire-protocols §4): exception name, HTTP status and the AWS
- * message. Every error leaves through `sendRestJsonError` with the `x-amzn-ErrorType` header.
+ * SSO portal error table (docs/wire-protocols.md, "Portal API"): exception name, HTTP status and
+ * the AWS message. Every error leaves through `sendRestJsonError` with the `x-amzn-ErrorType`
+ * header.
  */
 import type { FastifyReply } from 'fastify';
 import { type DomainError, isDomainError } from '../../domain/errors.ts';

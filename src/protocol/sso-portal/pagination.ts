@@ -1,6 +1,6 @@
 /**
- * Portal API paging (spec wire-protocols §4): `max_result` 1–100 (default 20) and an opaque
- * `next_token` naming where the next page starts. Tokens are base64url of a versioned,
+ * Portal API paging (docs/wire-protocols.md, "Portal API"): `max_result` 1–100 (default 20) and an
+ * opaque `next_token` naming where the next page starts. Tokens are base64url of a versioned,
  * typed cursor, so a token from one operation cannot be replayed on another.
  */
 import { invalidRequest } from './errors.ts';

@@ -1,7 +1,7 @@
 /**
- * SSO portal API (restJson1, spec wire-protocols §4) and the idcenter discovery extension.
- * Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point turns
- * every error, even an unparseable request, into the portal's JSON error with its header; a
+ * SSO portal API (restJson1, docs/wire-protocols.md, "Portal API") and the idcenter discovery
+ * extension. Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point
+ * turns every error, even an unparseable request, into the portal's JSON error with its header; a
  * query parameter that is not UTF-8 text, or has a control character, is 400
  * InvalidRequestException before any operation runs.
  */

@@ -1,6 +1,7 @@
 /**
- * STS error table (spec wire-protocols §5, §5.3): every error leaves as awsQuery XML with the
- * real service's code and status. SigV4 failures come from `protocol/sigv4/verify.ts`.
+ * STS error table (docs/wire-protocols.md, "awsQuery errors", "SigV4 failures"): every error leaves
+ * as awsQuery XML with the real service's code and status. SigV4 failures come from
+ * `protocol/sigv4/verify.ts`.
  */
 export class StsError extends Error {
   readonly status: number;

@@ -1,4 +1,7 @@
-/** STS GetCallerIdentity (spec wire-protocols §5.1): who the signed request's credentials are. */
+/**
+ * STS GetCallerIdentity (docs/wire-protocols.md, "GetCallerIdentity"): who the signed request's
+ * credentials are.
+ */
 import { assumedRoleArn, callerUserId, type RoleSessionClaims } from '../../app/credentials/seal.ts';
 import { xmlFields } from '../codecs/aws-query.ts';
 

@@ -1,6 +1,6 @@
 /**
- * STS (awsQuery in, XML out; spec wire-protocols §5). `http/root.ts` sends every `POST /` and
- * `GET /?Action=` without `X-Amz-Target` here. Steps: verify SigV4 (header or presigned) with
+ * STS (awsQuery in, XML out; docs/wire-protocols.md, "STS"). `http/root.ts` sends every `POST /`
+ * and `GET /?Action=` without `X-Amz-Target` here. Steps: verify SigV4 (header or presigned) with
  * the role credentials this server issued — no database read, the session token carries what
  * the verifier needs — then read the parameters (query string and form body; a parameter that
  * is not UTF-8 text without control characters is 400 InvalidParameterValue) and run the

@@ -1,5 +1,5 @@
 /**
- * The access portal in the browser (spec identity-center-behaviour §7):
+ * The access portal in the browser (docs/behaviour.md, "Access portal"):
  *
  * | Route | What |
  * |---|---|
@@ -9,10 +9,10 @@
  * | `GET /profile` | details, MFA devices, active sessions |
  * | `POST /profile/sessions/revoke`, `/profile/sessions/revoke-all` | sign a session out, or all |
  *
- * `HEAD /start` belongs to the sign-in area (wire-protocols §3.7). Pages carry the strict CSP of
- * `sendPage`; JSON answers are `no-store`. Errors leave as JSON on the JSON routes and as an
- * HTML page elsewhere, never with internals; a query or form field that is not UTF-8 text
- * without control characters is refused with 400 before any handler runs
+ * `HEAD /start` belongs to the sign-in area (docs/wire-protocols.md, "Start URL resolution"). Pages
+ * carry the strict CSP of `sendPage`; JSON answers are `no-store`. Errors leave as JSON on the JSON
+ * routes and as an HTML page elsewhere, never with internals; a query or form field that is not
+ * UTF-8 text without control characters is refused with 400 before any handler runs
  * (`web/request-text.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The access portal's start page (spec identity-center-behaviour §7): a server-rendered shell
+ * The access portal's start page (docs/behaviour.md, "Access portal"): a server-rendered shell
  * that paints at once — tabs "Accounts" and "Applications", the search box, an empty list —
  * plus the static markup of the credentials dialog. `static/portal.js` fills the list from
  * `GET /start/access.json` (every account and role in one response) and the dialog from

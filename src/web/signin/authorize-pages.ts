@@ -1,9 +1,9 @@
 /**
- * The browser side of the PKCE flow (wire-protocols §3.4): `GET /authorize` checks the request
- * (bad client or redirect URI → an error page, never a redirect), sends a person who is not
- * signed in to sign-in and back, and shows the consent page; `POST /authorize` re-checks
- * everything, then redirects to the loopback URI with `code` and `state`, or with
- * `error=access_denied`.
+ * The browser side of the PKCE flow (docs/wire-protocols.md, "The authorize endpoint"):
+ * `GET /authorize` checks the request (bad client or redirect URI → an error page, never a
+ * redirect), sends a person who is not signed in to sign-in and back, and shows the consent page;
+ * `POST /authorize` re-checks everything, then redirects to the loopback URI with `code` and
+ * `state`, or with `error=access_denied`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { writeAudit } from '../../app/audit.ts';

@@ -1,8 +1,9 @@
 /**
- * Device verification (wire-protocols §3.5): `GET /device[?user_code=…]` asks a signed-in person
- * for the code (pre-filled from the complete URI), `POST /device` looks it up (at most 5 misses
- * per person per 10 minutes) and shows the consent page naming the application and the code,
- * `POST /device/confirm` records Allow or Deny and shows the closing page.
+ * Device verification (docs/wire-protocols.md, "Device verification page"):
+ * `GET /device[?user_code=…]` asks a signed-in person for the code (pre-filled from the complete
+ * URI), `POST /device` looks it up (at most 5 misses per person per 10 minutes) and shows the
+ * consent page naming the application and the code, `POST /device/confirm` records Allow or Deny
+ * and shows the closing page.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {

@@ -48,8 +48,9 @@ export async function registerSignin(app: FastifyInstance, deps: ServerDeps): Pr
 
   app.addHook('preHandler', refuseUnreadableText);
 
-  // wire-protocols §3.7: AWS CLI v2 (>= 2.35.13) sends HEAD <start URL> and accepts the start URL
-  // only if it redirects once to an AWS-owned host; it never fetches that host.
+  // (docs/wire-protocols.md, "Start URL resolution"): AWS CLI v2 (>= 2.35.13) sends
+  // HEAD <start URL> and accepts the start URL only if it redirects once to an AWS-owned host; it
+  // never fetches that host.
   const location = resolvedPortalUrl(instance.instance_id, deps.config.region);
   app.head('/start', async (_request, reply) =>
     reply.header('cache-control', 'no-store').redirect(location, 302),
