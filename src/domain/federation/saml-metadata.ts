@@ -7,14 +7,7 @@
  * Schema: "Metadata for the OASIS Security Assertion Markup Language (SAML) V2.0", §2.3 (entity
  * descriptor), §2.4.3 (IdP SSO descriptor), §2.4.1.1 (key descriptor).
  */
-import { xmlEscape } from './saml-response.ts';
-
-const NS_METADATA = 'urn:oasis:names:tc:SAML:2.0:metadata';
-const NS_DSIG = 'http://www.w3.org/2000/09/xmldsig#';
-const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
-const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+import { SAML_NAMES, xmlEscape } from './saml-names.ts';
 
 export interface SamlMetadataInput {
   entityId: string;
@@ -43,12 +36,12 @@ export function buildSamlMetadata(input: SamlMetadataInput): string {
   const location = xmlEscape(input.signOnUrl);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<md:EntityDescriptor xmlns:md="${NS_METADATA}" xmlns:ds="${NS_DSIG}" entityID="${xmlEscape(input.entityId)}">\n` +
-    ` <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${PROTOCOL}">\n` +
+    `<md:EntityDescriptor xmlns:md="${SAML_NAMES.metadata}" xmlns:ds="${SAML_NAMES.xmldsig}" entityID="${xmlEscape(input.entityId)}">\n` +
+    ` <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${SAML_NAMES.protocol}">\n` +
     keys +
-    `  <md:NameIDFormat>${NAMEID_PERSISTENT}</md:NameIDFormat>\n` +
-    `  <md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${location}"/>\n` +
-    `  <md:SingleSignOnService Binding="${BINDING_POST}" Location="${location}"/>\n` +
+    `  <md:NameIDFormat>${SAML_NAMES.nameIdPersistent}</md:NameIDFormat>\n` +
+    `  <md:SingleSignOnService Binding="${SAML_NAMES.bindingRedirect}" Location="${location}"/>\n` +
+    `  <md:SingleSignOnService Binding="${SAML_NAMES.bindingPost}" Location="${location}"/>\n` +
     ' </md:IDPSSODescriptor>\n' +
     '</md:EntityDescriptor>\n'
   );

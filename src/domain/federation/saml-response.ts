@@ -18,14 +18,9 @@
  * request leaves the server instead of coming back from STS as a bare "InvalidIdentityToken".
  */
 import { DomainError } from '../errors.ts';
+import { SAML_NAMES, xmlEscape } from './saml-names.ts';
 
 export const SAML_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/';
-const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
-const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
-const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 
 /** The shortest and longest session AWS accepts in the `SessionDuration` attribute. */
 export const MIN_SESSION_SECONDS = 900;
@@ -68,13 +63,6 @@ export interface SamlResponseInput {
 
 function invalid(message: string): never {
   throw new DomainError('invalid_request', message);
-}
-
-/** Text for element content and attribute values, with every markup character escaped. */
-export function xmlEscape(value: string): string {
-  return value.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
 }
 
 /** ISO 8601 in UTC with seconds, as SAML's xs:dateTime values are usually written. */
@@ -155,8 +143,8 @@ export function buildSamlResponse(input: SamlResponseInput): string {
     `<saml:Assertion ID="${input.ids.assertion}" Version="2.0" IssueInstant="${issued}">` +
     issuer +
     '<saml:Subject>' +
-    `<saml:NameID Format="${NAMEID_PERSISTENT}">${xmlEscape(input.nameId)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="${BEARER}">` +
+    `<saml:NameID Format="${SAML_NAMES.nameIdPersistent}">${xmlEscape(input.nameId)}</saml:NameID>` +
+    `<saml:SubjectConfirmation Method="${SAML_NAMES.bearer}">` +
     `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${audience}"/>` +
     '</saml:SubjectConfirmation>' +
     '</saml:Subject>' +
@@ -164,16 +152,16 @@ export function buildSamlResponse(input: SamlResponseInput): string {
     `<saml:AudienceRestriction><saml:Audience>${audience}</saml:Audience></saml:AudienceRestriction>` +
     '</saml:Conditions>' +
     `<saml:AuthnStatement AuthnInstant="${issued}" SessionIndex="${input.ids.session}">` +
-    `<saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext>` +
+    `<saml:AuthnContext><saml:AuthnContextClassRef>${SAML_NAMES.passwordProtected}</saml:AuthnContextClassRef></saml:AuthnContext>` +
     '</saml:AuthnStatement>' +
     `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
     '</saml:Assertion>';
 
   return (
-    `<samlp:Response xmlns:samlp="${NS_PROTOCOL}" xmlns:saml="${NS_ASSERTION}" ID="${input.ids.response}" ` +
+    `<samlp:Response xmlns:samlp="${SAML_NAMES.protocol}" xmlns:saml="${SAML_NAMES.assertion}" ID="${input.ids.response}" ` +
     `Version="2.0" IssueInstant="${issued}" Destination="${audience}">` +
     issuer +
-    `<samlp:Status><samlp:StatusCode Value="${STATUS_SUCCESS}"/></samlp:Status>` +
+    `<samlp:Status><samlp:StatusCode Value="${SAML_NAMES.statusSuccess}"/></samlp:Status>` +
     assertion +
     '</samlp:Response>'
   );
