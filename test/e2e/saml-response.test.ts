@@ -1,7 +1,7 @@
 /**
  * The SAML Response idcenter signs for IAM federation, judged by tools that are not ours:
- * `xmlsec1` verifies both signatures against the certificate taken from the server's own
- * metadata, and moto's STS and IAM (standing in for AWS) accept the metadata in
+ * `xmlsec1` and xml-crypto verify the Assertion's signature against the certificate taken from
+ * the server's own metadata, and moto's STS and IAM (standing in for AWS) accept the metadata in
  * CreateSAMLProvider and turn the Response into role credentials with AssumeRoleWithSAML.
  * The contents are read back with an XML parser and held against what AWS checks.
  */
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DOMParser } from '@xmldom/xmldom';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { loadSamlKeys, SamlKeyError, type SamlKeys } from '../../src/app/federation/saml-keys.ts';
 import { signSamlResponse } from '../../src/app/federation/saml-signer.ts';
 import { roleArn, samlProviderArn, signinEndpoint } from '../../src/domain/federation/partitions.ts';
@@ -54,7 +55,8 @@ function certificateFromMetadata(metadata: string): string {
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
 }
 
-async function xmlsecVerify(xml: string, certPem: string, signatureOf: 'Response' | 'Assertion') {
+/** xmlsec1's verdict on the Assertion's signature, checked against `certPem` only. */
+async function xmlsecVerify(xml: string, certPem: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-xmlsec-'));
   try {
     fs.writeFileSync(path.join(dir, 'r.xml'), xml);
@@ -68,7 +70,7 @@ async function xmlsecVerify(xml: string, certPem: string, signatureOf: 'Response
       '--id-attr:ID',
       'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
       '--node-xpath',
-      `/*[local-name()='Response']${signatureOf === 'Assertion' ? "/*[local-name()='Assertion']" : ''}/*[local-name()='Signature']`,
+      "/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']",
       path.join(dir, 'r.xml'),
     ]);
     return true;
@@ -76,6 +78,23 @@ async function xmlsecVerify(xml: string, certPem: string, signatureOf: 'Response
     return false;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** xml-crypto's verdict on the Assertion's signature: a second, independent verifier. */
+function xmlCryptoVerify(xml: string, certPem: string): boolean {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const signature = doc
+    .getElementsByTagNameNS(NS_ASSERTION, 'Assertion')
+    .item(0)!
+    .getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')
+    .item(0)!;
+  const sig = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
+  sig.loadSignature(signature);
+  try {
+    return sig.checkSignature(xml);
+  } catch {
+    return false;
   }
 }
 
@@ -110,11 +129,11 @@ describe('SAML Response for IAM federation', () => {
   });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('carries two signatures xmlsec1 verifies with the metadata certificate', async () => {
+  it('carries a signed Assertion that xmlsec1 and xml-crypto verify with the metadata certificate', async () => {
     const signed = signSamlResponse(buildSamlResponse(input()), keys.signing);
     const cert = certificateFromMetadata(metadata);
-    assert.equal(await xmlsecVerify(signed, cert, 'Response'), true, 'the Response signature');
-    assert.equal(await xmlsecVerify(signed, cert, 'Assertion'), true, 'the Assertion signature');
+    assert.equal(await xmlsecVerify(signed, cert), true, 'xmlsec1');
+    assert.equal(xmlCryptoVerify(signed, cert), true, 'xml-crypto');
     assert.match(
       signed,
       /SignatureMethod Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#rsa-sha256"/,
@@ -122,17 +141,28 @@ describe('SAML Response for IAM federation', () => {
     assert.match(signed, /CanonicalizationMethod Algorithm="http:\/\/www\.w3\.org\/2001\/10\/xml-exc-c14n#"/);
   });
 
+  it('writes the Assertion in exclusive canonical form, as a verifier canonicalises it', () => {
+    const parts = buildSamlResponse(
+      input({ nameId: 'u-<a>&"b"\'c\'', issuer: 'https://idc.example.test/?a=1&b=<2>"3"' }),
+    );
+    const doc = new DOMParser().parseFromString(parts.response(parts.assertion), 'text/xml');
+    const assertion = doc.getElementsByTagNameNS(NS_ASSERTION, 'Assertion').item(0)!;
+    const canonical = new ExclusiveCanonicalization().process(assertion, {}).toString();
+    assert.equal(canonical, parts.assertion);
+  });
+
   it('fails verification once a value is changed, or with another certificate', async () => {
     const signed = signSamlResponse(buildSamlResponse(input()), keys.signing);
     const cert = certificateFromMetadata(metadata);
     const tampered = signed.replace('alice@example.com', 'mallory@example.com');
     assert.notEqual(tampered, signed);
-    assert.equal(await xmlsecVerify(tampered, cert, 'Assertion'), false);
-    assert.equal(await xmlsecVerify(tampered, cert, 'Response'), false);
+    assert.equal(await xmlsecVerify(tampered, cert), false);
+    assert.equal(xmlCryptoVerify(tampered, cert), false);
     const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-saml-other-'));
     try {
       const other = await loadSamlKeys({ dataDir: otherDir });
-      assert.equal(await xmlsecVerify(signed, other.signing.certificate, 'Response'), false);
+      assert.equal(await xmlsecVerify(signed, other.signing.certificate), false);
+      assert.equal(xmlCryptoVerify(signed, other.signing.certificate), false);
     } finally {
       fs.rmSync(otherDir, { recursive: true, force: true });
     }
@@ -177,7 +207,8 @@ describe('SAML Response for IAM federation', () => {
     assert.equal(doc.getElementsByTagNameNS(NS_ASSERTION, 'NameID').item(0)!.textContent, 'u-<x>&"y"');
     const issuer = doc.getElementsByTagNameNS(NS_ASSERTION, 'Issuer').item(0)!.textContent;
     assert.equal(issuer, 'https://idc.example.test/?a=1&b=<2>');
-    assert.equal(await xmlsecVerify(signed, keys.signing.certificate, 'Assertion'), true);
+    assert.equal(await xmlsecVerify(signed, keys.signing.certificate), true);
+    assert.equal(xmlCryptoVerify(signed, keys.signing.certificate), true);
   });
 
   it('refuses, by name, values AWS would refuse', () => {
@@ -250,7 +281,7 @@ describe('SAML signing keys', () => {
   it('are generated once into <data dir>/saml, private, and reused', async () => {
     const first = await loadSamlKeys({ dataDir: dir });
     const second = await loadSamlKeys({ dataDir: dir });
-    assert.equal(second.signing.privateKey, first.signing.privateKey);
+    assert.ok(second.signing.privateKey.equals(first.signing.privateKey));
     assert.equal(second.signing.certificate, first.signing.certificate);
     assert.equal(fs.statSync(path.join(dir, 'saml')).mode & 0o777, 0o700);
     for (const name of fs.readdirSync(path.join(dir, 'saml'))) {

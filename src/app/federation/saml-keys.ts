@@ -15,6 +15,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { certificateBody } from '../../domain/federation/saml-metadata.ts';
 import {
   ensurePrivateDir,
   PRIVATE_FILE_MODE,
@@ -82,7 +83,7 @@ function checkedPair(keyPem: string, certPem: string, keyFile: string, certFile:
   if (!parseCertificate(certPem, certFile).checkPrivateKey(key)) {
     throw new SamlKeyError(`the SAML certificate ${certFile} does not match the signing key ${keyFile}`);
   }
-  return { privateKey: keyPem, certificate: certPem };
+  return { privateKey: key, certificate: certPem, certificateBody: certificateBody(certPem) };
 }
 
 async function generate(dir: string): Promise<void> {

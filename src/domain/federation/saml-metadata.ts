@@ -7,7 +7,7 @@
  * Schema: "Metadata for the OASIS Security Assertion Markup Language (SAML) V2.0", §2.3 (entity
  * descriptor), §2.4.3 (IdP SSO descriptor), §2.4.1.1 (key descriptor).
  */
-import { SAML_NAMES, xmlEscape } from './saml-names.ts';
+import { SAML_NAMES, xmlAttribute } from './saml-names.ts';
 
 export interface SamlMetadataInput {
   entityId: string;
@@ -33,10 +33,10 @@ export function buildSamlMetadata(input: SamlMetadataInput): string {
         '  </md:KeyDescriptor>\n',
     )
     .join('');
-  const location = xmlEscape(input.signOnUrl);
+  const location = xmlAttribute(input.signOnUrl);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<md:EntityDescriptor xmlns:md="${SAML_NAMES.metadata}" xmlns:ds="${SAML_NAMES.xmldsig}" entityID="${xmlEscape(input.entityId)}">\n` +
+    `<md:EntityDescriptor xmlns:md="${SAML_NAMES.metadata}" xmlns:ds="${SAML_NAMES.xmldsig}" entityID="${xmlAttribute(input.entityId)}">\n` +
     ` <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${SAML_NAMES.protocol}">\n` +
     keys +
     `  <md:NameIDFormat>${SAML_NAMES.nameIdPersistent}</md:NameIDFormat>\n` +

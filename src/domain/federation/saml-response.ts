@@ -1,6 +1,6 @@
 /**
- * The unsigned SAML 2.0 Response that IAM's `AssumeRoleWithSAML` and the console sign-in endpoint
- * accept, built as text from typed parts (signing is `app/federation/saml-signer.ts`).
+ * The SAML 2.0 Response that IAM's `AssumeRoleWithSAML` and the console sign-in endpoint accept,
+ * built as text from typed parts, its Assertion ready to sign (`app/federation/saml-signer.ts`).
  *
  * What AWS checks, and so what this writes (IAM user guide, "Configuring SAML assertions for the
  * authentication response"):
@@ -18,7 +18,7 @@
  * request leaves the server instead of coming back from STS as a bare "InvalidIdentityToken".
  */
 import { DomainError } from '../errors.ts';
-import { SAML_NAMES, xmlEscape } from './saml-names.ts';
+import { SAML_NAMES, xmlAttribute, xmlText } from './saml-names.ts';
 
 export const SAML_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/';
 
@@ -109,29 +109,45 @@ export function checkSamlInput(input: SamlResponseInput): void {
 }
 
 function attribute(name: string, values: readonly string[]): string {
-  const body = values.map((v) => `<saml:AttributeValue>${xmlEscape(v)}</saml:AttributeValue>`).join('');
-  return `<saml:Attribute Name="${xmlEscape(SAML_ATTRIBUTE + name)}">${body}</saml:Attribute>`;
+  const body = values.map((v) => `<saml:AttributeValue>${xmlText(v)}</saml:AttributeValue>`).join('');
+  return `<saml:Attribute Name="${xmlAttribute(SAML_ATTRIBUTE + name)}">${body}</saml:Attribute>`;
+}
+
+/** What `app/federation/saml-signer.ts` signs and how the signed Assertion goes into a Response. */
+export interface SamlResponseParts {
+  /** The Assertion's ID: the signature's reference is `#<id>`. */
+  assertionId: string;
+  /**
+   * The Assertion, without a signature, in exclusive canonical form: the exact bytes a verifier
+   * digests after the enveloped-signature and exclusive c14n transforms. It is written that way
+   * directly (namespace declaration first on the element, attributes in sorted order, no empty-
+   * element tags, Canonical XML escaping, no whitespace between elements).
+   */
+  assertion: string;
+  /** The Response around `signedAssertion`. */
+  response(signedAssertion: string): string;
 }
 
 /**
- * The Response as a string, without signatures. `app/federation/saml-signer.ts` signs the
- * Assertion and then the Response (each signature goes right after its element's Issuer).
+ * The Response's parts, unsigned. The Assertion is what carries the signature (IAM requires a
+ * signed Assertion); the Response around it is not signed.
  */
-export function buildSamlResponse(input: SamlResponseInput): string {
+export function buildSamlResponse(input: SamlResponseInput): SamlResponseParts {
   checkSamlInput(input);
   const issued = instant(input.now);
   const notBefore = instant(input.now - CLOCK_ALLOWANCE_SECONDS * 1000);
   const notOnOrAfter = instant(input.now + ASSERTION_LIFETIME_SECONDS * 1000);
-  const audience = xmlEscape(input.audience);
-  const issuer = `<saml:Issuer>${xmlEscape(input.issuer)}</saml:Issuer>`;
+  const audienceAttribute = xmlAttribute(input.audience);
+  const issuer = xmlText(input.issuer);
 
   const attributes = [
     attribute('Role', [`${input.roleArn},${input.providerArn}`]),
     attribute('RoleSessionName', [input.sessionName]),
     attribute('SessionDuration', [String(input.sessionSeconds)]),
   ];
-  if (input.sourceIdentity !== undefined)
+  if (input.sourceIdentity !== undefined) {
     attributes.push(attribute('SourceIdentity', [input.sourceIdentity]));
+  }
   for (const [key, value] of Object.entries(input.principalTags ?? {})) {
     attributes.push(attribute(`PrincipalTag:${key}`, [value]));
   }
@@ -139,17 +155,18 @@ export function buildSamlResponse(input: SamlResponseInput): string {
     attributes.push(attribute('TransitiveTagKeys', input.transitiveTagKeys));
   }
 
+  // Attributes in canonical order: by name, as Canonical XML sorts attributes without a namespace.
   const assertion =
-    `<saml:Assertion ID="${input.ids.assertion}" Version="2.0" IssueInstant="${issued}">` +
-    issuer +
+    `<saml:Assertion xmlns:saml="${SAML_NAMES.assertion}" ID="${input.ids.assertion}" IssueInstant="${issued}" Version="2.0">` +
+    `<saml:Issuer>${issuer}</saml:Issuer>` +
     '<saml:Subject>' +
-    `<saml:NameID Format="${SAML_NAMES.nameIdPersistent}">${xmlEscape(input.nameId)}</saml:NameID>` +
+    `<saml:NameID Format="${SAML_NAMES.nameIdPersistent}">${xmlText(input.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="${SAML_NAMES.bearer}">` +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${audience}"/>` +
+    `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${audienceAttribute}"></saml:SubjectConfirmationData>` +
     '</saml:SubjectConfirmation>' +
     '</saml:Subject>' +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}">` +
-    `<saml:AudienceRestriction><saml:Audience>${audience}</saml:Audience></saml:AudienceRestriction>` +
+    `<saml:AudienceRestriction><saml:Audience>${xmlText(input.audience)}</saml:Audience></saml:AudienceRestriction>` +
     '</saml:Conditions>' +
     `<saml:AuthnStatement AuthnInstant="${issued}" SessionIndex="${input.ids.session}">` +
     `<saml:AuthnContext><saml:AuthnContextClassRef>${SAML_NAMES.passwordProtected}</saml:AuthnContextClassRef></saml:AuthnContext>` +
@@ -157,12 +174,14 @@ export function buildSamlResponse(input: SamlResponseInput): string {
     `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
     '</saml:Assertion>';
 
-  return (
-    `<samlp:Response xmlns:samlp="${SAML_NAMES.protocol}" xmlns:saml="${SAML_NAMES.assertion}" ID="${input.ids.response}" ` +
-    `Version="2.0" IssueInstant="${issued}" Destination="${audience}">` +
-    issuer +
-    `<samlp:Status><samlp:StatusCode Value="${SAML_NAMES.statusSuccess}"/></samlp:Status>` +
-    assertion +
-    '</samlp:Response>'
-  );
+  return {
+    assertionId: input.ids.assertion,
+    assertion,
+    response: (signedAssertion) =>
+      `<samlp:Response xmlns:samlp="${SAML_NAMES.protocol}" Destination="${audienceAttribute}" ID="${input.ids.response}" IssueInstant="${issued}" Version="2.0">` +
+      `<saml:Issuer xmlns:saml="${SAML_NAMES.assertion}">${issuer}</saml:Issuer>` +
+      `<samlp:Status><samlp:StatusCode Value="${SAML_NAMES.statusSuccess}"></samlp:StatusCode></samlp:Status>` +
+      signedAssertion +
+      '</samlp:Response>',
+  };
 }
