@@ -53,7 +53,9 @@ async function seed(db: Store['db']): Promise<void> {
   await db
     .insertInto('device_grants')
     .values([
-      ...Array.from({ length: 5 }, (_, i) => grant(`g-gone-${i}`, i === 0 ? 'redeemed' : 'pending', GONE - i)),
+      ...Array.from({ length: 5 }, (_, i) =>
+        grant(`g-gone-${i}`, i === 0 ? 'redeemed' : 'pending', GONE - i),
+      ),
       grant('g-recent', 'pending', RECENT),
       grant('g-live', 'pending', LIVE),
     ])
