@@ -2,8 +2,9 @@
  * Starting and stopping a server: make what the data directory holds private, take the
  * one-server lock on a SQLite file, open the store (migrations run), make sure the instance
  * exists and the credential keys are the store's, listen with a cap on connections per client
- * address, sweep expired rows in the background, and on close drain (readiness fails, in-flight requests finish, keep-alive clients
- * are told to reconnect; `http/drain.ts`) before closing the store.
+ * address, sweep expired rows in the background (`http/sweeper.ts`), and on close drain
+ * (readiness fails, in-flight requests finish, keep-alive clients are told to reconnect;
+ * `http/drain.ts`) and let a sweep in flight finish before closing the store.
  */
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
