@@ -12,6 +12,7 @@ import { defineClientCommands } from './commands/client.ts';
 import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
 import { defineServerCommand } from './commands/server.ts';
 import { defineSessionCommands } from './commands/sessions.ts';
+import { defineStoreCommands } from './commands/store.ts';
 import { reportError } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   defineSessionCommands(program);
   defineCredentialKeyCommands(program);
   defineBackupCommands(program);
+  defineStoreCommands(program);
   defineAwsCommands(program);
   defineClientCommands(program);
   return program;

@@ -356,6 +356,16 @@ export const settings = {
     unit: 'duration, 1s to 1h',
     schema: durationSetting(1, HOUR),
   }),
+  sweepInterval: def({
+    key: 'sweepInterval',
+    env: 'IDCENTER_SWEEP_INTERVAL',
+    flag: '--sweep-interval',
+    description:
+      'How often the server deletes what can never be used again: device authorizations, authorization codes, tokens, sign-ins and client registrations a day past their expiry, stale throttle counters and revocations that outlived every credential they covered (never the audit log). On PostgreSQL one replica sweeps at a time. 0s: never (run idcenter store sweep instead).',
+    default: '10m',
+    unit: 'duration, 0s to 24h',
+    schema: durationSetting(0, DAY),
+  }),
   partition: def({
     key: 'partition',
     env: 'IDCENTER_PARTITION',

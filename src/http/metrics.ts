@@ -17,6 +17,10 @@ export interface Metrics {
   readonly auditCommitDuration: Histogram<'result'>;
   /** Audit events per group commit, by result. */
   readonly auditCommitEvents: Histogram<'result'>;
+  /** Rows the expiry sweep deleted, by kind (`app/expiry-sweep.ts`). */
+  readonly sweptRows: Counter<'kind'>;
+  /** Expiry sweeps run, by result: done, skipped (another replica was sweeping) or failed. */
+  readonly sweeps: Counter<'result'>;
 }
 
 export function createMetrics(withDefaults = true): Metrics {
@@ -49,6 +53,18 @@ export function createMetrics(withDefaults = true): Metrics {
       help: 'Credential audit events carried by each group commit',
       labelNames: ['result'],
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      registers: [registry],
+    }),
+    sweptRows: new Counter({
+      name: 'idcenter_expiry_sweep_deleted_rows_total',
+      help: 'Rows the expiry sweep deleted, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    sweeps: new Counter({
+      name: 'idcenter_expiry_sweeps_total',
+      help: 'Expiry sweeps run, by result (done, skipped, failed)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

@@ -2,8 +2,9 @@
  * Starting and stopping a server: make what the data directory holds private, take the
  * one-server lock on a SQLite file, open the store (migrations run), make sure the instance
  * exists and the credential keys are the store's, listen with a cap on connections per client
- * address, and on close drain (readiness fails, in-flight requests finish, keep-alive clients
- * are told to reconnect; `http/drain.ts`) before closing the store.
+ * address, sweep expired rows in the background (`http/sweeper.ts`), and on close drain
+ * (readiness fails, in-flight requests finish, keep-alive clients are told to reconnect;
+ * `http/drain.ts`) and let a sweep in flight finish before closing the store.
  */
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -22,6 +23,7 @@ import { limitConnections } from './connections.ts';
 import type { ServerDeps } from './deps.ts';
 import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
+import { type Sweeper, startSweeper } from './sweeper.ts';
 import { keepGeneratedTlsFresh, loadTlsOptions, type SecureContextTarget } from './tls.ts';
 
 /** Header and field names whose values never reach the log. */
@@ -219,6 +221,8 @@ export interface RunningServer {
   readonly deps: ServerDeps;
   /** The generated CA certificate to trust (AWS_CA_BUNDLE) when serving HTTPS with one; else null. */
   readonly tlsCaPath: string | null;
+  /** The expiry sweep that runs every `IDCENTER_SWEEP_INTERVAL` (`http/sweeper.ts`). */
+  readonly sweeper: Sweeper;
   /**
    * Drain and stop: /readyz answers 503 at once and every answer closes its connection; after
    * `graceSeconds` (default 0) the server stops listening, requests in flight finish (for at
@@ -287,6 +291,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const renewal = tls?.caPath
       ? keepGeneratedTlsFresh(app.server as unknown as SecureContextTarget, deps.config, log)
       : undefined;
+    // Rows that can never be used again go in the background (app/expiry-sweep.ts).
+    const sweeper = startSweeper(ctx, config.sweepInterval * 1000, log, metrics);
     const openStoreRef = store;
     const openLock = lock;
     let closing: Promise<void> | undefined;
@@ -296,9 +302,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       app,
       deps,
       tlsCaPath: tls?.caPath ?? null,
+      sweeper,
       close(closeOptions = {}) {
         closing ??= (async () => {
           renewal?.stop();
+          const swept = sweeper.stop();
           await drainServer(
             app,
             drain,
@@ -309,6 +317,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
             },
             log,
           );
+          await swept;
           await openStoreRef.close();
           openLock?.release();
         })();

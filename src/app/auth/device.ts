@@ -6,7 +6,11 @@
  * "Exactly once redemption").
  */
 
-import { USER_CODE_BUDGET } from '../../domain/auth/lockout.ts';
+import {
+  DEVICE_START_ADDRESS_BUDGET,
+  DEVICE_START_CLIENT_BUDGET,
+  USER_CODE_BUDGET,
+} from '../../domain/auth/lockout.ts';
 import {
   DEVICE_CODE_TTL_MS,
   DEVICE_POLL_INTERVAL_S,
@@ -34,6 +38,12 @@ import { hashToken } from './tokens.ts';
 /** The interval never grows past this, however fast a client polls. */
 const MAX_INTERVAL_S = 60;
 
+/**
+ * Device authorizations one client registration may have waiting for a person at once; each
+ * lasts 10 minutes, and a person approves one in a minute or two.
+ */
+export const MAX_PENDING_DEVICE_GRANTS = 20;
+
 export interface DeviceAuthorization {
   deviceCode: string;
   userCode: string;
@@ -50,11 +60,58 @@ function assertGrant(client: OidcClient): void {
   }
 }
 
+/**
+ * Refuse a start over its limits (`throttled`, SlowDownException on the wire), storing nothing
+ * but the counts: per client registration and per source address, a window budget each
+ * (`DEVICE_START_CLIENT_BUDGET`, `DEVICE_START_ADDRESS_BUDGET`), and at most
+ * `MAX_PENDING_DEVICE_GRANTS` waiting for a person per client. The cap is checked, not locked:
+ * racing starts may pass it by the few in flight.
+ */
+async function admitStart(ctx: AppContext, client: OidcClient, meta: RequestMeta): Promise<void> {
+  const budgets = [
+    { key: throttleKey.deviceStartClient(client.id), policy: DEVICE_START_CLIENT_BUDGET, who: 'this client' },
+    ...(meta.sourceIp
+      ? [
+          {
+            key: throttleKey.deviceStartAddress(meta.sourceIp),
+            policy: DEVICE_START_ADDRESS_BUDGET,
+            who: 'this address',
+          },
+        ]
+      : []),
+  ];
+  for (const b of budgets) {
+    const wait = await blockedFor(ctx, b.key);
+    if (wait > 0) {
+      throw new DomainError(
+        'throttled',
+        `Too many device authorizations started by ${b.who}; try again in ${Math.ceil(wait / 1000)} seconds`,
+      );
+    }
+  }
+  const pending = await ctx.store.db
+    .selectFrom('device_grants')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('client_id', '=', client.id)
+    .where('expires_at', '>', ctx.clock.now())
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(pending?.n ?? 0) >= MAX_PENDING_DEVICE_GRANTS) {
+    throw new DomainError(
+      'throttled',
+      `This client has ${MAX_PENDING_DEVICE_GRANTS} device authorizations waiting for approval; complete one or wait for one to expire (10 minutes)`,
+    );
+  }
+  for (const b of budgets) await countFailure(ctx, b.key, b.policy);
+}
+
 export async function startDeviceAuthorization(
   ctx: AppContext,
   client: OidcClient,
+  meta: RequestMeta = {},
 ): Promise<DeviceAuthorization> {
   assertGrant(client);
+  await admitStart(ctx, client, meta);
   const now = ctx.clock.now();
   const deviceCode = opaqueToken(ctx.random, 32);
   let userCode = generateUserCode(ctx.random);

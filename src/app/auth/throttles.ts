@@ -18,6 +18,8 @@ export const throttleKey = {
   totp: (userId: string) => `totp:${userId}`,
   userCode: (userId: string) => `ucode:${userId}`,
   registration: (sourceIp: string) => `reg:${sourceIp}`,
+  deviceStartClient: (clientId: string) => `dstart:${clientId}`,
+  deviceStartAddress: (sourceIp: string) => `dstartip:${sourceIp}`,
 };
 
 function toState(row: {

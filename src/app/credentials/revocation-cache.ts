@@ -93,9 +93,9 @@ export class RevocationCache {
       this.lastRefresh = now;
       if (now - this.lastPrune > 10 * 60_000) {
         this.lastPrune = now;
+        // Entries nothing can be stopped by any more. The rows go with the expiry sweep
+        // (app/expiry-sweep.ts), a day later, in bounded batches.
         for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
-        // Rows nothing can be stopped by any more; any replica may drop them (idempotent).
-        await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
       }
     };
     this.inFlight = run().finally(() => {

@@ -7,7 +7,8 @@
  *   without failure, clears the count.
  * - **Window** (device user codes, RFC 8628 §5.1): at most 5 misses per user in a 10-minute
  *   window; the 5th miss blocks further tries until the window ends. The same policy shape
- *   limits client registrations per source address (120 a minute).
+ *   limits client registrations per source address (120 a minute), and device authorizations
+ *   started per client registration (60 in 10 minutes) and per source address (120 a minute).
  *
  * Counters live in the store (`throttles`) so every replica sees them; this file only computes.
  */
@@ -49,6 +50,23 @@ export const USER_CODE_BUDGET: WindowPolicy = { kind: 'window', maxFailures: 5, 
 
 /** RegisterClient calls per source address: a CLI registers once per 90 days, a flood is abuse. */
 export const REGISTRATION_BUDGET: WindowPolicy = { kind: 'window', maxFailures: 120, windowMs: 60_000 };
+
+/**
+ * StartDeviceAuthorization calls per client registration: a CLI starts one per sign-in, and a
+ * registration is one machine's (or one image's); a loop is abuse.
+ */
+export const DEVICE_START_CLIENT_BUDGET: WindowPolicy = {
+  kind: 'window',
+  maxFailures: 60,
+  windowMs: 10 * 60_000,
+};
+
+/** StartDeviceAuthorization calls per source address (an office behind one address included). */
+export const DEVICE_START_ADDRESS_BUDGET: WindowPolicy = {
+  kind: 'window',
+  maxFailures: 120,
+  windowMs: 60_000,
+};
 
 /** The wait imposed by the `failures`-th failure under a lockout policy (0 below the threshold). */
 export function lockoutWaitMs(failures: number, policy: LockoutPolicy): number {

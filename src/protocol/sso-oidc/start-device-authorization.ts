@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient } from '../../app/auth/clients.ts';
 import { startDeviceAuthorization as start } from '../../app/auth/device.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { parseJsonBody, readString, sendJson } from './codec.ts';
+import { parseJsonBody, readString, requestMeta, sendJson } from './codec.ts';
 import type { OidcContext } from './context.ts';
 
 export async function startDeviceAuthorization(
@@ -25,7 +25,7 @@ export async function startDeviceAuthorization(
       `startUrl is not the start URL of this instance (expected ${oidc.deps.config.startUrl} or a configured alias)`,
     );
   }
-  const auth = await start(oidc.deps.ctx, client);
+  const auth = await start(oidc.deps.ctx, client, requestMeta(request));
   const verificationUri = `${oidc.deps.config.publicUrl}/device`;
   return sendJson(reply, {
     deviceCode: auth.deviceCode,
