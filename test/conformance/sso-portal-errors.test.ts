@@ -186,13 +186,14 @@ for (const kind of STORE_KINDS) {
         store.generation = generation;
       }
       assert.equal(queue.length, 0, 'one store read per call');
-      calls.forEach(({ code, op }, i) => {
+      // Side by side, so that every call that answers otherwise shows at once.
+      const answered = calls.map(({ code, op }, i) => [`${code} on ${op}`, out[i]]);
+      const wanted = calls.map(({ code, op }) => {
         const [type, status, message] = expected(code, op);
-        assert.deepEqual(
-          out[i],
-          [type, message === 'own' ? `Public text for ${code}` : message, status],
-          `${code} on ${op}`,
-        );
+        return [`${code} on ${op}`, [type, message === 'own' ? `Public text for ${code}` : message, status]];
+      });
+      assert.deepEqual(answered, wanted);
+      calls.forEach(({ op }, i) => {
         assertModeled(op, out[i]!);
       });
       assert.doesNotMatch(JSON.stringify(out), /private-detail|10\.9\.8\.7/);
