@@ -1,29 +1,34 @@
 /**
- * Domain errors. `code` comes from a closed union so a `switch` narrows; each protocol adapter
- * maps codes to its own exception names, statuses and envelopes (see `protocol/*\/errors.ts`).
- * Messages are safe to show to the caller; details for operators go in `cause` and the log.
+ * Domain errors. `code` comes from a closed list so a `switch` narrows; each protocol adapter
+ * maps every code to its own wire error in one table typed `Record<DomainErrorCode, …>`
+ * (`protocol/*\/errors.ts`), so a new code does not compile until every protocol names its answer.
+ * The message is public: it may reach the caller (4xx answers quote it; 5xx answers never do).
+ * What only operators may read goes in `detail` (and `cause`), which reach the log, never the wire.
  */
-export type DomainErrorCode =
-  | 'validation'
-  | 'not_found'
-  | 'conflict'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'throttled'
-  | 'locked_out'
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_client_metadata'
-  | 'invalid_redirect_uri'
-  | 'invalid_scope'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'authorization_pending'
-  | 'slow_down'
-  | 'expired_token'
-  | 'access_denied'
-  | 'internal';
+export const DOMAIN_ERROR_CODES = [
+  'validation',
+  'not_found',
+  'conflict',
+  'unauthorized',
+  'forbidden',
+  'throttled',
+  'locked_out',
+  'invalid_request',
+  'invalid_client',
+  'invalid_client_metadata',
+  'invalid_redirect_uri',
+  'invalid_scope',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'access_denied',
+  'internal',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 export interface DomainErrorOptions {
   cause?: unknown;
@@ -34,6 +39,8 @@ export interface DomainErrorOptions {
   reason?: string;
   /** Field path the problem is about, e.g. users[2].email. */
   field?: string;
+  /** Private: what operators should know (for the log), never sent to the caller. */
+  detail?: string;
 }
 
 export class DomainError extends Error {
@@ -42,6 +49,7 @@ export class DomainError extends Error {
   readonly resourceId: string | undefined;
   readonly reason: string | undefined;
   readonly field: string | undefined;
+  readonly detail: string | undefined;
 
   constructor(code: DomainErrorCode, message: string, options: DomainErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -51,6 +59,7 @@ export class DomainError extends Error {
     this.resourceId = options.resourceId;
     this.reason = options.reason;
     this.field = options.field;
+    this.detail = options.detail;
   }
 }
 

@@ -22,11 +22,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
-import { restJsonErrorBody } from '../protocol/codecs/rest-json.ts';
+import { PORTAL_INTERNAL, portalErrorAnswer } from '../protocol/sso-portal/errors.ts';
 import { answerGetRoleCredentials, type PortalAnswer } from '../protocol/sso-portal/get-role-credentials.ts';
+import { STS_REQUEST_ERRORS } from '../protocol/sts/errors.ts';
 import { createStsAnswerer, type StsAnswer, stsDate } from '../protocol/sts/handler.ts';
+import type { ErrorLog } from '../protocol/wire-error.ts';
 import type { RequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
 
 /** Largest body the lane reads; bigger STS bodies go through Fastify and its limit. */
 const MAX_LANE_BODY = 64 * 1024;
@@ -60,10 +63,13 @@ interface Outgoing {
 }
 
 /** A request's logger for errors: the child with its request id, made only when needed. */
-function errorLog(log: FastifyBaseLogger, reqId: string) {
+function errorLog(log: FastifyBaseLogger, reqId: string): ErrorLog {
   return {
     error(obj: unknown, msg: string) {
       log.child({ reqId }).error(obj, msg);
+    },
+    warn(obj: unknown, msg: string) {
+      log.child({ reqId }).warn(obj, msg);
     },
   };
 }
@@ -161,7 +167,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
         a.status,
         {
           date: stsDate(deps),
-          'x-amzn-RequestId': id,
+          [REQUEST_ID_HEADER]: id,
           'content-type': 'text/xml',
         },
         a.body,
@@ -169,9 +175,10 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     // The answerer never throws; should it, the answer is STS's generic error.
     const broke = (err: unknown) => {
       errorLog(deps.log, id).error({ err }, 'STS request failed');
+      const failure = STS_REQUEST_ERRORS.internalFailure;
       answered({
-        status: 500,
-        body: queryErrorXml(500, 'InternalFailure', 'An internal error occurred.', id),
+        status: failure.status,
+        body: queryErrorXml(failure.status, failure.code, failure.message ?? '', id),
       });
     };
     try {
@@ -209,7 +216,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
         id,
         started,
         a.status,
-        { ...a.headers, 'x-amzn-RequestId': id, 'content-type': 'application/json; charset=utf-8' },
+        { ...a.headers, [REQUEST_ID_HEADER]: id, 'content-type': 'application/json; charset=utf-8' },
         a.body,
       );
     answerGetRoleCredentials(deps, {
@@ -221,10 +228,10 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     }).then(answered, (err: unknown) => {
       // The answerer never throws; should it, the answer is the portal API's generic error.
       errorLog(deps.log, id).error({ err }, 'portal API request failed');
+      const failure = PORTAL_INTERNAL;
       answered({
-        status: 500,
-        headers: { 'x-amzn-ErrorType': 'InternalServerException' },
-        body: restJsonErrorBody('InternalServerException', 'An internal error occurred'),
+        status: failure.status,
+        ...portalErrorAnswer({ status: failure.status, type: failure.code, message: failure.message ?? '' }),
       });
     });
   };

@@ -5,25 +5,19 @@
  * `Action` is a person in a browser: send them to the access portal.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
 import { createStsHandler } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
 import type { ServerDeps } from './deps.ts';
+import { sendRequestIds } from './request-id.ts';
 
-function sendAwsJsonError(
-  reply: FastifyReply,
-  requestId: string,
-  type: string,
-  message: string,
-): FastifyReply {
-  return reply
-    .code(400)
-    .header('x-amzn-RequestId', requestId)
-    .header('x-amzn-ErrorType', type)
-    .type('application/x-amz-json-1.1')
-    .send(JSON.stringify({ __type: type, Message: message, message }));
+/** An operation of an awsJson1_1 service (identitystore, sso-admin…) this server does not serve. */
+function unknownOperation(reply: FastifyReply, message: string): FastifyReply {
+  return sendAwsJsonError(reply, 'awsJson1_1', 400, 'UnknownOperationException', message);
 }
 
 export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  sendRequestIds(app);
   const sts = await createStsHandler(app, deps);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
 
@@ -32,20 +26,10 @@ export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Prom
     if (typeof target === 'string' && target.length > 0) {
       // Only a plain `Service.Operation` is named back; other header bytes are not echoed.
       if (!/^[\w.-]{1,256}$/.test(target)) {
-        return sendAwsJsonError(
-          reply,
-          request.id,
-          'UnknownOperationException',
-          'The X-Amz-Target header does not name an operation',
-        );
+        return unknownOperation(reply, 'The X-Amz-Target header does not name an operation');
       }
       const [prefix, operation] = target.split('.');
-      return sendAwsJsonError(
-        reply,
-        request.id,
-        'UnknownOperationException',
-        `${operation ?? target} of ${prefix} is not supported by this server`,
-      );
+      return unknownOperation(reply, `${operation ?? target} of ${prefix} is not supported by this server`);
     }
     if (request.method === 'GET' && !/[?&]Action=/.test(request.url)) {
       return reply.redirect(portal, 302);

@@ -47,28 +47,15 @@ export function xmlFields(fields: Array<[string, string]>): string {
   return fields.map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('');
 }
 
-/** The body of a successful response (sent as `text/xml` with `x-amzn-RequestId`). */
+/** The body of a successful response (sent as `text/xml`; the request id header is the transport's). */
 export function queryResultXml(action: string, resultXml: string, requestId: string): string {
   return `<${action}Response xmlns="${STS_XMLNS}"><${action}Result>${resultXml}</${action}Result><ResponseMetadata><RequestId>${xmlEscape(requestId)}</RequestId></ResponseMetadata></${action}Response>`;
 }
 
-/** The body of an error response (sent as `text/xml` with `x-amzn-RequestId`). */
+/** The body of an error response (sent as `text/xml`; the request id header is the transport's). */
 export function queryErrorXml(status: number, code: string, message: string, requestId: string): string {
   const type = status >= 500 ? 'Receiver' : 'Sender';
   return `<ErrorResponse xmlns="${STS_XMLNS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${xmlEscape(requestId)}</RequestId></ErrorResponse>`;
-}
-
-export function sendQueryResult(
-  reply: FastifyReply,
-  action: string,
-  resultXml: string,
-  requestId: string,
-): FastifyReply {
-  return reply
-    .code(200)
-    .header('x-amzn-RequestId', requestId)
-    .type('text/xml')
-    .send(queryResultXml(action, resultXml, requestId));
 }
 
 export function sendQueryError(
@@ -80,7 +67,6 @@ export function sendQueryError(
 ): FastifyReply {
   return reply
     .code(status)
-    .header('x-amzn-RequestId', requestId)
     .type('text/xml')
     .send(queryErrorXml(status, code, message, requestId));
 }

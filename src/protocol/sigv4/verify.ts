@@ -50,7 +50,8 @@ export interface SigV4Failure {
   accessKeyId?: string;
 }
 
-const STATUS: Record<SigV4ErrorCode, number> = {
+/** The HTTP status of each failure (the error catalog test holds them to AWS's common errors). */
+export const SIGV4_ERROR_STATUS: Record<SigV4ErrorCode, number> = {
   MissingAuthenticationToken: 403,
   IncompleteSignature: 400,
   SignatureDoesNotMatch: 403,
@@ -60,7 +61,7 @@ const STATUS: Record<SigV4ErrorCode, number> = {
 };
 
 export function sigv4Failure(code: SigV4ErrorCode, message: string, accessKeyId?: string): SigV4Failure {
-  const f: SigV4Failure = { ok: false, code, status: STATUS[code], message };
+  const f: SigV4Failure = { ok: false, code, status: SIGV4_ERROR_STATUS[code], message };
   if (accessKeyId !== undefined) f.accessKeyId = accessKeyId;
   return f;
 }

@@ -92,7 +92,6 @@ export function readStringList(
 export function sendJson(reply: FastifyReply, payload: JsonObject): FastifyReply {
   return reply
     .code(200)
-    .header('x-amzn-RequestId', reply.request.id)
     .header('cache-control', 'no-store')
     .type('application/json')
     .send(JSON.stringify(payload));

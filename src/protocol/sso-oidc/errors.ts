@@ -6,6 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { DomainErrorCode } from '../../domain/errors.ts';
+import { ERROR_TYPE_HEADER } from '../codecs/aws-json.ts';
 
 export interface OidcErrorShape {
   exception: string;
@@ -51,8 +52,7 @@ export const EMITTED_EXCEPTIONS = [...new Set(Object.values(OIDC_ERRORS).map((e)
 export function sendOidcError(reply: FastifyReply, shape: OidcErrorShape, description: string): FastifyReply {
   return reply
     .code(shape.status)
-    .header('x-amzn-RequestId', reply.request.id)
-    .header('x-amzn-ErrorType', shape.exception)
+    .header(ERROR_TYPE_HEADER, shape.exception)
     .header('cache-control', 'no-store')
     .type('application/json')
     .send(JSON.stringify({ error: shape.error, error_description: description }));

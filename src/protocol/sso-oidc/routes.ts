@@ -11,6 +11,7 @@ import { startUrlMatcher } from '../../app/auth/start-urls.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { sendRequestIds } from '../../http/request-id.ts';
 import type { OidcContext } from './context.ts';
 import { createToken } from './create-token.ts';
 import { INTERNAL, INVALID_REQUEST, OIDC_ERRORS, sendOidcError } from './errors.ts';
@@ -26,10 +27,15 @@ export async function registerSsoOidc(app: FastifyInstance, deps: ServerDeps): P
     isAcceptedStartUrl: startUrlMatcher(deps.config, instance.instance_id),
   };
 
+  sendRequestIds(app);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isDomainError(err)) {
       const shape = OIDC_ERRORS[err.code];
       if (shape === INTERNAL) request.log.error({ err }, 'sso-oidc internal error');
+      // Private detail is for the log only; the answer carries the public message.
+      else if (err.detail !== undefined) {
+        request.log.warn({ code: err.code, detail: err.detail }, 'sso-oidc request refused');
+      }
       return sendOidcError(reply, shape, shape === INTERNAL ? 'An internal error occurred' : err.message);
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -1,71 +1,128 @@
 /**
- * SSO portal error table (docs/wire-protocols.md, "Portal API"): exception name, HTTP status and
- * the AWS message. Every error leaves through `sendRestJsonError` with the `x-amzn-ErrorType`
- * header.
+ * The SSO portal API's error catalog: every domain error code as the one restJson1 error it
+ * leaves as, per operation — the HTTP status, the exception name the SSO service model gives the
+ * operation (sent in `x-amzn-ErrorType` and `__type`) and the public message. A bearer token
+ * that does not resolve, whatever the reason, is the same 401 UnauthorizedException; no access
+ * to a role is 403 ForbiddenException "No access", which AWS sends although its model does not
+ * list it. Every error leaves through `portalError`, and a 5xx never carries what went wrong
+ * inside (that goes to the log).
  */
 import type { FastifyReply } from 'fastify';
-import { type DomainError, isDomainError } from '../../domain/errors.ts';
-import { sendRestJsonError } from '../codecs/rest-json.ts';
+import { DomainError, type DomainErrorCode, isDomainError } from '../../domain/errors.ts';
+import { awsJsonErrorBody, ERROR_TYPE_HEADER, sendAwsJsonError } from '../codecs/aws-json.ts';
+import {
+  type ErrorLog,
+  fixedError,
+  logWireError,
+  ownMessageError,
+  publicMessage,
+  type WireError,
+} from '../wire-error.ts';
 
-export class PortalError extends Error {
-  readonly status: number;
-  readonly type: string;
-  constructor(status: number, type: string, message: string) {
-    super(message);
-    this.name = 'PortalError';
-    this.status = status;
-    this.type = type;
-  }
-}
+export type PortalOperation = 'GetRoleCredentials' | 'ListAccounts' | 'ListAccountRoles' | 'Logout';
 
-export const unauthorized = () =>
-  new PortalError(401, 'UnauthorizedException', 'Session token not found or invalid');
-export const invalidRequest = (message: string) => new PortalError(400, 'InvalidRequestException', message);
+export const UNAUTHORIZED_MESSAGE = 'Session token not found or invalid';
+export const INTERNAL_MESSAGE = 'An internal error occurred';
 
-function fromDomain(err: DomainError): PortalError {
-  switch (err.code) {
-    case 'forbidden':
-      return new PortalError(403, 'ForbiddenException', 'No access');
-    case 'unauthorized':
-    case 'expired_token':
-      return unauthorized();
-    case 'validation':
-    case 'invalid_request':
-      return invalidRequest(err.message);
-    case 'not_found':
-      return new PortalError(404, 'ResourceNotFoundException', err.message);
-    case 'throttled':
-      return new PortalError(429, 'TooManyRequestsException', err.message);
+const INVALID_REQUEST = ownMessageError(400, 'InvalidRequestException');
+const UNAUTHORIZED = fixedError(401, 'UnauthorizedException', UNAUTHORIZED_MESSAGE);
+const NO_ACCESS = fixedError(403, 'ForbiddenException', 'No access');
+const TOO_MANY_REQUESTS = ownMessageError(429, 'TooManyRequestsException');
+export const PORTAL_INTERNAL = fixedError(500, 'InternalServerException', INTERNAL_MESSAGE);
+
+/** The catalog of the operations that list (and of the idcenter discovery extension). */
+export const PORTAL_ERRORS = {
+  validation: INVALID_REQUEST,
+  invalid_request: INVALID_REQUEST,
+  invalid_client_metadata: INVALID_REQUEST,
+  invalid_redirect_uri: INVALID_REQUEST,
+  invalid_scope: INVALID_REQUEST,
+  unsupported_grant_type: INVALID_REQUEST,
+  conflict: INVALID_REQUEST,
+  not_found: ownMessageError(404, 'ResourceNotFoundException'),
+  // Whatever is wrong with the token or its sign-in, the answer does not say which.
+  unauthorized: UNAUTHORIZED,
+  expired_token: UNAUTHORIZED,
+  invalid_client: UNAUTHORIZED,
+  invalid_grant: UNAUTHORIZED,
+  unauthorized_client: UNAUTHORIZED,
+  authorization_pending: UNAUTHORIZED,
+  // A user locked out after failed sign-ins is told so (the message says until when).
+  locked_out: ownMessageError(401, 'UnauthorizedException'),
+  forbidden: NO_ACCESS,
+  access_denied: NO_ACCESS,
+  throttled: TOO_MANY_REQUESTS,
+  slow_down: TOO_MANY_REQUESTS,
+  internal: PORTAL_INTERNAL,
+} satisfies Record<DomainErrorCode, WireError>;
+
+/** Each operation's catalog: Logout has no ResourceNotFoundException in the model. */
+export const PORTAL_CATALOGS: Record<PortalOperation, Record<DomainErrorCode, WireError>> = {
+  GetRoleCredentials: PORTAL_ERRORS,
+  ListAccounts: PORTAL_ERRORS,
+  ListAccountRoles: PORTAL_ERRORS,
+  Logout: { ...PORTAL_ERRORS, not_found: UNAUTHORIZED },
+};
+
+/** The operation served at a route path, if any (the others use the listing catalog). */
+export function portalOperationOf(path: string | undefined): PortalOperation | undefined {
+  switch (path) {
+    case '/federation/credentials':
+      return 'GetRoleCredentials';
+    case '/assignment/accounts':
+      return 'ListAccounts';
+    case '/assignment/roles':
+      return 'ListAccountRoles';
+    case '/logout':
+      return 'Logout';
     default:
-      return new PortalError(500, 'InternalServerException', 'An internal error occurred');
+      return undefined;
   }
 }
 
-/** Any error as the portal error it leaves as; unknown errors become a generic 500, detail in the log. */
-export function toPortalError(err: unknown, log: { error(obj: unknown, msg: string): void }): PortalError {
-  let e: PortalError;
-  if (err instanceof PortalError) e = err;
-  else if (isDomainError(err)) e = fromDomain(err);
-  else {
-    const status = (err as { statusCode?: number })?.statusCode;
-    if (status && status >= 400 && status < 500) {
-      e =
-        status === 413
-          ? new PortalError(413, 'InvalidRequestException', 'The request is too large')
-          : invalidRequest((err as Error).message);
-    } else e = new PortalError(500, 'InternalServerException', 'An internal error occurred');
+export const unauthorized = () => new DomainError('unauthorized', UNAUTHORIZED_MESSAGE);
+export const invalidRequest = (message: string) => new DomainError('invalid_request', message);
+
+/**
+ * Any error as a domain error: a domain error as it is, one Fastify raised for an unreadable
+ * request (4xx) as invalid_request, anything else as internal (its text stays in the log).
+ */
+function asDomainError(err: unknown): DomainError {
+  if (isDomainError(err)) return err;
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return invalidRequest(status === 413 ? 'The request is too large' : String((err as Error).message));
   }
-  if (e.status >= 500) log.error({ err }, 'portal API request failed');
-  return e;
+  return new DomainError('internal', INTERNAL_MESSAGE, { cause: err });
 }
 
-/** The one catch point of the portal API (see `toPortalError`). */
+/** An error as it leaves: status, exception name and public message. */
+export interface PortalFailure {
+  status: number;
+  type: string;
+  message: string;
+}
+
+/** Any error as the portal error it leaves as, logged when it is ours or has private detail. */
+export function portalError(err: unknown, log: ErrorLog, operation?: PortalOperation): PortalFailure {
+  const domain = asDomainError(err);
+  const wire = (operation ? PORTAL_CATALOGS[operation] : PORTAL_ERRORS)[domain.code];
+  logWireError(log, wire, err, 'portal API request');
+  return { status: wire.status, type: wire.code, message: publicMessage(wire, domain) };
+}
+
+/** The headers and body of a portal error answer (the transport adds the request id). */
+export function portalErrorAnswer(f: PortalFailure): { headers: Record<string, string>; body: string } {
+  return { headers: { [ERROR_TYPE_HEADER]: f.type }, body: awsJsonErrorBody('restJson1', f.type, f.message) };
+}
+
+/** The one catch point of the portal API's Fastify routes (see `portalError`). */
 export function sendPortalError(
   reply: FastifyReply,
-  requestId: string,
   err: unknown,
-  log: { error(obj: unknown, msg: string): void },
+  log: ErrorLog,
+  operation?: PortalOperation,
 ): FastifyReply {
-  const e = toPortalError(err, log);
-  return sendRestJsonError(reply, requestId, e.status, e.type, e.message);
+  const f = portalError(err, log, operation);
+  return sendAwsJsonError(reply, 'restJson1', f.status, f.type, f.message);
 }

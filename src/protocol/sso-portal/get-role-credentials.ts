@@ -7,9 +7,9 @@
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import type { ServerDeps } from '../../http/deps.ts';
-import { restJsonErrorBody } from '../codecs/rest-json.ts';
+import type { ErrorLog } from '../wire-error.ts';
 import { authenticateBearer } from './auth.ts';
-import { invalidRequest, toPortalError } from './errors.ts';
+import { invalidRequest, portalError, portalErrorAnswer } from './errors.ts';
 import { accountIdParam } from './list-account-roles.ts';
 import { queryParam } from './pagination.ts';
 
@@ -54,7 +54,7 @@ export interface PortalCall {
   /** Parsed query string (repeated names as arrays). */
   query: unknown;
   ip: string;
-  log: { error(obj: unknown, msg: string): void };
+  log: ErrorLog;
   /** When the request arrived (`performance.now()`), see `Store.generation`. */
   receivedAt?: number;
 }
@@ -73,11 +73,7 @@ export async function answerGetRoleCredentials(deps: ServerDeps, call: PortalCal
     const result = await getRoleCredentials(deps, who, call.query, call.ip, call.receivedAt);
     return { status: 200, headers: { 'cache-control': 'no-store' }, body: JSON.stringify(result) };
   } catch (err) {
-    const e = toPortalError(err, call.log);
-    return {
-      status: e.status,
-      headers: { 'x-amzn-ErrorType': e.type },
-      body: restJsonErrorBody(e.type, e.message),
-    };
+    const f = portalError(err, call.log, 'GetRoleCredentials');
+    return { status: f.status, ...portalErrorAnswer(f) };
   }
 }

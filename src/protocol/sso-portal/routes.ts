@@ -8,11 +8,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { sendRequestIds } from '../../http/request-id.ts';
+import { sendRestJson } from '../codecs/aws-json.ts';
 import { formFaultMessage, queryFault } from '../codecs/form.ts';
-import { sendRestJson } from '../codecs/rest-json.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
-import { invalidRequest, sendPortalError } from './errors.ts';
+import { invalidRequest, type PortalOperation, portalOperationOf, sendPortalError } from './errors.ts';
 import { answerGetRoleCredentials } from './get-role-credentials.ts';
 import { listAccountRoles } from './list-account-roles.ts';
 import { listAccounts } from './list-accounts.ts';
@@ -23,7 +24,10 @@ type Operation = (request: FastifyRequest, reply: FastifyReply, who: ResolvedAcc
 export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const { ctx } = deps;
 
-  app.setErrorHandler((err, request, reply) => sendPortalError(reply, request.id, err, request.log));
+  sendRequestIds(app);
+  app.setErrorHandler((err, request, reply) =>
+    sendPortalError(reply, err, request.log, portalOperationOf(request.routeOptions.url)),
+  );
   // Every query parameter must be UTF-8 text without control characters before any operation
   // reads it (the hot lane's GetRoleCredentials takes only unencoded queries, which always are).
   app.addHook('preHandler', (request, _reply, done) => {
@@ -31,25 +35,27 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     done(fault ? invalidRequest(formFaultMessage(fault, 'parameter')) : undefined);
   });
 
-  /** Authenticate, run, and send the JSON result (or the portal error). */
-  const operation = (run: Operation) => async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const who = await authenticate(ctx, request);
-      const result = await run(request, reply, who);
-      if (reply.sent) return reply;
-      return sendRestJson(reply, request.id, result ?? {});
-    } catch (err) {
-      return sendPortalError(reply, request.id, err, request.log);
-    }
-  };
+  /** Authenticate, run, and send the JSON result (or the portal error, from `name`'s catalog). */
+  const operation =
+    (name: PortalOperation | undefined, run: Operation) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const who = await authenticate(ctx, request);
+        const result = await run(request, reply, who);
+        if (reply.sent) return reply;
+        return sendRestJson(reply, result ?? {});
+      } catch (err) {
+        return sendPortalError(reply, err, request.log, name);
+      }
+    };
 
   app.get(
     '/assignment/accounts',
-    operation((request, _reply, who) => listAccounts(ctx, who.userId, request.query)),
+    operation('ListAccounts', (request, _reply, who) => listAccounts(ctx, who.userId, request.query)),
   );
   app.get(
     '/assignment/roles',
-    operation((request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
+    operation('ListAccountRoles', (request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
   );
   // Most requests of this operation are answered by the server's hot lane (`http/hot-lane.ts`)
   // through the same `answerGetRoleCredentials`; this route takes the rest.
@@ -60,16 +66,11 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
       ip: request.ip,
       log: request.log,
     });
-    return reply
-      .code(answer.status)
-      .headers(answer.headers)
-      .header('x-amzn-RequestId', request.id)
-      .type('application/json')
-      .send(answer.body);
+    return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
   });
   app.post(
     '/logout',
-    operation(async (request, _reply, who) => {
+    operation('Logout', async (request, _reply, who) => {
       await logout(ctx, who, request.ip, request.id);
       return {};
     }),
@@ -77,12 +78,9 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
 
   app.get(
     DISCOVERY_PATH,
-    operation(async (request, reply, who) => {
+    operation(undefined, async (request, reply, who) => {
       const { body, etag } = await discoverAccess(ctx, who.userId);
-      reply
-        .header('etag', etag)
-        .header('cache-control', 'private, no-cache')
-        .header('x-amzn-RequestId', request.id);
+      reply.header('etag', etag).header('cache-control', 'private, no-cache');
       const inm = request.headers['if-none-match'];
       if (etagMatches(typeof inm === 'string' ? inm : undefined, etag)) return reply.code(304).send();
       return reply.code(200).type('application/json').send(body);

@@ -17,7 +17,9 @@ import {
   getCredentialService,
 } from '../../app/credentials/service.ts';
 import { failureAudit } from '../../app/failure-audit.ts';
+import { DomainError, isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
+import { sendAwsJsonError } from '../codecs/aws-json.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import { formFaultMessage } from '../codecs/form.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
@@ -29,7 +31,15 @@ import {
   type Verified,
   verifyRequest,
 } from '../sigv4/verify.ts';
-import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
+import { type ErrorLog, logWireError, publicMessage, type WireError } from '../wire-error.ts';
+import {
+  EXPIRED_TOKEN_MESSAGE,
+  INTERNAL_FAILURE_MESSAGE,
+  INVALID_TOKEN_MESSAGE,
+  STS_REQUEST_ERRORS as R,
+  STS_ERRORS,
+  StsError,
+} from './errors.ts';
 import { getAccessKeyInfo } from './get-access-key-info.ts';
 import { getCallerIdentity } from './get-caller-identity.ts';
 
@@ -50,7 +60,7 @@ export interface StsCall {
   body: Buffer;
   id: string;
   ip: string;
-  log: { error(obj: unknown, msg: string): void };
+  log: ErrorLog;
 }
 
 /**
@@ -165,10 +175,19 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
     body: queryErrorXml(status, code, message, id),
   });
 
+  /** The answer of a request error (`STS_REQUEST_ERRORS`) with its message. */
+  const refuse = (wire: WireError, message: string, id: string): StsAnswer =>
+    error(wire.status, wire.code, wire.message ?? message, id);
+
+  /** A thrown error's answer: a request error as raised, a domain error from the catalog. */
   const failed = (call: StsCall, err: unknown): StsAnswer => {
     if (err instanceof StsError) return error(err.status, err.code, err.message, call.id);
-    call.log.error({ err }, 'STS request failed');
-    return error(500, 'InternalFailure', 'An internal error occurred.', call.id);
+    const domain = isDomainError(err)
+      ? err
+      : new DomainError('internal', INTERNAL_FAILURE_MESSAGE, { cause: err });
+    const wire = STS_ERRORS[domain.code];
+    logWireError(call.log, wire, err, 'STS request');
+    return error(wire.status, wire.code, publicMessage(wire, domain), call.id);
   };
 
   /** The action of a verified call (or the failure's answer, once it is audited). */
@@ -187,16 +206,13 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
     const fault =
       parseForm(q === -1 ? '' : call.url.slice(q + 1), params) ??
       (call.body.length > 0 && isFormBody(call.contentType) ? parseForm(call.body, params) : undefined);
-    if (fault) return error(400, 'InvalidParameterValue', formFaultMessage(fault, 'parameter'), id);
+    if (fault) return refuse(R.invalidParameterValue, formFaultMessage(fault, 'parameter'), id);
     const action = params.get('Action');
-    if (action === undefined || action === '') {
-      return error(400, 'MissingAction', 'Missing Action', id);
-    }
+    if (action === undefined || action === '') return refuse(R.missingAction, '', id);
     const version = params.get('Version');
     if (version !== STS_VERSION) {
-      return error(
-        400,
-        'InvalidAction',
+      return refuse(
+        R.invalidAction,
         `Could not find operation ${action} for version ${version ?? '(none)'}`,
         id,
       );
@@ -208,9 +224,9 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       case 'GetAccessKeyInfo':
         return { status: 200, body: queryResultXml(action, getAccessKeyInfo(params), id) };
       case 'GetSessionToken':
-        throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+        throw new StsError(R.accessDenied, 'Cannot call GetSessionToken with session credentials');
       default:
-        throw new StsError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
+        throw new StsError(R.invalidAction, `Could not find operation ${action} for version ${version}`);
     }
   };
 
@@ -239,20 +255,15 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err }, 'unhandled error');
-    const message = status === 500 ? 'An internal error occurred.' : err.message;
+    const message = status === 500 ? INTERNAL_FAILURE_MESSAGE : err.message;
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string' && target.length > 0) {
       const type = status === 500 ? 'InternalServerException' : 'SerializationException';
-      return reply
-        .code(status === 500 ? 500 : 400)
-        .header('x-amzn-RequestId', request.id)
-        .header('x-amzn-ErrorType', type)
-        .type('application/x-amz-json-1.1')
-        .send(JSON.stringify({ __type: type, Message: message, message }));
+      return sendAwsJsonError(reply, 'awsJson1_1', status === 500 ? 500 : 400, type, message);
     }
-    const code =
-      status === 500 ? 'InternalFailure' : status === 413 ? 'RequestEntityTooLarge' : 'MalformedInput';
-    return sendQueryError(reply, status, code, message, request.id);
+    const wire =
+      status === 500 ? R.internalFailure : status === 413 ? R.requestEntityTooLarge : R.malformedInput;
+    return sendQueryError(reply, status, wire.code, wire.message ?? message, request.id);
   });
 
   // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
@@ -268,12 +279,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
       ip: request.ip,
       log: request.log,
     });
-    return reply
-      .code(a.status)
-      .header('date', stsDate(deps))
-      .header('x-amzn-RequestId', request.id)
-      .type('text/xml')
-      .send(a.body);
+    return reply.code(a.status).header('date', stsDate(deps)).type('text/xml').send(a.body);
   };
   // Methods no STS client sends still get an STS answer (the signature names the method).
   app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/', handler });
