@@ -4,11 +4,12 @@
  * each so timing does not tell them apart either; the audit log records the real reason (repeats
  * from one address counted into one row a minute, the user name typed bounded as client text).
  *
- * Three limits, in this order, each checked before any hashing:
+ * Three limits, each checked before any hashing:
  *
- * - The password queue (`password-queue.ts`): when it is full the answer is `busy` at once.
  * - Per source address (`SIGNIN_ADDRESS_BUDGET`, 30 failed sign-ins a minute, an IPv6 address
- *   counting as its /64): past it the answer is `throttled`, whatever the user name.
+ *   counting as its /64): past it the answer is `throttled`, whatever the user name. An address
+ *   this server has seen over its budget is answered from memory until its minute ends.
+ * - The password queue (`password-queue.ts`): when it is full the answer is `busy` at once.
  * - Per user (`PASSWORD_LOCKOUT`): at the lockout threshold the account refuses passwords for a
  *   growing time, and while locked the password is not even checked, so guessing gains nothing.
  *
@@ -89,23 +90,27 @@ export async function checkPassword(
     const now = repeatsOf === undefined ? event : failureAudit(ctx).admit(event, repeatsOf);
     if (now) await writeAudit(ctx.store.db, now);
   };
+  const throttled = async (retryAfterMs: number): Promise<PasswordCheck> => {
+    const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+    await audit('signin.throttled', null, { retryAfterSeconds, ...clientText({ userName }) }, 'throttled');
+    return { kind: 'throttled', retryAfterMs };
+  };
+  const bucket = meta.sourceIp ? addressBucket(meta.sourceIp) : null;
+  const heldFor = bucket ? heldAddresses(ctx).until(bucket, ctx.clock.now()) : 0;
+  if (heldFor > 0) return throttled(heldFor);
   const place = passwordQueue(ctx).enter();
   if (!place) {
     await audit('signin.busy', null, clientText({ userName }), 'busy');
     return { kind: 'busy' };
   }
   try {
-    const address = meta.sourceIp
-      ? await reserveAttempt(
-          ctx,
-          throttleKey.signinAddress(addressBucket(meta.sourceIp)),
-          SIGNIN_ADDRESS_BUDGET,
-        )
+    const address = bucket
+      ? await reserveAttempt(ctx, throttleKey.signinAddress(bucket), SIGNIN_ADDRESS_BUDGET)
       : null;
-    if (address?.kind === 'blocked') {
-      const retryAfterSeconds = Math.ceil(address.retryAfterMs / 1000);
-      await audit('signin.throttled', null, { retryAfterSeconds, ...clientText({ userName }) }, 'throttled');
-      return { kind: 'throttled', retryAfterMs: address.retryAfterMs };
+    if (bucket && address?.kind === 'blocked') {
+      const now = ctx.clock.now();
+      heldAddresses(ctx).hold(bucket, now, now + address.retryAfterMs);
+      return throttled(address.retryAfterMs);
     }
     const result = await checkInTurn(ctx, place, userName, password, audit);
     if (result.kind === 'ok' && address) await forgive(ctx, address);
@@ -113,6 +118,43 @@ export async function checkPassword(
   } finally {
     place.leave();
   }
+}
+
+/**
+ * Addresses this server has seen over their budget, until when: a flood from one address is then
+ * answered without a store write or a place in the queue. At most 10,000 are kept (the ones whose
+ * time is up go first, then the oldest); one forgotten is asked of the store again.
+ */
+class HeldAddresses {
+  private readonly until_ = new Map<string, number>();
+
+  until(bucket: string, now: number): number {
+    const t = this.until_.get(bucket);
+    if (t === undefined) return 0;
+    if (t > now) return t - now;
+    this.until_.delete(bucket);
+    return 0;
+  }
+
+  hold(bucket: string, now: number, until: number): void {
+    if (this.until_.size >= 10_000) {
+      for (const [k, t] of this.until_) if (t <= now) this.until_.delete(k);
+      const oldest = this.until_.keys().next();
+      if (this.until_.size >= 10_000 && !oldest.done) this.until_.delete(oldest.value);
+    }
+    this.until_.delete(bucket);
+    this.until_.set(bucket, until);
+  }
+}
+
+const heldByStore = new WeakMap<AppContext['store'], HeldAddresses>();
+function heldAddresses(ctx: AppContext): HeldAddresses {
+  let h = heldByStore.get(ctx.store);
+  if (!h) {
+    h = new HeldAddresses();
+    heldByStore.set(ctx.store, h);
+  }
+  return h;
 }
 
 type Audit = (
