@@ -265,6 +265,8 @@ export interface ThrottleTable {
   window_start: number;
   last_failure_at: number;
   locked_until: number;
+  /** Attempts a success gave back since the count last started again (migration 009). */
+  forgiven: Generated<number>;
 }
 
 // ---- credentials (issue: credential vending) ----

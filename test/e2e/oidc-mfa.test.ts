@@ -1,12 +1,15 @@
 /**
  * TOTP MFA through the pages, on SQLite and PostgreSQL: enrolment from the portal, sign-in with a
- * code (no replay, lockout), removal, the instance-wide requirement (enrol at next sign-in) and
+ * code (no replay, lockout, also against a burst of parallel codes), removal, the instance-wide requirement (enrol at next sign-in) and
  * administrator recovery with `idcenter user reset-mfa`.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { verifySecondFactor } from '../../src/app/auth/mfa.ts';
+import { countFailure, throttleKey } from '../../src/app/auth/throttles.ts';
 import { runResetMfa } from '../../src/cli/commands/auth-admin-run.ts';
+import { TOTP_LOCKOUT } from '../../src/domain/auth/lockout.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { auditRows, csrfOf, FormClient, hiddenOf, seedUser, totpNow } from '../helpers/oidc.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -35,6 +38,7 @@ for (const kind of STORE_KINDS) {
   describe(`TOTP MFA (${kind})`, () => {
     let server: TestServer;
     const clock = new ManualClock(Date.now());
+    let gina = '';
 
     before(async () => {
       server = await startTestServer({
@@ -43,6 +47,7 @@ for (const kind of STORE_KINDS) {
         seed: async (deps) => {
           await seedUser(deps, { userName: 'alice', password: PASSWORD });
           await seedUser(deps, { userName: 'frank', password: PASSWORD });
+          gina = await seedUser(deps, { userName: 'gina', password: PASSWORD });
         },
       });
     });
@@ -125,6 +130,41 @@ for (const kind of STORE_KINDS) {
       const right = await next.post('/signin/mfa', { _csrf: csrf, code: totpNow(secret, clock.now()) });
       assert.equal(right.status, 429);
       assert.ok((await auditRows(server.deps, 'signin.lockout')).length >= 1);
+    });
+
+    it('of a burst of parallel codes after 29 wrong ones, one is checked', async () => {
+      const web = new FormClient(server.url);
+      await passwordStep(web, 'gina');
+      const enrol = await web.get('/mfa/enroll');
+      const secret = secretOf(enrol.text);
+      await web.post('/mfa/enroll', {
+        _csrf: csrfOf(enrol.text),
+        device_id: hiddenOf(enrol.text, 'device_id'),
+        code: totpNow(secret, clock.now()),
+      });
+      clock.advance(30_000);
+      const next = new FormClient(server.url);
+      const step = await passwordStep(next, 'gina');
+      const csrf = csrfOf((await next.get(step.location ?? '')).text);
+      for (let i = 0; i < 29; i++) {
+        await countFailure(server.deps.ctx, throttleKey.totp(gina), TOTP_LOCKOUT);
+      }
+      // In-process, so that the codes really arrive together.
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          verifySecondFactor(server.deps.ctx, gina, String(100000 + i), { sourceIp: '192.0.2.9' }),
+        ),
+      );
+      assert.deepEqual(
+        burst.map((r) => r.kind),
+        Array.from({ length: 12 }, () => 'blocked'),
+      );
+      const mine = async (action: string) =>
+        (await auditRows(server.deps, action)).filter((r) => r.target_id === gina).length;
+      assert.equal(await mine('mfa.failure'), 1, 'one code was checked');
+      assert.equal(await mine('signin.locked'), 11, 'the others were refused unchecked');
+      const right = await next.post('/signin/mfa', { _csrf: csrf, code: totpNow(secret, clock.now()) });
+      assert.equal(right.status, 429);
     });
   });
 }

@@ -3,7 +3,8 @@
  * verification at sign-in, removal by the user, reset by an administrator. Secrets are sealed
  * (AES-256-GCM under the `mfa` server key, bound to user and device) before they reach the
  * store. A code is accepted once (the last accepted step is kept by a conditional update), and
- * failures count toward the same lockout as passwords.
+ * failures count toward a lockout like passwords' (its own counter): each code is counted as a
+ * failure before it is checked and given back when right, so parallel codes cannot get past it.
  */
 import { TOTP_LOCKOUT } from '../../domain/auth/lockout.ts';
 import {
@@ -18,7 +19,7 @@ import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from './issue.ts';
 import { seal, serverKey, unseal } from './keys.ts';
-import { blockedFor, clearThrottle, countFailure, throttleKey } from './throttles.ts';
+import { clearThrottle, forgive, reserveAttempt, throttleKey } from './throttles.ts';
 
 /** An unconfirmed enrolment is offered again for this long, then replaced. */
 const ENROLMENT_TTL_MS = 10 * 60_000;
@@ -166,7 +167,6 @@ async function withThrottle(
   check: () => Promise<'ok' | 'invalid'>,
 ): Promise<CodeCheck> {
   const key = throttleKey.totp(userId);
-  const blocked = await blockedFor(ctx, key);
   const audit = (action: string, detail: Record<string, unknown>) =>
     writeAudit(ctx.store.db, {
       at: ctx.clock.now(),
@@ -178,24 +178,27 @@ async function withThrottle(
       sourceIp: meta.sourceIp ?? null,
       requestId: meta.requestId ?? null,
     });
-  if (blocked > 0) {
+  // Counted before the check, so a burst of parallel codes is checked no more often than allowed.
+  const reservation = await reserveAttempt(ctx, key, TOTP_LOCKOUT);
+  if (reservation.kind === 'blocked') {
+    const blocked = reservation.retryAfterMs;
     await audit('signin.locked', { factor: 'totp', retryAfterSeconds: Math.ceil(blocked / 1000) });
     return { kind: 'blocked', retryAfterMs: blocked };
   }
   if ((await check()) === 'ok') {
-    await clearThrottle(ctx.store.db, key);
+    await forgive(ctx, reservation);
     return { kind: 'ok' };
   }
-  const state = await countFailure(ctx, key, TOTP_LOCKOUT);
+  const state = reservation.state;
   await audit('mfa.failure', { failures: state.failures });
-  const now = ctx.clock.now();
-  if (state.lockedUntil > now) {
+  if (state.lockedUntil > state.lastFailureAt) {
+    const lockedFor = state.lockedUntil - state.lastFailureAt;
     await audit('signin.lockout', {
       factor: 'totp',
       failures: state.failures,
-      lockedForSeconds: Math.ceil((state.lockedUntil - now) / 1000),
+      lockedForSeconds: Math.ceil(lockedFor / 1000),
     });
-    return { kind: 'blocked', retryAfterMs: state.lockedUntil - now };
+    return { kind: 'blocked', retryAfterMs: lockedFor };
   }
   return { kind: 'invalid' };
 }

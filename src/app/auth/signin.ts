@@ -1,18 +1,31 @@
 /**
  * Password sign-in. One answer for every wrong case (unknown user, wrong password, disabled,
- * no password set), with an argon2 verification in each so timing does not tell them apart;
- * the audit log records the real reason (repeats from one address counted into one row a minute,
- * the user name typed bounded as client text). Failures count per user in the store; at the lockout
- * threshold the account refuses passwords for a growing time (see domain/auth/lockout.ts) and
- * while locked the password is not even checked, so guessing gains nothing.
+ * no password set, and a user whose password sign-in is locked), with an argon2 verification in
+ * each so timing does not tell them apart either; the audit log records the real reason (repeats
+ * from one address counted into one row a minute, the user name typed bounded as client text).
+ *
+ * Three limits, each checked before any hashing:
+ *
+ * - Per source address (`SIGNIN_ADDRESS_BUDGET`, 30 failed sign-ins a minute, an IPv6 address
+ *   counting as its /64): past it the answer is `throttled`, whatever the user name. An address
+ *   this server has seen over its budget is answered from memory until its minute ends.
+ * - The password queue (`password-queue.ts`): when it is full the answer is `busy` at once.
+ * - Per user (`PASSWORD_LOCKOUT`): at the lockout threshold the account refuses passwords for a
+ *   growing time, and while locked the password is not even checked, so guessing gains nothing.
+ *
+ * Both counters take the attempt as a failure before the password is checked (`reserveAttempt`)
+ * and give it back when it was right (`forgive`), so parallel guesses cannot check more
+ * passwords than the limits allow: of a burst after 29 failures, one password is checked.
  */
-import { hash, verify } from '@node-rs/argon2';
-import { PASSWORD_LOCKOUT } from '../../domain/auth/lockout.ts';
+import { hash } from '@node-rs/argon2';
+import { addressBucket } from '../../domain/auth/address.ts';
+import { PASSWORD_LOCKOUT, SIGNIN_ADDRESS_BUDGET } from '../../domain/auth/lockout.ts';
 import { clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { failureAudit } from '../failure-audit.ts';
 import type { RequestMeta } from './issue.ts';
-import { blockedFor, clearThrottle, countFailure, throttleKey } from './throttles.ts';
+import { passwordQueue, type QueuePlace } from './password-queue.ts';
+import { forgive, reserveAttempt, throttleKey } from './throttles.ts';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 export const MAX_USER_NAME_LENGTH = 128;
@@ -23,23 +36,20 @@ export interface SigninUser {
   displayName: string;
 }
 
+/**
+ * `invalid` covers every wrong case, a locked user included; `throttled`: too many failed
+ * sign-ins from this address; `busy`: the password queue is full (nothing was checked).
+ */
 export type PasswordCheck =
   | { kind: 'ok'; user: SigninUser }
   | { kind: 'invalid' }
-  | { kind: 'locked'; retryAfterMs: number };
+  | { kind: 'throttled'; retryAfterMs: number }
+  | { kind: 'busy' };
 
 let dummyHash: Promise<string> | undefined;
 function dummy(): Promise<string> {
   dummyHash ??= hash('idcenter timing equaliser, never a password');
   return dummyHash;
-}
-
-async function safeVerify(hashed: string, password: string): Promise<boolean> {
-  try {
-    return await verify(hashed, password);
-  } catch {
-    return false;
-  }
 }
 
 export async function findUserForSignin(ctx: AppContext, userName: string) {
@@ -80,9 +90,91 @@ export async function checkPassword(
     const now = repeatsOf === undefined ? event : failureAudit(ctx).admit(event, repeatsOf);
     if (now) await writeAudit(ctx.store.db, now);
   };
+  const throttled = async (retryAfterMs: number): Promise<PasswordCheck> => {
+    const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+    await audit('signin.throttled', null, { retryAfterSeconds, ...clientText({ userName }) }, 'throttled');
+    return { kind: 'throttled', retryAfterMs };
+  };
+  const bucket = meta.sourceIp ? addressBucket(meta.sourceIp) : null;
+  const heldFor = bucket ? heldAddresses(ctx).until(bucket, ctx.clock.now()) : 0;
+  if (heldFor > 0) return throttled(heldFor);
+  const place = passwordQueue(ctx).enter();
+  if (!place) {
+    await audit('signin.busy', null, clientText({ userName }), 'busy');
+    return { kind: 'busy' };
+  }
+  try {
+    const address = bucket
+      ? await reserveAttempt(ctx, throttleKey.signinAddress(bucket), SIGNIN_ADDRESS_BUDGET)
+      : null;
+    if (bucket && address?.kind === 'blocked') {
+      const now = ctx.clock.now();
+      heldAddresses(ctx).hold(bucket, now, now + address.retryAfterMs);
+      return throttled(address.retryAfterMs);
+    }
+    const result = await checkInTurn(ctx, place, userName, password, audit);
+    if (result.kind === 'ok' && address) await forgive(ctx, address);
+    return result;
+  } finally {
+    place.leave();
+  }
+}
+
+/**
+ * Addresses this server has seen over their budget, until when: a flood from one address is then
+ * answered without a store write or a place in the queue. At most 10,000 are kept (the ones whose
+ * time is up go first, then the oldest); one forgotten is asked of the store again.
+ */
+class HeldAddresses {
+  private readonly until_ = new Map<string, number>();
+
+  until(bucket: string, now: number): number {
+    const t = this.until_.get(bucket);
+    if (t === undefined) return 0;
+    if (t > now) return t - now;
+    this.until_.delete(bucket);
+    return 0;
+  }
+
+  hold(bucket: string, now: number, until: number): void {
+    if (this.until_.size >= 10_000) {
+      for (const [k, t] of this.until_) if (t <= now) this.until_.delete(k);
+      const oldest = this.until_.keys().next();
+      if (this.until_.size >= 10_000 && !oldest.done) this.until_.delete(oldest.value);
+    }
+    this.until_.delete(bucket);
+    this.until_.set(bucket, until);
+  }
+}
+
+const heldByStore = new WeakMap<AppContext['store'], HeldAddresses>();
+function heldAddresses(ctx: AppContext): HeldAddresses {
+  let h = heldByStore.get(ctx.store);
+  if (!h) {
+    h = new HeldAddresses();
+    heldByStore.set(ctx.store, h);
+  }
+  return h;
+}
+
+type Audit = (
+  action: string,
+  targetId: string | null,
+  detail: Record<string, unknown>,
+  repeatsOf?: string,
+) => Promise<void>;
+
+/** The per-user part of `checkPassword`, once the sign-in has its place in the queue. */
+async function checkInTurn(
+  ctx: AppContext,
+  place: QueuePlace,
+  userName: string,
+  password: string,
+  audit: Audit,
+): Promise<PasswordCheck> {
   const user = await findUserForSignin(ctx, userName);
   if (user?.status !== 'ENABLED' || !user.password_hash || password.length > MAX_PASSWORD_LENGTH) {
-    await safeVerify(await dummy(), password.slice(0, MAX_PASSWORD_LENGTH));
+    await place.verify(await dummy(), password.slice(0, MAX_PASSWORD_LENGTH));
     const reason = !user
       ? 'unknown_user'
       : user.status !== 'ENABLED'
@@ -93,37 +185,36 @@ export async function checkPassword(
     await audit('signin.failure', user?.id ?? null, { reason, ...clientText({ userName }) }, reason);
     return { kind: 'invalid' };
   }
-  const key = throttleKey.password(user.id);
-  const blocked = await blockedFor(ctx, key);
-  if (blocked > 0) {
+  const reservation = await reserveAttempt(ctx, throttleKey.password(user.id), PASSWORD_LOCKOUT);
+  if (reservation.kind === 'blocked') {
+    // Locked: the password is not checked, but the answer takes as long as a check.
+    await place.verify(await dummy(), password);
     await audit(
       'signin.locked',
       user.id,
-      { factor: 'password', retryAfterSeconds: Math.ceil(blocked / 1000) },
+      { factor: 'password', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) },
       'password',
     );
-    return { kind: 'locked', retryAfterMs: blocked };
+    return { kind: 'invalid' };
   }
-  if (!(await safeVerify(user.password_hash, password))) {
-    const state = await countFailure(ctx, key, PASSWORD_LOCKOUT);
+  if (!(await place.verify(user.password_hash, password))) {
+    const state = reservation.state;
     await audit(
       'signin.failure',
       user.id,
       { reason: 'bad_password', failures: state.failures },
       'bad_password',
     );
-    const now = ctx.clock.now();
-    if (state.lockedUntil > now) {
+    if (state.lockedUntil > state.lastFailureAt) {
       await audit('signin.lockout', user.id, {
         factor: 'password',
         failures: state.failures,
-        lockedForSeconds: Math.ceil((state.lockedUntil - now) / 1000),
+        lockedForSeconds: Math.ceil((state.lockedUntil - state.lastFailureAt) / 1000),
       });
-      return { kind: 'locked', retryAfterMs: state.lockedUntil - now };
     }
     return { kind: 'invalid' };
   }
-  await clearThrottle(ctx.store.db, key);
+  await forgive(ctx, reservation);
   return { kind: 'ok', user: { id: user.id, userName: user.user_name, displayName: user.display_name } };
 }
 

@@ -7,8 +7,9 @@
  *   without failure, clears the count.
  * - **Window** (device user codes, RFC 8628 §5.1): at most 5 misses per user in a 10-minute
  *   window; the 5th miss blocks further tries until the window ends. The same policy shape
- *   limits client registrations per source address (120 a minute), and device authorizations
- *   started per client registration (60 in 10 minutes) and per source address (120 a minute).
+ *   limits client registrations per source address (120 a minute), device authorizations
+ *   started per client registration (60 in 10 minutes) and per source address (120 a minute),
+ *   and password sign-ins per source address (30 failed ones a minute).
  *
  * Counters live in the store (`throttles`) so every replica sees them; this file only computes.
  */
@@ -67,6 +68,14 @@ export const DEVICE_START_ADDRESS_BUDGET: WindowPolicy = {
   maxFailures: 120,
   windowMs: 60_000,
 };
+
+/**
+ * Password sign-ins per source address (an IPv6 /64): 30 that fail in a minute, then none until
+ * the minute ends. A successful sign-in does not count, so an office behind one address is only
+ * held up by 30 wrong passwords in a minute; a flood of guesses from one address gets 30 checks a
+ * minute, whatever user names it tries.
+ */
+export const SIGNIN_ADDRESS_BUDGET: WindowPolicy = { kind: 'window', maxFailures: 30, windowMs: 60_000 };
 
 /** The wait imposed by the `failures`-th failure under a lockout policy (0 below the threshold). */
 export function lockoutWaitMs(failures: number, policy: LockoutPolicy): number {

@@ -10,6 +10,7 @@ import { m003Credentials } from './003-credentials.ts';
 import { m004Generation } from './004-generation.ts';
 import { m007KeysHeartbeat } from './007-keys-heartbeat.ts';
 import { m008SessionOrigin } from './008-session-origin.ts';
+import { m009ThrottleForgiven } from './009-throttle-forgiven.ts';
 import { m011ExpiryIndexes } from './011-expiry-indexes.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '004-generation': m004Generation,
   '007-keys-heartbeat': m007KeysHeartbeat,
   '008-session-origin': m008SessionOrigin,
+  '009-throttle-forgiven': m009ThrottleForgiven,
   '011-expiry-indexes': m011ExpiryIndexes,
 };

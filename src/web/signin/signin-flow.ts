@@ -97,6 +97,10 @@ ${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}
   });
 }
 
+function throttledMessage(ms: number): string {
+  return `Too many failed sign-ins from your network. Try again in ${waitText(ms)}.`;
+}
+
 function lockedMessage(ms: number): string {
   return `Too many failed attempts. Sign-in for this user is paused; try again in ${waitText(ms)}.`;
 }
@@ -160,14 +164,24 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       return sendPage(reply, userNamePage(prefix, csrf, back, 'Enter your user name and password.'), 400);
     }
     const result = await checkPassword(ctx, userName, password, meta(request));
-    if (result.kind === 'locked') {
+    if (result.kind === 'throttled') {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
       return sendPage(
         reply,
-        passwordPage(prefix, csrf, back, userName, lockedMessage(result.retryAfterMs)),
+        passwordPage(prefix, csrf, back, userName, throttledMessage(result.retryAfterMs)),
         429,
       );
     }
+    if (result.kind === 'busy') {
+      reply.header('retry-after', '1');
+      return sendPage(
+        reply,
+        passwordPage(prefix, csrf, back, userName, 'Too many sign-ins right now. Try again in a moment.'),
+        503,
+      );
+    }
     if (result.kind === 'invalid') {
+      // Also the answer for a user whose password sign-in is locked: it does not tell them apart.
       return sendPage(
         reply,
         passwordPage(prefix, csrf, back, userName, 'The user name or password is incorrect.'),

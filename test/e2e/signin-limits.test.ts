@@ -1,0 +1,216 @@
+/**
+ * Password sign-in under attack, on SQLite and PostgreSQL: a locked user gets the very answer an
+ * unknown user or a wrong password gets; a burst of parallel guesses after 29 failures checks one
+ * password; wrong passwords racing with successful sign-ins never fail and are all counted; one
+ * source address (the forwarded one, behind a trusted proxy; an IPv6 /64) fails at most 30
+ * sign-ins a minute; a full password queue answers at once without checking anything.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { verify } from '@node-rs/argon2';
+import { PasswordQueue, passwordQueue, usePasswordQueue } from '../../src/app/auth/password-queue.ts';
+import { countFailure, readThrottle, throttleKey } from '../../src/app/auth/throttles.ts';
+import { failureAudit } from '../../src/app/failure-audit.ts';
+import { PASSWORD_LOCKOUT } from '../../src/domain/auth/lockout.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
+import { auditRows, csrfOf, eventCount, FormClient, seedUser } from '../helpers/oidc.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+
+const PASSWORD = 'Tr0ub4dor&3-long-enough';
+
+for (const kind of STORE_KINDS) {
+  describe(`password sign-in limits (${kind})`, () => {
+    let server: TestServer;
+    const clock = new ManualClock(Date.now());
+    const ids: Record<string, string> = {};
+
+    before(async () => {
+      server = await startTestServer({
+        store: kind,
+        clock,
+        settings: { trustProxy: 'true' },
+        seed: async (deps) => {
+          for (const name of ['erin', 'gwen', 'ivan', 'judy', 'kate', 'liam']) {
+            ids[name] = await seedUser(deps, { userName: name, password: PASSWORD });
+          }
+        },
+      });
+    });
+    after(async () => {
+      await server?.stop();
+      const errors = (server?.logs ?? []).filter((l) => JSON.parse(l).level >= 50);
+      assert.deepEqual(errors, [], 'no request caused a server error');
+    });
+
+    /** A browser at `address` (as forwarded by the trusted proxy) on the password step. */
+    const browser = async (address: string) => {
+      const web = new FormClient(server.url);
+      const csrf = csrfOf((await web.get('/signin', { 'x-forwarded-for': address })).text);
+      return {
+        web,
+        csrf,
+        post: (userName: string, password: string) =>
+          web.post(
+            '/signin',
+            { _csrf: csrf, step: 'password', user_name: userName, password },
+            { 'x-forwarded-for': address },
+          ),
+      };
+    };
+    const lock = async (userId: string, failures: number) => {
+      for (let i = 0; i < failures; i++) {
+        await countFailure(server.deps.ctx, throttleKey.password(userId), PASSWORD_LOCKOUT);
+      }
+    };
+    /** Audit events of `action` on a user, repeats counted (after ending the minute they are in). */
+    const events = async (action: string, userId: string, reason?: string) => {
+      clock.advance(60_000);
+      await failureAudit(server.deps.ctx).settle();
+      const rows = (await auditRows(server.deps, action)).filter(
+        (r) =>
+          r.target_id === userId && (reason === undefined || JSON.parse(r.detail ?? '{}').reason === reason),
+      );
+      return eventCount(rows);
+    };
+
+    it('a locked user, an unknown user and a wrong password get the same answer', async () => {
+      await lock(ids.erin!, 30);
+      const { post, csrf } = await browser('198.51.100.10');
+      // Same-length names, so the pages differ in nothing but the name they echo.
+      const answer = async (userName: string, password: string) => {
+        const res = await post(userName, password);
+        const headers: Record<string, string> = {};
+        res.headers.forEach((value, name) => {
+          if (!['date', 'x-request-id'].includes(name)) headers[name] = value;
+        });
+        return {
+          status: res.status,
+          headers,
+          body: res.text.replaceAll(userName, 'NAME').replaceAll(csrf, 'CSRF'),
+        };
+      };
+      const locked = await answer('erin', PASSWORD);
+      const unknown = await answer('hank', PASSWORD);
+      const wrong = await answer('gwen', 'not-the-password');
+      assert.equal(locked.status, 401);
+      assert.match(locked.body, /The user name or password is incorrect/);
+      assert.deepEqual(unknown, locked);
+      assert.deepEqual(wrong, locked);
+      // The audit log still tells them apart.
+      assert.equal(await events('signin.locked', ids.erin!), 1);
+      assert.equal(await events('signin.failure', ids.gwen!, 'bad_password'), 1);
+    });
+
+    it('a burst of guesses after 29 failures checks one password; the right one in it does not sign in', async () => {
+      await lock(ids.ivan!, 29);
+      const { post } = await browser('198.51.100.20');
+      const wrong = Array.from({ length: 11 }, (_, i) => post('ivan', `wrong-${i}`));
+      // The right password comes once the burst has locked the user (or after a while).
+      for (let i = 0; i < 200; i++) {
+        if (
+          ((await readThrottle(server.deps.ctx.store.db, throttleKey.password(ids.ivan!)))?.lockedUntil ??
+            0) > 0
+        )
+          break;
+        await sleep(10);
+      }
+      const right = post('ivan', PASSWORD);
+      const statuses = (await Promise.all([...wrong, right])).map((r) => r.status);
+      assert.ok(!statuses.includes(303), `nobody signed in: ${statuses}`);
+      const checked =
+        (await events('signin.failure', ids.ivan!, 'bad_password')) +
+        (await events('signin.success', ids.ivan!));
+      assert.equal(checked, 1, 'one password was checked');
+      assert.equal(await events('signin.locked', ids.ivan!), 11, 'the others were refused unchecked');
+    });
+
+    it('wrong passwords racing with successful sign-ins never fail and are all counted', async () => {
+      const address = '198.51.100.30';
+      const attacker = await browser(address);
+      let wrongs = 0;
+      for (let round = 0; round < 8; round++) {
+        const owner = await browser(address);
+        const attempts = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => {
+          if (i === 2 || i === 5) return owner.post('judy', PASSWORD).then((r) => ['right', r.status]);
+          wrongs++;
+          return attacker.post('judy', `wrong-${round}-${i}`).then((r) => ['wrong', r.status]);
+        });
+        for (const [which, status] of await Promise.all(attempts)) {
+          assert.equal(status, which === 'right' ? 303 : 401, `round ${round}: ${which} ${status}`);
+        }
+        clock.advance(61_000); // a fresh minute for the address
+      }
+      assert.equal(await events('signin.failure', ids.judy!, 'bad_password'), wrongs);
+      const left = (await readThrottle(server.deps.ctx.store.db, throttleKey.password(ids.judy!)))?.failures;
+      assert.ok((left ?? 0) <= 6, 'failures before the last success are forgiven');
+    });
+
+    it('one address fails 30 sign-ins a minute, then waits; another address and successes are not held up', async () => {
+      const a = await browser('203.0.113.7');
+      // Successes do not count.
+      for (let i = 0; i < 5; i++)
+        assert.equal((await (await browser('203.0.113.7')).post('kate', PASSWORD)).status, 303);
+      for (let i = 1; i <= 30; i++) assert.equal((await a.post(`made-up-${i}`, 'guess')).status, 401);
+      const held = await a.post('kate', PASSWORD);
+      assert.equal(held.status, 429);
+      assert.match(held.text, /Too many failed sign-ins from your network\. Try again in 1 minute\./);
+      assert.equal(held.headers.get('retry-after'), '60');
+      assert.equal((await (await browser('203.0.113.8')).post('kate', PASSWORD)).status, 303);
+      clock.advance(60_000);
+      assert.equal((await (await browser('203.0.113.7')).post('kate', PASSWORD)).status, 303);
+      assert.ok((await auditRows(server.deps, 'signin.throttled')).length >= 1);
+
+      // An IPv6 address counts as its /64.
+      const v6 = await browser('2001:db8:5:6::1');
+      for (let i = 1; i <= 30; i++) assert.equal((await v6.post(`made-up-${i}`, 'guess')).status, 401);
+      assert.equal((await (await browser('2001:db8:5:6::2')).post('kate', PASSWORD)).status, 429);
+      assert.equal((await (await browser('2001:db8:5:7::1')).post('kate', PASSWORD)).status, 303);
+    });
+
+    it('a full password queue answers at once, checking and counting nothing', async () => {
+      const ctx = server.deps.ctx;
+      let checks = 0;
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const queue = new PasswordQueue({
+        concurrency: 1,
+        maxWaiting: 1,
+        verify: async (hash, password) => {
+          checks++;
+          await held;
+          return verify(hash, password);
+        },
+      });
+      usePasswordQueue(ctx, queue);
+      try {
+        const first = (await browser('192.0.2.1')).post('liam', PASSWORD);
+        const second = (await browser('192.0.2.2')).post('liam', 'wrong');
+        for (let i = 0; i < 500 && (queue.size < 2 || checks < 1); i++) await sleep(5);
+        assert.equal(queue.size, 2);
+        const busy = await (await browser('192.0.2.3')).post('liam', PASSWORD);
+        assert.equal(busy.status, 503);
+        assert.match(busy.text, /Too many sign-ins right now\. Try again in a moment\./);
+        assert.equal(busy.headers.get('retry-after'), '1');
+        assert.equal(checks, 1, 'one check running, one waiting, none for the refused sign-in');
+        release();
+        assert.equal((await first).status, 303);
+        assert.equal((await second).status, 401);
+        assert.equal(checks, 2);
+        assert.equal(
+          await readThrottle(ctx.store.db, throttleKey.signinAddress('192.0.2.3')),
+          null,
+          'the refused sign-in counted nothing',
+        );
+        assert.equal(queue.size, 0);
+      } finally {
+        release();
+        usePasswordQueue(ctx, new PasswordQueue());
+      }
+      assert.ok(passwordQueue(ctx) !== queue);
+    });
+  });
+}
