@@ -1,7 +1,8 @@
 /**
  * Static assets (CSS, scripts, images) from `src/web/static`, served under fingerprinted names
  * (`/static/app.3f2a9c1b.css`) with a one-year immutable cache. Pages link them through
- * `assetUrl('app.css')`. Files are read once at start.
+ * `assetUrl('app.css')`. Files are read once at start. Scripts are ES modules and may import
+ * each other (`./display-text.js`).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -38,22 +39,49 @@ function staticDir(): string {
 let byName: Map<string, Asset> | undefined;
 let byUrl: Map<string, Asset> | undefined;
 
+/**
+ * A script's imports of its neighbours (`import { readable } from './display-text.js'`) name the
+ * neighbour's fingerprinted file, so the browser fetches the one this server serves and the
+ * importer's own fingerprint changes when the neighbour does.
+ */
+const RELATIVE_IMPORT = /(\bfrom\s*['"]\.\/)([\w-]+\.js)(['"])/g;
+
 function load(): void {
   if (byName) return;
-  byName = new Map();
-  byUrl = new Map();
+  const names = new Map<string, Asset>();
+  const urls = new Map<string, Asset>();
   const dir = staticDir();
-  for (const name of fs.readdirSync(dir)) {
-    const type = TYPES[path.extname(name)];
-    if (!type) continue;
-    const body = fs.readFileSync(path.join(dir, name));
-    const digest = createHash('sha256').update(body).digest('hex').slice(0, 10);
+  const files = new Set(fs.readdirSync(dir).filter((name) => TYPES[path.extname(name)]));
+  const loading = new Set<string>();
+  const assetFor = (name: string): Asset => {
+    const known = names.get(name);
+    if (known) return known;
+    if (!files.has(name) || loading.has(name))
+      throw new Error(`static asset ${name} is missing or imports itself`);
+    loading.add(name);
     const ext = path.extname(name);
+    let body = fs.readFileSync(path.join(dir, name));
+    if (ext === '.js') {
+      const text = body
+        .toString('utf8')
+        .replace(
+          RELATIVE_IMPORT,
+          (_, head: string, dep: string, tail: string) =>
+            `${head}${path.posix.basename(assetFor(dep).url)}${tail}`,
+        );
+      body = Buffer.from(text, 'utf8');
+    }
+    const digest = createHash('sha256').update(body).digest('hex').slice(0, 10);
     const url = `/static/${name.slice(0, -ext.length)}.${digest}${ext}`;
-    const asset = { body, type, url };
-    byName.set(name, asset);
-    byUrl.set(url, asset);
-  }
+    const asset = { body, type: TYPES[ext] as string, url };
+    names.set(name, asset);
+    urls.set(url, asset);
+    loading.delete(name);
+    return asset;
+  };
+  for (const name of files) assetFor(name);
+  byName = names;
+  byUrl = urls;
 }
 
 /** The fingerprinted URL of a static file, e.g. assetUrl('app.css'): an app path (see `webPath`). */

@@ -21,7 +21,7 @@ export interface PageOptions {
   session?: PortalSessionInfo | null;
   /** A narrow centred card layout (sign-in, consent). */
   narrow?: boolean;
-  /** Static script file names (e.g. 'portal.js'), loaded with `defer`. */
+  /** Static script file names (e.g. 'portal.js'), loaded as modules (which run deferred). */
   scripts?: string[];
 }
 
@@ -33,7 +33,9 @@ export interface PageOptions {
 export function page(opts: PageOptions): Html {
   const session = opts.session ?? null;
   const to = (path: string) => webPath(opts.prefix, path);
-  const scripts = (opts.scripts ?? []).map((s) => html`<script src="${to(assetUrl(s))}" defer></script>`);
+  const scripts = (opts.scripts ?? []).map(
+    (s) => html`<script type="module" src="${to(assetUrl(s))}"></script>`,
+  );
   const nav = session
     ? html`<nav class="account" aria-label="Account">
         <span class="who wrap">${displayText(session.displayName || session.userName, 64)}</span>

@@ -1,22 +1,11 @@
 /**
  * Text from outside (client names, user names) shown on pages: escaping is done by `html`, this
  * only makes the text honest to read — control, zero-width and bidirectional-override characters
- * become U+FFFD (so "botocore-client-x\u202Eevil" cannot pose as something else) and very long
- * values are cut.
+ * become U+FFFD (so "botocore-client-x\u202Eevil" cannot pose as something else; the rule is
+ * `static/display-text.js`, which the access portal's script uses too) and very long values are
+ * cut.
  */
-function isInvisible(code: number): boolean {
-  return (
-    code <= 0x1f ||
-    (code >= 0x7f && code <= 0x9f) ||
-    // ZWJ/ZWNJ (U+200C/D) stay: emoji sequences and several scripts need them.
-    code === 0x200b ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x2028 && code <= 0x202e) ||
-    (code >= 0x2060 && code <= 0x2069) ||
-    code === 0xfeff
-  );
-}
+import { readable } from './static/display-text.js';
 
 /** True when `s` has a C0/C1 control character (line breaks and NUL included). */
 export function hasControlCharacter(s: string): boolean {
@@ -28,8 +17,7 @@ export function hasControlCharacter(s: string): boolean {
 }
 
 export function displayText(s: string, max = 128): string {
-  let cleaned = '';
-  for (const ch of s) cleaned += isInvisible(ch.codePointAt(0) ?? 0) ? '\ufffd' : ch;
+  const cleaned = readable(s);
   const chars = [...cleaned];
   return chars.length > max ? `${chars.slice(0, max).join('')}…` : cleaned;
 }

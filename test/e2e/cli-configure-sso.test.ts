@@ -104,8 +104,9 @@ for (const kind of STORE_KINDS) {
       );
       await pty.answer('SSO session name (Recommended): ', 'my-sso');
       await pty.answer('SSO start URL [None]: ', 'not a url');
+      // The refused answer is cleared and the same prompt waits for another.
       await pty.expect('Not a valid Start URL');
-      await pty.answer('SSO start URL [None]: ', `${server.url}/start`);
+      pty.send(`${server.url}/start\r`);
       await pty.answer('SSO region [None]: ', 'us-east-1');
       await pty.answer('SSO registration scopes [sso:account:access]: ', '');
       await pty.expect(

@@ -21,10 +21,12 @@ const ACCOUNTS = [
   { id: '100000000003', name: HOSTILE.quotes, email: 'b@example.com' },
   { id: '100000000004', name: HOSTILE.rtl, email: 'c@example.com' },
   { id: '100000000005', name: HOSTILE.long, email: `${'x'.repeat(60)}@example.com` },
+  // Joiners are not hidden characters: emoji sequences and several scripts need them.
+  { id: '100000000006', name: 'Team \u{1F469}\u200D\u{1F4BB} \u0646\u200C\u0645', email: 'd@example.com' },
 ];
 const EVIL_ROLE = '<img src=x onerror=window.__pwned=3>';
 const FORBIDDEN_ACCOUNT = '100000000099';
-/** What the pages show for a name: bidirectional overrides neutralised (see portal.js `readable`). */
+/** What the pages show for a name: bidirectional overrides neutralised (see display-text.js `readable`). */
 const neutral = (s: string) => s.replaceAll('\u202E', '\uFFFD');
 
 for (const kind of STORE_KINDS) {

@@ -147,16 +147,24 @@ for (const kind of STORE_KINDS) {
       assert.ok(page.includes(`data-csrf="${who.csrf}"`));
       assert.ok(page.includes(server.config.startUrl));
       // The script and styles are fingerprinted files cached for a year.
-      const script = /<script src="(\/static\/portal\.[0-9a-f]{10}\.js)" defer><\/script>/.exec(page);
+      const script = /<script type="module" src="(\/static\/portal\.[0-9a-f]{10}\.js)"><\/script>/.exec(page);
       assert.ok(script, 'fingerprinted portal.js');
       const js = await fetch(`${server.url}${script[1]}`);
       assert.equal(js.status, 200);
       assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
       assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+      const source = await js.text();
       assert.doesNotMatch(
-        await js.text(),
+        source,
         /\.(inner|outer)HTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
       );
+      // The display-text rule is the server's own module, imported under its fingerprinted name.
+      const imported = /from '\.\/(display-text\.[0-9a-f]{10}\.js)'/.exec(source);
+      assert.ok(imported, 'portal.js imports the fingerprinted display-text.js');
+      const rule = await fetch(`${server.url}/static/${imported[1]}`);
+      assert.equal(rule.status, 200);
+      assert.equal(rule.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.match(await rule.text(), /export function readable/);
     });
 
     it('vends credentials for an assigned account and role, audited as from the portal', async () => {

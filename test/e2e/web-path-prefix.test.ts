@@ -140,7 +140,7 @@ describe(`web pages behind a public URL with a path prefix (${P})`, () => {
     assertAllPrefixed(start.text, 'portal start page');
     assert.match(start.text, new RegExp(`<a href="${P}/profile">Profile</a>`));
     assert.match(start.text, new RegExp(`action="${P}/signout"`));
-    assert.match(start.text, new RegExp(`<script src="${P}/static/portal\\.[0-9a-f]+\\.js" defer>`));
+    assert.match(start.text, new RegExp(`<script type="module" src="${P}/static/portal\\.[0-9a-f]+\\.js">`));
     assert.match(start.text, new RegExp(`data-access-url="${P}/start/access.json"`));
     assert.match(start.text, new RegExp(`data-credentials-url="${P}/start/credentials"`));
     const access = await web.get(`${P}/start/access.json`);

@@ -1,10 +1,17 @@
 /**
  * Interactive prompts for `configure sso`: a line prompt in the AWS CLI's `Text [current]: `
- * form with validation, and a searchable arrow-key menu. On a terminal they run in raw mode
- * (Ctrl-C cancels at once, the terminal is always restored); on a pipe they read lines, and the
- * menu takes a number or a search text.
+ * form with validation, and a searchable menu.
+ *
+ * On a terminal both are @inquirer/prompts (`input` and `search`), themed to look like the AWS
+ * CLI's: no `?` in front, `>` for the chosen item. Ctrl-C, or Ctrl-D on an empty line, cancels.
+ *
+ * On a pipe they read lines instead (the menu takes a number or a search text), as the AWS CLI
+ * does. Inquirer cannot serve a pipe: it reads keys, and when several answers arrive in one chunk
+ * the first prompt swallows them all, so every later prompt waits forever; at the end of the
+ * input its prompt never settles and the process ends with status 0 instead of cancelling.
  */
 import readline from 'node:readline';
+import { Writable } from 'node:stream';
 import { CliError } from '../errors.ts';
 
 export const EXIT_INTERRUPTED = 130;
@@ -33,9 +40,8 @@ export interface PromptInput extends NodeJS.ReadableStream {
 }
 
 export interface PromptOutput {
-  write(text: string): unknown;
+  write(text: string | Uint8Array): unknown;
   isTTY?: boolean;
-  columns?: number;
   rows?: number;
 }
 
@@ -55,188 +61,111 @@ export function filterItems<T>(items: readonly T[], label: (item: T) => string, 
   });
 }
 
-interface Key {
-  name?: string;
-  ctrl?: boolean;
-  meta?: boolean;
-  sequence?: string;
+/**
+ * Inquirer's look made the AWS CLI's: the question as it is, errors without a marker, `>` as the
+ * cursor, and a refused answer cleared as the AWS CLI clears it. Inquirer prints
+ * `prefix message answer` joined by spaces; its prefix is a `?`, and an empty one would still
+ * leave a space in front, so the question's first word is the prefix and the rest the message.
+ */
+function themed(question: string) {
+  const text = question.trimEnd();
+  const space = text.indexOf(' ');
+  const prefix = space === -1 ? text : text.slice(0, space);
+  return {
+    message: space === -1 ? '' : text.slice(space + 1),
+    theme: {
+      prefix: { idle: prefix, done: prefix },
+      style: { message: (m: string) => m, error: (m: string) => m },
+      icon: { cursor: '>' },
+      validationFailureMode: 'clear' as const,
+    },
+  };
+}
+
+/** Erase to the end of the line: invisible, and not white space that a trim would remove. */
+const KEEP_SPACE = '\u001b[K';
+
+function isInquirerCancel(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
 }
 
 class TerminalPrompter implements Prompter {
   private readonly input: PromptInput;
   private readonly output: PromptOutput;
-  private listening = false;
-  private handler: ((str: string | undefined, key: Key) => void) | undefined;
+  private current: AbortController | undefined;
 
   constructor(input: PromptInput, output: PromptOutput) {
     this.input = input;
     this.output = output;
   }
 
-  private start(handler: (str: string | undefined, key: Key) => void): void {
-    if (!this.listening) {
-      readline.emitKeypressEvents(this.input);
-      this.listening = true;
-    }
-    this.handler = handler;
-    this.input.setRawMode?.(true);
-    this.input.on('keypress', handler);
-    this.input.resume();
-  }
-
-  private stop(): void {
-    if (this.handler) this.input.off('keypress', this.handler);
-    this.handler = undefined;
-    this.input.setRawMode?.(false);
-    this.input.pause();
-  }
-
   close(): void {
-    this.stop();
+    this.current?.abort();
   }
 
-  ask(question: string, validate?: (answer: string) => string | undefined): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let buf = '';
-      this.output.write(question);
-      this.start((str, key) => {
-        if (key.ctrl && (key.name === 'c' || (key.name === 'd' && buf === ''))) {
-          this.stop();
-          this.output.write('\n');
-          reject(new PromptCancelled());
-          return;
-        }
-        if (key.name === 'return' || key.name === 'enter') {
-          const answer = buf.trim();
-          const problem = validate?.(answer);
-          this.output.write('\n');
-          if (problem) {
-            this.output.write(`${problem}\n${question}`);
-            buf = '';
-            return;
-          }
-          this.stop();
-          resolve(answer);
-          return;
-        }
-        if (key.name === 'backspace') {
-          if (buf.length > 0) {
-            buf = [...buf].slice(0, -1).join('');
-            this.output.write('\b \b');
-          }
-          return;
-        }
-        if (key.ctrl && key.name === 'u') {
-          this.output.write('\b \b'.repeat([...buf].length));
-          buf = '';
-          return;
-        }
-        if (key.ctrl || key.meta || key.name === 'escape' || key.name === 'tab') return;
-        const text = str ?? key.sequence ?? '';
-        // Printable text only (pastes arrive as several keypresses or one string).
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is the point.
-        const printable = text.replace(/[\u0000-\u001f\u007f]/g, '');
-        if (printable) {
-          buf += printable;
-          this.output.write(printable);
-        }
-      });
+  /**
+   * Run one inquirer prompt: Ctrl-C (inquirer's ExitPromptError), close() and Ctrl-D on an empty
+   * line become PromptCancelled. Readline ends its line on that Ctrl-D and pauses the input, and
+   * the prompt would then never settle; the pause is the sign. Inquirer ends the output stream it
+   * is given unless it is the process's own, so it gets one that only forwards.
+   */
+  private async run<R>(
+    prompt: (context: { input: PromptInput; output: Writable; signal: AbortSignal }) => Promise<R>,
+  ): Promise<R> {
+    const controller = new AbortController();
+    this.current = controller;
+    const onPause = () => controller.abort();
+    this.input.once('pause', onPause);
+    const output = new Writable({
+      write: (chunk, _encoding, done) => {
+        this.output.write(chunk);
+        done();
+      },
     });
+    try {
+      return await prompt({ input: this.input, output, signal: controller.signal });
+    } catch (err) {
+      if (isInquirerCancel(err)) throw new PromptCancelled();
+      throw err;
+    } finally {
+      this.input.off('pause', onPause);
+      this.current = undefined;
+    }
   }
 
-  select<T>(items: readonly T[], label: (item: T) => string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      let search = '';
-      let shown = [...items];
-      let cursor = 0;
-      let top = 0;
-      let drawn = 0;
-      const cols = Math.max(20, (this.output.columns ?? 80) - 1);
-      const maxRows = Math.max(3, Math.min(10, (this.output.rows ?? 24) - 4));
-      const fit = (s: string) => ([...s].length > cols ? `${[...s].slice(0, cols - 1).join('')}…` : s);
-      const render = () => {
-        let out = '\r';
-        if (drawn > 1) out += `\u001b[${drawn - 1}A`;
-        out += '\u001b[J';
-        const lines: string[] = [];
-        if (cursor < top) top = cursor;
-        if (cursor >= top + maxRows) top = cursor - maxRows + 1;
-        for (let i = top; i < Math.min(shown.length, top + maxRows); i++) {
-          lines.push(fit(`${i === cursor ? '> ' : '  '}${label(shown[i] as T)}`));
-        }
-        if (shown.length === 0) lines.push('  (no match)');
-        const status =
-          search || items.length > maxRows
-            ? `  ${search ? `search: ${search}  ` : ''}${shown.length ? cursor + 1 : 0}/${shown.length}` +
-              (search ? '' : '  (type to search)')
-            : '';
-        if (status) lines.push(fit(status));
-        out += lines.join('\n');
-        drawn = lines.length;
-        this.output.write(out);
-      };
-      const finish = () => {
-        let out = '\r';
-        if (drawn > 1) out += `\u001b[${drawn - 1}A`;
-        out += '\u001b[J\u001b[?25h';
-        this.output.write(out);
-      };
-      this.output.write('\u001b[?25l');
-      render();
-      this.start((str, key) => {
-        if (key.ctrl && (key.name === 'c' || key.name === 'd')) {
-          finish();
-          this.stop();
-          reject(new PromptCancelled());
-          return;
-        }
-        if (key.name === 'return' || key.name === 'enter') {
-          const chosen = shown[cursor];
-          if (chosen === undefined) return;
-          finish();
-          this.stop();
-          this.output.write(`${fit(`> ${label(chosen)}`)}\n`);
-          resolve(chosen);
-          return;
-        }
-        const move: Record<string, number> = {
-          up: -1,
-          down: 1,
-          pageup: -maxRows,
-          pagedown: maxRows,
-          home: -Infinity,
-          end: Infinity,
-        };
-        if (
-          key.name &&
-          key.name in move &&
-          !(key.name === 'home' && search) &&
-          !(key.name === 'end' && search)
-        ) {
-          const delta = move[key.name] as number;
-          if (shown.length) cursor = Math.max(0, Math.min(shown.length - 1, cursor + delta));
-          render();
-          return;
-        }
-        if (key.name === 'backspace') {
-          search = [...search].slice(0, -1).join('');
-        } else if (key.name === 'escape') {
-          search = '';
-        } else if (!key.ctrl && !key.meta) {
-          const text = str ?? '';
-          // biome-ignore lint/suspicious/noControlCharactersInRegex: dropping control characters is the point.
-          const printable = text.replace(/[\u0000-\u001f\u007f]/g, '');
-          if (!printable) return;
-          search += printable;
-        } else {
-          return;
-        }
-        shown = filterItems(items, label, search);
-        cursor = 0;
-        top = 0;
-        render();
-      });
-    });
+  async ask(question: string, validate?: (answer: string) => string | undefined): Promise<string> {
+    const { input } = await import('@inquirer/prompts');
+    const answer = await this.run((context) =>
+      input(
+        {
+          ...themed(question),
+          // Inquirer trims the line it draws; this keeps the space after the question.
+          transformer: (value, { isFinal }) => `${KEEP_SPACE}${isFinal ? value.trim() : value}`,
+          validate: (value) => validate?.(value.trim()) ?? true,
+        },
+        context,
+      ),
+    );
+    return answer.trim();
+  }
+
+  async select<T>(items: readonly T[], label: (item: T) => string): Promise<T> {
+    const { search } = await import('@inquirer/prompts');
+    const choices = items.map((item, i) => ({ value: i, name: label(item) }));
+    const pageSize = Math.max(3, Math.min(10, (this.output.rows ?? 24) - 4));
+    const index = await this.run((context) =>
+      search(
+        {
+          ...themed('Type to search:'),
+          pageSize,
+          source: (term) => filterItems(choices, (c) => c.name, term ?? ''),
+        },
+        { ...context, clearPromptOnDone: true },
+      ),
+    );
+    const chosen = items[index] as T;
+    this.output.write(`> ${label(chosen)}\n`);
+    return chosen;
   }
 }
 

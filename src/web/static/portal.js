@@ -1,12 +1,24 @@
+// @ts-check
 // idcenter access portal: the account list with its search, and the "Get credentials" dialog.
 // Plain script, no framework, no eval, no innerHTML with data: every name, id and value reaches
 // the page through textContent, so hostile account or permission-set names stay text.
 // The page (src/web/portal/start-page.ts) renders the shell and the dialog's static markup;
 // this file fills them from GET /start/access.json (one request for every account and role)
 // and POST /start/credentials (CSRF header, session cookie).
+// A module: names are shown through `readable` (display-text.js), the server's own rule.
+// Type-checked (`npm run typecheck`, tsconfig.browser.json) through the JSDoc types below.
+import { readable } from './display-text.js';
+
+/**
+ * An account as the list keeps it; `key` is what the search box matches.
+ * @typedef {{ id: string, name: string, email: string, roles: string[], key: string }} Account
+ * @typedef {{ accessKeyId: string, secretAccessKey: string, sessionToken: string, expiration: number }} Credentials
+ */
+
 (() => {
-  const root = document.getElementById('portal');
-  if (!root) return;
+  const found = document.getElementById('portal');
+  if (!found) return;
+  const root = found;
   const cfg = {
     csrf: root.dataset.csrf || '',
     accessUrl: root.dataset.accessUrl || '/start/access.json',
@@ -28,26 +40,12 @@
 
   // ---------- small DOM helpers (text only) ----------
   /**
-   * Names as shown: control, zero-width and bidirectional-override characters become U+FFFD, so
-   * "invoice\u202Egpj.exe" cannot pose as "invoiceexe.jpg" (the same rule as the server's
-   * displayText). Search and requests use the names as stored.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {string} [className]
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
    */
-  function readable(s) {
-    let out = '';
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      const invisible =
-        c <= 0x1f ||
-        (c >= 0x7f && c <= 0x9f) ||
-        (c >= 0x200b && c <= 0x200f) ||
-        (c >= 0x2028 && c <= 0x202e) ||
-        (c >= 0x2060 && c <= 0x2069) ||
-        c === 0xfeff;
-      out += invisible ? '\ufffd' : s[i];
-    }
-    return out;
-  }
-
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -55,33 +53,42 @@
     return node;
   }
 
+  /** The element an event happened on (every listener here is on an element). */
+  const targetOf = (/** @type {Event} */ event) => /** @type {Element} */ (event.target);
+
   // ---------- top-level tabs: Accounts / Applications ----------
-  setupTabs(document.querySelector('[data-tabs="portal"]'), null);
+  setupTabs(/** @type {HTMLElement | null} */ (document.querySelector('[data-tabs="portal"]')), null);
 
   /**
    * ARIA tabs (WAI-ARIA Authoring Practices "Tabs with automatic activation"): arrow keys,
    * Home and End move between tabs, only the selected tab is in the tab order.
+   *
+   * @param {HTMLElement | null} tablist
+   * @param {((tab: HTMLElement) => void) | null} onSelect
    */
   function setupTabs(tablist, onSelect) {
     if (!tablist) return null;
-    const tabs = Array.from(tablist.querySelectorAll('[role="tab"]'));
+    const tabs = Array.from(
+      /** @type {NodeListOf<HTMLElement>} */ (tablist.querySelectorAll('[role="tab"]')),
+    );
+    /** @param {HTMLElement} tab @param {boolean} focus */
     function select(tab, focus) {
       for (const t of tabs) {
         const on = t === tab;
         t.setAttribute('aria-selected', on ? 'true' : 'false');
         t.tabIndex = on ? 0 : -1;
-        const panel = document.getElementById(t.getAttribute('aria-controls'));
+        const panel = document.getElementById(t.getAttribute('aria-controls') ?? '');
         if (panel) panel.hidden = !on;
       }
       if (focus) tab.focus();
       if (onSelect) onSelect(tab);
     }
     tablist.addEventListener('click', (event) => {
-      const tab = event.target.closest('[role="tab"]');
+      const tab = /** @type {HTMLElement | null} */ (targetOf(event).closest('[role="tab"]'));
       if (tab && tabs.includes(tab)) select(tab, false);
     });
     tablist.addEventListener('keydown', (event) => {
-      const i = tabs.indexOf(document.activeElement);
+      const i = tabs.indexOf(/** @type {HTMLElement} */ (document.activeElement));
       if (i < 0) return;
       let next = -1;
       if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = (i + 1) % tabs.length;
@@ -89,27 +96,31 @@
         next = (i - 1 + tabs.length) % tabs.length;
       else if (event.key === 'Home') next = 0;
       else if (event.key === 'End') next = tabs.length - 1;
-      if (next < 0) return;
+      const tab = tabs[next];
+      if (!tab) return;
       event.preventDefault();
-      select(tabs[next], true);
+      select(tab, true);
     });
     return { tabs, select };
   }
 
   // ---------- account list ----------
-  const list = document.getElementById('account-list');
-  const filterInput = document.getElementById('account-filter');
-  const status = document.getElementById('account-status');
-  const more = document.getElementById('account-more');
+  // The page (start-page.ts) always renders these.
+  const list = /** @type {HTMLElement} */ (document.getElementById('account-list'));
+  const filterInput = /** @type {HTMLInputElement} */ (document.getElementById('account-filter'));
+  const status = /** @type {HTMLElement} */ (document.getElementById('account-status'));
+  const more = /** @type {HTMLElement} */ (document.getElementById('account-more'));
 
-  /** @type {{id:string,name:string,email:string,roles:string[],key:string}[]} */
+  /** @type {Account[]} */
   let accounts = [];
-  /** @type {typeof accounts} */
+  /** @type {Account[]} */
   let matches = [];
   let shown = 0;
   let query = '';
+  /** @type {Set<string>} ids of the accounts whose roles are open */
   const expanded = new Set();
 
+  /** @param {string} q */
   function normalise(q) {
     const t = q.trim().toLowerCase();
     // "1111-2222-3333" and "1111 2222 3333" find account 111122223333.
@@ -143,19 +154,21 @@
   function renderMore() {
     const end = Math.min(matches.length, shown + CHUNK);
     const frag = document.createDocumentFragment();
-    for (let i = shown; i < end; i++) frag.append(rowFor(matches[i]));
+    for (let i = shown; i < end; i++) frag.append(rowFor(/** @type {Account} */ (matches[i])));
     list.append(frag);
     shown = end;
     const left = matches.length - shown;
     more.hidden = left <= 0;
     if (left > 0) {
-      const button = more.querySelector('button');
+      const button = /** @type {HTMLButtonElement} */ (more.querySelector('button'));
       button.textContent = `Show ${numberFmt.format(Math.min(CHUNK, left))} more (${numberFmt.format(left)} not shown)`;
     }
   }
 
   /** Each account's row is built once and reused by every later filter (it keeps its state). */
+  /** @type {Map<string, HTMLLIElement>} */
   const rows = new Map();
+  /** @param {Account} a */
   function rowFor(a) {
     let li = rows.get(a.id);
     if (!li) {
@@ -165,6 +178,7 @@
     return li;
   }
 
+  /** @param {Account} a */
   function accountItem(a) {
     const li = el('li', 'account-row');
     li.dataset.accountId = a.id;
@@ -192,6 +206,7 @@
     return li;
   }
 
+  /** @param {HTMLElement} ul @param {Account} a */
   function fillRoles(ul, a) {
     ul.textContent = '';
     for (const role of a.roles) {
@@ -206,14 +221,15 @@
     }
   }
 
+  /** @type {Map<string, Account>} */
   const byId = new Map();
 
   list.addEventListener('click', (event) => {
-    const toggle = event.target.closest('.account-toggle');
+    const toggle = targetOf(event).closest('.account-toggle');
     if (toggle) {
-      const li = toggle.closest('.account-row');
-      const a = byId.get(li.dataset.accountId);
-      const ul = li.querySelector('.roles');
+      const li = /** @type {HTMLElement} */ (toggle.closest('.account-row'));
+      const a = /** @type {Account} */ (byId.get(li.dataset.accountId ?? ''));
+      const ul = /** @type {HTMLElement} */ (li.querySelector('.roles'));
       const open = toggle.getAttribute('aria-expanded') !== 'true';
       toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
       if (open) {
@@ -223,19 +239,22 @@
       ul.hidden = !open;
       return;
     }
-    const keys = event.target.closest('.access-keys');
+    const keys = /** @type {HTMLElement | null} */ (targetOf(event).closest('.access-keys'));
     if (keys) {
-      const a = byId.get(keys.closest('.account-row').dataset.accountId);
-      openDialog(a, keys.dataset.role, keys);
+      const row = /** @type {HTMLElement} */ (keys.closest('.account-row'));
+      const a = /** @type {Account} */ (byId.get(row.dataset.accountId ?? ''));
+      openDialog(a, keys.dataset.role ?? '', keys);
     }
   });
 
   // Arrow keys move between account rows, as in a list; Down from the search box enters it.
   list.addEventListener('keydown', (event) => {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
-    const toggle = event.target.closest('.account-toggle');
+    const toggle = /** @type {HTMLElement | null} */ (targetOf(event).closest('.account-toggle'));
     if (!toggle) return;
-    const toggles = Array.from(list.querySelectorAll('.account-toggle'));
+    const toggles = Array.from(
+      /** @type {NodeListOf<HTMLElement>} */ (list.querySelectorAll('.account-toggle')),
+    );
     const i = toggles.indexOf(toggle);
     const next = toggles[event.key === 'ArrowDown' ? i + 1 : i - 1];
     event.preventDefault();
@@ -245,7 +264,7 @@
 
   filterInput.addEventListener('keydown', (event) => {
     if (event.key === 'ArrowDown') {
-      const first = list.querySelector('.account-toggle');
+      const first = /** @type {HTMLElement | null} */ (list.querySelector('.account-toggle'));
       if (first) {
         event.preventDefault();
         first.focus();
@@ -257,12 +276,12 @@
   });
   filterInput.addEventListener('input', applyFilter);
 
-  more.querySelector('button').addEventListener('click', () => {
+  /** @type {HTMLButtonElement} */ (more.querySelector('button')).addEventListener('click', () => {
     const first = shown;
     renderMore();
     // Keep keyboard users where the new rows begin.
-    const toggles = list.querySelectorAll('.account-toggle');
-    if (toggles[first]) toggles[first].focus();
+    const toggles = /** @type {NodeListOf<HTMLElement>} */ (list.querySelectorAll('.account-toggle'));
+    toggles[first]?.focus();
   });
   // Scrolling near the end of the list loads the next chunk without a click.
   if ('IntersectionObserver' in window) {
@@ -290,6 +309,7 @@
       return;
     }
     if (!res.ok) return showLoadError(`The server answered ${res.status}.`);
+    /** @type {{ accounts: { accountId: string, accountName: string, emailAddress: string, roles: string[] }[] }} */
     const data = await res.json();
     accounts = data.accounts.map((a) => ({
       id: a.accountId,
@@ -307,6 +327,7 @@
     requestAnimationFrame(() => setTimeout(() => performance.mark('idcenter:accounts-painted'), 0));
   }
 
+  /** @param {string} message */
   function showLoadError(message) {
     status.textContent = `Your accounts could not be loaded. ${message}`;
     const retry = el('button', 'secondary', 'Try again');
@@ -319,26 +340,34 @@
   }
 
   // ---------- credentials dialog ----------
-  const dialog = document.getElementById('cred-dialog');
-  const live = document.getElementById('portal-live');
-  const field = (name) => dialog.querySelectorAll(`[data-field="${name}"]`);
-  const setField = (name, value) => {
+  const dialog = /** @type {HTMLDialogElement} */ (document.getElementById('cred-dialog'));
+  const live = /** @type {HTMLElement} */ (document.getElementById('portal-live'));
+  const field = (/** @type {string} */ name) => dialog.querySelectorAll(`[data-field="${name}"]`);
+  const setField = (/** @type {string} */ name, /** @type {string} */ value) => {
     for (const node of field(name)) node.textContent = value;
   };
+  /** @type {HTMLElement | null} the "Access keys" button that opened the dialog */
   let opener = null;
+  /** @type {AbortController | null} */
   let pending = null;
   let timer = 0;
   let expiresAt = 0;
+  /** @type {{ account: Account, role: string } | null} */
   let current = null;
 
-  const osTabs = setupTabs(dialog.querySelector('[data-tabs="os"]'), (tab) => {
-    try {
-      localStorage.setItem('idcenter.os', tab.dataset.os);
-    } catch {
-      // storage may be disabled; the choice is a convenience only
-    }
-  });
+  const osTabs = setupTabs(
+    /** @type {HTMLElement | null} */ (dialog.querySelector('[data-tabs="os"]')),
+    (tab) => {
+      try {
+        localStorage.setItem('idcenter.os', tab.dataset.os ?? '');
+      } catch {
+        // storage may be disabled; the choice is a convenience only
+      }
+    },
+  );
   (function defaultOsTab() {
+    if (!osTabs) return;
+    /** @type {string | null} */
     let os = null;
     try {
       os = localStorage.getItem('idcenter.os');
@@ -346,17 +375,22 @@
       os = null;
     }
     if (!os) {
-      const platform = navigator.userAgentData?.platform || navigator.platform || '';
+      /** @type {Navigator & { userAgentData?: { platform?: string } }} */
+      const nav = navigator;
+      const platform = nav.userAgentData?.platform || nav.platform || '';
       os = /win/i.test(platform) ? 'windows' : 'unix';
     }
     const tab = osTabs.tabs.find((t) => t.dataset.os === os) || osTabs.tabs[0];
-    osTabs.select(tab, false);
+    if (tab) osTabs.select(tab, false);
   })();
 
+  /** @param {string} state */
   function setState(state) {
-    for (const node of dialog.querySelectorAll('[data-state]')) node.hidden = node.dataset.state !== state;
+    for (const node of /** @type {NodeListOf<HTMLElement>} */ (dialog.querySelectorAll('[data-state]')))
+      node.hidden = node.dataset.state !== state;
   }
 
+  /** @param {Account} account @param {string} role @param {HTMLElement} button */
   function openDialog(account, role, button) {
     opener = button;
     current = { account, role };
@@ -366,10 +400,11 @@
     clearSecrets();
     setState('loading');
     if (!dialog.open) dialog.showModal();
-    dialog.querySelector('[data-close]').focus();
+    /** @type {HTMLElement} */ (dialog.querySelector('[data-close]')).focus();
     void requestCredentials(account, role);
   }
 
+  /** @param {Account} account @param {string} role */
   async function requestCredentials(account, role) {
     if (pending) pending.abort();
     const controller = new AbortController();
@@ -389,6 +424,7 @@
     }
     if (controller.signal.aborted) return;
     pending = null;
+    /** @type {(Credentials & { message?: string }) | null} */
     let body = null;
     try {
       body = await res.json();
@@ -401,13 +437,15 @@
     showCredentials(account, role, body);
   }
 
+  /** @param {string} message @param {boolean} [signIn] */
   function showError(message, signIn) {
     setField('error', message);
-    const link = dialog.querySelector('[data-signin]');
+    const link = /** @type {HTMLElement | null} */ (dialog.querySelector('[data-signin]'));
     if (link) link.hidden = !signIn;
     setState('error');
   }
 
+  /** @param {string} kind @param {Credentials} c */
   function envLines(kind, c) {
     const vars = [
       ['AWS_ACCESS_KEY_ID', c.accessKeyId],
@@ -419,6 +457,7 @@
     return vars.map(([k, v]) => `export ${k}="${v}"`).join('\n');
   }
 
+  /** @param {Account} account @param {string} role @param {Credentials} c */
   function showCredentials(account, role, c) {
     setField('env-unix', envLines('unix', c));
     setField('env-windows', envLines('windows', c));
@@ -456,7 +495,7 @@
       setField('countdown', `${h > 0 ? `${h} h ` : ''}${h > 0 || m > 0 ? `${m} min ` : ''}${s} s left`);
     }
     dialog.classList.toggle('expired', expired);
-    const refresh = dialog.querySelector('[data-expired]');
+    const refresh = /** @type {HTMLElement | null} */ (dialog.querySelector('[data-expired]'));
     if (refresh) refresh.hidden = !expired;
   }
 
@@ -479,8 +518,9 @@
   // Closing by button, Escape (the dialog's cancel) or the backdrop; focus goes back to the
   // "Access keys" button that opened it, and the secrets leave the page.
   dialog.addEventListener('click', (event) => {
-    if (event.target === dialog || event.target.closest('[data-close]')) dialog.close();
-    const again = event.target.closest('[data-refresh]');
+    const target = targetOf(event);
+    if (target === dialog || target.closest('[data-close]')) dialog.close();
+    const again = target.closest('[data-refresh]');
     if (again && current) {
       clearSecrets();
       setState('loading');
@@ -501,11 +541,13 @@
   dialog.addEventListener('keydown', (event) => {
     if (event.key !== 'Tab') return;
     const focusable = Array.from(
-      dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])'),
-    ).filter((n) => !n.disabled && n.getClientRects().length > 0 && n.tabIndex >= 0);
-    if (focusable.length === 0) return;
+      /** @type {NodeListOf<HTMLElement>} */ (
+        dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')
+      ),
+    ).filter((n) => !('disabled' in n && n.disabled) && n.getClientRects().length > 0 && n.tabIndex >= 0);
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
+    if (!first || !last) return;
     if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
       event.preventDefault();
       last.focus();
@@ -517,7 +559,7 @@
 
   // Copy buttons: data-copy names the field whose text is copied (within the same section).
   dialog.addEventListener('click', (event) => {
-    const button = event.target.closest('[data-copy]');
+    const button = /** @type {HTMLElement | null} */ (targetOf(event).closest('[data-copy]'));
     if (!button) return;
     const scope = button.closest('[data-copy-scope]') || dialog;
     const source = scope.querySelector(`[data-field="${button.dataset.copy}"]`);
@@ -525,8 +567,9 @@
     void copyText(source, button);
   });
 
+  /** @param {Element} source @param {HTMLElement} button */
   async function copyText(source, button) {
-    const text = source.textContent;
+    const text = source.textContent ?? '';
     let ok = false;
     try {
       if (navigator.clipboard && window.isSecureContext) {
@@ -552,10 +595,12 @@
 
   // Pages served over plain HTTP to a non-local host have no async clipboard: select the text
   // and use the older copy command.
+  /** @param {Element} source */
   function legacyCopy(source) {
     const range = document.createRange();
     range.selectNodeContents(source);
     const sel = window.getSelection();
+    if (!sel) return false;
     sel.removeAllRanges();
     sel.addRange(range);
     try {
