@@ -1,7 +1,7 @@
 /**
- * Revocation of stateless role credentials (DESIGN.md decision 1). A role credential carries who
- * (user id), which portal session and token family it came from, the account and permission set,
- * and when it was issued. A revocation row says "credentials for this subject issued at or before
+ * Revocation of stateless role credentials. A role credential carries who (user id), which
+ * portal session and token family it came from, the account and permission set, and when it was
+ * issued. A revocation row says "credentials for this subject issued at or before
  * `not_before` no longer verify". Every replica reads the rows it has not seen yet, in the order
  * of their `id` (see the credential verifier), so a revocation is seen everywhere within its poll
  * interval. Rows expire once no credential they could stop is still alive (the longest session
