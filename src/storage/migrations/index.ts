@@ -10,6 +10,7 @@ import { m003Credentials } from './003-credentials.ts';
 import { m004Generation } from './004-generation.ts';
 import { m007KeysHeartbeat } from './007-keys-heartbeat.ts';
 import { m008SessionOrigin } from './008-session-origin.ts';
+import { m012Federation } from './012-federation.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '004-generation': m004Generation,
   '007-keys-heartbeat': m007KeysHeartbeat,
   '008-session-origin': m008SessionOrigin,
+  '012-federation': m012Federation,
 };
