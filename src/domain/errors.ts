@@ -23,6 +23,8 @@ export type DomainErrorCode =
   | 'slow_down'
   | 'expired_token'
   | 'access_denied'
+  /** A service the server depends on (AWS STS) cannot be reached or did not answer in time. */
+  | 'unavailable'
   | 'internal';
 
 export interface DomainErrorOptions {

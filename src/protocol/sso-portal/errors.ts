@@ -36,6 +36,12 @@ function fromDomain(err: DomainError): PortalError {
       return new PortalError(404, 'ResourceNotFoundException', err.message);
     case 'throttled':
       return new PortalError(429, 'TooManyRequestsException', err.message);
+    // AWS refused a federated account's role (the message says what to fix).
+    case 'access_denied':
+      return new PortalError(403, 'ForbiddenException', err.message);
+    // AWS STS unreachable or slow for a federated account.
+    case 'unavailable':
+      return new PortalError(503, 'InternalServerException', err.message);
     default:
       return new PortalError(500, 'InternalServerException', 'An internal error occurred');
   }
