@@ -15,7 +15,6 @@ import Fastify, {
 } from 'fastify';
 import type { Histogram } from 'prom-client';
 import { closeFailureAudit } from '../app/failure-audit.ts';
-import { createSamlIdentityProvider } from '../app/federation/identity-provider.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
@@ -258,10 +257,9 @@ export async function buildApp(
     return reply.code(503).type('application/json').send({ status: 'unavailable', reason: answer.reason });
   });
   registerMetrics(app, deps);
-  const samlIdp = createSamlIdentityProvider(deps.config);
   // Key files given in the settings are checked now: a wrong one stops the server, named.
-  await samlIdp.verify();
-  registerSamlMetadata(app, samlIdp, deps.log);
+  await deps.federation.idp.verify();
+  registerSamlMetadata(app, deps.federation.idp, deps.log);
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>

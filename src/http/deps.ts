@@ -4,6 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import type { Federation } from '../app/federation/vend-federated.ts';
 import type { Config } from '../config/schema.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -12,4 +13,6 @@ export interface ServerDeps {
   readonly ctx: AppContext;
   readonly log: FastifyBaseLogger;
   readonly metrics: Metrics;
+  /** The SAML identity provider and STS client for federated (`aws`) accounts. */
+  readonly federation: Federation;
 }

@@ -26,6 +26,10 @@ const PORTAL_UNMODELED: Record<string, Unmodeled> = {
     status: 403,
     why: 'AWS answers GetRoleCredentials for a role the user may not use with 403 ForbiddenException "No access"; the model does not list it, clients show it by its code',
   },
+  ServiceUnavailableException: {
+    status: 503,
+    why: 'AWS STS failed or did not answer for a federated account: a 5xx so SDKs retry, the message names the endpoint and what to check',
+  },
   InternalServerException: {
     status: 500,
     why: 'the generic server failure of restJson1 services; every SDK treats a 5xx as a retryable service error whatever its code',
@@ -94,10 +98,13 @@ function assertModeled(
   }
 }
 
-/** A 5xx never passes on the domain error's message. */
+/**
+ * A 5xx never passes on the domain error's message, except the one answer for a failed upstream
+ * (AWS STS for a federated account), whose messages are written for the person.
+ */
 function assertFixed5xx(where: string, wires: Iterable<WireError>) {
   for (const w of wires) {
-    if (w.status < 500) continue;
+    if (w.status < 500 || w.upstream) continue;
     assert.equal(typeof w.message, 'string', `${where}: ${w.code} has a fixed message`);
     const secret = new DomainError('internal', 'connection to 10.0.0.7:5432 refused', { detail: 'x' });
     assert.doesNotMatch(publicMessage(w, secret), /10\.0\.0\.7/);

@@ -18,6 +18,7 @@ import type { Dialect } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import { type AuditEvent, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { saveFederationSettings } from '../federation/stored-settings.ts';
 import { bumpGeneration } from '../instance.ts';
 import { accessSubject, recordRevocations } from '../revocation.ts';
 import { revokeUserSessions } from '../users.ts';
@@ -216,12 +217,19 @@ export async function executePlan(
     dialect,
     'accounts',
     plan.accounts.create.map((a) => {
-      ev('account.create', 'ACCOUNT', a.id, { name: a.name, ou: a.ouPath });
+      ev('account.create', 'ACCOUNT', a.id, {
+        name: a.name,
+        ou: a.ouPath,
+        ...(a.access === 'local' ? {} : { access: a.access }),
+        ...(a.partition === null ? {} : { partition: a.partition }),
+      });
       return {
         id: a.id,
         name: a.name,
         email: a.email,
         ou_id: ouIdOf(a.ouPath),
+        access: a.access,
+        partition: a.partition,
         status: 'ACTIVE',
         joined_method: 'CREATED',
         created_at: now,
@@ -239,7 +247,14 @@ export async function executePlan(
       ev('account.update', 'ACCOUNT', u.stored.id, { changes: u.changes });
       return {
         id: u.stored.id,
-        set: { name: u.want.name, email: u.want.email, ou_id: ouIdOf(u.want.ouPath), updated_at: now },
+        set: {
+          name: u.want.name,
+          email: u.want.email,
+          ou_id: ouIdOf(u.want.ouPath),
+          access: u.want.access,
+          partition: u.want.partition,
+          updated_at: now,
+        },
       };
     }),
     progress,
@@ -589,6 +604,13 @@ export async function executePlan(
       .execute();
     ev('organization.update', 'ORGANIZATION', state.instance.organization_id, {
       managementAccount: plan.managementAccount,
+    });
+  }
+
+  if (plan.federation) {
+    await saveFederationSettings(db, plan.federation.want, now);
+    ev('federation.update', 'ORGANIZATION', state.instance.organization_id, {
+      changes: plan.federation.changes,
     });
   }
 

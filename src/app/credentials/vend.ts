@@ -23,6 +23,7 @@ import type { ServerDeps } from '../../http/deps.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
 import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
+import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
 
@@ -127,6 +128,9 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     // Kept once provisioned; a first issuance provisions the role below and reads again next time.
     if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
   }
+  // A federated (aws) account gets real AWS credentials instead (app/federation/vend-federated.ts).
+  const federated = await federatedAccount(ctx.store, generation, input.accountId);
+  if (federated) return vendFederatedCredentials(deps, input, role, federated);
   const provisioned =
     role.roleHash !== null && role.roleId !== null
       ? { roleHash: role.roleHash, roleId: role.roleId }
