@@ -4,7 +4,7 @@
  * — answered straight from node:http, without Fastify's per-request machinery (request and
  * reply objects, hook runners, a child logger each), which costs more than the calls' own work.
  *
- * They run the same protocol code as the Fastify routes (`createStsAnswerer`,
+ * They run the same protocol code as the Fastify routes (the server's one `StsAnswerer`,
  * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
  * id, `x-amzn-RequestId`, the one request log line and the duration metric. While the server
  * shuts down the lane keeps answering; the server's response class (`http/drain.ts`) adds
@@ -24,7 +24,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
 import { restJsonErrorBody } from '../protocol/codecs/rest-json.ts';
 import { answerGetRoleCredentials, type PortalAnswer } from '../protocol/sso-portal/get-role-credentials.ts';
-import { createStsAnswerer, type StsAnswer, stsDate } from '../protocol/sts/handler.ts';
+import type { StsAnswer, StsAnswerer } from '../protocol/sts/handler.ts';
 import type { RequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
 
@@ -38,6 +38,8 @@ const EMPTY = Buffer.alloc(0);
 
 export interface HotLaneOptions {
   deps: ServerDeps;
+  /** The server's STS, the one its Fastify route answers through. */
+  sts: StsAnswerer;
   /** The same URL rewriting as Fastify's `rewriteUrl` option. */
   rewrite: (url: string) => string;
   /** The request-duration metric, as the Fastify hook records it. */
@@ -85,7 +87,7 @@ function parsePlainQuery(text: string): Record<string, string | string[]> {
 
 /** Put the lane in front of Fastify's request handler on the app's server. */
 export function installHotLane(app: FastifyInstance, options: HotLaneOptions): void {
-  const { deps, rewrite, recordDuration } = options;
+  const { deps, sts, rewrite, recordDuration } = options;
   if (deps.config.trustProxy) return;
   const server = app.server;
   const [fastifyHandler] = server.listeners('request') as Array<
@@ -93,7 +95,6 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
   >;
   if (!fastifyHandler) return;
   const line = options.requestLine;
-  const sts = createStsAnswerer(deps);
 
   /**
    * Answers ready in this turn of the event loop, written together when the turn ends (the
@@ -160,7 +161,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
         started,
         a.status,
         {
-          date: stsDate(deps),
+          date: sts.date(),
           'x-amzn-RequestId': id,
           'content-type': 'text/xml',
         },
@@ -175,7 +176,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       });
     };
     try {
-      const a = sts({
+      const a = sts.answer({
         method: 'POST',
         url: req.url ?? '/',
         rawHeaders: req.rawHeaders,

@@ -5,7 +5,7 @@
  * in a browser: send them to the access portal.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createStsHandler } from '../protocol/sts/handler.ts';
+import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
 import type { ServerDeps } from './deps.ts';
 
@@ -23,8 +23,13 @@ function sendAwsJsonError(
     .send(JSON.stringify({ __type: type, Message: message, message }));
 }
 
-export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Promise<void> {
-  const sts = await createStsHandler(app, deps);
+/** The root routes; STS calls are answered by the server's one `StsAnswerer`. */
+export async function registerRoot(
+  app: FastifyInstance,
+  deps: ServerDeps,
+  stsAnswerer: StsAnswerer,
+): Promise<void> {
+  const sts = await createStsHandler(app, stsAnswerer);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -13,22 +13,16 @@ import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import {
   type CredentialCheck,
+  type CredentialService,
   checkRoleCredentials,
-  getCredentialService,
 } from '../../app/credentials/service.ts';
-import { failureAudit } from '../../app/failure-audit.ts';
+import type { FailureAudit } from '../../app/failure-audit.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import { formFaultMessage } from '../codecs/form.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
-import {
-  type CredentialResolver,
-  type ResolvedCredential,
-  type SigV4Failure,
-  sigv4Failure,
-  type Verified,
-  verifyRequest,
-} from '../sigv4/verify.ts';
+import { type SigV4Failure, sigv4Failure } from '../sigv4/failure.ts';
+import type { CredentialResolver, ResolvedCredential, SigV4Verifier, Verified } from '../sigv4/verify.ts';
 import { EXPIRED_TOKEN_MESSAGE, INVALID_TOKEN_MESSAGE, StsError } from './errors.ts';
 import { getAccessKeyInfo } from './get-access-key-info.ts';
 import { getCallerIdentity } from './get-caller-identity.ts';
@@ -62,17 +56,28 @@ export interface StsAnswer {
   body: string;
 }
 
-let lastDate = { second: Number.NaN, text: '' };
-
 /**
- * The `date` header of an STS answer: SDKs correct their clock skew from it. Formatted once
- * per second of the (injected) clock.
+ * A server's STS: built once where the server is put together and used by both ways a call
+ * arrives (the Fastify route and the hot lane), so they share what it keeps between calls.
  */
-export function stsDate(deps: ServerDeps): string {
-  const now = deps.ctx.clock.now();
-  const second = Math.floor(now / 1000);
-  if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
-  return lastDate.text;
+export interface StsAnswerer {
+  /** The answer to a call (never throws). */
+  answer(call: StsCall): StsAnswer | Promise<StsAnswer>;
+  /**
+   * The `date` header of an STS answer: SDKs correct their clock skew from it. Formatted once
+   * per second of the (injected) clock.
+   */
+  date(): string;
+}
+
+/** What the STS of a server works with, beside its `ServerDeps`. */
+export interface StsParts {
+  /** Checks signatures, keeping the signing keys it derives. */
+  verifier: SigV4Verifier;
+  /** Opens session tokens and writes the audit rows of issuance. */
+  credentials: CredentialService;
+  /** Counts failed signature checks into audit rows. */
+  failures: FailureAudit;
 }
 
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
@@ -98,8 +103,8 @@ function isFormBody(contentType: string | undefined): boolean {
 }
 
 /** The STS operations behind one function from call to answer (never throws). */
-export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswer | Promise<StsAnswer> {
-  const service = getCredentialService(deps);
+export function createStsAnswerer(deps: ServerDeps, parts: StsParts): StsAnswerer {
+  const { verifier, credentials: service, failures } = parts;
   const partition = deps.config.partition;
 
   const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
@@ -122,7 +127,6 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
     return xml;
   };
 
-  const failures = failureAudit(deps.ctx);
   const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
     if (failure.code === 'MissingAuthenticationToken') {
       // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
@@ -215,9 +219,9 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
   };
 
   // A promise only when something waits (a revocation-view refresh, a failure's audit row).
-  return (call) => {
+  const answer = (call: StsCall): StsAnswer | Promise<StsAnswer> => {
     try {
-      const verified = verifyRequest(signableRequest(call), {
+      const verified = verifier.verify(signableRequest(call), {
         now: deps.ctx.clock.now(),
         service: 'sts',
         maxSkewMs: STS_CLOCK_SKEW_MS,
@@ -229,11 +233,20 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       return failed(call, err);
     }
   };
+
+  let lastDate = { second: Number.NaN, text: '' };
+  const date = (): string => {
+    const now = deps.ctx.clock.now();
+    const second = Math.floor(now / 1000);
+    if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
+    return lastDate.text;
+  };
+
+  return { answer, date };
 }
 
-export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): Promise<StsHandler> {
-  const answer = createStsAnswerer(deps);
-
+/** The Fastify side of STS, answering through the server's one `StsAnswerer`. */
+export async function createStsHandler(app: FastifyInstance, sts: StsAnswerer): Promise<StsHandler> {
   // Errors raised before the handler runs (a body over the size limit, a broken
   // Content-Length) must leave in STS XML too; awsJson requests on the same route keep JSON.
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -258,7 +271,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
   // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
   // answerer; this handler takes the rest (query-string calls, chunked bodies, other methods).
   const handler: StsHandler = async (request, reply) => {
-    const a = await answer({
+    const a = await sts.answer({
       method: request.method,
       url: request.originalUrl,
       rawHeaders: request.raw.rawHeaders,
@@ -270,7 +283,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
     });
     return reply
       .code(a.status)
-      .header('date', stsDate(deps))
+      .header('date', sts.date())
       .header('x-amzn-RequestId', request.id)
       .type('text/xml')
       .send(a.body);
