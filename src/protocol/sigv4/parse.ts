@@ -14,13 +14,7 @@ import { ALGORITHM, percentDecode, type SignableRequest } from './canonical.ts';
 import { type SigV4Failure, sigv4Failure } from './failure.ts';
 
 /** What the signature covers, as parsed from the Authorization header or the query. */
-export interface ParsedAuth extends SignatureItems {
-  /** X-Amz-Date, epoch ms. */
-  signedAt: number;
-}
-
-/** The items of either form, before X-Amz-Date is read as a date. */
-interface SignatureItems {
+export interface ParsedAuth {
   presigned: boolean;
   accessKeyId: string;
   date: string;
@@ -30,6 +24,8 @@ interface SignatureItems {
   signedHeaders: string[];
   signature: string;
   amzDate: string;
+  /** X-Amz-Date, epoch ms. */
+  signedAt: number;
   sessionToken: string | undefined;
   /** X-Amz-Expires, seconds (presigned only). */
   expires: number | undefined;
@@ -38,16 +34,35 @@ interface SignatureItems {
 /** Largest X-Amz-Expires accepted unless told otherwise (s): 7 days, as AWS. */
 export const MAX_EXPIRES_SECONDS = 604_800;
 
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const AMZ_DATE = /^\d{8}T\d{6}Z$/;
+
+/** The number written by `length` ASCII digits of `text` from `start`. */
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+  return n;
+}
+
+function notADate(amzDate: string, accessKeyId: string): SigV4Failure {
+  return sigv4Failure(
+    'IncompleteSignature',
+    `Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    accessKeyId,
+  );
+}
 
 /** An X-Amz-Date in epoch ms, or null when it is no valid date in ISO 8601 basic format. */
 export function parseAmzDate(value: string): number | null {
-  const m = AMZ_DATE.exec(value);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  if (!AMZ_DATE.test(value)) return null;
+  const month = digits(value, 4, 2);
+  const day = digits(value, 6, 2);
+  const hour = digits(value, 9, 2);
+  const t = Date.UTC(digits(value, 0, 4), month - 1, day, hour, digits(value, 11, 2), digits(value, 13, 2));
+  // Date.UTC rolls an impossible day or hour over into the next: such a date is refused.
   const check = new Date(t);
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1 || check.getUTCHours() !== h) return null;
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || check.getUTCHours() !== hour) {
+    return null;
+  }
   return t;
 }
 
@@ -67,7 +82,7 @@ function splitQuery(query: string): Map<string, string[]> {
 }
 
 /** The parts of a credential scope, `AKID/date/region/service/aws4_request`. */
-type CredentialScope = Pick<SignatureItems, 'accessKeyId' | 'date' | 'region' | 'service' | 'terminator'>;
+type CredentialScope = Pick<ParsedAuth, 'accessKeyId' | 'date' | 'region' | 'service' | 'terminator'>;
 
 function parseCredential(credential: string): CredentialScope | SigV4Failure {
   const parts = credential.split('/');
@@ -105,7 +120,7 @@ const SDK_AUTHORIZATION =
 function parseAuthorizationHeader(
   authorization: string,
   headers: Map<string, string[]>,
-): SignatureItems | SigV4Failure {
+): ParsedAuth | SigV4Failure {
   const sdk = SDK_AUTHORIZATION.exec(authorization);
   if (sdk) {
     const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] =
@@ -156,7 +171,7 @@ function authorizationItems(
   signedHeaders: string,
   signature: string,
   headers: Map<string, string[]>,
-): SignatureItems | SigV4Failure {
+): ParsedAuth | SigV4Failure {
   const amzDate = single(headers, 'x-amz-date');
   if (amzDate === undefined) {
     return sigv4Failure(
@@ -165,6 +180,8 @@ function authorizationItems(
       scope.accessKeyId,
     );
   }
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === null) return notADate(amzDate, scope.accessKeyId);
   return {
     presigned: false,
     accessKeyId: scope.accessKeyId,
@@ -175,6 +192,7 @@ function authorizationItems(
     signedHeaders: signedHeaders.split(';'),
     signature,
     amzDate,
+    signedAt,
     sessionToken: single(headers, 'x-amz-security-token'),
     expires: undefined,
   };
@@ -194,7 +212,7 @@ function parseQueryAuth(
   params: Map<string, string[]>,
   headers: Map<string, string[]>,
   maxExpiresSeconds: number,
-): SignatureItems | SigV4Failure {
+): ParsedAuth | SigV4Failure {
   const missing = PRESIGN_PARAMS.filter((p) => !params.get(p)?.[0]);
   if (missing.length > 0) {
     return sigv4Failure(
@@ -225,12 +243,16 @@ function parseQueryAuth(
       cred.accessKeyId,
     );
   }
+  const amzDate = v('X-Amz-Date');
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === null) return notADate(amzDate, cred.accessKeyId);
   return {
     presigned: true,
     ...cred,
     signedHeaders: v('X-Amz-SignedHeaders').split(';'),
     signature: v('X-Amz-Signature'),
-    amzDate: v('X-Amz-Date'),
+    amzDate,
+    signedAt,
     sessionToken: params.get('X-Amz-Security-Token')?.[0] ?? single(headers, 'x-amz-security-token'),
     expires,
   };
@@ -238,32 +260,13 @@ function parseQueryAuth(
 
 /**
  * Find and parse the request's signature, or say why there is none or it cannot be read; the
- * last check is that X-Amz-Date is a date.
+ * last check of either form is that X-Amz-Date is a date.
  */
 export function parseAuth(
   req: SignableRequest,
   headers: Map<string, string[]>,
   maxExpiresSeconds = MAX_EXPIRES_SECONDS,
 ): ParsedAuth | SigV4Failure {
-  const items = signatureItems(req, headers, maxExpiresSeconds);
-  if ('ok' in items) return items;
-  const signedAt = parseAmzDate(items.amzDate);
-  if (signedAt === null) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Date must be in ISO-8601 'basic format'. Got '${items.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
-      items.accessKeyId,
-    );
-  }
-  return { ...items, signedAt };
-}
-
-/** The signature's items from whichever form the request uses. */
-function signatureItems(
-  req: SignableRequest,
-  headers: Map<string, string[]>,
-  maxExpiresSeconds: number,
-): SignatureItems | SigV4Failure {
   const authorization = headers.get('authorization');
   const params = req.query === '' ? new Map<string, string[]>() : splitQuery(req.query);
   const presigned = params.has('X-Amz-Algorithm') || params.has('X-Amz-Signature');

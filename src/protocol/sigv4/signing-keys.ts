@@ -30,8 +30,11 @@ export class SigningKeyCache {
 
   /** The signing key of `secret` for the scope, derived once and then kept. */
   get(secret: string, date: string, region: string, service: string): Buffer {
-    // A JSON array names one (secret, scope) whatever characters the parts hold.
-    const id = sha256Hex(JSON.stringify([date, region, service, secret]));
+    // Each scope part led by its length: the text names one (secret, scope), whatever
+    // characters the parts hold.
+    const id = sha256Hex(
+      `${date.length}:${date}${region.length}:${region}${service.length}:${service}${secret}`,
+    );
     const hit = this.keys.get(id);
     if (hit) return hit;
     const key = deriveSigningKey(secret, date, region, service);

@@ -49,7 +49,7 @@ export interface StsCall {
 
 /**
  * A whole answer: status and XML body. The transport sends it as `text/xml` with
- * `x-amzn-RequestId` and a `date` header from the injected clock (`stsDate`).
+ * `x-amzn-RequestId` and a `date` header from the injected clock (`StsAnswerer.date`).
  */
 export interface StsAnswer {
   status: number;
@@ -74,7 +74,7 @@ export interface StsAnswerer {
 export interface StsParts {
   /** Checks signatures, keeping the signing keys it derives. */
   verifier: SigV4Verifier;
-  /** Opens session tokens and writes the audit rows of issuance. */
+  /** Opens session tokens; its audit writer takes the rows of failed checks. */
   credentials: CredentialService;
   /** Counts failed signature checks into audit rows. */
   failures: FailureAudit;
