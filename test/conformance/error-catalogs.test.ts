@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DOMAIN_ERROR_CODES, DomainError, type DomainErrorCode } from '../../src/domain/errors.ts';
-import { SIGV4_ERROR_STATUS } from '../../src/protocol/sigv4/verify.ts';
+import { SIGV4_ERROR_STATUS } from '../../src/protocol/sigv4/failure.ts';
 import { OIDC_ERRORS } from '../../src/protocol/sso-oidc/errors.ts';
 import { PORTAL_CATALOGS, portalError } from '../../src/protocol/sso-portal/errors.ts';
 import { STS_ERRORS, STS_REQUEST_ERRORS } from '../../src/protocol/sts/errors.ts';
