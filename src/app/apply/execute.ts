@@ -84,7 +84,7 @@ export async function executePlan(
   if (plan.prune) await prune(tx, plan);
   await writeProvisionedRoles(tx, plan.provision, plan.prune);
   await setManagementAccount(tx, plan.managementAccount);
-  const revocations = await revokeLostAccess(tx, plan.lostAccess);
+  const revocations = revokeLostAccess(tx, plan.lostAccess);
 
   progress?.('audit events', 0, audit.length);
   await writeAuditBatch(db, audit);
