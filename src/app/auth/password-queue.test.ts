@@ -48,4 +48,19 @@ describe('PasswordQueue', () => {
     place?.leave();
     assert.equal(await new PasswordQueue().enter()?.verify('not a hash', 'x'), false);
   });
+
+  it('gives one address at most `maxPerAddress` places at once, whatever room is left', () => {
+    const queue = new PasswordQueue({ concurrency: 1, maxWaiting: 10, maxPerAddress: 2 });
+    const a1 = queue.enter('192.0.2.1');
+    const a2 = queue.enter('192.0.2.1');
+    assert.ok(a1 && a2);
+    assert.equal(queue.enter('192.0.2.1'), null, 'a third from the same address is busy');
+    assert.ok(queue.enter('192.0.2.2'), 'another address still gets a place');
+    assert.ok(queue.enter(), 'a sign-in without a known address too');
+    a1.leave();
+    a1.leave(); // harmless twice: frees one place only
+    const a3 = queue.enter('192.0.2.1');
+    assert.ok(a3, 'a freed place can be taken again');
+    assert.equal(queue.enter('192.0.2.1'), null);
+  });
 });

@@ -8,8 +8,13 @@
  *   so the event loop keeps a core and libuv's thread pool (4 threads) a thread for everything else.
  * - At most `maxWaiting` more sign-ins wait for a turn (16 per running check: about 16 checks'
  *   time, a quarter of a second, at the back of the queue).
- * - A sign-in that finds the queue full is answered "too many sign-ins, try again in a moment"
- *   at once, without hashing anything.
+ * - One source address (its bucket: an IPv4 address or an IPv6 /64) holds at most
+ *   `maxPerAddress` places at once (2): a flood from one address cannot fill the queue before
+ *   its per-address failure budget stops it, so people elsewhere never wait behind more than
+ *   that address's two checks. (An office behind one address signs in two at a time; a third
+ *   at the same instant is asked to try again in a moment.)
+ * - A sign-in that finds the queue full, or its address's share taken, is answered "too many
+ *   sign-ins, try again in a moment" at once, without hashing anything.
  *
  * A sign-in takes its place (`enter`) before its store work (the per-address and per-user
  * counters), then checks its password in turn (`verify`), and leaves. `verify` is injectable for
@@ -22,6 +27,8 @@ import type { AppContext } from '../context.ts';
 export interface PasswordQueueOptions {
   concurrency?: number;
   maxWaiting?: number;
+  /** Places one source address may hold at once (default 2). */
+  maxPerAddress?: number;
   /** The check itself (default: argon2 verify of the stored hash). */
   verify?: (hash: string, password: string) => Promise<boolean>;
 }
@@ -40,6 +47,9 @@ export interface QueuePlace {
 export class PasswordQueue {
   readonly concurrency: number;
   readonly maxWaiting: number;
+  readonly maxPerAddress: number;
+  /** Places held per address bucket (only buckets holding one are kept). */
+  private readonly byAddress = new Map<string, number>();
   private readonly check: (hash: string, password: string) => Promise<boolean>;
   /** Sign-ins between `enter` and `leave`. */
   private places = 0;
@@ -50,6 +60,7 @@ export class PasswordQueue {
   constructor(options: PasswordQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
     this.maxWaiting = Math.max(0, options.maxWaiting ?? 16 * this.concurrency);
+    this.maxPerAddress = Math.max(1, options.maxPerAddress ?? 2);
     this.check = options.verify ?? argon2Verify;
   }
 
@@ -58,10 +69,17 @@ export class PasswordQueue {
     return this.places;
   }
 
-  /** A place in the queue, or null when it is full (answer "busy" without checking anything). */
-  enter(): QueuePlace | null {
+  /**
+   * A place in the queue for a sign-in from `address` (its bucket; none when the address is
+   * unknown), or null when the queue is full or the address holds its share already (answer
+   * "busy" without checking anything).
+   */
+  enter(address?: string): QueuePlace | null {
     if (this.places >= this.concurrency + this.maxWaiting) return null;
+    const held = address === undefined ? 0 : (this.byAddress.get(address) ?? 0);
+    if (held >= this.maxPerAddress) return null;
     this.places++;
+    if (address !== undefined) this.byAddress.set(address, held + 1);
     let left = false;
     return {
       verify: (hash, password) => this.inTurn(hash, password),
@@ -69,6 +87,10 @@ export class PasswordQueue {
         if (left) return;
         left = true;
         this.places--;
+        if (address === undefined) return;
+        const now = (this.byAddress.get(address) ?? 1) - 1;
+        if (now === 0) this.byAddress.delete(address);
+        else this.byAddress.set(address, now);
       },
     };
   }

@@ -98,7 +98,7 @@ export async function checkPassword(
   const bucket = meta.sourceIp ? addressBucket(meta.sourceIp) : null;
   const heldFor = bucket ? heldAddresses(ctx).until(bucket, ctx.clock.now()) : 0;
   if (heldFor > 0) return throttled(heldFor);
-  const place = passwordQueue(ctx).enter();
+  const place = passwordQueue(ctx).enter(bucket ?? undefined);
   if (!place) {
     await audit('signin.busy', null, clientText({ userName }), 'busy');
     return { kind: 'busy' };
