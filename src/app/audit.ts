@@ -8,10 +8,76 @@ import type { Kysely } from 'kysely';
 import { replaceFaults } from '../domain/wire-text.ts';
 import type { Database } from '../storage/schema.ts';
 
+/**
+ * Every action an audit row can record. A closed list, so that a misspelt action fails to
+ * compile instead of writing rows no query finds. Rows already stored keep whatever action they
+ * were written with; readers of the table see plain text.
+ */
+export type AuditAction =
+  // Sign-in, MFA and lockout
+  | 'signin.success'
+  | 'signin.failure'
+  | 'signin.locked'
+  | 'signin.lockout'
+  | 'signin.throttled'
+  | 'signin.busy'
+  | 'signout'
+  | 'mfa.enroll'
+  | 'mfa.failure'
+  | 'mfa.remove'
+  | 'mfa.reset'
+  // Browser authorization (PKCE) and the device grant
+  | 'pkce.approve'
+  | 'pkce.deny'
+  | 'device.approve'
+  | 'device.deny'
+  | 'device.user_code.miss'
+  | 'device.user_code.blocked'
+  // OIDC clients and tokens
+  | 'oidc.client.register'
+  | 'token.issue'
+  | 'token.refresh'
+  | 'token.reuse_detected'
+  | 'token.logout'
+  // Sessions
+  | 'session.revoke'
+  | 'sessions.revoke_all'
+  | 'user.sessions_revoke'
+  // Credentials and STS
+  | 'credentials.issue'
+  | 'credential_keys.adopt'
+  | 'sts.signature_failure'
+  // The organization (idcenter apply and the admin commands)
+  | 'ou.create'
+  | 'ou.delete'
+  | 'organization.update'
+  | 'account.create'
+  | 'account.update'
+  | 'account.delete'
+  | 'group.create'
+  | 'group.update'
+  | 'group.delete'
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.password.set'
+  | 'permission_set.create'
+  | 'permission_set.update'
+  | 'permission_set.delete'
+  | 'membership.create'
+  | 'membership.delete'
+  | 'assignment.create'
+  | 'assignment.delete'
+  // The store and the log itself
+  | 'store.restore'
+  | 'audit.prune';
+
 export interface AuditEvent {
   at: number;
   actor: string;
-  action: string;
+  action: AuditAction;
   targetType?: string | null;
   targetId?: string | null;
   detail?: Record<string, unknown> | null;

@@ -16,7 +16,7 @@ import {
 } from '../../domain/ids.ts';
 import type { Dialect } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
-import { type AuditEvent, writeAuditBatch } from '../audit.ts';
+import { type AuditAction, type AuditEvent, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { bumpGeneration } from '../instance.ts';
 import { accessSubject, recordRevocations } from '../revocation.ts';
@@ -183,7 +183,7 @@ export async function executePlan(
   const dialect = ctx.store.dialect;
   const { root_id: rootId, identity_store_id: storeId } = state.instance;
   const audit: AuditEvent[] = [];
-  const ev = (action: string, targetType: string, targetId: string, detail?: Record<string, unknown>) =>
+  const ev = (action: AuditAction, targetType: string, targetId: string, detail?: Record<string, unknown>) =>
     audit.push({ at: now, actor, action, targetType, targetId, detail: detail ?? null });
 
   const ouIds = new Map<string, string>([...state.ous].map(([path, ou]) => [path, ou.id]));

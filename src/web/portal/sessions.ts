@@ -6,7 +6,7 @@
  * transaction, audited.
  */
 
-import { writeAuditBatch } from '../../app/audit.ts';
+import { type AuditEvent, writeAuditBatch } from '../../app/audit.ts';
 import { endSession } from '../../app/auth/sessions.ts';
 import { revokeFamily } from '../../app/auth/tokens.ts';
 import type { AppContext } from '../../app/context.ts';
@@ -94,7 +94,7 @@ export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Pr
     if (req.which !== 'all') q = q.where('id', '=', req.which);
     const sessions = (await q.execute()).map((r) => r.id);
     const revocations: Array<{ kind: RevocationKind; subject: string }> = [];
-    const events = [];
+    const events: AuditEvent[] = [];
     for (const sessionId of sessions) {
       const { families } = await endSession(trx, sessionId, now, 'signed out from the profile page');
       revocations.push({ kind: 'session', subject: sessionId });
