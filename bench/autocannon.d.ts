@@ -24,6 +24,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     connections?: number;
+    /** Requests per second over all connections. */
+    overallRate?: number;
     pipelining?: number;
     duration?: number;
     amount?: number;

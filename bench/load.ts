@@ -21,6 +21,8 @@ export interface LoadOptions {
   body?: string;
   seconds?: number;
   connections?: number;
+  /** Requests per second over all connections (autocannon's `overallRate`); default: as fast as answered. */
+  rate?: number;
   /** Status every response must have (default 200). */
   status?: number;
 }
@@ -32,6 +34,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
     connections: options.connections ?? 10,
+    ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
     duration: options.seconds ?? 5,
     workers: 1,
     timeout: 10,

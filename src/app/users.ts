@@ -13,7 +13,7 @@ import type { Database, UserRow } from '../storage/schema.ts';
 import { writeAudit } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { bumpGeneration } from './instance.ts';
-import { recordRevocations } from './revocation.ts';
+import { recordRevocations, revokingTransaction } from './revocation.ts';
 
 /**
  * Hash a password with argon2id (the library's default algorithm and parameters: 19 MiB,
@@ -47,9 +47,10 @@ function notFound(userId: string): DomainError {
 
 /**
  * End everything a user holds right now. Call inside the transaction that disables or deletes
- * the user: portal sessions, token families and their tokens are marked revoked, unredeemed
- * authorization codes expire, pending or approved device grants are denied, and a `user`
- * revocation stops role credentials issued before `now`.
+ * the user, opened by `revokingTransaction` (or `beginRevocations`): portal sessions, token
+ * families and their tokens are marked revoked, unredeemed authorization codes expire, pending or
+ * approved device grants are denied, and a `user` revocation, stamped when the transaction ends,
+ * stops role credentials issued until then.
  */
 export async function revokeUserSessions(
   db: Kysely<Database>,
@@ -58,7 +59,7 @@ export async function revokeUserSessions(
   reason = 'user_disabled',
 ): Promise<void> {
   await endSignIns(db, now, reason, userId);
-  await recordRevocations(db, now, [{ kind: 'user', subject: userId }]);
+  recordRevocations(db, [{ kind: 'user', subject: userId }]);
 }
 
 /**
@@ -162,7 +163,7 @@ async function setStatus(
 ): Promise<{ changed: boolean }> {
   const now = ctx.clock.now();
   const from = to === 'ENABLED' ? 'DISABLED' : 'ENABLED';
-  return ctx.store.db.transaction().execute(async (trx) => {
+  const { value } = await revokingTransaction(ctx, async (trx) => {
     const r = await trx
       .updateTable('users')
       .set({ status: to, updated_at: now, updated_by: actor })
@@ -186,6 +187,7 @@ async function setStatus(
     });
     return { changed: true };
   });
+  return value;
 }
 
 /**

@@ -600,7 +600,7 @@ export async function executePlan(
       ? [{ kind: 'access' as const, subject: accessSubject(userId, l.accountId, psId) }]
       : [];
   });
-  await recordRevocations(db, now, revocations);
+  recordRevocations(db, revocations);
 
   progress?.('audit events', 0, audit.length);
   await writeAuditBatch(db, audit);

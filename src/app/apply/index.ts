@@ -15,6 +15,7 @@ import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
 import { ensureInstance } from '../instance.ts';
 import type { DesiredOrg } from '../org-file/model.ts';
+import { beginRevocations, confirmRevocations, finishRevocations } from '../revocation.ts';
 import { hashPassword } from '../users.ts';
 import { executePlan, type Progress } from './execute.ts';
 import { computePlan, isEmptyPlan, type Plan } from './plan.ts';
@@ -132,13 +133,18 @@ export async function applyOrg(
         hashes,
         undefined,
       );
-      return executePlan(db, ctx, state, plan, {
+      // Revocations (lost access, disabled or deleted users) are written last, stamped then.
+      beginRevocations(db);
+      const executed = await executePlan(db, ctx, state, plan, {
         actor,
         passwordHashes: hashes,
         onProgress: options.onProgress,
       });
+      return { executed, written: await finishRevocations(db, ctx.clock) };
     });
-    return { plan, applied: true, changed: true, ...result };
+    // Committed: confirm the revocations, stamped after the commit (PostgreSQL; see revocation.ts).
+    await confirmRevocations(ctx.store, ctx.clock, result.written);
+    return { plan, applied: true, changed: true, ...result.executed };
   } catch (err) {
     if (err instanceof NothingToDo)
       return { plan, applied: false, changed: false, auditEvents: 0, revocations: 0 };

@@ -10,7 +10,7 @@ import { GRANT_REFRESH_TOKEN, REFRESH_REUSE_GRACE_MS } from '../../domain/auth/o
 import { DomainError } from '../../domain/errors.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
-import { recordRevocations } from '../revocation.ts';
+import { recordRevocations, revokingTransaction } from '../revocation.ts';
 import type { OidcClient } from './clients.ts';
 import type { AuthSettings, RequestMeta, TokenResult } from './issue.ts';
 import { hashToken, issueInFamily, revokeFamily } from './tokens.ts';
@@ -59,7 +59,7 @@ export async function refreshTokens(
   }
   if (row.status !== 'ENABLED') throw invalid('The user is disabled');
 
-  const outcome = await ctx.store.db.transaction().execute(async (trx) => {
+  const { value: outcome } = await revokingTransaction(ctx, async (trx) => {
     const res = await trx
       .updateTable('refresh_tokens')
       .set({ used_at: now })
@@ -95,7 +95,7 @@ export async function refreshTokens(
     if (usedAt !== null && now - usedAt <= REFRESH_REUSE_GRACE_MS) return { kind: 'grace' as const };
     // Replay of a spent token: someone else has it. End the whole login.
     await revokeFamily(trx, row.family_id, now, 'refresh_token_reuse');
-    await recordRevocations(trx, now, [{ kind: 'family', subject: row.family_id }]);
+    recordRevocations(trx, [{ kind: 'family', subject: row.family_id }]);
     await writeAudit(trx, {
       at: now,
       actor: `user:${row.user_id}`,

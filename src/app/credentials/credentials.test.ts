@@ -360,14 +360,16 @@ describe('revocation view freshness', () => {
 
   it('sees a revocation written elsewhere within 30 s of the injected clock, and at once after a clock step back', async () => {
     const { RevocationCache } = await import('./revocation-cache.ts');
-    const { recordRevocations } = await import('../revocation.ts');
+    const { writeRevocations } = await import('../revocation.ts');
     const clock = new ManualClock(T0);
     const cache = new RevocationCache(store.db, clock);
     const c = claims({ userId: 'u-fresh', issuedAt: T0 });
     await cache.ensureFresh();
     assert.equal(cache.isRevoked(c), false);
     // Another process revokes the user.
-    await recordRevocations(store.db, T0 + 1000, [{ kind: 'user', subject: 'u-fresh' }]);
+    await writeRevocations({ store, clock: new ManualClock(T0 + 1000) }, [
+      { kind: 'user', subject: 'u-fresh' },
+    ]);
     clock.advance(2000);
     await cache.ensureFresh();
     assert.equal(cache.isRevoked(c), false, 'a view younger than the poll interval is used as is');
@@ -377,7 +379,9 @@ describe('revocation view freshness', () => {
     // Credentials issued after the revocation instant are not affected.
     assert.equal(cache.isRevoked(claims({ userId: 'u-fresh', issuedAt: T0 + 1001 })), false);
 
-    await recordRevocations(store.db, T0 + 40_000, [{ kind: 'session', subject: 's-back' }]);
+    await writeRevocations({ store, clock: new ManualClock(T0 + 40_000) }, [
+      { kind: 'session', subject: 's-back' },
+    ]);
     clock.set(T0 + 10_000); // the clock stepped back: freshness cannot be trusted
     await cache.ensureFresh();
     assert.equal(cache.isRevoked(claims({ sessionId: 's-back', issuedAt: T0 })), true);

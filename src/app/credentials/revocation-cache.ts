@@ -7,8 +7,11 @@
  * refresh, well inside the 60 s the product promises. Revocations written by this process are
  * applied at once (`note`).
  *
- * Refreshes read rows created since the newest one seen minus an overlap that absorbs clock
- * differences between writers; merging is idempotent (largest not_before per subject wins).
+ * Refreshes read the rows whose id is above the largest one seen. Ids grow in commit order
+ * (revocations are written under the writers' lock, see `app/revocation.ts`), so this misses
+ * nothing, however late a revocation committed and whatever clock stamped it. A table whose ids
+ * went back (restored from a backup, or its newest rows pruned) is read again from the start.
+ * Merging is idempotent (largest not_before per subject wins).
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/runtime.ts';
@@ -21,9 +24,10 @@ export interface RevocationCacheOptions {
   pollMs?: number;
   /** Wait for a refresh when the view is older than this (ms). */
   maxStaleMs?: number;
-  /** How far before the newest row seen each refresh looks again (ms). */
-  overlapMs?: number;
 }
+
+/** Rows read per query of a refresh. */
+const PAGE = 5000;
 
 interface Entry {
   notBefore: number;
@@ -35,10 +39,10 @@ export class RevocationCache {
   private readonly clock: Clock;
   private readonly pollMs: number;
   private readonly maxStaleMs: number;
-  private readonly overlapMs: number;
   private readonly entries = new Map<string, Entry>();
   private lastRefresh = Number.NEGATIVE_INFINITY;
-  private newestSeen = Number.NEGATIVE_INFINITY;
+  /** The largest revocation id read. */
+  private lastId = 0;
   private inFlight: Promise<void> | null = null;
   private lastPrune = 0;
 
@@ -47,7 +51,6 @@ export class RevocationCache {
     this.clock = clock;
     this.pollMs = options.pollMs ?? 5_000;
     this.maxStaleMs = options.maxStaleMs ?? 30_000;
-    this.overlapMs = options.overlapMs ?? 5 * 60_000;
   }
 
   private static key(kind: RevocationKind, subject: string): string {
@@ -79,17 +82,17 @@ export class RevocationCache {
     if (this.inFlight) return this.inFlight;
     const run = async () => {
       const now = this.clock.now();
-      let q = this.db
-        .selectFrom('revocations')
-        .select(['kind', 'subject', 'not_before', 'created_at', 'expires_at'])
-        .where('expires_at', '>', now);
-      if (Number.isFinite(this.newestSeen)) q = q.where('created_at', '>=', this.newestSeen - this.overlapMs);
-      const rows = await q.execute();
-      for (const r of rows) {
-        this.note(r.kind as RevocationKind, r.subject, r.not_before, r.expires_at);
-        if (r.created_at > this.newestSeen) this.newestSeen = r.created_at;
+      const read = await this.readAfter(now);
+      if (read === 0 && this.lastId > 0) {
+        const top = await this.db
+          .selectFrom('revocations')
+          .select((eb) => eb.fn.max('id').as('top'))
+          .executeTakeFirst();
+        if (Number(top?.top ?? 0) < this.lastId) {
+          this.lastId = 0;
+          await this.readAfter(now);
+        }
       }
-      if (!Number.isFinite(this.newestSeen)) this.newestSeen = now;
       this.lastRefresh = now;
       if (now - this.lastPrune > 10 * 60_000) {
         this.lastPrune = now;
@@ -102,6 +105,26 @@ export class RevocationCache {
       this.inFlight = null;
     });
     return this.inFlight;
+  }
+
+  /** Read and apply the rows after `lastId`, page by page; how many there were. */
+  private async readAfter(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('revocations')
+        .select(['id', 'kind', 'subject', 'not_before', 'expires_at'])
+        .where('id', '>', this.lastId)
+        .orderBy('id')
+        .limit(PAGE)
+        .execute();
+      for (const r of rows) {
+        if (r.expires_at > now) this.note(r.kind as RevocationKind, r.subject, r.not_before, r.expires_at);
+        if (r.id > this.lastId) this.lastId = r.id;
+      }
+      total += rows.length;
+      if (rows.length < PAGE) return total;
+    }
   }
 
   private revokedAfter(kind: RevocationKind, subject: string | null, issuedAt: number): boolean {

@@ -12,7 +12,7 @@
 import type { Config } from '../../config/schema.ts';
 import type { Metrics } from '../../http/metrics.ts';
 import type { AppContext } from '../context.ts';
-import { MAX_CREDENTIAL_LIFETIME_MS, type RevocationKind, recordRevocations } from '../revocation.ts';
+import { MAX_CREDENTIAL_LIFETIME_MS, type Revocation, writeRevocations } from '../revocation.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { recordKeyIds } from './key-record.ts';
 import { type KeyRing, keyFilePath, keyFileStamp, loadKeyRing, readKeyFile } from './keys.ts';
@@ -142,17 +142,18 @@ function createService(deps: CredentialServiceDeps): CredentialService {
 }
 
 /**
- * Write revocations and apply them to this server's view at once (other replicas see them at
- * their next refresh). Call outside or after the transaction that made them necessary.
+ * Write revocations in a transaction of their own and apply them to this server's view at once
+ * (other replicas see them at their next refresh). Revocations that belong with other changes
+ * go through `revokingTransaction` instead.
  */
 export async function revokeNow(
   deps: { ctx: AppContext; config: Pick<Config, 'credentialKeys' | 'dataDir'> },
-  items: Array<{ kind: RevocationKind; subject: string }>,
+  items: Revocation[],
 ): Promise<void> {
-  const now = deps.ctx.clock.now();
-  await recordRevocations(deps.ctx.store.db, now, items);
+  const { notBefore } = await writeRevocations(deps.ctx, items);
   const { revocations } = getCredentialService(deps);
-  for (const it of items) revocations.note(it.kind, it.subject, now, now + MAX_CREDENTIAL_LIFETIME_MS);
+  for (const it of items)
+    revocations.note(it.kind, it.subject, notBefore, notBefore + MAX_CREDENTIAL_LIFETIME_MS);
 }
 
 const OPENED_CACHE_LIMIT = 10_000;

@@ -5,10 +5,12 @@
  * against the store on every use) and records revocations, so role credentials already issued
  * under it stop verifying on every replica at its next revocation refresh (within 60 s).
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../storage/schema.ts';
 import { writeAudit } from '../audit.ts';
 import { endSession } from '../auth/sessions.ts';
 import type { AppContext } from '../context.ts';
-import { ALL_SUBJECT, type RevocationKind, recordRevocations } from '../revocation.ts';
+import { ALL_SUBJECT, type RevocationKind, recordRevocations, revokingTransaction } from '../revocation.ts';
 import { endSignIns, revokeUserSessions } from '../users.ts';
 
 export interface SessionInfo {
@@ -90,7 +92,17 @@ export async function listSessions(
 export interface RevocationOutcome {
   sessions: string[];
   revocations: Array<{ kind: RevocationKind; subject: string }>;
+  /** The revocations' stamp: role credentials issued until this instant stop verifying. */
   at: number;
+}
+
+/** The outcome of a revoking transaction, stamped with the instant its revocations carry. */
+async function revoking(
+  ctx: AppContext,
+  body: (trx: Kysely<Database>) => Promise<Omit<RevocationOutcome, 'at'> | null>,
+): Promise<RevocationOutcome | null> {
+  const { value, notBefore } = await revokingTransaction(ctx, body);
+  return value && { ...value, at: notBefore };
 }
 
 /** End one portal session and everything issued under it. Unknown id → null. */
@@ -100,7 +112,7 @@ export async function revokeSessionById(
   actor: string,
 ): Promise<RevocationOutcome | null> {
   const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return revoking(ctx, async (trx) => {
     const s = await trx
       .selectFrom('portal_sessions')
       .select(['id', 'user_id'])
@@ -112,7 +124,7 @@ export async function revokeSessionById(
       { kind: 'session', subject: sessionId },
       ...families.map((f) => ({ kind: 'family' as const, subject: f })),
     ];
-    await recordRevocations(trx, now, revocations);
+    recordRevocations(trx, revocations);
     await writeAudit(trx, {
       at: now,
       actor,
@@ -121,7 +133,7 @@ export async function revokeSessionById(
       targetId: sessionId,
       detail: { userId: s.user_id, tokenFamilies: families.length },
     });
-    return { sessions: [sessionId], revocations, at: now };
+    return { sessions: [sessionId], revocations };
   });
 }
 
@@ -135,7 +147,7 @@ export async function revokeUserEverything(
   actor: string,
 ): Promise<RevocationOutcome | null> {
   const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return revoking(ctx, async (trx) => {
     const user = await trx
       .selectFrom('users')
       .select(['id', 'user_name'])
@@ -151,7 +163,7 @@ export async function revokeUserEverything(
         .execute()
     ).map((r) => r.id);
     // Sessions, token families, access and refresh tokens, pending grants, and a `user`
-    // revocation that stops every role credential issued until now.
+    // revocation that stops every role credential issued until the transaction ends.
     await revokeUserSessions(trx, user.id, now, 'revoked by an administrator');
     await writeAudit(trx, {
       at: now,
@@ -161,7 +173,7 @@ export async function revokeUserEverything(
       targetId: user.id,
       detail: { userName: user.user_name, sessions: sessions.length },
     });
-    return { sessions, revocations: [{ kind: 'user', subject: user.id }], at: now };
+    return { sessions, revocations: [{ kind: 'user', subject: user.id }] };
   });
 }
 
@@ -169,7 +181,7 @@ export async function revokeUserEverything(
  * End every sign-in and every role credential issued until now, of every user, in one
  * transaction: portal sessions, token families, access and refresh tokens, unredeemed codes and
  * device approvals stop at once, and an `all` revocation stops every role credential issued
- * before now (on every server within 60 s). Users stay enabled and may sign in again. This is
+ * until the transaction ends (on every server within 60 s). Users stay enabled and may sign in again. This is
  * how an operator cuts what was issued before a restore (whose later revocations are lost).
  */
 export async function revokeEverything(
@@ -178,7 +190,7 @@ export async function revokeEverything(
   reason: string,
 ): Promise<RevocationOutcome> {
   const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
+  const outcome = await revoking(ctx, async (trx) => {
     const sessions = (
       await trx
         .selectFrom('portal_sessions')
@@ -189,7 +201,7 @@ export async function revokeEverything(
     ).map((r) => r.id);
     await endSignIns(trx, now, reason, null);
     const revocations = [{ kind: 'all' as const, subject: ALL_SUBJECT }];
-    await recordRevocations(trx, now, revocations);
+    recordRevocations(trx, revocations);
     await writeAudit(trx, {
       at: now,
       actor,
@@ -198,6 +210,8 @@ export async function revokeEverything(
       targetId: 'default',
       detail: { sessions: sessions.length, reason },
     });
-    return { sessions, revocations, at: now };
+    return { sessions, revocations };
   });
+  if (!outcome) throw new Error('internal: revoking everything returned nothing');
+  return outcome;
 }

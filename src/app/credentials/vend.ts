@@ -5,7 +5,17 @@
  *
  * Steps: check effective access (direct or through a group) → find or create the provisioned
  * role of (account, permission set) → seal the claims into a session token under the current
- * key → audit. Expiration = now + the permission set's session duration, epoch milliseconds.
+ * key → audit → confirm nothing was taken away meanwhile. Expiration = now + the permission set's
+ * session duration, epoch milliseconds.
+ *
+ * The confirmation: a revocation committed while a request is being answered carries a stamp
+ * taken at the end of its transaction (see `app/revocation.ts`), but the credentials may be
+ * minted after that stamp from state read before the commit. So once the audit event is
+ * committed, vending reads the store generation again: if it moved since the caller checked the
+ * sign-in, the sign-in and the access are read again, and the credentials are withdrawn (403, no
+ * access) when either has ended. If it did not move, the revocation commits after this read and
+ * its stamp covers the credentials. Either way a credential minted from access state read before
+ * a revocation committed is refused or stopped by it.
  */
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
@@ -30,6 +40,12 @@ export interface VendInput {
   channel: 'portal' | 'sso-api';
   /** When the request arrived (`performance.now()`), see `Store.generation`. */
   receivedAt?: number;
+  /**
+   * The store generation read before the caller checked the sign-in (bearer token or portal
+   * session): the confirmation step reads everything again if the store moved since. Defaults to
+   * the generation vending reads first.
+   */
+  since?: number;
 }
 
 export interface VendedCredentials {
@@ -102,6 +118,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
   const service = getCredentialService(deps);
   const cache = allowedRoles(ctx.store);
   const generation = await ctx.store.generation(input.receivedAt);
+  const since = input.since ?? generation;
   const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
   let role = cache.get(generation, key);
   if (!role) {
@@ -149,5 +166,74 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     },
     sourceIp: input.sourceIp,
   });
+  if (!(await stillAllowed(ctx, input, role.permissionSetId, since))) {
+    await service.audit.write({
+      at: ctx.clock.now(),
+      actor: `user:${input.userId}`,
+      action: 'credentials.withdraw',
+      targetType: 'ROLE',
+      targetId: `${input.accountId}/${role.roleName}`,
+      detail: {
+        accessKeyId: sealed.accessKeyId,
+        reason: 'the sign-in or the access ended while the credentials were issued',
+      },
+      sourceIp: input.sourceIp,
+    });
+    throw new DomainError('forbidden', 'No access');
+  }
   return { ...sealed, expiration };
+}
+
+/** How many times the store may move under one request before vending gives up (refuses). */
+const MAX_RECHECKS = 3;
+
+/**
+ * The confirmation step (see the module comment): true when the store generation still stands
+ * where it was when the caller checked the sign-in, or when the sign-in and the access still hold
+ * in the state read after it moved, and it then stood still.
+ */
+async function stillAllowed(
+  ctx: AppContext,
+  input: VendInput,
+  permissionSetId: string,
+  since: number,
+): Promise<boolean> {
+  let seen = since;
+  for (let recheck = 0; ; recheck++) {
+    // A read begun now (or later): after the audit commit above.
+    const current = await ctx.store.generation(performance.now());
+    if (current === seen) return true;
+    if (recheck === MAX_RECHECKS || !(await accessHolds(ctx, input, permissionSetId))) return false;
+    seen = current;
+  }
+}
+
+/** Read from the store: the user is enabled, the session and token family live, access kept. */
+async function accessHolds(ctx: AppContext, input: VendInput, permissionSetId: string): Promise<boolean> {
+  const db = ctx.store.db;
+  const now = ctx.clock.now();
+  const user = await db
+    .selectFrom('users')
+    .select('status')
+    .where('id', '=', input.userId)
+    .executeTakeFirst();
+  if (user?.status !== 'ENABLED') return false;
+  if (input.sessionId !== null) {
+    const s = await db
+      .selectFrom('portal_sessions')
+      .select(['revoked_at', 'expires_at'])
+      .where('id', '=', input.sessionId)
+      .executeTakeFirst();
+    if (!s || s.revoked_at !== null || s.expires_at <= now) return false;
+  }
+  if (input.familyId !== null) {
+    const f = await db
+      .selectFrom('token_families')
+      .select(['revoked_at', 'expires_at'])
+      .where('id', '=', input.familyId)
+      .executeTakeFirst();
+    if (!f || f.revoked_at !== null || f.expires_at <= now) return false;
+  }
+  const role = await findAccessibleRole(ctx.store, input.userId, input.accountId, input.roleName);
+  return role?.permissionSetId === permissionSetId;
 }

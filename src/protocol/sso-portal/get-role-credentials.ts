@@ -19,6 +19,7 @@ export async function getRoleCredentials(
   query: unknown,
   sourceIp: string,
   receivedAt?: number,
+  since?: number,
 ) {
   const roleName = queryParam(query, 'role_name');
   if (roleName === undefined || roleName === '') throw invalidRequest('role_name is required');
@@ -36,6 +37,7 @@ export async function getRoleCredentials(
     sourceIp,
     channel: 'sso-api',
     ...(receivedAt === undefined ? {} : { receivedAt }),
+    ...(since === undefined ? {} : { since }),
   });
   return {
     roleCredentials: {
@@ -69,8 +71,10 @@ export interface PortalAnswer {
 /** Authenticate, vend, and answer the JSON result or the portal error (never throws). */
 export async function answerGetRoleCredentials(deps: ServerDeps, call: PortalCall): Promise<PortalAnswer> {
   try {
+    // Read before the token is checked: vending confirms nothing ended since (`vend.ts`).
+    const since = await deps.ctx.store.generation(call.receivedAt);
     const who = await authenticateBearer(deps.ctx, call.bearer, call.receivedAt);
-    const result = await getRoleCredentials(deps, who, call.query, call.ip, call.receivedAt);
+    const result = await getRoleCredentials(deps, who, call.query, call.ip, call.receivedAt, since);
     return { status: 200, headers: { 'cache-control': 'no-store' }, body: JSON.stringify(result) };
   } catch (err) {
     const f = portalError(err, call.log, 'GetRoleCredentials');

@@ -70,6 +70,8 @@ export async function handleCredentials(
   reply: FastifyReply,
   deps: ServerDeps,
 ): Promise<FastifyReply> {
+  // Read before the session is checked: vending confirms nothing ended since (`vend.ts`).
+  const since = await deps.ctx.store.generation();
   const session = await currentSession(request, deps);
   if (!session) return fail(reply, 401, 'You are not signed in, or your session has ended. Sign in again.');
   if (!verifyCsrf(request, session))
@@ -90,6 +92,7 @@ export async function handleCredentials(
       familyId: null,
       sourceIp: request.ip ?? null,
       channel: 'portal',
+      since,
     });
     return reply.header('cache-control', 'no-store').type('application/json').send({
       accountId: input.accountId,

@@ -10,7 +10,7 @@ import { type AuditEvent, writeAuditBatch } from '../../app/audit.ts';
 import { endSession } from '../../app/auth/sessions.ts';
 import { revokeFamily } from '../../app/auth/tokens.ts';
 import type { AppContext } from '../../app/context.ts';
-import { type RevocationKind, recordRevocations } from '../../app/revocation.ts';
+import { type RevocationKind, recordRevocations, revokingTransaction } from '../../app/revocation.ts';
 
 export interface ActiveSession {
   sessionId: string;
@@ -76,6 +76,7 @@ export interface RevokeResult {
   sessions: string[];
   /** Revocations written, for the caller to apply to this server's credential verifier at once. */
   revocations: Array<{ kind: RevocationKind; subject: string }>;
+  /** The revocations' stamp (0 when there are none). */
   at: number;
 }
 
@@ -85,7 +86,7 @@ export interface RevokeResult {
  */
 export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Promise<RevokeResult> {
   const now = ctx.clock.now();
-  return ctx.store.db.transaction().execute(async (trx) => {
+  const { value, notBefore } = await revokingTransaction(ctx, async (trx) => {
     let q = trx
       .selectFrom('portal_sessions')
       .select('id')
@@ -127,8 +128,9 @@ export async function revokeOwnSessions(ctx: AppContext, req: RevokeRequest): Pr
         revocations.push({ kind: 'family', subject: f.id });
       }
     }
-    if (revocations.length > 0) await recordRevocations(trx, now, revocations);
+    recordRevocations(trx, revocations);
     if (events.length > 0) await writeAuditBatch(trx, events);
-    return { sessions, revocations, at: now };
+    return { sessions, revocations };
   });
+  return { ...value, at: notBefore };
 }
