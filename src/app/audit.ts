@@ -6,7 +6,10 @@
  */
 import type { Kysely } from 'kysely';
 import { replaceFaults } from '../domain/wire-text.ts';
-import type { Database } from '../storage/schema.ts';
+import type { AuditEventRow, Database } from '../storage/schema.ts';
+
+/** An audit event as stored, with its id (what `idcenter audit tail` prints). */
+export type StoredAuditEvent = AuditEventRow;
 
 /**
  * Every action an audit row can record. A closed list, so that a misspelt action fails to
@@ -45,6 +48,7 @@ export type AuditAction =
   | 'user.sessions_revoke'
   // Credentials and STS
   | 'credentials.issue'
+  | 'credentials.withdraw'
   | 'credential_keys.adopt'
   | 'sts.signature_failure'
   // The organization (idcenter apply and the admin commands)
@@ -162,9 +166,39 @@ export async function writeAuditBatch(db: Kysely<Database>, events: AuditEvent[]
 /** Rows deleted per statement by `pruneAudit`. */
 export const PRUNE_CHUNK = 5000;
 
+/** The newest `n` audit events, oldest first. */
+export async function newestAuditEvents(
+  store: { db: Kysely<Database> },
+  n: number,
+): Promise<StoredAuditEvent[]> {
+  const rows = await store.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(n).execute();
+  return rows.reverse();
+}
+
+/** The id of the newest audit event, 0 when there is none. */
+export async function lastAuditId(store: { db: Kysely<Database> }): Promise<number> {
+  const top = await store.db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).execute();
+  return top[0] ? Number(top[0].id) : 0;
+}
+
+/** Up to `limit` audit events with an id above `afterId`, in id order. */
+export async function auditEventsAfter(
+  store: { db: Kysely<Database> },
+  afterId: number,
+  limit: number,
+): Promise<StoredAuditEvent[]> {
+  return store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
 /** How many audit events are older than `before` (epoch ms): what `pruneAudit` would delete. */
-export async function countAuditBefore(db: Kysely<Database>, before: number): Promise<number> {
-  const row = await db
+export async function countAuditBefore(store: { db: Kysely<Database> }, before: number): Promise<number> {
+  const row = await store.db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('at', '<', before)
@@ -180,9 +214,10 @@ export async function countAuditBefore(db: Kysely<Database>, before: number): Pr
  * (`audit.prune`, with the cutoff and the count), written even when a chunk fails.
  */
 export async function pruneAudit(
-  db: Kysely<Database>,
+  store: { db: Kysely<Database> },
   input: { before: number; actor: string; now: () => number; onProgress?: (deleted: number) => void },
 ): Promise<number> {
+  const db = store.db;
   let deleted = 0;
   try {
     for (;;) {

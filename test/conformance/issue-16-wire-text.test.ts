@@ -302,13 +302,17 @@ for (const kind of STORE_KINDS) {
       const name = sessionCookieName(deps.config);
       const session = (userId: string, mfaDone: boolean) =>
         deps.ctx.store.db.transaction().execute((trx) =>
-          createSession(deps.ctx, trx, {
-            userId,
-            origin: sessionOrigin(deps.config),
-            mfaDone,
-            ttlMs: 8 * 3600_000,
-            sourceIp: '127.0.0.1',
-          }),
+          createSession(
+            deps.ctx,
+            {
+              userId,
+              origin: sessionOrigin(deps.config),
+              mfaDone,
+              ttlMs: 8 * 3600_000,
+              sourceIp: '127.0.0.1',
+            },
+            trx,
+          ),
         );
       const s = await session(org.users.alice!, true);
       ctx.signedIn = { cookie: cookieOf(name, s.token), csrf: csrfTokenFor(s.token), sessionId: s.sessionId };

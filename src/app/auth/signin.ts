@@ -219,6 +219,25 @@ async function checkInTurn(
 }
 
 /** Hash a password the way sign-in verifies it (argon2id, library defaults). */
+/** A sign-in finished (every factor passed): its audit row, with the factors used. */
+export async function recordSignin(
+  ctx: AppContext,
+  userId: string,
+  factors: string,
+  meta: RequestMeta,
+): Promise<void> {
+  await writeAudit(ctx.store.db, {
+    at: ctx.clock.now(),
+    actor: `user:${userId}`,
+    action: 'signin.success',
+    targetType: 'USER',
+    targetId: userId,
+    detail: { factors },
+    sourceIp: meta.sourceIp ?? null,
+    requestId: meta.requestId ?? null,
+  });
+}
+
 export function hashPassword(password: string): Promise<string> {
   return hash(password);
 }

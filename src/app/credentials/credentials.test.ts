@@ -297,7 +297,7 @@ for (const kind of STORE_KINDS) {
       for (const [userName, userId] of Object.entries(org.users)) {
         for (const accountId of ['111111111111', '222222222222', '333333333333']) {
           for (const roleName of ['ReadOnly', 'Admin', 'readonly', 'Nope']) {
-            const listed = await listAccessibleRoles(deps.ctx.store.db, userId, accountId);
+            const listed = await listAccessibleRoles(deps.ctx.store, userId, accountId);
             const expected = listed.find((r) => r.roleName === roleName);
             const got = await vendRoleCredentials(
               deps,
