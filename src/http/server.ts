@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { AppContext } from '../app/context.ts';
 import { startingKeyRing } from '../app/credentials/key-record.ts';
 import { ensureInstance } from '../app/instance.ts';
+import type { ServerDeps } from '../app/server-deps.ts';
 import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
@@ -20,7 +21,6 @@ import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
 import { limitConnections } from './connections.ts';
-import type { ServerDeps } from './deps.ts';
 import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
 import { type Sweeper, startSweeper } from './sweeper.ts';

@@ -8,12 +8,12 @@ import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../../../test/help
 import { loadConfig } from '../../config/load.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { ManualClock, systemRandom } from '../../domain/runtime.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { createMetrics } from '../../http/metrics.ts';
 import { createLogger } from '../../http/server.ts';
 import { openStore } from '../../storage/db.ts';
 import { ensureInstance } from '../instance.ts';
 import { accessSubject } from '../revocation.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import {
   CredentialKeyError,
   KEY_FILE_NAME,

@@ -19,10 +19,10 @@
  */
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
 import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
 

@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { logOutToken } from '../../app/sessions.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { sendRequestIds } from '../../http/request-id.ts';
 import { sendRestJson } from '../codecs/aws-json.ts';
 import { formFaultMessage, queryFault } from '../codecs/form.ts';

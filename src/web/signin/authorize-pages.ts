@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAuthCode, denyAuthorization } from '../../app/auth/codes.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import {
   AUTHORIZE_PARAMS,
   type AuthorizeCheck,

@@ -13,8 +13,8 @@ import {
 } from '../../app/auth/mfa.ts';
 import { completeSessionMfa, createSession } from '../../app/auth/sessions.ts';
 import { checkPassword, MAX_USER_NAME_LENGTH, recordSignin } from '../../app/auth/signin.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { signOut } from '../../app/sessions.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessionCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
