@@ -49,12 +49,14 @@ export type AuditAction =
   // Credentials and STS
   | 'credentials.issue'
   | 'credentials.withdraw'
+  | 'credentials.issue_failure'
   | 'credential_keys.adopt'
   | 'sts.signature_failure'
   // The organization (idcenter apply and the admin commands)
   | 'ou.create'
   | 'ou.delete'
   | 'organization.update'
+  | 'federation.update'
   | 'account.create'
   | 'account.update'
   | 'account.delete'

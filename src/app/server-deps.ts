@@ -9,12 +9,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { AppContext } from './context.ts';
+import type { Federation } from './federation/federation.ts';
 
 export interface ServerDeps {
   readonly config: Config;
   readonly ctx: AppContext;
   readonly log: FastifyBaseLogger;
   readonly metrics: Metrics;
+  /** The SAML identity provider and STS client for federated (`aws`) accounts. */
+  readonly federation: Federation;
 }
 
 /** The server's Prometheus metrics (made by `http/metrics.ts`, served at `GET /metrics`). */

@@ -72,6 +72,19 @@ const urlSetting = z.string().transform((raw, ctx) => {
   }
 });
 
+/** An http(s) URL, or empty for none. */
+const optionalUrlSetting = z.string().transform((raw, ctx) => {
+  if (raw.trim() === '') return '';
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) URL` });
+    return z.NEVER;
+  }
+});
+
 /**
  * `host:port` (`[::1]:9464` for IPv6), or empty for none; port 0 picks a free one. Resolved to
  * `{ host, port }`, or null.
@@ -306,6 +319,34 @@ export const settings = {
     default: undefined,
     derived: '<public url>/saml/metadata',
     schema: z.string(),
+  }),
+  awsStsEndpoint: def({
+    key: 'awsStsEndpoint',
+    env: 'IDCENTER_AWS_STS_ENDPOINT',
+    flag: '--aws-sts-endpoint',
+    description:
+      "The STS endpoint that turns signed SAML assertions into credentials for federated (aws) accounts, for every partition and region: a VPC endpoint, a private region, or a stand-in for tests. Default: the regional endpoint of the account's partition (https://sts.<region>.amazonaws.com).",
+    default: '',
+    schema: optionalUrlSetting,
+  }),
+  awsSigninEndpoint: def({
+    key: 'awsSigninEndpoint',
+    env: 'IDCENTER_AWS_SIGNIN_ENDPOINT',
+    flag: '--aws-signin-endpoint',
+    description:
+      "The audience and recipient of every SAML assertion for federated (aws) accounts. Default: the sign-in endpoint of the account's partition (https://signin.aws.amazon.com/saml for aws). IAM refuses assertions for any other audience, so change it only for a stand-in.",
+    default: '',
+    schema: optionalUrlSetting,
+  }),
+  awsStsTimeout: def({
+    key: 'awsStsTimeout',
+    env: 'IDCENTER_AWS_STS_TIMEOUT',
+    flag: '--aws-sts-timeout',
+    description:
+      'How long the server waits for STS when it gets credentials for a federated (aws) account, connecting included; then the caller gets an error saying STS did not answer. Not retried by the server.',
+    default: '10s',
+    unit: 'duration, 1s to 60s',
+    schema: durationSetting(1, MINUTE),
   }),
   trustProxy: def({
     key: 'trustProxy',

@@ -25,6 +25,8 @@ export const DOMAIN_ERROR_CODES = [
   'slow_down',
   'expired_token',
   'access_denied',
+  /** A service the server depends on (AWS STS) cannot be reached or did not answer in time. */
+  'unavailable',
   'internal',
 ] as const;
 

@@ -29,11 +29,7 @@ export function hex(random: Random, length: number): string {
 
 /** RFC 4122 version 4 UUID, lower-case. */
 export function uuid(random: Random): string {
-  const b = random.bytes(16);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return random.uuid();
 }
 
 /** High-entropy opaque token (base64url), for codes, tokens and secrets. */

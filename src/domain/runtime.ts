@@ -2,7 +2,7 @@
  * Time and randomness are injected (docs/decisions.md, "Injected time and randomness"), so expiry,
  * lockout and rotation are tested without sleeping and identifiers are reproducible in tests.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -11,29 +11,16 @@ export interface Clock {
 
 export interface Random {
   bytes(n: number): Buffer;
+  /** An RFC 4122 version 4 UUID, lower-case. */
+  uuid(): string;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
-/**
- * Small requests are served from a pool filled 4 KiB at a time: one call into the CSPRNG costs
- * microseconds however few bytes it returns, and a credential takes several small draws. Each
- * byte is handed out once; the caller gets a copy, never a view of the pool.
- */
-const POOL_SIZE = 4096;
-const pool = Buffer.alloc(POOL_SIZE);
-let poolOffset = POOL_SIZE;
 
+/** Node's CSPRNG, as node:crypto offers it. */
 export const systemRandom: Random = {
-  bytes(n) {
-    if (n > 256) return randomFillSync(Buffer.alloc(n));
-    if (poolOffset + n > POOL_SIZE) {
-      randomFillSync(pool);
-      poolOffset = 0;
-    }
-    const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
-    poolOffset += n;
-    return out;
-  },
+  bytes: (n) => randomBytes(n),
+  uuid: () => randomUUID(),
 };
 
 /** A clock tests move by hand. */

@@ -14,11 +14,13 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Histogram } from 'prom-client';
-import { closeFailureAudit } from '../app/failure-audit.ts';
-import { createSamlIdentityProvider } from '../app/federation/identity-provider.ts';
+import { getCredentialService } from '../app/credentials/service.ts';
+import { closeFailureAudit, failureAudit } from '../app/failure-audit.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
+import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
+import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
@@ -258,10 +260,9 @@ export async function buildApp(
     return reply.code(503).type('application/json').send({ status: 'unavailable', reason: answer.reason });
   });
   registerMetrics(app, deps);
-  const samlIdp = createSamlIdentityProvider(deps.config);
   // Key files given in the settings are checked now: a wrong one stops the server, named.
-  await samlIdp.verify();
-  registerSamlMetadata(app, samlIdp, deps.log);
+  await deps.federation.idp.verify();
+  registerSamlMetadata(app, deps.federation.idp, deps.log);
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>
@@ -270,16 +271,25 @@ export async function buildApp(
     ),
   );
 
+  // The server's STS, one for the Fastify route and the hot lane: the signing keys its verifier
+  // derives serve both.
+  const sts = createStsAnswerer(deps, {
+    verifier: new SigV4Verifier(),
+    credentials: getCredentialService(deps),
+    failures: failureAudit(deps.ctx),
+  });
+
   await registerAssets(app);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
   await app.register(async (scope) => registerSignin(scope, deps));
   await app.register(async (scope) => registerPortal(scope, deps));
-  await app.register(async (scope) => registerRoot(scope, deps));
+  await app.register(async (scope) => registerRoot(scope, deps, sts));
 
   if (options.hotLane !== false) {
     installHotLane(app, {
       deps,
+      sts,
       rewrite: (url) => rewriteUrl(url, prefix),
       recordDuration,
       requestLine: requestLineWriterOf(deps.log),

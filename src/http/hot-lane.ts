@@ -4,7 +4,7 @@
  * — answered straight from node:http, without Fastify's per-request machinery (request and
  * reply objects, hook runners, a child logger each), which costs more than the calls' own work.
  *
- * They run the same protocol code as the Fastify routes (`createStsAnswerer`,
+ * They run the same protocol code as the Fastify routes (the server's one `StsAnswerer`,
  * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
  * id, `x-amzn-RequestId`, the one request log line and the duration metric. While the server
  * shuts down the lane keeps answering; the server's response class (`http/drain.ts`) adds
@@ -25,7 +25,7 @@ import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
 import { PORTAL_INTERNAL, portalErrorAnswer } from '../protocol/sso-portal/errors.ts';
 import { answerGetRoleCredentials, type PortalAnswer } from '../protocol/sso-portal/get-role-credentials.ts';
 import { STS_REQUEST_ERRORS } from '../protocol/sts/errors.ts';
-import { createStsAnswerer, type StsAnswer, stsDate } from '../protocol/sts/handler.ts';
+import type { StsAnswer, StsAnswerer } from '../protocol/sts/handler.ts';
 import type { ErrorLog } from '../protocol/wire-error.ts';
 import type { RequestLineWriter } from './app.ts';
 import type { ServerDeps } from './deps.ts';
@@ -41,6 +41,8 @@ const EMPTY = Buffer.alloc(0);
 
 export interface HotLaneOptions {
   deps: ServerDeps;
+  /** The server's STS, the one its Fastify route answers through. */
+  sts: StsAnswerer;
   /** The same URL rewriting as Fastify's `rewriteUrl` option. */
   rewrite: (url: string) => string;
   /** The request-duration metric, as the Fastify hook records it. */
@@ -91,7 +93,7 @@ function parsePlainQuery(text: string): Record<string, string | string[]> {
 
 /** Put the lane in front of Fastify's request handler on the app's server. */
 export function installHotLane(app: FastifyInstance, options: HotLaneOptions): void {
-  const { deps, rewrite, recordDuration } = options;
+  const { deps, sts, rewrite, recordDuration } = options;
   if (deps.config.trustProxy) return;
   const server = app.server;
   const [fastifyHandler] = server.listeners('request') as Array<
@@ -99,7 +101,6 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
   >;
   if (!fastifyHandler) return;
   const line = options.requestLine;
-  const sts = createStsAnswerer(deps);
 
   /**
    * Answers ready in this turn of the event loop, written together when the turn ends (the
@@ -166,7 +167,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
         started,
         a.status,
         {
-          date: stsDate(deps),
+          date: sts.date(),
           [REQUEST_ID_HEADER]: id,
           'content-type': 'text/xml',
         },
@@ -182,7 +183,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       });
     };
     try {
-      const a = sts({
+      const a = sts.answer({
         method: 'POST',
         url: req.url ?? '/',
         rawHeaders: req.rawHeaders,

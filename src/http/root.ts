@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
-import { createStsHandler } from '../protocol/sts/handler.ts';
+import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
 import { sendRequestIds } from './request-id.ts';
 
@@ -16,9 +16,14 @@ function unknownOperation(reply: FastifyReply, message: string): FastifyReply {
   return sendAwsJsonError(reply, 'awsJson1_1', 400, 'UnknownOperationException', message);
 }
 
-export async function registerRoot(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+/** The root routes; STS calls are answered by the server's one `StsAnswerer`. */
+export async function registerRoot(
+  app: FastifyInstance,
+  deps: ServerDeps,
+  stsAnswerer: StsAnswerer,
+): Promise<void> {
   sendRequestIds(app);
-  const sts = await createStsHandler(app, deps);
+  const sts = await createStsHandler(app, stsAnswerer);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {

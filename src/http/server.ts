@@ -11,6 +11,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppContext } from '../app/context.ts';
 import { startingKeyRing } from '../app/credentials/key-record.ts';
+import { createFederation } from '../app/federation/federation.ts';
 import { ensureInstance } from '../app/instance.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { withListenPort } from '../config/load.ts';
@@ -273,7 +274,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const metrics = createMetrics();
     const tls = await loadTlsOptions(config, log);
     const port = config.port === 0 ? await reservePort(config.host) : config.port;
-    const deps: ServerDeps = { config: withListenPort(config, port), ctx, log, metrics };
+    const listening = withListenPort(config, port);
+    const deps: ServerDeps = {
+      config: listening,
+      ctx,
+      log,
+      metrics,
+      federation: createFederation(listening),
+    };
     if (options.beforeListen) await options.beforeListen(deps);
     const drain = createDrain();
     const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
@@ -318,6 +326,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
             log,
           );
           await swept;
+          deps.federation.sts.close();
           await openStoreRef.close();
           openLock?.release();
         })();

@@ -15,6 +15,8 @@ export interface WireError {
   code: string;
   /** The text the caller reads; undefined passes on the domain error's own (public) message. */
   message?: string;
+  /** A 5xx that passes the domain error's message on: only for `upstreamError`. */
+  upstream?: true;
 }
 
 /** A wire error with a fixed message (the only kind a 5xx may be). */
@@ -28,10 +30,19 @@ export function ownMessageError(status: number, code: string): WireError {
   return { status, code };
 }
 
+/**
+ * A service the server calls (AWS STS for a federated account) failed or did not answer: a 5xx,
+ * so clients retry, that quotes the domain error's message. Those messages are written for the
+ * person (which endpoint, what to check), never an exception's text, which stays in `cause`.
+ */
+export function upstreamError(status: number, code: string): WireError {
+  return { status, code, upstream: true };
+}
+
 /** The message sent for `err` answered as `wire`: never the internal text of a 5xx. */
 export function publicMessage(wire: WireError, err: DomainError): string {
   if (wire.message !== undefined) return wire.message;
-  return wire.status >= 500 ? 'An internal error occurred' : err.message;
+  return wire.status >= 500 && !wire.upstream ? 'An internal error occurred' : err.message;
 }
 
 /** What the log needs of a request. */

@@ -35,6 +35,10 @@ export interface AccountTable {
   joined_method: string; // CREATED | INVITED
   created_at: number;
   updated_at: number;
+  /** `local` | `aws` (migration 012). */
+  access: Generated<string>;
+  /** aws | aws-us-gov | aws-cn; null: the instance's (`federation_settings.partition`). */
+  partition: string | null;
 }
 
 export interface UserTable {
@@ -311,6 +315,17 @@ export interface StoreGenerationTable {
   value: number;
 }
 
+/** The instance's federation names (migration 012): one row, `default`; none means the defaults. */
+export interface FederationSettingsTable {
+  id: string;
+  provider_name: string;
+  role_name_pattern: string;
+  role_path: string;
+  partition: string;
+  region: string;
+  updated_at: number;
+}
+
 export interface Database {
   instance: InstanceTable;
   ous: OuTable;
@@ -340,6 +355,7 @@ export interface Database {
   store_generation: StoreGenerationTable;
   credential_key_ids: CredentialKeyIdTable;
   store_heartbeat: StoreHeartbeatTable;
+  federation_settings: FederationSettingsTable;
 }
 
 export type UserRow = Selectable<UserTable>;

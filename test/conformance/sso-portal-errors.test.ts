@@ -78,9 +78,10 @@ const EXPECTED: Record<DomainErrorCode, [string, number, string]> = {
   authorization_pending: ['UnauthorizedException', 401, UNAUTHORIZED],
   locked_out: ['UnauthorizedException', 401, 'own'],
   forbidden: ['ForbiddenException', 403, 'No access'],
-  access_denied: ['ForbiddenException', 403, 'No access'],
+  access_denied: ['ForbiddenException', 403, 'own'],
   throttled: ['TooManyRequestsException', 429, 'own'],
   slow_down: ['TooManyRequestsException', 429, 'own'],
+  unavailable: ['ServiceUnavailableException', 503, 'own'],
   internal: ['InternalServerException', 500, 'An internal error occurred'],
 };
 
@@ -93,6 +94,7 @@ function expected(code: DomainErrorCode, op: Operation): [string, number, string
 /** Errors AWS sends on these operations that the model does not list (see error-catalogs.test.ts). */
 const UNMODELED = new Map([
   ['ForbiddenException', 403],
+  ['ServiceUnavailableException', 503],
   ['InternalServerException', 500],
 ]);
 

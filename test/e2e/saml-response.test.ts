@@ -6,14 +6,12 @@
  * The contents are read back with an XML parser and held against what AWS checks.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { DOMParser } from '@xmldom/xmldom';
-import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization } from 'xml-crypto';
 import { loadSamlKeys, SamlKeyError, type SamlKeys } from '../../src/app/federation/saml-keys.ts';
 import { signSamlResponse } from '../../src/app/federation/saml-signer.ts';
 import { roleArn, samlProviderArn, signinEndpoint } from '../../src/domain/federation/partitions.ts';
@@ -21,11 +19,16 @@ import { buildSamlMetadata, certificateBody } from '../../src/domain/federation/
 import { buildSamlResponse, type SamlResponseInput } from '../../src/domain/federation/saml-response.ts';
 import { type Moto, startMoto } from '../helpers/moto.ts';
 import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import {
+  samlAttributes as attributes,
+  certificateFromMetadata,
+  NS_ASSERTION,
+  xmlCryptoVerify,
+  xmlsecVerify,
+} from '../helpers/saml.ts';
 
-const execFileAsync = promisify(execFile);
 const ACCOUNT = '123456789012';
 const ENTITY_ID = 'https://idc.example.test/saml/metadata';
-const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const ATTR = 'https://aws.amazon.com/SAML/Attributes/';
 
 function input(overrides: Partial<SamlResponseInput> = {}): SamlResponseInput {
@@ -44,73 +47,6 @@ function input(overrides: Partial<SamlResponseInput> = {}): SamlResponseInput {
     ids: { response: '_r0123456789abcdef', assertion: '_a0123456789abcdef', session: '_s0123456789abcdef' },
     ...overrides,
   };
-}
-
-/** The certificate of the metadata, back as PEM, as an outsider would take it. */
-function certificateFromMetadata(metadata: string): string {
-  const doc = new DOMParser().parseFromString(metadata, 'text/xml');
-  const body = doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate')[0]!
-    .textContent!;
-  const lines = body.match(/.{1,64}/g)!.join('\n');
-  return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
-}
-
-/** xmlsec1's verdict on the Assertion's signature, checked against `certPem` only. */
-async function xmlsecVerify(xml: string, certPem: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-xmlsec-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'r.xml'), xml);
-    fs.writeFileSync(path.join(dir, 'cert.pem'), certPem);
-    await execFileAsync('xmlsec1', [
-      '--verify',
-      '--pubkey-cert-pem',
-      path.join(dir, 'cert.pem'),
-      '--id-attr:ID',
-      'urn:oasis:names:tc:SAML:2.0:protocol:Response',
-      '--id-attr:ID',
-      'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
-      '--node-xpath',
-      "/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']",
-      path.join(dir, 'r.xml'),
-    ]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** xml-crypto's verdict on the Assertion's signature: a second, independent verifier. */
-function xmlCryptoVerify(xml: string, certPem: string): boolean {
-  const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  const signature = doc
-    .getElementsByTagNameNS(NS_ASSERTION, 'Assertion')
-    .item(0)!
-    .getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')
-    .item(0)!;
-  const sig = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
-  sig.loadSignature(signature);
-  try {
-    return sig.checkSignature(xml);
-  } catch {
-    return false;
-  }
-}
-
-function attributes(xml: string): Map<string, string[]> {
-  const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  const out = new Map<string, string[]>();
-  const list = doc.getElementsByTagNameNS(NS_ASSERTION, 'Attribute');
-  for (let i = 0; i < list.length; i++) {
-    const a = list.item(i)!;
-    const values = a.getElementsByTagNameNS(NS_ASSERTION, 'AttributeValue');
-    out.set(
-      a.getAttribute('Name')!,
-      Array.from({ length: values.length }, (_, j) => values.item(j)!.textContent ?? ''),
-    );
-  }
-  return out;
 }
 
 describe('SAML Response for IAM federation', () => {

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
+import { createFederation } from '../../src/app/federation/federation.ts';
 import { ensureInstance } from '../../src/app/instance.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
@@ -79,7 +80,13 @@ for (const kind of STORE_KINDS) {
         ],
       });
       const config = loadConfig({ dataDir: temp.dataDir, databaseUrl: temp.url, port: '0' }, {});
-      deps = { config, ctx, log: createLogger('silent'), metrics: createMetrics(false) };
+      deps = {
+        config,
+        ctx,
+        log: createLogger('silent'),
+        metrics: createMetrics(false),
+        federation: createFederation(config),
+      };
     });
     after(async () => {
       await other?.close();

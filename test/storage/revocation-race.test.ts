@@ -23,6 +23,7 @@ import {
   type VendInput,
   vendRoleCredentials,
 } from '../../src/app/credentials/vend.ts';
+import { createFederation } from '../../src/app/federation/federation.ts';
 import { writeRevocations } from '../../src/app/revocation.ts';
 import { revokeEverything, revokeUserEverything } from '../../src/app/sessions.ts';
 import { disableUser, findUserByName } from '../../src/app/users.ts';
@@ -149,8 +150,9 @@ for (const kind of STORE_KINDS) {
       const ctxA: AppContext = { store: storeA, clock, random: systemRandom };
       const ctxB: AppContext = { store: storeB, clock, random: systemRandom };
       await applyText(ctxA, orgFile(USERS));
-      depsA = { config, ctx: ctxA, log: createLogger('silent'), metrics: createMetrics(false) };
-      depsB = { config, ctx: ctxB, log: createLogger('silent'), metrics: createMetrics(false) };
+      const federation = createFederation(config);
+      depsA = { config, ctx: ctxA, log: createLogger('silent'), metrics: createMetrics(false), federation };
+      depsB = { config, ctx: ctxB, log: createLogger('silent'), metrics: createMetrics(false), federation };
       // One key file in the shared data directory: made by A, read by B.
       getCredentialService(depsA);
       getCredentialService(depsB);

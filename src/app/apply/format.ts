@@ -45,7 +45,8 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   section(plan.ous.create, (p) => `+ create OU ${p}`);
   section(
     plan.accounts.create,
-    (a) => `+ create account ${a.id} ${quote(a.name)}${a.ouPath === '/' ? '' : ` in ${a.ouPath}`}`,
+    (a) =>
+      `+ create account ${a.id} ${quote(a.name)}${a.ouPath === '/' ? '' : ` in ${a.ouPath}`}${a.access === 'aws' ? ` (access aws${a.partition ? `, partition ${a.partition}` : ''})` : ''}`,
   );
   section(
     plan.accounts.update,
@@ -73,6 +74,10 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     out.push(
       `~ set management account ${plan.managementAccount.to}${plan.managementAccount.from ? ` (was ${plan.managementAccount.from})` : ''}`,
     );
+  }
+
+  if (plan.federation) {
+    out.push(`~ set federation (${describeChanges(plan.federation.changes)})`);
   }
 
   const deletions: string[] = [];

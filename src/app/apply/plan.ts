@@ -5,6 +5,7 @@
  * any id exists for the new objects. Deletions are listed even without --prune (the plan shows
  * what --prune would remove) and executed only with it.
  */
+import type { FederationSettings } from '../../domain/federation/settings.ts';
 import {
   canonicalJson,
   type DesiredAccount,
@@ -90,6 +91,8 @@ export interface Plan {
     delete: Array<{ accountId: string; permissionSetId: string }>;
   };
   managementAccount: { from: string | null; to: string } | undefined;
+  /** The instance's federation settings (`federation:`) when they change. */
+  federation: { want: FederationSettings; changes: FieldChange[] } | undefined;
   /** Users (keys) who lose effective access to (account, permission-set key) pairs (prune only). */
   lostAccess: Array<{ userKey: string; accountId: string; permissionSet: string }>;
   /** Display names by key, for printing. */
@@ -122,6 +125,7 @@ export function planCounts(plan: Plan): PlanCounts & { prunable: number } {
     deletes += k.delete.length;
   }
   if (plan.managementAccount) update++;
+  if (plan.federation) update++;
   return {
     create,
     update,
@@ -162,6 +166,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     assignments: { create: [], delete: [] },
     provision: { create: [], delete: [] },
     managementAccount: undefined,
+    federation: undefined,
     lostAccess: [],
     names: { users: new Map(), groups: new Map(), permissionSets: new Map() },
   };
@@ -194,6 +199,8 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     change(changes, 'email', stored.email, want.email);
     const storedPath = stored.ou_id === null ? '/' : (state.ouById.get(stored.ou_id)?.path ?? '?');
     change(changes, 'ou', storedPath, want.ouPath);
+    change(changes, 'access', stored.access, want.access);
+    change(changes, 'partition', stored.partition, want.partition);
     if (changes.length > 0) plan.accounts.update.push({ stored, want, changes });
   }
   for (const [id, stored] of state.accounts) if (!wantAccounts.has(id)) plan.accounts.delete.push(stored);
@@ -284,6 +291,13 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
   if (org.managementAccount !== undefined && org.managementAccount !== state.instance.management_account_id) {
     plan.managementAccount = { from: state.instance.management_account_id, to: org.managementAccount };
   }
+
+  // Federation settings.
+  const federationChanges: FieldChange[] = [];
+  for (const field of ['providerName', 'roleNamePattern', 'rolePath', 'partition', 'region'] as const) {
+    change(federationChanges, field, state.federation[field], org.federation[field]);
+  }
+  if (federationChanges.length > 0) plan.federation = { want: org.federation, changes: federationChanges };
 
   if (options.prune) plan.lostAccess = lostAccess(org, state, plan);
   return plan;

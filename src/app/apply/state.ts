@@ -4,7 +4,9 @@
  * memberships and assignments by their natural keys.
  */
 import type { Kysely } from 'kysely';
+import { DEFAULT_FEDERATION, type FederationSettings } from '../../domain/federation/settings.ts';
 import type { Database, InstanceTable } from '../../storage/schema.ts';
+import { loadFederationSettings } from '../federation/stored-settings.ts';
 
 export interface StoredOu {
   id: string;
@@ -18,6 +20,8 @@ export interface StoredAccount {
   name: string;
   email: string;
   ou_id: string | null;
+  access: string;
+  partition: string | null;
 }
 
 export interface StoredGroup {
@@ -62,6 +66,7 @@ export interface StoredAssignment {
 
 export interface StoreState {
   instance: InstanceTable;
+  federation: FederationSettings;
   /** By path. */
   ous: Map<string, StoredOu>;
   ouById: Map<string, StoredOu>;
@@ -87,6 +92,7 @@ export interface StoreState {
 export function emptyState(instance: InstanceTable, assignments: StoredAssignment[] = []): StoreState {
   return {
     instance,
+    federation: { ...DEFAULT_FEDERATION },
     ous: new Map(),
     ouById: new Map(),
     accounts: new Map(),
@@ -108,57 +114,71 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
     .selectAll()
     .where('id', '=', 'default')
     .executeTakeFirstOrThrow();
-  const [ous, accounts, groups, users, memberships, sets, managed, customer, tags, assignments, provisioned] =
-    await Promise.all([
-      db.selectFrom('ous').select(['id', 'parent_id', 'name', 'path']).execute(),
-      db.selectFrom('accounts').select(['id', 'name', 'email', 'ou_id']).execute(),
-      db.selectFrom('groups').select(['id', 'display_name', 'display_name_lower', 'description']).execute(),
-      db
-        .selectFrom('users')
-        .select([
-          'id',
-          'user_name',
-          'user_name_lower',
-          'display_name',
-          'given_name',
-          'family_name',
-          'email',
-          'status',
-        ])
-        .select((eb) =>
-          eb.case().when('password_hash', 'is not', null).then(1).else(0).end().as('has_password'),
-        )
-        .execute(),
-      db.selectFrom('group_memberships').select(['id', 'group_id', 'user_id']).execute(),
-      db
-        .selectFrom('permission_sets')
-        .select([
-          'id',
-          'name',
-          'name_lower',
-          'description',
-          'session_duration',
-          'session_seconds',
-          'relay_state',
-          'inline_policy',
-          'permissions_boundary',
-          'version',
-        ])
-        .execute(),
-      db.selectFrom('ps_managed_policies').select(['permission_set_id', 'arn']).execute(),
-      db.selectFrom('ps_customer_policies').select(['permission_set_id', 'name', 'path']).execute(),
-      db.selectFrom('ps_tags').select(['permission_set_id', 'key', 'value']).execute(),
-      db
-        .selectFrom('account_assignments')
-        .select(['id', 'account_id', 'permission_set_id', 'principal_type', 'principal_id'])
-        .execute(),
-      db
-        .selectFrom('provisioned_roles')
-        .select(['account_id', 'permission_set_id', 'provisioned_version'])
-        .execute(),
-    ]);
+  const [
+    ous,
+    accounts,
+    groups,
+    users,
+    memberships,
+    sets,
+    managed,
+    customer,
+    tags,
+    assignments,
+    provisioned,
+    federation,
+  ] = await Promise.all([
+    db.selectFrom('ous').select(['id', 'parent_id', 'name', 'path']).execute(),
+    db.selectFrom('accounts').select(['id', 'name', 'email', 'ou_id', 'access', 'partition']).execute(),
+    db.selectFrom('groups').select(['id', 'display_name', 'display_name_lower', 'description']).execute(),
+    db
+      .selectFrom('users')
+      .select([
+        'id',
+        'user_name',
+        'user_name_lower',
+        'display_name',
+        'given_name',
+        'family_name',
+        'email',
+        'status',
+      ])
+      .select((eb) =>
+        eb.case().when('password_hash', 'is not', null).then(1).else(0).end().as('has_password'),
+      )
+      .execute(),
+    db.selectFrom('group_memberships').select(['id', 'group_id', 'user_id']).execute(),
+    db
+      .selectFrom('permission_sets')
+      .select([
+        'id',
+        'name',
+        'name_lower',
+        'description',
+        'session_duration',
+        'session_seconds',
+        'relay_state',
+        'inline_policy',
+        'permissions_boundary',
+        'version',
+      ])
+      .execute(),
+    db.selectFrom('ps_managed_policies').select(['permission_set_id', 'arn']).execute(),
+    db.selectFrom('ps_customer_policies').select(['permission_set_id', 'name', 'path']).execute(),
+    db.selectFrom('ps_tags').select(['permission_set_id', 'key', 'value']).execute(),
+    db
+      .selectFrom('account_assignments')
+      .select(['id', 'account_id', 'permission_set_id', 'principal_type', 'principal_id'])
+      .execute(),
+    db
+      .selectFrom('provisioned_roles')
+      .select(['account_id', 'permission_set_id', 'provisioned_version'])
+      .execute(),
+    loadFederationSettings(db),
+  ]);
 
   const state = emptyState(instance, assignments);
+  state.federation = federation;
 
   for (const o of ous) {
     state.ous.set(o.path, o);

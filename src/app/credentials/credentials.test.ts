@@ -11,6 +11,7 @@ import { ManualClock, systemRandom } from '../../domain/runtime.ts';
 import { createMetrics } from '../../http/metrics.ts';
 import { createLogger } from '../../http/server.ts';
 import { openStore } from '../../storage/db.ts';
+import { createFederation } from '../federation/federation.ts';
 import { ensureInstance } from '../instance.ts';
 import { accessSubject } from '../revocation.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -196,7 +197,13 @@ for (const kind of STORE_KINDS) {
       clock = new ManualClock(T0);
       const ctx = { store, clock, random: systemRandom };
       await ensureInstance(ctx);
-      deps = { config, ctx, log: createLogger('silent'), metrics: createMetrics(false) };
+      deps = {
+        config,
+        ctx,
+        log: createLogger('silent'),
+        metrics: createMetrics(false),
+        federation: createFederation(config),
+      };
       org = await seedOrg(ctx, {
         groups: [{ name: 'Dev' }],
         users: [{ userName: 'alice', groups: ['Dev'] }, { userName: 'bob' }],

@@ -13,8 +13,8 @@
  * account id masked with a hash of those random bits, so `GetAccessKeyInfo` can name the
  * account of any key id, as AWS does.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { HmacSha256, sha256Bytes } from '../../domain/digest.ts';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { sha256Bytes } from '../../domain/digest.ts';
 import type { Random } from '../../domain/runtime.ts';
 import type { CredentialKey, KeyRing } from './keys.ts';
 
@@ -194,14 +194,14 @@ function fromWire(w: unknown): RoleSessionClaims | null {
 interface PreparedKey {
   header: Buffer;
   seal: KeyObject;
-  secret: HmacSha256;
+  secret: KeyObject;
 }
 
 const prepared = new WeakMap<CredentialKey, PreparedKey>();
 
 /**
- * A key's token header, its sealing key as a KeyObject (Node imports a raw key per use) and its
- * secret subkey ready for HMAC, made once.
+ * A key's token header, and its sealing key and secret subkey as KeyObjects (Node imports a raw
+ * key per use), made once.
  */
 function prepare(key: CredentialKey): PreparedKey {
   let p = prepared.get(key);
@@ -210,7 +210,7 @@ function prepare(key: CredentialKey): PreparedKey {
     p = {
       header: Buffer.concat([Buffer.from([VERSION, kid.length]), kid]),
       seal: createSecretKey(key.sealKey),
-      secret: new HmacSha256(key.secretKey),
+      secret: createSecretKey(key.secretKey),
     };
     prepared.set(key, p);
   }
@@ -219,7 +219,7 @@ function prepare(key: CredentialKey): PreparedKey {
 
 /** The secret access key of a sealed token: 40 characters, as AWS secrets are. */
 export function deriveSecret(key: CredentialKey, tokenBytes: Buffer): string {
-  return prepare(key).secret.digest(tokenBytes, 'base64').slice(0, 40);
+  return createHmac('sha256', prepare(key).secret).update(tokenBytes).digest('base64').slice(0, 40);
 }
 
 /** Seal claims into a session token under the ring's current key and derive the secret. */

@@ -22,39 +22,13 @@ import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
 import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
+import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
 import type { ServerDeps } from '../server-deps.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
+import type { VendedCredentials, VendInput } from './vend-input.ts';
 
-export interface VendInput {
-  userId: string;
-  userName: string;
-  accountId: string;
-  /** Permission-set name, as the portal API calls it. */
-  roleName: string;
-  /** Portal session the request comes from (web portal, or the token family's session). */
-  sessionId: string | null;
-  /** OIDC token family of the bearer token (portal API), null from the web portal. */
-  familyId: string | null;
-  sourceIp: string | null;
-  channel: 'portal' | 'sso-api';
-  /** When the request arrived (`performance.now()`), see `Store.generation`. */
-  receivedAt?: number;
-  /**
-   * The store generation read before the caller checked the sign-in (bearer token or portal
-   * session): the confirmation step reads everything again if the store moved since. Defaults to
-   * the generation vending reads first.
-   */
-  since?: number;
-}
-
-export interface VendedCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  /** Epoch milliseconds. */
-  expiration: number;
-}
+export type { VendedCredentials, VendInput } from './vend-input.ts';
 
 interface ProvisionedRole {
   roleHash: string;
@@ -127,6 +101,9 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     // Kept once provisioned; a first issuance provisions the role below and reads again next time.
     if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
   }
+  // A federated (aws) account gets real AWS credentials instead (app/federation/vend-federated.ts).
+  const federated = await federatedAccount(ctx.store, generation, input.accountId);
+  if (federated) return vendFederatedCredentials(deps, input, role, federated);
   const provisioned =
     role.roleHash !== null && role.roleId !== null
       ? { roleHash: role.roleHash, roleId: role.roleId }

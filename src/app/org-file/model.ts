@@ -3,6 +3,8 @@
  * `idcenter apply` reconciles the store to. Names are keyed case-insensitively (`key`), OU
  * targets are already expanded to the accounts under them.
  */
+import type { Partition } from '../../domain/federation/partitions.ts';
+import type { AccessMode, FederationSettings } from '../../domain/federation/settings.ts';
 
 export interface DesiredAccount {
   id: string;
@@ -10,6 +12,10 @@ export interface DesiredAccount {
   email: string;
   /** `/` when the account sits directly under the root. */
   ouPath: string;
+  /** `local` (the default) or `aws` (federated with IAM SAML). */
+  access: AccessMode;
+  /** null: the instance's partition (`federation.partition`). */
+  partition: Partition | null;
 }
 
 export interface DesiredGroup {
@@ -64,6 +70,8 @@ export interface DesiredAssignment {
 
 export interface DesiredOrg {
   managementAccount: string | undefined;
+  /** The file's `federation:` with every default filled in. */
+  federation: FederationSettings;
   /** Every OU path the accounts need, parents before children. */
   ous: string[];
   accounts: DesiredAccount[];

@@ -3,6 +3,13 @@
  * users, groups, permission sets, accounts and OUs, policy counts; then the expansion of
  * OU-targeted assignments to the accounts under each OU. Every problem is collected.
  */
+import { defaultRegion, isPartition, type Partition } from '../../domain/federation/partitions.ts';
+import {
+  checkRegion,
+  DEFAULT_FEDERATION,
+  type FederationSettings,
+  isAccessMode,
+} from '../../domain/federation/settings.ts';
 import { userNameKey } from '../../domain/identity/directory.ts';
 import { ouAncestry } from '../../domain/identity/organization.ts';
 import {
@@ -104,7 +111,16 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
     const ouPath = str(a, 'ou') ?? '/';
     if (ouPath.startsWith('/')) for (const p of ouAncestry(ouPath)) ouSet.add(p);
     if (id !== undefined && !earlier) {
-      accounts.push({ id, name: str(a, 'name') ?? '', email: email ?? '', ouPath });
+      const access = str(a, 'access') ?? 'local';
+      const partition = str(a, 'partition');
+      accounts.push({
+        id,
+        name: str(a, 'name') ?? '',
+        email: email ?? '',
+        ouPath,
+        access: isAccessMode(access) ? access : 'local',
+        partition: partition !== undefined && isPartition(partition) ? partition : null,
+      });
     }
   }
   const ous = [...ouSet].sort((x, y) => x.split('/').length - y.split('/').length || x.localeCompare(y));
@@ -118,6 +134,8 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       else subtree.set(p, [a.id]);
     }
   }
+
+  const federation = resolveFederation(isEntry(file) ? file.federation : undefined, problem);
 
   const management = isEntry(file) ? file.managementAccount : undefined;
   if (typeof management === 'string' && !accountIds.has(management)) {
@@ -331,6 +349,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
   return {
     org: {
       managementAccount: typeof management === 'string' ? management : undefined,
+      federation,
       ous,
       accounts,
       groups,
@@ -339,5 +358,34 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       assignments,
     },
     problems,
+  };
+}
+
+/**
+ * `federation:` with the defaults filled in. The region defaults to the partition's own when the
+ * file names another partition, and must belong to the partition.
+ */
+function resolveFederation(
+  value: unknown,
+  problem: (path: PathSegment[], message: string) => void,
+): FederationSettings {
+  const f = isEntry(value) ? value : {};
+  const partitionText = str(f, 'partition');
+  const partition: Partition =
+    partitionText !== undefined && isPartition(partitionText) ? partitionText : DEFAULT_FEDERATION.partition;
+  const regionText = str(f, 'region');
+  let region =
+    partition === DEFAULT_FEDERATION.partition ? DEFAULT_FEDERATION.region : defaultRegion(partition);
+  if (regionText !== undefined) {
+    const p = checkRegion(regionText, partition);
+    if (p) problem(['federation', 'region'], p);
+    else region = regionText;
+  }
+  return {
+    providerName: str(f, 'providerName') ?? DEFAULT_FEDERATION.providerName,
+    roleNamePattern: str(f, 'roleNamePattern') ?? DEFAULT_FEDERATION.roleNamePattern,
+    rolePath: str(f, 'rolePath') ?? DEFAULT_FEDERATION.rolePath,
+    partition,
+    region,
   };
 }

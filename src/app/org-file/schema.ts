@@ -4,6 +4,13 @@
  * Cross-entry rules (duplicates, references) are in `resolve.ts`.
  */
 import { z } from 'zod';
+import { PARTITIONS } from '../../domain/federation/partitions.ts';
+import {
+  ACCESS_MODES,
+  checkProviderName,
+  checkRoleNamePattern,
+  checkRolePath,
+} from '../../domain/federation/settings.ts';
 import {
   checkDisplayName,
   checkEmail,
@@ -106,11 +113,31 @@ const accountId = z
 
 const ouPath = text('OU path', checkOuPath);
 
+/** One of `values`, named in the message when it is something else. */
+function oneOf(what: string, values: readonly string[]) {
+  return text(what, (v) =>
+    values.includes(v) ? undefined : `${what} must be one of ${values.join(', ')}, not "${v}"`,
+  );
+}
+
+const partition = oneOf('partition', PARTITIONS);
+
 const accountSchema = mapping('an account', {
   id: accountId,
   name: text('account name', checkAccountName),
   email: text('account e-mail', checkAccountEmail),
   ou: ouPath.nullish(),
+  access: oneOf('access', ACCESS_MODES).nullish(),
+  partition: partition.nullish(),
+});
+
+/** How `aws` accounts are reached (`domain/federation/settings.ts`); the region is checked in `resolve.ts`. */
+const federationSchema = mapping('federation', {
+  providerName: text('providerName', checkProviderName).nullish(),
+  roleNamePattern: text('roleNamePattern', checkRoleNamePattern).nullish(),
+  rolePath: text('rolePath', checkRolePath).nullish(),
+  partition: partition.nullish(),
+  region: text('region').nullish(),
 });
 
 const groupSchema = mapping('a group', {
@@ -224,6 +251,7 @@ const assignmentSchema = mapping('an assignment', {
 export const orgFileSchema = z.strictObject(
   {
     managementAccount: accountId.nullish(),
+    federation: federationSchema.nullish(),
     accounts: list('accounts', accountSchema).nullish(),
     groups: list('groups', groupSchema).nullish(),
     users: list('users', userSchema).nullish(),
@@ -250,6 +278,7 @@ export type OrgFileAssignment = z.output<typeof assignmentSchema>;
 export const KNOWN_KEYS: Record<string, string[]> = {
   '': Object.keys(orgFileSchema.shape),
   accounts: Object.keys(accountSchema.shape),
+  federation: Object.keys(federationSchema.shape),
   groups: Object.keys(groupSchema.shape),
   users: Object.keys(userSchema.shape),
   permissionSets: Object.keys(permissionSetSchema.shape),

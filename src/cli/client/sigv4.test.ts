@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { verifyRequest } from '../../protocol/sigv4/verify.ts';
 import { signRequest } from './sigv4.ts';
 
 interface Vector {
@@ -49,4 +51,67 @@ describe('sigv4 signer', () => {
       assert.equal(out.authorization, auth);
     });
   }
+
+  it('signs what the server verifies: a path prefix, encoded path characters, a query', async () => {
+    const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    const credentials = { accessKeyId: 'ASIAEXAMPLEEXAMPLE12', secretAccessKey: SECRET, sessionToken: 'tok' };
+    for (const url of [
+      'http://127.0.0.1:8443/',
+      'https://idc.example/idcenter/',
+      'https://idc.example/a%20b/c/',
+      'https://idc.example/?x=1+2&y=%2F&a=%C3%A9',
+    ]) {
+      const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+      const headers = signRequest({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+        region: 'eu-west-1',
+        service: 'sts',
+        now,
+        credentials,
+      });
+      const u = new URL(url);
+      const result = await verifyRequest(
+        {
+          method: 'POST',
+          path: u.pathname,
+          query: u.search.slice(1),
+          rawHeaders: Object.entries(headers).flat(),
+          body: Buffer.from(body),
+        },
+        {
+          now,
+          service: 'sts',
+          resolve: (akid, token) =>
+            akid === credentials.accessKeyId && token === 'tok'
+              ? { ok: true, secretAccessKey: SECRET, principal: akid }
+              : { ok: false, code: 'InvalidClientTokenId', status: 403, message: 'unknown key' },
+        },
+      );
+      assert.equal(result.ok, true, result.ok ? url : `${url}: ${result.code} ${result.message}`);
+    }
+  });
+
+  it('reaches no server module: only node: built-ins, the CLI client, domain code and the canonicaliser', () => {
+    const allowed = (file: string) =>
+      file.startsWith('src/cli/client/') ||
+      file.startsWith('src/domain/') ||
+      file === 'src/protocol/sigv4/canonical.ts';
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      assert.ok(allowed(file), `the signer imports ${file}`);
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) visit(path.posix.join(path.posix.dirname(file), spec));
+        else assert.ok(spec.startsWith('node:'), `${file} imports the package ${spec}`);
+      }
+    };
+    visit('src/cli/client/sigv4.ts');
+    assert.ok(seen.has('src/protocol/sigv4/canonical.ts'), 'the signer uses the shared canonicaliser');
+  });
 });

@@ -1,12 +1,18 @@
 /**
- * SigV4 building blocks, server side: canonical request, string to sign, signing key and
- * signature (AWS "Create a canonical request for Signature Version 4"; vectors from the AWS
- * signing test suite in `test/vectors/sigv4`). Pure functions over the request exactly as it
- * arrived: the path from the request line, the raw query string, the raw header list (with
- * duplicates, in order) and the body bytes.
+ * SigV4 building blocks: canonical request, string to sign, signing key and signature (AWS
+ * "Create a canonical request for Signature Version 4"; vectors from the AWS signing test suite
+ * in `test/vectors/sigv4`). Pure functions over a request as it travels: the path from the
+ * request line, the raw query string, the raw header list (with duplicates, in order) and the
+ * body bytes.
+ *
+ * The one canonicaliser of the project: the server's verifier (`verify.ts`) checks signatures
+ * with it and the CLI's signer (`cli/client/sigv4.ts`) makes them with it, so the two cannot
+ * drift apart. The CLI installs without the server's modules, so this file imports only node:
+ * built-ins and domain code, and keeps no state: what a server remembers between requests (the
+ * derived signing keys) lives in an object the server owns (`signing-keys.ts`).
  */
 import { createHmac } from 'node:crypto';
-import { HmacSha256, sha256Hex } from '../../domain/digest.ts';
+import { sha256Hex } from '../../domain/digest.ts';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -194,26 +200,26 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
-const KEY_CACHE_LIMIT = 10_000;
-const keyCache = new Map<string, HmacSha256>();
-
 /**
- * The derived signing key kDate→kRegion→kService→kSigning, cached per (secret, date, region,
- * service): it changes once a day per credential, so most requests skip four HMACs.
+ * The derived signing key kDate→kRegion→kService→kSigning of a secret for one day, region and
+ * service.
  */
-export function signingKey(secret: string, date: string, region: string, service: string): HmacSha256 {
-  const cacheKey = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
-  const hit = keyCache.get(cacheKey);
-  if (hit) return hit;
+export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(service).digest();
-  const kSigning = new HmacSha256(createHmac('sha256', kService).update('aws4_request').digest());
-  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-  keyCache.set(cacheKey, kSigning);
-  return kSigning;
+  return createHmac('sha256', kService).update('aws4_request').digest();
 }
 
-export function signature(key: HmacSha256, toSign: string): string {
-  return key.digest(toSign, 'hex');
+/** The signature of a string to sign: HMAC-SHA256 under the signing key, in hex. */
+export function signature(key: Buffer, toSign: string): string {
+  return createHmac('sha256', key).update(toSign).digest('hex');
+}
+
+/** X-Amz-Date of an instant: ISO 8601 basic format, whole seconds, `20261128T120000Z`. */
+export function formatAmzDate(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { headerMap, type SignableRequest } from './canonical.ts';
-import { parseAuth, type SigV4Failure, signingArtifacts, verifyRequest } from './verify.ts';
+import type { SigV4Failure } from './failure.ts';
+import { parseAuth } from './parse.ts';
+import { SigV4Verifier, signingArtifacts, verifyRequest } from './verify.ts';
 
 const ROOT = path.resolve('test/vectors/sigv4');
 
@@ -244,6 +246,31 @@ describe('botocore-generated STS vectors', () => {
       });
     });
   }
+
+  it('valid and tampered alike through a verifier that keeps its signing keys', async () => {
+    const verifier = new SigV4Verifier();
+    for (let round = 0; round < 2; round++) {
+      for (const [name, c] of Object.entries(valid.cases)) {
+        const usesToken = JSON.stringify(c).includes('X-Amz-Security-Token');
+        const result = await verifier.verify(requestOf(c), {
+          now: signedAt,
+          service: 'sts',
+          resolve: resolve(usesToken),
+        });
+        assert.equal(result.ok, true, result.ok ? '' : `${name}: ${result.code}: ${result.message}`);
+      }
+      // One secret, one scope: every valid vector is signed for us-east-1 sts on the same day.
+      assert.equal(verifier.signingKeys.size, 1);
+    }
+    for (const [name, c] of Object.entries(tampered.cases)) {
+      const result = await verifier.verify(requestOf(c), {
+        now: signedAt,
+        service: 'sts',
+        resolve: resolve(),
+      });
+      assert.ok(!result.ok && c.expect!.split('|').includes(result.code), name);
+    }
+  });
 
   for (const [name, c] of Object.entries(tampered.cases)) {
     it(`tampered: ${name} → ${c.expect}`, async () => {

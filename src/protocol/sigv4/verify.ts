@@ -1,73 +1,39 @@
 /**
- * SigV4 verification of a request signed in the Authorization header or presigned in the query
- * string. The order of checks and the error codes follow what real STS answers
- * (docs/wire-protocols.md, "SigV4 failures") and the tampered vectors in
- * `test/vectors/sigv4/generated`:
+ * SigV4 verification of a request whose signature `parse.ts` has read: the scope, the time
+ * window, the credential and the signature itself. The order of checks and the error codes
+ * follow what real STS answers (docs/wire-protocols.md, "SigV4 failures") and the tampered
+ * vectors in `test/vectors/sigv4/generated`;
+ * parsing comes first (MissingAuthenticationToken, IncompleteSignature), then:
  *
- * 1. no Authorization and no X-Amz-Algorithm query → MissingAuthenticationToken (403)
- * 2. malformed Authorization / query parameters, bad algorithm, bad scope terminator, missing
- *    X-Amz-Date → IncompleteSignature (400)
- * 3. scope date ≠ X-Amz-Date, wrong service, X-Amz-Date outside the clock-skew window,
+ * 1. scope date ≠ X-Amz-Date, wrong service, X-Amz-Date outside the clock-skew window,
  *    host not signed, a signed header absent → SignatureDoesNotMatch (403)
- * 4. presigned URL used after X-Amz-Date + X-Amz-Expires → AccessDenied (403) "Request has expired"
- * 5. the credential resolver's verdict: unknown key / bad token → InvalidClientTokenId (403),
+ * 2. presigned URL used after X-Amz-Date + X-Amz-Expires → AccessDenied (403) "Request has expired"
+ * 3. the credential resolver's verdict: unknown key / bad token → InvalidClientTokenId (403),
  *    expired token → ExpiredToken (400)
- * 6. the recomputed signature differs → SignatureDoesNotMatch (403)
+ * 4. the recomputed signature differs → SignatureDoesNotMatch (403)
  *
  * The credential resolver is injected, so the verifier is pure apart from it and is tested
- * against every AWS vector with the vectors' own credentials.
+ * against every AWS vector with the vectors' own credentials. What a server keeps between
+ * requests, the derived signing keys, lives in a `SigV4Verifier` it builds once.
  */
+import { timingSafeEqual } from 'node:crypto';
 import {
-  ALGORITHM,
   canonicalHeaders,
   canonicalQuery,
   canonicalRequest,
   canonicalUri,
   credentialScope,
+  deriveSigningKey,
+  formatAmzDate,
   headerMap,
-  percentDecode,
   type SignableRequest,
   sha256Hex,
   signature,
-  signingKey,
   stringToSign,
 } from './canonical.ts';
-
-export type SigV4ErrorCode =
-  | 'MissingAuthenticationToken'
-  | 'IncompleteSignature'
-  | 'SignatureDoesNotMatch'
-  | 'InvalidClientTokenId'
-  | 'ExpiredToken'
-  | 'AccessDenied';
-
-export interface SigV4Failure {
-  ok: false;
-  code: SigV4ErrorCode;
-  status: number;
-  message: string;
-  /** Access key id named by the request, when it got that far (for the audit log). */
-  accessKeyId?: string;
-}
-
-/** The HTTP status of each failure (the error catalog test holds them to AWS's common errors). */
-export const SIGV4_ERROR_STATUS: Record<SigV4ErrorCode, number> = {
-  MissingAuthenticationToken: 403,
-  IncompleteSignature: 400,
-  SignatureDoesNotMatch: 403,
-  InvalidClientTokenId: 403,
-  ExpiredToken: 400,
-  AccessDenied: 403,
-};
-
-export function sigv4Failure(code: SigV4ErrorCode, message: string, accessKeyId?: string): SigV4Failure {
-  const f: SigV4Failure = { ok: false, code, status: SIGV4_ERROR_STATUS[code], message };
-  if (accessKeyId !== undefined) f.accessKeyId = accessKeyId;
-  return f;
-}
-
-export const SIGNATURE_MISMATCH_MESSAGE =
-  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+import { SIGNATURE_MISMATCH_MESSAGE, type SigV4Failure, sigv4Failure } from './failure.ts';
+import { MAX_EXPIRES_SECONDS, type ParsedAuth, parseAuth, single } from './parse.ts';
+import { SigningKeyCache } from './signing-keys.ts';
 
 export interface ResolvedCredential<T> {
   ok: true;
@@ -105,259 +71,30 @@ export interface Verified<T> {
   signedAt: number;
 }
 
-/** What the signature covers, as parsed from the Authorization header or the query. */
-export interface ParsedAuth {
-  presigned: boolean;
-  accessKeyId: string;
-  date: string;
-  region: string;
-  service: string;
-  terminator: string;
-  signedHeaders: string[];
-  signature: string;
-  amzDate: string;
-  sessionToken: string | undefined;
-  /** X-Amz-Expires, seconds (presigned only). */
-  expires: number | undefined;
-}
+/** Where the signing key of a secret and scope comes from. */
+type SigningKeys = (secret: string, date: string, region: string, service: string) => Buffer;
 
 const DEFAULT_SKEW_MS = 5 * 60_000;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
-/** The last date parsed: a client signs many requests within the same second. */
-let lastAmzDate: { text: string; ms: number | null } = { text: '', ms: null };
-
-export function parseAmzDate(value: string): number | null {
-  if (value === lastAmzDate.text) return lastAmzDate.ms;
-  const ms = parseAmzDateText(value);
-  lastAmzDate = { text: value, ms };
-  return ms;
-}
-
-function parseAmzDateText(value: string): number | null {
-  const m = AMZ_DATE.exec(value);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
-  const check = new Date(t);
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo! - 1 || check.getUTCHours() !== h) return null;
-  return t;
-}
-
-export function formatAmzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
-function splitQuery(query: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (query === '') return out;
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = percentDecode(eq === -1 ? part : part.slice(0, eq)).toString('utf8');
-    const value = percentDecode(eq === -1 ? '' : part.slice(eq + 1)).toString('utf8');
-    const list = out.get(name);
-    if (list) list.push(value);
-    else out.set(name, [value]);
-  }
-  return out;
-}
-
-/** The parts of a credential scope, `AKID/date/region/service/aws4_request`. */
-type CredentialScope = Pick<ParsedAuth, 'accessKeyId' | 'date' | 'region' | 'service' | 'terminator'>;
-
-function parseCredential(credential: string): CredentialScope | SigV4Failure {
-  const parts = credential.split('/');
-  if (parts.length !== 5 || parts.some((p) => p.length === 0)) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Credential should be scoped to a valid region, service and date: '${credential}'.`,
-    );
-  }
-  const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
-  if (terminator !== 'aws4_request') {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`,
-      accessKeyId,
-    );
-  }
-  return { accessKeyId, date, region, service, terminator };
-}
-
-function single(headers: Map<string, string[]>, name: string): string | undefined {
-  const v = headers.get(name);
-  return v && v.length > 0 ? v.join(',') : undefined;
-}
 
 /**
- * The header as every SDK writes it: the three items in order, a well-formed scope. It is read
- * in half the time of the item-by-item loop below, which takes every other spelling.
+ * A server's verifier: `verify` as `verifyRequest`, with the signing keys it derives kept in its
+ * own bounded cache (`SigningKeyCache`) for the requests that follow.
  */
-const SDK_AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/,\s=]+)\/([^/,\s]+)\/([^/,\s]+)\/([^/,\s]+)\/aws4_request, ?SignedHeaders=([^,\s=]+), ?Signature=([^,\s=]+)$/;
+export class SigV4Verifier {
+  readonly signingKeys: SigningKeyCache;
+  private readonly keyOf: SigningKeys;
 
-/** Parse the Authorization header form. */
-export function parseAuthorizationHeader(
-  authorization: string,
-  headers: Map<string, string[]>,
-): ParsedAuth | SigV4Failure {
-  const sdk = SDK_AUTHORIZATION.exec(authorization);
-  if (sdk) {
-    const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] =
-      sdk;
-    const scope = { accessKeyId, date, region, service, terminator: 'aws4_request' };
-    return authorizationItems(scope, signedHeaders, signature, headers);
+  constructor(signingKeys: SigningKeyCache = new SigningKeyCache()) {
+    this.signingKeys = signingKeys;
+    this.keyOf = (secret, date, region, service) => signingKeys.get(secret, date, region, service);
   }
-  const space = authorization.indexOf(' ');
-  const algorithm = space === -1 ? authorization : authorization.slice(0, space);
-  if (algorithm !== ALGORITHM) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Unsupported AWS 'algorithm': '${algorithm}'. Only ${ALGORITHM} is accepted.`,
-    );
-  }
-  // `name=value` items separated by commas; a repeated name keeps its last value.
-  let credential = '';
-  let signedHeaders = '';
-  let signature = '';
-  for (const item of authorization.slice(space + 1).split(',')) {
-    const t = item.trim();
-    const eq = t.indexOf('=');
-    if (eq <= 0) continue;
-    const name = t.slice(0, eq);
-    if (name === 'Credential') credential = t.slice(eq + 1);
-    else if (name === 'SignedHeaders') signedHeaders = t.slice(eq + 1);
-    else if (name === 'Signature') signature = t.slice(eq + 1);
-  }
-  if (credential === '' || signedHeaders === '' || signature === '') {
-    const missing = [
-      ['Credential', credential],
-      ['SignedHeaders', signedHeaders],
-      ['Signature', signature],
-    ].filter(([, v]) => v === '');
-    return sigv4Failure(
-      'IncompleteSignature',
-      missing.map(([k]) => `Authorization header requires '${k}' parameter.`).join(' '),
-    );
-  }
-  const cred = parseCredential(credential);
-  if ('ok' in cred) return cred;
-  return authorizationItems(cred, signedHeaders, signature, headers);
-}
 
-/** The header's three items, however they were read, with the X-Amz-Date they need. */
-function authorizationItems(
-  scope: CredentialScope,
-  signedHeaders: string,
-  signature: string,
-  headers: Map<string, string[]>,
-): ParsedAuth | SigV4Failure {
-  const amzDate = single(headers, 'x-amz-date');
-  if (amzDate === undefined) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-      scope.accessKeyId,
-    );
+  verify<T>(
+    req: SignableRequest,
+    options: VerifyOptions<T>,
+  ): Verified<T> | SigV4Failure | Promise<Verified<T> | SigV4Failure> {
+    return verifyWith(this.keyOf, req, options);
   }
-  return {
-    presigned: false,
-    accessKeyId: scope.accessKeyId,
-    date: scope.date,
-    region: scope.region,
-    service: scope.service,
-    terminator: scope.terminator,
-    signedHeaders: signedHeaders.split(';'),
-    signature,
-    amzDate,
-    sessionToken: single(headers, 'x-amz-security-token'),
-    expires: undefined,
-  };
-}
-
-const PRESIGN_PARAMS = [
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-SignedHeaders',
-  'X-Amz-Signature',
-];
-
-/** Parse the presigned (query-string) form. */
-export function parseQueryAuth(
-  params: Map<string, string[]>,
-  headers: Map<string, string[]>,
-  maxExpiresSeconds: number,
-): ParsedAuth | SigV4Failure {
-  const missing = PRESIGN_PARAMS.filter((p) => !params.get(p)?.[0]);
-  if (missing.length > 0) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `AWS query-string parameters must include ${PRESIGN_PARAMS.map((p) => `'${p}'`).join(', ')}. Missing: ${missing.join(', ')}. Re-examine the query-string parameters.`,
-    );
-  }
-  for (const p of [...PRESIGN_PARAMS, 'X-Amz-Security-Token']) {
-    if ((params.get(p)?.length ?? 0) > 1) {
-      return sigv4Failure('IncompleteSignature', `Query parameter ${p} appears more than once.`);
-    }
-  }
-  const v = (p: string) => params.get(p)![0]!;
-  if (v('X-Amz-Algorithm') !== ALGORITHM) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Unsupported AWS 'algorithm': '${v('X-Amz-Algorithm')}'. Only ${ALGORITHM} is accepted.`,
-    );
-  }
-  const cred = parseCredential(v('X-Amz-Credential'));
-  if ('ok' in cred) return cred;
-  const expiresText = v('X-Amz-Expires');
-  const expires = /^\d{1,7}$/.test(expiresText) ? Number(expiresText) : Number.NaN;
-  if (!(expires >= 1 && expires <= maxExpiresSeconds)) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `X-Amz-Expires must be a whole number of seconds from 1 to ${maxExpiresSeconds}, not '${expiresText}'.`,
-      cred.accessKeyId,
-    );
-  }
-  return {
-    presigned: true,
-    ...cred,
-    signedHeaders: v('X-Amz-SignedHeaders').split(';'),
-    signature: v('X-Amz-Signature'),
-    amzDate: v('X-Amz-Date'),
-    sessionToken: params.get('X-Amz-Security-Token')?.[0] ?? single(headers, 'x-amz-security-token'),
-    expires,
-  };
-}
-
-/** Find and parse the request's signature, or say why there is none. */
-export function parseAuth(
-  req: SignableRequest,
-  headers: Map<string, string[]>,
-  maxExpiresSeconds = 604_800,
-): ParsedAuth | SigV4Failure {
-  const authorization = headers.get('authorization');
-  const params = req.query === '' ? new Map<string, string[]>() : splitQuery(req.query);
-  const presigned = params.has('X-Amz-Algorithm') || params.has('X-Amz-Signature');
-  if (authorization && presigned) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be supplied.',
-    );
-  }
-  if (authorization) {
-    if (authorization.length > 1) {
-      return sigv4Failure('IncompleteSignature', 'The request carries more than one Authorization header.');
-    }
-    return parseAuthorizationHeader(authorization[0] ?? '', headers);
-  }
-  if (presigned || params.has('X-Amz-Credential')) return parseQueryAuth(params, headers, maxExpiresSeconds);
-  return sigv4Failure('MissingAuthenticationToken', 'Request is missing Authentication Token');
 }
 
 export interface Artifacts {
@@ -376,7 +113,7 @@ export function signingArtifacts(
   headers: Map<string, string[]>,
   auth: ParsedAuth,
   secretAccessKey: string,
-  options: { normalizePath?: boolean; omitSessionToken?: boolean } = {},
+  options: { normalizePath?: boolean; omitSessionToken?: boolean; signingKeys?: SigningKeys } = {},
 ): Artifacts {
   const query = auth.presigned
     ? canonicalQuery(
@@ -393,7 +130,12 @@ export function signingArtifacts(
     payloadHash: payloadHash(req, headers),
   });
   const sts = stringToSign(auth.amzDate, credentialScope(auth.date, auth.region, auth.service), creq);
-  const key = signingKey(secretAccessKey, auth.date, auth.region, auth.service);
+  const key = (options.signingKeys ?? deriveSigningKey)(
+    secretAccessKey,
+    auth.date,
+    auth.region,
+    auth.service,
+  );
   return { canonicalRequest: creq, stringToSign: sts, signature: signature(key, sts) };
 }
 
@@ -407,34 +149,33 @@ function payloadHash(req: SignableRequest, headers: Map<string, string[]>): stri
 
 /** Equal strings, in time that depends on their length only (signatures are 64 hex digits). */
 function sameSignature(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
  * Verify a SigV4-signed request; on success, the resolver's principal comes back. The answer is
- * a promise only when the resolver's is (a busy server verifies without one).
+ * a promise only when the resolver's is (a busy server verifies without one). The signing key
+ * is derived afresh: a server verifies through its `SigV4Verifier`, which keeps them.
  */
 export function verifyRequest<T>(
   req: SignableRequest,
   options: VerifyOptions<T>,
 ): Verified<T> | SigV4Failure | Promise<Verified<T> | SigV4Failure> {
+  return verifyWith(deriveSigningKey, req, options);
+}
+
+function verifyWith<T>(
+  signingKeys: SigningKeys,
+  req: SignableRequest,
+  options: VerifyOptions<T>,
+): Verified<T> | SigV4Failure | Promise<Verified<T> | SigV4Failure> {
   const headers = headerMap(req.rawHeaders);
-  const maxExpires = options.maxExpiresSeconds ?? 604_800;
-  const auth = parseAuth(req, headers, maxExpires);
+  const auth = parseAuth(req, headers, options.maxExpiresSeconds ?? MAX_EXPIRES_SECONDS);
   if ('ok' in auth) return auth;
   const akid = auth.accessKeyId;
-
-  const signedAt = parseAmzDate(auth.amzDate);
-  if (signedAt === null) {
-    return sigv4Failure(
-      'IncompleteSignature',
-      `Date must be in ISO-8601 'basic format'. Got '${auth.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
-      akid,
-    );
-  }
+  const signedAt = auth.signedAt;
   if (auth.date !== auth.amzDate.slice(0, 8)) {
     return sigv4Failure(
       'SignatureDoesNotMatch',
@@ -502,17 +243,17 @@ export function verifyRequest<T>(
 
   const resolved = options.resolve(akid, auth.sessionToken);
   if (resolved instanceof Promise) {
-    return resolved.then((r) => checkSignature(req, headers, auth, signedAt, r, options));
+    return resolved.then((r) => checkSignature(signingKeys, req, headers, auth, r, options));
   }
-  return checkSignature(req, headers, auth, signedAt, resolved, options);
+  return checkSignature(signingKeys, req, headers, auth, resolved, options);
 }
 
 /** The last step of `verifyRequest`: the signature recomputed with the resolved secret. */
 function checkSignature<T>(
+  signingKeys: SigningKeys,
   req: SignableRequest,
   headers: Map<string, string[]>,
   auth: ParsedAuth,
-  signedAt: number,
   resolved: ResolvedCredential<T> | SigV4Failure,
   options: VerifyOptions<T>,
 ): Verified<T> | SigV4Failure {
@@ -520,12 +261,16 @@ function checkSignature<T>(
   if (!resolved.ok) return { ...resolved, accessKeyId: akid };
 
   const normalizePath = options.normalizePath ?? true;
-  const expected = signingArtifacts(req, headers, auth, resolved.secretAccessKey, { normalizePath });
+  const expected = signingArtifacts(req, headers, auth, resolved.secretAccessKey, {
+    normalizePath,
+    signingKeys,
+  });
   let match = sameSignature(expected.signature, auth.signature);
   if (!match && auth.presigned && auth.sessionToken !== undefined) {
     const alt = signingArtifacts(req, headers, auth, resolved.secretAccessKey, {
       normalizePath,
       omitSessionToken: true,
+      signingKeys,
     });
     match = sameSignature(alt.signature, auth.signature);
   }
@@ -536,6 +281,6 @@ function checkSignature<T>(
     accessKeyId: akid,
     region: auth.region,
     presigned: auth.presigned,
-    signedAt,
+    signedAt: auth.signedAt,
   };
 }

@@ -43,6 +43,7 @@ export const OIDC_ERRORS: Record<DomainErrorCode, OidcErrorShape> = {
   access_denied: E('AccessDeniedException', 400, 'access_denied'),
   forbidden: E('AccessDeniedException', 400, 'access_denied'),
   locked_out: E('AccessDeniedException', 400, 'access_denied'),
+  unavailable: INTERNAL,
   internal: INTERNAL,
 };
 

@@ -16,6 +16,7 @@ import {
   logWireError,
   ownMessageError,
   publicMessage,
+  upstreamError,
   type WireError,
 } from '../wire-error.ts';
 
@@ -50,9 +51,12 @@ export const PORTAL_ERRORS = {
   // A user locked out after failed sign-ins is told so (the message says until when).
   locked_out: ownMessageError(401, 'UnauthorizedException'),
   forbidden: NO_ACCESS,
-  access_denied: NO_ACCESS,
+  // AWS refused a federated account's role: the message says which role and what to fix.
+  access_denied: ownMessageError(403, 'ForbiddenException'),
   throttled: TOO_MANY_REQUESTS,
   slow_down: TOO_MANY_REQUESTS,
+  // AWS STS unreachable or slow for a federated account: the message names the endpoint.
+  unavailable: upstreamError(503, 'ServiceUnavailableException'),
   internal: PORTAL_INTERNAL,
 } satisfies Record<DomainErrorCode, WireError>;
 

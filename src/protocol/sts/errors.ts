@@ -51,6 +51,8 @@ export const STS_ERRORS = {
   authorization_pending: R.accessDenied,
   throttled: THROTTLING,
   slow_down: THROTTLING,
+  // Only federated vending raises it, never STS; a 5xx with a fixed message if it ever did.
+  unavailable: R.internalFailure,
   internal: R.internalFailure,
 } satisfies Record<DomainErrorCode, WireError>;
 

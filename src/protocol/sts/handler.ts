@@ -13,24 +13,18 @@ import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import {
   type CredentialCheck,
+  type CredentialService,
   checkRoleCredentials,
-  getCredentialService,
 } from '../../app/credentials/service.ts';
-import { failureAudit } from '../../app/failure-audit.ts';
+import type { FailureAudit } from '../../app/failure-audit.ts';
 import { DomainError, isDomainError } from '../../domain/errors.ts';
 import type { ServerDeps } from '../../http/deps.ts';
 import { sendAwsJsonError } from '../codecs/aws-json.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import { formFaultMessage } from '../codecs/form.ts';
 import type { SignableRequest } from '../sigv4/canonical.ts';
-import {
-  type CredentialResolver,
-  type ResolvedCredential,
-  type SigV4Failure,
-  sigv4Failure,
-  type Verified,
-  verifyRequest,
-} from '../sigv4/verify.ts';
+import { type SigV4Failure, sigv4Failure } from '../sigv4/failure.ts';
+import type { CredentialResolver, ResolvedCredential, SigV4Verifier, Verified } from '../sigv4/verify.ts';
 import { type ErrorLog, logWireError, publicMessage, type WireError } from '../wire-error.ts';
 import {
   EXPIRED_TOKEN_MESSAGE,
@@ -65,24 +59,35 @@ export interface StsCall {
 
 /**
  * A whole answer: status and XML body. The transport sends it as `text/xml` with
- * `x-amzn-RequestId` and a `date` header from the injected clock (`stsDate`).
+ * `x-amzn-RequestId` and a `date` header from the injected clock (`StsAnswerer.date`).
  */
 export interface StsAnswer {
   status: number;
   body: string;
 }
 
-let lastDate = { second: Number.NaN, text: '' };
-
 /**
- * The `date` header of an STS answer: SDKs correct their clock skew from it. Formatted once
- * per second of the (injected) clock.
+ * A server's STS: built once where the server is put together and used by both ways a call
+ * arrives (the Fastify route and the hot lane), so they share what it keeps between calls.
  */
-export function stsDate(deps: ServerDeps): string {
-  const now = deps.ctx.clock.now();
-  const second = Math.floor(now / 1000);
-  if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
-  return lastDate.text;
+export interface StsAnswerer {
+  /** The answer to a call (never throws). */
+  answer(call: StsCall): StsAnswer | Promise<StsAnswer>;
+  /**
+   * The `date` header of an STS answer: SDKs correct their clock skew from it. Formatted once
+   * per second of the (injected) clock.
+   */
+  date(): string;
+}
+
+/** What the STS of a server works with, beside its `ServerDeps`. */
+export interface StsParts {
+  /** Checks signatures, keeping the signing keys it derives. */
+  verifier: SigV4Verifier;
+  /** Opens session tokens; its audit writer takes the rows of failed checks. */
+  credentials: CredentialService;
+  /** Counts failed signature checks into audit rows. */
+  failures: FailureAudit;
 }
 
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
@@ -108,8 +113,8 @@ function isFormBody(contentType: string | undefined): boolean {
 }
 
 /** The STS operations behind one function from call to answer (never throws). */
-export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswer | Promise<StsAnswer> {
-  const service = getCredentialService(deps);
+export function createStsAnswerer(deps: ServerDeps, parts: StsParts): StsAnswerer {
+  const { verifier, credentials: service, failures } = parts;
   const partition = deps.config.partition;
 
   const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
@@ -132,7 +137,6 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
     return xml;
   };
 
-  const failures = failureAudit(deps.ctx);
   const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
     if (failure.code === 'MissingAuthenticationToken') {
       // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
@@ -231,9 +235,9 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
   };
 
   // A promise only when something waits (a revocation-view refresh, a failure's audit row).
-  return (call) => {
+  const answer = (call: StsCall): StsAnswer | Promise<StsAnswer> => {
     try {
-      const verified = verifyRequest(signableRequest(call), {
+      const verified = verifier.verify(signableRequest(call), {
         now: deps.ctx.clock.now(),
         service: 'sts',
         maxSkewMs: STS_CLOCK_SKEW_MS,
@@ -245,11 +249,20 @@ export function createStsAnswerer(deps: ServerDeps): (call: StsCall) => StsAnswe
       return failed(call, err);
     }
   };
+
+  let lastDate = { second: Number.NaN, text: '' };
+  const date = (): string => {
+    const now = deps.ctx.clock.now();
+    const second = Math.floor(now / 1000);
+    if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
+    return lastDate.text;
+  };
+
+  return { answer, date };
 }
 
-export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): Promise<StsHandler> {
-  const answer = createStsAnswerer(deps);
-
+/** The Fastify side of STS, answering through the server's one `StsAnswerer`. */
+export async function createStsHandler(app: FastifyInstance, sts: StsAnswerer): Promise<StsHandler> {
   // Errors raised before the handler runs (a body over the size limit, a broken
   // Content-Length) must leave in STS XML too; awsJson requests on the same route keep JSON.
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -269,7 +282,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
   // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
   // answerer; this handler takes the rest (query-string calls, chunked bodies, other methods).
   const handler: StsHandler = async (request, reply) => {
-    const a = await answer({
+    const a = await sts.answer({
       method: request.method,
       url: request.originalUrl,
       rawHeaders: request.raw.rawHeaders,
@@ -279,7 +292,7 @@ export async function createStsHandler(app: FastifyInstance, deps: ServerDeps): 
       ip: request.ip,
       log: request.log,
     });
-    return reply.code(a.status).header('date', stsDate(deps)).type('text/xml').send(a.body);
+    return reply.code(a.status).header('date', sts.date()).type('text/xml').send(a.body);
   };
   // Methods no STS client sends still get an STS answer (the signature names the method).
   app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/', handler });

@@ -12,6 +12,7 @@ import { m007KeysHeartbeat } from './007-keys-heartbeat.ts';
 import { m008SessionOrigin } from './008-session-origin.ts';
 import { m009ThrottleForgiven } from './009-throttle-forgiven.ts';
 import { m011ExpiryIndexes } from './011-expiry-indexes.ts';
+import { m012Federation } from './012-federation.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008-session-origin': m008SessionOrigin,
   '009-throttle-forgiven': m009ThrottleForgiven,
   '011-expiry-indexes': m011ExpiryIndexes,
+  '012-federation': m012Federation,
 };

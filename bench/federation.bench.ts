@@ -1,0 +1,265 @@
+/**
+ * A federated GetRoleCredentials (issue 18): bearer token → access check → SAML Response built
+ * and signed (two RSA 2048 signatures) → STS AssumeRoleWithSAML through the AWS SDK → audit row
+ * → real credentials. STS here is a constant-time stand-in in a process of its own (node:http
+ * answering a canned AssumeRoleWithSAML document), so what is measured is idcenter's own time.
+ *
+ * Open loop at 200 requests a second for 10 s (after 2 s of warm-up): each request leaves at its
+ * scheduled instant whatever the ones before did, and its latency counts from that instant, so a
+ * stall shows as the queue it causes. The same schedule against the stand-in alone gives the STS
+ * round trip, which is subtracted. Target: idcenter's overhead p99 < 3 ms at 200 req/s.
+ *
+ * The server is the built `bin/idcenter.js server` in a process of its own on SQLite, log level
+ * info (one line per request) to /dev/null, the audit row of every issuance committed before the
+ * answer leaves.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { ensureInstance } from '../src/app/instance.ts';
+import { systemClock, systemRandom } from '../src/domain/runtime.ts';
+import { openStore } from '../src/storage/db.ts';
+import { applyText } from '../test/helpers/apply.ts';
+import { issueBearerToken } from '../test/helpers/seed.ts';
+import { freePort } from '../test/helpers/server.ts';
+import { tempStoreUrl } from '../test/helpers/stores.ts';
+import { percentile, report } from './report.ts';
+
+const BIN = path.resolve('bin/idcenter.js');
+const RATE = 200;
+const SECONDS = 10;
+const WARMUP_SECONDS = 2;
+const ACCOUNT = '123456789012';
+
+const ORG = `
+accounts: [ { id: "${ACCOUNT}", name: Federated, email: fed@example.com, access: aws } ]
+users: [ { userName: alice, displayName: Alice, givenName: Alice, familyName: Doe } ]
+permissionSets: [ { name: Admin, sessionDuration: PT1H } ]
+assignments: [ { user: alice, permissionSet: Admin, accounts: ["${ACCOUNT}"] } ]
+`;
+
+/** The stand-in STS: one canned answer, built once, whatever the request. */
+const CANNED_STS = `
+const http = require('node:http');
+const port = Number(process.argv[1]);
+const expiration = new Date(Date.now() + 3600e3).toISOString();
+const ns = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const body = '<AssumeRoleWithSAMLResponse xmlns="' + ns + '"><AssumeRoleWithSAMLResult><Credentials>' +
+  '<AccessKeyId>ASIAEXAMPLE000000001</AccessKeyId><SecretAccessKey>secret0000000000000000000000000000000000</SecretAccessKey>' +
+  '<SessionToken>token000000000000000000000000000000</SessionToken><Expiration>' + expiration + '</Expiration></Credentials>' +
+  '<AssumedRoleUser><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/idcenter-Admin/alice</Arn><AssumedRoleId>AROAEXAMPLE:alice</AssumedRoleId></AssumedRoleUser>' +
+  '</AssumeRoleWithSAMLResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></AssumeRoleWithSAMLResponse>';
+http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-RequestId': '00000000-0000-4000-8000-000000000000', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}).listen(port, '127.0.0.1');
+`;
+
+interface Proc {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+async function startCannedSts(): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', CANNED_STS, String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, child, 'the stand-in STS');
+  return { url, stop: stopper(child) };
+}
+
+async function startServer(dataDir: string, databaseUrl: string, stsUrl: string): Promise<Proc> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('IDCENTER_') && !k.startsWith('AWS_')) env[k] = v;
+  }
+  Object.assign(env, {
+    NODE_ENV: 'production',
+    IDCENTER_HOST: '127.0.0.1',
+    IDCENTER_PORT: String(port),
+    IDCENTER_DATA_DIR: dataDir,
+    IDCENTER_DATABASE_URL: databaseUrl,
+    IDCENTER_AWS_STS_ENDPOINT: stsUrl,
+  });
+  const child = spawn(process.execPath, [BIN, 'server'], { env, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/readyz`, child, 'idcenter server');
+  return { url, stop: stopper(child) };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One request; resolves with its status once the whole answer is read. */
+function send(url: string, options: { method: string; headers: Record<string, string>; body?: string }) {
+  return new Promise<number>((resolve, reject) => {
+    const req = http.request(url, { method: options.method, headers: options.headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Open loop: `rate` requests a second for `seconds`; latencies in ms from each scheduled instant. */
+async function openLoop(
+  seconds: number,
+  request: () => Promise<number>,
+): Promise<{ latencies: number[]; bad: number; statuses: Record<string, number> }> {
+  const total = RATE * seconds;
+  const interval = 1000 / RATE;
+  const start = performance.now() + 10;
+  const latencies: number[] = [];
+  let bad = 0;
+  const statuses: Record<string, number> = {};
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      request().then(
+        (status) => {
+          latencies.push(performance.now() - due);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status !== 200) bad++;
+        },
+        (err: Error) => {
+          statuses[err.message] = (statuses[err.message] ?? 0) + 1;
+          bad++;
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies, bad, statuses };
+}
+
+async function main(): Promise<void> {
+  const temp = await tempStoreUrl('sqlite');
+  const store = await openStore(temp.url);
+  const ctx = { store, clock: systemClock, random: systemRandom };
+  await ensureInstance(ctx);
+  await applyText(ctx, ORG);
+  const user = await store.db
+    .selectFrom('users')
+    .select('id')
+    .where('user_name', '=', 'alice')
+    .executeTakeFirstOrThrow();
+  const { accessToken } = await issueBearerToken(ctx, { userId: user.id, accessTtlMs: 3600_000 });
+  await store.close();
+
+  const sts = await startCannedSts();
+  const server = await startServer(temp.dataDir, temp.url, sts.url);
+  try {
+    const credentials = () =>
+      send(`${server.url}/federation/credentials?role_name=Admin&account_id=${ACCOUNT}`, {
+        method: 'GET',
+        headers: { 'x-amz-sso_bearer_token': accessToken },
+      });
+    // An AssumeRoleWithSAML request of the real size (a signed Response is about 8 KB in base64).
+    const stsBody = `Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=${'A'.repeat(8000)}`;
+    const stsAlone = () =>
+      send(`${sts.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: stsBody,
+      });
+
+    await openLoop(WARMUP_SECONDS, credentials);
+    await openLoop(WARMUP_SECONDS, stsAlone);
+    // One at a time: the cost of a request with nothing queued ahead of it.
+    const sequential: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await credentials();
+      sequential.push(performance.now() - t);
+    }
+    report({
+      name: 'federated GetRoleCredentials one at a time, p50',
+      value: percentile(sequential, 50),
+      unit: 'ms',
+    });
+    report({
+      name: 'federated GetRoleCredentials one at a time, p99',
+      value: percentile(sequential, 99),
+      unit: 'ms',
+    });
+    const alone = await openLoop(SECONDS, stsAlone);
+    const federated = await openLoop(SECONDS, credentials);
+    if (federated.bad > 0 || alone.bad > 0) {
+      console.log(
+        `failed requests: federated ${JSON.stringify(federated.statuses)}, STS alone ${JSON.stringify(alone.statuses)}`,
+      );
+    }
+    const p = (values: number[], q: number) => percentile(values, q);
+    const overheadP99 = p(federated.latencies, 99) - p(alone.latencies, 99);
+    const detail = {
+      rate: RATE,
+      seconds: SECONDS,
+      federatedP50: p(federated.latencies, 50),
+      federatedP99: p(federated.latencies, 99),
+      stsAloneP50: p(alone.latencies, 50),
+      stsAloneP99: p(alone.latencies, 99),
+      failed: federated.bad + alone.bad,
+    };
+    report({
+      name: 'federated GetRoleCredentials p50 at 200 req/s (stand-in STS)',
+      value: detail.federatedP50,
+      unit: 'ms',
+      detail,
+    });
+    report({
+      name: 'federated GetRoleCredentials p99 at 200 req/s (stand-in STS)',
+      value: detail.federatedP99,
+      unit: 'ms',
+      detail,
+    });
+    report({ name: 'stand-in STS alone p99 at 200 req/s', value: detail.stsAloneP99, unit: 'ms', detail });
+    report({
+      name: "idcenter's own overhead p99 (federated p99 - STS p99)",
+      value: overheadP99,
+      unit: 'ms',
+      target: '< 3 ms',
+      met: overheadP99 < 3 && detail.failed === 0,
+      detail,
+    });
+  } finally {
+    agent.destroy();
+    await server.stop();
+    await sts.stop();
+    await temp.cleanup();
+  }
+}
+
+await main();

@@ -1,0 +1,46 @@
+/**
+ * The instance's federation settings as the store keeps them (`federation_settings`, one row
+ * that `idcenter apply` writes from the organization file's `federation:`); a store that never
+ * had one answers the defaults.
+ */
+import type { Kysely } from 'kysely';
+import { isPartition } from '../../domain/federation/partitions.ts';
+import { DEFAULT_FEDERATION, type FederationSettings } from '../../domain/federation/settings.ts';
+import type { Database } from '../../storage/schema.ts';
+
+export async function loadFederationSettings(db: Kysely<Database>): Promise<FederationSettings> {
+  const row = await db
+    .selectFrom('federation_settings')
+    .selectAll()
+    .where('id', '=', 'default')
+    .executeTakeFirst();
+  if (!row) return { ...DEFAULT_FEDERATION };
+  return {
+    providerName: row.provider_name,
+    roleNamePattern: row.role_name_pattern,
+    rolePath: row.role_path,
+    partition: isPartition(row.partition) ? row.partition : DEFAULT_FEDERATION.partition,
+    region: row.region,
+  };
+}
+
+/** Write the settings (insert or replace the one row). */
+export async function saveFederationSettings(
+  db: Kysely<Database>,
+  settings: FederationSettings,
+  now: number,
+): Promise<void> {
+  const values = {
+    provider_name: settings.providerName,
+    role_name_pattern: settings.roleNamePattern,
+    role_path: settings.rolePath,
+    partition: settings.partition,
+    region: settings.region,
+    updated_at: now,
+  };
+  await db
+    .insertInto('federation_settings')
+    .values({ id: 'default', ...values })
+    .onConflict((oc) => oc.column('id').doUpdateSet(values))
+    .execute();
+}
