@@ -20,10 +20,11 @@ import { type Clock, type Random, systemClock, systemRandom } from '../domain/ru
 import { openStore, type Store } from '../storage/db.ts';
 import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private-files.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
-import { buildApp, type RequestLineWriter, setRequestLineWriter } from './app.ts';
+import { buildApp } from './app.ts';
 import { limitConnections } from './connections.ts';
 import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
+import { type RequestLineWriter, setRequestLineWriter } from './request-log.ts';
 import { type Sweeper, startSweeper } from './sweeper.ts';
 import { keepGeneratedTlsFresh, loadTlsOptions, type SecureContextTarget } from './tls.ts';
 

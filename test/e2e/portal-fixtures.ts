@@ -4,7 +4,7 @@
  * portal's JSON endpoints the way portal.js does.
  */
 import { createSession } from '../../src/app/auth/sessions.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { csrfTokenFor, sessionCookieName, sessionOrigin } from '../../src/web/session.ts';
 
 export interface SignedIn {

@@ -25,12 +25,12 @@ import {
 } from '../../src/app/credentials/vend.ts';
 import { createFederation } from '../../src/app/federation/federation.ts';
 import { writeRevocations } from '../../src/app/revocation.ts';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { revokeEverything, revokeUserEverything } from '../../src/app/sessions.ts';
 import { disableUser, findUserByName } from '../../src/app/users.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/http/server.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';

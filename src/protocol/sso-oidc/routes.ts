@@ -11,7 +11,7 @@ import { startUrlMatcher } from '../../app/auth/start-urls.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
-import { sendRequestIds } from '../../http/request-id.ts';
+import { sendRequestIds } from '../request-id.ts';
 import type { OidcContext } from './context.ts';
 import { createToken } from './create-token.ts';
 import { INTERNAL, INVALID_REQUEST, OIDC_ERRORS, sendOidcError } from './errors.ts';
