@@ -85,7 +85,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', text: string): Promise<vo
     const pages: string[][] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await listAccessibleAccounts(store.db, viewer.id, { after, limit: 100 });
+      const page = await listAccessibleAccounts(store, viewer.id, { after, limit: 100 });
       if (page.length === 0) break;
       pages.push(page.map((a) => a.accountId));
       after = page[page.length - 1]?.accountId;
@@ -95,7 +95,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', text: string): Promise<vo
       throw new Error(`viewer sees ${visible} accounts, expected ${BENCH_ORG.accounts}`);
     // Warm-up (statement caches, JIT, and the garbage the apply left behind), not measured.
     for (let i = 0; i < 200; i++) {
-      await listAccessibleAccounts(store.db, viewer.id, { after: pages[i % pages.length]?.[0], limit: 100 });
+      await listAccessibleAccounts(store, viewer.id, { after: pages[i % pages.length]?.[0], limit: 100 });
     }
     const times: number[] = [];
     const cpu: number[] = [];
@@ -104,7 +104,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', text: string): Promise<vo
       const start = p === 0 ? undefined : pages[p - 1]?.at(-1);
       const c = process.cpuUsage();
       const q = performance.now();
-      await listAccessibleAccounts(store.db, viewer.id, { after: start, limit: 100 });
+      await listAccessibleAccounts(store, viewer.id, { after: start, limit: 100 });
       times.push(performance.now() - q);
       const used = process.cpuUsage(c);
       cpu.push((used.user + used.system) / 1000);

@@ -6,12 +6,84 @@
  */
 import type { Kysely } from 'kysely';
 import { replaceFaults } from '../domain/wire-text.ts';
-import type { Database } from '../storage/schema.ts';
+import type { AuditEventRow, Database } from '../storage/schema.ts';
+
+/** An audit event as stored, with its id (what `idcenter audit tail` prints). */
+export type StoredAuditEvent = AuditEventRow;
+
+/**
+ * Every action an audit row can record. A closed list, so that a misspelt action fails to
+ * compile instead of writing rows no query finds. Rows already stored keep whatever action they
+ * were written with; readers of the table see plain text.
+ */
+export type AuditAction =
+  // Sign-in, MFA and lockout
+  | 'signin.success'
+  | 'signin.failure'
+  | 'signin.locked'
+  | 'signin.lockout'
+  | 'signin.throttled'
+  | 'signin.busy'
+  | 'signout'
+  | 'mfa.enroll'
+  | 'mfa.failure'
+  | 'mfa.remove'
+  | 'mfa.reset'
+  // Browser authorization (PKCE) and the device grant
+  | 'pkce.approve'
+  | 'pkce.deny'
+  | 'device.approve'
+  | 'device.deny'
+  | 'device.user_code.miss'
+  | 'device.user_code.blocked'
+  // OIDC clients and tokens
+  | 'oidc.client.register'
+  | 'token.issue'
+  | 'token.refresh'
+  | 'token.reuse_detected'
+  | 'token.logout'
+  // Sessions
+  | 'session.revoke'
+  | 'sessions.revoke_all'
+  | 'user.sessions_revoke'
+  // Credentials and STS
+  | 'credentials.issue'
+  | 'credentials.withdraw'
+  | 'credentials.issue_failure'
+  | 'credential_keys.adopt'
+  | 'sts.signature_failure'
+  // The organization (idcenter apply and the admin commands)
+  | 'ou.create'
+  | 'ou.delete'
+  | 'organization.update'
+  | 'federation.update'
+  | 'account.create'
+  | 'account.update'
+  | 'account.delete'
+  | 'group.create'
+  | 'group.update'
+  | 'group.delete'
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.password.set'
+  | 'permission_set.create'
+  | 'permission_set.update'
+  | 'permission_set.delete'
+  | 'membership.create'
+  | 'membership.delete'
+  | 'assignment.create'
+  | 'assignment.delete'
+  // The store and the log itself
+  | 'store.restore'
+  | 'audit.prune';
 
 export interface AuditEvent {
   at: number;
   actor: string;
-  action: string;
+  action: AuditAction;
   targetType?: string | null;
   targetId?: string | null;
   detail?: Record<string, unknown> | null;
@@ -96,9 +168,39 @@ export async function writeAuditBatch(db: Kysely<Database>, events: AuditEvent[]
 /** Rows deleted per statement by `pruneAudit`. */
 export const PRUNE_CHUNK = 5000;
 
+/** The newest `n` audit events, oldest first. */
+export async function newestAuditEvents(
+  store: { db: Kysely<Database> },
+  n: number,
+): Promise<StoredAuditEvent[]> {
+  const rows = await store.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(n).execute();
+  return rows.reverse();
+}
+
+/** The id of the newest audit event, 0 when there is none. */
+export async function lastAuditId(store: { db: Kysely<Database> }): Promise<number> {
+  const top = await store.db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).execute();
+  return top[0] ? Number(top[0].id) : 0;
+}
+
+/** Up to `limit` audit events with an id above `afterId`, in id order. */
+export async function auditEventsAfter(
+  store: { db: Kysely<Database> },
+  afterId: number,
+  limit: number,
+): Promise<StoredAuditEvent[]> {
+  return store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
 /** How many audit events are older than `before` (epoch ms): what `pruneAudit` would delete. */
-export async function countAuditBefore(db: Kysely<Database>, before: number): Promise<number> {
-  const row = await db
+export async function countAuditBefore(store: { db: Kysely<Database> }, before: number): Promise<number> {
+  const row = await store.db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('at', '<', before)
@@ -114,9 +216,10 @@ export async function countAuditBefore(db: Kysely<Database>, before: number): Pr
  * (`audit.prune`, with the cutoff and the count), written even when a chunk fails.
  */
 export async function pruneAudit(
-  db: Kysely<Database>,
+  store: { db: Kysely<Database> },
   input: { before: number; actor: string; now: () => number; onProgress?: (deleted: number) => void },
 ): Promise<number> {
+  const db = store.db;
   let deleted = 0;
   try {
     for (;;) {

@@ -28,10 +28,13 @@ export async function hashPassword(password: string): Promise<string> {
 /**
  * The user whose name matches `userName` without regard to case, or undefined.
  *
- * @example const alice = await findUserByName(ctx.store.db, 'Alice');
+ * @example const alice = await findUserByName(ctx.store, 'Alice');
  */
-export async function findUserByName(db: Kysely<Database>, userName: string): Promise<UserRow | undefined> {
-  return db
+export async function findUserByName(
+  store: { db: Kysely<Database> },
+  userName: string,
+): Promise<UserRow | undefined> {
+  return store.db
     .selectFrom('users')
     .selectAll()
     .where('user_name_lower', '=', userNameKey(userName))

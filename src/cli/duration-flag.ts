@@ -1,7 +1,7 @@
 /**
- * Duration flags of the commands (`--older-than`…), in the forms `config/duration.ts` accepts.
+ * Duration flags of the commands (`--older-than`…), in the forms `domain/duration.ts` accepts.
  */
-import { parseDuration } from '../config/duration.ts';
+import { parseDuration } from '../domain/duration.ts';
 import { CliError } from './errors.ts';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../domain/duration.ts';
 import { ConfigError, loadConfig } from './load.ts';
 
 describe('loadConfig', () => {

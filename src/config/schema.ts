@@ -5,7 +5,7 @@
  * the environment.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../domain/duration.ts';
 
 const MINUTE = 60;
 const HOUR = 3600;

@@ -16,6 +16,7 @@ import Fastify, {
 import type { Histogram } from 'prom-client';
 import { getCredentialService } from '../app/credentials/service.ts';
 import { closeFailureAudit, failureAudit } from '../app/failure-audit.ts';
+import type { ServerDeps } from '../app/server-deps.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
@@ -25,11 +26,11 @@ import { registerAssets } from '../web/assets.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
-import type { ServerDeps } from './deps.ts';
 import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { readinessProbe } from './readiness.ts';
+import { type RequestLineWriter, requestLineWriterOf } from './request-log.ts';
 import { registerRoot } from './root.ts';
 import { installHsts } from './tls.ts';
 
@@ -48,54 +49,6 @@ export function rewriteUrl(url: string, prefix: string): string {
   p = stripPrefix(prefix, p);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p + rest;
-}
-
-/** What the one log line per request says (see `RequestLog`). */
-export interface RequestLine {
-  reqId: string;
-  method: string;
-  /** The URL as routed (secret query parameters are redacted by the writer). */
-  url: string;
-  host: string | undefined;
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  statusCode: number;
-  /** Milliseconds. */
-  responseTime: number;
-}
-
-export type RequestLineWriter = (line: RequestLine) => void;
-
-const requestLineWriters = new WeakMap<object, RequestLineWriter>();
-
-/**
- * Give a logger the writer of its one line per request (`createLogger` in `http/server.ts`
- * does, when info is enabled). Without one, request lines go through the logger itself.
- */
-export function setRequestLineWriter(log: FastifyBaseLogger, writer: RequestLineWriter): void {
-  requestLineWriters.set(log, writer);
-}
-
-/** The writer of request lines for `log`: its own, or one through `log.info`. */
-export function requestLineWriterOf(log: FastifyBaseLogger): RequestLineWriter {
-  const own = requestLineWriters.get(log);
-  if (own) return own;
-  return (l) =>
-    log.info(
-      {
-        reqId: l.reqId,
-        req: {
-          method: l.method,
-          url: l.url,
-          host: l.host,
-          ip: l.remoteAddress,
-          socket: { remotePort: l.remotePort },
-        },
-        res: { statusCode: l.statusCode },
-        responseTime: l.responseTime,
-      },
-      'request completed',
-    );
 }
 
 /**

@@ -21,15 +21,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../app/server-deps.ts';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
+import { REQUEST_ID_HEADER } from '../protocol/request-id.ts';
 import { PORTAL_INTERNAL, portalErrorAnswer } from '../protocol/sso-portal/errors.ts';
 import { answerGetRoleCredentials, type PortalAnswer } from '../protocol/sso-portal/get-role-credentials.ts';
 import { STS_REQUEST_ERRORS } from '../protocol/sts/errors.ts';
 import type { StsAnswer, StsAnswerer } from '../protocol/sts/handler.ts';
 import type { ErrorLog } from '../protocol/wire-error.ts';
-import type { RequestLineWriter } from './app.ts';
-import type { ServerDeps } from './deps.ts';
-import { REQUEST_ID_HEADER } from './request-id.ts';
+import type { RequestLineWriter } from './request-log.ts';
 
 /** Largest body the lane reads; bigger STS bodies go through Fastify and its limit. */
 const MAX_LANE_BODY = 64 * 1024;

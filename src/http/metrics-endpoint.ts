@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from './deps.ts';
+import type { ServerDeps } from '../app/server-deps.ts';
 
 export const METRICS_NOT_SERVED =
   'Metrics are not served on this listener: set IDCENTER_METRICS_LISTEN (a private listener) or IDCENTER_METRICS_TOKEN (a bearer token).';

@@ -3,25 +3,9 @@
  * server instance so tests that start several servers in one process do not collide.
  */
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Metrics } from '../app/server-deps.ts';
 
-export interface Metrics {
-  readonly registry: Registry;
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Security events by kind (signin_failure, lockout, token_reuse, signature_failure…). */
-  readonly securityEvents: Counter<'kind'>;
-  /**
-   * Group commits of the credential audit events (`AuditWriter`): how long each took, from
-   * hand-over to the store until committed and flushed, by result. Every GetRoleCredentials
-   * waits for the commit that carries its event, so this is the floor of its latency.
-   */
-  readonly auditCommitDuration: Histogram<'result'>;
-  /** Audit events per group commit, by result. */
-  readonly auditCommitEvents: Histogram<'result'>;
-  /** Rows the expiry sweep deleted, by kind (`app/expiry-sweep.ts`). */
-  readonly sweptRows: Counter<'kind'>;
-  /** Expiry sweeps run, by result: done, skipped (another replica was sweeping) or failed. */
-  readonly sweeps: Counter<'result'>;
-}
+export type { Metrics };
 
 export function createMetrics(withDefaults = true): Metrics {
   const registry = new Registry();

@@ -5,11 +5,11 @@
  * `Action` is a person in a browser: send them to the access portal.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerDeps } from '../app/server-deps.ts';
 import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
+import { sendRequestIds } from '../protocol/request-id.ts';
 import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
-import type { ServerDeps } from './deps.ts';
-import { sendRequestIds } from './request-id.ts';
 
 /** An operation of an awsJson1_1 service (identitystore, sso-admin…) this server does not serve. */
 function unknownOperation(reply: FastifyReply, message: string): FastifyReply {

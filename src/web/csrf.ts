@@ -11,7 +11,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
-import type { ServerDeps } from '../http/deps.ts';
+import type { ServerDeps } from '../app/server-deps.ts';
 import { decodeForm, type FormFault } from '../protocol/codecs/form.ts';
 import { cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { type Html, html } from './html.ts';

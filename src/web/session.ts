@@ -20,8 +20,8 @@ import {
   type SessionRecord,
   touchSession,
 } from '../app/auth/sessions.ts';
+import type { ServerDeps } from '../app/server-deps.ts';
 import type { Config } from '../config/schema.ts';
-import type { ServerDeps } from '../http/deps.ts';
 import { clearCookie, cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { stripPrefix, webPath } from './paths.ts';
 

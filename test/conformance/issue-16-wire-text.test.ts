@@ -17,9 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createSession } from '../../src/app/auth/sessions.ts';
 import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { hashPassword } from '../../src/app/users.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
 import { csrfTokenFor, sessionCookieName, sessionOrigin } from '../../src/web/session.ts';
 import { python } from '../helpers/python.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
@@ -302,13 +302,17 @@ for (const kind of STORE_KINDS) {
       const name = sessionCookieName(deps.config);
       const session = (userId: string, mfaDone: boolean) =>
         deps.ctx.store.db.transaction().execute((trx) =>
-          createSession(deps.ctx, trx, {
-            userId,
-            origin: sessionOrigin(deps.config),
-            mfaDone,
-            ttlMs: 8 * 3600_000,
-            sourceIp: '127.0.0.1',
-          }),
+          createSession(
+            deps.ctx,
+            {
+              userId,
+              origin: sessionOrigin(deps.config),
+              mfaDone,
+              ttlMs: 8 * 3600_000,
+              sourceIp: '127.0.0.1',
+            },
+            trx,
+          ),
         );
       const s = await session(org.users.alice!, true);
       ctx.signedIn = { cookie: cookieOf(name, s.token), csrf: csrfTokenFor(s.token), sessionId: s.sessionId };

@@ -66,7 +66,7 @@ for (const kind of STORE_KINDS) {
         const seen: string[] = [];
         let after: string | undefined;
         for (;;) {
-          const page = await listAccessibleAccounts(store.db, alice, { after, limit });
+          const page = await listAccessibleAccounts(store, alice, { after, limit });
           assert.ok(page.length <= limit);
           if (page.length === 0) break;
           seen.push(...page.map((a) => a.accountId));
@@ -74,9 +74,9 @@ for (const kind of STORE_KINDS) {
         }
         assert.deepEqual(seen, expected, `limit ${limit}`);
       }
-      const first = await listAccessibleAccounts(store.db, alice, { limit: 1 });
+      const first = await listAccessibleAccounts(store, alice, { limit: 1 });
       assert.deepEqual(first, [{ accountId: ids[0], accountName: 'A0', emailAddress: 'a0@example.com' }]);
-      assert.deepEqual(await listAccessibleAccounts(store.db, bob, { limit: 100 }), []);
+      assert.deepEqual(await listAccessibleAccounts(store, bob, { limit: 100 }), []);
     });
 
     it('pages a user in more than 200 groups the same way', async () => {
@@ -90,7 +90,7 @@ for (const kind of STORE_KINDS) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await listAccessibleAccounts(store.db, many, { after, limit: 4 });
+        const page = await listAccessibleAccounts(store, many, { after, limit: 4 });
         if (page.length === 0) break;
         seen.push(...page.map((a) => a.accountId));
         after = page.at(-1)?.accountId;
@@ -100,11 +100,11 @@ for (const kind of STORE_KINDS) {
 
     it('lists roles per account and finds a role by name', async () => {
       assert.deepEqual(
-        (await listAccessibleRoles(store.db, alice, ids[1] ?? '')).map((r) => r.roleName),
+        (await listAccessibleRoles(store, alice, ids[1] ?? '')).map((r) => r.roleName),
         ['P1', 'P2', 'P3'],
       );
       assert.deepEqual(
-        (await listAllAccess(store.db, alice)).map((a) => `${a.accountId}:${a.roles.join('+')}`),
+        (await listAllAccess(store, alice)).map((a) => `${a.accountId}:${a.roles.join('+')}`),
         [
           `${ids[0]}:P1+P2+P3`,
           `${ids[1]}:P1+P2+P3`,

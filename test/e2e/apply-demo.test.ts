@@ -57,7 +57,7 @@ for (const kind of STORE_KINDS) {
         .where('user_name', '=', DEMO_USER)
         .executeTakeFirstOrThrow();
       assert.equal(await verify(alice.password_hash ?? '', DEMO_PASSWORD), true);
-      const access = await listAllAccess(store.db, alice.id);
+      const access = await listAllAccess(store, alice.id);
       assert.equal(access.length, 4, 'alice sees every account');
       assert.match(banner, /examples\/demo-org\.yaml was loaded/);
 

@@ -54,7 +54,7 @@ for (const kind of STORE_KINDS) {
         .select('id')
         .where('user_name_lower', '=', 'alice')
         .executeTakeFirstOrThrow();
-      assert.deepEqual(await listAllAccess(db, alice.id), [
+      assert.deepEqual(await listAllAccess({ db }, alice.id), [
         {
           accountId: '111111111111',
           accountName: 'Production',

@@ -136,7 +136,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(actors, [{ actor: 'cli:apply' }]);
 
       // Effective access: own ∪ via groups.
-      const alice = await listAllAccess(store.db, await userId(store, 'alice'));
+      const alice = await listAllAccess(store, await userId(store, 'alice'));
       assert.deepEqual(
         alice.map((a) => [a.accountId, a.roles]),
         [
@@ -270,7 +270,7 @@ for (const kind of STORE_KINDS) {
         ].sort(),
       );
       assert.deepEqual(
-        (await listAllAccess(store.db, aliceId)).map((a) => [a.accountId, a.roles]),
+        (await listAllAccess(store, aliceId)).map((a) => [a.accountId, a.roles]),
         [['011111111111', ['ReadOnly']]],
       );
       // Roles whose last assignment went are deprovisioned.

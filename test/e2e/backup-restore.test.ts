@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hash } from '@node-rs/argon2';
-import { listSessions } from '../../src/app/credentials/sessions-admin.ts';
+import { listSessions } from '../../src/app/sessions.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { enrolTotp, signedIn, totpNow } from '../helpers/oidc.ts';
 import { createTempDatabase, type TempDatabase } from '../helpers/pg.ts';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PRUNE_CHUNK, writeAuditBatch } from '../../src/app/audit.ts';
+import { type AuditEvent, PRUNE_CHUNK, writeAuditBatch } from '../../src/app/audit.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { run } from '../helpers/python.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -28,7 +28,7 @@ for (const kind of STORE_KINDS) {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
       const now = Date.now();
-      const event = (at: number, i: number) => ({
+      const event = (at: number, i: number): AuditEvent => ({
         at,
         actor: 'user:u-1',
         action: 'credentials.issue',

@@ -4,7 +4,7 @@
  * portal's JSON endpoints the way portal.js does.
  */
 import { createSession } from '../../src/app/auth/sessions.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { csrfTokenFor, sessionCookieName, sessionOrigin } from '../../src/web/session.ts';
 
 export interface SignedIn {
@@ -23,16 +23,20 @@ export async function signIn(
   options: { ttlMs?: number; userAgent?: string; sourceIp?: string } = {},
 ): Promise<SignedIn> {
   const s = await deps.ctx.store.db.transaction().execute((trx) =>
-    createSession(deps.ctx, trx, {
-      userId,
-      origin: sessionOrigin(deps.config),
-      mfaDone: true,
-      ttlMs: options.ttlMs ?? 8 * 3600_000,
-      sourceIp: options.sourceIp ?? '127.0.0.1',
-      userAgent:
-        options.userAgent ??
-        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
-    }),
+    createSession(
+      deps.ctx,
+      {
+        userId,
+        origin: sessionOrigin(deps.config),
+        mfaDone: true,
+        ttlMs: options.ttlMs ?? 8 * 3600_000,
+        sourceIp: options.sourceIp ?? '127.0.0.1',
+        userAgent:
+          options.userAgent ??
+          'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36',
+      },
+      trx,
+    ),
   );
   const cookieName = sessionCookieName(deps.config);
   return {

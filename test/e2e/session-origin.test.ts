@@ -128,12 +128,16 @@ for (const kind of STORE_KINDS) {
       const [x, y] = ports as [number, number];
       const a = await serverOn(x);
       const pending = await a.deps.ctx.store.db.transaction().execute((trx) =>
-        createSession(a.deps.ctx, trx, {
-          userId,
-          origin: sessionOrigin(a.config),
-          mfaDone: false,
-          ttlMs: 600_000,
-        }),
+        createSession(
+          a.deps.ctx,
+          {
+            userId,
+            origin: sessionOrigin(a.config),
+            mfaDone: false,
+            ttlMs: 600_000,
+          },
+          trx,
+        ),
       );
       const mfaPage = (origin: string, name: string) =>
         fetch(`${origin}/signin/mfa`, {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { listSessions } from '../../src/app/credentials/sessions-admin.ts';
+import { listSessions } from '../../src/app/sessions.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { idcenter } from '../helpers/apply.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { hash } from '@node-rs/argon2';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { base32Decode, totp } from '../../src/domain/auth/totp.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
 
 export interface SeedUser {
   userName: string;

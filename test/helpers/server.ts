@@ -4,9 +4,9 @@
  */
 import net from 'node:net';
 import { Writable } from 'node:stream';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { loadConfig, type RawSettings } from '../../src/config/load.ts';
 import type { Clock, Random } from '../../src/domain/runtime.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
 import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
 import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
 

@@ -18,19 +18,19 @@ import type {
 } from 'kysely';
 import type { AppContext } from '../../src/app/context.ts';
 import { checkRoleCredentials, getCredentialService } from '../../src/app/credentials/service.ts';
-import { revokeEverything, revokeUserEverything } from '../../src/app/credentials/sessions-admin.ts';
 import {
   type VendedCredentials,
   type VendInput,
   vendRoleCredentials,
 } from '../../src/app/credentials/vend.ts';
-import { createFederation } from '../../src/app/federation/vend-federated.ts';
+import { createFederation } from '../../src/app/federation/federation.ts';
 import { writeRevocations } from '../../src/app/revocation.ts';
+import type { ServerDeps } from '../../src/app/server-deps.ts';
+import { revokeEverything, revokeUserEverything } from '../../src/app/sessions.ts';
 import { disableUser, findUserByName } from '../../src/app/users.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
-import type { ServerDeps } from '../../src/http/deps.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/http/server.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
@@ -157,7 +157,7 @@ for (const kind of STORE_KINDS) {
       getCredentialService(depsA);
       getCredentialService(depsB);
       for (const u of USERS) {
-        const user = await findUserByName(rawA.db, u);
+        const user = await findUserByName(rawA, u);
         assert.ok(user);
         ids.set(u, user.id);
         tokens.set(u, await issueBearerToken(ctxA, { userId: user.id }));

@@ -65,6 +65,24 @@ export async function createAuthCode(
   return code;
 }
 
+/** The person refused a client's authorization request: only the audit row records it. */
+export async function denyAuthorization(
+  ctx: AppContext,
+  input: { clientId: string; userId: string; sessionId: string },
+  meta: RequestMeta,
+): Promise<void> {
+  await writeAudit(ctx.store.db, {
+    at: ctx.clock.now(),
+    actor: `user:${input.userId}`,
+    action: 'pkce.deny',
+    targetType: 'OIDC_CLIENT',
+    targetId: input.clientId,
+    detail: { sessionId: input.sessionId },
+    sourceIp: meta.sourceIp ?? null,
+    requestId: meta.requestId ?? null,
+  });
+}
+
 /** CreateToken with the authorization_code grant. */
 export async function redeemAuthCode(
   ctx: AppContext,

@@ -15,7 +15,7 @@ import {
   TOTP_SECRET_BYTES,
 } from '../../domain/auth/totp.ts';
 import { uuid } from '../../domain/ids.ts';
-import { writeAudit } from '../audit.ts';
+import { type AuditAction, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from './issue.ts';
 import { seal, serverKey, unseal } from './keys.ts';
@@ -167,7 +167,7 @@ async function withThrottle(
   check: () => Promise<'ok' | 'invalid'>,
 ): Promise<CodeCheck> {
   const key = throttleKey.totp(userId);
-  const audit = (action: string, detail: Record<string, unknown>) =>
+  const audit = (action: AuditAction, detail: Record<string, unknown>) =>
     writeAudit(ctx.store.db, {
       at: ctx.clock.now(),
       actor: `user:${userId}`,

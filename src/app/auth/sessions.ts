@@ -34,10 +34,12 @@ export interface SessionRecord {
   revokedAt: number | null;
 }
 
-/** Open a session for a user. `mfaDone=false` makes a short-lived pending session. */
+/**
+ * Open a session for a user. `mfaDone=false` makes a short-lived pending session. `db` is a
+ * transaction the session is part of; by default the store itself.
+ */
 export async function createSession(
   ctx: AppContext,
-  db: Kysely<Database>,
   input: {
     userId: string;
     /** The public origin (scheme://host:port) the session is made for and only valid at. */
@@ -47,6 +49,7 @@ export async function createSession(
     sourceIp?: string | null;
     userAgent?: string | null;
   },
+  db: Kysely<Database> = ctx.store.db,
 ): Promise<NewSession> {
   const now = ctx.clock.now();
   const token = opaqueToken(ctx.random, 32);
@@ -119,10 +122,10 @@ export function isSessionAlive(s: SessionRecord, now: number): boolean {
  */
 export async function completeSessionMfa(
   ctx: AppContext,
-  db: Kysely<Database>,
   sessionId: string,
   ttlMs: number,
 ): Promise<NewSession | null> {
+  const db = ctx.store.db;
   const now = ctx.clock.now();
   const token = opaqueToken(ctx.random, 32);
   const expiresAt = now + ttlMs;

@@ -20,7 +20,7 @@
 import { hash } from '@node-rs/argon2';
 import { addressBucket } from '../../domain/auth/address.ts';
 import { PASSWORD_LOCKOUT, SIGNIN_ADDRESS_BUDGET } from '../../domain/auth/lockout.ts';
-import { clientText, writeAudit } from '../audit.ts';
+import { type AuditAction, clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { failureAudit } from '../failure-audit.ts';
 import type { RequestMeta } from './issue.ts';
@@ -72,7 +72,7 @@ export async function checkPassword(
    * minute (app/failure-audit.ts); absent for an event written every time.
    */
   const audit = async (
-    action: string,
+    action: AuditAction,
     targetId: string | null,
     detail: Record<string, unknown>,
     repeatsOf?: string,
@@ -158,7 +158,7 @@ function heldAddresses(ctx: AppContext): HeldAddresses {
 }
 
 type Audit = (
-  action: string,
+  action: AuditAction,
   targetId: string | null,
   detail: Record<string, unknown>,
   repeatsOf?: string,
@@ -219,6 +219,25 @@ async function checkInTurn(
 }
 
 /** Hash a password the way sign-in verifies it (argon2id, library defaults). */
+/** A sign-in finished (every factor passed): its audit row, with the factors used. */
+export async function recordSignin(
+  ctx: AppContext,
+  userId: string,
+  factors: string,
+  meta: RequestMeta,
+): Promise<void> {
+  await writeAudit(ctx.store.db, {
+    at: ctx.clock.now(),
+    actor: `user:${userId}`,
+    action: 'signin.success',
+    targetType: 'USER',
+    targetId: userId,
+    detail: { factors },
+    sourceIp: meta.sourceIp ?? null,
+    requestId: meta.requestId ?? null,
+  });
+}
+
 export function hashPassword(password: string): Promise<string> {
   return hash(password);
 }

@@ -36,7 +36,7 @@ import {
   parseKeyList,
   readKeyFile,
 } from '../credentials/keys.ts';
-import { type RevocationOutcome, revokeEverything } from '../credentials/sessions-admin.ts';
+import { type RevocationOutcome, revokeEverything } from '../sessions.ts';
 import { BackupError, type Manifest, readArchive, STORE_NAME } from './archive.ts';
 import { postgresProcedure, sqliteFileOf } from './backup.ts';
 

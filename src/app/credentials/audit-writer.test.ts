@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditRow, Store } from '../../storage/db.ts';
+import type { AuditEvent } from '../audit.ts';
 import { AuditWriter } from './audit-writer.ts';
 
 /** A store whose audit commits are recorded, and fail while `failing` is set. */
@@ -17,7 +18,12 @@ function recordingStore() {
   return { store, commits, state };
 }
 
-const event = (i: number) => ({ at: i, actor: 'user:u1', action: 'credentials.issue', targetId: `t${i}` });
+const event = (i: number): AuditEvent => ({
+  at: i,
+  actor: 'user:u1',
+  action: 'credentials.issue',
+  targetId: `t${i}`,
+});
 
 describe('AuditWriter', () => {
   it('commits the events of one turn together, settles each write after its commit, and reports it', async () => {

@@ -8,13 +8,13 @@ import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../../../test/help
 import { loadConfig } from '../../config/load.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { ManualClock, systemRandom } from '../../domain/runtime.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { createMetrics } from '../../http/metrics.ts';
 import { createLogger } from '../../http/server.ts';
 import { openStore } from '../../storage/db.ts';
-import { createFederation } from '../federation/vend-federated.ts';
+import { createFederation } from '../federation/federation.ts';
 import { ensureInstance } from '../instance.ts';
 import { accessSubject } from '../revocation.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import {
   CredentialKeyError,
   KEY_FILE_NAME,
@@ -304,7 +304,7 @@ for (const kind of STORE_KINDS) {
       for (const [userName, userId] of Object.entries(org.users)) {
         for (const accountId of ['111111111111', '222222222222', '333333333333']) {
           for (const roleName of ['ReadOnly', 'Admin', 'readonly', 'Nope']) {
-            const listed = await listAccessibleRoles(deps.ctx.store.db, userId, accountId);
+            const listed = await listAccessibleRoles(deps.ctx.store, userId, accountId);
             const expected = listed.find((r) => r.roleName === roleName);
             const got = await vendRoleCredentials(
               deps,

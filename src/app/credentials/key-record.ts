@@ -45,12 +45,12 @@ export async function recordKeyIds(db: Kysely<Database>, ids: readonly string[],
  * credential-keys adopt`); returns the ids recorded before.
  */
 export async function adoptKeyIds(
-  db: Kysely<Database>,
+  store: { db: Kysely<Database> },
   ids: readonly string[],
   now: number,
   actor: string,
 ): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+  return store.db.transaction().execute(async (trx) => {
     const before = await recordedKeyIds(trx);
     await trx.deleteFrom('credential_key_ids').execute();
     await recordKeyIds(trx, ids, now);

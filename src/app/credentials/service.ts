@@ -10,9 +10,9 @@
  * that became unusable is reported once per change and the keys loaded before stay in force.
  */
 import type { Config } from '../../config/schema.ts';
-import type { Metrics } from '../../http/metrics.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type Revocation, writeRevocations } from '../revocation.ts';
+import type { Metrics } from '../server-deps.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { recordKeyIds } from './key-record.ts';
 import { type KeyRing, keyFilePath, keyFileStamp, loadKeyRing, readKeyFile } from './keys.ts';

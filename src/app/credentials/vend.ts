@@ -19,43 +19,16 @@
  */
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
 import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
 import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
+import type { ServerDeps } from '../server-deps.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
 import { getCredentialService } from './service.ts';
+import type { VendedCredentials, VendInput } from './vend-input.ts';
 
-export interface VendInput {
-  userId: string;
-  userName: string;
-  accountId: string;
-  /** Permission-set name, as the portal API calls it. */
-  roleName: string;
-  /** Portal session the request comes from (web portal, or the token family's session). */
-  sessionId: string | null;
-  /** OIDC token family of the bearer token (portal API), null from the web portal. */
-  familyId: string | null;
-  sourceIp: string | null;
-  channel: 'portal' | 'sso-api';
-  /** When the request arrived (`performance.now()`), see `Store.generation`. */
-  receivedAt?: number;
-  /**
-   * The store generation read before the caller checked the sign-in (bearer token or portal
-   * session): the confirmation step reads everything again if the store moved since. Defaults to
-   * the generation vending reads first.
-   */
-  since?: number;
-}
-
-export interface VendedCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  /** Epoch milliseconds. */
-  expiration: number;
-}
+export type { VendedCredentials, VendInput } from './vend-input.ts';
 
 interface ProvisionedRole {
   roleHash: string;

@@ -11,7 +11,6 @@
  * the provider, the provider missing, a session longer than the role allows, a refused
  * assertion (clocks), STS unreachable or slow.
  */
-import type { Config } from '../../config/schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
   type Partition,
@@ -22,40 +21,16 @@ import {
 } from '../../domain/federation/partitions.ts';
 import { buildSamlResponse } from '../../domain/federation/saml-response.ts';
 import { type FederationSettings, regionFor, roleNameFor } from '../../domain/federation/settings.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import type { Store } from '../../storage/db.ts';
 import { generationCaches } from '../../storage/generation-cache.ts';
 import { getCredentialService } from '../credentials/service.ts';
-import type { VendedCredentials, VendInput } from '../credentials/vend.ts';
-import { createSamlIdentityProvider, type SamlIdentityProvider } from './identity-provider.ts';
+import type { VendedCredentials, VendInput } from '../credentials/vend-input.ts';
+import type { ServerDeps } from '../server-deps.ts';
+import type { Federation } from './federation.ts';
+import type { SamlIdentityProvider } from './identity-provider.ts';
 import { signSamlResponse } from './saml-signer.ts';
 import { loadFederationSettings } from './stored-settings.ts';
-import { createSamlSts, type SamlSts, StsCallError, type StsCredentials } from './sts.ts';
-
-/** What the server holds for federated accounts, built once where the server is assembled. */
-export interface Federation {
-  readonly idp: SamlIdentityProvider;
-  readonly sts: SamlSts;
-  /** `IDCENTER_AWS_STS_ENDPOINT`, or '' for the partition's regional endpoint. */
-  readonly stsEndpoint: string;
-  /** `IDCENTER_AWS_SIGNIN_ENDPOINT`, or '' for the partition's sign-in endpoint. */
-  readonly signinEndpoint: string;
-  /** `IDCENTER_AWS_STS_TIMEOUT` in seconds, for messages. */
-  readonly timeoutSeconds: number;
-}
-
-type FederationConfig = Parameters<typeof createSamlIdentityProvider>[0] &
-  Pick<Config, 'awsStsEndpoint' | 'awsSigninEndpoint' | 'awsStsTimeout'>;
-
-export function createFederation(config: FederationConfig): Federation {
-  return {
-    idp: createSamlIdentityProvider(config),
-    sts: createSamlSts({ timeoutMs: config.awsStsTimeout * 1000 }),
-    stsEndpoint: config.awsStsEndpoint,
-    signinEndpoint: config.awsSigninEndpoint,
-    timeoutSeconds: config.awsStsTimeout,
-  };
-}
+import { StsCallError, type StsCredentials } from './sts.ts';
 
 /** How an account is reached, as the store has it. */
 export interface AccountAccess {

@@ -7,26 +7,20 @@ import fs from 'node:fs';
 import { formatPlan } from '../../app/apply/format.ts';
 import { applyOrg } from '../../app/apply/index.ts';
 import { planCounts } from '../../app/apply/plan.ts';
+import { closeCommandContext, isStoreError, openCommandContext } from '../../app/command-store.ts';
 import type { AppContext } from '../../app/context.ts';
 import { formatProblem, MAX_ORG_FILE_BYTES, parseOrgFile } from '../../app/org-file/index.ts';
 import { disableUser, enableUser, findUserByName, setPassword } from '../../app/users.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { checkPassword } from '../../domain/identity/directory.ts';
-import { systemClock, systemRandom } from '../../domain/runtime.ts';
-import { openStore, type Store, StoreError } from '../../storage/db.ts';
 import { CliError } from '../errors.ts';
 import { textArgument } from '../text-argument.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
 
-/** Open the store the server would use, without the server lock (WAL lets both work). */
-async function openAdminStore(flags: StoreFlags): Promise<Store> {
-  return openStore(adminConfig(flags).databaseUrl, { poolSize: 2 });
-}
-
 /** One line for failures of the store while a command runs. */
-function storeFailure(err: unknown, store: Store | undefined): Error {
-  if (err instanceof CliError || err instanceof StoreError || isDomainError(err)) return err;
+function storeFailure(err: unknown, store: { location: string } | undefined): Error {
+  if (err instanceof CliError || isStoreError(err) || isDomainError(err)) return err as Error;
   const e = err as { code?: string; message?: string };
   const where = store?.location ?? 'the store';
   if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
@@ -57,13 +51,14 @@ function oneLine(s: string): string {
 }
 
 async function withStore<T>(flags: StoreFlags, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
-  const store = await openAdminStore(flags);
+  // The store the server would use, without the server lock (WAL lets both work).
+  const ctx = await openCommandContext(adminConfig(flags).databaseUrl);
   try {
-    return await fn({ store, clock: systemClock, random: systemRandom });
+    return await fn(ctx);
   } catch (err) {
-    throw storeFailure(err, store);
+    throw storeFailure(err, ctx.store);
   } finally {
-    await store.close().catch(() => {});
+    await closeCommandContext(ctx).catch(() => {});
   }
 }
 
@@ -183,7 +178,7 @@ export async function runSetPassword(
   const problem = checkPassword(secret);
   if (problem) throw new CliError(`${problem}; nothing was changed`, 255);
   await withStore(opts, async (ctx) => {
-    const user = await findUserByName(ctx.store.db, userName);
+    const user = await findUserByName(ctx.store, userName);
     if (!user) throw new CliError(`no user named "${userName}"`, 254);
     await setPassword(ctx, user.id, secret, 'cli:user');
     process.stdout.write(`Password set for user ${user.user_name}.\n`);
@@ -193,7 +188,7 @@ export async function runSetPassword(
 export async function runSetEnabled(userName: string, enabled: boolean, opts: StoreFlags): Promise<void> {
   textArgument('the user name', userName);
   await withStore(opts, async (ctx) => {
-    const user = await findUserByName(ctx.store.db, userName);
+    const user = await findUserByName(ctx.store, userName);
     if (!user) throw new CliError(`no user named "${userName}"`, 254);
     if (enabled) {
       const r = await enableUser(ctx, user.id, 'cli:user');

@@ -1,7 +1,7 @@
 /** What `idcenter user reset-mfa` does: open the store the server uses (no server lock) and reset. */
 import { resetMfa } from '../../app/auth/mfa.ts';
-import { systemClock, systemRandom } from '../../domain/runtime.ts';
-import { openStore } from '../../storage/db.ts';
+import { withCommandContext } from '../../app/command-store.ts';
+import { findUserByName } from '../../app/users.ts';
 import { CliError } from '../errors.ts';
 import { textArgument } from '../text-argument.ts';
 import { adminConfig } from './admin-config.ts';
@@ -13,14 +13,8 @@ export async function runResetMfa(
 ): Promise<void> {
   textArgument('the user name', userName);
   const databaseUrl = adminConfig(flags).databaseUrl;
-  const store = await openStore(databaseUrl, { poolSize: 2 });
-  try {
-    const ctx = { store, clock: systemClock, random: systemRandom };
-    const user = await store.db
-      .selectFrom('users')
-      .select(['id', 'user_name'])
-      .where('user_name_lower', '=', userName.toLowerCase())
-      .executeTakeFirst();
+  await withCommandContext(databaseUrl, async (ctx) => {
+    const user = await findUserByName(ctx.store, userName);
     if (!user) throw new CliError(`no user named "${userName}"`, 254);
     const removed = await resetMfa(ctx, user.id, 'cli:user');
     out.write(
@@ -28,7 +22,5 @@ export async function runResetMfa(
         ? `Removed the MFA device of ${user.user_name}. They sign in with their password and set up a new authenticator when MFA is required.\n`
         : `${user.user_name} had no MFA device; their code-failure lockout was cleared.\n`,
     );
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -1,5 +1,6 @@
 /** What `idcenter credential-keys list|rotate|prune|adopt` do. */
 import fs from 'node:fs';
+import { withCommandContext } from '../../app/command-store.ts';
 import { adoptKeyIds } from '../../app/credentials/key-record.ts';
 import {
   CredentialKeyError,
@@ -15,7 +16,6 @@ import {
 } from '../../app/credentials/keys.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import { systemClock, systemRandom } from '../../domain/runtime.ts';
-import { openStore } from '../../storage/db.ts';
 import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
 import { adminConfig } from './admin-config.ts';
@@ -225,17 +225,14 @@ export async function runKeysAdopt(opts: StoreFlags, io: KeysIo = defaultIo): Pr
   const now = io.now();
   const ring = loadKeyRing(config, systemRandom, now);
   const ids = [...ring.byId.keys()];
-  const store = await openStore(config.databaseUrl, { poolSize: 2 });
-  let before: string[];
-  try {
-    before = await adoptKeyIds(store.db, ids, now, `cli:${process.env.USER ?? 'admin'}`);
-  } finally {
-    await store.close();
-  }
+  const { before, location } = await withCommandContext(config.databaseUrl, async (ctx) => ({
+    before: await adoptKeyIds(ctx.store, ids, now, `cli:${process.env.USER ?? 'admin'}`),
+    location: ctx.store.location,
+  }));
   if (created) io.out.write(`Created ${source.file} with the sealing key ${ring.current.id}.\n`);
   const from = source.kind === 'config' ? 'IDCENTER_CREDENTIAL_KEYS' : source.file;
   io.out.write(
-    `The store at ${store.location} now knows the credential keys ${ids.join(', ')} (from ${from}); servers of this store start with them.\n`,
+    `The store at ${location} now knows the credential keys ${ids.join(', ')} (from ${from}); servers of this store start with them.\n`,
   );
   const dropped = before.filter((id) => !ring.byId.has(id));
   if (dropped.length > 0) {

@@ -1,6 +1,15 @@
 /** What `idcenter sessions list|revoke` and `idcenter audit tail|prune` do. */
-import type { Kysely } from 'kysely';
-import { countAuditBefore, pruneAudit } from '../../app/audit.ts';
+import {
+  type AuditAction,
+  auditEventsAfter,
+  countAuditBefore,
+  lastAuditId,
+  newestAuditEvents,
+  pruneAudit,
+  type StoredAuditEvent,
+} from '../../app/audit.ts';
+import { withCommandContext } from '../../app/command-store.ts';
+import type { AppContext } from '../../app/context.ts';
 import {
   listSessions,
   type RevocationOutcome,
@@ -8,11 +17,8 @@ import {
   revokeSessionById,
   revokeUserEverything,
   type SessionInfo,
-} from '../../app/credentials/sessions-admin.ts';
+} from '../../app/sessions.ts';
 import type { Config } from '../../config/schema.ts';
-import { systemClock, systemRandom } from '../../domain/runtime.ts';
-import { openStore, type Store } from '../../storage/db.ts';
-import type { AuditEventRow, Database } from '../../storage/schema.ts';
 import { durationFlagMs } from '../duration-flag.ts';
 import { CliError } from '../errors.ts';
 import { textArgument } from '../text-argument.ts';
@@ -22,15 +28,10 @@ import { isoSeconds, table } from './text-table.ts';
 
 async function withStore<T>(
   flags: StoreFlags,
-  run: (store: Store, config: Config) => Promise<T>,
+  run: (ctx: AppContext, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = adminConfig(flags);
-  const store = await openStore(config.databaseUrl, { poolSize: 2 });
-  try {
-    return await run(store, config);
-  } finally {
-    await store.close();
-  }
+  return withCommandContext(config.databaseUrl, (ctx) => run(ctx, config));
 }
 
 function sessionClients(s: SessionInfo): string {
@@ -42,11 +43,10 @@ export async function runSessionsList(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   if (opts.user !== undefined) textArgument('--user', opts.user);
-  await withStore(opts, async (store) => {
-    const ctx = { store, clock: systemClock, random: systemRandom };
+  await withStore(opts, async (ctx) => {
     const list = await listSessions(ctx, { userName: opts.user, all: opts.all === true });
     if (opts.json) {
-      for (const s of list) out.write(`${JSON.stringify(s)}\n`);
+      for (const { cliSignIns: _, ...s } of list) out.write(`${JSON.stringify(s)}\n`);
       return;
     }
     if (list.length === 0) {
@@ -80,8 +80,7 @@ export async function runSessionsRevoke(
   }
   if (opts.user !== undefined) textArgument('--user', opts.user);
   if (opts.session !== undefined) textArgument('--session', opts.session);
-  await withStore(opts, async (store) => {
-    const ctx = { store, clock: systemClock, random: systemRandom };
+  await withStore(opts, async (ctx) => {
     const actor = `cli:${process.env.USER ?? 'admin'}`;
     if (opts.all) {
       out.write(`${describeRevokeAll(await revokeEverything(ctx, actor, 'revoked by an administrator'))}\n`);
@@ -111,7 +110,7 @@ export function describeRevokeAll(r: RevocationOutcome): string {
 // ---- audit ----
 
 /** CloudTrail's event names for the events that have an AWS counterpart. */
-const EVENT_NAMES: Record<string, string> = {
+const EVENT_NAMES: Partial<Record<AuditAction, string>> = {
   'credentials.issue': 'GetRoleCredentials',
   'token.logout': 'Logout',
   'sts.signature_failure': 'GetCallerIdentity',
@@ -127,7 +126,7 @@ function parseDetail(detail: string | null): Record<string, unknown> | null {
 }
 
 /** A CloudTrail-like record of one audit event. */
-export function toCloudTrail(e: AuditEventRow, region: string): Record<string, unknown> {
+export function toCloudTrail(e: StoredAuditEvent, region: string): Record<string, unknown> {
   const detail = parseDetail(e.detail);
   const [kind, id] = e.actor.includes(':')
     ? [e.actor.slice(0, e.actor.indexOf(':')), e.actor.slice(e.actor.indexOf(':') + 1)]
@@ -152,7 +151,7 @@ export function toCloudTrail(e: AuditEventRow, region: string): Record<string, u
     eventID: String(e.id),
     eventTime: new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     eventSource: e.action.startsWith('sts.') ? 'sts.amazonaws.com' : 'idcenter',
-    eventName: EVENT_NAMES[e.action] ?? e.action,
+    eventName: EVENT_NAMES[e.action as AuditAction] ?? e.action,
     idcenterAction: e.action,
     awsRegion: region,
     sourceIPAddress: e.source_ip,
@@ -195,7 +194,7 @@ function repeatsOf(
 }
 
 /** One human-readable line of an audit event. */
-export function formatAuditLine(e: AuditEventRow): string {
+export function formatAuditLine(e: StoredAuditEvent): string {
   const target = e.target_type ? ` ${e.target_type}${e.target_id ? `:${e.target_id}` : ''}` : '';
   const ip = e.source_ip ? ` from ${e.source_ip}` : '';
   const r = repeatsOf(parseDetail(e.detail));
@@ -205,47 +204,28 @@ export function formatAuditLine(e: AuditEventRow): string {
   return `${new Date(e.at).toISOString()}  ${e.action}  ${e.actor}${target}${ip}${repeats}${e.detail ? `  ${e.detail}` : ''}`;
 }
 
-async function newest(db: Kysely<Database>, n: number): Promise<AuditEventRow[]> {
-  const rows = await db.selectFrom('audit_events').selectAll().orderBy('id', 'desc').limit(n).execute();
-  return rows.reverse();
-}
-
 export async function runAuditTail(
   opts: StoreFlags & { lines: string; follow?: boolean; json?: boolean },
   out: NodeJS.WritableStream = process.stdout,
   signal?: AbortSignal,
 ): Promise<void> {
   if (!/^\d{1,6}$/.test(opts.lines)) throw new CliError('-n must be a whole number of events', 252);
-  await withStore(opts, async (store, config) => {
-    const print = (e: AuditEventRow) =>
+  await withStore(opts, async ({ store }, config) => {
+    const print = (e: StoredAuditEvent) =>
       out.write(`${opts.json ? JSON.stringify(toCloudTrail(e, config.region)) : formatAuditLine(e)}\n`);
-    const first = await newest(store.db, Number(opts.lines));
+    const first = await newestAuditEvents(store, Number(opts.lines));
     for (const e of first) print(e);
     if (!opts.follow) return;
     // Ids grow with inserts; on PostgreSQL a lower id can commit a moment after a higher one,
     // so each poll looks back a little and skips what it printed.
     let maxId = first.length > 0 ? Number(first[first.length - 1]!.id) : 0;
-    if (first.length === 0) {
-      const top = await store.db
-        .selectFrom('audit_events')
-        .select('id')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .execute();
-      maxId = top[0] ? Number(top[0].id) : 0;
-    }
+    if (first.length === 0) maxId = await lastAuditId(store);
     const printed = new Set<number>(first.map((e) => Number(e.id)));
     const stop = signal ?? interruptSignal();
     while (!stop.aborted) {
       await new Promise((r) => setTimeout(r, 500));
       if (stop.aborted) break;
-      const rows = await store.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('id', '>', maxId - 100)
-        .orderBy('id')
-        .limit(1000)
-        .execute();
+      const rows = await auditEventsAfter(store, maxId - 100, 1000);
       for (const e of rows) {
         const id = Number(e.id);
         if (printed.has(id)) continue;
@@ -284,15 +264,15 @@ export async function runAuditPrune(
 ): Promise<void> {
   const before = io.now() - durationFlagMs('--older-than', opts.olderThan, '400d, 90d, 12h or P400D');
   const cutoff = isoSeconds(before);
-  await withStore(opts, async (store) => {
+  await withStore(opts, async ({ store }) => {
     if (opts.dryRun) {
-      const n = await countAuditBefore(store.db, before);
+      const n = await countAuditBefore(store, before);
       io.out.write(
         `Would delete ${n} audit event${n === 1 ? '' : 's'} older than ${cutoff}. Dry run: nothing was deleted.\n`,
       );
       return;
     }
-    const n = await pruneAudit(store.db, {
+    const n = await pruneAudit(store, {
       before,
       actor: 'cli:audit',
       now: io.now,

@@ -1,7 +1,7 @@
 /** What `idcenter store sweep` does. */
+
+import { withCommandContext } from '../../app/command-store.ts';
 import { type SweepKind, sweepExpired, sweptTotal } from '../../app/expiry-sweep.ts';
-import { systemClock, systemRandom } from '../../domain/runtime.ts';
-import { openStore } from '../../storage/db.ts';
 import { adminConfig } from './admin-config.ts';
 import type { StoreFlags } from './store-options.ts';
 import { table } from './text-table.ts';
@@ -24,9 +24,8 @@ export async function runStoreSweep(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   const config = adminConfig(opts);
-  const store = await openStore(config.databaseUrl, { poolSize: 2 });
-  try {
-    const result = await sweepExpired({ store, clock: systemClock, random: systemRandom });
+  await withCommandContext(config.databaseUrl, async (ctx) => {
+    const result = await sweepExpired(ctx);
     if (result.skipped) {
       out.write('Another process is sweeping this store right now; nothing to do.\n');
       return;
@@ -39,7 +38,5 @@ export async function runStoreSweep(
     out.write(
       `Deleted ${total} row${total === 1 ? '' : 's'} that can never be used again (more than a day past their expiry).\n`,
     );
-  } finally {
-    await store.close();
-  }
+  });
 }

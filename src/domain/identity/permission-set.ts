@@ -4,7 +4,7 @@
  * `ManagedPolicyName`, `ManagedPolicyPath`, `TagKey`, `TagValue`). The inline policy document has
  * its own file (`policy-document.ts`). Each check returns the problem as a sentence, or undefined.
  */
-import { parseIsoDuration } from '../../config/duration.ts';
+import { parseIsoDuration } from '../duration.ts';
 import { checkLength, checkNoControlChars, firstProblem, printable } from './text.ts';
 
 export const MIN_SESSION_SECONDS = 3600;

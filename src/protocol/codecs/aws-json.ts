@@ -5,7 +5,7 @@
  * botocore's restJson parser reads the header first, its awsJson parser `__type`, and both
  * read `message` (or `Message`); the JS SDK reads the same. awsJson1_1 bodies repeat the text as
  * `Message`, which older awsJson clients read. Successful restJson1 answers are plain JSON.
- * The request id header is set once per plugin (`http/request-id.ts`), not here.
+ * The request id header is set once per plugin (`protocol/request-id.ts`), not here.
  */
 import type { FastifyReply } from 'fastify';
 

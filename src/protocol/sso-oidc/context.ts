@@ -1,6 +1,6 @@
 /** What every SSO OIDC operation needs, built once when the routes are registered. */
 import type { AuthSettings } from '../../app/auth/issue.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 
 export interface OidcContext {
   deps: ServerDeps;

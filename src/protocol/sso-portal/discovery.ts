@@ -15,7 +15,7 @@ export async function discoverAccess(
   ctx: AppContext,
   userId: string,
 ): Promise<{ body: string; etag: string }> {
-  const rows = await listAllAccess(ctx.store.db, userId);
+  const rows = await listAllAccess(ctx.store, userId);
   const body = JSON.stringify({
     accountList: rows.map((a) => ({
       accountId: a.accountId,

@@ -6,7 +6,7 @@
  */
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import type { ErrorLog } from '../wire-error.ts';
 import { authenticateBearer } from './auth.ts';
 import { invalidRequest, portalError, portalErrorAnswer } from './errors.ts';

@@ -18,7 +18,7 @@ export async function listAccountRoles(ctx: AppContext, userId: string, query: u
   const accountId = accountIdParam(query);
   const limit = pageSize(query);
   const after = decodeCursor(query, `roles:${accountId}`, /^[\w+=,.@-]{1,32}$/);
-  const rows = await listAccessibleRoles(ctx.store.db, userId, accountId, { after, limit: limit + 1 });
+  const rows = await listAccessibleRoles(ctx.store, userId, accountId, { after, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {

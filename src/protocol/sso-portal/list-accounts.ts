@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, pageSize } from './pagination.ts';
 export async function listAccounts(ctx: AppContext, userId: string, query: unknown) {
   const limit = pageSize(query);
   const after = decodeCursor(query, 'accounts', /^\d{12}$/);
-  const rows = await listAccessibleAccounts(ctx.store.db, userId, { after, limit: limit + 1 });
+  const rows = await listAccessibleAccounts(ctx.store, userId, { after, limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {

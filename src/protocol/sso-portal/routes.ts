@@ -7,17 +7,17 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
-import type { ServerDeps } from '../../http/deps.ts';
-import { sendRequestIds } from '../../http/request-id.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
+import { logOutToken } from '../../app/sessions.ts';
 import { sendRestJson } from '../codecs/aws-json.ts';
 import { formFaultMessage, queryFault } from '../codecs/form.ts';
+import { sendRequestIds } from '../request-id.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
 import { invalidRequest, type PortalOperation, portalOperationOf, sendPortalError } from './errors.ts';
 import { answerGetRoleCredentials } from './get-role-credentials.ts';
 import { listAccountRoles } from './list-account-roles.ts';
 import { listAccounts } from './list-accounts.ts';
-import { logout } from './logout.ts';
 
 type Operation = (request: FastifyRequest, reply: FastifyReply, who: ResolvedAccessToken) => Promise<unknown>;
 
@@ -71,7 +71,7 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
   app.post(
     '/logout',
     operation('Logout', async (request, _reply, who) => {
-      await logout(ctx, who, request.ip, request.id);
+      await logOutToken(ctx, who, { sourceIp: request.ip, requestId: request.id });
       return {};
     }),
   );

@@ -17,8 +17,8 @@ import {
   checkRoleCredentials,
 } from '../../app/credentials/service.ts';
 import type { FailureAudit } from '../../app/failure-audit.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { DomainError, isDomainError } from '../../domain/errors.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { sendAwsJsonError } from '../codecs/aws-json.ts';
 import { parseForm, queryErrorXml, queryResultXml, sendQueryError } from '../codecs/aws-query.ts';
 import { formFaultMessage } from '../codecs/form.ts';

@@ -7,9 +7,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { decodeUtf8, faultMessage, textFault } from '../../domain/wire-text.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { verifyCsrf } from '../csrf.ts';
 import { currentSession } from '../session.ts';
 

@@ -4,70 +4,17 @@
  * sessions with a sign-out button for each, and "Sign out everywhere". Works without script;
  * `static/profile.js` only rewrites the times into the person's time zone.
  */
-import type { AppContext } from '../../app/context.ts';
+import type { ProfileDevice, ProfileUser } from '../../app/profile.ts';
+import type { SessionInfo } from '../../app/sessions.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
-import type { ActiveSession } from './sessions.ts';
 
 /** Where the sign-in area serves MFA enrolment, and the status page with the removal form. */
 export const MFA_ENROLL_PATH = '/mfa/enroll';
 export const MFA_MANAGE_PATH = '/mfa';
-
-export interface ProfileUser {
-  userName: string;
-  displayName: string;
-  givenName: string | null;
-  familyName: string | null;
-  email: string | null;
-  userId: string;
-  createdAt: number;
-}
-
-export interface MfaDevice {
-  id: string;
-  kind: string;
-  label: string;
-  confirmedAt: number;
-}
-
-export async function loadProfile(
-  ctx: AppContext,
-  userId: string,
-): Promise<{ user: ProfileUser; devices: MfaDevice[] } | null> {
-  const u = await ctx.store.db
-    .selectFrom('users')
-    .select(['id', 'user_name', 'display_name', 'given_name', 'family_name', 'email', 'created_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  if (!u) return null;
-  const devices = await ctx.store.db
-    .selectFrom('mfa_devices')
-    .select(['id', 'kind', 'label', 'confirmed_at'])
-    .where('user_id', '=', userId)
-    .where('confirmed_at', 'is not', null)
-    .orderBy('created_at')
-    .execute();
-  return {
-    user: {
-      userId: u.id,
-      userName: u.user_name,
-      displayName: u.display_name,
-      givenName: u.given_name,
-      familyName: u.family_name,
-      email: u.email,
-      createdAt: u.created_at,
-    },
-    devices: devices.map((d) => ({
-      id: d.id,
-      kind: d.kind,
-      label: d.label,
-      confirmedAt: d.confirmed_at ?? 0,
-    })),
-  };
-}
 
 /** A time the browser rewrites into the person's zone; UTC text until then (and without script). */
 function when(ms: number): Html {
@@ -110,8 +57,8 @@ export interface ProfileInput {
   prefix: string;
   session: PortalSessionInfo;
   user: ProfileUser;
-  devices: MfaDevice[];
-  sessions: ActiveSession[];
+  devices: ProfileDevice[];
+  sessions: SessionInfo[];
   /** The instance requires MFA: a device cannot be removed by its owner. */
   requireMfa: boolean;
   notice?: string | undefined;

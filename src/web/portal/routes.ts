@@ -16,10 +16,13 @@
  * (`web/request-text.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { portalAccounts } from '../../app/access.ts';
 import { getCredentialService } from '../../app/credentials/service.ts';
+import { loadProfile } from '../../app/profile.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
+import { listSessions, type RevokeOwnRequest, revokeOwnSessions } from '../../app/sessions.ts';
 import { isDomainError } from '../../domain/errors.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { formFields, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
@@ -27,10 +30,8 @@ import { pathPrefix, webPath } from '../paths.ts';
 import { refuseUnreadableText } from '../request-text.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
 import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
-import { portalAccess } from './access-data.ts';
 import { handleCredentials } from './credentials.ts';
-import { loadProfile, profileBody } from './profile-page.ts';
-import { listActiveSessions, type RevokeRequest, revokeOwnSessions } from './sessions.ts';
+import { profileBody } from './profile-page.ts';
 import { startPageBody } from './start-page.ts';
 
 const JSON_ROUTES = new Set(['/start/access.json', '/start/credentials']);
@@ -121,8 +122,8 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
         .code(401)
         .type('application/json')
         .send({ message: 'You are not signed in. Sign in again.' });
-    const access = await portalAccess(deps.ctx.store.db, session.userId);
-    return reply.type('application/json').send(JSON.stringify(access));
+    const accounts = await portalAccounts(deps.ctx.store, session.userId);
+    return reply.type('application/json').send(JSON.stringify({ accounts }));
   });
 
   app.post('/start/credentials', async (request, reply) => handleCredentials(request, reply, deps));
@@ -132,7 +133,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     if (!session) return redirectToSignIn(reply, prefix, '/profile');
     const profile = await loadProfile(deps.ctx, session.userId);
     if (!profile) return redirectToSignIn(reply, prefix, '/profile');
-    const sessions = await listActiveSessions(deps.ctx, session.userId);
+    const sessions = await listSessions(deps.ctx, { userId: session.userId, signedInOnly: true, limit: 200 });
     const q = request.query as Record<string, unknown>;
     const notice = typeof q.done === 'string' ? NOTICES[q.done] : undefined;
     return sendPage(
@@ -155,7 +156,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   });
 
   /** Sign sessions out, and stop their credentials on this server at once (others within 60 s). */
-  async function revoke(req: RevokeRequest): Promise<string[]> {
+  async function revoke(req: RevokeOwnRequest): Promise<string[]> {
     const result = await revokeOwnSessions(deps.ctx, req);
     const { revocations } = getCredentialService(deps);
     for (const r of result.revocations)

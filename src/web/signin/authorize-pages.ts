@@ -6,9 +6,8 @@
  * `state`, or with `error=access_denied`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { writeAudit } from '../../app/audit.ts';
-import { createAuthCode } from '../../app/auth/codes.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import { createAuthCode, denyAuthorization } from '../../app/auth/codes.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import {
   AUTHORIZE_PARAMS,
   type AuthorizeCheck,
@@ -121,16 +120,11 @@ export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): 
         .redirect(authorizeRedirect(req.redirectUri, { code, state: req.state }), 302);
     }
     if (decision !== 'deny') return consentPage(reply, prefix, session, req, params);
-    await writeAudit(ctx.store.db, {
-      at: ctx.clock.now(),
-      actor: `user:${session.userId}`,
-      action: 'pkce.deny',
-      targetType: 'OIDC_CLIENT',
-      targetId: req.client.id,
-      detail: { sessionId: session.sessionId },
-      sourceIp: request.ip ?? null,
-      requestId: request.id,
-    });
+    await denyAuthorization(
+      ctx,
+      { clientId: req.client.id, userId: session.userId, sessionId: session.sessionId },
+      meta(request),
+    );
     return reply.header('cache-control', 'no-store').redirect(
       authorizeRedirect(req.redirectUri, {
         error: 'access_denied',

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestMeta } from '../../app/auth/issue.ts';
 import type { SessionRecord } from '../../app/auth/sessions.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { decodeForm } from '../../protocol/codecs/form.ts';
 import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';

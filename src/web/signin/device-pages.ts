@@ -12,8 +12,8 @@ import {
   type PendingDeviceGrant,
   pendingGrantById,
 } from '../../app/auth/device.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { formatUserCode, normalizeUserCode, USER_CODE_MAX_INPUT } from '../../domain/auth/user-code.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { csrfField, verifyCsrf } from '../csrf.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';

@@ -12,7 +12,7 @@ import {
   type Enrolment,
   removeOwnMfa,
 } from '../../app/auth/mfa.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { CSRF_FIELD, csrfField, verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';

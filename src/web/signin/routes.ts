@@ -9,8 +9,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { resolvedPortalUrl } from '../../app/auth/start-urls.ts';
 import { ensureInstance } from '../../app/instance.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
-import type { ServerDeps } from '../../http/deps.ts';
 import { pathPrefix } from '../paths.ts';
 import { refuseUnreadableText } from '../request-text.ts';
 import { registerAuthorizePages } from './authorize-pages.ts';

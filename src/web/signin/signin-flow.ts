@@ -5,16 +5,16 @@
  * where it came from (same origin only), else to `/start`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { writeAudit } from '../../app/audit.ts';
 import {
   beginEnrolment,
   confirmEnrolment,
   secondFactorNeed,
   verifySecondFactor,
 } from '../../app/auth/mfa.ts';
-import { completeSessionMfa, createSession, endSession } from '../../app/auth/sessions.ts';
-import { checkPassword, MAX_USER_NAME_LENGTH } from '../../app/auth/signin.ts';
-import type { ServerDeps } from '../../http/deps.ts';
+import { completeSessionMfa, createSession } from '../../app/auth/sessions.ts';
+import { checkPassword, MAX_USER_NAME_LENGTH, recordSignin } from '../../app/auth/signin.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
+import { signOut } from '../../app/sessions.ts';
 import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessionCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
@@ -113,16 +113,7 @@ async function finishSignin(
   factor: string,
   back: string,
 ): Promise<FastifyReply> {
-  await writeAudit(deps.ctx.store.db, {
-    at: deps.ctx.clock.now(),
-    actor: `user:${userId}`,
-    action: 'signin.success',
-    targetType: 'USER',
-    targetId: userId,
-    detail: { factors: factor },
-    sourceIp: request.ip ?? null,
-    requestId: request.id,
-  });
+  await recordSignin(deps.ctx, userId, factor, meta(request));
   return reply.redirect(webPath(pathPrefix(deps.config.publicUrl), back), 303);
 }
 
@@ -189,7 +180,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       );
     }
     const need = await secondFactorNeed(ctx, result.user.id, deps.config.requireMfa);
-    const session = await createSession(ctx, ctx.store.db, {
+    const session = await createSession(ctx, {
       userId: result.user.id,
       origin: sessionOrigin(deps.config),
       mfaDone: need === 'none',
@@ -242,7 +233,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
         401,
       );
     }
-    const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
+    const done = await completeSessionMfa(ctx, pending.record.sessionId, ttlMs);
     if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
     return finishSignin(request, reply, deps, userId, 'password+totp', back);
@@ -297,7 +288,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
           : 'That code is not correct. Enter the current code from the app.';
       return setupPage(request, reply, back, error, result.kind === 'blocked' ? 429 : 400);
     }
-    const done = await completeSessionMfa(ctx, ctx.store.db, pending.record.sessionId, ttlMs);
+    const done = await completeSessionMfa(ctx, pending.record.sessionId, ttlMs);
     if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
     return finishSignin(request, reply, deps, userId, 'password+totp(enrolled)', back);
@@ -307,20 +298,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     const session = await currentSession(request, deps);
     if (session) {
       if (!verifyCsrf(request, session)) return csrfRejected(reply, prefix);
-      const now = ctx.clock.now();
-      await ctx.store.db.transaction().execute(async (trx) => {
-        const { families } = await endSession(trx, session.sessionId, now, 'signout');
-        await writeAudit(trx, {
-          at: now,
-          actor: `user:${session.userId}`,
-          action: 'signout',
-          targetType: 'PORTAL_SESSION',
-          targetId: session.sessionId,
-          detail: { tokenFamiliesRevoked: families.length },
-          sourceIp: request.ip ?? null,
-          requestId: request.id,
-        });
-      });
+      await signOut(ctx, session, meta(request));
     }
     clearSessionCookie(reply, deps.config);
     return sendPage(

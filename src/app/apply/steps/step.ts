@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Random } from '../../../domain/runtime.ts';
 import type { Dialect } from '../../../storage/db.ts';
 import type { Database } from '../../../storage/schema.ts';
+import type { AuditAction } from '../../audit.ts';
 import type { StoreState } from '../state.ts';
 
 export type Progress = (phase: string, done: number, total: number) => void;
@@ -35,7 +36,7 @@ export interface ApplyTx {
   /** The id of the OU at `path`; null for the root. */
   ouIdOf(path: string): string | null;
   /** Record an audit event, written with the others at the end of the transaction. */
-  ev(action: string, targetType: string, targetId: string, detail?: Record<string, unknown>): void;
+  ev(action: AuditAction, targetType: string, targetId: string, detail?: Record<string, unknown>): void;
 }
 
 export function mustGet(map: Map<string, string>, key: string, what: string): string {

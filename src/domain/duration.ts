@@ -1,5 +1,7 @@
 /**
- * Durations in configuration and in the organization file.
+ * Durations in configuration, in command flags and in the organization file. Plain text rules
+ * with no I/O, so they sit in `domain/`: permission sets check their session duration with them
+ * and `config/` parses its settings with them.
  *
  * `parseDuration` accepts the short forms operators type (`90s`, `15m`, `8h`, `90d`, `1h30m`)
  * and ISO-8601 time durations (`PT1H`, `PT2H30M`, `P1D`). Returns whole seconds, or undefined.

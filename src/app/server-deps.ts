@@ -1,0 +1,41 @@
+/**
+ * What the composition root (`http/server.ts`) hands to every area of the server: the settings,
+ * the use cases' context, the logger and the metrics. It is declared here, below the areas that
+ * receive it (`protocol/`, `web/`, the credential service of `app/`), so none of them imports
+ * `http/`. Areas keep their own state in their plugin (closure) and expose narrow functions to
+ * each other; nothing here is global.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config/schema.ts';
+import type { AppContext } from './context.ts';
+import type { Federation } from './federation/federation.ts';
+
+export interface ServerDeps {
+  readonly config: Config;
+  readonly ctx: AppContext;
+  readonly log: FastifyBaseLogger;
+  readonly metrics: Metrics;
+  /** The SAML identity provider and STS client for federated (`aws`) accounts. */
+  readonly federation: Federation;
+}
+
+/** The server's Prometheus metrics (made by `http/metrics.ts`, served at `GET /metrics`). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Security events by kind (signin_failure, lockout, token_reuse, signature_failure…). */
+  readonly securityEvents: Counter<'kind'>;
+  /**
+   * Group commits of the credential audit events (`AuditWriter`): how long each took, from
+   * hand-over to the store until committed and flushed, by result. Every GetRoleCredentials
+   * waits for the commit that carries its event, so this is the floor of its latency.
+   */
+  readonly auditCommitDuration: Histogram<'result'>;
+  /** Audit events per group commit, by result. */
+  readonly auditCommitEvents: Histogram<'result'>;
+  /** Rows the expiry sweep deleted, by kind (`app/expiry-sweep.ts`). */
+  readonly sweptRows: Counter<'kind'>;
+  /** Expiry sweeps run, by result: done, skipped (another replica was sweeping) or failed. */
+  readonly sweeps: Counter<'result'>;
+}
