@@ -36,7 +36,7 @@ import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
-import { load, loadWithFetch, withServerCpu } from './load.ts';
+import { load, loadWithFetch, pacedLoad, withServerCpu } from './load.ts';
 import { percentile, report } from './report.ts';
 
 const ACCOUNTS = 5000;
@@ -321,7 +321,7 @@ async function main(): Promise<void> {
     // Latency at a steady 1,000 requests a second (10 connections, 10 s), as a busy deployment
     // sends them: each issuance still waits for the durable commit of its audit row, and reads
     // the store generation again after it (the revocation check of `vend.ts`).
-    const steady = await load({
+    const steady = await pacedLoad({
       url: `${server.url}/federation/credentials?account_id=${account}&role_name=ReadOnly`,
       headers: bearer,
       connections: 10,

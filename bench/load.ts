@@ -3,8 +3,10 @@
  * not share the event loop of an in-process server), summarised as requests per second and
  * latency percentiles; any error or unexpected status fails the run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -47,6 +49,20 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     );
   }
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total };
+}
+
+/**
+ * Latency at a steady rate: requests evenly spaced by `bench/paced-load.mjs` in a process of its
+ * own, each timed from when it was due (see that file for why not autocannon's `overallRate`).
+ */
+export async function pacedLoad(options: LoadOptions & { rate: number }): Promise<LoadResult> {
+  const script = fileURLToPath(new URL('./paced-load.mjs', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(options)], {
+    timeout: ((options.seconds ?? 5) + 30) * 1000,
+  });
+  const r = JSON.parse(stdout) as LoadResult & { bad: number };
+  if (r.bad > 0) throw new Error(`paced load on ${options.url}: ${r.bad} failed or unexpected answers`);
+  return { rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests };
 }
 
 /**
