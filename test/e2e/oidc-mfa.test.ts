@@ -108,9 +108,10 @@ for (const kind of STORE_KINDS) {
       assert.equal((await passwordStep(new FormClient(server.url), 'alice')).location, '/device');
     });
 
-    it('30 wrong codes lock the second factor', async () => {
+    /** `userName` enrols a TOTP device, then signs in again in a new browser up to the code step. */
+    async function atCodeStep(userName: string) {
       const web = new FormClient(server.url);
-      await passwordStep(web, 'frank');
+      await passwordStep(web, userName);
       const enrol = await web.get('/mfa/enroll');
       const secret = secretOf(enrol.text);
       await web.post('/mfa/enroll', {
@@ -120,9 +121,13 @@ for (const kind of STORE_KINDS) {
       });
       clock.advance(30_000);
       const next = new FormClient(server.url);
-      const step = await passwordStep(next, 'frank');
-      const page = await next.get(step.location ?? '');
-      const csrf = csrfOf(page.text);
+      const step = await passwordStep(next, userName);
+      const csrf = csrfOf((await next.get(step.location ?? '')).text);
+      return { next, csrf, secret };
+    }
+
+    it('30 wrong codes lock the second factor', async () => {
+      const { next, csrf, secret } = await atCodeStep('frank');
       for (let i = 0; i < 29; i++) {
         assert.equal((await next.post('/signin/mfa', { _csrf: csrf, code: '000000' })).status, 401);
       }
@@ -133,19 +138,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('of a burst of parallel codes after 29 wrong ones, one is checked', async () => {
-      const web = new FormClient(server.url);
-      await passwordStep(web, 'gina');
-      const enrol = await web.get('/mfa/enroll');
-      const secret = secretOf(enrol.text);
-      await web.post('/mfa/enroll', {
-        _csrf: csrfOf(enrol.text),
-        device_id: hiddenOf(enrol.text, 'device_id'),
-        code: totpNow(secret, clock.now()),
-      });
-      clock.advance(30_000);
-      const next = new FormClient(server.url);
-      const step = await passwordStep(next, 'gina');
-      const csrf = csrfOf((await next.get(step.location ?? '')).text);
+      const { next, csrf, secret } = await atCodeStep('gina');
       for (let i = 0; i < 29; i++) {
         await countFailure(server.deps.ctx, throttleKey.totp(gina), TOTP_LOCKOUT);
       }
