@@ -2,7 +2,7 @@
  * The device flow's and client registration's limits hold when their use cases race, on SQLite
  * and PostgreSQL: a burst of parallel calls (each call's store reads and writes interleaved with
  * the others') passes none of them. Every limit was checked first and counted after, so each
- * call of a burst saw room.
+ * call of a burst saw room. And two starts that draw the same user code at once store it once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,8 +18,9 @@ import {
   REGISTRATION_BUDGET,
   USER_CODE_BUDGET,
 } from '../../src/domain/auth/lockout.ts';
+import { formatUserCode, USER_CODE_LENGTH } from '../../src/domain/auth/user-code.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
+import { ManualClock, type Random, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
@@ -134,6 +135,32 @@ for (const kind of STORE_KINDS) {
         .where('target_id', '=', 'user-race')
         .execute();
       assert.equal(misses.length, USER_CODE_BUDGET.maxFailures, 'each code looked up and missed is audited');
+    });
+
+    it('two starts that draw the same user code at once store it for one of them only', async () => {
+      nextWindow();
+      const client = await register();
+      // The first two user-code draws give the same code; every other draw is random.
+      const same = Buffer.alloc(USER_CODE_LENGTH * 2, 0);
+      let sameDraws = 2;
+      const clashing: Random = {
+        bytes: (n) =>
+          n === USER_CODE_LENGTH * 2 && sameDraws-- > 0 ? Buffer.from(same) : systemRandom.bytes(n),
+        uuid: () => systemRandom.uuid(),
+      };
+      const clashCtx = { ...ctx, random: clashing };
+      const [a, b] = await Promise.all([
+        startDeviceAuthorization(clashCtx, client, {}),
+        startDeviceAuthorization(clashCtx, client, {}),
+      ]);
+      assert.notEqual(a.userCode, b.userCode, 'each device authorization has a code of its own');
+      assert.ok([a.userCode, b.userCode].includes(formatUserCode('B'.repeat(USER_CODE_LENGTH))));
+      const rows = await store.db
+        .selectFrom('device_grants')
+        .select('user_code')
+        .where('client_id', '=', client.id)
+        .execute();
+      assert.equal(new Set(rows.map((r) => r.user_code)).size, 2);
     });
   });
 }

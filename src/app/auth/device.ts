@@ -46,6 +46,15 @@ const MAX_INTERVAL_S = 60;
  */
 export const MAX_PENDING_DEVICE_GRANTS = 20;
 
+/** User codes drawn for one start at most (each clash is a 1 in 20^8 chance per live grant). */
+const MAX_USER_CODE_DRAWS = 5;
+
+/** A unique index refused the row (SQLite and PostgreSQL say it their own way). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
 export interface DeviceAuthorization {
   deviceCode: string;
   userCode: string;
@@ -139,23 +148,10 @@ export async function startDeviceAuthorization(
   const places = await takeStartPlaces(ctx, client, meta);
   const now = ctx.clock.now();
   const deviceCode = opaqueToken(ctx.random, 32);
-  let userCode = generateUserCode(ctx.random);
-  // A user code must name one live grant: draw again on the (rare) clash.
-  for (let i = 0; i < 5; i++) {
-    const clash = await ctx.store.db
-      .selectFrom('device_grants')
-      .select('id')
-      .where('user_code', '=', userCode)
-      .where('expires_at', '>', now)
-      .where('status', 'in', ['pending', 'approved'])
-      .executeTakeFirst();
-    if (!clash) break;
-    userCode = generateUserCode(ctx.random);
-  }
-  const stored = await insertUnderCap(ctx, {
+  const row = {
     id: uuid(ctx.random),
     device_code_hash: hashToken(deviceCode),
-    user_code: userCode,
+    user_code: '',
     client_id: client.id,
     scopes: JSON.stringify(client.scopes),
     status: 'pending',
@@ -165,7 +161,22 @@ export async function startDeviceAuthorization(
     last_poll_at: null,
     created_at: now,
     expires_at: now + DEVICE_CODE_TTL_MS,
-  });
+  };
+  // A user code names one live grant (a unique index, migration 016): on the rare clash, with
+  // a grant stored before or by a start racing this one, draw again.
+  let stored = false;
+  for (let draw = 1; ; draw++) {
+    row.user_code = generateUserCode(ctx.random);
+    try {
+      stored = await insertUnderCap(ctx, row);
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err) || draw === MAX_USER_CODE_DRAWS) {
+        for (const p of places) await forgive(ctx, p);
+        throw err;
+      }
+    }
+  }
   if (!stored) {
     // Refused by the cap: not a start, so its places in the budgets go back.
     for (const p of places) await forgive(ctx, p);
@@ -176,7 +187,7 @@ export async function startDeviceAuthorization(
   }
   return {
     deviceCode,
-    userCode: formatUserCode(userCode),
+    userCode: formatUserCode(row.user_code),
     expiresIn: DEVICE_CODE_TTL_MS / 1000,
     interval: DEVICE_POLL_INTERVAL_S,
   };
