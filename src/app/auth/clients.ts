@@ -19,7 +19,7 @@ import type { Store } from '../../storage/db.ts';
 import { clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from './keys.ts';
-import { blockedFor, countFailure, throttleKey } from './throttles.ts';
+import { reserveAttempt, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
 
 export interface OidcClient {
@@ -111,15 +111,15 @@ export async function registerClient(
     throw new DomainError('invalid_request', 'issuerUrl does not name this instance (check the start URL)');
   }
   if (meta.sourceIp) {
-    const key = throttleKey.registration(meta.sourceIp);
-    const wait = await blockedFor(ctx, key);
-    if (wait > 0) {
+    // Counted only while the budget is open, in one statement: racing registrations from one
+    // address, on one replica or several, never pass it.
+    const place = await reserveAttempt(ctx, throttleKey.registration(meta.sourceIp), REGISTRATION_BUDGET);
+    if (place.kind === 'blocked') {
       throw new DomainError(
         'throttled',
-        `Too many client registrations from this address; try again in ${Math.ceil(wait / 1000)} seconds`,
+        `Too many client registrations from this address; try again in ${Math.ceil(place.retryAfterMs / 1000)} seconds`,
       );
     }
-    await countFailure(ctx, key, REGISTRATION_BUDGET);
   }
   const now = ctx.clock.now();
   const clientSecret = opaqueToken(ctx.random, 48);

@@ -6,6 +6,7 @@
  * "Exactly once redemption").
  */
 
+import type { Insertable } from 'kysely';
 import {
   DEVICE_START_ADDRESS_BUDGET,
   DEVICE_START_CLIENT_BUDGET,
@@ -21,6 +22,7 @@ import {
 import { formatUserCode, generateUserCode, normalizeUserCode } from '../../domain/auth/user-code.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
+import type { DeviceGrantTable } from '../../storage/schema.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { OidcClient } from './clients.ts';
@@ -32,7 +34,7 @@ import {
   type TokenResult,
 } from './issue.ts';
 import { pollTracker } from './poll-tracker.ts';
-import { blockedFor, countFailure, throttleKey } from './throttles.ts';
+import { forgive, type Reservation, reserveAttempt, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
 
 /** The interval never grows past this, however fast a client polls. */
@@ -43,6 +45,15 @@ const MAX_INTERVAL_S = 60;
  * lasts 10 minutes, and a person approves one in a minute or two.
  */
 export const MAX_PENDING_DEVICE_GRANTS = 20;
+
+/** User codes drawn for one start at most (each clash is a 1 in 20^8 chance per live grant). */
+const MAX_USER_CODE_DRAWS = 5;
+
+/** A unique index refused the row (SQLite and PostgreSQL say it their own way). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
 
 export interface DeviceAuthorization {
   deviceCode: string;
@@ -61,13 +72,18 @@ function assertGrant(client: OidcClient): void {
 }
 
 /**
- * Refuse a start over its limits (`throttled`, SlowDownException on the wire), storing nothing
- * but the counts: per client registration and per source address, a window budget each
- * (`DEVICE_START_CLIENT_BUDGET`, `DEVICE_START_ADDRESS_BUDGET`), and at most
- * `MAX_PENDING_DEVICE_GRANTS` waiting for a person per client. The cap is checked, not locked:
- * racing starts may pass it by the few in flight.
+ * Take a start's place in the window budgets: per client registration and per source address
+ * (`DEVICE_START_CLIENT_BUDGET`, `DEVICE_START_ADDRESS_BUDGET`). Each place is taken in one
+ * statement that counts only while the budget is open (`reserveAttempt`), so racing starts,
+ * on one replica or several, never pass a budget: past it the answer is `throttled`
+ * (SlowDownException on the wire). Returns the places taken, to give back if the start is
+ * refused later.
  */
-async function admitStart(ctx: AppContext, client: OidcClient, meta: RequestMeta): Promise<void> {
+async function takeStartPlaces(
+  ctx: AppContext,
+  client: OidcClient,
+  meta: RequestMeta,
+): Promise<Reservation[]> {
   const budgets = [
     { key: throttleKey.deviceStartClient(client.id), policy: DEVICE_START_CLIENT_BUDGET, who: 'this client' },
     ...(meta.sourceIp
@@ -80,29 +96,47 @@ async function admitStart(ctx: AppContext, client: OidcClient, meta: RequestMeta
         ]
       : []),
   ];
+  const taken: Reservation[] = [];
   for (const b of budgets) {
-    const wait = await blockedFor(ctx, b.key);
-    if (wait > 0) {
+    const place = await reserveAttempt(ctx, b.key, b.policy);
+    if (place.kind === 'blocked') {
+      for (const t of taken) await forgive(ctx, t);
       throw new DomainError(
         'throttled',
-        `Too many device authorizations started by ${b.who}; try again in ${Math.ceil(wait / 1000)} seconds`,
+        `Too many device authorizations started by ${b.who}; try again in ${Math.ceil(place.retryAfterMs / 1000)} seconds`,
       );
     }
+    taken.push(place);
   }
-  const pending = await ctx.store.db
-    .selectFrom('device_grants')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('client_id', '=', client.id)
-    .where('expires_at', '>', ctx.clock.now())
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  if (Number(pending?.n ?? 0) >= MAX_PENDING_DEVICE_GRANTS) {
-    throw new DomainError(
-      'throttled',
-      `This client has ${MAX_PENDING_DEVICE_GRANTS} device authorizations waiting for approval; complete one or wait for one to expire (10 minutes)`,
-    );
-  }
-  for (const b of budgets) await countFailure(ctx, b.key, b.policy);
+  return taken;
+}
+
+/**
+ * Store a new pending grant unless its client already has `MAX_PENDING_DEVICE_GRANTS` waiting:
+ * the count and the insert are one transaction that holds the client's row (PostgreSQL:
+ * `FOR UPDATE`; SQLite: the one writer), so racing starts, on one replica or several, never
+ * pass the cap. False when the cap refused it (nothing stored).
+ */
+async function insertUnderCap(ctx: AppContext, row: Insertable<DeviceGrantTable>): Promise<boolean> {
+  const postgres = ctx.store.dialect === 'postgres';
+  return ctx.store.db.transaction().execute(async (trx) => {
+    await trx
+      .selectFrom('oidc_clients')
+      .select('id')
+      .where('id', '=', row.client_id)
+      .$if(postgres, (q) => q.forUpdate())
+      .execute();
+    const pending = await trx
+      .selectFrom('device_grants')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('client_id', '=', row.client_id)
+      .where('expires_at', '>', row.created_at)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(pending?.n ?? 0) >= MAX_PENDING_DEVICE_GRANTS) return false;
+    await trx.insertInto('device_grants').values(row).execute();
+    return true;
+  });
 }
 
 export async function startDeviceAuthorization(
@@ -111,42 +145,49 @@ export async function startDeviceAuthorization(
   meta: RequestMeta = {},
 ): Promise<DeviceAuthorization> {
   assertGrant(client);
-  await admitStart(ctx, client, meta);
+  const places = await takeStartPlaces(ctx, client, meta);
   const now = ctx.clock.now();
   const deviceCode = opaqueToken(ctx.random, 32);
-  let userCode = generateUserCode(ctx.random);
-  // A user code must name one live grant: draw again on the (rare) clash.
-  for (let i = 0; i < 5; i++) {
-    const clash = await ctx.store.db
-      .selectFrom('device_grants')
-      .select('id')
-      .where('user_code', '=', userCode)
-      .where('expires_at', '>', now)
-      .where('status', 'in', ['pending', 'approved'])
-      .executeTakeFirst();
-    if (!clash) break;
-    userCode = generateUserCode(ctx.random);
+  const row = {
+    id: uuid(ctx.random),
+    device_code_hash: hashToken(deviceCode),
+    user_code: '',
+    client_id: client.id,
+    scopes: JSON.stringify(client.scopes),
+    status: 'pending',
+    user_id: null,
+    session_id: null,
+    interval_s: DEVICE_POLL_INTERVAL_S,
+    last_poll_at: null,
+    created_at: now,
+    expires_at: now + DEVICE_CODE_TTL_MS,
+  };
+  // A user code names one live grant (a unique index, migration 016): on the rare clash, with
+  // a grant stored before or by a start racing this one, draw again.
+  let stored = false;
+  for (let draw = 1; ; draw++) {
+    row.user_code = generateUserCode(ctx.random);
+    try {
+      stored = await insertUnderCap(ctx, row);
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err) || draw === MAX_USER_CODE_DRAWS) {
+        for (const p of places) await forgive(ctx, p);
+        throw err;
+      }
+    }
   }
-  await ctx.store.db
-    .insertInto('device_grants')
-    .values({
-      id: uuid(ctx.random),
-      device_code_hash: hashToken(deviceCode),
-      user_code: userCode,
-      client_id: client.id,
-      scopes: JSON.stringify(client.scopes),
-      status: 'pending',
-      user_id: null,
-      session_id: null,
-      interval_s: DEVICE_POLL_INTERVAL_S,
-      last_poll_at: null,
-      created_at: now,
-      expires_at: now + DEVICE_CODE_TTL_MS,
-    })
-    .execute();
+  if (!stored) {
+    // Refused by the cap: not a start, so its places in the budgets go back.
+    for (const p of places) await forgive(ctx, p);
+    throw new DomainError(
+      'throttled',
+      `This client has ${MAX_PENDING_DEVICE_GRANTS} device authorizations waiting for approval; complete one or wait for one to expire (10 minutes)`,
+    );
+  }
   return {
     deviceCode,
-    userCode: formatUserCode(userCode),
+    userCode: formatUserCode(row.user_code),
     expiresIn: DEVICE_CODE_TTL_MS / 1000,
     interval: DEVICE_POLL_INTERVAL_S,
   };
@@ -292,7 +333,9 @@ async function findPending(ctx: AppContext, storedCode: string): Promise<Pending
 
 /**
  * A signed-in person typed a user code. At most 5 misses per person per 10 minutes (anything
- * that is not a live code counts, including malformed input: no free probes).
+ * that is not a live code counts, including malformed input: no free probes). Each code takes
+ * its place in that budget before it is looked up (`reserveAttempt`, one statement), and a hit
+ * gives it back, so a burst of parallel guesses looks up no more than 5.
  */
 export async function checkUserCode(
   ctx: AppContext,
@@ -300,13 +343,15 @@ export async function checkUserCode(
   input: unknown,
   meta: RequestMeta,
 ): Promise<UserCodeCheck> {
-  const key = throttleKey.userCode(userId);
-  const blocked = await blockedFor(ctx, key);
-  if (blocked > 0) return { kind: 'blocked', retryAfterMs: blocked };
+  const place = await reserveAttempt(ctx, throttleKey.userCode(userId), USER_CODE_BUDGET);
+  if (place.kind === 'blocked') return { kind: 'blocked', retryAfterMs: place.retryAfterMs };
   const stored = normalizeUserCode(input);
   const grant = stored ? await findPending(ctx, stored) : null;
-  if (grant) return { kind: 'ok', grant };
-  const state = await countFailure(ctx, key, USER_CODE_BUDGET);
+  if (grant) {
+    await forgive(ctx, place);
+    return { kind: 'ok', grant };
+  }
+  const state = place.state;
   const now = ctx.clock.now();
   await writeAudit(ctx.store.db, {
     at: now,
