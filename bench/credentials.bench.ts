@@ -27,8 +27,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createAppContext } from '../src/app/context.ts';
 import { ensureInstance } from '../src/app/instance.ts';
-import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
 import { scrapeMetrics } from '../test/helpers/metrics.ts';
 import { python } from '../test/helpers/python.ts';
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   // server opens it.
   const temp = await tempStoreUrl('sqlite');
   const store = await openStore(temp.url);
-  const ctx = { store, clock: systemClock, random: systemRandom };
+  const ctx = createAppContext(store);
   await ensureInstance(ctx);
   const org = await seedOrg(ctx, {
     groups: [{ name: 'Everyone' }],

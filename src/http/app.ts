@@ -14,8 +14,6 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Histogram } from 'prom-client';
-import { getCredentialService } from '../app/credentials/service.ts';
-import { closeFailureAudit, failureAudit } from '../app/failure-audit.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
@@ -219,18 +217,14 @@ export async function buildApp(
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>
-    closeFailureAudit(deps.ctx.store).catch((err: unknown) =>
-      deps.log.error({ err }, 'cannot write the counted failures to the audit log'),
-    ),
+    deps.ctx.memory.failures
+      .close()
+      .catch((err: unknown) => deps.log.error({ err }, 'cannot write the counted failures to the audit log')),
   );
 
   // The server's STS, one for the Fastify route and the hot lane: the signing keys its verifier
   // derives serve both.
-  const sts = createStsAnswerer(deps, {
-    verifier: new SigV4Verifier(),
-    credentials: getCredentialService(deps),
-    failures: failureAudit(deps.ctx),
-  });
+  const sts = createStsAnswerer(deps, new SigV4Verifier());
 
   await registerAssets(app);
   await app.register(async (scope) => registerSsoOidc(scope, deps));

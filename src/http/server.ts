@@ -9,14 +9,16 @@
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { AppContext } from '../app/context.ts';
+import type { PasswordQueue } from '../app/auth/password-queue.ts';
+import { createAppContext } from '../app/context.ts';
 import { startingKeyRing } from '../app/credentials/key-record.ts';
+import { createCredentialService } from '../app/credentials/service.ts';
 import { createFederation } from '../app/federation/federation.ts';
 import { ensureInstance } from '../app/instance.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
+import type { Clock, Random } from '../domain/runtime.ts';
 import { openStore, type Store } from '../storage/db.ts';
 import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private-files.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
@@ -250,6 +252,8 @@ export interface StartOptions {
    * Fastify routes (`BuildOptions.hotLane`). Default true.
    */
   hotLane?: boolean;
+  /** Internal, for tests: the sign-in password queue (small sizes, a check that waits). */
+  passwordQueue?: PasswordQueue;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -265,11 +269,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tightenDataDir(config.dataDir, sqliteFile, log);
     if (sqliteFile) lock = acquireServerLock(sqliteFile);
     store = await openStore(config.databaseUrl);
-    const ctx: AppContext = {
-      store,
-      clock: options.clock ?? systemClock,
-      random: options.random ?? systemRandom,
-    };
+    const ctx = createAppContext(store, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.passwordQueue ? { passwordQueue: options.passwordQueue } : {}),
+    });
     await ensureInstance(ctx);
     await startingKeyRing(store.db, config, ctx.random, ctx.clock.now());
     const metrics = createMetrics();
@@ -279,6 +283,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const deps: ServerDeps = {
       config: listening,
       ctx,
+      credentials: createCredentialService({ ctx, config: listening, log, metrics }),
       log,
       metrics,
       federation: createFederation(listening),

@@ -10,7 +10,7 @@
  * - Either way a request the browser labels `Sec-Fetch-Site: cross-site` is refused outright.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
+import { safeEqual, sign } from '../app/auth/keys.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { decodeForm, type FormFault } from '../protocol/codecs/form.ts';
 import { cookieNameAt, readCookie, setCookie } from './cookies.ts';
@@ -111,7 +111,7 @@ export async function preSessionCsrf(
   reply: FastifyReply,
   deps: ServerDeps,
 ): Promise<string> {
-  const key = await serverKey(deps.ctx, 'web');
+  const key = await deps.ctx.memory.serverKeys.get('web');
   let nonce = readCookie(request, preCookieName(deps));
   if (!nonce || !/^[A-Za-z0-9_-]{22,64}$/.test(nonce)) {
     nonce = deps.ctx.random.bytes(18).toString('base64url');
@@ -126,6 +126,6 @@ export async function verifyPreSessionCsrf(request: FastifyRequest, deps: Server
   const nonce = readCookie(request, preCookieName(deps));
   const token = presentedToken(request);
   if (!nonce || !token || token.length > 200) return false;
-  const key = await serverKey(deps.ctx, 'web');
+  const key = await deps.ctx.memory.serverKeys.get('web');
   return safeEqual(token, sign(key, `pre:${nonce}`));
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
-import { checkRoleCredentials, getCredentialService } from '../../src/app/credentials/service.ts';
+import { checkRoleCredentials } from '../../src/app/credentials/service.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { sessionCookieName } from '../../src/web/session.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
@@ -178,7 +178,7 @@ for (const kind of STORE_KINDS) {
       assert.ok(c.sessionToken.length > 100);
       assert.equal(c.expiration, clock.now() + 4 * 3600_000);
       const check = await checkRoleCredentials(
-        getCredentialService(server.deps),
+        server.deps.credentials,
         clock.now(),
         c.accessKeyId,
         c.sessionToken,
@@ -343,7 +343,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(await sessionRevokedAt(me.sessionId), null, 'the session that asked stays');
       assert.equal(await resolveAccessToken(server.deps.ctx, cli.accessToken), null);
       const check = await checkRoleCredentials(
-        getCredentialService(server.deps),
+        server.deps.credentials,
         clock.now(),
         issued.accessKeyId,
         issued.sessionToken,

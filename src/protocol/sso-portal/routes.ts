@@ -6,7 +6,7 @@
  * InvalidRequestException before any operation runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
+import type { ResolvedAccessToken } from '../../app/auth/resolved-token.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { logOutToken } from '../../app/sessions.ts';
 import { sendRestJson } from '../codecs/aws-json.ts';

@@ -11,12 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
-import {
-  type CredentialCheck,
-  type CredentialService,
-  checkRoleCredentials,
-} from '../../app/credentials/service.ts';
-import type { FailureAudit } from '../../app/failure-audit.ts';
+import { type CredentialCheck, checkRoleCredentials } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { DomainError, isDomainError } from '../../domain/errors.ts';
 import { sendAwsJsonError } from '../codecs/aws-json.ts';
@@ -80,16 +75,6 @@ export interface StsAnswerer {
   date(): string;
 }
 
-/** What the STS of a server works with, beside its `ServerDeps`. */
-export interface StsParts {
-  /** Checks signatures, keeping the signing keys it derives. */
-  verifier: SigV4Verifier;
-  /** Opens session tokens; its audit writer takes the rows of failed checks. */
-  credentials: CredentialService;
-  /** Counts failed signature checks into audit rows. */
-  failures: FailureAudit;
-}
-
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
 export function signableRequest(
   call: Pick<StsCall, 'method' | 'url' | 'rawHeaders' | 'body'>,
@@ -112,9 +97,15 @@ function isFormBody(contentType: string | undefined): boolean {
   );
 }
 
-/** The STS operations behind one function from call to answer (never throws). */
-export function createStsAnswerer(deps: ServerDeps, parts: StsParts): StsAnswerer {
-  const { verifier, credentials: service, failures } = parts;
+/**
+ * The STS operations behind one function from call to answer (never throws). `verifier` checks
+ * signatures, keeping the signing keys it derives; the server's credential service opens session
+ * tokens and its audit writer takes the rows of failed checks, counted first by the context's
+ * `memory.failures`.
+ */
+export function createStsAnswerer(deps: ServerDeps, verifier: SigV4Verifier): StsAnswerer {
+  const service = deps.credentials;
+  const failures = deps.ctx.memory.failures;
   const partition = deps.config.partition;
 
   const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {

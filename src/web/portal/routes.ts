@@ -17,7 +17,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { portalAccounts } from '../../app/access.ts';
-import { getCredentialService } from '../../app/credentials/service.ts';
 import { loadProfile } from '../../app/profile.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
@@ -158,7 +157,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   /** Sign sessions out, and stop their credentials on this server at once (others within 60 s). */
   async function revoke(req: RevokeOwnRequest): Promise<string[]> {
     const result = await revokeOwnSessions(deps.ctx, req);
-    const { revocations } = getCredentialService(deps);
+    const { revocations } = deps.credentials;
     for (const r of result.revocations)
       revocations.note(r.kind, r.subject, result.at, result.at + MAX_CREDENTIAL_LIFETIME_MS);
     return result.sessions;
