@@ -15,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import type { Histogram } from 'prom-client';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { rawBodies } from '../protocol/raw-body.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
@@ -22,8 +23,7 @@ import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
-import { registerPortal } from '../web/portal/routes.ts';
-import { registerSignin } from '../web/signin/routes.ts';
+import { registerWeb } from '../web/plugin.ts';
 import type { Drain } from './drain.ts';
 import { installHotLane } from './hot-lane.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
@@ -182,9 +182,11 @@ export async function buildApp(
     ...(fastifyExtra as object),
   }) as unknown as FastifyInstance;
 
-  // Bodies reach handlers as raw bytes: SigV4 hashes them and each protocol decodes its own.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Each area parses bodies in its own plugin: the AWS protocols take the bytes
+  // (`protocol/raw-body.ts`), the web pages their forms and cookies (`web/plugin.ts`). The app's
+  // own routes read no body, and a request no area claims is answered 404 whatever it carries:
+  // here too bodies stay bytes (Fastify's JSON parser would answer a malformed one 400).
+  rawBodies(app);
 
   const recordDuration = durationRecorder(deps.metrics.httpDuration);
   // Callback style: an async hook costs a promise per request.
@@ -229,8 +231,7 @@ export async function buildApp(
   await registerAssets(app);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
-  await app.register(async (scope) => registerSignin(scope, deps));
-  await app.register(async (scope) => registerPortal(scope, deps));
+  await app.register(async (scope) => registerWeb(scope, deps));
   await app.register(async (scope) => registerRoot(scope, deps, sts));
 
   if (options.hotLane !== false) {

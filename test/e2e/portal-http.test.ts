@@ -385,6 +385,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(bad.status, 400);
     });
 
+    it('refuses a form body over 64 KiB with a page, signing nothing out', async () => {
+      const me = await alice();
+      const res = await postForm('/profile/sessions/revoke-all', me, {
+        _csrf: me.csrf,
+        pad: 'x'.repeat(70 * 1024),
+      });
+      assert.equal(res.status, 413);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await res.text(), /The request is too large\./);
+      assert.equal(await sessionRevokedAt(me.sessionId), null);
+    });
+
     it('signs out everywhere: every session and CLI sign-in of the person ends, nobody else’s', async () => {
       const a1 = await alice();
       const a2 = await alice();

@@ -11,6 +11,7 @@ import type { ServerDeps } from '../../app/server-deps.ts';
 import { logOutToken } from '../../app/sessions.ts';
 import { sendRestJson } from '../codecs/aws-json.ts';
 import { formFaultMessage, queryFault } from '../codecs/form.ts';
+import { rawBodies } from '../raw-body.ts';
 import { sendRequestIds } from '../request-id.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
@@ -24,6 +25,7 @@ type Operation = (request: FastifyRequest, reply: FastifyReply, who: ResolvedAcc
 export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const { ctx } = deps;
 
+  rawBodies(app);
   sendRequestIds(app);
   app.setErrorHandler((err, request, reply) =>
     sendPortalError(reply, err, request.log, portalOperationOf(request.routeOptions.url)),
