@@ -25,7 +25,7 @@ import { registerAssets } from '../web/assets.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerWeb } from '../web/plugin.ts';
 import type { Drain } from './drain.ts';
-import { installHotLane } from './hot-lane.ts';
+import { installFastPath } from './fast-path.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { readinessProbe } from './readiness.ts';
 import { type RequestLineWriter, requestLineWriterOf } from './request-log.ts';
@@ -107,10 +107,10 @@ function durationRecorder(histogram: Histogram<'method' | 'route' | 'status'>) {
 /** How the app is put together, beyond Fastify's own options. */
 export interface BuildOptions {
   /**
-   * Answer the hot lane's shapes from node:http (`http/hot-lane.ts`); default true. False sends
+   * Answer the fast path's shapes from node:http (`http/fast-path.ts`); default true. False sends
    * every request through the Fastify routes — for tests that compare the two.
    */
-  hotLane?: boolean;
+  fastPath?: boolean;
   /**
    * The server's shutdown state (`http/drain.ts`): once draining, /readyz answers 503 and every
    * answer closes its connection.
@@ -130,7 +130,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
  * arrive within the body timeout of its first byte (otherwise 408 and the connection closes),
  * and a connection silent about that long is closed — one that never sends a request, one that
  * stops reading its answer; a keep-alive connection between requests only after the longer
- * keep-alive timeout. They hold for every request, the hot lane's too: node:http enforces them
+ * keep-alive timeout. They hold for every request, the fast path's too: node:http enforces them
  * on the connection, before any handler. Fastify's defaults (0) let a client that sent headers
  * and part of a body hold its connection forever. node:http checks the request deadlines
  * every `connectionsCheckingInterval` (30 s by default, as long as the timeout itself).
@@ -224,7 +224,7 @@ export async function buildApp(
       .catch((err: unknown) => deps.log.error({ err }, 'cannot write the counted failures to the audit log')),
   );
 
-  // The server's STS, one for the Fastify route and the hot lane: the signing keys its verifier
+  // The server's STS, one for the Fastify route and the fast path: the signing keys its verifier
   // derives serve both.
   const sts = createStsAnswerer(deps, new SigV4Verifier());
 
@@ -234,8 +234,8 @@ export async function buildApp(
   await app.register(async (scope) => registerWeb(scope, deps));
   await app.register(async (scope) => registerRoot(scope, deps, sts));
 
-  if (options.hotLane !== false) {
-    installHotLane(app, {
+  if (options.fastPath !== false) {
+    installFastPath(app, {
       deps,
       sts,
       rewrite: (url) => rewriteUrl(url, prefix),

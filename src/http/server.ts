@@ -248,10 +248,10 @@ export interface StartOptions {
   /** Called after the store is open and before listening (demo data, for instance). */
   beforeListen?: ((deps: ServerDeps) => Promise<void>) | undefined;
   /**
-   * Internal, for tests: false turns the hot lane off, so every request goes through the
-   * Fastify routes (`BuildOptions.hotLane`). Default true.
+   * Internal, for tests: false turns the fast path off, so every request goes through the
+   * Fastify routes (`BuildOptions.fastPath`). Default true.
    */
-  hotLane?: boolean;
+  fastPath?: boolean;
   /** Internal, for tests: the sign-in password queue (small sizes, a check that waits). */
   passwordQueue?: PasswordQueue;
 }
@@ -291,7 +291,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (options.beforeListen) await options.beforeListen(deps);
     const drain = createDrain();
     const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
-      hotLane: options.hotLane ?? true,
+      fastPath: options.fastPath ?? true,
       drain,
     });
     const open = limitConnections(app.server, {

@@ -41,8 +41,8 @@ export interface TestServerOptions {
    * fresh one; `stop()` then leaves it in place for the caller to clean up.
    */
   reuse?: TempStoreUrl;
-  /** False: every request through the Fastify routes (`StartOptions.hotLane`). */
-  hotLane?: boolean;
+  /** False: every request through the Fastify routes (`StartOptions.fastPath`). */
+  fastPath?: boolean;
   /** The sign-in password queue (`StartOptions.passwordQueue`). */
   passwordQueue?: PasswordQueue;
 }
@@ -76,7 +76,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.seed ? { beforeListen: options.seed } : {}),
-    ...(options.hotLane !== undefined ? { hotLane: options.hotLane } : {}),
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
     ...(options.passwordQueue ? { passwordQueue: options.passwordQueue } : {}),
   });
   return Object.assign(server, {

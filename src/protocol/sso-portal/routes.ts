@@ -31,7 +31,7 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     sendPortalError(reply, err, request.log, portalOperationOf(request.routeOptions.url)),
   );
   // Every query parameter must be UTF-8 text without control characters before any operation
-  // reads it (the hot lane's GetRoleCredentials takes only unencoded queries, which always are).
+  // reads it (the fast path's GetRoleCredentials takes only unencoded queries, which always are).
   app.addHook('preHandler', (request, _reply, done) => {
     const fault = queryFault(request.url);
     done(fault ? invalidRequest(formFaultMessage(fault, 'parameter')) : undefined);
@@ -59,7 +59,7 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     '/assignment/roles',
     operation('ListAccountRoles', (request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
   );
-  // Most requests of this operation are answered by the server's hot lane (`http/hot-lane.ts`)
+  // Most requests of this operation are answered by the server's fast path (`http/fast-path.ts`)
   // through the same `answerGetRoleCredentials`; this route takes the rest.
   app.get('/federation/credentials', async (request, reply) => {
     const answer = await answerGetRoleCredentials(deps, {

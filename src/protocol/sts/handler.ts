@@ -38,7 +38,7 @@ export const STS_VERSION = '2011-06-15';
 /** Allowed difference between a request's X-Amz-Date and the server clock. */
 export const STS_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** What an STS call needs of a request, however it arrived (Fastify route or the hot lane). */
+/** What an STS call needs of a request, however it arrived (Fastify route or the fast path). */
 export interface StsCall {
   method: string;
   /** The request target as on the request line (path and query). */
@@ -63,7 +63,7 @@ export interface StsAnswer {
 
 /**
  * A server's STS: built once where the server is put together and used by both ways a call
- * arrives (the Fastify route and the hot lane), so they share what it keeps between calls.
+ * arrives (the Fastify route and the fast path), so they share what it keeps between calls.
  */
 export interface StsAnswerer {
   /** The answer to a call (never throws). */
@@ -270,7 +270,7 @@ export async function createStsHandler(app: FastifyInstance, sts: StsAnswerer): 
     return sendQueryError(reply, status, wire.code, wire.message ?? message, request.id);
   });
 
-  // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
+  // Most STS calls are answered by the server's fast path (`http/fast-path.ts`) through the same
   // answerer; this handler takes the rest (query-string calls, chunked bodies, other methods).
   const handler: StsHandler = async (request, reply) => {
     const a = await sts.answer({
