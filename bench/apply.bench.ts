@@ -1,5 +1,5 @@
 /**
- * `idcenter apply` at scale (issue: organization as code): a generated organization of 5,000
+ * `idcenter apply` at scale: a generated organization of 5,000
  * accounts, 50,000 users, 2,000 groups, 200 permission sets and 500,000 assignment rows (direct
  * and through groups, some OU-targeted), applied to an empty store, then re-applied unchanged,
  * on SQLite and PostgreSQL; then the effective-access query for a user who sees all 5,000

@@ -1,5 +1,5 @@
 /**
- * Credential vending and STS (issue: credential vending), each beside a bare node:http JSON
+ * Credential vending and STS, each beside a bare node:http JSON
  * server measured in the same run:
  * - GetRoleCredentials (bearer token → access check → sealed credentials → audit row), with
  *   10 connections (the target) and, for comparison, 64 (both sides), and its p99 latency at a

@@ -1,5 +1,5 @@
 /**
- * A federated GetRoleCredentials (issue 18): bearer token → access check → SAML Response built
+ * A federated GetRoleCredentials: bearer token → access check → SAML Response built
  * and signed (two RSA 2048 signatures) → STS AssumeRoleWithSAML through the AWS SDK → audit row
  * → real credentials. STS here is a constant-time stand-in in a process of its own (node:http
  * answering a canned AssumeRoleWithSAML document), so what is measured is idcenter's own time.

@@ -1,5 +1,5 @@
 /**
- * SSO OIDC under load (issue: sign-in and SSO OIDC): CreateToken polling of pending device
+ * SSO OIDC under load: CreateToken polling of pending device
  * codes (what every `aws sso login` does while the person approves) and refresh-token
  * exchanges (what botocore and the JS SDK do when a cached token nears expiry), beside a bare
  * node:http JSON server measured in the same run. autocannon runs in a worker thread.

@@ -1,5 +1,5 @@
 /**
- * Reading an organization file that leans on YAML aliases (issue 16): 8,000 aliases in about
+ * Reading an organization file that leans on YAML aliases: 8,000 aliases in about
  * 290 KB, which took minutes while every alias walked the whole document. Target: under 2 s.
  * Also the same file with a problem in it (read again by the careful reader, which keeps
  * positions), and how long an alias bomb takes to be refused. Each figure is the median of 5 runs in this

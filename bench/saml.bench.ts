@@ -1,5 +1,5 @@
 /**
- * Building and signing the SAML Response of a federated GetRoleCredentials (issue 18): one RSA
+ * Building and signing the SAML Response of a federated GetRoleCredentials: one RSA
  * 2048 signature over the Assertion and one over the Response, with exclusive canonicalisation.
  * Target: p99 under 2 ms. 2,000 signatures after 200 warm-up ones, in this process.
  */

@@ -157,7 +157,7 @@ export interface AuditEventTable {
   request_id: string | null;
 }
 
-// ---- auth (issue: sign-in and SSO OIDC) ----
+// ---- auth: sign-in and SSO OIDC ----
 
 export interface OidcClientTable {
   id: string; // clientId
@@ -273,7 +273,7 @@ export interface ThrottleTable {
   forgiven: Generated<number>;
 }
 
-// ---- credentials (issue: credential vending) ----
+// ---- credentials ----
 
 /** Revocations that stateless role credentials are checked against (every replica polls). */
 export interface RevocationTable {

@@ -536,7 +536,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await attempt(PASSWORD)).status, 401, 'locked again, for 2 minutes');
       clock.advance(120_000);
       assert.equal((await attempt(PASSWORD)).status, 303, 'after the wait the right password works');
-      // Repeats within a minute are one row with their count (issue 16): write the counts.
+      // Repeats within a minute are one row with their count: write the counts.
       await server.deps.ctx.memory.failures.settle();
       const failures = await auditRows(server.deps, 'signin.failure');
       assert.equal(eventCount(failures.filter((r) => r.target_id === ids.erin)), 31);

@@ -1,5 +1,5 @@
 /**
- * Issue 16: anyone could fill the audit log. An unsigned request with a junk Authorization
+ * Anyone could fill the audit log. An unsigned request with a junk Authorization
  * header wrote a row echoing ~14 KB of the attacker's text, every time. Now, on SQLite and
  * PostgreSQL: rows of unauthenticated failures hold at most 256 characters of what the client
  * sent, repeats from one address are counted into one row a minute (written when the minute
@@ -45,7 +45,7 @@ const rowsOf = (db: Kysely<Database>, action: string) =>
   db.selectFrom('audit_events').selectAll().where('action', '=', action).orderBy('id').execute();
 const detailOf = (r: AuditEventRow) => JSON.parse(r.detail ?? '{}') as Detail;
 for (const kind of STORE_KINDS) {
-  describe(`issue 16: unauthenticated failures cannot fill the audit log (${kind})`, () => {
+  describe(`unauthenticated failures cannot fill the audit log (${kind})`, () => {
     let temp: TempStoreUrl;
     let server: TestServer | undefined;
     const clock = new ManualClock(T0);

@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 20: `idcenter backup` and `idcenter restore` (the built binary, a separate
+ * `idcenter backup` and `idcenter restore` (the built binary, a separate
  * process), and the PostgreSQL procedure the README gives.
  *
  * SQLite: a backup taken while the server runs (archive mode 0600, `tar tzf` lists the store,

@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 20: a server refuses to start on a store whose credential keys are missing —
+ * A server refuses to start on a store whose credential keys are missing —
  * the key file gone (a database restored without it), a key file or IDCENTER_CREDENTIAL_KEYS
  * with none of the keys the store recorded — instead of making new keys that every credential
  * issued before fails against. `idcenter credential-keys adopt` is the explicit way to start

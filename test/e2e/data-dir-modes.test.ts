@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 1: the data directory holds password hashes and the keys that seal TOTP
+ * The data directory holds password hashes and the keys that seal TOTP
  * secrets and role credentials, so nobody but the server's user may read it. A server started
  * on a fresh data directory (SQLite: the store, its -wal and -shm, the server lock with its
  * journal and pid file; both stores: the credential key file) makes the directory 0700 and every

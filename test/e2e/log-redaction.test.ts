@@ -1,5 +1,5 @@
 /**
- * Issue 16: request logs redacted `X-Amz-Security-Token`, `X-Amz-Signature` and `user_code`
+ * Request logs redacted `X-Amz-Security-Token`, `X-Amz-Signature` and `user_code`
  * only when the name was written out as is; `X%2DAmz%2DSecurity%2DToken=…` reached the log. Now
  * the value of a secret parameter is `[redacted]` whatever the spelling of its name (percent
  * encoding, case, `+` and `%20`, repeats), and so is a parameter that carries a URL with one
@@ -17,7 +17,7 @@ const secret = (i: number) => `zz${i}secretvalue${i}zz`;
 const AMZ_DATE = '20261128T120000Z';
 const CREDENTIAL = 'AKIDEXAMPLE%2F20261128%2Fus-east-1%2Fsts%2Faws4_request';
 
-describe('issue 16: logs redact secret query parameters by their decoded name', () => {
+describe('logs redact secret query parameters by their decoded name', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();

@@ -1,5 +1,5 @@
 /**
- * Issue 16: `/metrics` was public. Now it is served only on a listener of its own
+ * `/metrics` was public. Now it is served only on a listener of its own
  * (`IDCENTER_METRICS_LISTEN`) or to a scraper with the bearer token (`IDCENTER_METRICS_TOKEN`);
  * with neither, the public listener answers 404 and says which settings serve it.
  */
@@ -18,7 +18,7 @@ const isExposition = (text: string) => SERIES.test(text);
 const scrape = (base: string, authorization?: string, init: RequestInit = {}) =>
   fetch(`${base}/metrics`, { ...init, headers: authorization ? { authorization } : {} });
 
-describe('issue 16: who may read /metrics', () => {
+describe('who may read /metrics', () => {
   it('is not served on the public listener by default: 404, naming the settings', async () => {
     const server = await startTestServer({ settings: { metricsToken: '' } });
     try {

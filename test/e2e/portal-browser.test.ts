@@ -409,7 +409,9 @@ for (const kind of STORE_KINDS) {
           return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3]);
         };
         const before = await left();
-        assert.ok(before > 3500 && before <= 3600, String(before));
+        // The page's clock is installed before sign-in and may lag the server's on a busy machine,
+        // so an hour can read a little over 3,600 s.
+        assert.ok(before > 3500 && before <= 3660, String(before));
         await p.clock.runFor(90_000);
         assert.ok(Math.abs(before - 90 - (await left())) <= 1);
         await p.clock.runFor(3600_000);

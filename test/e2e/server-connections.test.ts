@@ -1,5 +1,5 @@
 /**
- * Slow and idle clients (issue 16): hundreds of connections that send headers and part of a
+ * Slow and idle clients: hundreds of connections that send headers and part of a
  * body, part of the headers, or nothing at all, from a few client addresses. The server keeps
  * answering everyone else (/healthz, a real sign-in through the pages), refuses connections
  * over the cap of one address at once, answers each stalled request 408 and closes it once the

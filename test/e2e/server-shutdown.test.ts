@@ -1,5 +1,5 @@
 /**
- * Stopping a replica cleanly (issue 16): on SIGTERM `idcenter server` fails /readyz at once,
+ * Stopping a replica cleanly: on SIGTERM `idcenter server` fails /readyz at once,
  * keeps answering for the grace period — every answer with `Connection: close`, on keep-alive
  * connections too, the fast path's as well, never a 503 — then stops listening, lets requests in
  * flight finish and exits 0. A second signal exits at once; SIGINT skips the grace; the

@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 19: a store that answers but cannot write makes /readyz answer 503, and a
+ * A store that answers but cannot write makes /readyz answer 503, and a
  * server restarted on a full disk says the disk is full instead of "another idcenter server is
  * already using …".
  *

@@ -1,5 +1,5 @@
 /**
- * Organization files that lean on YAML aliases (issue 16): one whose users share values through
+ * Organization files that lean on YAML aliases: one whose users share values through
  * aliases, for the reader's test and benchmark, and an alias bomb ("billion laughs"); and a
  * parse that is stopped when it takes too long.
  */

@@ -291,9 +291,14 @@ export async function signedIn(
   return web;
 }
 
-/** Rows of the audit log with a given action. */
+/** Rows of the audit log with a given action, in the order they were written. */
 export async function auditRows(deps: ServerDeps, action: string) {
-  return deps.ctx.store.db.selectFrom('audit_events').selectAll().where('action', '=', action).execute();
+  return deps.ctx.store.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', action)
+    .orderBy('id')
+    .execute();
 }
 
 /** Set up an authenticator app for a signed-in person through `/mfa/enroll`; returns its secret. */

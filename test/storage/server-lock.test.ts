@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 19: the one-server lock on a SQLite store says "another server" only when
+ * The one-server lock on a SQLite store says "another server" only when
  * another holds it; a failure to write beside the store is reported as itself (the errno or
  * SQLite's code) with what to do. A full disk, for real, is in `test/e2e/full-disk.test.ts`.
  */

@@ -32,7 +32,7 @@ describe('reading the organization file', () => {
     );
   });
 
-  // Issue 16: every alias used to walk the whole document (8,000 aliases: minutes). The bound
+  // Every alias used to walk the whole document (8,000 aliases: minutes). The bound
   // only proves it no longer hangs; `npm run bench -- org-aliases` measures it.
   it('reads a file of 8,000 aliases', async () => {
     const text = aliasHeavyOrg(4000);

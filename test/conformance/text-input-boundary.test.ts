@@ -1,5 +1,5 @@
 /**
- * Issue 16, item 5: every text input of every protocol and page refuses NUL, other control
+ * Every text input of every protocol and page refuses NUL, other control
  * characters, lone surrogates and bytes that are not UTF-8 — percent-encoded, raw in a body, or
  * as a JSON escape — with that protocol's own 4xx error, never a 500, and leaves the store as it
  * was (every table compared before and after each request). On SQLite and PostgreSQL:
