@@ -10,11 +10,12 @@
  * Then every user's display name is changed and applied (50,000 updates, for the reader).
  * Targets: first apply < 60 s, no-op re-apply < 10 s, access page p99 < 5 ms on SQLite.
  */
+
 import os from 'node:os';
 import { listAccessibleAccounts } from '../src/app/access.ts';
 import { applyOrg } from '../src/app/apply/index.ts';
+import { createAppContext } from '../src/app/context.ts';
 import { parseOrgFile } from '../src/app/org-file/index.ts';
-import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
 import { BENCH_ORG, expectedAssignments, generateBigOrg } from '../test/helpers/big-org.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
@@ -33,7 +34,7 @@ async function applyFile(ctx: Parameters<typeof applyOrg>[0], text: string) {
 async function benchStore(kind: 'sqlite' | 'postgres', text: string): Promise<void> {
   const temp = await tempStoreUrl(kind);
   const store = await openStore(temp.url);
-  const ctx = { store, clock: systemClock, random: systemRandom };
+  const ctx = createAppContext(store);
   try {
     let t = performance.now();
     const first = await applyFile(ctx, text);

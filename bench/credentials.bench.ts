@@ -26,100 +26,27 @@
  * the disk's flush tail is the floor under that p99.
  */
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createAppContext } from '../src/app/context.ts';
 import { ensureInstance } from '../src/app/instance.ts';
-import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
 import { scrapeMetrics } from '../test/helpers/metrics.ts';
-import { python } from '../test/helpers/python.ts';
 import { accountIds, issueBearerToken, seedOrg } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
 import { load, loadWithFetch, pacedLoad, withServerCpu } from './load.ts';
+import { type ServerProcess, spawnServer } from './processes.ts';
 import { percentile, report } from './report.ts';
+import { GCI_BODY as BODY, signedGetCallerIdentity } from './sts-request.ts';
 
 const ACCOUNTS = 5000;
 const DISCOVERY_RUNS = 40;
 const ROUNDS = 3;
-const BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
 
-/** A GetCallerIdentity request signed by botocore's SigV4 signer for `url`. */
-async function signedGetCallerIdentity(
-  url: string,
-  c: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
-): Promise<Record<string, string>> {
-  const script = `
-import json, sys
-import botocore.auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-a = json.loads(sys.argv[1])
-req = AWSRequest(method='POST', url=a['url'] + '/', data=a['body'].encode(),
-                 headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'})
-botocore.auth.SigV4Auth(Credentials(a['akid'], a['secret'], a['token']), 'sts', 'us-east-1').add_auth(req)
-print(json.dumps(dict(req.headers.items())))
-`;
-  const r = await python(script, [
-    JSON.stringify({
-      url,
-      body: BODY,
-      akid: c.accessKeyId,
-      secret: c.secretAccessKey,
-      token: c.sessionToken,
-    }),
-  ]);
-  if (r.code !== 0) throw new Error(`signing failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as Record<string, string>;
-}
-
-/**
- * A server process on `port`, once `probe` answers; `stop` sends SIGTERM and waits for the exit.
- */
-async function spawnServer(
-  name: string,
-  command: string,
-  args: string[],
-  options: {
-    env?: NodeJS.ProcessEnv;
-    port: number;
-    probe: string;
-    ready?: (r: Response) => boolean;
-    /** Drop what it writes on stderr too (moto logs every request there). */
-    quiet?: boolean;
-  },
-): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
-  const child = spawn(command, args, {
-    ...(options.env ? { env: options.env } : {}),
-    stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'],
-  });
-  const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`${url}${options.probe}`).then(options.ready ?? (() => true), () => false);
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} did not start`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-async function startMoto(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+async function startMoto(): Promise<ServerProcess> {
   const port = await freePort();
   return spawnServer('moto_server', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     port,
@@ -171,10 +98,7 @@ const BIN = path.resolve('bin/idcenter.js');
 const METRICS_TOKEN = randomBytes(24).toString('hex');
 
 /** `idcenter server` on an ephemeral port over `databaseUrl`, as an operator runs it. */
-async function startServerProcess(
-  dataDir: string,
-  databaseUrl: string,
-): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+async function startServerProcess(dataDir: string, databaseUrl: string): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) env[k] = v;
@@ -199,7 +123,7 @@ async function main(): Promise<void> {
   // server opens it.
   const temp = await tempStoreUrl('sqlite');
   const store = await openStore(temp.url);
-  const ctx = { store, clock: systemClock, random: systemRandom };
+  const ctx = createAppContext(store);
   await ensureInstance(ctx);
   const org = await seedOrg(ctx, {
     groups: [{ name: 'Everyone' }],

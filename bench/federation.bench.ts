@@ -13,11 +13,12 @@
  * info (one line per request) to /dev/null, the audit row of every issuance committed before the
  * answer leaves.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { createAppContext } from '../src/app/context.ts';
 import { ensureInstance } from '../src/app/instance.ts';
-import { systemClock, systemRandom } from '../src/domain/runtime.ts';
 import { openStore } from '../src/storage/db.ts';
 import { applyText } from '../test/helpers/apply.ts';
 import { issueBearerToken } from '../test/helpers/seed.ts';
@@ -168,7 +169,7 @@ async function openLoop(
 async function main(): Promise<void> {
   const temp = await tempStoreUrl('sqlite');
   const store = await openStore(temp.url);
-  const ctx = { store, clock: systemClock, random: systemRandom };
+  const ctx = createAppContext(store);
   await ensureInstance(ctx);
   await applyText(ctx, ORG);
   const user = await store.db

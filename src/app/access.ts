@@ -215,6 +215,19 @@ const accessibleRoleQuery = preparedRead(
 );
 
 /**
+ * A role a user may assume (`findAccessibleRole`), with the provisioned role of its account and
+ * permission set once there is one. A server keeps those found while the store generation stands
+ * still (its context's `memory.allowedRoles`).
+ */
+export interface UsableRole {
+  permissionSetId: string;
+  roleName: string;
+  sessionSeconds: number;
+  roleHash: string | null;
+  roleId: string | null;
+}
+
+/**
  * The role a user may assume in an account by permission-set name (exact, as the portal API
  * compares it), with its provisioned role when there is one; undefined means no access. The hot
  * path of GetRoleCredentials and of the portal's access keys.
@@ -222,7 +235,12 @@ const accessibleRoleQuery = preparedRead(
  * @example
  * const role = await findAccessibleRole(store, userId, '111111111111', 'ReadOnly');
  */
-export async function findAccessibleRole(store: Store, userId: string, accountId: string, roleName: string) {
+export async function findAccessibleRole(
+  store: Store,
+  userId: string,
+  accountId: string,
+  roleName: string,
+): Promise<UsableRole | undefined> {
   const [role] = await accessibleRoleQuery(store, {
     userId,
     accountId,

@@ -4,14 +4,16 @@
  * on it here (no server lock; WAL lets both work) and calls use cases of `app/` with it. The
  * command never queries the store itself: what it reads and writes is a use case here.
  */
-import { systemClock, systemRandom } from '../domain/runtime.ts';
 import { openStore, StoreError } from '../storage/db.ts';
-import type { AppContext } from './context.ts';
+import { type AppContext, createAppContext } from './context.ts';
 
-/** A context on the store at `databaseUrl`, with the system clock and randomness. Close it with `closeCommandContext`. */
+/**
+ * A context on the store at `databaseUrl`, with the system clock and randomness and a memory of
+ * its own (`memory.ts`). Close it with `closeCommandContext`.
+ */
 export async function openCommandContext(databaseUrl: string): Promise<AppContext> {
   const store = await openStore(databaseUrl, { poolSize: 2 });
-  return { store, clock: systemClock, random: systemRandom };
+  return createAppContext(store);
 }
 
 export function closeCommandContext(ctx: AppContext): Promise<void> {

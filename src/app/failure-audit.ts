@@ -16,13 +16,12 @@
  * failure, which is committed before the answer leaves, and never an authenticated event:
  * those do not come through here).
  *
- * Each server keeps its own counts (one `FailureAudit` per store, `failureAudit(ctx)`), so with
- * several replicas there is one row per replica and minute.
+ * Each server keeps its own counts (its context's `memory.failures`, built with the context), so
+ * with several replicas there is one row per replica and minute.
  */
 import type { Clock } from '../domain/runtime.ts';
 import type { AuditRow, Store } from '../storage/db.ts';
 import { type AuditEvent, auditRow } from './audit.ts';
-import type { AppContext } from './context.ts';
 
 /** How repeats are counted: one minute, at most 1,000 (address, kind) pairs in it. */
 export interface FailureAuditOptions {
@@ -208,21 +207,4 @@ function summaryEvent(t: Tally): AuditEvent {
     sourceIp: t.overflow ? null : (t.first.sourceIp ?? null),
     requestId: null,
   };
-}
-
-const audits = new WeakMap<Store, FailureAudit>();
-
-/** The failure counts of a store (one per server process and store). */
-export function failureAudit(ctx: AppContext): FailureAudit {
-  let a = audits.get(ctx.store);
-  if (!a) {
-    a = new FailureAudit(ctx.store, ctx.clock);
-    audits.set(ctx.store, a);
-  }
-  return a;
-}
-
-/** Write every pending count of a store's failures before the store closes. */
-export async function closeFailureAudit(store: Store): Promise<void> {
-  await audits.get(store)?.close();
 }

@@ -64,7 +64,13 @@ export function accessSubject(userId: string, accountId: string, permissionSetId
   return `${userId}|${accountId}|${permissionSetId}`;
 }
 
-/** Revocations queued in each open revoking transaction, by its query builder. */
+/**
+ * Revocations queued in each open revoking transaction, by its query builder: the bookkeeping of
+ * one transaction, begun and ended by it (`beginRevocations`, `finishRevocations`). Each
+ * transaction has a builder of its own, so nothing here is shared between transactions or
+ * servers, and an entry lives no longer than its transaction; keying it on the builder is what
+ * lets a use case deep inside the transaction queue a revocation with nothing but `trx`.
+ */
 const queued = new WeakMap<Kysely<Database>, Revocation[]>();
 
 /** Start queueing revocations for the transaction `db` (see `finishRevocations`). */

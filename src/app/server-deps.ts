@@ -1,19 +1,23 @@
 /**
  * What the composition root (`http/server.ts`) hands to every area of the server: the settings,
- * the use cases' context, the logger and the metrics. It is declared here, below the areas that
- * receive it (`protocol/`, `web/`, the credential service of `app/`), so none of them imports
- * `http/`. Areas keep their own state in their plugin (closure) and expose narrow functions to
- * each other; nothing here is global.
+ * the use cases' context (with what the server keeps in memory, `memory.ts`), the credential
+ * service, the logger and the metrics. Each is built once there, for that server. It is
+ * declared here, below the areas that receive it (`protocol/`, `web/`, the vending of `app/`),
+ * so none of them imports `http/`. Areas keep their own state in their plugin (closure) and
+ * expose narrow functions to each other; nothing here is global.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { AppContext } from './context.ts';
+import type { CredentialService } from './credentials/service.ts';
 import type { Federation } from './federation/federation.ts';
 
 export interface ServerDeps {
   readonly config: Config;
   readonly ctx: AppContext;
+  /** The key ring, revocation view and audit writer of role credentials. */
+  readonly credentials: CredentialService;
   readonly log: FastifyBaseLogger;
   readonly metrics: Metrics;
   /** The SAML identity provider and STS client for federated (`aws`) accounts. */

@@ -14,9 +14,8 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Histogram } from 'prom-client';
-import { getCredentialService } from '../app/credentials/service.ts';
-import { closeFailureAudit, failureAudit } from '../app/failure-audit.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { rawBodies } from '../protocol/raw-body.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
@@ -24,10 +23,9 @@ import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
-import { registerPortal } from '../web/portal/routes.ts';
-import { registerSignin } from '../web/signin/routes.ts';
+import { registerWeb } from '../web/plugin.ts';
 import type { Drain } from './drain.ts';
-import { installHotLane } from './hot-lane.ts';
+import { installFastPath } from './fast-path.ts';
 import { registerMetrics } from './metrics-endpoint.ts';
 import { readinessProbe } from './readiness.ts';
 import { type RequestLineWriter, requestLineWriterOf } from './request-log.ts';
@@ -109,10 +107,10 @@ function durationRecorder(histogram: Histogram<'method' | 'route' | 'status'>) {
 /** How the app is put together, beyond Fastify's own options. */
 export interface BuildOptions {
   /**
-   * Answer the hot lane's shapes from node:http (`http/hot-lane.ts`); default true. False sends
+   * Answer the fast path's shapes from node:http (`http/fast-path.ts`); default true. False sends
    * every request through the Fastify routes — for tests that compare the two.
    */
-  hotLane?: boolean;
+  fastPath?: boolean;
   /**
    * The server's shutdown state (`http/drain.ts`): once draining, /readyz answers 503 and every
    * answer closes its connection.
@@ -132,7 +130,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
  * arrive within the body timeout of its first byte (otherwise 408 and the connection closes),
  * and a connection silent about that long is closed — one that never sends a request, one that
  * stops reading its answer; a keep-alive connection between requests only after the longer
- * keep-alive timeout. They hold for every request, the hot lane's too: node:http enforces them
+ * keep-alive timeout. They hold for every request, the fast path's too: node:http enforces them
  * on the connection, before any handler. Fastify's defaults (0) let a client that sent headers
  * and part of a body hold its connection forever. node:http checks the request deadlines
  * every `connectionsCheckingInterval` (30 s by default, as long as the timeout itself).
@@ -184,9 +182,11 @@ export async function buildApp(
     ...(fastifyExtra as object),
   }) as unknown as FastifyInstance;
 
-  // Bodies reach handlers as raw bytes: SigV4 hashes them and each protocol decodes its own.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Each area parses bodies in its own plugin: the AWS protocols take the bytes
+  // (`protocol/raw-body.ts`), the web pages their forms and cookies (`web/plugin.ts`). The app's
+  // own routes read no body, and a request no area claims is answered 404 whatever it carries:
+  // here too bodies stay bytes (Fastify's JSON parser would answer a malformed one 400).
+  rawBodies(app);
 
   const recordDuration = durationRecorder(deps.metrics.httpDuration);
   // Callback style: an async hook costs a promise per request.
@@ -219,28 +219,23 @@ export async function buildApp(
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>
-    closeFailureAudit(deps.ctx.store).catch((err: unknown) =>
-      deps.log.error({ err }, 'cannot write the counted failures to the audit log'),
-    ),
+    deps.ctx.memory.failures
+      .close()
+      .catch((err: unknown) => deps.log.error({ err }, 'cannot write the counted failures to the audit log')),
   );
 
-  // The server's STS, one for the Fastify route and the hot lane: the signing keys its verifier
+  // The server's STS, one for the Fastify route and the fast path: the signing keys its verifier
   // derives serve both.
-  const sts = createStsAnswerer(deps, {
-    verifier: new SigV4Verifier(),
-    credentials: getCredentialService(deps),
-    failures: failureAudit(deps.ctx),
-  });
+  const sts = createStsAnswerer(deps, new SigV4Verifier());
 
   await registerAssets(app);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
-  await app.register(async (scope) => registerSignin(scope, deps));
-  await app.register(async (scope) => registerPortal(scope, deps));
+  await app.register(async (scope) => registerWeb(scope, deps));
   await app.register(async (scope) => registerRoot(scope, deps, sts));
 
-  if (options.hotLane !== false) {
-    installHotLane(app, {
+  if (options.fastPath !== false) {
+    installFastPath(app, {
       deps,
       sts,
       rewrite: (url) => rewriteUrl(url, prefix),

@@ -26,7 +26,7 @@ export interface Drain {
   /**
    * The server's response class (node:http's `ServerResponse` option): once draining, every
    * answer written carries `Connection: close` — to requests that arrive on keep-alive
-   * connections as to those already in flight, on the Fastify routes as on the hot lane, which
+   * connections as to those already in flight, on the Fastify routes as on the fast path, which
    * all write their head through `writeHead` (`res.end()` alone too).
    */
   readonly Response: typeof ServerResponse;

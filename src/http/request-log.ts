@@ -1,11 +1,11 @@
 /**
  * The one log line per request: what it says and who writes it. Shared by the Fastify app
- * (`app.ts`, its `RequestLog`) and the hot lane (`hot-lane.ts`), which answers without Fastify
+ * (`app.ts`, its `RequestLog`) and the fast path (`fast-path.ts`), which answers without Fastify
  * and writes the same line itself, so neither imports the other for it.
  */
 import type { FastifyBaseLogger } from 'fastify';
 
-/** What the one log line per request says (`RequestLog` in `app.ts`; the hot lane writes the same line). */
+/** What the one log line per request says (`RequestLog` in `app.ts`; the fast path writes the same line). */
 export interface RequestLine {
   reqId: string;
   method: string;

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
+import { rawBodies } from '../protocol/raw-body.ts';
 import { sendRequestIds } from '../protocol/request-id.ts';
 import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
@@ -22,6 +23,8 @@ export async function registerRoot(
   deps: ServerDeps,
   stsAnswerer: StsAnswerer,
 ): Promise<void> {
+  // STS verifies the signature over the body's bytes, then reads its form (`protocol/sts/handler.ts`).
+  rawBodies(app);
   sendRequestIds(app);
   const sts = await createStsHandler(app, stsAnswerer);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');

@@ -9,14 +9,16 @@
 
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { AppContext } from '../app/context.ts';
+import type { PasswordQueue } from '../app/auth/password-queue.ts';
+import { createAppContext } from '../app/context.ts';
 import { startingKeyRing } from '../app/credentials/key-record.ts';
+import { createCredentialService } from '../app/credentials/service.ts';
 import { createFederation } from '../app/federation/federation.ts';
 import { ensureInstance } from '../app/instance.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
 import { withListenPort } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { type Clock, type Random, systemClock, systemRandom } from '../domain/runtime.ts';
+import type { Clock, Random } from '../domain/runtime.ts';
 import { openStore, type Store } from '../storage/db.ts';
 import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private-files.ts';
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
@@ -246,10 +248,12 @@ export interface StartOptions {
   /** Called after the store is open and before listening (demo data, for instance). */
   beforeListen?: ((deps: ServerDeps) => Promise<void>) | undefined;
   /**
-   * Internal, for tests: false turns the hot lane off, so every request goes through the
-   * Fastify routes (`BuildOptions.hotLane`). Default true.
+   * Internal, for tests: false turns the fast path off, so every request goes through the
+   * Fastify routes (`BuildOptions.fastPath`). Default true.
    */
-  hotLane?: boolean;
+  fastPath?: boolean;
+  /** Internal, for tests: the sign-in password queue (small sizes, a check that waits). */
+  passwordQueue?: PasswordQueue;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -265,11 +269,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tightenDataDir(config.dataDir, sqliteFile, log);
     if (sqliteFile) lock = acquireServerLock(sqliteFile);
     store = await openStore(config.databaseUrl);
-    const ctx: AppContext = {
-      store,
-      clock: options.clock ?? systemClock,
-      random: options.random ?? systemRandom,
-    };
+    const ctx = createAppContext(store, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.passwordQueue ? { passwordQueue: options.passwordQueue } : {}),
+    });
     await ensureInstance(ctx);
     await startingKeyRing(store.db, config, ctx.random, ctx.clock.now());
     const metrics = createMetrics();
@@ -279,6 +283,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const deps: ServerDeps = {
       config: listening,
       ctx,
+      credentials: createCredentialService({ ctx, config: listening, log, metrics }),
       log,
       metrics,
       federation: createFederation(listening),
@@ -286,7 +291,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (options.beforeListen) await options.beforeListen(deps);
     const drain = createDrain();
     const app = await buildApp(deps, tls ? { https: { key: tls.key, cert: tls.cert } } : {}, {
-      hotLane: options.hotLane ?? true,
+      fastPath: options.fastPath ?? true,
       drain,
     });
     const open = limitConnections(app.server, {

@@ -395,7 +395,7 @@ export function hstsValue(config: Config): string | undefined {
 
 /**
  * Send HSTS on every answer the Fastify routes give (pages, assets, the OIDC and portal APIs).
- * The hot lane's STS and GetRoleCredentials answers go without it: only SDKs call those, and
+ * The fast path's STS and GetRoleCredentials answers go without it: only SDKs call those, and
  * HSTS is a browser's business.
  */
 export function installHsts(app: FastifyInstance, config: Config): void {

@@ -2,7 +2,7 @@
  * `x-amzn-RequestId` on every answer of an AWS protocol plugin (SSO OIDC, the portal API, STS
  * and the awsJson answers of `POST /`), set in one place: AWS SDKs read the request id from it
  * and show it with every error. Fastify sends the name in lower case, as it does every header;
- * clients read names without regard to case. The server's hot lane (`http/hot-lane.ts`) answers
+ * clients read names without regard to case. The server's fast path (`http/fast-path.ts`) answers
  * without Fastify and sets it itself.
  */
 import type { FastifyInstance } from 'fastify';

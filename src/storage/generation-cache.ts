@@ -5,15 +5,14 @@
  * replica makes it; a caller reads the generation first, on every use, so a kept answer is
  * never used after such a change has committed. What may be kept is an answer that allows
  * something (a live token, a role the user may use): a refusal is read again each time, so
- * inserts — which only ever add — need not raise the generation.
+ * inserts — which only ever add — need not raise the generation. A server makes one cache per
+ * kind of answer when it starts, kept with its other state.
  *
  * @example
  * const generation = await store.generation();
  * let v = cache.get(generation, key);
  * if (v === undefined) { v = await readIt(); if (v.allowed) cache.set(generation, key, v); }
  */
-import type { Store } from './db.ts';
-
 export class GenerationCache<V> {
   private generation = Number.NaN;
   private readonly entries = new Map<string, V>();
@@ -43,24 +42,4 @@ export class GenerationCache<V> {
     if (this.entries.size >= this.limit) this.entries.clear();
     this.entries.set(key, value);
   }
-}
-
-/**
- * One `GenerationCache` per store, made on first use (a process may open several stores, as the
- * tests do).
- *
- * @example
- * const tokens = generationCaches<ResolvedAccessToken>();
- * const cache = tokens(ctx.store);
- */
-export function generationCaches<V>(): (store: Store) => GenerationCache<V> {
-  const caches = new WeakMap<Store, GenerationCache<V>>();
-  return (store) => {
-    let cache = caches.get(store);
-    if (!cache) {
-      cache = new GenerationCache<V>();
-      caches.set(store, cache);
-    }
-    return cache;
-  };
 }

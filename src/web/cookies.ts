@@ -1,28 +1,14 @@
 /**
- * Cookies without a framework plugin: parse the `Cookie` header and append `Set-Cookie` lines.
- * Names and values we set are base64url or fixed words, so no quoting is ever needed; values we
- * read are treated as untrusted text and capped in length.
+ * The pages' cookies: which names this server gives them and which flags each carries. Parsing
+ * the `Cookie` header and writing `Set-Cookie` is @fastify/cookie's, registered by the web plugin
+ * (`plugin.ts`), so these work in the web pages' scope only. Names and values we set are
+ * base64url or fixed words, so no quoting is ever needed; values we read are untrusted text,
+ * checked against their shape where they are read, and one longer than 512 characters is
+ * ignored.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const MAX_COOKIE_VALUE = 512;
-
-/** Cookies of a request by name (first occurrence wins, as browsers send the most specific first). */
-export function readCookies(request: FastifyRequest): Map<string, string> {
-  const out = new Map<string, string>();
-  const header = request.headers.cookie;
-  if (typeof header !== 'string' || header.length === 0 || header.length > 16384) return out;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    if (!name || value.length > MAX_COOKIE_VALUE || out.has(name)) continue;
-    out.set(name, value);
-  }
-  return out;
-}
 
 /**
  * The name one of our cookies (`base`, e.g. `idc_session`) has at this public URL.
@@ -42,8 +28,10 @@ export function cookieNameAt(publicUrl: string, base: string): string {
   return `${base}_${u.port || '80'}`;
 }
 
+/** The value of cookie `name` (the first, as browsers send the most specific first), if any. */
 export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  return readCookies(request).get(name);
+  const value = request.cookies[name];
+  return value !== undefined && value.length <= MAX_COOKIE_VALUE ? value : undefined;
 }
 
 export interface CookieOptions {
@@ -55,19 +43,20 @@ export interface CookieOptions {
 }
 
 /**
- * Append a Set-Cookie header (Path=/ always, never Domain, so `__Host-` names stay valid). Also
- * under a public URL with a path prefix: `__Host-` requires Path=/, and giving it up for a
- * prefix-scoped `__Secure-` name would let a sibling subdomain plant cookies (login CSRF through
- * the pre-session nonce). Path=/ is sent with every prefixed request too.
+ * Set a cookie: Path=/ always, never Domain, so `__Host-` names stay valid. Also under a public
+ * URL with a path prefix: `__Host-` requires Path=/, and giving it up for a prefix-scoped
+ * `__Secure-` name would let a sibling subdomain plant cookies (login CSRF through the
+ * pre-session nonce). Path=/ is sent with every prefixed request too. HttpOnly unless asked
+ * otherwise; SameSite=Lax unless Strict is asked.
  */
 export function setCookie(reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
-  const parts = [`${name}=${value}`, 'Path=/'];
-  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
-  if (options.httpOnly !== false) parts.push('HttpOnly');
-  parts.push(`SameSite=${options.sameSite ?? 'Lax'}`);
-  if (options.secure) parts.push('Secure');
-  // Fastify appends to an existing set-cookie header rather than replacing it.
-  reply.header('set-cookie', parts.join('; '));
+  reply.setCookie(name, value, {
+    path: '/',
+    ...(options.maxAge !== undefined ? { maxAge: Math.max(0, Math.floor(options.maxAge)) } : {}),
+    httpOnly: options.httpOnly !== false,
+    sameSite: options.sameSite === 'Strict' ? 'strict' : 'lax',
+    secure: options.secure,
+  });
 }
 
 export function clearCookie(reply: FastifyReply, name: string, secure: boolean): void {

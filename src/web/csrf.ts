@@ -10,65 +10,19 @@
  * - Either way a request the browser labels `Sec-Fetch-Site: cross-site` is refused outright.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { safeEqual, serverKey, sign } from '../app/auth/keys.ts';
+import { safeEqual, sign } from '../app/auth/keys.ts';
 import type { ServerDeps } from '../app/server-deps.ts';
-import { decodeForm, type FormFault } from '../protocol/codecs/form.ts';
 import { cookieNameAt, readCookie, setCookie } from './cookies.ts';
 import { type Html, html } from './html.ts';
+import { formFields } from './request-text.ts';
 import { isHttps, type PortalSessionInfo } from './session.ts';
 
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
-const MAX_FORM_BYTES = 64 * 1024;
 
 /** The hidden input every signed-in form includes. */
 export function csrfField(session: PortalSessionInfo): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken}">`;
-}
-
-interface ParsedForm {
-  fields: URLSearchParams;
-  /** The first field that is not UTF-8 text without control characters (then `fields` is empty). */
-  fault: FormFault | undefined;
-}
-
-const forms = new WeakMap<FastifyRequest, ParsedForm>();
-
-function parsedForm(request: FastifyRequest): ParsedForm {
-  const cached = forms.get(request);
-  if (cached) return cached;
-  let parsed: ParsedForm = { fields: new URLSearchParams(), fault: undefined };
-  const type = String(request.headers['content-type'] ?? '')
-    .split(';')[0]
-    ?.trim()
-    .toLowerCase();
-  const body = request.body;
-  if (
-    type === 'application/x-www-form-urlencoded' &&
-    Buffer.isBuffer(body) &&
-    body.length <= MAX_FORM_BYTES
-  ) {
-    const decoded = decodeForm(body);
-    parsed = decoded.ok
-      ? { fields: new URLSearchParams(decoded.pairs), fault: undefined }
-      : { fields: parsed.fields, fault: decoded.fault };
-  }
-  forms.set(request, parsed);
-  return parsed;
-}
-
-/**
- * The fields of an `application/x-www-form-urlencoded` body (empty for anything else, an
- * oversized body, or one with a field that is not clean text: see `formFault`). Bodies arrive as
- * raw bytes (see http/app.ts); parsed once per request.
- */
-export function formFields(request: FastifyRequest): URLSearchParams {
-  return parsedForm(request).fields;
-}
-
-/** The form field that is not UTF-8 text without control characters, if any (`codecs/form.ts`). */
-export function formFault(request: FastifyRequest): FormFault | undefined {
-  return parsedForm(request).fault;
 }
 
 /** The browser says this request comes from another site (Fetch Metadata). */
@@ -111,7 +65,7 @@ export async function preSessionCsrf(
   reply: FastifyReply,
   deps: ServerDeps,
 ): Promise<string> {
-  const key = await serverKey(deps.ctx, 'web');
+  const key = await deps.ctx.memory.serverKeys.get('web');
   let nonce = readCookie(request, preCookieName(deps));
   if (!nonce || !/^[A-Za-z0-9_-]{22,64}$/.test(nonce)) {
     nonce = deps.ctx.random.bytes(18).toString('base64url');
@@ -126,6 +80,6 @@ export async function verifyPreSessionCsrf(request: FastifyRequest, deps: Server
   const nonce = readCookie(request, preCookieName(deps));
   const token = presentedToken(request);
   if (!nonce || !token || token.length > 200) return false;
-  const key = await serverKey(deps.ctx, 'web');
+  const key = await deps.ctx.memory.serverKeys.get('web');
   return safeEqual(token, sign(key, `pre:${nonce}`));
 }

@@ -1,42 +1,65 @@
 /**
  * Text a browser sends to the pages — the query string, the fields of a form, the User-Agent
  * recorded with a session — checked against the rule of `domain/wire-text.ts` (UTF-8, no
- * control characters) before any handler reads it. The sign-in and portal areas install
- * `refuseUnreadableText` as a hook; their error handlers answer its error with a 400 page (or
- * the JSON error of a JSON route), so nothing is looked up, written or audited. Cookies are not
- * refused: each is checked against its own shape where it is read and ignored when it does not
- * fit, so a stale or planted cookie cannot lock a person out of every page.
+ * control characters) before any handler reads it, so nothing is looked up, written or audited:
+ *
+ * - A form body (`application/x-www-form-urlencoded`, at most 64 KiB) is decoded by the web
+ *   plugin's content-type parser (`parseForms`) with the strict decoder of `codecs/form.ts`; a
+ *   field that breaks the rule fails the request with `invalid_request`, which the area's error
+ *   handler answers with a 400 page (or the JSON error of a JSON route). @fastify/formbody is not
+ *   used: it hands its parser the body as a string, made with `toString()`, which has already
+ *   turned bytes that are not UTF-8 into U+FFFD.
+ * - The query string is checked by `refuseUnreadableText`, a hook of the sign-in and portal
+ *   areas, with the same answer.
+ *
+ * Cookies are not refused: each is checked against its own shape where it is read and ignored
+ * when it does not fit, so a stale or planted cookie cannot lock a person out of every page.
  */
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import { decodeUtf8, textFault } from '../domain/wire-text.ts';
-import { formFaultMessage, queryFault } from '../protocol/codecs/form.ts';
-import { formFault } from './csrf.ts';
+import { decodeForm, formFaultMessage, queryFault } from '../protocol/codecs/form.ts';
+
+/** Largest form body accepted (413 beyond); the pages' forms send a few hundred bytes. */
+export const MAX_FORM_BYTES = 64 * 1024;
 
 /** Longest User-Agent kept with a session, in UTF-16 units (as the store column is capped). */
 const MAX_USER_AGENT = 256;
 
-/** What is wrong with the request's query string or form, as a sentence; undefined when nothing. */
-export function requestTextProblem(request: FastifyRequest): string | undefined {
-  const query = queryFault(request.url);
-  if (query) return formFaultMessage(query, 'query parameter');
-  const form = formFault(request);
-  if (form) return formFaultMessage(form, 'form field');
-  return undefined;
+/** The error of text that breaks the rule: `problem` says which field and why. */
+function unreadable(problem: string): DomainError {
+  return new DomainError('invalid_request', `${problem}. Go back, correct it and try again.`);
 }
 
-/** A preHandler hook: a request with unreadable text fails with `invalid_request`. */
+/** Decode form bodies in `scope` into their fields (see the module comment). */
+export function parseForms(scope: FastifyInstance): void {
+  scope.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: MAX_FORM_BYTES },
+    (_request, body, done) => {
+      const decoded = decodeForm(body as Buffer);
+      if (decoded.ok) done(null, new URLSearchParams(decoded.pairs));
+      else done(unreadable(formFaultMessage(decoded.fault, 'form field')), undefined);
+    },
+  );
+}
+
+/**
+ * The fields of the request's form body, names repeated as they came; empty for a request
+ * without one (another content type, or none).
+ */
+export function formFields(request: FastifyRequest): URLSearchParams {
+  return request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+}
+
+/** A preHandler hook: a query string with unreadable text fails with `invalid_request`. */
 export function refuseUnreadableText(
   request: FastifyRequest,
   _reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
-  const problem = requestTextProblem(request);
-  done(
-    problem === undefined
-      ? undefined
-      : new DomainError('invalid_request', `${problem}. Go back, correct it and try again.`),
-  );
+  const fault = queryFault(request.url);
+  done(fault === undefined ? undefined : unreadable(formFaultMessage(fault, 'query parameter')));
 }
 
 /**

@@ -4,9 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pollTracker } from '../../src/app/auth/poll-tracker.ts';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
-import { failureAudit } from '../../src/app/failure-audit.ts';
 import { disableUser } from '../../src/app/users.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { s256 } from '../../src/domain/auth/pkce.ts';
@@ -539,7 +537,7 @@ for (const kind of STORE_KINDS) {
       clock.advance(120_000);
       assert.equal((await attempt(PASSWORD)).status, 303, 'after the wait the right password works');
       // Repeats within a minute are one row with their count: write the counts.
-      await failureAudit(server.deps.ctx).settle();
+      await server.deps.ctx.memory.failures.settle();
       const failures = await auditRows(server.deps, 'signin.failure');
       assert.equal(eventCount(failures.filter((r) => r.target_id === ids.erin)), 31);
       const locked = await auditRows(server.deps, 'signin.locked');
@@ -622,14 +620,14 @@ describe('slow_down across replicas (postgres)', () => {
     const body = { ...reg, grantType: DEVICE_GRANT, deviceCode: start.json.deviceCode };
     const first = await postJson(a.url, '/token', body);
     assert.equal(first.headers.get('x-amzn-errortype'), 'AuthorizationPendingException');
-    await pollTracker(a.deps.ctx.store).flush();
+    await a.deps.ctx.memory.pollTracker.flush();
     const second = await postJson(b.url, '/token', body);
     assert.equal(
       second.headers.get('x-amzn-errortype'),
       'SlowDownException',
       'replica B saw replica A’s poll',
     );
-    await pollTracker(b.deps.ctx.store).flush();
+    await b.deps.ctx.memory.pollTracker.flush();
     const row = await a.deps.ctx.store.db
       .selectFrom('device_grants')
       .select(['interval_s', 'last_poll_at'])

@@ -6,7 +6,7 @@
  * first reads the store (`Store.generation`, behind the bearer-token check) — leaves as the one
  * error of the portal's catalog, with its public message and never its private detail, where
  * codes such as conflict, locked_out, access_denied or invalid_grant used to become 500s.
- * GetRoleCredentials goes through the hot lane, the others through Fastify.
+ * GetRoleCredentials goes through the fast path, the others through Fastify.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

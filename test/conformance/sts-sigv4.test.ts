@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { makeKey, makeKeyRing } from '../../src/app/credentials/keys.ts';
 import { sealCredentials } from '../../src/app/credentials/seal.ts';
-import { getCredentialService, revokeNow } from '../../src/app/credentials/service.ts';
+import { revokeNow } from '../../src/app/credentials/service.ts';
 import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
 import { accessSubject } from '../../src/app/revocation.ts';
 import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
@@ -366,10 +366,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('forged, truncated and re-keyed session tokens are InvalidClientTokenId', async () => {
-      const forgedRing = makeKeyRing([
-        makeKey(getCredentialService(server.deps).ring.current.id, Buffer.alloc(32, 5)),
-      ]);
-      const opened = getCredentialService(server.deps);
+      const forgedRing = makeKeyRing([makeKey(server.deps.credentials.ring.current.id, Buffer.alloc(32, 5))]);
+      const opened = server.deps.credentials;
       assert.ok(opened);
       const rekeyed = sealCredentials(forgedRing, systemRandom, {
         accessKeyId: creds.accessKeyId,

@@ -821,7 +821,7 @@ for (const kind of STORE_KINDS) {
       assert.ok(covered.size > 80, `only ${covered.size} fields swept`);
     });
 
-    it('STS: every parameter of a signed call, on the hot lane and through the routes', async () => {
+    it('STS: every parameter of a signed call, on the fast path and through the routes', async () => {
       const signer = new SignatureV4({
         credentials: {
           accessKeyId: ctx.creds.accessKeyId,
@@ -881,11 +881,11 @@ for (const kind of STORE_KINDS) {
             shape: 'sts',
             request: () => ({ method: 'POST', path: '/' }),
           };
-          for (const lane of ['hot lane', 'routes'] as const) {
+          for (const way of ['fast path', 'routes'] as const) {
             const before = await storeState(server.deps);
-            // A chunked body is not the hot lane's shape: it goes through the Fastify route.
+            // A chunked body is not the fast path's shape: it goes through the Fastify route.
             const r =
-              lane === 'hot lane'
+              way === 'fast path'
                 ? await send(server.url, { method: 'POST', path: '/', headers, body })
                 : await send(server.url, {
                     method: 'POST',
@@ -893,7 +893,7 @@ for (const kind of STORE_KINDS) {
                     headers: { ...headers, 'transfer-encoding': 'chunked' },
                     body,
                   });
-            assertRefusal({ ...c, route: `POST / (${lane})` }, bad, r);
+            assertRefusal({ ...c, route: `POST / (${way})` }, bad, r);
             assert.deepEqual(
               changedTables(before, await storeState(server.deps)),
               [],
@@ -966,7 +966,7 @@ for (const kind of STORE_KINDS) {
       for (const value of odd) {
         const before = await storeState(server.deps);
         const replies = [
-          // The Fastify route and the hot lane's GetRoleCredentials.
+          // The Fastify route and the fast path's GetRoleCredentials.
           await send(server.url, {
             method: 'GET',
             path: '/assignment/accounts',

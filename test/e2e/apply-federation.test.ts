@@ -5,13 +5,14 @@
  * `idcenter apply` plans every change, writes it with an audit event, and a second apply of the
  * same file changes nothing — on SQLite and PostgreSQL.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatPlan } from '../../src/app/apply/format.ts';
+import { createAppContext } from '../../src/app/context.ts';
 import { loadFederationSettings } from '../../src/app/federation/stored-settings.ts';
 import { formatProblem, parseOrgFile } from '../../src/app/org-file/index.ts';
 import { DEFAULT_FEDERATION } from '../../src/domain/federation/settings.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText } from '../helpers/apply.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -89,7 +90,7 @@ for (const kind of STORE_KINDS) {
   describe(`apply with federation keys (${kind})`, () => {
     let temp: TempStoreUrl;
     let store: Store;
-    const ctx = () => ({ store, clock: systemClock, random: systemRandom });
+    const ctx = () => createAppContext(store);
 
     before(async () => {
       temp = await tempStoreUrl(kind);

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AppContext } from '../../src/app/context.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText } from '../helpers/apply.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -57,7 +57,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
-      ctx = { store, clock, random: systemRandom };
+      ctx = createAppContext(store, { clock });
       created = clock.now();
       assert.equal((await applyText(ctx, org(false))).applied, true);
     });

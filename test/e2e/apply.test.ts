@@ -9,10 +9,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
 import { listAllAccess } from '../../src/app/access.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { currentGeneration } from '../../src/app/instance.ts';
 import { accessSubject } from '../../src/app/revocation.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText, count, idcenter, snapshot } from '../helpers/apply.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -85,7 +85,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
-      ctx = { store, clock, random: systemRandom };
+      ctx = createAppContext(store, { clock });
       dir = temp.dataDir;
     });
     after(async () => {

@@ -74,7 +74,7 @@ for (const kind of STORE_KINDS) {
       await temp?.cleanup();
     });
 
-    /** A junk-signed STS call: POST (the hot lane) or GET with a query (the Fastify route). */
+    /** A junk-signed STS call: POST (the fast path) or GET with a query (the Fastify route). */
     const junk = async (i: number) => {
       const s = server!;
       const res =

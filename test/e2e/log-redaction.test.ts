@@ -4,7 +4,7 @@
  * the value of a secret parameter is `[redacted]` whatever the spelling of its name (percent
  * encoding, case, `+` and `%20`, repeats), and so is a parameter that carries a URL with one
  * (the sign-in page's return path), in the request lines of the Fastify routes and of the fast
- * lane, and in the lines the logger writes itself.
+ * path, and in the lines the logger writes itself.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -26,12 +26,12 @@ describe('logs redact secret query parameters by their decoded name', () => {
     await server?.stop();
   });
 
-  it('in the request lines of the Fastify routes and of the fast lane', async () => {
+  it('in the request lines of the Fastify routes and of the fast path', async () => {
     const urls = [
       // A presigned STS call with the names percent-encoded, in other cases, and repeated.
       `/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${CREDENTIAL}&X-Amz-Date=${AMZ_DATE}&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X%2DAmz%2DSecurity%2DToken=${secret(1)}&x-amz-signature=${secret(2)}&X-AMZ-SIGNATURE=${secret(3)}`,
       `/?Action=GetCallerIdentity&Version=2011-06-15&X%2Damz%2dsignature=${secret(4)}&%58-Amz-Security-Token=${secret(5)}`,
-      // GetRoleCredentials with a plain query: answered by the fast lane.
+      // GetRoleCredentials with a plain query: answered by the fast path.
       `/federation/credentials?role_name=ReadOnly&account_id=111111111111&user_code=${secret(6)}&X-Amz-Security-Token=${secret(7)}`,
       // Device links: encoded, upper case, `+` and `%20` around the name, repeated, `[]`.
       `/device?user%5Fcode=${secret(8)}`,

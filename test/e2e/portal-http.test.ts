@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
-import { checkRoleCredentials, getCredentialService } from '../../src/app/credentials/service.ts';
+import { checkRoleCredentials } from '../../src/app/credentials/service.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { sessionCookieName } from '../../src/web/session.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
@@ -178,7 +178,7 @@ for (const kind of STORE_KINDS) {
       assert.ok(c.sessionToken.length > 100);
       assert.equal(c.expiration, clock.now() + 4 * 3600_000);
       const check = await checkRoleCredentials(
-        getCredentialService(server.deps),
+        server.deps.credentials,
         clock.now(),
         c.accessKeyId,
         c.sessionToken,
@@ -343,7 +343,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(await sessionRevokedAt(me.sessionId), null, 'the session that asked stays');
       assert.equal(await resolveAccessToken(server.deps.ctx, cli.accessToken), null);
       const check = await checkRoleCredentials(
-        getCredentialService(server.deps),
+        server.deps.credentials,
         clock.now(),
         issued.accessKeyId,
         issued.sessionToken,
@@ -383,6 +383,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(await sessionRevokedAt(theirs.sessionId), null);
       const bad = await postForm('/profile/sessions/revoke', me, { _csrf: me.csrf, session: "1' OR '1'='1" });
       assert.equal(bad.status, 400);
+    });
+
+    it('refuses a form body over 64 KiB with a page, signing nothing out', async () => {
+      const me = await alice();
+      const res = await postForm('/profile/sessions/revoke-all', me, {
+        _csrf: me.csrf,
+        pad: 'x'.repeat(70 * 1024),
+      });
+      assert.equal(res.status, 413);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await res.text(), /The request is too large\./);
+      assert.equal(await sessionRevokedAt(me.sessionId), null);
     });
 
     it('signs out everywhere: every session and CLI sign-in of the person ends, nobody else’s', async () => {

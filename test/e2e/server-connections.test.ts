@@ -3,7 +3,7 @@
  * body, part of the headers, or nothing at all, from a few client addresses. The server keeps
  * answering everyone else (/healthz, a real sign-in through the pages), refuses connections
  * over the cap of one address at once, answers each stalled request 408 and closes it once the
- * body timeout passes, on the hot lane as on the Fastify routes, and afterwards holds nothing.
+ * body timeout passes, on the fast path as on the Fastify routes, and afterwards holds nothing.
  *
  * Every client connects from its own loopback address (Linux routes all of 127.0.0.0/8 to lo),
  * since the cap is per address.
@@ -24,7 +24,7 @@ const GOOD = '127.0.0.2';
 
 /** What a stalled client sends before it stops: each shape is a quarter of the connections. */
 const STALLS = {
-  /** The hot lane's STS shape (`http/hot-lane.ts` reads the body itself). */
+  /** The fast path's STS shape (`http/fast-path.ts` reads the body itself). */
   laneBody:
     'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nAction=Get',
   /** A Fastify route (SSO OIDC CreateToken). */

@@ -1,7 +1,7 @@
 /**
  * Stopping a replica cleanly: on SIGTERM `idcenter server` fails /readyz at once,
  * keeps answering for the grace period — every answer with `Connection: close`, on keep-alive
- * connections too, the hot lane's as well, never a 503 — then stops listening, lets requests in
+ * connections too, the fast path's as well, never a 503 — then stops listening, lets requests in
  * flight finish and exits 0. A second signal exits at once; SIGINT skips the grace; the
  * shutdown timeout closes what is still open. The process runs from the bundle (`npm run
  * build`), as an operator runs it.
@@ -174,7 +174,7 @@ describe('idcenter server shutdown', () => {
 
   it('SIGTERM: readiness fails first, keep-alive clients get Connection: close, requests in flight finish, exit 0', async () => {
     const server = await start('drain', { IDCENTER_SHUTDOWN_GRACE: '4s' });
-    // Keep-alive connections opened before the signal: a Fastify route and the hot lane's two
+    // Keep-alive connections opened before the signal: a Fastify route and the fast path's two
     // shapes (STS and GetRoleCredentials).
     const agents = [0, 1, 2].map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
     const [route, sts, grc] = agents as [http.Agent, http.Agent, http.Agent];
@@ -183,10 +183,10 @@ describe('idcenter server shutdown', () => {
       assert.equal((await request(`${server.url}/healthz`, route)).connection, 'keep-alive');
       assert.equal((await request(server.url, sts, 'POST', STS_BODY)).connection, 'keep-alive');
       assert.equal((await request(`${server.url}${grcPath}`, grc)).connection, 'keep-alive');
-      // Requests in flight: headers and part of a body sent, on the hot lane and a route.
-      const laneInFlight = await rawConnection(server.port, STS_HEAD + STS_BODY.slice(0, 10));
+      // Requests in flight: headers and part of a body sent, on the fast path and a route.
+      const fastInFlight = await rawConnection(server.port, STS_HEAD + STS_BODY.slice(0, 10));
       const routeInFlight = await rawConnection(server.port, TOKEN_HEAD + TOKEN_BODY.slice(0, 10));
-      await Promise.all([laneInFlight.receives(CONTINUE), routeInFlight.receives(CONTINUE)]);
+      await Promise.all([fastInFlight.receives(CONTINUE), routeInFlight.receives(CONTINUE)]);
 
       server.child.kill('SIGTERM');
       await logged(server, 'shutting down');
@@ -213,19 +213,19 @@ describe('idcenter server shutdown', () => {
       // After the grace the server stops listening; the requests in flight still finish.
       await untilRefused(server.port);
       assert.equal(server.child.exitCode, null, 'waits for the requests in flight');
-      laneInFlight.send(STS_BODY.slice(10));
+      fastInFlight.send(STS_BODY.slice(10));
       routeInFlight.send(TOKEN_BODY.slice(10));
-      const lane = await within(10_000, 'hot lane answer', laneInFlight.ended);
+      const fast = await within(10_000, 'fast path answer', fastInFlight.ended);
       const routeAnswer = await within(10_000, 'route answer', routeInFlight.ended);
       for (const [name, { received }] of [
-        ['hot lane', lane],
+        ['fast path', fast],
         ['route', routeAnswer],
       ] as const) {
         const { status, headers } = head(received);
         assert.ok(status >= 400 && status < 500, `${name}: ${received}`);
         assert.match(headers, /\r\nconnection: close(\r\n|$)/, `${name}: ${received}`);
       }
-      assert.match(lane.received, /<ErrorResponse /);
+      assert.match(fast.received, /<ErrorResponse /);
       assert.match(routeAnswer.received, /"error":/);
 
       assert.equal(await within(20_000, 'exit', server.exited), 0);

@@ -4,9 +4,8 @@
  */
 import path from 'node:path';
 import { type ApplyOptions, applyOrg } from '../../src/app/apply/index.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { parseOrgFile } from '../../src/app/org-file/index.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { type RunResult, run } from './python.ts';
 import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
@@ -53,7 +52,7 @@ export interface AppliedStore {
 export async function openAppliedStore(kind: StoreKind, text: string): Promise<AppliedStore> {
   const temp = await tempStoreUrl(kind);
   const store = await openStore(temp.url);
-  await applyText({ store, clock: systemClock, random: systemRandom }, text);
+  await applyText(createAppContext(store), text);
   return {
     temp,
     store,

@@ -4,9 +4,15 @@
  */
 import net from 'node:net';
 import { Writable } from 'node:stream';
+import type { PasswordQueue } from '../../src/app/auth/password-queue.ts';
+import type { AppContext } from '../../src/app/context.ts';
+import { createCredentialService } from '../../src/app/credentials/service.ts';
+import { createFederation } from '../../src/app/federation/federation.ts';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { loadConfig, type RawSettings } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
 import type { Clock, Random } from '../../src/domain/runtime.ts';
+import { createMetrics } from '../../src/http/metrics.ts';
 import { createLogger, type RunningServer, startServer } from '../../src/http/server.ts';
 import { type StoreKind, type TempStoreUrl, tempStoreUrl } from './stores.ts';
 
@@ -35,8 +41,10 @@ export interface TestServerOptions {
    * fresh one; `stop()` then leaves it in place for the caller to clean up.
    */
   reuse?: TempStoreUrl;
-  /** False: every request through the Fastify routes (`StartOptions.hotLane`). */
-  hotLane?: boolean;
+  /** False: every request through the Fastify routes (`StartOptions.fastPath`). */
+  fastPath?: boolean;
+  /** The sign-in password queue (`StartOptions.passwordQueue`). */
+  passwordQueue?: PasswordQueue;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -68,7 +76,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.seed ? { beforeListen: options.seed } : {}),
-    ...(options.hotLane !== undefined ? { hotLane: options.hotLane } : {}),
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
+    ...(options.passwordQueue ? { passwordQueue: options.passwordQueue } : {}),
   });
   return Object.assign(server, {
     logs,
@@ -89,4 +98,22 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
   });
+}
+
+/**
+ * What a server hands its areas, for a test that calls use cases on a context without starting
+ * a server: silent logs, metrics of its own, the credential service built now (as
+ * `startServer` does).
+ */
+export function serverDepsFor(ctx: AppContext, config: Config): ServerDeps {
+  const log = createLogger('silent');
+  const metrics = createMetrics(false);
+  return {
+    config,
+    ctx,
+    credentials: createCredentialService({ ctx, config, log, metrics }),
+    log,
+    metrics,
+    federation: createFederation(config),
+  };
 }

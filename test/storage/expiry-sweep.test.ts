@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { AppContext } from '../../src/app/context.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { SWEEP_GRACE_MS, type SweepCounts, sweepExpired } from '../../src/app/expiry-sweep.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import type { Database } from '../../src/storage/schema.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -221,7 +221,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
-      ctx = { store, clock: new ManualClock(NOW), random: systemRandom };
+      ctx = createAppContext(store, { clock: new ManualClock(NOW) });
       await seed(store.db);
     });
     after(async () => {

@@ -7,20 +7,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
-import { createFederation } from '../../src/app/federation/federation.ts';
 import { ensureInstance } from '../../src/app/instance.ts';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
-import { createMetrics } from '../../src/http/metrics.ts';
-import { createLogger } from '../../src/http/server.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { GenerationCache } from '../../src/storage/generation-cache.ts';
 import { WATCHED } from '../../src/storage/migrations/004-generation.ts';
 import { issueBearerToken, type SeededOrg, seedOrg } from '../helpers/seed.ts';
+import { serverDepsFor } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 describe('GenerationCache', () => {
@@ -63,7 +60,7 @@ for (const kind of STORE_KINDS) {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
       other = await openStore(temp.url);
-      ctx = { store, clock: systemClock, random: systemRandom };
+      ctx = createAppContext(store);
       await ensureInstance(ctx);
       org = await seedOrg(ctx, {
         groups: [{ name: 'Team' }],
@@ -80,13 +77,7 @@ for (const kind of STORE_KINDS) {
         ],
       });
       const config = loadConfig({ dataDir: temp.dataDir, databaseUrl: temp.url, port: '0' }, {});
-      deps = {
-        config,
-        ctx,
-        log: createLogger('silent'),
-        metrics: createMetrics(false),
-        federation: createFederation(config),
-      };
+      deps = serverDepsFor(ctx, config);
     });
     after(async () => {
       await other?.close();

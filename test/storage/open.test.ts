@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createAppContext } from '../../src/app/context.ts';
 import { ensureInstance } from '../../src/app/instance.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore, type Store, StoreError } from '../../src/storage/db.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
@@ -40,7 +40,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('creates the instance once with AWS-format identifiers', async () => {
-      const ctx = { store, clock: systemClock, random: systemRandom };
+      const ctx = createAppContext(store);
       const a = await ensureInstance(ctx);
       const b = await ensureInstance(ctx);
       assert.deepEqual(a, b);

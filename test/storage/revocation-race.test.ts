@@ -16,26 +16,24 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import type { AppContext } from '../../src/app/context.ts';
-import { checkRoleCredentials, getCredentialService } from '../../src/app/credentials/service.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
+import { checkRoleCredentials } from '../../src/app/credentials/service.ts';
 import {
   type VendedCredentials,
   type VendInput,
   vendRoleCredentials,
 } from '../../src/app/credentials/vend.ts';
-import { createFederation } from '../../src/app/federation/federation.ts';
 import { writeRevocations } from '../../src/app/revocation.ts';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { revokeEverything, revokeUserEverything } from '../../src/app/sessions.ts';
 import { disableUser, findUserByName } from '../../src/app/users.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
-import { createMetrics } from '../../src/http/metrics.ts';
-import { createLogger } from '../../src/http/server.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText } from '../helpers/apply.ts';
 import { type BearerToken, issueBearerToken } from '../helpers/seed.ts';
+import { serverDepsFor } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -147,15 +145,12 @@ for (const kind of STORE_KINDS) {
           return rawB.appendAudit(rows);
         },
       };
-      const ctxA: AppContext = { store: storeA, clock, random: systemRandom };
-      const ctxB: AppContext = { store: storeB, clock, random: systemRandom };
+      const ctxA = createAppContext(storeA, { clock });
+      const ctxB = createAppContext(storeB, { clock });
       await applyText(ctxA, orgFile(USERS));
-      const federation = createFederation(config);
-      depsA = { config, ctx: ctxA, log: createLogger('silent'), metrics: createMetrics(false), federation };
-      depsB = { config, ctx: ctxB, log: createLogger('silent'), metrics: createMetrics(false), federation };
       // One key file in the shared data directory: made by A, read by B.
-      getCredentialService(depsA);
-      getCredentialService(depsB);
+      depsA = serverDepsFor(ctxA, config);
+      depsB = serverDepsFor(ctxB, config);
       for (const u of USERS) {
         const user = await findUserByName(rawA, u);
         assert.ok(user);
@@ -206,7 +201,7 @@ for (const kind of STORE_KINDS) {
     /** Every credential handed out is refused as revoked by both replicas, once they refreshed. */
     async function assertRefusedEverywhere(handedOut: Array<VendedCredentials | null>): Promise<void> {
       for (const deps of [depsA, depsB]) {
-        const service = getCredentialService(deps);
+        const service = deps.credentials;
         await service.revocations.refresh();
         for (const c of handedOut) {
           if (c === null) continue;
@@ -270,7 +265,7 @@ for (const kind of STORE_KINDS) {
       await assertRefusedEverywhere([handed]);
       // Unrelated credentials are not touched.
       const check = await checkRoleCredentials(
-        getCredentialService(depsA),
+        depsA.credentials,
         clock.now(),
         before.accessKeyId,
         before.sessionToken,

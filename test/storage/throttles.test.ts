@@ -12,14 +12,14 @@ import {
   readThrottle,
   reserveAttempt,
 } from '../../src/app/auth/throttles.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import {
   type FailureState,
   PASSWORD_LOCKOUT,
   recordFailure,
   USER_CODE_BUDGET,
 } from '../../src/domain/auth/lockout.ts';
-import { ManualClock, systemRandom } from '../../src/domain/runtime.ts';
+import { ManualClock } from '../../src/domain/runtime.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
@@ -33,7 +33,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url);
-      ctx = { store, clock, random: systemRandom };
+      ctx = createAppContext(store, { clock });
     });
     after(async () => {
       await store?.close();

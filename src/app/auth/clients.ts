@@ -15,24 +15,12 @@ import {
 import { checkRegistrableRedirectUri } from '../../domain/auth/redirect-uri.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { opaqueToken, randomString } from '../../domain/ids.ts';
-import type { Store } from '../../storage/db.ts';
 import { clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import type { OidcClient, StoredClient } from './client-cache.ts';
 import { safeEqual } from './keys.ts';
 import { reserveAttempt, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
-
-export interface OidcClient {
-  id: string;
-  name: string;
-  clientType: string;
-  scopes: string[];
-  grantTypes: string[];
-  redirectUris: string[];
-  issuerUrl: string | null;
-  issuedAt: number;
-  expiresAt: number;
-}
 
 export interface RegisterClientInput {
   clientName: string;
@@ -165,23 +153,10 @@ export async function registerClient(
   return { client, clientSecret };
 }
 
-type StoredClient = OidcClient & { secretHash: string };
-
-/**
- * Registrations never change once written (no API updates them), so a replica may keep the ones
- * it has read; expiry is still checked on every use. Bounded, oldest first out.
- */
-const clientCache = new WeakMap<Store, Map<string, StoredClient>>();
-const CLIENT_CACHE_MAX = 10_000;
-
 /** A client by id (no secret check), for the browser-facing /authorize. Null when unknown. */
 export async function findClient(ctx: AppContext, clientId: string): Promise<StoredClient | null> {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 128) return null;
-  let cache = clientCache.get(ctx.store);
-  if (!cache) {
-    cache = new Map();
-    clientCache.set(ctx.store, cache);
-  }
+  const cache = ctx.memory.clients;
   const hit = cache.get(clientId);
   if (hit) return hit;
   const row = await ctx.store.db
@@ -202,8 +177,7 @@ export async function findClient(ctx: AppContext, clientId: string): Promise<Sto
     expiresAt: row.expires_at,
     secretHash: row.secret_hash,
   };
-  if (cache.size >= CLIENT_CACHE_MAX) cache.delete(cache.keys().next().value as string);
-  cache.set(clientId, client);
+  cache.set(client);
   return client;
 }
 

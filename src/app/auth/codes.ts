@@ -11,7 +11,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { opaqueToken } from '../../domain/ids.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
-import type { OidcClient } from './clients.ts';
+import type { OidcClient } from './client-cache.ts';
 import {
   type AuthSettings,
   issueLoginTokens,

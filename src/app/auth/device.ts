@@ -25,7 +25,7 @@ import { opaqueToken, uuid } from '../../domain/ids.ts';
 import type { DeviceGrantTable } from '../../storage/schema.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
-import type { OidcClient } from './clients.ts';
+import type { OidcClient } from './client-cache.ts';
 import {
   type AuthSettings,
   issueLoginTokens,
@@ -33,7 +33,6 @@ import {
   type RequestMeta,
   type TokenResult,
 } from './issue.ts';
-import { pollTracker } from './poll-tracker.ts';
 import { forgive, type Reservation, reserveAttempt, throttleKey } from './throttles.ts';
 import { hashToken } from './tokens.ts';
 
@@ -217,7 +216,7 @@ export async function redeemDeviceCode(
   const db = ctx.store.db;
   const now = ctx.clock.now();
   const codeHash = hashToken(deviceCode);
-  const tracker = pollTracker(ctx.store);
+  const tracker = ctx.memory.pollTracker;
   const slowDown = (grantId: string, interval: number): PollWait => {
     // RFC 8628 §3.5: slow_down, and the interval grows by 5 s for this and later requests.
     tracker.record(
@@ -400,7 +399,7 @@ export async function decideDeviceGrant(
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
     // The next poll must read the store, not the memory of pending polls.
-    pollTracker(ctx.store).forget(input.grantId);
+    ctx.memory.pollTracker.forget(input.grantId);
     const grant = await trx
       .selectFrom('device_grants')
       .select(['client_id'])

@@ -2,59 +2,67 @@
  * Server secrets for sign-in: the key that signs pre-session CSRF tokens (`web`) and the key that
  * seals TOTP secrets at rest (`mfa`). Each lives in `server_keys`, so every replica sharing the
  * store uses the same one; the first replica to need a key creates it (a fixed id makes the race
- * harmless: the loser reads the winner's row). Keys are cached per store for the process life.
+ * harmless: the loser reads the winner's row). A server keeps the keys it has read for its life
+ * (`ServerKeys`, its context's `memory.serverKeys`).
  */
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Clock, Random } from '../../domain/runtime.ts';
 import type { Store } from '../../storage/db.ts';
-import type { AppContext } from '../context.ts';
 
 export type KeyPurpose = 'web' | 'mfa';
 
-const cache = new WeakMap<Store, Map<KeyPurpose, Promise<Buffer>>>();
+/** The server keys of one store, read (or created) on first use and then kept. */
+export class ServerKeys {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly keys = new Map<KeyPurpose, Promise<Buffer>>();
 
-async function loadOrCreate(ctx: AppContext, purpose: KeyPurpose): Promise<Buffer> {
-  const id = `${purpose}-1`;
-  const db = ctx.store.db;
-  const existing = await db
-    .selectFrom('server_keys')
-    .select('secret')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (existing) return Buffer.from(existing.secret, 'base64');
-  await db
-    .insertInto('server_keys')
-    .values({
-      id,
-      purpose,
-      secret: ctx.random.bytes(32).toString('base64'),
-      created_at: ctx.clock.now(),
-      retired_at: null,
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('server_keys')
-    .select('secret')
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return Buffer.from(row.secret, 'base64');
-}
+  constructor(store: Store, clock: Clock, random: Random) {
+    this.store = store;
+    this.clock = clock;
+    this.random = random;
+  }
 
-/** The 32-byte server key for a purpose, created on first use. */
-export function serverKey(ctx: AppContext, purpose: KeyPurpose): Promise<Buffer> {
-  let byPurpose = cache.get(ctx.store);
-  if (!byPurpose) {
-    byPurpose = new Map();
-    cache.set(ctx.store, byPurpose);
+  /** The 32-byte server key for a purpose, created on first use. */
+  get(purpose: KeyPurpose): Promise<Buffer> {
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = this.loadOrCreate(purpose);
+      // A failed load (store down) must not be kept.
+      key.catch(() => this.keys.delete(purpose));
+      this.keys.set(purpose, key);
+    }
+    return key;
   }
-  let key = byPurpose.get(purpose);
-  if (!key) {
-    key = loadOrCreate(ctx, purpose);
-    // A failed load (store down) must not be cached forever.
-    key.catch(() => byPurpose?.delete(purpose));
-    byPurpose.set(purpose, key);
+
+  private async loadOrCreate(purpose: KeyPurpose): Promise<Buffer> {
+    const id = `${purpose}-1`;
+    const db = this.store.db;
+    const existing = await db
+      .selectFrom('server_keys')
+      .select('secret')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (existing) return Buffer.from(existing.secret, 'base64');
+    await db
+      .insertInto('server_keys')
+      .values({
+        id,
+        purpose,
+        secret: this.random.bytes(32).toString('base64'),
+        created_at: this.clock.now(),
+        retired_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const row = await db
+      .selectFrom('server_keys')
+      .select('secret')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return Buffer.from(row.secret, 'base64');
   }
-  return key;
 }
 
 /** HMAC-SHA256 of `message` under `key`, base64url. */
@@ -70,8 +78,8 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** AES-256-GCM seal: `v1.<iv>.<tag>.<ciphertext>` (base64url parts); `aad` binds it to its owner. */
-export function seal(ctx: AppContext, key: Buffer, plaintext: Buffer, aad: string): string {
-  const iv = ctx.random.bytes(12);
+export function seal(random: Random, key: Buffer, plaintext: Buffer, aad: string): string {
+  const iv = random.bytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

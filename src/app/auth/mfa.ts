@@ -18,7 +18,7 @@ import { uuid } from '../../domain/ids.ts';
 import { type AuditAction, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from './issue.ts';
-import { seal, serverKey, unseal } from './keys.ts';
+import { seal, unseal } from './keys.ts';
 import { clearThrottle, forgive, reserveAttempt, throttleKey } from './throttles.ts';
 
 /** An unconfirmed enrolment is offered again for this long, then replaced. */
@@ -73,7 +73,7 @@ export async function beginEnrolment(
   user: { id: string; userName: string },
 ): Promise<Enrolment> {
   const now = ctx.clock.now();
-  const key = await serverKey(ctx, 'mfa');
+  const key = await ctx.memory.serverKeys.get('mfa');
   const db = ctx.store.db;
   const pending = await db
     .selectFrom('mfa_devices')
@@ -109,7 +109,7 @@ export async function beginEnrolment(
         user_id: user.id,
         kind: 'TOTP',
         label: 'Authenticator app',
-        secret_sealed: seal(ctx, key, secret, aad(user.id, deviceId)),
+        secret_sealed: seal(ctx.random, key, secret, aad(user.id, deviceId)),
         confirmed_at: null,
         last_step: 0,
         created_at: now,
@@ -129,7 +129,7 @@ async function checkDeviceCode(
   const code = normalizeTotpInput(codeInput);
   if (!code) return 'invalid';
   const now = ctx.clock.now();
-  const key = await serverKey(ctx, 'mfa');
+  const key = await ctx.memory.serverKeys.get('mfa');
   let q = ctx.store.db
     .selectFrom('mfa_devices')
     .select(['id', 'secret_sealed', 'last_step', 'created_at'])

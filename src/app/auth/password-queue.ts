@@ -1,8 +1,8 @@
 /**
- * The queue every sign-in password check goes through, one per server (per store). Argon2 is
- * slow on purpose (tens of milliseconds of a core and 19 MiB for each check), so anyone able to
- * post the sign-in form could otherwise keep every core busy and make each real sign-in wait
- * behind hundreds of guesses. Here:
+ * The queue every sign-in password check goes through, one per server (its context's
+ * `memory.passwordQueue`). Argon2 is slow on purpose (tens of milliseconds of a core and 19 MiB
+ * for each check), so anyone able to post the sign-in form could otherwise keep every core busy
+ * and make each real sign-in wait behind hundreds of guesses. Here:
  *
  * - At most `concurrency` checks run at once: one fewer than the cores, at least 1 and at most 3,
  *   so the event loop keeps a core and libuv's thread pool (4 threads) a thread for everything else.
@@ -22,7 +22,6 @@
  */
 import os from 'node:os';
 import { verify as argon2Verify } from '@node-rs/argon2';
-import type { AppContext } from '../context.ts';
 
 export interface PasswordQueueOptions {
   concurrency?: number;
@@ -108,21 +107,4 @@ export class PasswordQueue {
       else this.running--;
     }
   }
-}
-
-const queues = new WeakMap<AppContext['store'], PasswordQueue>();
-
-/** The sign-in queue of a server (made with the defaults on first use). */
-export function passwordQueue(ctx: AppContext): PasswordQueue {
-  let q = queues.get(ctx.store);
-  if (!q) {
-    q = new PasswordQueue();
-    queues.set(ctx.store, q);
-  }
-  return q;
-}
-
-/** Use this queue for the server of `ctx` from now on (tests: small sizes, a counting check). */
-export function usePasswordQueue(ctx: AppContext, queue: PasswordQueue): void {
-  queues.set(ctx.store, queue);
 }

@@ -141,14 +141,3 @@ export class PollTracker {
     this.entries.delete(grantId);
   }
 }
-
-const trackers = new WeakMap<Store, PollTracker>();
-
-export function pollTracker(store: Store): PollTracker {
-  let t = trackers.get(store);
-  if (!t) {
-    t = new PollTracker(store);
-    trackers.set(store, t);
-  }
-  return t;
-}

@@ -11,7 +11,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { recordRevocations, revokingTransaction } from '../revocation.ts';
-import type { OidcClient } from './clients.ts';
+import type { OidcClient } from './client-cache.ts';
 import type { AuthSettings, RequestMeta, TokenResult } from './issue.ts';
 import { hashToken, issueInFamily, revokeFamily } from './tokens.ts';
 

@@ -22,9 +22,8 @@ import { addressBucket } from '../../domain/auth/address.ts';
 import { PASSWORD_LOCKOUT, SIGNIN_ADDRESS_BUDGET } from '../../domain/auth/lockout.ts';
 import { type AuditAction, clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
-import { failureAudit } from '../failure-audit.ts';
 import type { RequestMeta } from './issue.ts';
-import { passwordQueue, type QueuePlace } from './password-queue.ts';
+import type { QueuePlace } from './password-queue.ts';
 import { forgive, reserveAttempt, throttleKey } from './throttles.ts';
 
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -46,6 +45,11 @@ export type PasswordCheck =
   | { kind: 'throttled'; retryAfterMs: number }
   | { kind: 'busy' };
 
+/**
+ * The hash checked when there is no real one to check, so every wrong case costs an argon2
+ * verification. One per process, made on first use: the hash of a constant, the same for every
+ * server, holding nothing of any server's state.
+ */
 let dummyHash: Promise<string> | undefined;
 function dummy(): Promise<string> {
   dummyHash ??= hash('idcenter timing equaliser, never a password');
@@ -87,7 +91,7 @@ export async function checkPassword(
       sourceIp: meta.sourceIp ?? null,
       requestId: meta.requestId ?? null,
     };
-    const now = repeatsOf === undefined ? event : failureAudit(ctx).admit(event, repeatsOf);
+    const now = repeatsOf === undefined ? event : ctx.memory.failures.admit(event, repeatsOf);
     if (now) await writeAudit(ctx.store.db, now);
   };
   const throttled = async (retryAfterMs: number): Promise<PasswordCheck> => {
@@ -96,9 +100,9 @@ export async function checkPassword(
     return { kind: 'throttled', retryAfterMs };
   };
   const bucket = meta.sourceIp ? addressBucket(meta.sourceIp) : null;
-  const heldFor = bucket ? heldAddresses(ctx).until(bucket, ctx.clock.now()) : 0;
+  const heldFor = bucket ? ctx.memory.heldAddresses.until(bucket, ctx.clock.now()) : 0;
   if (heldFor > 0) return throttled(heldFor);
-  const place = passwordQueue(ctx).enter(bucket ?? undefined);
+  const place = ctx.memory.passwordQueue.enter(bucket ?? undefined);
   if (!place) {
     await audit('signin.busy', null, clientText({ userName }), 'busy');
     return { kind: 'busy' };
@@ -109,7 +113,7 @@ export async function checkPassword(
       : null;
     if (bucket && address?.kind === 'blocked') {
       const now = ctx.clock.now();
-      heldAddresses(ctx).hold(bucket, now, now + address.retryAfterMs);
+      ctx.memory.heldAddresses.hold(bucket, now, now + address.retryAfterMs);
       return throttled(address.retryAfterMs);
     }
     const result = await checkInTurn(ctx, place, userName, password, audit);
@@ -118,43 +122,6 @@ export async function checkPassword(
   } finally {
     place.leave();
   }
-}
-
-/**
- * Addresses this server has seen over their budget, until when: a flood from one address is then
- * answered without a store write or a place in the queue. At most 10,000 are kept (the ones whose
- * time is up go first, then the oldest); one forgotten is asked of the store again.
- */
-class HeldAddresses {
-  private readonly until_ = new Map<string, number>();
-
-  until(bucket: string, now: number): number {
-    const t = this.until_.get(bucket);
-    if (t === undefined) return 0;
-    if (t > now) return t - now;
-    this.until_.delete(bucket);
-    return 0;
-  }
-
-  hold(bucket: string, now: number, until: number): void {
-    if (this.until_.size >= 10_000) {
-      for (const [k, t] of this.until_) if (t <= now) this.until_.delete(k);
-      const oldest = this.until_.keys().next();
-      if (this.until_.size >= 10_000 && !oldest.done) this.until_.delete(oldest.value);
-    }
-    this.until_.delete(bucket);
-    this.until_.set(bucket, until);
-  }
-}
-
-const heldByStore = new WeakMap<AppContext['store'], HeldAddresses>();
-function heldAddresses(ctx: AppContext): HeldAddresses {
-  let h = heldByStore.get(ctx.store);
-  if (!h) {
-    h = new HeldAddresses();
-    heldByStore.set(ctx.store, h);
-  }
-  return h;
 }
 
 type Audit = (

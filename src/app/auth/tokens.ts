@@ -6,10 +6,10 @@
 import type { Kysely } from 'kysely';
 import { sha256Hex } from '../../domain/digest.ts';
 import { opaqueToken, uuid } from '../../domain/ids.ts';
-import { generationCaches } from '../../storage/generation-cache.ts';
 import { preparedRead } from '../../storage/prepared.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
+import type { ResolvedAccessToken } from './resolved-token.ts';
 
 export function hashToken(token: string): string {
   return sha256Hex(token);
@@ -108,15 +108,6 @@ export async function issueInFamily(
   };
 }
 
-export interface ResolvedAccessToken {
-  userId: string;
-  userName: string;
-  familyId: string;
-  sessionId: string | null;
-  clientId: string;
-  expiresAt: number;
-}
-
 /** The bearer token's row with its family, user and portal session: one prepared read. */
 const accessTokenRow = preparedRead(['tokenHash'] as const, (db, p) =>
   db
@@ -139,9 +130,6 @@ const accessTokenRow = preparedRead(['tokenHash'] as const, (db, p) =>
     .where('t.token_hash', '=', p.tokenHash),
 );
 
-/** Live tokens' answers, per store (see `GenerationCache`); keyed by the token itself. */
-const resolvedTokens = generationCaches<ResolvedAccessToken>();
-
 /**
  * The identity behind a bearer token, or null when the token is unknown, expired, revoked, its
  * family or portal session revoked, or its user disabled. Checked against committed state on
@@ -156,7 +144,8 @@ export async function resolveAccessToken(
 ): Promise<ResolvedAccessToken | null> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 512) return null;
   const now = ctx.clock.now();
-  const cache = resolvedTokens(ctx.store);
+  // Kept answers, keyed by the token itself (see `GenerationCache`).
+  const cache = ctx.memory.resolvedTokens;
   const generation = await ctx.store.generation(receivedAt);
   const kept = cache.get(generation, token);
   if (kept) return kept.expiresAt > now ? kept : null;

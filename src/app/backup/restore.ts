@@ -13,7 +13,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
-import { systemClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore } from '../../storage/db.ts';
 import {
   ensurePrivateDir,
@@ -28,6 +27,7 @@ import {
 import { acquireServerLock, ServerLockHeldError } from '../../storage/server-lock.ts';
 import { inspectSnapshot } from '../../storage/sqlite-snapshot.ts';
 import { writeAudit } from '../audit.ts';
+import { createAppContext } from '../context.ts';
 import {
   CredentialKeyError,
   KEY_FILE_NAME,
@@ -194,7 +194,7 @@ export async function restoreSqlite(req: RestoreRequest): Promise<RestoreResult>
     const store = await openStore(config.databaseUrl, { poolSize: 2 });
     let revoked: RevocationOutcome | null = null;
     try {
-      const ctx = { store, clock: systemClock, random: systemRandom };
+      const ctx = createAppContext(store);
       await writeAudit(store.db, {
         at: ctx.clock.now(),
         actor: req.actor,

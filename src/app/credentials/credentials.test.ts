@@ -4,14 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { seedOrg } from '../../../test/helpers/seed.ts';
+import { serverDepsFor } from '../../../test/helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../../../test/helpers/stores.ts';
 import { loadConfig } from '../../config/load.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { ManualClock, systemRandom } from '../../domain/runtime.ts';
-import { createMetrics } from '../../http/metrics.ts';
-import { createLogger } from '../../http/server.ts';
 import { openStore } from '../../storage/db.ts';
-import { createFederation } from '../federation/federation.ts';
+import { createAppContext } from '../context.ts';
 import { ensureInstance } from '../instance.ts';
 import { accessSubject } from '../revocation.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -34,7 +33,7 @@ import {
   sealCredentials,
   sessionName,
 } from './seal.ts';
-import { checkRoleCredentials, getCredentialService, revokeNow } from './service.ts';
+import { checkRoleCredentials, revokeNow } from './service.ts';
 import { vendRoleCredentials } from './vend.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -195,15 +194,9 @@ for (const kind of STORE_KINDS) {
       const config = loadConfig({ dataDir: temp.dataDir, databaseUrl: temp.url, port: '0' }, {});
       const store = await openStore(temp.url);
       clock = new ManualClock(T0);
-      const ctx = { store, clock, random: systemRandom };
+      const ctx = createAppContext(store, { clock });
       await ensureInstance(ctx);
-      deps = {
-        config,
-        ctx,
-        log: createLogger('silent'),
-        metrics: createMetrics(false),
-        federation: createFederation(config),
-      };
+      deps = serverDepsFor(ctx, config);
       org = await seedOrg(ctx, {
         groups: [{ name: 'Dev' }],
         users: [{ userName: 'alice', groups: ['Dev'] }, { userName: 'bob' }],
@@ -237,7 +230,7 @@ for (const kind of STORE_KINDS) {
       assert.match(c.accessKeyId, /^ASIA[A-Z0-9]{16}$/);
       assert.equal(c.secretAccessKey.length, 40);
       assert.equal(c.expiration, T0 + 4 * 3600_000);
-      const check = await checkRoleCredentials(getCredentialService(deps), T0, c.accessKeyId, c.sessionToken);
+      const check = await checkRoleCredentials(deps.credentials, T0, c.accessKeyId, c.sessionToken);
       assert.ok(check.ok);
       assert.equal(check.secretAccessKey, c.secretAccessKey);
       assert.equal(check.claims.roleName, 'ReadOnly');
@@ -250,8 +243,8 @@ for (const kind of STORE_KINDS) {
     it('keeps one role per (account, permission set) across mints', async () => {
       const a = await vendRoleCredentials(deps, input());
       const b = await vendRoleCredentials(deps, input());
-      const ca = await checkRoleCredentials(getCredentialService(deps), T0, a.accessKeyId, a.sessionToken);
-      const cb = await checkRoleCredentials(getCredentialService(deps), T0, b.accessKeyId, b.sessionToken);
+      const ca = await checkRoleCredentials(deps.credentials, T0, a.accessKeyId, a.sessionToken);
+      const cb = await checkRoleCredentials(deps.credentials, T0, b.accessKeyId, b.sessionToken);
       assert.ok(ca.ok && cb.ok);
       assert.equal(ca.claims.roleHash, cb.claims.roleHash);
       assert.notEqual(a.accessKeyId, b.accessKeyId);
@@ -323,7 +316,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('expired, mismatched and revoked credentials fail the check', async () => {
-      const service = getCredentialService(deps);
+      const service = deps.credentials;
       const c = await vendRoleCredentials(deps, input());
       assert.deepEqual(
         await checkRoleCredentials(service, T0 + 4 * 3600_000, c.accessKeyId, c.sessionToken),

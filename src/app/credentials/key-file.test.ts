@@ -12,6 +12,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { tempStoreUrl } from '../../../test/helpers/stores.ts';
 import { ManualClock, systemRandom } from '../../domain/runtime.ts';
 import { openStore, type Store } from '../../storage/db.ts';
+import { createAppContext } from '../context.ts';
 import { ensureInstance } from '../instance.ts';
 import {
   CredentialKeyError,
@@ -24,7 +25,7 @@ import {
   rotateKeyFile,
 } from './keys.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
-import { checkRoleCredentials, getCredentialService, KEY_FILE_CHECK_INTERVAL_MS } from './service.ts';
+import { checkRoleCredentials, createCredentialService, KEY_FILE_CHECK_INTERVAL_MS } from './service.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const HOUR = 3600_000;
@@ -187,7 +188,7 @@ describe('a running server re-reads a changed key file', () => {
     const temp = await tempStoreUrl('sqlite');
     dir = temp.dataDir;
     store = await openStore(temp.url);
-    await ensureInstance({ store, clock, random: systemRandom });
+    await ensureInstance(createAppContext(store, { clock }));
   });
   after(async () => {
     await store.close();
@@ -211,8 +212,8 @@ describe('a running server re-reads a changed key file', () => {
     });
 
   it('sees rotate and prune within a second, not sooner; a bad file keeps the keys loaded before', async () => {
-    const service = getCredentialService({
-      ctx: { store, clock, random: systemRandom },
+    const service = createCredentialService({
+      ctx: createAppContext(store, { clock }),
       config: { credentialKeys: '', dataDir: dir },
       log,
     });

@@ -1,7 +1,8 @@
 /**
- * One credential service per running server: its key ring and its revocation view. Built on
- * first use from the server's dependencies and kept beside its AppContext (a WeakMap, so two
- * servers in one process, as in tests, never share one).
+ * One credential service per running server: its key ring, its revocation view, its audit
+ * writer and the session tokens it has opened. Built once where the server is put together
+ * (`http/server.ts`) and handed to the areas in `ServerDeps.credentials`, so two servers in one
+ * process, as in tests, never share one.
  *
  * With the data-directory key file (no IDCENTER_CREDENTIAL_KEYS), `ring` notices a changed file
  * (`idcenter credential-keys rotate|prune`, or an edit) without a restart: reading it looks at
@@ -9,10 +10,10 @@
  * open tokens, so an idle server does nothing), and re-reads the file when they changed. A file
  * that became unusable is reported once per change and the keys loaded before stay in force.
  */
+import type { Histogram } from 'prom-client';
 import type { Config } from '../../config/schema.ts';
 import type { AppContext } from '../context.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS, type Revocation, writeRevocations } from '../revocation.ts';
-import type { Metrics } from '../server-deps.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { recordKeyIds } from './key-record.ts';
 import { type KeyRing, keyFilePath, keyFileStamp, loadKeyRing, readKeyFile } from './keys.ts';
@@ -41,8 +42,6 @@ export interface KeyFileLog {
 /** How often, at most, a server looks at its key file for a change. */
 export const KEY_FILE_CHECK_INTERVAL_MS = 1000;
 
-const services = new WeakMap<AppContext, CredentialService>();
-
 const stderrLog: KeyFileLog = {
   info: () => {},
   error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', msg, ...obj })}\n`),
@@ -54,20 +53,14 @@ export interface CredentialServiceDeps {
   config: Pick<Config, 'credentialKeys' | 'dataDir'>;
   log?: KeyFileLog;
   /** Where the audit writer reports its group commits (`/metrics`). */
-  metrics?: Pick<Metrics, 'auditCommitDuration' | 'auditCommitEvents'>;
+  metrics?: {
+    auditCommitDuration: Histogram<'result'>;
+    auditCommitEvents: Histogram<'result'>;
+  };
 }
 
-/** The credential service of the server that owns `deps.ctx`, created on first call. */
-export function getCredentialService(deps: CredentialServiceDeps): CredentialService {
-  let s = services.get(deps.ctx);
-  if (!s) {
-    s = createService(deps);
-    services.set(deps.ctx, s);
-  }
-  return s;
-}
-
-function createService(deps: CredentialServiceDeps): CredentialService {
+/** A server's credential service: the keys are read (or the key file generated) now. */
+export function createCredentialService(deps: CredentialServiceDeps): CredentialService {
   const { ctx, config } = deps;
   const revocations = new RevocationCache(ctx.store.db, ctx.clock);
   const { metrics } = deps;
@@ -147,11 +140,11 @@ function createService(deps: CredentialServiceDeps): CredentialService {
  * go through `revokingTransaction` instead.
  */
 export async function revokeNow(
-  deps: { ctx: AppContext; config: Pick<Config, 'credentialKeys' | 'dataDir'> },
+  deps: { ctx: AppContext; credentials: CredentialService },
   items: Revocation[],
 ): Promise<void> {
   const { notBefore } = await writeRevocations(deps.ctx, items);
-  const { revocations } = getCredentialService(deps);
+  const { revocations } = deps.credentials;
   for (const it of items)
     revocations.note(it.kind, it.subject, notBefore, notBefore + MAX_CREDENTIAL_LIFETIME_MS);
 }

@@ -19,13 +19,11 @@
  */
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
-import { generationCaches } from '../../storage/generation-cache.ts';
 import { findAccessibleRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
 import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
 import type { ServerDeps } from '../server-deps.ts';
 import { newAccessKeyId, sealCredentials } from './seal.ts';
-import { getCredentialService } from './service.ts';
 import type { VendedCredentials, VendInput } from './vend-input.ts';
 
 export type { VendedCredentials, VendInput } from './vend-input.ts';
@@ -34,14 +32,6 @@ interface ProvisionedRole {
   roleHash: string;
   roleId: string;
 }
-
-type AccessibleRole = NonNullable<Awaited<ReturnType<typeof findAccessibleRole>>>;
-
-/**
- * Roles users may use, per store, while nothing that could take them away has changed (see
- * `GenerationCache`); refusals are never kept.
- */
-const allowedRoles = generationCaches<AccessibleRole>();
 
 /** Create the provisioned role of (account, permission set) in a transaction; the first row wins. */
 async function provisionRole(
@@ -89,8 +79,10 @@ async function provisionRole(
  */
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
-  const service = getCredentialService(deps);
-  const cache = allowedRoles(ctx.store);
+  const service = deps.credentials;
+  // Roles users may use, kept while nothing that could take them away has changed (see
+  // `GenerationCache`); refusals are never kept.
+  const cache = ctx.memory.allowedRoles;
   const generation = await ctx.store.generation(input.receivedAt);
   const since = input.since ?? generation;
   const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
@@ -102,7 +94,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
   }
   // A federated (aws) account gets real AWS credentials instead (app/federation/vend-federated.ts).
-  const federated = await federatedAccount(ctx.store, generation, input.accountId);
+  const federated = await federatedAccount(ctx, generation, input.accountId);
   if (federated) return vendFederatedCredentials(deps, input, role, federated);
   const provisioned =
     role.roleHash !== null && role.roleId !== null

@@ -21,39 +21,29 @@ import {
 } from '../../domain/federation/partitions.ts';
 import { buildSamlResponse } from '../../domain/federation/saml-response.ts';
 import { type FederationSettings, regionFor, roleNameFor } from '../../domain/federation/settings.ts';
-import type { Store } from '../../storage/db.ts';
-import { generationCaches } from '../../storage/generation-cache.ts';
-import { getCredentialService } from '../credentials/service.ts';
+import type { AppContext } from '../context.ts';
 import type { VendedCredentials, VendInput } from '../credentials/vend-input.ts';
 import type { ServerDeps } from '../server-deps.ts';
+import type { AccountAccess } from './account-access.ts';
 import type { Federation } from './federation.ts';
 import type { SamlIdentityProvider } from './identity-provider.ts';
 import { signSamlResponse } from './saml-signer.ts';
 import { loadFederationSettings } from './stored-settings.ts';
 import { StsCallError, type StsCredentials } from './sts.ts';
 
-/** How an account is reached, as the store has it. */
-export interface AccountAccess {
-  access: string;
-  partition: Partition | null;
-}
-
-/** Accounts' access modes while the store generation stands still (`accounts` is watched). */
-const accountAccessCache = generationCaches<AccountAccess>();
-
 /**
  * The account's access mode and partition when it is federated (`aws`), else undefined. Read
  * once per account and store generation: a changed mode raises the generation.
  */
 export async function federatedAccount(
-  store: Store,
+  ctx: AppContext,
   generation: number,
   accountId: string,
 ): Promise<AccountAccess | undefined> {
-  const cache = accountAccessCache(store);
+  const cache = ctx.memory.accountAccess;
   let found = cache.get(generation, accountId);
   if (!found) {
-    const row = await store.db
+    const row = await ctx.store.db
       .selectFrom('accounts')
       .select(['access', 'partition'])
       .where('id', '=', accountId)
@@ -239,7 +229,7 @@ export function explainStsFailure(
  * Get real credentials for a federated account (after the access check).
  *
  * @example
- * const account = await federatedAccount(ctx.store, generation, input.accountId);
+ * const account = await federatedAccount(ctx, generation, input.accountId);
  * if (account) return vendFederatedCredentials(deps, input, role, account);
  */
 export async function vendFederatedCredentials(
@@ -270,7 +260,7 @@ export async function vendFederatedCredentials(
     target,
     role.sessionSeconds,
   );
-  const service = getCredentialService(deps);
+  const service = deps.credentials;
   const audited = {
     userName: input.userName,
     accountId: input.accountId,

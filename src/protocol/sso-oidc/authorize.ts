@@ -8,7 +8,8 @@
  * RFC 6749 §4.1.2.1: when the client or redirect URI is wrong the browser must not be sent
  * anywhere (error page); other problems go back to the client's redirect URI as `error=…`.
  */
-import { findClient, isClientUsable, type OidcClient } from '../../app/auth/clients.ts';
+import type { OidcClient } from '../../app/auth/client-cache.ts';
+import { findClient, isClientUsable } from '../../app/auth/clients.ts';
 import type { AppContext } from '../../app/context.ts';
 import { GRANT_AUTHORIZATION_CODE, KNOWN_SCOPES } from '../../domain/auth/oauth.ts';
 import { isValidChallenge, PKCE_METHOD } from '../../domain/auth/pkce.ts';

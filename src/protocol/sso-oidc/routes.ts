@@ -11,6 +11,7 @@ import { startUrlMatcher } from '../../app/auth/start-urls.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
+import { rawBodies } from '../raw-body.ts';
 import { sendRequestIds } from '../request-id.ts';
 import type { OidcContext } from './context.ts';
 import { createToken } from './create-token.ts';
@@ -27,6 +28,8 @@ export async function registerSsoOidc(app: FastifyInstance, deps: ServerDeps): P
     isAcceptedStartUrl: startUrlMatcher(deps.config, instance.instance_id),
   };
 
+  // JSON bodies are read strictly by `codec.ts`.
+  rawBodies(app);
   sendRequestIds(app);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isDomainError(err)) {

@@ -4,7 +4,8 @@
  * and tokens of disabled users, are all the same 401 UnauthorizedException.
  */
 import type { FastifyRequest } from 'fastify';
-import { type ResolvedAccessToken, resolveAccessToken } from '../../app/auth/tokens.ts';
+import type { ResolvedAccessToken } from '../../app/auth/resolved-token.ts';
+import { resolveAccessToken } from '../../app/auth/tokens.ts';
 import type { AppContext } from '../../app/context.ts';
 import { unauthorized } from './errors.ts';
 

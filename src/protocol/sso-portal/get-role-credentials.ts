@@ -2,9 +2,9 @@
  * GetRoleCredentials — `GET /federation/credentials?role_name=&account_id=`: short-lived
  * credentials for one account and permission set (`app/credentials/vend.ts`). No access →
  * 403 ForbiddenException "No access", nothing minted. `answerGetRoleCredentials` is the whole
- * operation, whichever way the request came in (the Fastify route or the server's hot lane).
+ * operation, whichever way the request came in (the Fastify route or the server's fast path).
  */
-import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
+import type { ResolvedAccessToken } from '../../app/auth/resolved-token.ts';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import type { ErrorLog } from '../wire-error.ts';

@@ -6,11 +6,12 @@
  * InvalidRequestException before any operation runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ResolvedAccessToken } from '../../app/auth/tokens.ts';
+import type { ResolvedAccessToken } from '../../app/auth/resolved-token.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { logOutToken } from '../../app/sessions.ts';
 import { sendRestJson } from '../codecs/aws-json.ts';
 import { formFaultMessage, queryFault } from '../codecs/form.ts';
+import { rawBodies } from '../raw-body.ts';
 import { sendRequestIds } from '../request-id.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
@@ -24,12 +25,13 @@ type Operation = (request: FastifyRequest, reply: FastifyReply, who: ResolvedAcc
 export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const { ctx } = deps;
 
+  rawBodies(app);
   sendRequestIds(app);
   app.setErrorHandler((err, request, reply) =>
     sendPortalError(reply, err, request.log, portalOperationOf(request.routeOptions.url)),
   );
   // Every query parameter must be UTF-8 text without control characters before any operation
-  // reads it (the hot lane's GetRoleCredentials takes only unencoded queries, which always are).
+  // reads it (the fast path's GetRoleCredentials takes only unencoded queries, which always are).
   app.addHook('preHandler', (request, _reply, done) => {
     const fault = queryFault(request.url);
     done(fault ? invalidRequest(formFaultMessage(fault, 'parameter')) : undefined);
@@ -57,7 +59,7 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     '/assignment/roles',
     operation('ListAccountRoles', (request, _reply, who) => listAccountRoles(ctx, who.userId, request.query)),
   );
-  // Most requests of this operation are answered by the server's hot lane (`http/hot-lane.ts`)
+  // Most requests of this operation are answered by the server's fast path (`http/fast-path.ts`)
   // through the same `answerGetRoleCredentials`; this route takes the rest.
   app.get('/federation/credentials', async (request, reply) => {
     const answer = await answerGetRoleCredentials(deps, {

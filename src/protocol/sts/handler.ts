@@ -11,12 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
-import {
-  type CredentialCheck,
-  type CredentialService,
-  checkRoleCredentials,
-} from '../../app/credentials/service.ts';
-import type { FailureAudit } from '../../app/failure-audit.ts';
+import { type CredentialCheck, checkRoleCredentials } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { DomainError, isDomainError } from '../../domain/errors.ts';
 import { sendAwsJsonError } from '../codecs/aws-json.ts';
@@ -43,7 +38,7 @@ export const STS_VERSION = '2011-06-15';
 /** Allowed difference between a request's X-Amz-Date and the server clock. */
 export const STS_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** What an STS call needs of a request, however it arrived (Fastify route or the hot lane). */
+/** What an STS call needs of a request, however it arrived (Fastify route or the fast path). */
 export interface StsCall {
   method: string;
   /** The request target as on the request line (path and query). */
@@ -68,7 +63,7 @@ export interface StsAnswer {
 
 /**
  * A server's STS: built once where the server is put together and used by both ways a call
- * arrives (the Fastify route and the hot lane), so they share what it keeps between calls.
+ * arrives (the Fastify route and the fast path), so they share what it keeps between calls.
  */
 export interface StsAnswerer {
   /** The answer to a call (never throws). */
@@ -78,16 +73,6 @@ export interface StsAnswerer {
    * per second of the (injected) clock.
    */
   date(): string;
-}
-
-/** What the STS of a server works with, beside its `ServerDeps`. */
-export interface StsParts {
-  /** Checks signatures, keeping the signing keys it derives. */
-  verifier: SigV4Verifier;
-  /** Opens session tokens; its audit writer takes the rows of failed checks. */
-  credentials: CredentialService;
-  /** Counts failed signature checks into audit rows. */
-  failures: FailureAudit;
 }
 
 /** The request as SigV4 needs it: path and query from the original request line, raw headers. */
@@ -112,9 +97,15 @@ function isFormBody(contentType: string | undefined): boolean {
   );
 }
 
-/** The STS operations behind one function from call to answer (never throws). */
-export function createStsAnswerer(deps: ServerDeps, parts: StsParts): StsAnswerer {
-  const { verifier, credentials: service, failures } = parts;
+/**
+ * The STS operations behind one function from call to answer (never throws). `verifier` checks
+ * signatures, keeping the signing keys it derives; the server's credential service opens session
+ * tokens and its audit writer takes the rows of failed checks, counted first by the context's
+ * `memory.failures`.
+ */
+export function createStsAnswerer(deps: ServerDeps, verifier: SigV4Verifier): StsAnswerer {
+  const service = deps.credentials;
+  const failures = deps.ctx.memory.failures;
   const partition = deps.config.partition;
 
   const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
@@ -279,7 +270,7 @@ export async function createStsHandler(app: FastifyInstance, sts: StsAnswerer): 
     return sendQueryError(reply, status, wire.code, wire.message ?? message, request.id);
   });
 
-  // Most STS calls are answered by the server's hot lane (`http/hot-lane.ts`) through the same
+  // Most STS calls are answered by the server's fast path (`http/fast-path.ts`) through the same
   // answerer; this handler takes the rest (query-string calls, chunked bodies, other methods).
   const handler: StsHandler = async (request, reply) => {
     const a = await sts.answer({

@@ -17,17 +17,16 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { portalAccounts } from '../../app/access.ts';
-import { getCredentialService } from '../../app/credentials/service.ts';
 import { loadProfile } from '../../app/profile.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { listSessions, type RevokeOwnRequest, revokeOwnSessions } from '../../app/sessions.ts';
 import { isDomainError } from '../../domain/errors.ts';
-import { formFields, verifyCsrf } from '../csrf.ts';
+import { verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
-import { refuseUnreadableText } from '../request-text.ts';
+import { formFields, refuseUnreadableText } from '../request-text.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
 import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
 import { handleCredentials } from './credentials.ts';
@@ -158,7 +157,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   /** Sign sessions out, and stop their credentials on this server at once (others within 60 s). */
   async function revoke(req: RevokeOwnRequest): Promise<string[]> {
     const result = await revokeOwnSessions(deps.ctx, req);
-    const { revocations } = getCredentialService(deps);
+    const { revocations } = deps.credentials;
     for (const r of result.revocations)
       revocations.note(r.kind, r.subject, result.at, result.at + MAX_CREDENTIAL_LIFETIME_MS);
     return result.sessions;

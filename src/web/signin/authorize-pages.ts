@@ -15,10 +15,11 @@ import {
   authorizeRedirect,
   checkAuthorizeRequest,
 } from '../../protocol/sso-oidc/authorize.ts';
-import { csrfField, formFields, verifyCsrf } from '../csrf.ts';
+import { csrfField, verifyCsrf } from '../csrf.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
+import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';

@@ -4,10 +4,10 @@ import type { RequestMeta } from '../../app/auth/issue.ts';
 import type { SessionRecord } from '../../app/auth/sessions.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { decodeForm } from '../../protocol/codecs/form.ts';
-import { formFields } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
+import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
 import {
   cookieSession,

@@ -1,13 +1,13 @@
 /**
- * The hot lane (`src/http/hot-lane.ts`) answers exactly as the Fastify routes do. The same
- * requests go to a server with the lane and to one without it (`StartOptions.hotLane: false`),
+ * The fast path (`src/http/fast-path.ts`) answers exactly as the Fastify routes do. The same
+ * requests go to a server with the fast path and to one without it (`StartOptions.fastPath: false`),
  * and everything a client or an operator sees is compared: status, header names (as HTTP
  * defines them, without regard to case), every header value but the request id, `date` and
  * `keep-alive`, the body with the request id normalised, the one request log line, the
  * request-duration and security-event metrics, and the audit rows written.
  *
  * How the comparison is made exact: one store, and the two servers one after the other on it —
- * first with the lane, then without — on the same port, the same data directory (so the same
+ * first with the fast path, then without — on the same port, the same data directory (so the same
  * credential-sealing keys) and the same frozen clock. Every request is then the same bytes on
  * both sides, Host header and SigV4 signature included: botocore signs each STS request once and
  * the identical request is sent to both servers; the bearer token and the role credentials are
@@ -25,9 +25,9 @@
  * (@aws-sdk/client-sts, @aws-sdk/client-sso) with endpoint overrides, against each server.
  * Malformed requests are written by hand.
  *
- * Which path answered is seen on the wire: the lane writes `x-amzn-RequestId` as AWS spells it,
+ * Which path answered is seen on the wire: the fast path writes `x-amzn-RequestId` as AWS spells it,
  * Fastify lowercases every header name (`x-amzn-requestid`); clients read names without regard
- * to case, so this is no difference to them, and it lets the test check that the lane took the
+ * to case, so this is no difference to them, and it lets the test check that the fast path took the
  * plain shapes (and handed the others to Fastify) and the other server took none.
  */
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ const UNASSIGNED = '210987654321';
 const GCI = 'Action=GetCallerIdentity&Version=2011-06-15';
 const FORM = 'application/x-www-form-urlencoded';
 const FORM_UTF8 = 'application/x-www-form-urlencoded; charset=utf-8';
-const LANE_MAX_BODY = 64 * 1024;
+const FAST_PATH_MAX_BODY = 64 * 1024;
 const GRC = '/federation/credentials';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -72,8 +72,8 @@ interface RawRequest {
 interface Case {
   name: string;
   request: RawRequest;
-  /** Whether the lane takes this shape (else Fastify answers on both servers). */
-  lane: boolean;
+  /** Whether the fast path takes this shape (else Fastify answers on both servers). */
+  fastPath: boolean;
   status: number;
   /** STS error code or portal error type expected, to show the case tests what it says. */
   error?: string;
@@ -170,9 +170,9 @@ function requestIdOf(c: Captured): string {
   return ids[0]!;
 }
 
-/** `lane` when the answer came from the hot lane (see the header comment), else `fastify`. */
-function answeredBy(c: Captured): 'lane' | 'fastify' {
-  return c.rawHeaders.includes('x-amzn-RequestId') ? 'lane' : 'fastify';
+/** `fast path` when the answer came from it (see the header comment), else `fastify`. */
+function answeredBy(c: Captured): 'fast path' | 'fastify' {
+  return c.rawHeaders.includes('x-amzn-RequestId') ? 'fast path' : 'fastify';
 }
 
 function errorCodeOf(c: Captured): string | undefined {
@@ -234,7 +234,7 @@ interface SignedSpec {
   status: number;
   error?: string;
   /** Default true. */
-  lane?: boolean;
+  fastPath?: boolean;
 }
 
 /** Sign STS form POSTs to `http://host + path` with botocore's SigV4 signer, each at its own time. */
@@ -263,7 +263,7 @@ for s in a['specs']:
     out[s['name']] = headers
 print(json.dumps(out))
 `;
-  // The specs go in on stdin: the bodies at the lane's size limit are too long for an argument.
+  // The specs go in on stdin: the bodies at the fast path's size limit are too long for an argument.
   const r = await run('python3', ['-c', script], { input: JSON.stringify({ host, path, specs }) });
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
@@ -449,7 +449,7 @@ const VARIANTS = [
 ];
 
 for (const { kind, prefix } of VARIANTS) {
-  describe(`hot lane parity with the Fastify routes (${kind}${prefix ? `, path prefix ${prefix}` : ''})`, () => {
+  describe(`fast path parity with the Fastify routes (${kind}${prefix ? `, path prefix ${prefix}` : ''})`, () => {
     const clock = new ManualClock(T0);
     let temp: TempStoreUrl | undefined;
     let server: TestServer | undefined;
@@ -457,7 +457,7 @@ for (const { kind, prefix } of VARIANTS) {
     let creds: Creds;
     let bearer: string;
     let cases: Case[];
-    const phases: Record<'lane' | 'fastify', Phase> = {} as Record<'lane' | 'fastify', Phase>;
+    const phases: Record<'fastPath' | 'fastify', Phase> = {} as Record<'fastPath' | 'fastify', Phase>;
 
     /**
      * All the requests, the same bytes for both servers: `host` is the shared address, `prefix`
@@ -546,12 +546,12 @@ for (const { kind, prefix } of VARIANTS) {
           status: 403,
           error: 'InvalidClientTokenId',
         },
-        { name: 'largest body the lane reads', body: pad(GCI, LANE_MAX_BODY), status: 200 },
+        { name: 'largest body the fast path reads', body: pad(GCI, FAST_PATH_MAX_BODY), status: 200 },
         {
-          name: 'body one byte over the lane limit',
-          body: pad(GCI, LANE_MAX_BODY + 1),
+          name: 'body one byte over the fast path limit',
+          body: pad(GCI, FAST_PATH_MAX_BODY + 1),
           status: 200,
-          lane: false,
+          fastPath: false,
         },
       ];
       const signed = await botocoreSign(
@@ -577,74 +577,74 @@ for (const { kind, prefix } of VARIANTS) {
         ...specs.map((x) => ({
           name: x.name,
           request: post(signed[x.name]!, x.body),
-          lane: x.lane ?? true,
+          fastPath: x.fastPath ?? true,
           status: x.status,
           ...(x.error ? { error: x.error } : {}),
         })),
-        { name: 'chunked body', request: post(gci, GCI, { chunked: true }), lane: false, status: 200 },
+        { name: 'chunked body', request: post(gci, GCI, { chunked: true }), fastPath: false, status: 200 },
         {
           name: 'tampered signature',
           request: post(
             { ...gci, Authorization: gci.Authorization!.replace(/.$/, (ch) => (ch === '0' ? '1' : '0')) },
             GCI,
           ),
-          lane: true,
+          fastPath: true,
           status: 403,
           error: 'SignatureDoesNotMatch',
         },
         {
           name: 'tampered body',
           request: post(gci, GCI.replace('Identity', 'Identitz')),
-          lane: true,
+          fastPath: true,
           status: 403,
           error: 'SignatureDoesNotMatch',
         },
         {
           name: 'Authorization that does not parse',
           request: post({ ...gci, Authorization: 'AWS4-HMAC-SHA256 nonsense' }, GCI),
-          lane: true,
+          fastPath: true,
           status: 400,
           error: 'IncompleteSignature',
         },
         {
           name: 'X-Amz-Date missing',
           request: post(Object.fromEntries(Object.entries(gci).filter(([k]) => k !== 'X-Amz-Date')), GCI),
-          lane: true,
+          fastPath: true,
           status: 400,
           error: 'IncompleteSignature',
         },
         {
           name: 'unsigned POST',
           request: post(unsigned, GCI),
-          lane: true,
+          fastPath: true,
           status: 403,
           error: 'MissingAuthenticationToken',
         },
         {
           name: 'unsigned POST, empty body',
           request: post(unsigned, ''),
-          lane: true,
+          fastPath: true,
           status: 403,
           error: 'MissingAuthenticationToken',
         },
         {
           name: 'unsigned POST, doubled slash',
           request: post(unsigned, GCI, { path: `${root}/` }),
-          lane: true,
+          fastPath: true,
           status: 403,
           error: 'MissingAuthenticationToken',
         },
         {
           name: 'unsigned POST with a query string',
           request: post(unsigned, '', { path: `${root}?${GCI}` }),
-          lane: false,
+          fastPath: false,
           status: 403,
           error: 'MissingAuthenticationToken',
         },
         {
           name: 'unsigned POST, text/plain',
           request: post({ Host: host, 'Content-Type': 'text/plain' }, GCI),
-          lane: false,
+          fastPath: false,
           status: 403,
           error: 'MissingAuthenticationToken',
         },
@@ -664,13 +664,13 @@ for (const { kind, prefix } of VARIANTS) {
       const grc = (
         name: string,
         request: RawRequest,
-        lane: boolean,
+        fastPath: boolean,
         status: number,
         error?: string,
       ): Case => ({
         name,
         request,
-        lane,
+        fastPath,
         status,
         ...(error ? { error } : {}),
       });
@@ -870,14 +870,14 @@ for (const { kind, prefix } of VARIANTS) {
         sessionToken: vended.sessionToken,
       };
       cases = await makeCases(`127.0.0.1:${port}`, prefix);
-      phases.lane = await runPhase(server);
+      phases.fastPath = await runPhase(server);
       await server.stop();
       server = undefined;
-      server = await startTestServer({ reuse: temp, clock, hotLane: false, settings });
+      server = await startTestServer({ reuse: temp, clock, fastPath: false, settings });
       phases.fastify = await runPhase(server);
       // Credentials minted on one side verify on the other too (same keys, same store).
-      for (const [name, c] of phases.lane.minted) {
-        assert.deepEqual(await whoIs(server.url, c), phases.lane.verified.get(name), name);
+      for (const [name, c] of phases.fastPath.minted) {
+        assert.deepEqual(await whoIs(server.url, c), phases.fastPath.verified.get(name), name);
       }
     });
 
@@ -886,16 +886,20 @@ for (const { kind, prefix } of VARIANTS) {
       await temp?.cleanup();
     });
 
-    it('the hot lane took the plain shapes and handed the rest to Fastify; the other server took none', () => {
+    it('the fast path took the plain shapes and handed the rest to Fastify; the other server took none', () => {
       for (const c of cases) {
-        assert.equal(answeredBy(phases.lane.answers.get(c.name)!), c.lane ? 'lane' : 'fastify', c.name);
+        assert.equal(
+          answeredBy(phases.fastPath.answers.get(c.name)!),
+          c.fastPath ? 'fast path' : 'fastify',
+          c.name,
+        );
         assert.equal(answeredBy(phases.fastify.answers.get(c.name)!), 'fastify', c.name);
       }
     });
 
     it('each case answers what it is meant to test', () => {
       for (const c of cases) {
-        const a = phases.lane.answers.get(c.name)!;
+        const a = phases.fastPath.answers.get(c.name)!;
         assert.equal(a.status, c.status, `${c.name}: ${a.body}`);
         if (c.error) assert.equal(errorCodeOf(a), c.error, `${c.name}: ${a.body}`);
       }
@@ -903,11 +907,11 @@ for (const { kind, prefix } of VARIANTS) {
 
     it('status, header names, header values and body are the same on both paths', () => {
       for (const c of cases) {
-        const lane = phases.lane.answers.get(c.name)!;
+        const fast = phases.fastPath.answers.get(c.name)!;
         const fastify = phases.fastify.answers.get(c.name)!;
-        const mints = lane.status === 200 && isPortal(c);
-        assert.deepEqual(comparable(lane, mints), comparable(fastify, mints), c.name);
-        for (const a of [lane, fastify]) {
+        const mints = fast.status === 200 && isPortal(c);
+        assert.deepEqual(comparable(fast, mints), comparable(fastify, mints), c.name);
+        for (const a of [fast, fastify]) {
           const id = requestIdOf(a);
           assert.match(id, UUID, c.name);
           const h = headerMap(a.rawHeaders);
@@ -925,7 +929,7 @@ for (const { kind, prefix } of VARIANTS) {
     it('credentials minted on either path have the same shape and verify through STS as the same identity', () => {
       const names = cases.filter((c) => c.status === 200 && isPortal(c));
       assert.ok(names.length >= 8);
-      for (const phase of [phases.lane, phases.fastify]) {
+      for (const phase of [phases.fastPath, phases.fastify]) {
         assert.deepEqual(
           [...phase.minted.keys()],
           names.map((c) => c.name),
@@ -938,8 +942,8 @@ for (const { kind, prefix } of VARIANTS) {
           );
         }
       }
-      assert.deepEqual([...phases.lane.verified], [...phases.fastify.verified]);
-      const keys = [...phases.lane.minted.values(), ...phases.fastify.minted.values()].map(
+      assert.deepEqual([...phases.fastPath.verified], [...phases.fastify.verified]);
+      const keys = [...phases.fastPath.minted.values(), ...phases.fastify.minted.values()].map(
         (c) => c.accessKeyId,
       );
       assert.equal(new Set(keys).size, keys.length, 'every answer minted credentials of its own');
@@ -948,7 +952,7 @@ for (const { kind, prefix } of VARIANTS) {
     it('one request line per request, with the same fields on both paths', () => {
       for (const c of cases) {
         const lines: Array<Record<string, unknown>> = [];
-        for (const phase of [phases.lane, phases.fastify]) {
+        for (const phase of [phases.fastPath, phases.fastify]) {
           const a = phase.answers.get(c.name)!;
           const id = requestIdOf(a);
           const mine = phase.logLines.filter((l) => l.reqId === id);
@@ -973,7 +977,7 @@ for (const { kind, prefix } of VARIANTS) {
         assert.deepEqual(lines[0], lines[1], c.name);
       }
       // Nothing else was logged (but the start): no errors on either side.
-      for (const phase of [phases.lane, phases.fastify]) {
+      for (const phase of [phases.fastPath, phases.fastify]) {
         assert.deepEqual(
           phase.logLines.filter(
             (l) => l.msg !== 'request completed' && !String(l.msg).startsWith('Server listening at '),
@@ -984,7 +988,7 @@ for (const { kind, prefix } of VARIANTS) {
     });
 
     it('botocore sees the same answers from both servers', () => {
-      const b = phases.lane.botocore;
+      const b = phases.fastPath.botocore;
       assert.deepEqual(b, phases.fastify.botocore);
       assert.equal((b.GetCallerIdentity as { result: Identity }).result.Account, ACCOUNT);
       assert.equal((b.GetAccessKeyInfo as { result: { Account: string } }).result.Account, ACCOUNT);
@@ -1012,7 +1016,7 @@ for (const { kind, prefix } of VARIANTS) {
     });
 
     it('the JS SDK sees the same answers from both servers', () => {
-      const s = phases.lane.sdk;
+      const s = phases.fastPath.sdk;
       assert.deepEqual(s, phases.fastify.sdk);
       assert.equal((s.GetCallerIdentity as Identity).Account, ACCOUNT);
       assert.equal((s['minted credentials, GetCallerIdentity'] as Identity).Account, ACCOUNT);
@@ -1025,10 +1029,10 @@ for (const { kind, prefix } of VARIANTS) {
     });
 
     it('metrics and audit events are the same on both paths', () => {
-      assert.deepEqual(phases.lane.metrics, phases.fastify.metrics);
-      assert.ok((phases.lane.metrics['POST / 200'] ?? 0) > 0);
-      assert.ok((phases.lane.metrics['GET /federation/credentials 200'] ?? 0) > 0);
-      assert.ok((phases.lane.metrics['security signature_failure'] ?? 0) > 0);
+      assert.deepEqual(phases.fastPath.metrics, phases.fastify.metrics);
+      assert.ok((phases.fastPath.metrics['POST / 200'] ?? 0) > 0);
+      assert.ok((phases.fastPath.metrics['GET /federation/credentials 200'] ?? 0) > 0);
+      assert.ok((phases.fastPath.metrics['security signature_failure'] ?? 0) > 0);
       const normalise = (phase: Phase) => {
         const names = new Map<string, string>();
         for (const [name, a] of phase.answers) names.set(requestIdOf(a), name);
@@ -1047,10 +1051,10 @@ for (const { kind, prefix } of VARIANTS) {
           };
         });
       };
-      const lane = normalise(phases.lane);
-      assert.deepEqual(lane, normalise(phases.fastify));
-      assert.ok(lane.some((r) => r.action === 'sts.signature_failure'));
-      assert.ok(lane.some((r) => r.action === 'credentials.issue'));
+      const fast = normalise(phases.fastPath);
+      assert.deepEqual(fast, normalise(phases.fastify));
+      assert.ok(fast.some((r) => r.action === 'sts.signature_failure'));
+      assert.ok(fast.some((r) => r.action === 'credentials.issue'));
     });
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The hot lane: the two calls that dominate a busy server — STS calls (a form POST to `/`, the
+ * The fast path: the two calls that dominate a busy server — STS calls (a form POST to `/`, the
  * SigV4 check behind every AWS client's GetCallerIdentity) and the portal's GetRoleCredentials
  * — answered straight from node:http, without Fastify's per-request machinery (request and
  * reply objects, hook runners, a child logger each), which costs more than the calls' own work.
@@ -7,7 +7,7 @@
  * They run the same protocol code as the Fastify routes (the server's one `StsAnswerer`,
  * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
  * id, `x-amzn-RequestId`, the one request log line and the duration metric. While the server
- * shuts down the lane keeps answering; the server's response class (`http/drain.ts`) adds
+ * shuts down the fast path keeps answering; the server's response class (`http/drain.ts`) adds
  * `Connection: close` to its answers as to Fastify's. Bodies are read here, but the time a client has to send one is
  * node:http's, enforced on the connection for every request (`clientTimeouts` in `app.ts`): a
  * body that never completes ends in a 408 and a closed connection, and its chunks are dropped
@@ -31,15 +31,15 @@ import type { StsAnswer, StsAnswerer } from '../protocol/sts/handler.ts';
 import type { ErrorLog } from '../protocol/wire-error.ts';
 import type { RequestLineWriter } from './request-log.ts';
 
-/** Largest body the lane reads; bigger STS bodies go through Fastify and its limit. */
-const MAX_LANE_BODY = 64 * 1024;
+/** Largest body the fast path reads; bigger STS bodies go through Fastify and its limit. */
+const MAX_FAST_PATH_BODY = 64 * 1024;
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded/i;
-/** A query string the lane parses itself: `name=value` pairs of unreserved characters. */
+/** A query string the fast path parses itself: `name=value` pairs of unreserved characters. */
 const PLAIN_QUERY = /^[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*$/;
 const GET_ROLE_CREDENTIALS = '/federation/credentials';
 const EMPTY = Buffer.alloc(0);
 
-export interface HotLaneOptions {
+export interface FastPathOptions {
   deps: ServerDeps;
   /** The server's STS, the one its Fastify route answers through. */
   sts: StsAnswerer;
@@ -91,8 +91,8 @@ function parsePlainQuery(text: string): Record<string, string | string[]> {
   return out;
 }
 
-/** Put the lane in front of Fastify's request handler on the app's server. */
-export function installHotLane(app: FastifyInstance, options: HotLaneOptions): void {
+/** Put the fast path in front of Fastify's request handler on the app's server. */
+export function installFastPath(app: FastifyInstance, options: FastPathOptions): void {
   const { deps, sts, rewrite, recordDuration } = options;
   if (deps.config.trustProxy) return;
   const server = app.server;
@@ -256,7 +256,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
     due.push(answer);
   };
 
-  /** Take the request if it is one of the lane's shapes; false hands it to Fastify. */
+  /** Take the request if it is one of the fast path's shapes; false hands it to Fastify. */
   const take = (req: IncomingMessage, res: ServerResponse): boolean => {
     const raw = req.url ?? '/';
     const h = req.headers;
@@ -268,7 +268,7 @@ export function installHotLane(app: FastifyInstance, options: HotLaneOptions): v
       const type = h['content-type'];
       const length = h['content-length'];
       if (typeof type !== 'string' || !FORM_CONTENT_TYPE.test(type)) return false;
-      if (typeof length !== 'string' || !/^\d{1,6}$/.test(length) || Number(length) > MAX_LANE_BODY) {
+      if (typeof length !== 'string' || !/^\d{1,6}$/.test(length) || Number(length) > MAX_FAST_PATH_BODY) {
         return false;
       }
       const started = performance.now();
