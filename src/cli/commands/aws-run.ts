@@ -78,7 +78,9 @@ export async function runAwsTemplate(
   const text =
     format === 'json'
       ? `${JSON.stringify(result.template, null, 2)}\n`
-      : stringify(result.template, { lineWidth: 0, aliasDuplicateObjects: false });
+      : // YAML 1.1 quoting: parsers of 1.1 (PyYAML, so the tools around CloudFormation) would read
+        // an unquoted 2012-10-17 as a date.
+        stringify(result.template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
   if (opts.output) {
     writeFileAtomic(opts.output, text, { mode: 0o644 });
     io.err.write(

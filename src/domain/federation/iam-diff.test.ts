@@ -71,6 +71,10 @@ function observed(s: AccountSpec, roles: ObservedRole[] = s.roles.map(provisione
   };
 }
 
+// CloudFormation's placeholders, not template literals.
+const PARTITION = '$' + '{AWS::Partition}';
+const ACCOUNT_ID = '$' + '{AWS::AccountId}';
+
 const calls = (d: { changes: Array<{ call: { call: string } }> }) => d.changes.map((c) => c.call.call);
 const unchanged = { changing: () => false };
 
@@ -250,12 +254,12 @@ describe('cloudFormationTemplate', () => {
     const role = t.Resources.RoleReadOnly!.Properties;
     assert.equal(role.RoleName, 'idcenter-Read-Only');
     assert.deepEqual(role.ManagedPolicyArns, [
-      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/teams/team' },
+      { 'Fn::Sub': `arn:${PARTITION}:iam::aws:policy/ReadOnlyAccess` },
+      { 'Fn::Sub': `arn:${PARTITION}:iam::${ACCOUNT_ID}:policy/teams/team` },
     ]);
     const trust = role.AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown }> };
     assert.deepEqual(trust.Statement[0]!.Principal, {
-      Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:saml-provider/idcenter' },
+      Federated: { 'Fn::Sub': `arn:${PARTITION}:iam::${ACCOUNT_ID}:saml-provider/idcenter` },
     });
   });
 });
