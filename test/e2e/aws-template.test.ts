@@ -24,6 +24,10 @@ import {
 import { type Moto, startMoto } from '../helpers/moto.ts';
 import { python, run } from '../helpers/python.ts';
 
+// CloudFormation's placeholders, not template literals.
+const PARTITION = '$' + '{AWS::Partition}';
+const ACCOUNT_ID = '$' + '{AWS::AccountId}';
+
 const INLINE = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }],
@@ -64,9 +68,7 @@ function resolve(value: unknown, account: string): unknown {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 1 && entries[0]![0] === 'Fn::Sub') {
-      return String(entries[0]![1])
-        .replaceAll('${AWS::Partition}', 'aws')
-        .replaceAll('${AWS::AccountId}', account);
+      return String(entries[0]![1]).replaceAll(PARTITION, 'aws').replaceAll(ACCOUNT_ID, account);
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v, account)]));
   }
@@ -130,8 +132,8 @@ describe('idcenter aws template', () => {
     const readOnly = template.Resources.RoleReadOnly!.Properties;
     assert.equal(readOnly.RoleName, 'idcenter-Read-Only');
     assert.deepEqual(readOnly.ManagedPolicyArns, [
-      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/teams/team-read' },
+      { 'Fn::Sub': `arn:${PARTITION}:iam::aws:policy/ReadOnlyAccess` },
+      { 'Fn::Sub': `arn:${PARTITION}:iam::${ACCOUNT_ID}:policy/teams/team-read` },
     ]);
     assert.deepEqual(readOnly.AssumeRolePolicyDocument, {
       Version: '2012-10-17',
@@ -139,7 +141,7 @@ describe('idcenter aws template', () => {
         {
           Effect: 'Allow',
           Principal: {
-            Federated: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:saml-provider/idcenter' },
+            Federated: { 'Fn::Sub': `arn:${PARTITION}:iam::${ACCOUNT_ID}:saml-provider/idcenter` },
           },
           Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'],
           Condition: { StringEquals: { 'SAML:aud': AUDIENCE } },
