@@ -57,6 +57,9 @@ export type AuditAction =
   | 'ou.delete'
   | 'organization.update'
   | 'federation.update'
+  // IAM in aws accounts (idcenter apply): one event per call made, or the one that failed
+  | 'iam.change'
+  | 'iam.change_failure'
   | 'account.create'
   | 'account.update'
   | 'account.delete'

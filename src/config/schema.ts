@@ -348,6 +348,25 @@ export const settings = {
     unit: 'duration, 1s to 60s',
     schema: durationSetting(1, MINUTE),
   }),
+  awsIamEndpoint: def({
+    key: 'awsIamEndpoint',
+    env: 'IDCENTER_AWS_IAM_ENDPOINT',
+    flag: '--aws-iam-endpoint',
+    description:
+      "The IAM endpoint idcenter apply provisions federated (aws) accounts through (their SAML provider and roles), for every partition: a private region, or a stand-in for tests. Default: the IAM endpoint of the account's partition (https://iam.amazonaws.com for aws).",
+    default: '',
+    schema: optionalUrlSetting,
+  }),
+  awsIamTimeout: def({
+    key: 'awsIamTimeout',
+    env: 'IDCENTER_AWS_IAM_TIMEOUT',
+    flag: '--aws-iam-timeout',
+    description:
+      'How long idcenter apply waits for one IAM or STS call while it provisions federated (aws) accounts, connecting and retries included; then it stops with an error naming the endpoint.',
+    default: '10s',
+    unit: 'duration, 1s to 5m',
+    schema: durationSetting(1, 5 * MINUTE),
+  }),
   trustProxy: def({
     key: 'trustProxy',
     env: 'IDCENTER_TRUST_PROXY',

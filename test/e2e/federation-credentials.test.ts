@@ -2,8 +2,10 @@
  * GetRoleCredentials for a federated (`access: aws`) account, end to end with real clients: the
  * organization file marks one account `aws`; IAM and STS are moto's server, where the test
  * creates the SAML provider from the server's own /saml/metadata and the permission set's role
- * trusting it; boto3's `sso` client and the AWS CLI ask idcenter for credentials, and boto3 uses
- * them against moto, whose caller identity is the assumed role and the user.
+ * trusting it (the manual way of README "Real AWS accounts"); boto3's `sso` client and the AWS
+ * CLI ask idcenter for credentials, and boto3 uses them against moto, whose caller identity is
+ * the assumed role and the user. The last suite lets `idcenter apply` provision the provider and
+ * role instead, and checks that it is that role STS is asked for and the AWS CLI acts as.
  *
  * STS requests pass through a recording stand-in (`helpers/sts-front.ts`) in front of moto, so
  * the SAML Response idcenter sent is verified with xmlsec1 against the metadata's certificate and
@@ -12,9 +14,12 @@
  * them; STS unreachable is a closed port, STS slow a stand-in that never answers.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AppContext } from '../../src/app/context.ts';
 import { applyText } from '../helpers/apply.ts';
+import { BIN } from '../helpers/iam.ts';
 import { type Moto, startMoto } from '../helpers/moto.ts';
 import { cleanAwsEnv, python, run, tempHome } from '../helpers/python.ts';
 import {
@@ -358,5 +363,159 @@ describe('GetRoleCredentials for an aws account through IAM SAML federation', ()
       assert.ok(out.message!.includes(closedUrl), out.message);
       assert.match(out.message!, /cannot be reached \(ECONNREFUSED\)/);
     });
+  });
+});
+
+describe('GetRoleCredentials assumes the role idcenter apply provisioned', () => {
+  let moto: Moto;
+  let front: StsFront;
+  let server: TestServer;
+  let home: ReturnType<typeof tempHome>;
+  let env: NodeJS.ProcessEnv;
+  let token: string;
+
+  /** What moto's IAM holds, by boto3: the provider ARN and the role's ARN and trust. */
+  const READ_IAM = `
+import boto3, json, sys
+iam = boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1')
+role = iam.get_role(RoleName='idcenter-Admin')['Role']
+print(json.dumps({'providers': [p['Arn'] for p in iam.list_saml_providers()['SAMLProviderList']],
+  'role': role['Arn'], 'trust': role['AssumeRolePolicyDocument'], 'maxSessionDuration': role['MaxSessionDuration'],
+  'attached': [p['PolicyArn'] for p in iam.list_attached_role_policies(RoleName='idcenter-Admin')['AttachedPolicies']]}))
+`;
+
+  before(async () => {
+    moto = await startMoto();
+    front = await startStsFront({ kind: 'forward', to: moto.url });
+    home = tempHome();
+    env = cleanAwsEnv(home.home, {
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    server = await startTestServer({ settings: { awsStsEndpoint: front.url, awsStsTimeout: '5s' } });
+    // An administrator runs idcenter apply beside the running server, with its settings: the same
+    // store and data directory, its public URL, and a provisioning credential for moto's account.
+    const file = path.join(home.home, 'org.yaml');
+    fs.writeFileSync(file, ORG);
+    const applied = await run(
+      process.execPath,
+      [
+        BIN,
+        'apply',
+        '-f',
+        file,
+        '--database-url',
+        server.config.databaseUrl,
+        '--data-dir',
+        server.config.dataDir,
+      ],
+      {
+        env: {
+          ...env,
+          IDCENTER_PUBLIC_URL: server.config.publicUrl,
+          IDCENTER_AWS_STS_ENDPOINT: moto.url,
+          IDCENTER_AWS_IAM_ENDPOINT: moto.url,
+        },
+        timeoutMs: 120_000,
+      },
+    );
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /\+ IAM 123456789012: create role \/idcenter\/idcenter-Admin/);
+    token = (await issueBearerToken(server.deps.ctx, { userId: await userId(server.deps.ctx, 'alice') }))
+      .accessToken;
+  });
+  after(async () => {
+    await server?.stop();
+    await front?.stop();
+    await moto?.stop();
+    home?.cleanup();
+  });
+
+  it('the AWS CLI gets credentials of the provisioned role, and acts as it and the user', async () => {
+    const iamRead = await python(READ_IAM, [moto.url], env);
+    assert.equal(iamRead.code, 0, iamRead.stderr);
+    const iam = JSON.parse(iamRead.stdout) as {
+      providers: string[];
+      role: string;
+      trust: { Statement: Array<{ Principal: { Federated: string }; Action: string[] }> };
+      maxSessionDuration: number;
+    };
+    assert.deepEqual(iam.providers, [PROVIDER_ARN]);
+    assert.equal(iam.role, ROLE_ARN);
+    assert.equal(iam.trust.Statement[0]!.Principal.Federated, PROVIDER_ARN);
+    assert.deepEqual(iam.trust.Statement[0]!.Action, [
+      'sts:AssumeRoleWithSAML',
+      'sts:TagSession',
+      'sts:SetSourceIdentity',
+    ]);
+    assert.equal(iam.maxSessionDuration, 7200, 'the permission set lasts PT2H');
+
+    const got = await run(
+      'aws',
+      [
+        'sso',
+        'get-role-credentials',
+        '--role-name',
+        'Admin',
+        '--account-id',
+        FEDERATED,
+        '--access-token',
+        token,
+        '--endpoint-url',
+        server.url,
+        '--region',
+        'us-east-1',
+        '--output',
+        'json',
+      ],
+      { env },
+    );
+    assert.equal(got.code, 0, got.stderr);
+    const c = (
+      JSON.parse(got.stdout) as {
+        roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+      }
+    ).roleCredentials;
+    // idcenter asked STS for the role apply made, through the provider apply made.
+    const asked = front.requests.at(-1)!;
+    assert.equal(asked.params.get('Action'), 'AssumeRoleWithSAML');
+    assert.equal(asked.params.get('RoleArn'), iam.role);
+    assert.equal(asked.params.get('PrincipalArn'), iam.providers[0]);
+    assert.equal(asked.params.get('DurationSeconds'), '7200');
+    const cert = certificateFromMetadata(await (await fetch(`${server.url}/saml/metadata`)).text());
+    assert.equal(await xmlsecVerify(asked.samlResponse, cert), true);
+
+    const me = await run(
+      'aws',
+      ['sts', 'get-caller-identity', '--endpoint-url', moto.url, '--region', 'us-east-1', '--output', 'json'],
+      {
+        env: {
+          ...env,
+          AWS_ACCESS_KEY_ID: c.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+          AWS_SESSION_TOKEN: c.sessionToken,
+        },
+      },
+    );
+    assert.equal(me.code, 0, me.stderr);
+    const identity = JSON.parse(me.stdout) as { Account: string; Arn: string };
+    assert.equal(identity.Account, FEDERATED);
+    assert.equal(identity.Arn, `arn:aws:sts::${FEDERATED}:assumed-role/idcenter-Admin/alice`);
+  });
+
+  it('the IAM changes are in the audit log of the server’s store', async () => {
+    const rows = await server.deps.ctx.store.db
+      .selectFrom('audit_events')
+      .select(['action', 'target_id', 'detail'])
+      .where('action', '=', 'iam.change')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.target_id, (JSON.parse(r.detail!) as { call: string }).call]),
+      [
+        [FEDERATED, 'CreateSAMLProvider'],
+        [FEDERATED, 'CreateRole'],
+      ],
+    );
   });
 });

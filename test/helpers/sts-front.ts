@@ -1,7 +1,7 @@
 /**
  * A stand-in STS endpoint on a free loopback port, in front of moto or on its own: it records
  * every AssumeRoleWithSAML request (the parameters, the decoded SAML Response) and, as the test
- * chooses, passes it to moto, answers an error as AWS writes it (moto checks neither roles nor
+ * chooses, passes it to moto (its answer rewritten when the test asks), answers an error as AWS writes it (moto checks neither roles nor
  * trust, so refusals are answered here), answers canned credentials at once (for benchmarks),
  * or never answers (a slow STS).
  */
@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type StsFrontMode =
-  | { kind: 'forward'; to: string }
+  | { kind: 'forward'; to: string; rewrite?: (answer: string) => string }
   | { kind: 'error'; status: number; code: string; message: string }
   | { kind: 'canned' }
   | { kind: 'hang' };
@@ -94,7 +94,7 @@ export async function startStsFront(
       }
       fetch(`${mode.to}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body })
         .then(async (answer) => {
-          const text = await answer.text();
+          const text = mode.rewrite ? mode.rewrite(await answer.text()) : await answer.text();
           record.answeredRequestId =
             answer.headers.get('x-amzn-requestid') ?? /<RequestId>([^<]+)</.exec(text)?.[1];
           res.writeHead(answer.status, {

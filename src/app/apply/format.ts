@@ -3,12 +3,27 @@
  * `~ update permission set ReadOnly (sessionDuration PT1H → PT4H)`, `- delete …`), then a summary.
  * Long sections are shortened to their first lines and a count.
  */
+import type { IamChange } from '../../domain/federation/iam-diff.ts';
+import type { IamPlan } from '../federation/provision.ts';
 import type { FieldChange, Plan } from './plan.ts';
 import { planCounts } from './plan.ts';
 
 export interface FormatOptions {
   /** Lines shown per section before "… and N more" (default 200). */
   maxLinesPerSection?: number;
+  /** The IAM changes in `aws` accounts (`idcenter apply` provisioning). */
+  iam?: IamPlan | undefined;
+}
+
+const SYMBOL: Record<IamChange['effect'], string> = { create: '+', update: '~', delete: '-' };
+
+/** One IAM change as a plan line: `+ IAM 123456789012: create role /idcenter/idcenter-Admin (…)`. */
+export function formatIamChange(change: IamChange): string {
+  return `${SYMBOL[change.effect]} IAM ${change.accountId}: ${change.summary}${change.drift ? ' (changed outside idcenter: set back)' : ''}`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function quote(v: string): string {
@@ -98,14 +113,31 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   section(plan.accounts.delete, (a) => `- delete account ${a.id} ${quote(a.name)}`, deletions);
   section(plan.ous.delete, (o) => `- delete OU ${o.path}`, deletions);
 
+  const iamChanges = options.iam?.accounts.flatMap((a) => a.changes) ?? [];
+  const iamNow = iamChanges.filter((c) => !c.prune || plan.prune);
+  const iamPrunable = plan.prune ? [] : iamChanges.filter((c) => c.prune);
+  const iamLines: string[] = [];
+  section(iamNow, formatIamChange, iamLines);
+
   const counts = planCounts(plan);
   const lines: string[] = [];
-  if (counts.create + counts.update + counts.delete === 0) {
+  const storeChanges = counts.create + counts.update + counts.delete;
+  if (storeChanges === 0 && iamNow.length === 0) {
     lines.push('No changes.');
   } else {
     lines.push(...out);
     if (plan.prune) lines.push(...deletions);
-    lines.push(`Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`);
+    lines.push(...iamLines);
+    if (storeChanges > 0 || iamNow.length === 0) {
+      lines.push(`Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`);
+    }
+    if (iamNow.length > 0) {
+      const accounts = new Set(iamNow.map((c) => c.accountId)).size;
+      const drift = iamNow.filter((c) => c.drift).length;
+      lines.push(
+        `IAM: ${plural(iamNow.length, 'change', 'changes')} in ${plural(accounts, 'account', 'accounts')}${drift > 0 ? `, ${drift} of them setting back changes made outside idcenter` : ''}.`,
+      );
+    }
   }
   if (!plan.prune && counts.prunable > 0) {
     lines.push(
@@ -113,5 +145,13 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     );
     lines.push(...deletions.map((l) => `  ${l}`));
   }
+  if (iamPrunable.length > 0) {
+    lines.push(
+      `IAM has roles or providers idcenter made that the file no longer names; they are kept, and --prune would make ${plural(iamPrunable.length, 'change', 'changes')}:`,
+    );
+    section(iamPrunable, (c) => `  ${formatIamChange(c)}`, lines);
+  }
+  for (const a of options.iam?.accounts ?? [])
+    for (const n of a.notes) lines.push(`note: account ${a.accountId}: ${n}`);
   return `${lines.join('\n')}\n`;
 }

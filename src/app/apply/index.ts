@@ -8,11 +8,18 @@
  *
  * A crash or kill at any point leaves the store as it was before or as the file says: never
  * half-applied. Running servers read the store on every request, so they see the change at once.
+ *
+ * With an IAM provisioner (`app/federation/provision.ts`), the IAM of every `aws` account is
+ * planned with the store (read, compared, every problem found) before anything is written; its
+ * creations and updates are made before the store transaction and its removals (--prune) after,
+ * so a role exists before the store sends anyone to it. IAM has no transactions: a call that
+ * fails stops apply with what was done, and the next apply, which reads IAM again, finishes.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
+import { type IamPlan, type IamProvisioner, iamChangeCount } from '../federation/provision.ts';
 import { ensureInstance } from '../instance.ts';
 import type { DesiredOrg } from '../org-file/model.ts';
 import { beginRevocations, confirmRevocations, finishRevocations } from '../revocation.ts';
@@ -29,15 +36,21 @@ export interface ApplyOptions {
   /** Audit actor and created_by/updated_by (default `cli:apply`). */
   actor?: string;
   onProgress?: Progress;
+  /** Provision the IAM of `aws` accounts too (`idcenter apply`); without it, the store only. */
+  iam?: IamProvisioner;
 }
 
 export interface ApplyResult {
   plan: Plan;
+  /** The IAM changes, when an IAM provisioner was given. */
+  iam?: IamPlan | undefined;
   /** False for a dry run and when there was nothing to do. */
   applied: boolean;
   changed: boolean;
   auditEvents: number;
   revocations: number;
+  /** IAM changes made (each also counted in `auditEvents`). */
+  iamChanges: number;
 }
 
 /**
@@ -114,8 +127,38 @@ export async function applyOrg(
   // Plan against a snapshot without blocking anyone; a no-op or dry run ends here.
   const snapshot = await withReadSnapshot(ctx.store, (db) => loadState(db));
   let plan = computePlan(org, snapshot, { prune });
-  if (options.dryRun || isEmptyPlan(plan)) {
-    return { plan, applied: false, changed: !isEmptyPlan(plan), auditEvents: 0, revocations: 0 };
+  const iamPlan = options.iam
+    ? await options.iam.plan({ org, state: snapshot, storePlan: plan, prune })
+    : undefined;
+  const iamPending = iamChangeCount(iamPlan);
+  if (options.dryRun || (isEmptyPlan(plan) && iamPending === 0)) {
+    return {
+      plan,
+      iam: iamPlan,
+      applied: false,
+      changed: !isEmptyPlan(plan) || iamPending > 0,
+      auditEvents: 0,
+      revocations: 0,
+      iamChanges: 0,
+    };
+  }
+  const iamAudit = { db: ctx.store.db, actor, now: () => ctx.clock.now() };
+  let iamChanges = 0;
+  if (options.iam && iamPlan) iamChanges += (await options.iam.execute(iamPlan, 'changes', iamAudit)).made;
+  const removeFromIam = async () => {
+    if (options.iam && iamPlan) iamChanges += (await options.iam.execute(iamPlan, 'removals', iamAudit)).made;
+  };
+  if (isEmptyPlan(plan)) {
+    await removeFromIam();
+    return {
+      plan,
+      iam: iamPlan,
+      applied: true,
+      changed: true,
+      auditEvents: iamChanges,
+      revocations: 0,
+      iamChanges,
+    };
   }
 
   // Hashing is slow (tens of ms each): do it before taking the write lock.
@@ -144,10 +187,30 @@ export async function applyOrg(
     });
     // Committed: confirm the revocations, stamped after the commit (PostgreSQL; see revocation.ts).
     await confirmRevocations(ctx.store, ctx.clock, result.written);
-    return { plan, applied: true, changed: true, ...result.executed };
+    await removeFromIam();
+    return {
+      plan,
+      iam: iamPlan,
+      applied: true,
+      changed: true,
+      auditEvents: result.executed.auditEvents + iamChanges,
+      revocations: result.executed.revocations,
+      iamChanges,
+    };
   } catch (err) {
-    if (err instanceof NothingToDo)
-      return { plan, applied: false, changed: false, auditEvents: 0, revocations: 0 };
+    if (err instanceof NothingToDo) {
+      await removeFromIam();
+      const changed = iamChanges > 0;
+      return {
+        plan,
+        iam: iamPlan,
+        applied: changed,
+        changed,
+        auditEvents: iamChanges,
+        revocations: 0,
+        iamChanges,
+      };
+    }
     throw err;
   }
 }

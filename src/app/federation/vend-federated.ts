@@ -176,7 +176,7 @@ export function explainStsFailure(
   if (/provider/i.test(message) && /not (?:be )?found|does not exist|no .*provider|invalid/i.test(message)) {
     return new DomainError(
       'access_denied',
-      `AWS has no SAML provider ${target.providerArn} that trusts this server. Create it in account ${accountId} from this server's metadata (idcenter aws metadata > idcenter.xml; aws iam create-saml-provider --name ${target.settings.providerName} --saml-metadata-document file://idcenter.xml). ${said}`,
+      `AWS has no SAML provider ${target.providerArn} that trusts this server. Run idcenter apply, which creates it in account ${accountId} from this server's metadata (or: idcenter aws metadata > idcenter.xml; aws iam create-saml-provider --name ${target.settings.providerName} --saml-metadata-document file://idcenter.xml). ${said}`,
       cause,
     );
   }
@@ -193,7 +193,7 @@ export function explainStsFailure(
   if (code === 'AccessDenied' || code === 'AccessDeniedException') {
     return new DomainError(
       'access_denied',
-      `AWS refused to let this server's SAML provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow sts:AssumeRoleWithSAML for ${target.providerArn} (with SAML:aud ${target.audience}). Create the role with that trust policy in account ${accountId} (provisioning by idcenter apply is not done yet; README, "Real AWS accounts"). ${said}`,
+      `AWS refused to let this server's SAML provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow sts:AssumeRoleWithSAML for ${target.providerArn} (with SAML:aud ${target.audience}). Run idcenter apply, which provisions the roles of the permission sets assigned in account ${accountId} (or deploy idcenter aws template; README, "Real AWS accounts"). ${said}`,
       cause,
     );
   }

@@ -4,7 +4,11 @@
  * targets are already expanded to the accounts under them.
  */
 import type { Partition } from '../../domain/federation/partitions.ts';
-import type { AccessMode, FederationSettings } from '../../domain/federation/settings.ts';
+import type {
+  AccessMode,
+  FederationSettings,
+  ProvisioningSettings,
+} from '../../domain/federation/settings.ts';
 
 export interface DesiredAccount {
   id: string;
@@ -72,6 +76,8 @@ export interface DesiredOrg {
   managementAccount: string | undefined;
   /** The file's `federation:` with every default filled in. */
   federation: FederationSettings;
+  /** The file's `federation.provisioning` with every default filled in (not stored). */
+  provisioning: ProvisioningSettings;
   /** Every OU path the accounts need, parents before children. */
   ous: string[];
   accounts: DesiredAccount[];

@@ -7,8 +7,10 @@ import { defaultRegion, isPartition, type Partition } from '../../domain/federat
 import {
   checkRegion,
   DEFAULT_FEDERATION,
+  DEFAULT_PROVISIONING,
   type FederationSettings,
   isAccessMode,
+  type ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
 import { userNameKey } from '../../domain/identity/directory.ts';
 import { ouAncestry } from '../../domain/identity/organization.ts';
@@ -136,6 +138,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
   }
 
   const federation = resolveFederation(isEntry(file) ? file.federation : undefined, problem);
+  const provisioning = resolveProvisioning(isEntry(file) ? file.federation : undefined);
 
   const management = isEntry(file) ? file.managementAccount : undefined;
   if (typeof management === 'string' && !accountIds.has(management)) {
@@ -350,6 +353,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
     org: {
       managementAccount: typeof management === 'string' ? management : undefined,
       federation,
+      provisioning,
       ous,
       accounts,
       groups,
@@ -387,5 +391,16 @@ function resolveFederation(
     rolePath: str(f, 'rolePath') ?? DEFAULT_FEDERATION.rolePath,
     partition,
     region,
+  };
+}
+
+/** `federation.provisioning` with the defaults filled in (the schema checked each value). */
+function resolveProvisioning(value: unknown): ProvisioningSettings {
+  const f = isEntry(value) && isEntry(value.provisioning) ? value.provisioning : {};
+  return {
+    enabled: typeof f.enabled === 'boolean' ? f.enabled : DEFAULT_PROVISIONING.enabled,
+    profile: str(f, 'profile') ?? DEFAULT_PROVISIONING.profile,
+    roleName: str(f, 'roleName') ?? DEFAULT_PROVISIONING.roleName,
+    externalId: str(f, 'externalId') ?? DEFAULT_PROVISIONING.externalId,
   };
 }

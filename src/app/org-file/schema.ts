@@ -7,7 +7,10 @@ import { z } from 'zod';
 import { PARTITIONS } from '../../domain/federation/partitions.ts';
 import {
   ACCESS_MODES,
+  checkExternalId,
+  checkProfileName,
   checkProviderName,
+  checkProvisioningRoleName,
   checkRoleNamePattern,
   checkRolePath,
 } from '../../domain/federation/settings.ts';
@@ -131,6 +134,16 @@ const accountSchema = mapping('an account', {
   partition: partition.nullish(),
 });
 
+/** How `idcenter apply` reaches the IAM of `aws` accounts (`ProvisioningSettings`). */
+const provisioningSchema = mapping('provisioning', {
+  enabled: z
+    .boolean({ error: (iss) => `enabled must be true or false, not ${describe(iss.input)}` })
+    .nullish(),
+  profile: text('profile', checkProfileName).nullish(),
+  roleName: text('roleName', checkProvisioningRoleName).nullish(),
+  externalId: secret('externalId', checkExternalId).nullish(),
+});
+
 /** How `aws` accounts are reached (`domain/federation/settings.ts`); the region is checked in `resolve.ts`. */
 const federationSchema = mapping('federation', {
   providerName: text('providerName', checkProviderName).nullish(),
@@ -138,6 +151,7 @@ const federationSchema = mapping('federation', {
   rolePath: text('rolePath', checkRolePath).nullish(),
   partition: partition.nullish(),
   region: text('region').nullish(),
+  provisioning: provisioningSchema.nullish(),
 });
 
 const groupSchema = mapping('a group', {
@@ -279,6 +293,7 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   '': Object.keys(orgFileSchema.shape),
   accounts: Object.keys(accountSchema.shape),
   federation: Object.keys(federationSchema.shape),
+  provisioning: Object.keys(provisioningSchema.shape),
   groups: Object.keys(groupSchema.shape),
   users: Object.keys(userSchema.shape),
   permissionSets: Object.keys(permissionSetSchema.shape),

@@ -8,12 +8,13 @@ import type { Config } from '../../config/schema.ts';
 import { CliError } from '../errors.ts';
 import type { StoreFlags } from './store-options.ts';
 
-export function adminConfig(flags: StoreFlags): Config {
+export function adminConfig(flags: StoreFlags & { publicUrl?: string }): Config {
   try {
     return loadConfig(
       {
         ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
         ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+        ...(flags.publicUrl !== undefined ? { publicUrl: flags.publicUrl } : {}),
       },
       process.env,
     );

@@ -3,19 +3,25 @@
  * PostgreSQL down) become one line; an invalid organization file lists every problem with its
  * path and line and writes nothing.
  */
-import fs from 'node:fs';
 import { formatPlan } from '../../app/apply/format.ts';
 import { applyOrg } from '../../app/apply/index.ts';
 import { planCounts } from '../../app/apply/plan.ts';
 import { closeCommandContext, isStoreError, openCommandContext } from '../../app/command-store.ts';
 import type { AppContext } from '../../app/context.ts';
-import { formatProblem, MAX_ORG_FILE_BYTES, parseOrgFile } from '../../app/org-file/index.ts';
+import {
+  createIamProvisioner,
+  type IamProvisioner,
+  ProvisioningError,
+} from '../../app/federation/provision.ts';
 import { disableUser, enableUser, findUserByName, setPassword } from '../../app/users.ts';
 import { isDomainError } from '../../domain/errors.ts';
+import { signinEndpoint } from '../../domain/federation/partitions.ts';
 import { checkPassword } from '../../domain/identity/directory.ts';
 import { CliError } from '../errors.ts';
 import { textArgument } from '../text-argument.ts';
+import type { ApplyFlags } from './admin.ts';
 import { adminConfig } from './admin-config.ts';
+import { readOrgFile, samlMetadataSource } from './org-input.ts';
 import type { StoreFlags } from './store-options.ts';
 
 /** One line for failures of the store while a command runs. */
@@ -62,25 +68,6 @@ async function withStore<T>(flags: StoreFlags, fn: (ctx: AppContext) => Promise<
   }
 }
 
-function readOrgText(file: string): string {
-  try {
-    if (file === '-') return fs.readFileSync(0, 'utf8');
-    const size = fs.statSync(file).size;
-    if (size > MAX_ORG_FILE_BYTES) {
-      throw new CliError(
-        `${file} is ${size} bytes; organization files are limited to ${MAX_ORG_FILE_BYTES}`,
-        253,
-      );
-    }
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
-    throw new CliError(`cannot read ${file}: ${why}`, 255);
-  }
-}
-
 /** Progress on stderr, at most about once a second per phase, so long applies show life. */
 function progressPrinter(stderr: NodeJS.WritableStream) {
   let last = 0;
@@ -96,46 +83,75 @@ function progressPrinter(stderr: NodeJS.WritableStream) {
   };
 }
 
+/** AWS CLI exit codes for what stopped IAM provisioning: settings 253, AWS's refusal 254, unreachable 255. */
+const PROVISIONING_EXIT: Record<ProvisioningError['failure'], number> = {
+  credentials: 253,
+  assume_role: 253,
+  partition: 253,
+  conflict: 253,
+  refused: 254,
+  timeout: 255,
+  unreachable: 255,
+};
+
+/** IAM provisioning with the server's settings: endpoints, timeout, metadata, audience. */
+function provisioner(opts: ApplyFlags, stderr: NodeJS.WritableStream): IamProvisioner {
+  const config = adminConfig(opts);
+  return createIamProvisioner({
+    stsEndpoint: config.awsStsEndpoint,
+    iamEndpoint: config.awsIamEndpoint,
+    timeoutMs: config.awsIamTimeout * 1000,
+    audience: (partition) => config.awsSigninEndpoint || signinEndpoint(partition),
+    metadata: samlMetadataSource(opts, config, stderr),
+  });
+}
+
 export async function runApply(
-  opts: { file: string; dryRun?: boolean; prune?: boolean } & StoreFlags,
+  opts: ApplyFlags,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
 ): Promise<void> {
-  const text = readOrgText(opts.file);
-  const parsed = parseOrgFile(text);
-  if (!parsed.ok) {
-    const n = parsed.problems.length;
-    io.stderr.write(
-      `idcenter: ${opts.file} has ${n} ${n === 1 ? 'problem' : 'problems'}; nothing was written:\n`,
-    );
-    for (const p of parsed.problems) io.stderr.write(`  ${formatProblem(p)}\n`);
-    throw new CliError(`${opts.file} is not a valid organization file`, 253);
-  }
+  const org = readOrgFile(opts.file, io.stderr);
   const started = Date.now();
-  await withStore(opts, async (ctx) => {
-    const progress = progressPrinter(io.stderr);
-    let announced = false;
-    const result = await applyOrg(ctx, parsed.org, {
-      prune: opts.prune === true,
-      dryRun: opts.dryRun === true,
-      onProgress: (phase, done, total) => {
-        if (!announced && phase !== 'hashing initial passwords') {
-          announced = true;
-          io.stderr.write('Applying in one transaction…\n');
-        }
-        progress(phase, done, total);
-      },
+  const iam = provisioner(opts, io.stderr);
+  try {
+    await withStore(opts, async (ctx) => {
+      const progress = progressPrinter(io.stderr);
+      let announced = false;
+      const result = await applyOrg(ctx, org, {
+        prune: opts.prune === true,
+        dryRun: opts.dryRun === true,
+        iam,
+        onProgress: (phase, done, total) => {
+          if (!announced && phase !== 'hashing initial passwords') {
+            announced = true;
+            io.stderr.write('Applying in one transaction…\n');
+          }
+          progress(phase, done, total);
+        },
+      });
+      io.stdout.write(formatPlan(result.plan, { iam: result.iam }));
+      if (opts.dryRun) {
+        io.stdout.write('Dry run: nothing was written.\n');
+      } else if (result.applied) {
+        const c = planCounts(result.plan);
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const iamDone = result.iam?.enabled ? `, ${result.iamChanges} IAM changes` : '';
+        io.stdout.write(
+          `Applied: ${c.create} created, ${c.update} updated, ${c.delete} deleted${iamDone} in ${seconds} s (${result.auditEvents} audit events).\n`,
+        );
+      }
     });
-    io.stdout.write(formatPlan(result.plan));
-    if (opts.dryRun) {
-      io.stdout.write('Dry run: nothing was written.\n');
-    } else if (result.applied) {
-      const c = planCounts(result.plan);
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      io.stdout.write(
-        `Applied: ${c.create} created, ${c.update} updated, ${c.delete} deleted in ${seconds} s (${result.auditEvents} audit events).\n`,
+  } catch (err) {
+    if (err instanceof ProvisioningError) {
+      throw new CliError(
+        `${err.message}${err.written ? '' : ' Nothing was written.'}`,
+        PROVISIONING_EXIT[err.failure],
       );
     }
-  });
+    throw err;
+  } finally {
+    iam.close();
+  }
 }
 
 async function readPasswordLine(): Promise<string> {

@@ -9,17 +9,36 @@ import { type StoreFlags, storeOptions } from './store-options.ts';
 
 export type { StoreFlags };
 
+export interface ApplyFlags extends StoreFlags {
+  file: string;
+  dryRun?: boolean;
+  prune?: boolean;
+  samlMetadata?: string;
+  publicUrl?: string;
+}
+
 export function defineAdminCommands(program: Command): void {
   storeOptions(
     program
       .command('apply')
       .description(
-        'Reconcile the store to an organization file (accounts, OUs, groups, users, permission sets, assignments): print the plan, then apply it in one transaction. Re-applying the same file changes nothing.',
+        'Reconcile the store to an organization file (accounts, OUs, groups, users, permission sets, assignments): print the plan, then apply it in one transaction. Re-applying the same file changes nothing. For accounts with access: aws it also provisions IAM there (the SAML provider, one role per permission set assigned), with a credential from the AWS default chain or federation.provisioning.profile, assuming federation.provisioning.roleName in other accounts; run it with the server settings (IDCENTER_PUBLIC_URL, the data directory or IDCENTER_SAML_*) or give --saml-metadata.',
       )
       .requiredOption('-f, --file <file>', 'the organization file (YAML); - reads it from stdin')
-      .option('--dry-run', 'print the plan and write nothing')
-      .option('--prune', 'also delete what the store has and the file does not (otherwise only listed)'),
-  ).action(async (opts: { file: string; dryRun?: boolean; prune?: boolean } & StoreFlags) => {
+      .option('--dry-run', 'print the plan (IAM changes and changes made by hand included) and write nothing')
+      .option(
+        '--prune',
+        'also delete what the store has and the file does not, and the IAM roles and providers idcenter made that it no longer names (otherwise only listed)',
+      )
+      .option(
+        '--saml-metadata <file>',
+        "the server's SAML metadata for the IAM SAML providers (GET /saml/metadata or idcenter aws metadata); default: made from the server settings, like idcenter aws metadata",
+      )
+      .option(
+        '--public-url <url>',
+        'the URL clients use to reach the server, for the SAML entity id [env IDCENTER_PUBLIC_URL]',
+      ),
+  ).action(async (opts: ApplyFlags) => {
     const { runApply } = await import('./admin-run.ts');
     await runApply(opts);
   });

@@ -70,3 +70,33 @@ export function samlProviderArn(partition: Partition, accountId: string, provide
 export function roleArn(partition: Partition, accountId: string, path: string, roleName: string): string {
   return `arn:${partition}:iam::${accountId}:role${path}${roleName}`;
 }
+
+/** IAM's endpoint in `partition` (IAM is global within a partition). */
+export function iamEndpoint(partition: Partition): string {
+  if (partition === 'aws-cn') return 'https://iam.cn-north-1.amazonaws.com.cn';
+  if (partition === 'aws-us-gov') return 'https://iam.us-gov.amazonaws.com';
+  return 'https://iam.amazonaws.com';
+}
+
+/**
+ * The partition an AWS endpoint URL belongs to, by its host name (`*.amazonaws.com.cn`,
+ * `*us-gov*.amazonaws.com`, `*.amazonaws.com`); undefined for any other host (a stand-in, a
+ * proxy), whose partition only its answers tell.
+ */
+export function endpointPartition(url: string): Partition | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  if (host.endsWith('.amazonaws.com.cn')) return 'aws-cn';
+  if (host.endsWith('.amazonaws.com')) return /(?:^|[.-])us-gov(?:[.-]|$)/.test(host) ? 'aws-us-gov' : 'aws';
+  return undefined;
+}
+
+/** The partition an ARN names (`arn:<partition>:…`), when it is one of ours. */
+export function arnPartition(arn: string): Partition | undefined {
+  const p = /^arn:([^:]+):/.exec(arn)?.[1];
+  return p !== undefined && isPartition(p) ? p : undefined;
+}

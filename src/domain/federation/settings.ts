@@ -98,3 +98,48 @@ export function roleNameFor(pattern: string, permissionSetName: string): string 
 export function regionFor(settings: FederationSettings, partition: Partition): string {
   return regionInPartition(settings.region, partition) ? settings.region : defaultRegion(partition);
 }
+
+/**
+ * How `idcenter apply` reaches the IAM of `aws` accounts to provision their SAML provider and
+ * roles (the organization file's `federation.provisioning`): AWS's default credential chain, or
+ * a named profile, for a credential of the management account; then `sts:AssumeRole` into
+ * `roleName` in every other account. Not stored: only apply needs them.
+ */
+export interface ProvisioningSettings {
+  /** False: apply leaves IAM alone (the roles come from `idcenter aws template` or by hand). */
+  enabled: boolean;
+  /** An AWS profile (shared config and credentials files); null: the default credential chain. */
+  profile: string | null;
+  /** The role assumed in each account the credential does not belong to. */
+  roleName: string;
+  /** `sts:ExternalId` for that role, when its trust policy asks for one. */
+  externalId: string | null;
+}
+
+export const DEFAULT_PROVISIONING: Readonly<ProvisioningSettings> = Object.freeze({
+  enabled: true,
+  profile: null,
+  roleName: 'OrganizationAccountAccessRole',
+  externalId: null,
+});
+
+/** The role assumed in member accounts: an IAM role name, 1–64 of letters, digits and `+=,.@_-`. */
+export function checkProvisioningRoleName(value: string): string | undefined {
+  return /^[\w+=,.@-]{1,64}$/.test(value)
+    ? undefined
+    : `role name "${value}" must be an IAM role name: 1 to 64 letters, digits and + = , . @ _ -`;
+}
+
+/** An AWS profile name as the shared config file writes it: no whitespace or brackets. */
+export function checkProfileName(value: string): string | undefined {
+  return /^[^\s[\]#;]{1,128}$/.test(value)
+    ? undefined
+    : `profile "${value}" must be an AWS profile name (1 to 128 characters, no spaces, brackets, # or ;)`;
+}
+
+/** `sts:ExternalId`: 2–1224 of letters, digits and `+=,.@:/-` (STS `AssumeRole` ExternalId). */
+export function checkExternalId(value: string): string | undefined {
+  return /^[\w+=,.@:/-]{2,1224}$/.test(value)
+    ? undefined
+    : 'externalId must be 2 to 1224 letters, digits and + = , . @ : / - (an STS external id)';
+}

@@ -51,7 +51,9 @@ export function parseSessionDuration(value: string): { seconds: number } | { pro
     return { problem: `"${printable(value)}" is not an ISO-8601 duration (write PT1H, PT2H30M or PT12H)` };
   }
   if (seconds < MIN_SESSION_SECONDS || seconds > MAX_SESSION_SECONDS) {
-    return { problem: `session duration ${value} is outside the allowed range PT1H to PT12H` };
+    return {
+      problem: `session duration ${value} is outside the allowed range PT1H to PT12H (12 hours is the longest session an IAM role allows)`,
+    };
   }
   return { seconds };
 }
