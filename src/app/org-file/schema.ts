@@ -6,11 +6,18 @@
 import { z } from 'zod';
 import { PARTITIONS } from '../../domain/federation/partitions.ts';
 import {
+  checkAttributeName,
+  checkAttributeValue,
+  checkSessionTagKey,
+} from '../../domain/federation/session-tags.ts';
+import {
   ACCESS_MODES,
   checkProviderName,
   checkRoleNamePattern,
   checkRolePath,
+  FEDERATION_PROTOCOLS,
 } from '../../domain/federation/settings.ts';
+import { checkOidcAudience } from '../../domain/federation/web-identity.ts';
 import {
   checkDisplayName,
   checkEmail,
@@ -129,6 +136,7 @@ const accountSchema = mapping('an account', {
   ou: ouPath.nullish(),
   access: oneOf('access', ACCESS_MODES).nullish(),
   partition: partition.nullish(),
+  federation: oneOf('federation', FEDERATION_PROTOCOLS).nullish(),
 });
 
 /** How `aws` accounts are reached (`domain/federation/settings.ts`); the region is checked in `resolve.ts`. */
@@ -138,6 +146,7 @@ const federationSchema = mapping('federation', {
   rolePath: text('rolePath', checkRolePath).nullish(),
   partition: partition.nullish(),
   region: text('region').nullish(),
+  oidcAudience: text('oidcAudience', checkOidcAudience).nullish(),
 });
 
 const groupSchema = mapping('a group', {
@@ -155,6 +164,14 @@ const userSchema = mapping('a user', {
   groups: list('groups', text('group name')).nullish(),
   disabled: z
     .boolean({ error: (iss) => `disabled must be true or false, not ${describe(iss.input)}` })
+    .nullish(),
+  attributes: z
+    .record(text('attribute name', checkAttributeName), text('attribute value', checkAttributeValue), {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? `attributes must be a mapping of name: value, not ${describe(iss.input)}`
+          : undefined,
+    })
     .nullish(),
 });
 
@@ -220,6 +237,18 @@ const tagsSchema = z.record(text('tag key', checkTagKey), text('tag value', chec
       : undefined,
 });
 
+/** Session tag key → the user attribute that gives its value (`domain/federation/session-tags.ts`). */
+const sessionTagsSchema = z.record(
+  text('session tag key', checkSessionTagKey),
+  text('user attribute name', checkAttributeName),
+  {
+    error: (iss) =>
+      iss.code === 'invalid_type'
+        ? `sessionTags must be a mapping of tag key: user attribute, not ${describe(iss.input)}`
+        : undefined,
+  },
+);
+
 const permissionSetSchema = mapping('a permission set', {
   name: text('permission set name', checkPermissionSetName),
   description: text('description', checkPermissionSetDescription).nullish(),
@@ -230,6 +259,7 @@ const permissionSetSchema = mapping('a permission set', {
   inlinePolicy: inlinePolicySchema.optional(),
   permissionsBoundary: boundarySchema.optional(),
   tags: tagsSchema.nullish(),
+  sessionTags: sessionTagsSchema.nullish(),
 });
 
 const assignmentSchema = mapping('an assignment', {

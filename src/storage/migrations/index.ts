@@ -13,6 +13,7 @@ import { m008SessionOrigin } from './008-session-origin.ts';
 import { m009ThrottleForgiven } from './009-throttle-forgiven.ts';
 import { m011ExpiryIndexes } from './011-expiry-indexes.ts';
 import { m012Federation } from './012-federation.ts';
+import { m018FederationWeb } from './018-federation-web.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009-throttle-forgiven': m009ThrottleForgiven,
   '011-expiry-indexes': m011ExpiryIndexes,
   '012-federation': m012Federation,
+  '018-federation-web': m018FederationWeb,
 };
