@@ -46,6 +46,7 @@ describe('organization file: access, partition and federation', () => {
       rolePath: '/idcenter/',
       partition: 'aws',
       region: 'us-east-1',
+      oidcAudience: 'sts.amazonaws.com',
     });
   });
 
@@ -146,6 +147,7 @@ accounts:
         rolePath: '/sso/',
         partition: 'aws',
         region: 'eu-west-1',
+        oidcAudience: 'sts.amazonaws.com',
       });
       const audit = await store.db
         .selectFrom('audit_events')

@@ -61,7 +61,7 @@ export function checkIssuer(issuer: string): string | undefined {
 }
 
 /** The discovery document (OpenID Connect Discovery 1.0 §3), as the fields IAM and verifiers read. */
-export function discoveryDocument(issuer: string, audience: string): Record<string, unknown> {
+export function discoveryDocument(issuer: string): Record<string, unknown> {
   return {
     issuer,
     jwks_uri: `${issuer}${JWKS_PATH}`,
@@ -70,9 +70,6 @@ export function discoveryDocument(issuer: string, audience: string): Record<stri
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid'],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'preferred_username'],
-    // Not part of the standard: the client id the tokens are issued for, so an administrator
-    // can read off what to give `aws iam create-open-id-connect-provider --client-id-list`.
-    'idcenter:audience': audience,
   };
 }
 
