@@ -206,10 +206,10 @@ describe('idcenter console: one-time console sign-in links from the terminal', (
     );
     assert.equal((JSON.parse(audit[1]!.detail!) as { channel: string }).channel, 'cli');
     assert.equal((JSON.parse(audit[1]!.detail!) as { familyId: string }).familyId, signedIn.familyId);
-    assert.ok(
-      !JSON.stringify(audit).includes(new URL(link).searchParams.get('code')!),
-      'no code in the audit log',
-    );
+    const code = new URL(link).searchParams.get('code')!;
+    assert.ok(!JSON.stringify(audit).includes(code), 'no code in the audit log');
+    assert.ok(!server.logs.join('').includes(code), 'no code in the server log');
+    assert.ok(server.logs.some((l) => l.includes('/start/console?code=[redacted]')));
   });
 
   it('opens the browser (BROWSER, no shell) on the link, with a console destination', async () => {

@@ -21,7 +21,7 @@ import type { AppContext } from '../../src/app/context.ts';
 import { applyText } from '../helpers/apply.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { certificateFromMetadata, samlAttributes, samlElement, xmlsecVerify } from '../helpers/saml.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { freePort, startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SignedIn, signIn } from './portal-fixtures.ts';
 
 const FED = '123456789012';
@@ -347,5 +347,58 @@ describe('console sign-in from the access portal (chromium)', () => {
     await page.close();
     assert.equal(posted.length, from);
     assert.equal((await consoleRows()).length, audits + 1, 'only the one with the token signed');
+  });
+});
+
+describe('console sign-in behind a public URL with a path prefix (/idc)', () => {
+  let server: TestServer;
+  let origin: string;
+  let alice: SignedIn;
+
+  before(async () => {
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    server = await startTestServer({
+      settings: { port: String(port), publicUrl: `${origin}/idc` },
+      seed: async (deps) => void (await applyText(deps.ctx, ORG)),
+    });
+    const row = await server.deps.ctx.store.db
+      .selectFrom('users')
+      .select('id')
+      .where('user_name', '=', 'alice')
+      .executeTakeFirstOrThrow();
+    alice = await signIn(server.deps, row.id);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('the page, its script, the confirmation and the sign-in redirect stay under the prefix', async () => {
+    const page = await fetch(`${origin}/idc/start/console?account=${FED}&role=ReadOnly`, {
+      headers: { cookie: alice.cookie },
+    });
+    assert.equal(page.status, 200);
+    const text = await page.text();
+    const urls = [...text.matchAll(/\s(?:href|src|action)="(\/[^"]*)"/g)].map((m) => m[1]!);
+    assert.ok(
+      urls.some((u) => /^\/idc\/static\/console\.[0-9a-f]+\.js$/.test(u)),
+      urls.join(' '),
+    );
+    for (const u of urls) assert.ok(u.startsWith('/idc/'), `${u} is outside /idc`);
+    assert.match(text, /action="https:\/\/signin\.aws\.amazon\.com\/saml"/);
+
+    const confirm = await fetch(`${origin}/idc/start/console?account=${FED}&role=ReadOnly`, {
+      headers: { cookie: alice.cookie, 'sec-fetch-site': 'cross-site' },
+    });
+    assert.match(await confirm.text(), /<form method="post" action="\/idc\/start\/console">/);
+
+    const signedOut = await fetch(`${origin}/idc/start/console?account=${FED}&role=ReadOnly`, {
+      redirect: 'manual',
+    });
+    assert.equal(signedOut.status, 303);
+    assert.equal(
+      signedOut.headers.get('location'),
+      `/idc/signin?return=${encodeURIComponent(`/start/console?account=${FED}&role=ReadOnly`)}`,
+    );
   });
 });
