@@ -147,11 +147,18 @@ export async function listAccessibleRoles(
   return q.execute();
 }
 
+/** An account with the user's roles in it, and whether the AWS console can be signed in to. */
+export interface AccountWithRoles extends AccessibleAccount {
+  roles: string[];
+  /** An `aws` account on SAML federation: its roles open the AWS Management Console. */
+  console: boolean;
+}
+
 /** Every (account, role) pair of a user, ordered by account id then role name. */
 export async function listAllAccess(
   store: { db: Kysely<Database> },
   userId: string,
-): Promise<Array<AccessibleAccount & { roles: string[] }>> {
+): Promise<AccountWithRoles[]> {
   const db = store.db;
   const rows = await db
     .selectFrom(assignmentsOf(db, userId).as('a'))
@@ -161,13 +168,15 @@ export async function listAllAccess(
       'accounts.id as accountId',
       'accounts.name as accountName',
       'accounts.email as emailAddress',
+      'accounts.access as access',
+      'accounts.federation as federation',
       'permission_sets.name as roleName',
     ])
     .distinct()
     .orderBy('accounts.id')
     .orderBy('permission_sets.name')
     .execute();
-  const out: Array<AccessibleAccount & { roles: string[] }> = [];
+  const out: AccountWithRoles[] = [];
   for (const r of rows) {
     const last = out[out.length - 1];
     if (last && last.accountId === r.accountId) last.roles.push(r.roleName);
@@ -177,6 +186,7 @@ export async function listAllAccess(
         accountName: r.accountName,
         emailAddress: r.emailAddress,
         roles: [r.roleName],
+        console: r.access === 'aws' && r.federation === 'saml',
       });
   }
   return out;
@@ -262,7 +272,7 @@ const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true })
 export async function portalAccounts(
   store: { db: Kysely<Database> },
   userId: string,
-): Promise<Array<AccessibleAccount & { roles: string[] }>> {
+): Promise<AccountWithRoles[]> {
   const accounts = await listAllAccess(store, userId);
   return accounts.sort(
     (a, b) => collator.compare(a.accountName, b.accountName) || (a.accountId < b.accountId ? -1 : 1),

@@ -50,6 +50,9 @@ export type AuditAction =
   | 'credentials.issue'
   | 'credentials.withdraw'
   | 'credentials.issue_failure'
+  // Console sign-in for federated accounts (a SAML POST to AWS), and one-time links for the CLI
+  | 'console.signin'
+  | 'console.link'
   | 'credential_keys.adopt'
   | 'sts.signature_failure'
   // The organization (idcenter apply and the admin commands)

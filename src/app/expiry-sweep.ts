@@ -20,7 +20,8 @@
  * - throttle counters that block nothing and are older than the longest memory of any policy
  *   (`THROTTLE_MEMORY_MS`): forgetting them changes no answer;
  * - revocations past their own expiry, set at creation to the longest role-credential lifetime
- *   after `not_before` (`app/revocation.ts`): no credential they could stop is still alive.
+ *   after `not_before` (`app/revocation.ts`): no credential they could stop is still alive;
+ * - one-time console links past their expiry (a minute after they were made), used or not.
  *
  * On PostgreSQL one process sweeps at a time (a session advisory lock); another that finds it
  * taken skips its turn. The deletes are idempotent anyway.
@@ -67,6 +68,7 @@ export interface SweepCounts {
   clientRegistrations: number;
   throttles: number;
   revocations: number;
+  consoleLinks: number;
 }
 
 export type SweepKind = keyof SweepCounts;
@@ -120,6 +122,7 @@ const KINDS: readonly SweptKind[] = [
       sql<SqlBool>`locked_until < ${cutoff} and last_failure_at < ${cutoff - THROTTLE_MEMORY_MS}`,
   },
   { kind: 'revocations', table: 'revocations', key: 'id', gone: expiredBefore },
+  { kind: 'consoleLinks', table: 'console_links', key: 'code_hash', gone: expiredBefore },
 ];
 
 export const SWEEP_KINDS: readonly SweepKind[] = KINDS.map((k) => k.kind);

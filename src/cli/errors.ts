@@ -20,7 +20,13 @@ export class CliError extends Error {
 export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
   // Errors of settings and the files they name (keys, certificates): the message says which.
-  if (name === 'ConfigError' || name === 'StoreError' || name === 'SamlKeyError' || name === 'TlsError') {
+  if (
+    name === 'ConfigError' ||
+    name === 'StoreError' ||
+    name === 'SamlKeyError' ||
+    name === 'WebIdentityKeyError' ||
+    name === 'TlsError'
+  ) {
     stderr.write(`idcenter: ${(err as Error).message}\n`);
     return 253;
   }

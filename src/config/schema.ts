@@ -320,12 +320,30 @@ export const settings = {
     derived: '<public url>/saml/metadata',
     schema: z.string(),
   }),
+  webIdentityKeyFile: def({
+    key: 'webIdentityKeyFile',
+    env: 'IDCENTER_WEB_IDENTITY_KEY_FILE',
+    flag: '--web-identity-key-file',
+    description:
+      'PEM RSA private key (2048 bits or more) that signs the web identity (OIDC) tokens of federated accounts with federation: oidc; its public key is published at <public url>/.well-known/jwks.json. The same file to every replica. Default: generated into <data dir>/oidc/ on first use.',
+    default: '',
+    schema: z.string(),
+  }),
+  webIdentityNextKeyFile: def({
+    key: 'webIdentityNextKeyFile',
+    env: 'IDCENTER_WEB_IDENTITY_NEXT_KEY_FILE',
+    flag: '--web-identity-next-key-file',
+    description:
+      'A PEM RSA key (private or public) published in the JWKS beside the current one before a key rollover, so AWS already knows it when tokens start being signed with it.',
+    default: '',
+    schema: z.string(),
+  }),
   awsStsEndpoint: def({
     key: 'awsStsEndpoint',
     env: 'IDCENTER_AWS_STS_ENDPOINT',
     flag: '--aws-sts-endpoint',
     description:
-      "The STS endpoint that turns signed SAML assertions into credentials for federated (aws) accounts, for every partition and region: a VPC endpoint, a private region, or a stand-in for tests. Default: the regional endpoint of the account's partition (https://sts.<region>.amazonaws.com).",
+      "The STS endpoint that turns signed SAML assertions and web identity tokens into credentials for federated (aws) accounts, for every partition and region: a VPC endpoint, a private region, or a stand-in for tests. Default: the regional endpoint of the account's partition (https://sts.<region>.amazonaws.com).",
     default: '',
     schema: optionalUrlSetting,
   }),

@@ -15,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import type { Histogram } from 'prom-client';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { registerOidcIssuer } from '../protocol/oidc-issuer/routes.ts';
 import { rawBodies } from '../protocol/raw-body.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
 import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
@@ -215,7 +216,9 @@ export async function buildApp(
   registerMetrics(app, deps);
   // Key files given in the settings are checked now: a wrong one stops the server, named.
   await deps.federation.idp.verify();
+  await deps.federation.webIdentity.verify();
   registerSamlMetadata(app, deps.federation.idp, deps.log);
+  registerOidcIssuer(app, deps.federation.webIdentity, deps.log);
   // Failures counted but not yet written (app/failure-audit.ts) reach the store before it
   // closes: onClose hooks run once the in-flight requests are done.
   app.addHook('onClose', () =>

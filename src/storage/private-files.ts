@@ -38,13 +38,16 @@ export const TLS_DIR_NAME = 'tls';
 /** The directory in the data directory where the server keeps its generated SAML signing key. */
 export const SAML_DIR_NAME = 'saml';
 
+/** The directory where the server keeps its generated key for web identity (OIDC) tokens. */
+export const OIDC_DIR_NAME = 'oidc';
+
 /** The directories of generated key material a backup carries and a restore puts back. */
-export const KEY_DIR_NAMES = [TLS_DIR_NAME, SAML_DIR_NAME] as const;
+export const KEY_DIR_NAMES = [TLS_DIR_NAME, SAML_DIR_NAME, OIDC_DIR_NAME] as const;
 
 /**
  * What idcenter keeps in a data directory, as far as it exists: the directory itself, the
  * credential key file and its temporary file, the SQLite store's files (when `dbFile` is given,
- * wherever it is), and the generated TLS and SAML directories with everything under them. Nothing else in
+ * wherever it is), and the generated TLS, SAML and OIDC directories with everything under them. Nothing else in
  * the directory is touched, so a data directory set to a shared place by mistake keeps the
  * modes of what others put there.
  */

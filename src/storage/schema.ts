@@ -39,6 +39,8 @@ export interface AccountTable {
   access: Generated<string>;
   /** aws | aws-us-gov | aws-cn; null: the instance's (`federation_settings.partition`). */
   partition: string | null;
+  /** For `aws` accounts, `saml` | `oidc` (migration 018). */
+  federation: Generated<string>;
 }
 
 export interface UserTable {
@@ -56,6 +58,8 @@ export interface UserTable {
   updated_at: number;
   created_by: string;
   updated_by: string;
+  /** JSON object of the organization file's free attributes, or null (migration 018). */
+  custom_attributes: string | null;
 }
 
 export interface GroupTable {
@@ -93,6 +97,8 @@ export interface PermissionSetTable {
   version: number;
   created_at: number;
   updated_at: number;
+  /** JSON object of session tag key to user attribute name, or null (migration 018). */
+  session_tags: string | null;
 }
 
 export interface PsManagedPolicyTable {
@@ -324,6 +330,25 @@ export interface FederationSettingsTable {
   partition: string;
   region: string;
   updated_at: number;
+  /** The `aud` of web identity tokens (migration 018). */
+  oidc_audience: Generated<string>;
+}
+
+/** A one-time console sign-in link for the command line (migration 018). */
+export interface ConsoleLinkTable {
+  /** SHA-256 (base64url) of the code in the link. */
+  code_hash: string;
+  user_id: string;
+  account_id: string;
+  /** Permission-set name. */
+  role_name: string;
+  destination: string | null;
+  /** The portal session and token family of the bearer token that asked for it. */
+  session_id: string | null;
+  family_id: string | null;
+  created_at: number;
+  expires_at: number;
+  redeemed_at: number | null;
 }
 
 export interface Database {
@@ -356,6 +381,7 @@ export interface Database {
   credential_key_ids: CredentialKeyIdTable;
   store_heartbeat: StoreHeartbeatTable;
   federation_settings: FederationSettingsTable;
+  console_links: ConsoleLinkTable;
 }
 
 export type UserRow = Selectable<UserTable>;

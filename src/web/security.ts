@@ -19,16 +19,31 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-export function setPageHeaders(
-  reply: FastifyReply,
-  options: { formActionIpv6Loopback?: boolean } = {},
-): void {
-  reply.header(
-    'content-security-policy',
-    options.formActionIpv6Loopback
-      ? CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' http:")
-      : CONTENT_SECURITY_POLICY,
-  );
+export interface PageHeaderOptions {
+  formActionIpv6Loopback?: boolean;
+  /**
+   * Origins a form of the page may submit to beside this server: the console sign-in page
+   * POSTs to AWS's sign-in endpoint (and AWS redirects that POST to the console, which browsers
+   * check against `form-action` too). They replace the loopback origins of the default.
+   */
+  formActionOrigins?: readonly string[];
+}
+
+/** The policy for a page: the strict default, with `form-action` widened as `options` say. */
+export function contentSecurityPolicy(options: PageHeaderOptions = {}): string {
+  if (options.formActionOrigins) {
+    return CONTENT_SECURITY_POLICY.replace(
+      /form-action [^;]*/,
+      `form-action 'self' ${options.formActionOrigins.join(' ')}`,
+    );
+  }
+  return options.formActionIpv6Loopback
+    ? CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' http:")
+    : CONTENT_SECURITY_POLICY;
+}
+
+export function setPageHeaders(reply: FastifyReply, options: PageHeaderOptions = {}): void {
+  reply.header('content-security-policy', contentSecurityPolicy(options));
   reply.header('x-frame-options', 'DENY');
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
@@ -42,7 +57,7 @@ export function sendPage(
   reply: FastifyReply,
   body: { toString(): string },
   status = 200,
-  options: { formActionIpv6Loopback?: boolean } = {},
+  options: PageHeaderOptions = {},
 ): FastifyReply {
   setPageHeaders(reply, options);
   return reply.code(status).type('text/html; charset=utf-8').send(body.toString());

@@ -47,6 +47,7 @@ describe('organization file: access, partition and federation', () => {
       rolePath: '/idcenter/',
       partition: 'aws',
       region: 'us-east-1',
+      oidcAudience: 'sts.amazonaws.com',
     });
   });
 
@@ -147,6 +148,7 @@ accounts:
         rolePath: '/sso/',
         partition: 'aws',
         region: 'eu-west-1',
+        oidcAudience: 'sts.amazonaws.com',
       });
       const audit = await store.db
         .selectFrom('audit_events')

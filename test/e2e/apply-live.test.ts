@@ -60,6 +60,7 @@ for (const kind of STORE_KINDS) {
           accountName: 'Production',
           emailAddress: 'prod@example.com',
           roles: ['ReadOnly'],
+          console: false,
         },
       ]);
       assert.ok((await currentGeneration(db)) > generation);

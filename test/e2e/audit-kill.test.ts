@@ -9,13 +9,14 @@
  * The server is the built `bin/idcenter.js server` (run `npm run build` first), the clients
  * @aws-sdk/client-sso, 16 at a time.
  */
+
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
+import { createAppContext } from '../../src/app/context.ts';
 import { ensureInstance } from '../../src/app/instance.ts';
-import { systemClock, systemRandom } from '../../src/domain/runtime.ts';
 import { openStore } from '../../src/storage/db.ts';
 import { accountIds, issueBearerToken, seedOrg } from '../helpers/seed.ts';
 import { freePort } from '../helpers/server.ts';
@@ -39,7 +40,7 @@ for (const kind of STORE_KINDS) {
     it('every access key id answered before the kill has its audit row', async () => {
       temp = await tempStoreUrl(kind);
       const seeding = await openStore(temp.url, { poolSize: 2 });
-      const ctx = { store: seeding, clock: systemClock, random: systemRandom };
+      const ctx = createAppContext(seeding);
       await ensureInstance(ctx);
       const accounts = accountIds(4);
       const org = await seedOrg(ctx, {

@@ -115,12 +115,14 @@ for (const kind of STORE_KINDS) {
             accountName: 'Development',
             emailAddress: `aws+${DEV}@example.com`,
             roles: ['AdministratorAccess', 'ReadOnly'],
+            console: false,
           },
           {
             accountId: PROD,
             accountName: 'Production',
             emailAddress: `aws+${PROD}@example.com`,
             roles: ['ReadOnly'],
+            console: false,
           },
         ],
       });

@@ -4,15 +4,18 @@
  * the others') passes none of them. Every limit was checked first and counted after, so each
  * call of a burst saw room. And two starts that draw the same user code at once store it once.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type OidcClient, registerClient } from '../../src/app/auth/clients.ts';
+import type { OidcClient } from '../../src/app/auth/client-cache.ts';
+import { registerClient } from '../../src/app/auth/clients.ts';
 import {
   checkUserCode,
   MAX_PENDING_DEVICE_GRANTS,
   startDeviceAuthorization,
 } from '../../src/app/auth/device.ts';
 import type { AppContext } from '../../src/app/context.ts';
+import { createAppContext } from '../../src/app/context.ts';
 import {
   DEVICE_START_CLIENT_BUDGET,
   REGISTRATION_BUDGET,
@@ -53,7 +56,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       temp = await tempStoreUrl(kind);
       store = await openStore(temp.url, { poolSize: 8 });
-      ctx = { store, clock, random: systemRandom };
+      ctx = createAppContext(store, { clock });
     });
     after(async () => {
       await store?.close();

@@ -33,6 +33,7 @@ const NOTHING: SweepCounts = {
   clientRegistrations: 0,
   throttles: 0,
   revocations: 0,
+  consoleLinks: 0,
 };
 
 async function seed(db: Store['db']): Promise<void> {
@@ -205,6 +206,22 @@ async function seed(db: Store['db']): Promise<void> {
     .insertInto('revocations')
     .values([revocation('gone', GONE), revocation('recent', RECENT), revocation('live', LIVE)])
     .execute();
+  const link = (code: string, expiresAt: number, redeemedAt: number | null) => ({
+    code_hash: code,
+    user_id: 'u-1',
+    account_id: '111111111111',
+    role_name: 'ReadOnly',
+    destination: null,
+    session_id: null,
+    family_id: 'f-live',
+    created_at: expiresAt - 60_000,
+    expires_at: expiresAt,
+    redeemed_at: redeemedAt,
+  });
+  await db
+    .insertInto('console_links')
+    .values([link('l-gone', GONE, GONE - 1000), link('l-recent', RECENT, null), link('l-live', LIVE, null)])
+    .execute();
 }
 
 async function keys(db: Store['db'], table: keyof Database, column: string): Promise<string[]> {
@@ -243,6 +260,7 @@ for (const kind of STORE_KINDS) {
           clientRegistrations: 1,
           throttles: 1,
           revocations: 1,
+          consoleLinks: 1,
         },
       });
       const db = store.db;
@@ -263,6 +281,7 @@ for (const kind of STORE_KINDS) {
       );
       assert.deepEqual(await keys(db, 'throttles', 'key'), ['pw:live', 'pw:recent']);
       assert.deepEqual(await keys(db, 'revocations', 'subject'), ['live', 'recent']);
+      assert.deepEqual(await keys(db, 'console_links', 'code_hash'), ['l-live', 'l-recent']);
     });
 
     it('a sweep with nothing to do deletes and writes nothing', async () => {

@@ -61,7 +61,7 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   section(
     plan.accounts.create,
     (a) =>
-      `+ create account ${a.id} ${quote(a.name)}${a.ouPath === '/' ? '' : ` in ${a.ouPath}`}${a.access === 'aws' ? ` (access aws${a.partition ? `, partition ${a.partition}` : ''})` : ''}`,
+      `+ create account ${a.id} ${quote(a.name)}${a.ouPath === '/' ? '' : ` in ${a.ouPath}`}${a.access === 'aws' ? ` (access aws${a.partition ? `, partition ${a.partition}` : ''}${a.federation === 'oidc' ? ', federation oidc' : ''})` : ''}`,
   );
   section(
     plan.accounts.update,

@@ -67,6 +67,7 @@ describe('planning', () => {
       email: null,
       status: 'ENABLED',
       hasPassword: false,
+      custom_attributes: null,
     });
     state.userById.set('u-bob', 'bob');
     const kept = computePlan(org(FILE), state, { prune: false });

@@ -5,6 +5,7 @@
  * any id exists for the new objects. Deletions are listed even without --prune (the plan shows
  * what --prune would remove) and executed only with it.
  */
+import { storedStringMap } from '../../domain/federation/session-tags.ts';
 import type { FederationSettings } from '../../domain/federation/settings.ts';
 import {
   canonicalJson,
@@ -201,6 +202,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     change(changes, 'ou', storedPath, want.ouPath);
     change(changes, 'access', stored.access, want.access);
     change(changes, 'partition', stored.partition, want.partition);
+    change(changes, 'federation', stored.federation, want.federation);
     if (changes.length > 0) plan.accounts.update.push({ stored, want, changes });
   }
   for (const [id, stored] of state.accounts) if (!wantAccounts.has(id)) plan.accounts.delete.push(stored);
@@ -236,6 +238,12 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     change(changes, 'givenName', stored.given_name, want.givenName);
     change(changes, 'familyName', stored.family_name, want.familyName);
     change(changes, 'email', stored.email, want.email);
+    change(
+      changes,
+      'attributes',
+      mapText(stored.custom_attributes),
+      mapText(storedStringMap(want.attributes)),
+    );
     const fieldsChanged = changes.length > 0;
     let status: 'ENABLED' | 'DISABLED' | undefined;
     if (want.disabled === true && stored.status !== 'DISABLED') status = 'DISABLED';
@@ -294,7 +302,14 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
 
   // Federation settings.
   const federationChanges: FieldChange[] = [];
-  for (const field of ['providerName', 'roleNamePattern', 'rolePath', 'partition', 'region'] as const) {
+  for (const field of [
+    'providerName',
+    'roleNamePattern',
+    'rolePath',
+    'partition',
+    'region',
+    'oidcAudience',
+  ] as const) {
     change(federationChanges, field, state.federation[field], org.federation[field]);
   }
   if (federationChanges.length > 0) plan.federation = { want: org.federation, changes: federationChanges };
@@ -467,8 +482,23 @@ function diffPermissionSet(stored: StoredPermissionSet, want: DesiredPermissionS
       from: tagText(stored.tags) || '(none)',
       to: tagText(want.tags) || '(none)',
     });
+  // Session tags change what the server puts in assertions, not the role: no new version.
+  change(changes, 'sessionTags', mapText(stored.session_tags), mapText(storedStringMap(want.sessionTags)));
   if (changes.length === 0) return [];
   return [{ stored, want, changes, definitionChanged, managedChanged, customerChanged, tagsChanged }];
+}
+
+/** A stored string map (sorted JSON) as the plan prints it: `key=value, …`, or null for none. */
+function mapText(stored: string | null): string | null {
+  if (stored === null) return null;
+  try {
+    const map = JSON.parse(stored) as Record<string, string>;
+    return Object.entries(map)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  } catch {
+    return stored;
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ export interface StoredAccount {
   ou_id: string | null;
   access: string;
   partition: string | null;
+  federation: string;
 }
 
 export interface StoredGroup {
@@ -39,6 +40,8 @@ export interface StoredUser {
   email: string | null;
   status: string;
   hasPassword: boolean;
+  /** Free attributes, as stored (sorted JSON) or null. */
+  custom_attributes: string | null;
 }
 
 export interface StoredPermissionSet {
@@ -54,6 +57,8 @@ export interface StoredPermissionSet {
   managedPolicies: string[];
   customerPolicies: Array<{ name: string; path: string }>;
   tags: Record<string, string>;
+  /** Session tag mapping, as stored (sorted JSON) or null. */
+  session_tags: string | null;
 }
 
 export interface StoredAssignment {
@@ -129,7 +134,10 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
     federation,
   ] = await Promise.all([
     db.selectFrom('ous').select(['id', 'parent_id', 'name', 'path']).execute(),
-    db.selectFrom('accounts').select(['id', 'name', 'email', 'ou_id', 'access', 'partition']).execute(),
+    db
+      .selectFrom('accounts')
+      .select(['id', 'name', 'email', 'ou_id', 'access', 'partition', 'federation'])
+      .execute(),
     db.selectFrom('groups').select(['id', 'display_name', 'display_name_lower', 'description']).execute(),
     db
       .selectFrom('users')
@@ -142,6 +150,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         'family_name',
         'email',
         'status',
+        'custom_attributes',
       ])
       .select((eb) =>
         eb.case().when('password_hash', 'is not', null).then(1).else(0).end().as('has_password'),
@@ -161,6 +170,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         'inline_policy',
         'permissions_boundary',
         'version',
+        'session_tags',
       ])
       .execute(),
     db.selectFrom('ps_managed_policies').select(['permission_set_id', 'arn']).execute(),
@@ -203,6 +213,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       email: u.email,
       status: u.status,
       hasPassword: Number(u.has_password) === 1,
+      custom_attributes: u.custom_attributes,
     });
     state.userById.set(u.id, u.user_name_lower);
   }
@@ -222,6 +233,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       managedPolicies: [],
       customerPolicies: [],
       tags: {},
+      session_tags: ps.session_tags,
     };
     byId.set(ps.id, stored);
     state.permissionSets.set(ps.name_lower, stored);

@@ -19,7 +19,7 @@
  */
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
-import { findAccessibleRole } from '../access.ts';
+import { findAccessibleRole, type UsableRole } from '../access.ts';
 import type { AppContext } from '../context.ts';
 import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -70,6 +70,32 @@ async function provisionRole(
 }
 
 /**
+ * The role a user may use in an account, by permission-set name, with the store generation it
+ * was read at: the access check of every credential issuance and console sign-in, answered from
+ * memory while the generation stands still.
+ *
+ * @throws DomainError('forbidden', 'No access') when the user has no effective access.
+ */
+export async function accessibleRole(
+  ctx: AppContext,
+  who: { userId: string; accountId: string; roleName: string; receivedAt?: number | undefined },
+): Promise<{ role: UsableRole; generation: number }> {
+  // Kept while nothing that could take them away has changed (see `GenerationCache`); refusals
+  // are never kept.
+  const cache = ctx.memory.allowedRoles;
+  const generation = await ctx.store.generation(who.receivedAt);
+  const key = `${who.userId}\u0000${who.accountId}\u0000${who.roleName}`;
+  let role = cache.get(generation, key);
+  if (!role) {
+    role = await findAccessibleRole(ctx.store, who.userId, who.accountId, who.roleName);
+    if (!role) throw new DomainError('forbidden', 'No access');
+    // Kept once provisioned; a first issuance provisions the role below and reads again next time.
+    if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
+  }
+  return { role, generation };
+}
+
+/**
  * Mint role credentials for a user in an account and permission set.
  *
  * @throws DomainError('forbidden', 'No access') when the user has no effective access.
@@ -80,19 +106,8 @@ async function provisionRole(
 export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): Promise<VendedCredentials> {
   const { ctx } = deps;
   const service = deps.credentials;
-  // Roles users may use, kept while nothing that could take them away has changed (see
-  // `GenerationCache`); refusals are never kept.
-  const cache = ctx.memory.allowedRoles;
-  const generation = await ctx.store.generation(input.receivedAt);
+  const { role, generation } = await accessibleRole(ctx, input);
   const since = input.since ?? generation;
-  const key = `${input.userId}\u0000${input.accountId}\u0000${input.roleName}`;
-  let role = cache.get(generation, key);
-  if (!role) {
-    role = await findAccessibleRole(ctx.store, input.userId, input.accountId, input.roleName);
-    if (!role) throw new DomainError('forbidden', 'No access');
-    // Kept once provisioned; a first issuance provisions the role below and reads again next time.
-    if (role.roleHash !== null && role.roleId !== null) cache.set(generation, key, role);
-  }
   // A federated (aws) account gets real AWS credentials instead (app/federation/vend-federated.ts).
   const federated = await federatedAccount(ctx, generation, input.accountId);
   if (federated) return vendFederatedCredentials(deps, input, role, federated);

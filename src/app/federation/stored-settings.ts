@@ -21,6 +21,7 @@ export async function loadFederationSettings(db: Kysely<Database>): Promise<Fede
     rolePath: row.role_path,
     partition: isPartition(row.partition) ? row.partition : DEFAULT_FEDERATION.partition,
     region: row.region,
+    oidcAudience: row.oidc_audience,
   };
 }
 
@@ -36,6 +37,7 @@ export async function saveFederationSettings(
     role_path: settings.rolePath,
     partition: settings.partition,
     region: settings.region,
+    oidc_audience: settings.oidcAudience,
     updated_at: now,
   };
   await db

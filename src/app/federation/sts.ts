@@ -1,14 +1,15 @@
 /**
- * STS `AssumeRoleWithSAML` through the AWS SDK: the one call that turns a signed assertion into
- * real credentials for a federated (`aws`) account. The call is unsigned (the assertion is the
- * proof), so the server needs no AWS credentials of its own and never reads ambient ones.
+ * STS `AssumeRoleWithSAML` and `AssumeRoleWithWebIdentity` through the AWS SDK: the calls that
+ * turn a signed assertion or ID token into real credentials for a federated (`aws`) account. The
+ * calls are unsigned (the assertion or token is the proof), so the server needs no AWS
+ * credentials of its own and never reads ambient ones.
  *
  * One SDK client per endpoint and region, made on first use and kept (they hold keep-alive
  * connections); each call is bounded by the timeout, connecting included, and not retried here,
  * so a caller waits at most that long. A failure comes back as an `StsCallError` saying whether
  * STS answered (with its error code, message and request id) or could not be reached in time.
  */
-import type { AssumeRoleWithSAMLCommandOutput, STSClient } from '@aws-sdk/client-sts';
+import type { Credentials, STSClient } from '@aws-sdk/client-sts';
 
 type Sdk = typeof import('@aws-sdk/client-sts');
 let sdk: Promise<Sdk> | undefined;
@@ -26,6 +27,17 @@ export interface AssumeRoleWithSamlRequest {
   providerArn: string;
   /** The signed SAML Response, base64. */
   assertion: string;
+  durationSeconds: number;
+}
+
+export interface AssumeRoleWithWebIdentityRequest {
+  endpoint: string;
+  region: string;
+  roleArn: string;
+  /** The role session name (the user name). */
+  sessionName: string;
+  /** The signed ID token (compact JWS). */
+  token: string;
   durationSeconds: number;
 }
 
@@ -68,8 +80,15 @@ export class StsCallError extends Error {
   }
 }
 
-export interface SamlSts {
+/** What both calls answer, as far as this reads it. */
+interface StsAnswer {
+  Credentials?: Credentials | undefined;
+  $metadata: { requestId?: string | undefined };
+}
+
+export interface FederationSts {
   assumeRoleWithSaml(request: AssumeRoleWithSamlRequest): Promise<StsCredentials>;
+  assumeRoleWithWebIdentity(request: AssumeRoleWithWebIdentityRequest): Promise<StsCredentials>;
   /** Close the kept connections (the server is stopping). */
   close(): void;
 }
@@ -128,7 +147,7 @@ export function stsCallError(err: unknown, endpoint: string, timedOut: boolean):
   return new StsCallError('unreachable', { code, message: e.message ?? name, endpoint }, { cause: err });
 }
 
-export function createSamlSts(options: { timeoutMs: number }): SamlSts {
+export function createFederationSts(options: { timeoutMs: number }): FederationSts {
   const clients = new Map<string, STSClient>();
   const clientFor = (sdk: Sdk, endpoint: string, region: string): STSClient => {
     const key = `${endpoint} ${region}`;
@@ -140,51 +159,73 @@ export function createSamlSts(options: { timeoutMs: number }): SamlSts {
         // The caller (an SDK, the CLI) retries; here one attempt, bounded.
         maxAttempts: 1,
         requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs },
-        // AssumeRoleWithSAML is unsigned; no credentials are looked for or sent.
+        // Both calls are unsigned; no credentials are looked for or sent.
         credentials: async () => {
-          throw new Error('AssumeRoleWithSAML is unsigned: no AWS credentials are used');
+          throw new Error(
+            'AssumeRoleWithSAML and AssumeRoleWithWebIdentity are unsigned: no AWS credentials are used',
+          );
         },
       });
       clients.set(key, client);
     }
     return client;
   };
+  /** One unsigned call, bounded by the timeout, its answer checked for complete credentials. */
+  const call = async (
+    endpoint: string,
+    region: string,
+    send: (sdk: Sdk, client: STSClient, abortSignal: AbortSignal) => Promise<StsAnswer>,
+  ): Promise<StsCredentials> => {
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    let out: StsAnswer;
+    try {
+      const sdk = await loadSdk();
+      out = await send(sdk, clientFor(sdk, endpoint, region), deadline);
+    } catch (err) {
+      throw stsCallError(err, endpoint, deadline.aborted);
+    }
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      throw new StsCallError('unreachable', {
+        code: 'IncompleteAnswer',
+        message: 'STS answered without complete credentials',
+        endpoint,
+        ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
+      });
+    }
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration.getTime(),
+      requestId: out.$metadata.requestId,
+    };
+  };
   return {
-    async assumeRoleWithSaml(request) {
-      const deadline = AbortSignal.timeout(options.timeoutMs);
-      let out: AssumeRoleWithSAMLCommandOutput;
-      try {
-        const sdk = await loadSdk();
-        const client = clientFor(sdk, request.endpoint, request.region);
-        out = await client.send(
+    assumeRoleWithSaml: (request) =>
+      call(request.endpoint, request.region, (sdk, client, abortSignal) =>
+        client.send(
           new sdk.AssumeRoleWithSAMLCommand({
             RoleArn: request.roleArn,
             PrincipalArn: request.providerArn,
             SAMLAssertion: request.assertion,
             DurationSeconds: request.durationSeconds,
           }),
-          { abortSignal: deadline },
-        );
-      } catch (err) {
-        throw stsCallError(err, request.endpoint, deadline.aborted);
-      }
-      const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-        throw new StsCallError('unreachable', {
-          code: 'IncompleteAnswer',
-          message: 'STS answered without complete credentials',
-          endpoint: request.endpoint,
-          ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
-        });
-      }
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration.getTime(),
-        requestId: out.$metadata.requestId,
-      };
-    },
+          { abortSignal },
+        ),
+      ),
+    assumeRoleWithWebIdentity: (request) =>
+      call(request.endpoint, request.region, (sdk, client, abortSignal) =>
+        client.send(
+          new sdk.AssumeRoleWithWebIdentityCommand({
+            RoleArn: request.roleArn,
+            RoleSessionName: request.sessionName,
+            WebIdentityToken: request.token,
+            DurationSeconds: request.durationSeconds,
+          }),
+          { abortSignal },
+        ),
+      ),
     close() {
       for (const c of clients.values()) c.destroy();
       clients.clear();

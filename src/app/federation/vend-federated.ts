@@ -1,18 +1,23 @@
 /**
- * Role credentials for a federated (`aws`) account: real AWS credentials, through IAM SAML
+ * Role credentials for a federated (`aws`) account: real AWS credentials, through IAM
  * federation, in place of the server's own sealed ones. `vendRoleCredentials` has already
- * checked the user's access; this builds the SAML Response AWS documents (issuer = this
- * server's entity id, audience = the partition's sign-in endpoint, the role of the permission
- * set and the account's SAML provider, the user name as session name and source identity, the
- * permission set's session duration), signs it, asks STS `AssumeRoleWithSAML` for credentials,
- * audits the call with STS's request id, and returns them. Nothing of them is kept.
+ * checked the user's access; this proves the user to STS and returns what STS answers:
  *
- * STS's refusals become portal errors that say what to fix: the role missing or not trusting
- * the provider, the provider missing, a session longer than the role allows, a refused
- * assertion (clocks), STS unreachable or slow.
+ * - SAML (the default): the SAML Response AWS documents (issuer = this server's entity id,
+ *   audience = the partition's sign-in endpoint, the role of the permission set and the
+ *   account's SAML provider, the user name as session name and source identity, the permission
+ *   set's session duration and session tags), signed, to STS `AssumeRoleWithSAML`;
+ * - OIDC (`federation: oidc`): an RS256 ID token of this server's issuer (`web-identity.ts`)
+ *   with the same user, to STS `AssumeRoleWithWebIdentity`.
+ *
+ * The call is audited with STS's request id. Nothing of the credentials is kept. STS's refusals
+ * become portal errors that say what to fix: the role missing or not trusting the provider, the
+ * provider missing, a session longer than the role allows, a refused assertion or token
+ * (clocks), STS unreachable or slow.
  */
 import { DomainError } from '../../domain/errors.ts';
 import {
+  oidcProviderArn,
   type Partition,
   roleArn as roleArnOf,
   samlProviderArn,
@@ -20,11 +25,18 @@ import {
   stsEndpoint,
 } from '../../domain/federation/partitions.ts';
 import { buildSamlResponse } from '../../domain/federation/saml-response.ts';
-import { type FederationSettings, regionFor, roleNameFor } from '../../domain/federation/settings.ts';
+import { parseStringMap, sessionTagsFor, type UserAttributes } from '../../domain/federation/session-tags.ts';
+import {
+  type FederationProtocol,
+  type FederationSettings,
+  regionFor,
+  roleNameFor,
+} from '../../domain/federation/settings.ts';
+import { checkIssuer, JWKS_PATH, webIdentityClaims } from '../../domain/federation/web-identity.ts';
 import type { AppContext } from '../context.ts';
 import type { VendedCredentials, VendInput } from '../credentials/vend-input.ts';
 import type { ServerDeps } from '../server-deps.ts';
-import type { AccountAccess } from './account-access.ts';
+import { type AccountAccess, accountAccess } from './account-access.ts';
 import type { Federation } from './federation.ts';
 import type { SamlIdentityProvider } from './identity-provider.ts';
 import { signSamlResponse } from './saml-signer.ts';
@@ -40,19 +52,8 @@ export async function federatedAccount(
   generation: number,
   accountId: string,
 ): Promise<AccountAccess | undefined> {
-  const cache = ctx.memory.accountAccess;
-  let found = cache.get(generation, accountId);
-  if (!found) {
-    const row = await ctx.store.db
-      .selectFrom('accounts')
-      .select(['access', 'partition'])
-      .where('id', '=', accountId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    found = { access: row.access, partition: row.partition as Partition | null };
-    cache.set(generation, accountId, found);
-  }
-  return found.access === 'aws' ? found : undefined;
+  const found = await accountAccess(ctx, generation, accountId);
+  return found?.access === 'aws' ? found : undefined;
 }
 
 /** AWS's rule for RoleSessionName and SourceIdentity. */
@@ -64,15 +65,18 @@ export interface FederatedRole {
   sessionSeconds: number;
 }
 
-/** What one federated issuance names, for the assertion, the STS call and the messages. */
-interface Target {
+/** What one federated issuance names, for the assertion or token, the STS call and the messages. */
+export interface Target {
+  protocol: FederationProtocol;
   partition: Partition;
   region: string;
   roleArn: string;
+  /** The account's IAM identity provider: the SAML provider, or the OIDC provider of the issuer. */
   providerArn: string;
+  /** The sign-in endpoint: audience and recipient of SAML assertions, where the console POST goes. */
   audience: string;
   endpoint: string;
-  /** This server's entity id: the assertion's issuer, which the provider's metadata must name. */
+  /** This server's SAML entity id, or its OIDC issuer URL. */
   issuer: string;
   settings: FederationSettings;
 }
@@ -86,7 +90,9 @@ function targetOf(
 ): Target {
   const partition = account.partition ?? settings.partition;
   const region = regionFor(settings, partition);
+  const oidc = account.federation === 'oidc';
   return {
+    protocol: account.federation,
     partition,
     region,
     roleArn: roleArnOf(
@@ -95,15 +101,89 @@ function targetOf(
       settings.rolePath,
       roleNameFor(settings.roleNamePattern, permissionSetName),
     ),
-    providerArn: samlProviderArn(partition, accountId, settings.providerName),
+    providerArn: oidc
+      ? oidcProviderArn(partition, accountId, federation.webIdentity.issuer)
+      : samlProviderArn(partition, accountId, settings.providerName),
     audience: federation.signinEndpoint || signinEndpoint(partition),
     endpoint: federation.stsEndpoint || stsEndpoint(partition, region),
-    issuer: federation.idp.entityId,
+    issuer: oidc ? federation.webIdentity.issuer : federation.idp.entityId,
     settings,
   };
 }
 
-/** The signed SAML Response for a user and role, base64 as STS takes it. */
+/** The user fields and free attributes session tags may name. */
+async function userAttributes(ctx: AppContext, userId: string): Promise<UserAttributes> {
+  const row = await ctx.store.db
+    .selectFrom('users')
+    .select(['user_name', 'email', 'display_name', 'given_name', 'family_name', 'custom_attributes'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw new DomainError('forbidden', 'No access');
+  return {
+    userName: row.user_name,
+    email: row.email,
+    displayName: row.display_name,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    attributes: parseStringMap(row.custom_attributes),
+  };
+}
+
+/** What a permission set adds to a federated session: its session tag mapping and relay state. */
+export async function permissionSetExtras(
+  ctx: AppContext,
+  permissionSetId: string,
+): Promise<{ sessionTags: Record<string, string>; relayState: string | null }> {
+  const row = await ctx.store.db
+    .selectFrom('permission_sets')
+    .select(['session_tags', 'relay_state'])
+    .where('id', '=', permissionSetId)
+    .executeTakeFirst();
+  return { sessionTags: parseStringMap(row?.session_tags), relayState: row?.relay_state ?? null };
+}
+
+/** Who a federated session is for, as the assertion or token names them. */
+export interface FederatedSession {
+  target: Target;
+  /** Session tags from the user's attributes (empty when the permission set asks for none). */
+  tags: Record<string, string>;
+  /** The permission set's relay state, where a console sign-in lands by default. */
+  relayState: string | null;
+}
+
+/**
+ * Everything a federated session needs before anything is signed: the user name checked as AWS
+ * checks session names, the instance's federation settings, the role and provider ARNs, and the
+ * session tags of the permission set from the user's attributes (a missing attribute is refused
+ * by name).
+ */
+export async function federatedSession(
+  deps: ServerDeps,
+  who: { userId: string; userName: string },
+  accountId: string,
+  role: FederatedRole,
+  account: AccountAccess,
+): Promise<FederatedSession> {
+  const { ctx, federation } = deps;
+  if (!SESSION_NAME.test(who.userName)) {
+    throw new DomainError(
+      'invalid_request',
+      `The user name "${who.userName}" cannot be an AWS role session name, which AWS requires to be 2 to 64 letters, digits and _+=,.@- only; an administrator can rename the user to use AWS account ${accountId}.`,
+    );
+  }
+  const settings = await loadFederationSettings(ctx.store.db);
+  const target = targetOf(federation, settings, account, accountId, role.roleName);
+  const extras = await permissionSetExtras(ctx, role.permissionSetId);
+  let tags: Record<string, string> = {};
+  if (Object.keys(extras.sessionTags).length > 0) {
+    const found = sessionTagsFor(extras.sessionTags, await userAttributes(ctx, who.userId), role.roleName);
+    if ('problem' in found) throw new DomainError('invalid_request', found.problem);
+    tags = found.tags;
+  }
+  return { target, tags, relayState: extras.relayState };
+}
+
+/** The signed SAML Response for a user and role, base64 as STS and the sign-in endpoint take it. */
 export async function signedAssertion(
   federation: Federation,
   input: {
@@ -111,6 +191,7 @@ export async function signedAssertion(
     userName: string;
     now: number;
     ids: { response: string; assertion: string; session: string };
+    principalTags?: Readonly<Record<string, string>>;
   },
   target: Pick<Target, 'roleArn' | 'providerArn' | 'audience' | 'issuer'>,
   sessionSeconds: number,
@@ -134,10 +215,56 @@ export async function signedAssertion(
     sessionName: input.userName,
     sessionSeconds,
     sourceIdentity: input.userName,
+    ...(input.principalTags && Object.keys(input.principalTags).length > 0
+      ? { principalTags: input.principalTags }
+      : {}),
     now: input.now,
     ids: input.ids,
   });
   return Buffer.from(signSamlResponse(unsigned, keys.signing)).toString('base64');
+}
+
+/** A signed web identity token (compact JWS) for a user, for `AssumeRoleWithWebIdentity`. */
+export async function webIdentityToken(
+  federation: Federation,
+  input: {
+    userId: string;
+    userName: string;
+    now: number;
+    jti: string;
+    principalTags?: Readonly<Record<string, string>>;
+  },
+  target: Pick<Target, 'issuer' | 'settings'>,
+): Promise<string> {
+  const notUsable = checkIssuer(target.issuer);
+  if (notUsable) throw new DomainError('unavailable', notUsable);
+  const claims = webIdentityClaims({
+    issuer: target.issuer,
+    audience: target.settings.oidcAudience,
+    subject: input.userId,
+    userName: input.userName,
+    now: input.now,
+    jti: input.jti,
+    sourceIdentity: input.userName,
+    ...(input.principalTags ? { principalTags: input.principalTags } : {}),
+  });
+  try {
+    return await federation.webIdentity.sign(claims);
+  } catch (err) {
+    throw new DomainError(
+      'unavailable',
+      "The server's web identity signing key cannot be loaded, so no credentials can be issued for AWS accounts that use OIDC; the server log says why.",
+      { cause: err },
+    );
+  }
+}
+
+/** How to create this server's identity provider in an account, per protocol, for messages. */
+function providerHelp(target: Target, accountId: string): string {
+  if (target.protocol === 'oidc') {
+    return `Create it in account ${accountId} (aws iam create-open-id-connect-provider --url ${target.issuer} --client-id-list ${target.settings.oidcAudience}; AWS reads ${target.issuer}${JWKS_PATH} over https).`;
+  }
+  return `Run idcenter apply, which creates it in account ${accountId} from this server's metadata (or: idcenter aws metadata > idcenter.xml; aws iam create-saml-provider --name ${target.settings.providerName} --saml-metadata-document file://idcenter.xml).`;
 }
 
 /** The portal error for an STS failure: what went wrong and what to change. */
@@ -150,6 +277,8 @@ export function explainStsFailure(
 ): DomainError {
   const cause = { cause: err };
   const said = `(STS: ${err.code}${err.message ? `: ${err.message}` : ''}${err.requestId ? `; request id ${err.requestId}` : ''})`;
+  const oidc = target.protocol === 'oidc';
+  const what = oidc ? 'web identity token' : 'SAML assertion';
   if (err.failure === 'timeout') {
     return new DomainError(
       'unavailable',
@@ -173,10 +302,17 @@ export function explainStsFailure(
       cause,
     );
   }
+  if (code === 'IDPCommunicationError' || code === 'IDPCommunicationErrorException') {
+    return new DomainError(
+      'access_denied',
+      `AWS could not read this server's OIDC keys at ${target.issuer}${JWKS_PATH}: the server must be reachable from the internet over https with a certificate AWS trusts. ${said}`,
+      cause,
+    );
+  }
   if (/provider/i.test(message) && /not (?:be )?found|does not exist|no .*provider|invalid/i.test(message)) {
     return new DomainError(
       'access_denied',
-      `AWS has no SAML provider ${target.providerArn} that trusts this server. Run idcenter apply, which creates it in account ${accountId} from this server's metadata (or: idcenter aws metadata > idcenter.xml; aws iam create-saml-provider --name ${target.settings.providerName} --saml-metadata-document file://idcenter.xml). ${said}`,
+      `AWS has no ${oidc ? 'OIDC' : 'SAML'} provider ${target.providerArn} that trusts this server. ${providerHelp(target, accountId)} ${said}`,
       cause,
     );
   }
@@ -186,25 +322,33 @@ export function explainStsFailure(
   ) {
     return new DomainError(
       'access_denied',
-      `AWS refused the SAML assertion as expired or not yet valid: the server's clock is probably off. Synchronise it (NTP) and try again. ${said}`,
+      `AWS refused the ${what} as expired or not yet valid: the server's clock is probably off. Synchronise it (NTP) and try again. ${said}`,
       cause,
     );
   }
   if (code === 'AccessDenied' || code === 'AccessDeniedException') {
+    const action = oidc ? 'sts:AssumeRoleWithWebIdentity' : 'sts:AssumeRoleWithSAML';
+    const condition = oidc
+      ? `${target.issuer.replace(/^https?:\/\//, '')}:aud ${target.settings.oidcAudience}`
+      : `SAML:aud ${target.audience}`;
     return new DomainError(
       'access_denied',
-      `AWS refused to let this server's SAML provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow sts:AssumeRoleWithSAML for ${target.providerArn} (with SAML:aud ${target.audience}). Run idcenter apply, which provisions the roles of the permission sets assigned in account ${accountId} (or deploy idcenter aws template; README, "Real AWS accounts"). ${said}`,
+      `AWS refused to let this server's ${oidc ? 'OIDC' : 'SAML'} provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow ${action} for ${target.providerArn} (with ${condition}). ${oidc ? `Create the role with that trust policy in account ${accountId} (README, "Real AWS accounts")` : `Run idcenter apply, which provisions the roles of the permission sets assigned in account ${accountId} (or deploy idcenter aws template; README, "Real AWS accounts")`}. ${said}`,
       cause,
     );
   }
   if (
     code === 'InvalidIdentityToken' ||
     code === 'IDPRejectedClaim' ||
-    code === 'InvalidIdentityTokenException'
+    code === 'InvalidIdentityTokenException' ||
+    code === 'IDPRejectedClaimException'
   ) {
+    const check = oidc
+      ? `check that the IAM OIDC provider was created for ${target.issuer} with client id ${target.settings.oidcAudience}, that it can read this server's keys (${target.issuer}${JWKS_PATH}), and that the server's clock is right`
+      : `check that the provider was created from this server's current metadata (entity id ${target.issuer} and its signing certificate; idcenter aws metadata), and that the server's clock is right`;
     return new DomainError(
       'access_denied',
-      `AWS refused the SAML assertion for ${target.providerArn}: check that the provider was created from this server's current metadata (entity id ${target.issuer} and its signing certificate; idcenter aws metadata), and that the server's clock is right. ${said}`,
+      `AWS refused the ${what} for ${target.providerArn}: ${check}. ${said}`,
       cause,
     );
   }
@@ -239,27 +383,10 @@ export async function vendFederatedCredentials(
   account: AccountAccess,
 ): Promise<VendedCredentials> {
   const { ctx, federation } = deps;
-  if (!SESSION_NAME.test(input.userName)) {
-    throw new DomainError(
-      'invalid_request',
-      `The user name "${input.userName}" cannot be an AWS role session name, which AWS requires to be 2 to 64 letters, digits and _+=,.@- only; an administrator can rename the user to use AWS account ${input.accountId}.`,
-    );
-  }
-  const settings = await loadFederationSettings(ctx.store.db);
-  const target = targetOf(federation, settings, account, input.accountId, role.roleName);
+  const { target, tags } = await federatedSession(deps, input, input.accountId, role, account);
   const now = ctx.clock.now();
   const id = () => `_${ctx.random.bytes(16).toString('hex')}`;
-  const assertion = await signedAssertion(
-    federation,
-    {
-      userId: input.userId,
-      userName: input.userName,
-      now,
-      ids: { response: id(), assertion: id(), session: id() },
-    },
-    target,
-    role.sessionSeconds,
-  );
+  const oidc = target.protocol === 'oidc';
   const service = deps.credentials;
   const audited = {
     userName: input.userName,
@@ -267,21 +394,51 @@ export async function vendFederatedCredentials(
     permissionSetId: role.permissionSetId,
     roleName: role.roleName,
     access: 'aws',
+    ...(oidc ? { federation: 'oidc' } : {}),
     roleArn: target.roleArn,
+    ...(Object.keys(tags).length > 0 ? { sessionTags: Object.keys(tags) } : {}),
     channel: input.channel,
     sessionId: input.sessionId,
     familyId: input.familyId,
   };
   let credentials: StsCredentials;
   try {
-    credentials = await federation.sts.assumeRoleWithSaml({
-      endpoint: target.endpoint,
-      region: target.region,
-      roleArn: target.roleArn,
-      providerArn: target.providerArn,
-      assertion,
-      durationSeconds: role.sessionSeconds,
-    });
+    if (oidc) {
+      const token = await webIdentityToken(
+        federation,
+        { userId: input.userId, userName: input.userName, now, jti: id().slice(1), principalTags: tags },
+        target,
+      );
+      credentials = await federation.sts.assumeRoleWithWebIdentity({
+        endpoint: target.endpoint,
+        region: target.region,
+        roleArn: target.roleArn,
+        sessionName: input.userName,
+        token,
+        durationSeconds: role.sessionSeconds,
+      });
+    } else {
+      const assertion = await signedAssertion(
+        federation,
+        {
+          userId: input.userId,
+          userName: input.userName,
+          now,
+          ids: { response: id(), assertion: id(), session: id() },
+          principalTags: tags,
+        },
+        target,
+        role.sessionSeconds,
+      );
+      credentials = await federation.sts.assumeRoleWithSaml({
+        endpoint: target.endpoint,
+        region: target.region,
+        roleArn: target.roleArn,
+        providerArn: target.providerArn,
+        assertion,
+        durationSeconds: role.sessionSeconds,
+      });
+    }
   } catch (err) {
     if (!(err instanceof StsCallError)) throw err;
     await service.audit.write({

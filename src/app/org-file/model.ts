@@ -6,6 +6,7 @@
 import type { Partition } from '../../domain/federation/partitions.ts';
 import type {
   AccessMode,
+  FederationProtocol,
   FederationSettings,
   ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
@@ -20,6 +21,8 @@ export interface DesiredAccount {
   access: AccessMode;
   /** null: the instance's partition (`federation.partition`). */
   partition: Partition | null;
+  /** For `aws` accounts: SAML (the default) or OIDC federation; `saml` for `local` ones. */
+  federation: FederationProtocol;
 }
 
 export interface DesiredGroup {
@@ -41,6 +44,8 @@ export interface DesiredUser {
   groups: string[];
   /** undefined: leave the status as it is (new users are enabled). */
   disabled: boolean | undefined;
+  /** Free attributes (`attributes:`), for session tags. */
+  attributes: Record<string, string>;
 }
 
 export interface DesiredPermissionSet {
@@ -59,6 +64,8 @@ export interface DesiredPermissionSet {
   /** Sorted by path then name, unique. */
   customerPolicies: Array<{ name: string; path: string }>;
   tags: Record<string, string>;
+  /** Session tag key → user attribute name (`sessionTags:`). */
+  sessionTags: Record<string, string>;
 }
 
 export type PrincipalType = 'USER' | 'GROUP';

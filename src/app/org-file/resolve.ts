@@ -4,12 +4,14 @@
  * OU-targeted assignments to the accounts under each OU. Every problem is collected.
  */
 import { defaultRegion, isPartition, type Partition } from '../../domain/federation/partitions.ts';
+import { MAX_SESSION_TAGS, MAX_USER_ATTRIBUTES } from '../../domain/federation/session-tags.ts';
 import {
   checkRegion,
   DEFAULT_FEDERATION,
   DEFAULT_PROVISIONING,
   type FederationSettings,
   isAccessMode,
+  isFederationProtocol,
   type ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
 import { userNameKey } from '../../domain/identity/directory.ts';
@@ -115,6 +117,13 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
     if (id !== undefined && !earlier) {
       const access = str(a, 'access') ?? 'local';
       const partition = str(a, 'partition');
+      const protocol = str(a, 'federation');
+      if (protocol !== undefined && access !== 'aws') {
+        problem(
+          ['accounts', i, 'federation'],
+          `federation applies to accounts with access: aws only; account ${id} is ${access}`,
+        );
+      }
       accounts.push({
         id,
         name: str(a, 'name') ?? '',
@@ -122,6 +131,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
         ouPath,
         access: isAccessMode(access) ? access : 'local',
         partition: partition !== undefined && isPartition(partition) ? partition : null,
+        federation: protocol !== undefined && isFederationProtocol(protocol) ? protocol : 'saml',
       });
     }
   }
@@ -188,6 +198,17 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       }
     }
     if (userName === undefined || key === undefined || earlier) continue;
+    const attributes: Record<string, string> = {};
+    if (isEntry(u.attributes)) {
+      for (const [k, v] of Object.entries(u.attributes)) if (typeof v === 'string') attributes[k] = v;
+      const count = Object.keys(u.attributes).length;
+      if (count > MAX_USER_ATTRIBUTES) {
+        problem(
+          ['users', i, 'attributes'],
+          `${count} attributes; at most ${MAX_USER_ATTRIBUTES} are allowed`,
+        );
+      }
+    }
     const disabled = u.disabled;
     users.push({
       key,
@@ -199,6 +220,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       password: str(u, 'password'),
       groups: memberOf,
       disabled: typeof disabled === 'boolean' ? disabled : undefined,
+      attributes,
     });
   }
 
@@ -246,6 +268,30 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       if (count > MAX_TAGS)
         problem(['permissionSets', i, 'tags'], `${count} tags; at most ${MAX_TAGS} are allowed`);
     }
+    const sessionTags: Record<string, string> = {};
+    if (isEntry(ps.sessionTags)) {
+      const lower = new Map<string, string>();
+      for (const [k, v] of Object.entries(ps.sessionTags)) {
+        if (typeof v !== 'string') continue;
+        // AWS compares session tag keys without case: two that differ only in case are one tag.
+        const earlier = lower.get(k.toLowerCase());
+        if (earlier !== undefined) {
+          problem(
+            ['permissionSets', i, 'sessionTags', k],
+            `session tag keys ${earlier} and ${k} differ only in case; AWS treats them as one tag`,
+          );
+        }
+        lower.set(k.toLowerCase(), k);
+        sessionTags[k] = v;
+      }
+      const count = Object.keys(ps.sessionTags).length;
+      if (count > MAX_SESSION_TAGS) {
+        problem(
+          ['permissionSets', i, 'sessionTags'],
+          `${count} session tags; AWS accepts at most ${MAX_SESSION_TAGS}`,
+        );
+      }
+    }
     const sessionDuration = str(ps, 'sessionDuration') ?? DEFAULT_SESSION_DURATION;
     const parsed = parseSessionDuration(sessionDuration);
     const inline = ps.inlinePolicy;
@@ -274,6 +320,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
         (x, y) => x.path.localeCompare(y.path) || x.name.localeCompare(y.name),
       ),
       tags,
+      sessionTags,
     });
   }
 
@@ -391,6 +438,7 @@ function resolveFederation(
     rolePath: str(f, 'rolePath') ?? DEFAULT_FEDERATION.rolePath,
     partition,
     region,
+    oidcAudience: str(f, 'oidcAudience') ?? DEFAULT_FEDERATION.oidcAudience,
   };
 }
 

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import { PARTITIONS } from '../../domain/federation/partitions.ts';
 import {
+  checkAttributeName,
+  checkAttributeValue,
+  checkSessionTagKey,
+} from '../../domain/federation/session-tags.ts';
+import {
   ACCESS_MODES,
   checkExternalId,
   checkProfileName,
@@ -13,7 +18,9 @@ import {
   checkProvisioningRoleName,
   checkRoleNamePattern,
   checkRolePath,
+  FEDERATION_PROTOCOLS,
 } from '../../domain/federation/settings.ts';
+import { checkOidcAudience } from '../../domain/federation/web-identity.ts';
 import {
   checkDisplayName,
   checkEmail,
@@ -132,6 +139,7 @@ const accountSchema = mapping('an account', {
   ou: ouPath.nullish(),
   access: oneOf('access', ACCESS_MODES).nullish(),
   partition: partition.nullish(),
+  federation: oneOf('federation', FEDERATION_PROTOCOLS).nullish(),
 });
 
 /** How `idcenter apply` reaches the IAM of `aws` accounts (`ProvisioningSettings`). */
@@ -152,6 +160,7 @@ const federationSchema = mapping('federation', {
   partition: partition.nullish(),
   region: text('region').nullish(),
   provisioning: provisioningSchema.nullish(),
+  oidcAudience: text('oidcAudience', checkOidcAudience).nullish(),
 });
 
 const groupSchema = mapping('a group', {
@@ -169,6 +178,14 @@ const userSchema = mapping('a user', {
   groups: list('groups', text('group name')).nullish(),
   disabled: z
     .boolean({ error: (iss) => `disabled must be true or false, not ${describe(iss.input)}` })
+    .nullish(),
+  attributes: z
+    .record(text('attribute name', checkAttributeName), text('attribute value', checkAttributeValue), {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? `attributes must be a mapping of name: value, not ${describe(iss.input)}`
+          : undefined,
+    })
     .nullish(),
 });
 
@@ -234,6 +251,18 @@ const tagsSchema = z.record(text('tag key', checkTagKey), text('tag value', chec
       : undefined,
 });
 
+/** Session tag key → the user attribute that gives its value (`domain/federation/session-tags.ts`). */
+const sessionTagsSchema = z.record(
+  text('session tag key', checkSessionTagKey),
+  text('user attribute name', checkAttributeName),
+  {
+    error: (iss) =>
+      iss.code === 'invalid_type'
+        ? `sessionTags must be a mapping of tag key: user attribute, not ${describe(iss.input)}`
+        : undefined,
+  },
+);
+
 const permissionSetSchema = mapping('a permission set', {
   name: text('permission set name', checkPermissionSetName),
   description: text('description', checkPermissionSetDescription).nullish(),
@@ -244,6 +273,7 @@ const permissionSetSchema = mapping('a permission set', {
   inlinePolicy: inlinePolicySchema.optional(),
   permissionsBoundary: boundarySchema.optional(),
   tags: tagsSchema.nullish(),
+  sessionTags: sessionTagsSchema.nullish(),
 });
 
 const assignmentSchema = mapping('an assignment', {

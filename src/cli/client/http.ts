@@ -61,12 +61,25 @@ const SECRET_HEADERS = new Set([
 export function redactJson(text: string): string {
   try {
     const v = JSON.parse(text) as unknown;
-    return JSON.stringify(v, (k, x) => (SECRET_FIELDS.test(k) && typeof x === 'string' ? '<redacted>' : x));
+    return JSON.stringify(v, (k, x) => {
+      if (typeof x !== 'string') return x;
+      if (SECRET_FIELDS.test(k)) return '<redacted>';
+      // A URL value (a one-time console link) loses its secret query parameters as URLs do.
+      return /^https?:\/\//.test(x) ? redactUrlText(x) : x;
+    });
   } catch {
     // XML (STS) or form bodies: redact element and parameter values by name.
     return text
       .replace(/<(SecretAccessKey|SessionToken)>[^<]*<\/\1>/g, '<$1><redacted></$1>')
       .replace(/((?:^|&)(?:SecretAccessKey|SessionToken|Password)=)[^&]*/g, '$1<redacted>');
+  }
+}
+
+function redactUrlText(url: string): string {
+  try {
+    return redactUrl(url);
+  } catch {
+    return url;
   }
 }
 

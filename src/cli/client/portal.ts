@@ -122,6 +122,29 @@ export class PortalClient {
     };
   }
 
+  /**
+   * idcenter's console extension: a one-time link that signs a browser in to the AWS Management
+   * Console as the role (within a minute, once).
+   */
+  async consoleLink(
+    accountId: string,
+    roleName: string,
+    destination?: string,
+  ): Promise<{ url: string; expiresAt: number }> {
+    const op = 'CreateConsoleLink';
+    const res = await restJson(this.http, {
+      method: 'POST',
+      url: joinUrl(this.endpoint, '/idcenter/v1/console'),
+      operation: op,
+      headers: { [BEARER]: this.token, 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId, roleName, ...(destination === undefined ? {} : { destination }) }),
+    });
+    if (typeof res.url !== 'string' || typeof res.expiresAt !== 'number') {
+      throw new ServiceError(op, 'InvalidResponse', 200, 'the response has no url');
+    }
+    return { url: res.url, expiresAt: res.expiresAt };
+  }
+
   async logout(): Promise<void> {
     await restJson(this.http, {
       method: 'POST',

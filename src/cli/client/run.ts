@@ -6,6 +6,7 @@
 import { CliError } from '../errors.ts';
 import { resolveSsoProfile, selectedProfile, str } from './aws-config.ts';
 import { configureSso } from './configure-sso.ts';
+import { openConsole } from './console.ts';
 import { type ClientContext, withContext } from './context.ts';
 import { roleCredentials } from './credentials.ts';
 import { endpointProfile, resolveEndpoint } from './endpoints.ts';
@@ -238,4 +239,14 @@ export function formatIdentity(id: { UserId: string; Account: string; Arn: strin
     return `${out.join('\n')}\n`;
   }
   return `${JSON.stringify({ UserId: id.UserId, Account: id.Account, Arn: id.Arn }, null, 4)}\n`;
+}
+
+export async function runConsole(
+  opts: Common & { profile?: string; destination?: string; browser?: boolean },
+): Promise<void> {
+  const io = processIO({ debug: Boolean(opts.debug) });
+  const name = selectedProfile(opts.profile, io.env);
+  await run(opts, name, (ctx) =>
+    openConsole(ctx, { profile: name, destination: opts.destination, noBrowser: opts.browser === false }),
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * The client side of SSO, for people: `configure sso | populate | export-credentials`,
- * `sso login | logout | status`, `credential-process`, `exec`, `sts get-caller-identity`.
+ * `sso login | logout | status`, `credential-process`, `exec`, `console`,
+ * `sts get-caller-identity`.
  * Definitions only; each action imports its implementation (`../client/run.ts`) when it runs.
  */
 import type { Command } from 'commander';
@@ -164,6 +165,25 @@ export function defineClientCommands(program: Command): void {
       `\nExample:\n  idcenter exec --profile dev -- aws s3 ls\n${EXIT_CODES}\n  other: the command's own exit code`,
     )
     .action(async (command: string[], opts) => (await client()).runExec(opts, command));
+
+  program
+    .command('console')
+    .description(
+      "Open the AWS Management Console as a profile's role, for an account idcenter federates with AWS through " +
+        'SAML: the server makes a one-time sign-in link (it works once, within a minute) and the browser opens it.',
+    )
+    .option('--profile <name>', 'the SSO profile (default: AWS_PROFILE, else default)')
+    .option(
+      '--destination <url>',
+      'the console page to open (https on the partition’s console host), e.g. https://console.aws.amazon.com/s3/home',
+    )
+    .option('--no-browser', 'do not open a browser; print the link instead')
+    .option('--debug', 'print a wire trace (secrets redacted) to stderr')
+    .addHelpText(
+      'after',
+      `\nExample:\n  idcenter console --profile prod\n  idcenter console --profile prod --no-browser --destination https://console.aws.amazon.com/s3/home\n${EXIT_CODES}`,
+    )
+    .action(async (opts) => (await client()).runConsole(opts));
 
   program
     .command('sts')

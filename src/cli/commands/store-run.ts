@@ -17,6 +17,7 @@ const KIND_NAMES: Record<SweepKind, string> = {
   clientRegistrations: 'client registrations',
   throttles: 'throttle counters',
   revocations: 'revocations',
+  consoleLinks: 'console sign-in links',
 };
 
 export async function runStoreSweep(

@@ -5,7 +5,8 @@
  * partition of an account decides all three together.
  *
  * Sources: the IAM user guide, "Configuring SAML assertions for the authentication response"
- * (audience and recipient per partition), and the botocore endpoint data (`partitions.json`).
+ * (audience and recipient per partition), and the botocore endpoint data (`partitions.json`);
+ * the console hosts from the console sign-in pages of each partition.
  */
 
 export const PARTITIONS = ['aws', 'aws-us-gov', 'aws-cn'] as const;
@@ -18,6 +19,8 @@ interface PartitionFacts {
   stsEndpoint: (region: string) => string;
   /** The region used when an account names none. */
   defaultRegion: string;
+  /** The AWS Management Console's host; its regional and service hosts are subdomains of it. */
+  consoleHost: string;
 }
 
 const FACTS: Record<Partition, PartitionFacts> = {
@@ -25,16 +28,19 @@ const FACTS: Record<Partition, PartitionFacts> = {
     signinEndpoint: 'https://signin.aws.amazon.com/saml',
     stsEndpoint: (region) => `https://sts.${region}.amazonaws.com`,
     defaultRegion: 'us-east-1',
+    consoleHost: 'console.aws.amazon.com',
   },
   'aws-us-gov': {
     signinEndpoint: 'https://signin.amazonaws-us-gov.com/saml',
     stsEndpoint: (region) => `https://sts.${region}.amazonaws.com`,
     defaultRegion: 'us-gov-west-1',
+    consoleHost: 'console.amazonaws-us-gov.com',
   },
   'aws-cn': {
     signinEndpoint: 'https://signin.amazonaws.cn/saml',
     stsEndpoint: (region) => `https://sts.${region}.amazonaws.com.cn`,
     defaultRegion: 'cn-north-1',
+    consoleHost: 'console.amazonaws.cn',
   },
 };
 
@@ -48,6 +54,11 @@ export function signinEndpoint(partition: Partition): string {
 
 export function defaultRegion(partition: Partition): string {
   return FACTS[partition].defaultRegion;
+}
+
+/** `console.aws.amazon.com` and the like: where a console sign-in lands. */
+export function consoleHost(partition: Partition): string {
+  return FACTS[partition].consoleHost;
 }
 
 export function stsEndpoint(partition: Partition, region: string): string {
@@ -99,4 +110,12 @@ export function endpointPartition(url: string): Partition | undefined {
 export function arnPartition(arn: string): Partition | undefined {
   const p = /^arn:([^:]+):/.exec(arn)?.[1];
   return p !== undefined && isPartition(p) ? p : undefined;
+}
+
+/**
+ * `arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>`: the IAM OIDC
+ * provider of an issuer, named by its host and path (IAM's own rule).
+ */
+export function oidcProviderArn(partition: Partition, accountId: string, issuer: string): string {
+  return `arn:${partition}:iam::${accountId}:oidc-provider/${issuer.replace(/^https?:\/\//, '')}`;
 }

@@ -1,18 +1,31 @@
 /**
  * How this organization's accounts are reached in AWS: per account an access mode (`local`, the
- * server's own sealed credentials; `aws`, real credentials through IAM SAML federation) and, for
- * the instance, the names that the IAM side of every `aws` account uses — the SAML provider, the
- * role of each permission set (`idcenter-{permissionSet}` under `/idcenter/`) — with the default
- * partition and region. They come from the organization file (`federation:`), because the roles
+ * server's own sealed credentials; `aws`, real credentials through IAM federation, SAML or OIDC)
+ * and, for the instance, the names that the IAM side of every `aws` account uses — the SAML
+ * provider, the role of each permission set (`idcenter-{permissionSet}` under `/idcenter/`), the
+ * audience of web identity tokens — with the default partition and region. They come from the organization file (`federation:`), because the roles
  * `idcenter apply` will provision and the roles the server asks STS for must be the same ones.
  *
  * Each check returns the problem as a sentence, or undefined; the limits are IAM's own
  * (`CreateRole` RoleName and Path, `CreateSAMLProvider` Name).
  */
 import { defaultRegion, type Partition, regionInPartition } from './partitions.ts';
+import { DEFAULT_OIDC_AUDIENCE } from './web-identity.ts';
 
 export const ACCESS_MODES = ['local', 'aws'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/**
+ * How an `aws` account's credentials are obtained: `saml` (STS `AssumeRoleWithSAML`, the default;
+ * also what console sign-in uses) or `oidc` (STS `AssumeRoleWithWebIdentity` with this server as
+ * an OpenID Connect issuer, for a server reachable over https).
+ */
+export const FEDERATION_PROTOCOLS = ['saml', 'oidc'] as const;
+export type FederationProtocol = (typeof FEDERATION_PROTOCOLS)[number];
+
+export function isFederationProtocol(value: string): value is FederationProtocol {
+  return (FEDERATION_PROTOCOLS as readonly string[]).includes(value);
+}
 
 /** Where a role name pattern puts the permission set's name. */
 export const PERMISSION_SET_PLACEHOLDER = '{permissionSet}';
@@ -32,6 +45,8 @@ export interface FederationSettings {
   partition: Partition;
   /** Region whose STS endpoint is called, for accounts in `partition`. */
   region: string;
+  /** The `aud` of web identity tokens (`federation: oidc` accounts): the IAM OIDC provider's client id. */
+  oidcAudience: string;
 }
 
 export const DEFAULT_FEDERATION: Readonly<FederationSettings> = Object.freeze({
@@ -40,6 +55,7 @@ export const DEFAULT_FEDERATION: Readonly<FederationSettings> = Object.freeze({
   rolePath: '/idcenter/',
   partition: 'aws',
   region: 'us-east-1',
+  oidcAudience: DEFAULT_OIDC_AUDIENCE,
 });
 
 export function isAccessMode(value: string): value is AccessMode {

@@ -1,6 +1,6 @@
 /**
- * SSO portal API (restJson1, docs/wire-protocols.md, "Portal API") and the idcenter discovery
- * extension. Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point
+ * SSO portal API (restJson1, docs/wire-protocols.md, "Portal API") and the idcenter extensions
+ * (discovery, one-time console links). Unsigned; the OIDC access token travels in `x-amz-sso_bearer_token`. One catch point
  * turns every error, even an unparseable request, into the portal's JSON error with its header; a
  * query parameter that is not UTF-8 text, or has a control character, is 400
  * InvalidRequestException before any operation runs.
@@ -14,6 +14,7 @@ import { formFaultMessage, queryFault } from '../codecs/form.ts';
 import { rawBodies } from '../raw-body.ts';
 import { sendRequestIds } from '../request-id.ts';
 import { authenticate, BEARER_HEADER } from './auth.ts';
+import { CONSOLE_LINK_PATH, createConsoleLinkOperation } from './console-link.ts';
 import { DISCOVERY_PATH, discoverAccess, etagMatches } from './discovery.ts';
 import { invalidRequest, type PortalOperation, portalOperationOf, sendPortalError } from './errors.ts';
 import { answerGetRoleCredentials } from './get-role-credentials.ts';
@@ -75,6 +76,14 @@ export async function registerSsoPortal(app: FastifyInstance, deps: ServerDeps):
     operation('Logout', async (request, _reply, who) => {
       await logOutToken(ctx, who, { sourceIp: request.ip, requestId: request.id });
       return {};
+    }),
+  );
+
+  app.post(
+    CONSOLE_LINK_PATH,
+    operation(undefined, async (request, reply, who) => {
+      reply.header('cache-control', 'no-store');
+      return createConsoleLinkOperation(deps, request, who);
     }),
   );
 

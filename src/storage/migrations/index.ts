@@ -14,6 +14,7 @@ import { m009ThrottleForgiven } from './009-throttle-forgiven.ts';
 import { m011ExpiryIndexes } from './011-expiry-indexes.ts';
 import { m012Federation } from './012-federation.ts';
 import { m016LiveUserCodes } from './016-live-user-codes.ts';
+import { m018FederationWeb } from './018-federation-web.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '011-expiry-indexes': m011ExpiryIndexes,
   '012-federation': m012Federation,
   '016-live-user-codes': m016LiveUserCodes,
+  '018-federation-web': m018FederationWeb,
 };

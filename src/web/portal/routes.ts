@@ -6,6 +6,7 @@
  * | `GET /start` | the account list page (signed out: to sign-in, back to /start afterwards) |
  * | `GET /start/access.json` | every account and permission set of the signed-in person, one response |
  * | `POST /start/credentials` | role credentials for the "Access keys" dialog (JSON, CSRF header) |
+ * | `GET`, `POST /start/console` | console sign-in for a role of an `aws` account (`console.ts`) |
  * | `GET /profile` | details, MFA devices, active sessions |
  * | `POST /profile/sessions/revoke`, `/profile/sessions/revoke-all` | sign a session out, or all |
  *
@@ -29,6 +30,7 @@ import { pathPrefix, webPath } from '../paths.ts';
 import { formFields, refuseUnreadableText } from '../request-text.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
 import { clearSessionCookie, currentSession, redirectToSignIn } from '../session.ts';
+import { handleConsole } from './console.ts';
 import { handleCredentials } from './credentials.ts';
 import { profileBody } from './profile-page.ts';
 import { startPageBody } from './start-page.ts';
@@ -126,6 +128,9 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
   });
 
   app.post('/start/credentials', async (request, reply) => handleCredentials(request, reply, deps));
+
+  app.get('/start/console', async (request, reply) => handleConsole(request, reply, deps, prefix));
+  app.post('/start/console', async (request, reply) => handleConsole(request, reply, deps, prefix));
 
   app.get('/profile', async (request, reply) => {
     const session = await currentSession(request, deps);

@@ -3,7 +3,8 @@
  * that paints at once — tabs "Accounts" and "Applications", the search box, an empty list —
  * plus the static markup of the credentials dialog. `static/portal.js` fills the list from
  * `GET /start/access.json` (every account and role in one response) and the dialog from
- * `POST /start/credentials`. Nothing personal is in this markup except the CSRF token, so the
+ * `POST /start/credentials`; a role of an account whose console can be signed in to links to
+ * `/start/console`. Nothing personal is in this markup except the CSRF token, so the
  * shell itself is cheap and the data never passes through HTML string building.
  */
 import { type Html, html } from '../html.ts';
@@ -28,6 +29,7 @@ export function startPageBody(input: StartPageInput): Html {
       data-csrf="${input.csrfToken}"
       data-access-url="${to('/start/access.json')}"
       data-credentials-url="${to('/start/credentials')}"
+      data-console-url="${to('/start/console')}"
       data-signin-url="${to('/start')}"
     >
       <h1>AWS access portal</h1>

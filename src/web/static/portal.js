@@ -11,7 +11,8 @@ import { readable } from './display-text.js';
 
 /**
  * An account as the list keeps it; `key` is what the search box matches.
- * @typedef {{ id: string, name: string, email: string, roles: string[], key: string }} Account
+ * `console`: an `aws` account on SAML federation, whose roles open the AWS Management Console.
+ * @typedef {{ id: string, name: string, email: string, roles: string[], console: boolean, key: string }} Account
  * @typedef {{ accessKeyId: string, secretAccessKey: string, sessionToken: string, expiration: number }} Credentials
  */
 
@@ -23,6 +24,7 @@ import { readable } from './display-text.js';
     csrf: root.dataset.csrf || '',
     accessUrl: root.dataset.accessUrl || '/start/access.json',
     credentialsUrl: root.dataset.credentialsUrl || '/start/credentials',
+    consoleUrl: root.dataset.consoleUrl || '/start/console',
     signinUrl: root.dataset.signinUrl || '/start',
   };
 
@@ -211,7 +213,17 @@ import { readable } from './display-text.js';
     ul.textContent = '';
     for (const role of a.roles) {
       const li = el('li', 'role');
-      li.append(el('bdi', 'role-name', readable(role)));
+      if (a.console) {
+        // The permission set's name opens the AWS Management Console as its role, in a new tab
+        // (as the AWS access portal does); the server signs the user in to AWS with SAML.
+        const link = el('a', 'role-name console-link');
+        link.href = `${cfg.consoleUrl}?${new URLSearchParams({ account: a.id, role }).toString()}`;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        link.title = `Open the AWS Management Console as ${readable(role)}`;
+        link.append(el('bdi', '', readable(role)));
+        li.append(link);
+      } else li.append(el('bdi', 'role-name', readable(role)));
       const keys = el('button', 'link access-keys', 'Access keys');
       keys.type = 'button';
       keys.dataset.role = role;
@@ -309,13 +321,14 @@ import { readable } from './display-text.js';
       return;
     }
     if (!res.ok) return showLoadError(`The server answered ${res.status}.`);
-    /** @type {{ accounts: { accountId: string, accountName: string, emailAddress: string, roles: string[] }[] }} */
+    /** @type {{ accounts: { accountId: string, accountName: string, emailAddress: string, roles: string[], console?: boolean }[] }} */
     const data = await res.json();
     accounts = data.accounts.map((a) => ({
       id: a.accountId,
       name: a.accountName,
       email: a.emailAddress,
       roles: a.roles,
+      console: a.console === true,
       key: `${a.accountName}\u0000${a.accountId}\u0000${a.emailAddress}`.toLowerCase(),
     }));
     for (const a of accounts) byId.set(a.id, a);

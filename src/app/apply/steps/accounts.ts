@@ -18,6 +18,7 @@ export async function writeAccounts(tx: ApplyTx, accounts: Plan['accounts']): Pr
         ou: a.ouPath,
         ...(a.access === 'local' ? {} : { access: a.access }),
         ...(a.partition === null ? {} : { partition: a.partition }),
+        ...(a.federation === 'saml' ? {} : { federation: a.federation }),
       });
       return {
         id: a.id,
@@ -26,6 +27,7 @@ export async function writeAccounts(tx: ApplyTx, accounts: Plan['accounts']): Pr
         ou_id: ouIdOf(a.ouPath),
         access: a.access,
         partition: a.partition,
+        federation: a.federation,
         status: 'ACTIVE',
         joined_method: 'CREATED',
         created_at: now,
@@ -49,6 +51,7 @@ export async function writeAccounts(tx: ApplyTx, accounts: Plan['accounts']): Pr
           ou_id: ouIdOf(u.want.ouPath),
           access: u.want.access,
           partition: u.want.partition,
+          federation: u.want.federation,
           updated_at: now,
         },
       };

@@ -3,6 +3,7 @@
  * A changed role definition raises the version, and the roles already provisioned follow it.
  * Deleting permission sets is part of `prune.ts`.
  */
+import { storedStringMap } from '../../../domain/federation/session-tags.ts';
 import { newPermissionSetId } from '../../../domain/ids.ts';
 import type { Plan } from '../plan.ts';
 import { insertChunked } from './bulk.ts';
@@ -48,6 +49,7 @@ export async function writePermissionSets(
       relay_state: p.relayState,
       inline_policy: p.inlinePolicy,
       permissions_boundary: p.permissionsBoundary,
+      session_tags: storedStringMap(p.sessionTags),
       version: 1,
       created_at: now,
       updated_at: now,
@@ -70,6 +72,7 @@ export async function writePermissionSets(
         relay_state: u.want.relayState,
         inline_policy: u.want.inlinePolicy,
         permissions_boundary: u.want.permissionsBoundary,
+        session_tags: storedStringMap(u.want.sessionTags),
         version,
         updated_at: now,
       })

@@ -3,6 +3,7 @@
  * note the ids of the new ones for the memberships and assignments that name them. Disabling a
  * user ends their sessions. Deleting users is part of `prune.ts`.
  */
+import { storedStringMap } from '../../../domain/federation/session-tags.ts';
 import { newDirectoryId } from '../../../domain/ids.ts';
 import { revokeUserSessions } from '../../users.ts';
 import type { Plan } from '../plan.ts';
@@ -31,6 +32,7 @@ export async function writeUsers(tx: ApplyTx, users: Plan['users']): Promise<voi
         status: u.disabled === true ? 'DISABLED' : 'ENABLED',
         password_hash: passwordHashes.get(u.key) ?? null,
         external_id: null,
+        custom_attributes: storedStringMap(u.attributes),
         created_at: now,
         updated_at: now,
         created_by: actor,
@@ -51,6 +53,7 @@ export async function writeUsers(tx: ApplyTx, users: Plan['users']): Promise<voi
         given_name: u.want.givenName,
         family_name: u.want.familyName,
         email: u.want.email,
+        custom_attributes: storedStringMap(u.want.attributes),
       });
     }
     if (u.status) set.status = u.status;
