@@ -23,6 +23,7 @@ import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
+import { registerClientDownloads } from '../web/client-download.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerPortal } from '../web/portal/routes.ts';
 import { registerSignin } from '../web/signin/routes.ts';
@@ -233,6 +234,7 @@ export async function buildApp(
   });
 
   await registerAssets(app);
+  registerClientDownloads(app, deps);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
   await app.register(async (scope) => registerSignin(scope, deps));

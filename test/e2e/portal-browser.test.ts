@@ -233,9 +233,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(await dialog.locator('[data-field="start-url"]').textContent(), server.config.startUrl);
       assert.equal(await dialog.locator('[data-field="sso-region"]').textContent(), 'us-east-1');
       assert.equal(
-        await dialog.locator('[data-field="configure-command"]').textContent(),
-        `npx idcenter configure sso --endpoint-url ${server.url}`,
+        await dialog.locator('[data-field="install-command"]').textContent(),
+        `npm install -g ${server.url}/client/idcenter-client.tgz`,
       );
+      assert.equal(
+        await dialog.locator('[data-field="configure-command"]').textContent(),
+        `idcenter configure sso --endpoint-url ${server.url}`,
+      );
+      assert.doesNotMatch((await dialog.textContent()) ?? '', /npx/);
       await shot('desktop-dialog');
 
       const copies: string[] = [];

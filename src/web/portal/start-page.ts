@@ -6,6 +6,7 @@
  * `POST /start/credentials`. Nothing personal is in this markup except the CSRF token, so the
  * shell itself is cheap and the data never passes through HTML string building.
  */
+import { clientInstallCommand } from '../client-download.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 
@@ -143,11 +144,12 @@ function osPanel(tab: OsTab): Html {
 }
 
 /**
- * The `idcenter configure sso` one-liner shown in the dialog: it asks for the start URL and
- * region shown above, signs in, and writes the profile with this server's endpoints.
+ * The `idcenter configure sso` line shown in the dialog: it asks for the start URL and region
+ * shown above, signs in, and writes the profile with this server's endpoints. The client it runs
+ * is installed from this server (`clientInstallCommand`), never fetched from a registry by name.
  */
 export function configureSsoCommand(input: { publicUrl: string }): string {
-  return `npx idcenter configure sso --endpoint-url ${input.publicUrl}`;
+  return `idcenter configure sso --endpoint-url ${input.publicUrl}`;
 }
 
 function credentialsDialog(input: StartPageInput): Html {
@@ -179,9 +181,12 @@ function credentialsDialog(input: StartPageInput): Html {
             <dd>${copyable('sso-region', 'SSO Region', { value: input.region })}</dd>
           </dl>
           <p class="muted">
-            Or with the idcenter CLI, which asks for these values and also points the AWS tools at this
-            server:
+            Or with the idcenter client, which asks for these values and also points the AWS tools at this
+            server. Install it once from this server (Node.js 20 or newer;
+            <a href="${webPath(input.prefix, '/client')}">other ways</a>):
           </p>
+          ${copyable('install-command', 'idcenter client install command', { block: true, value: clientInstallCommand(input.publicUrl) })}
+          <p class="muted">then run:</p>
           ${copyable('configure-command', 'idcenter configure sso command', { block: true, value: configureSsoCommand(input) })}
         </section>
         <p class="expiry">
