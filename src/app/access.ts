@@ -19,6 +19,9 @@ export interface AccessibleAccount {
   emailAddress: string;
 }
 
+/** An account with the user's roles in it, and `access: 'aws'` when it is federated. */
+export type AccountAccess = AccessibleAccount & { roles: string[]; access?: 'aws' };
+
 export interface AccessibleRole {
   accountId: string;
   roleName: string;
@@ -151,7 +154,7 @@ export async function listAccessibleRoles(
 export async function listAllAccess(
   store: { db: Kysely<Database> },
   userId: string,
-): Promise<Array<AccessibleAccount & { roles: string[] }>> {
+): Promise<AccountAccess[]> {
   const db = store.db;
   const rows = await db
     .selectFrom(assignmentsOf(db, userId).as('a'))
@@ -161,13 +164,14 @@ export async function listAllAccess(
       'accounts.id as accountId',
       'accounts.name as accountName',
       'accounts.email as emailAddress',
+      'accounts.access as access',
       'permission_sets.name as roleName',
     ])
     .distinct()
     .orderBy('accounts.id')
     .orderBy('permission_sets.name')
     .execute();
-  const out: Array<AccessibleAccount & { roles: string[] }> = [];
+  const out: AccountAccess[] = [];
   for (const r of rows) {
     const last = out[out.length - 1];
     if (last && last.accountId === r.accountId) last.roles.push(r.roleName);
@@ -177,6 +181,7 @@ export async function listAllAccess(
         accountName: r.accountName,
         emailAddress: r.emailAddress,
         roles: [r.roleName],
+        ...(r.access === 'aws' ? { access: 'aws' as const } : {}),
       });
   }
   return out;
@@ -244,7 +249,7 @@ const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true })
 export async function portalAccounts(
   store: { db: Kysely<Database> },
   userId: string,
-): Promise<Array<AccessibleAccount & { roles: string[] }>> {
+): Promise<AccountAccess[]> {
   const accounts = await listAllAccess(store, userId);
   return accounts.sort(
     (a, b) => collator.compare(a.accountName, b.accountName) || (a.accountId < b.accountId ? -1 : 1),

@@ -82,6 +82,7 @@ interface OsTab {
   label: string;
   envHelp: string;
   fileHelp: Html;
+  configHelp: Html;
 }
 
 const OS_TABS: OsTab[] = [
@@ -91,6 +92,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into your terminal. They apply to that shell until it closes.',
     fileHelp: html`Paste this into <code>~/.aws/credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>~/.aws/config</code>, so the profile's region and STS calls go here.`,
   },
   {
     id: 'windows',
@@ -98,6 +101,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into a Command Prompt window. They apply to that window until it closes.',
     fileHelp: html`Paste this into <code>%USERPROFILE%\\.aws\\credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>%USERPROFILE%\\.aws\\config</code>, so the profile's region and STS calls go here.`,
   },
   {
     id: 'powershell',
@@ -105,6 +110,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into PowerShell. They apply to that session until it closes.',
     fileHelp: html`Paste this into <code>$HOME\\.aws\\credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>$HOME\\.aws\\config</code>, so the profile's region and STS calls go here.`,
   },
 ];
 
@@ -131,6 +138,10 @@ function osPanel(tab: OsTab): Html {
     <h3>Option 2: Add a profile to your AWS credentials file</h3>
     <p class="muted">${tab.fileHelp}</p>
     ${copyable('profile', `credentials file profile for ${tab.label}`, { block: true })}
+    <div data-local-only hidden>
+      <p class="muted">${tab.configHelp}</p>
+      ${copyable('config-profile', `config file profile for ${tab.label}`, { block: true })}
+    </div>
     <h3>Option 3: Use individual values in your AWS service client</h3>
     <dl class="values">
       <dt>AWS access key ID</dt>
@@ -139,6 +150,10 @@ function osPanel(tab: OsTab): Html {
       <dd>${copyable('secret-access-key', 'AWS secret access key')}</dd>
       <dt>AWS session token</dt>
       <dd>${copyable('session-token', 'AWS session token', { block: true })}</dd>
+      <dt data-local-only hidden>STS endpoint URL</dt>
+      <dd data-local-only hidden>${copyable('sts-endpoint', 'STS endpoint URL')}</dd>
+      <dt data-local-only hidden>Region</dt>
+      <dd data-local-only hidden>${copyable('region', 'Region')}</dd>
     </dl>
   </section>`;
 }
