@@ -152,6 +152,8 @@ export interface AccountWithRoles extends AccessibleAccount {
   roles: string[];
   /** An `aws` account on SAML federation: its roles open the AWS Management Console. */
   console: boolean;
+  /** Present when the account is federated: its credentials are AWS's own. */
+  access?: 'aws';
 }
 
 /** Every (account, role) pair of a user, ordered by account id then role name. */
@@ -187,6 +189,7 @@ export async function listAllAccess(
         emailAddress: r.emailAddress,
         roles: [r.roleName],
         console: r.access === 'aws' && r.federation === 'saml',
+        ...(r.access === 'aws' ? { access: 'aws' as const } : {}),
       });
   }
   return out;

@@ -3,7 +3,7 @@
  * definition lives in `commands/` and loads its implementation only when it runs, so
  * `idcenter --version` and `--help` start fast.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { defineAdminCommands } from './commands/admin.ts';
 import { defineAuthAdminCommands } from './commands/auth-admin.ts';
 import { defineAwsCommands } from './commands/aws.ts';
@@ -13,7 +13,7 @@ import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
 import { defineServerCommand } from './commands/server.ts';
 import { defineSessionCommands } from './commands/sessions.ts';
 import { defineStoreCommands } from './commands/store.ts';
-import { reportError } from './errors.ts';
+import { runProgram } from './run-program.ts';
 import { VERSION } from './version.ts';
 
 export function buildProgram(): Command {
@@ -37,15 +37,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version exit 0; usage errors use the AWS CLI v2 code for command syntax.
-      process.exitCode = err.exitCode === 0 ? 0 : 252;
-      return;
-    }
-    process.exitCode = reportError(err);
-  }
+  await runProgram(buildProgram(), argv);
 }

@@ -23,6 +23,7 @@ import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
+import { registerClientDownloads } from '../web/client-download.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerWeb } from '../web/plugin.ts';
 import type { Drain } from './drain.ts';
@@ -232,6 +233,7 @@ export async function buildApp(
   const sts = createStsAnswerer(deps, new SigV4Verifier());
 
   await registerAssets(app);
+  registerClientDownloads(app, deps);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
   await app.register(async (scope) => registerWeb(scope, deps));

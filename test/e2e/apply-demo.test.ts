@@ -77,13 +77,16 @@ for (const kind of STORE_KINDS) {
         `export AWS_ENDPOINT_URL_SSO=${url}`,
         `export AWS_ENDPOINT_URL_SSO_OIDC=${url}`,
         `export AWS_ENDPOINT_URL_STS=${url}`,
-        'npx idcenter configure sso --profile demo',
-        'npx idcenter sso login --profile demo',
+        `npm install -g ${url}/client/idcenter-client.tgz`,
+        '  idcenter configure sso --profile demo',
+        '  idcenter sso login --profile demo',
         'aws sts get-caller-identity --profile demo',
         'IDCENTER_START_URL_ALIASES=https://d-0000000000.awsapps.com/start',
       ]) {
         assert.ok(banner.includes(needle), `banner lacks "${needle}":\n${banner}`);
       }
+      // The package name idcenter on the npm registry is not this project's.
+      assert.doesNotMatch(banner, /npx/);
     });
   });
 }

@@ -50,6 +50,9 @@ interface Creds {
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
   AWS_SESSION_TOKEN: string;
+  AWS_ENDPOINT_URL_STS: string;
+  AWS_REGION: string;
+  AWS_DEFAULT_REGION: string;
 }
 
 /** Parse what was pasted from an "environment variables" block, per shell. */
@@ -66,7 +69,15 @@ function parseEnvBlock(kind: 'unix' | 'windows' | 'powershell', text: string): C
     assert.ok(m, `${kind}: unexpected line ${JSON.stringify(l)}`);
     out[m[1]!] = m[2]!;
   }
-  assert.deepEqual(Object.keys(out), ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+  // The demo's accounts are local: their credentials also name this server's STS and region.
+  assert.deepEqual(Object.keys(out), [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_ENDPOINT_URL_STS',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+  ]);
   return out as unknown as Creds;
 }
 
@@ -233,9 +244,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(await dialog.locator('[data-field="start-url"]').textContent(), server.config.startUrl);
       assert.equal(await dialog.locator('[data-field="sso-region"]').textContent(), 'us-east-1');
       assert.equal(
-        await dialog.locator('[data-field="configure-command"]').textContent(),
-        `npx idcenter configure sso --endpoint-url ${server.url}`,
+        await dialog.locator('[data-field="install-command"]').textContent(),
+        `npm install -g ${server.url}/client/idcenter-client.tgz`,
       );
+      assert.equal(
+        await dialog.locator('[data-field="configure-command"]').textContent(),
+        `idcenter configure sso --endpoint-url ${server.url}`,
+      );
+      assert.doesNotMatch((await dialog.textContent()) ?? '', /npx/);
       await shot('desktop-dialog');
 
       const copies: string[] = [];
@@ -255,11 +271,9 @@ for (const kind of STORE_KINDS) {
         copies.push(envText);
         const env = parseEnvBlock(shell, envText);
         assert.match(env.AWS_ACCESS_KEY_ID, /^ASIA[A-Z0-9]{16}$/);
-        assertAlice(
-          await callerIdentity('env', { ...env, AWS_ENDPOINT_URL_STS: server.url }),
-          '333333333333',
-          'PowerUserAccess',
-        );
+        assert.equal(env.AWS_ENDPOINT_URL_STS, server.url);
+        assert.equal(env.AWS_REGION, 'us-east-1');
+        assertAlice(await callerIdentity('env', { ...env }), '333333333333', 'PowerUserAccess');
 
         // Option 2: the credentials-file profile, used with --profile.
         const profile = await copy(

@@ -26,6 +26,11 @@ export interface VendInput {
 }
 
 export interface VendedCredentials {
+  /**
+   * Who accepts them: `local`, this server alone (its STS); `aws`, real AWS (a federated
+   * account, `app/federation/vend-federated.ts`).
+   */
+  access: 'local' | 'aws';
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;

@@ -165,7 +165,7 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     });
     throw new DomainError('forbidden', 'No access');
   }
-  return { ...sealed, expiration };
+  return { ...sealed, expiration, access: 'local' };
 }
 
 /** How many times the store may move under one request before vending gives up (refuses). */

@@ -473,6 +473,7 @@ export async function vendFederatedCredentials(
     sourceIp: input.sourceIp,
   });
   return {
+    access: 'aws',
     accessKeyId: credentials.accessKeyId,
     secretAccessKey: credentials.secretAccessKey,
     sessionToken: credentials.sessionToken,

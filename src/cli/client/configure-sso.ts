@@ -192,6 +192,7 @@ export async function configureSso(
   const portal = new PortalClient(ctx.http, portalEndpoint.url, accessToken);
   let accountId: string | undefined;
   let roleName: string | undefined;
+  let federated = false;
   try {
     const accounts = await portal.listAllAccounts();
     if (accounts.length === 0) throw new CliError('No AWS accounts are available to you.', 255);
@@ -204,6 +205,11 @@ export async function configureSso(
     }
     out(`Using the account ID ${accountId}\n`);
     newProfile.sso_account_id = accountId;
+    // An idcenter server says which accounts are federated (real AWS credentials).
+    if (portalEndpoint.custom) {
+      const map = await portal.discoverAccess();
+      federated = map?.accounts.find((a) => a.accountId === accountId)?.access === 'aws';
+    }
     const roles = await portal.listAllRoles(accountId);
     if (roles.length === 0) throw new CliError(`No roles are available for the account ${accountId}`, 255);
     if (roles.length === 1) {
@@ -277,6 +283,20 @@ export async function configureSso(
     if (services) newProfile.services = servicesName;
   }
 
+  // A federated account's credentials are real AWS ones: its profile keeps SSO and SSO OIDC on
+  // the server but sends STS (and every other service) to AWS.
+  if (federated && newProfile.services !== undefined) {
+    const base = services ?? servicesOf(cfg, newProfile.services);
+    const signIn: Partial<Record<ServiceKey, string>> = {};
+    if (base.sso) signIn.sso = base.sso;
+    if (base.sso_oidc) signIn.sso_oidc = base.sso_oidc;
+    services = signIn;
+    if (!newProfile.services.endsWith('-aws')) newProfile.services = `${newProfile.services}-aws`;
+    out(
+      `The account ${accountId} is an AWS account: its credentials are AWS's, so the profile sends STS calls to AWS ([services ${newProfile.services}] has no sts).\n`,
+    );
+  }
+
   // 6. Write everything at once.
   writeConfiguration(
     cfg,
@@ -302,6 +322,17 @@ export async function configureSso(
   } else {
     out(`Successfully configured SSO for profile: ${profileName}\n`);
   }
+}
+
+/** The endpoints a `[services]` block of the config file names for the three services. */
+function servicesOf(cfg: LoadedConfig, name: string): Partial<Record<ServiceKey, string>> {
+  const block = cfg.file.get(sectionId.services(name)) ?? {};
+  const out: Partial<Record<ServiceKey, string>> = {};
+  for (const s of ['sso', 'sso_oidc', 'sts'] as const) {
+    const entry = block[s];
+    if (entry && typeof entry === 'object' && entry.endpoint_url) out[s] = entry.endpoint_url;
+  }
+  return out;
 }
 
 /** The non-AWS endpoints in effect for the three services, or undefined when all are AWS's. */

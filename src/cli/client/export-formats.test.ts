@@ -71,6 +71,22 @@ describe('export formats', () => {
     assert.deepEqual(got, credentialEnv(creds));
   });
 
+  it('credentials only a non-AWS server accepts also carry its STS endpoint and the region', () => {
+    const target = { stsEndpoint: 'http://127.0.0.1:7400', region: 'eu-west-1' };
+    const expected = {
+      ...credentialEnv(creds),
+      AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:7400',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+    };
+    for (const f of EXPORT_FORMATS) {
+      if (f === 'process') continue;
+      assert.deepEqual(parseBack(f, formatCredentials(creds, f, target)), expected, f);
+    }
+    // credential_process JSON has no place for them: the profile running it names its endpoints.
+    assert.equal(formatCredentials(creds, 'process', target), formatCredentials(creds, 'process'));
+  });
+
   it('omits the token and expiry lines when absent', () => {
     const text = formatCredentials({ accessKeyId: 'AKIA', secretAccessKey: 's' }, 'env');
     assert.equal(text, 'export AWS_ACCESS_KEY_ID=AKIA\nexport AWS_SECRET_ACCESS_KEY=s\n');

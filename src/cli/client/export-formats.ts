@@ -2,6 +2,10 @@
  * Credentials printed for other tools, in the formats and variable order of
  * `aws configure export-credentials` (docs/client-files.md, "Credential process output",
  * "Export formats"), and the credential_process JSON.
+ *
+ * Credentials that only an idcenter server accepts (the profile sends STS to a server that is
+ * not AWS's) are useless pasted alone: a tool would send them to AWS. So the environment formats
+ * then also set `AWS_ENDPOINT_URL_STS`, `AWS_REGION` and `AWS_DEFAULT_REGION` (`ExportTarget`).
  */
 import { formatIsoOffset } from './cache.ts';
 
@@ -24,13 +28,26 @@ export interface ExportableCredentials {
   accountId?: string | undefined;
 }
 
-function vars(c: ExportableCredentials): [string, string][] {
+/** Where credentials that only a non-AWS server accepts must be used. */
+export interface ExportTarget {
+  stsEndpoint: string;
+  region: string;
+}
+
+function vars(c: ExportableCredentials, target?: ExportTarget): [string, string][] {
   const out: [string, string][] = [
     ['AWS_ACCESS_KEY_ID', c.accessKeyId],
     ['AWS_SECRET_ACCESS_KEY', c.secretAccessKey],
   ];
   if (c.sessionToken) out.push(['AWS_SESSION_TOKEN', c.sessionToken]);
   if (c.expiration !== undefined) out.push(['AWS_CREDENTIAL_EXPIRATION', formatIsoOffset(c.expiration)]);
+  if (target) {
+    out.push(
+      ['AWS_ENDPOINT_URL_STS', target.stsEndpoint],
+      ['AWS_REGION', target.region],
+      ['AWS_DEFAULT_REGION', target.region],
+    );
+  }
   return out;
 }
 
@@ -52,28 +69,37 @@ export function processJson(c: ExportableCredentials, indent = 2): string {
   return JSON.stringify(o, null, indent);
 }
 
-export function formatCredentials(c: ExportableCredentials, format: ExportFormat): string {
+/**
+ * One export format. `target` (see `ExportTarget`) adds the endpoint and region to the
+ * environment formats; `process` is credential_process JSON, which has no place for them (the
+ * profile that runs it names its endpoints).
+ */
+export function formatCredentials(
+  c: ExportableCredentials,
+  format: ExportFormat,
+  target?: ExportTarget,
+): string {
   switch (format) {
     case 'process':
       return `${processJson(c)}\n`;
     case 'env':
-      return vars(c)
+      return vars(c, target)
         .map(([k, v]) => `export ${k}=${v}\n`)
         .join('');
     case 'env-no-export':
-      return vars(c)
+      return vars(c, target)
         .map(([k, v]) => `${k}=${v}\n`)
         .join('');
     case 'powershell':
-      return vars(c)
+      return vars(c, target)
         .map(([k, v]) => `$Env:${k}="${v}"\n`)
         .join('');
     case 'windows-cmd':
-      return vars(c)
+      return vars(c, target)
         .map(([k, v]) => `set ${k}=${v}\n`)
         .join('');
     case 'fish':
-      return vars(c)
+      return vars(c, target)
         .map(([k, v]) => `set -gx ${k} "${v}"\n`)
         .join('');
   }

@@ -24,9 +24,13 @@ export interface RoleCredentials {
   expiration: number;
 }
 
-/** Every account with its roles (the discovery extension's answer, or assembled from pages). */
+/**
+ * Every account with its roles (the discovery extension's answer, or assembled from pages);
+ * `access: 'aws'` marks a federated account of an idcenter server, whose credentials are real
+ * AWS ones.
+ */
 export interface AccessMap {
-  accounts: (AccountInfo & { roles: string[] })[];
+  accounts: (AccountInfo & { roles: string[]; access?: 'aws' })[];
 }
 
 const BEARER = 'x-amz-sso_bearer_token';
@@ -194,6 +198,7 @@ export function parseAccessMap(res: Record<string, unknown>): AccessMap | undefi
     const entry: AccessMap['accounts'][number] = { accountId: a.accountId, roles };
     if (typeof a.accountName === 'string') entry.accountName = a.accountName;
     if (typeof a.emailAddress === 'string') entry.emailAddress = a.emailAddress;
+    if (a.access === 'aws') entry.access = 'aws';
     accounts.push(entry);
   }
   return { accounts };

@@ -134,7 +134,7 @@ class TerminalPrompter implements Prompter {
   }
 
   async ask(question: string, validate?: (answer: string) => string | undefined): Promise<string> {
-    const { input } = await import('@inquirer/prompts');
+    const { input } = (await import('./inquirer.ts')).prompts;
     const answer = await this.run((context) =>
       input(
         {
@@ -150,7 +150,7 @@ class TerminalPrompter implements Prompter {
   }
 
   async select<T>(items: readonly T[], label: (item: T) => string): Promise<T> {
-    const { search } = await import('@inquirer/prompts');
+    const { search } = (await import('./inquirer.ts')).prompts;
     const choices = items.map((item, i) => ({ value: i, name: label(item) }));
     const pageSize = Math.max(3, Math.min(10, (this.output.rows ?? 24) - 4));
     const index = await this.run((context) =>

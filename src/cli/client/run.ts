@@ -4,14 +4,20 @@
  * terminal restored.
  */
 import { CliError } from '../errors.ts';
-import { resolveSsoProfile, selectedProfile, str } from './aws-config.ts';
+import { resolveSsoProfile, type SsoProfile, selectedProfile, str } from './aws-config.ts';
 import { configureSso } from './configure-sso.ts';
 import { openConsole } from './console.ts';
 import { type ClientContext, withContext } from './context.ts';
 import { roleCredentials } from './credentials.ts';
 import { endpointProfile, resolveEndpoint } from './endpoints.ts';
 import { execEnv, runCommand } from './exec.ts';
-import { EXPORT_FORMATS, type ExportFormat, formatCredentials, processJson } from './export-formats.ts';
+import {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportTarget,
+  formatCredentials,
+  processJson,
+} from './export-formats.ts';
 import { EXIT_SERVICE, ServiceError } from './http.ts';
 import { type ClientIO, processIO } from './io.ts';
 import { populate, printPopulateResult } from './populate.ts';
@@ -146,9 +152,24 @@ export async function runExportCredentials(
   const io = processIO({ debug: Boolean(opts.debug) });
   const name = selectedProfile(opts.profile, io.env);
   await run(opts, name, async (ctx) => {
-    const { creds } = await credentialsOf(ctx, name);
-    io.stdout.write(formatCredentials(creds, format));
+    const { profile, creds } = await credentialsOf(ctx, name);
+    io.stdout.write(formatCredentials(creds, format, exportTarget(ctx, profile)));
   });
+}
+
+/**
+ * Where the profile's credentials must be used when only its own server accepts them: the
+ * profile sends STS somewhere that is not AWS (a `[services]` block or `endpoint_url`, as
+ * `configure sso` writes for idcenter), in its client region. Undefined for AWS credentials.
+ */
+function exportTarget(ctx: ClientContext, profile: SsoProfile): ExportTarget | undefined {
+  const region = profile.clientRegion ?? profile.region;
+  const sts = resolveEndpoint('sts', region, {
+    env: {},
+    cfg: ctx.cfg,
+    profile: endpointProfile(ctx.cfg, profile),
+  });
+  return sts.custom ? { stsEndpoint: sts.url, region } : undefined;
 }
 
 export async function runCredentialProcess(opts: Common & { profile?: string }): Promise<void> {

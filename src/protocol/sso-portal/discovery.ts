@@ -3,7 +3,8 @@
  * portal API. One response lists every account the user may use with its roles, so a client
  * needs one call instead of ListAccounts + ListAccountRoles per account (which AWS throttles).
  * The body is deterministic (accounts by id, roles by name); its SHA-256 is the strong ETag,
- * and `If-None-Match` with that ETag answers 304 without a body. Not throttled.
+ * and `If-None-Match` with that ETag answers 304 without a body. Not throttled. A federated
+ * account says `"access":"aws"` (its credentials are real AWS ones, for AWS's STS).
  */
 import { createHash } from 'node:crypto';
 import { listAllAccess } from '../../app/access.ts';
@@ -22,6 +23,7 @@ export async function discoverAccess(
       accountName: a.accountName,
       emailAddress: a.emailAddress,
       roleList: a.roles.map((roleName) => ({ roleName })),
+      ...(a.access ? { access: a.access } : {}),
     })),
   });
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;

@@ -4,6 +4,11 @@
  * against cross-site requests. The credentials come from `vendRoleCredentials`, the same
  * vending (and the same audit event) as the portal API's GetRoleCredentials; a person who is
  * not assigned the pair gets 403 and nothing is minted.
+ *
+ * Credentials of a `local` account work only against this server, so the answer also names this
+ * server's STS endpoint and region, which the dialog adds to every option it shows, so that what
+ * a person copies works as pasted. A federated (`aws`) account's are real AWS credentials: no
+ * endpoint.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { vendRoleCredentials } from '../../app/credentials/vend.ts';
@@ -94,14 +99,19 @@ export async function handleCredentials(
       channel: 'portal',
       since,
     });
-    return reply.header('cache-control', 'no-store').type('application/json').send({
-      accountId: input.accountId,
-      roleName: input.roleName,
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      sessionToken: c.sessionToken,
-      expiration: c.expiration,
-    });
+    return reply
+      .header('cache-control', 'no-store')
+      .type('application/json')
+      .send({
+        accountId: input.accountId,
+        roleName: input.roleName,
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: c.expiration,
+        access: c.access,
+        ...(c.access === 'local' ? { stsEndpoint: deps.config.publicUrl, region: deps.config.region } : {}),
+      });
   } catch (err) {
     if (isDomainError(err, 'forbidden')) return fail(reply, 403, 'No access');
     throw err;

@@ -7,6 +7,7 @@
  * `/start/console`. Nothing personal is in this markup except the CSRF token, so the
  * shell itself is cheap and the data never passes through HTML string building.
  */
+import { clientInstallCommand } from '../client-download.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 
@@ -83,6 +84,7 @@ interface OsTab {
   label: string;
   envHelp: string;
   fileHelp: Html;
+  configHelp: Html;
 }
 
 const OS_TABS: OsTab[] = [
@@ -92,6 +94,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into your terminal. They apply to that shell until it closes.',
     fileHelp: html`Paste this into <code>~/.aws/credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>~/.aws/config</code>, so the profile's region and STS calls go here.`,
   },
   {
     id: 'windows',
@@ -99,6 +103,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into a Command Prompt window. They apply to that window until it closes.',
     fileHelp: html`Paste this into <code>%USERPROFILE%\\.aws\\credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>%USERPROFILE%\\.aws\\config</code>, so the profile's region and STS calls go here.`,
   },
   {
     id: 'powershell',
@@ -106,6 +112,8 @@ const OS_TABS: OsTab[] = [
     envHelp: 'Paste these lines into PowerShell. They apply to that session until it closes.',
     fileHelp: html`Paste this into <code>$HOME\\.aws\\credentials</code>, then use it with
       <code>--profile</code> and the name in brackets.`,
+    configHelp: html`These credentials work only with this server: also paste this into
+      <code>$HOME\\.aws\\config</code>, so the profile's region and STS calls go here.`,
   },
 ];
 
@@ -132,6 +140,10 @@ function osPanel(tab: OsTab): Html {
     <h3>Option 2: Add a profile to your AWS credentials file</h3>
     <p class="muted">${tab.fileHelp}</p>
     ${copyable('profile', `credentials file profile for ${tab.label}`, { block: true })}
+    <div data-local-only hidden>
+      <p class="muted">${tab.configHelp}</p>
+      ${copyable('config-profile', `config file profile for ${tab.label}`, { block: true })}
+    </div>
     <h3>Option 3: Use individual values in your AWS service client</h3>
     <dl class="values">
       <dt>AWS access key ID</dt>
@@ -140,16 +152,21 @@ function osPanel(tab: OsTab): Html {
       <dd>${copyable('secret-access-key', 'AWS secret access key')}</dd>
       <dt>AWS session token</dt>
       <dd>${copyable('session-token', 'AWS session token', { block: true })}</dd>
+      <dt data-local-only hidden>STS endpoint URL</dt>
+      <dd data-local-only hidden>${copyable('sts-endpoint', 'STS endpoint URL')}</dd>
+      <dt data-local-only hidden>Region</dt>
+      <dd data-local-only hidden>${copyable('region', 'Region')}</dd>
     </dl>
   </section>`;
 }
 
 /**
- * The `idcenter configure sso` one-liner shown in the dialog: it asks for the start URL and
- * region shown above, signs in, and writes the profile with this server's endpoints.
+ * The `idcenter configure sso` line shown in the dialog: it asks for the start URL and region
+ * shown above, signs in, and writes the profile with this server's endpoints. The client it runs
+ * is installed from this server (`clientInstallCommand`), never fetched from a registry by name.
  */
 export function configureSsoCommand(input: { publicUrl: string }): string {
-  return `npx idcenter configure sso --endpoint-url ${input.publicUrl}`;
+  return `idcenter configure sso --endpoint-url ${input.publicUrl}`;
 }
 
 function credentialsDialog(input: StartPageInput): Html {
@@ -181,9 +198,12 @@ function credentialsDialog(input: StartPageInput): Html {
             <dd>${copyable('sso-region', 'SSO Region', { value: input.region })}</dd>
           </dl>
           <p class="muted">
-            Or with the idcenter CLI, which asks for these values and also points the AWS tools at this
-            server:
+            Or with the idcenter client, which asks for these values and also points the AWS tools at this
+            server. Install it once from this server (Node.js 20 or newer;
+            <a href="${webPath(input.prefix, '/client')}">other ways</a>):
           </p>
+          ${copyable('install-command', 'idcenter client install command', { block: true, value: clientInstallCommand(input.publicUrl) })}
+          <p class="muted">then run:</p>
           ${copyable('configure-command', 'idcenter configure sso command', { block: true, value: configureSsoCommand(input) })}
         </section>
         <p class="expiry">

@@ -13,7 +13,9 @@ import { readable } from './display-text.js';
  * An account as the list keeps it; `key` is what the search box matches.
  * `console`: an `aws` account on SAML federation, whose roles open the AWS Management Console.
  * @typedef {{ id: string, name: string, email: string, roles: string[], console: boolean, key: string }} Account
- * @typedef {{ accessKeyId: string, secretAccessKey: string, sessionToken: string, expiration: number }} Credentials
+ * `stsEndpoint` and `region` come with credentials that only this server accepts (a `local`
+ * account); every option the dialog shows then carries them too, so what is copied works as pasted.
+ * @typedef {{ accessKeyId: string, secretAccessKey: string, sessionToken: string, expiration: number, stsEndpoint?: string, region?: string }} Credentials
  */
 
 (() => {
@@ -465,23 +467,53 @@ import { readable } from './display-text.js';
       ['AWS_SECRET_ACCESS_KEY', c.secretAccessKey],
       ['AWS_SESSION_TOKEN', c.sessionToken],
     ];
+    if (c.stsEndpoint && c.region)
+      vars.push(
+        ['AWS_ENDPOINT_URL_STS', c.stsEndpoint],
+        ['AWS_REGION', c.region],
+        ['AWS_DEFAULT_REGION', c.region],
+      );
     if (kind === 'windows') return vars.map(([k, v]) => `set ${k}=${v}`).join('\n');
     if (kind === 'powershell') return vars.map(([k, v]) => `$Env:${k}="${v}"`).join('\n');
     return vars.map(([k, v]) => `export ${k}="${v}"`).join('\n');
   }
 
+  /**
+   * The ~/.aws/config lines of the credentials-file profile: its region, and a services section
+   * of its own (no clash when several are pasted) sending its STS calls to this server.
+   * @param {string} name @param {Credentials} c
+   */
+  function configLines(name, c) {
+    return [
+      `[profile ${name}]`,
+      `region = ${c.region}`,
+      `services = ${name}`,
+      '',
+      `[services ${name}]`,
+      'sts =',
+      `  endpoint_url = ${c.stsEndpoint}`,
+    ].join('\n');
+  }
+
   /** @param {Account} account @param {string} role @param {Credentials} c */
   function showCredentials(account, role, c) {
+    const local = Boolean(c.stsEndpoint && c.region);
+    const profile = `${account.id}_${role}`;
     setField('env-unix', envLines('unix', c));
     setField('env-windows', envLines('windows', c));
     setField('env-powershell', envLines('powershell', c));
     setField(
       'profile',
-      `[${account.id}_${role}]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\naws_session_token=${c.sessionToken}`,
+      `[${profile}]\naws_access_key_id=${c.accessKeyId}\naws_secret_access_key=${c.secretAccessKey}\naws_session_token=${c.sessionToken}`,
     );
+    setField('config-profile', local ? configLines(profile, c) : '');
     setField('access-key-id', c.accessKeyId);
     setField('secret-access-key', c.secretAccessKey);
     setField('session-token', c.sessionToken);
+    setField('sts-endpoint', c.stsEndpoint ?? '');
+    setField('region', c.region ?? '');
+    for (const node of /** @type {NodeListOf<HTMLElement>} */ (dialog.querySelectorAll('[data-local-only]')))
+      node.hidden = !local;
     expiresAt = c.expiration;
     const when = new Date(c.expiration);
     const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
@@ -518,9 +550,12 @@ import { readable } from './display-text.js';
       'env-windows',
       'env-powershell',
       'profile',
+      'config-profile',
       'access-key-id',
       'secret-access-key',
       'session-token',
+      'sts-endpoint',
+      'region',
       'expires',
       'countdown',
     ])
