@@ -123,7 +123,9 @@ async function targetsOf(
     assigned.set(a.accountId, set);
   }
   const targets: Target[] = [];
-  const federated = org.accounts.filter((a) => a.access === 'aws');
+  // Accounts on OIDC federation trust an IAM OIDC provider, which apply does not make yet: their
+  // provider and roles are made by hand (README, "OIDC federation"), and apply leaves them alone.
+  const federated = org.accounts.filter((a) => a.access === 'aws' && a.federation === 'saml');
   let metadata: string | undefined;
   if (federated.length > 0) metadata = await options.metadata();
   for (const a of federated) {
