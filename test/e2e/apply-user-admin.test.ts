@@ -94,7 +94,7 @@ async function seedSessions(store: Store, userId: string, tag: string): Promise<
       .values({
         id: `d-${tag}-${status}`,
         device_code_hash: `dc-${tag}-${status}`,
-        user_code: 'BCDFGHJK',
+        user_code: `UC-${tag}-${status}`,
         client_id: 'c',
         scopes: '[]',
         status,
