@@ -236,6 +236,9 @@ describe('idcenter backup and restore (SQLite, server running)', () => {
       /Revoked everything issued until \S+: 2 live session\(s\) and every refresh and access token stopped now/,
     );
     assert.doesNotMatch(r.stderr, /warning/);
+    // The restore cut everything issued until its own (real) time: the server's clock must not
+    // run behind it, or what it issues next would fall before the cut.
+    clock.set(Math.max(clock.now(), Date.now()) + 1000);
     const restored = await startTestServer({
       reuse: { url: `sqlite:${dataDir}/idcenter.db`, dataDir, async cleanup() {} },
       clock,
