@@ -5,6 +5,7 @@
  * (`createAppContext`) where the server or the command is put together and reached through it,
  * so two servers in one process, each with its own context, share none of it.
  */
+import type { AccountAccess } from '../domain/federation/settings.ts';
 import type { Clock, Random } from '../domain/runtime.ts';
 import type { Store } from '../storage/db.ts';
 import { GenerationCache } from '../storage/generation-cache.ts';
@@ -16,7 +17,6 @@ import { PasswordQueue } from './auth/password-queue.ts';
 import { PollTracker } from './auth/poll-tracker.ts';
 import type { ResolvedAccessToken } from './auth/resolved-token.ts';
 import { FailureAudit } from './failure-audit.ts';
-import type { AccountAccess } from './federation/account-access.ts';
 
 export interface ContextMemory {
   /** Failures of unauthenticated callers, repeats counted into one audit row a minute. */

@@ -26,7 +26,7 @@ for (const kind of STORE_KINDS) {
       const grant = (id: string, expiresAt: number) => ({
         id,
         device_code_hash: `hash-${id}`,
-        user_code: 'ABCDEFGH',
+        user_code: `UC-${id}`,
         client_id: 'c-1',
         scopes: '[]',
         status: 'pending',

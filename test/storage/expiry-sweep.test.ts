@@ -40,7 +40,7 @@ async function seed(db: Store['db']): Promise<void> {
   const grant = (id: string, status: string, expiresAt: number) => ({
     id,
     device_code_hash: `hash-${id}`,
-    user_code: 'ABCDEFGH',
+    user_code: `UC-${id}`,
     client_id: 'client-live',
     scopes: '[]',
     status,

@@ -5,15 +5,10 @@
  * raises it).
  */
 import type { Partition } from '../../domain/federation/partitions.ts';
-import { type FederationProtocol, isFederationProtocol } from '../../domain/federation/settings.ts';
+import { type AccountAccess, isFederationProtocol } from '../../domain/federation/settings.ts';
 import type { AppContext } from '../context.ts';
 
-export interface AccountAccess {
-  access: string;
-  partition: Partition | null;
-  /** SAML or OIDC, for an `aws` account. */
-  federation: FederationProtocol;
-}
+export type { AccountAccess };
 
 /** The account's access as the store has it (any mode), or undefined when there is no such account. */
 export async function accountAccess(

@@ -23,6 +23,14 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 export const FEDERATION_PROTOCOLS = ['saml', 'oidc'] as const;
 export type FederationProtocol = (typeof FEDERATION_PROTOCOLS)[number];
 
+/** How one account is reached, as the store has it: `local`, or `aws` with its partition and protocol. */
+export interface AccountAccess {
+  access: string;
+  partition: Partition | null;
+  /** SAML or OIDC, for an `aws` account. */
+  federation: FederationProtocol;
+}
+
 export function isFederationProtocol(value: string): value is FederationProtocol {
   return (FEDERATION_PROTOCOLS as readonly string[]).includes(value);
 }
