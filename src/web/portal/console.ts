@@ -25,6 +25,7 @@ import { type DomainError, isDomainError } from '../../domain/errors.ts';
 import { csrfField, isCrossSite, preSessionCsrf, verifyCsrf, verifyPreSessionCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { BACK_TO_ACCOUNTS, messagePage } from '../message-page.ts';
 import { webPath } from '../paths.ts';
 import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
@@ -62,27 +63,6 @@ function shortcutPath(target: Extract<ConsoleTarget, { kind: 'role' }>): string 
   return `/start/console?${q.toString()}`;
 }
 
-function messagePage(
-  reply: FastifyReply,
-  prefix: string,
-  status: number,
-  title: string,
-  message: string | Html,
-  session: PortalSessionInfo | null,
-): FastifyReply {
-  return sendPage(
-    reply,
-    page({
-      title,
-      narrow: true,
-      session,
-      prefix,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">Back to your accounts</a></p></div>`,
-    }),
-    status,
-  );
-}
-
 /** A refusal of the sign-in as a page: its status, title and the domain error's message. */
 function refusalPage(
   reply: FastifyReply,
@@ -99,13 +79,30 @@ function refusalPage(
         'No access',
         'You are not assigned this permission set in this account. Ask your administrator for access, or pick a role from your accounts.',
         session,
+        BACK_TO_ACCOUNTS,
       );
     case 'invalid_grant':
-      return messagePage(reply, prefix, 410, 'Link expired', err.message, session);
+      return messagePage(reply, prefix, 410, 'Link expired', err.message, session, BACK_TO_ACCOUNTS);
     case 'invalid_request':
-      return messagePage(reply, prefix, 400, 'Cannot open the AWS console', err.message, session);
+      return messagePage(
+        reply,
+        prefix,
+        400,
+        'Cannot open the AWS console',
+        err.message,
+        session,
+        BACK_TO_ACCOUNTS,
+      );
     case 'unavailable':
-      return messagePage(reply, prefix, 503, 'Cannot open the AWS console', err.message, session);
+      return messagePage(
+        reply,
+        prefix,
+        503,
+        'Cannot open the AWS console',
+        err.message,
+        session,
+        BACK_TO_ACCOUNTS,
+      );
     default:
       throw err;
   }
@@ -192,7 +189,8 @@ export async function handleConsole(
   const post = request.method === 'POST';
   const target = targetOf(post ? formFields(request) : queryOf(request));
   const session = await currentSession(request, deps);
-  if (typeof target === 'string') return messagePage(reply, prefix, 400, 'Bad request', target, session);
+  if (typeof target === 'string')
+    return messagePage(reply, prefix, 400, 'Bad request', target, session, BACK_TO_ACCOUNTS);
   const crossSite = isCrossSite(request);
 
   if (target.kind === 'link') {
@@ -258,5 +256,6 @@ function csrfRefused(reply: FastifyReply, prefix: string, session: PortalSession
     'This form has expired',
     'The form did not come from this site, or it expired. Open the link again from your accounts page.',
     session,
+    BACK_TO_ACCOUNTS,
   );
 }

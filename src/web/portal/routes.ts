@@ -24,8 +24,8 @@ import type { ServerDeps } from '../../app/server-deps.ts';
 import { listSessions, type RevokeOwnRequest, revokeOwnSessions } from '../../app/sessions.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { verifyCsrf } from '../csrf.ts';
-import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { BACK_TO_ACCOUNTS, messagePage } from '../message-page.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { formFields, refuseUnreadableText } from '../request-text.ts';
 import { sendPage, setPageHeaders } from '../security.ts';
@@ -39,25 +39,6 @@ const JSON_ROUTES = new Set(['/start/access.json', '/start/credentials']);
 
 /** Session ids are UUIDs; anything else cannot name a session. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function errorPage(
-  reply: FastifyReply,
-  prefix: string,
-  status: number,
-  title: string,
-  message: Html | string,
-): FastifyReply {
-  return sendPage(
-    reply,
-    page({
-      title,
-      narrow: true,
-      prefix,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">Back to your accounts</a></p></div>`,
-    }),
-    status,
-  );
-}
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'That session is signed out.',
@@ -89,7 +70,15 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
         .header('cache-control', 'no-store')
         .type('application/json')
         .send({ message });
-    return errorPage(reply, prefix, status, status === 500 ? 'Something went wrong' : 'Bad request', message);
+    return messagePage(
+      reply,
+      prefix,
+      status,
+      status === 500 ? 'Something went wrong' : 'Bad request',
+      message,
+      null,
+      BACK_TO_ACCOUNTS,
+    );
   });
 
   app.addHook('preHandler', refuseUnreadableText);
@@ -176,12 +165,14 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
       return null;
     }
     if (!verifyCsrf(request, session)) {
-      errorPage(
+      messagePage(
         reply,
         prefix,
         403,
         'This form has expired',
         'The form did not come from your current session. Open the profile page again and retry.',
+        null,
+        BACK_TO_ACCOUNTS,
       );
       return null;
     }
@@ -193,7 +184,15 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
     if (!session) return reply;
     const target = formFields(request).get('session') ?? '';
     if (!SESSION_ID.test(target))
-      return errorPage(reply, prefix, 400, 'Bad request', 'The form does not name a session to sign out.');
+      return messagePage(
+        reply,
+        prefix,
+        400,
+        'Bad request',
+        'The form does not name a session to sign out.',
+        null,
+        BACK_TO_ACCOUNTS,
+      );
     const ended = await revoke({
       userId: session.userId,
       which: target,

@@ -15,17 +15,17 @@ import {
   authorizeRedirect,
   checkAuthorizeRequest,
 } from '../../protocol/sso-oidc/authorize.ts';
-import { csrfField, verifyCsrf } from '../csrf.ts';
+import { verifyCsrf } from '../csrf.ts';
 import { html } from '../html.ts';
-import { page } from '../layout.ts';
-import { pathPrefix, webPath } from '../paths.ts';
+import { messagePage } from '../message-page.ts';
+import { pathPrefix } from '../paths.ts';
 import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
-import { csrfRejected, field, messagePage, meta, queryOf, requireSession } from './common.ts';
+import { consentPage, csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
 
-function consentPage(
+function authorizeConsent(
   reply: FastifyReply,
   prefix: string,
   session: PortalSessionInfo,
@@ -38,25 +38,11 @@ function consentPage(
   });
   return sendPage(
     reply,
-    page({
-      title: 'Authorization requested',
-      narrow: true,
-      session,
-      prefix,
-      body: html`<div class="card">
-<h1>Authorization requested</h1>
-<p>Allow <span class="consent-app" data-testid="client-name">${displayText(req.client.name)}</span> to access your data?</p>
-<p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
-<p class="muted">After you answer, the browser returns to the application on this computer (<span class="mono wrap">${displayText(new URL(req.redirectUri).host)}</span>).</p>
-<form method="post" action="${webPath(prefix, '/authorize')}">
-${csrfField(session)}
-${carried}
-<div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>
-</div>`,
+    consentPage(prefix, session, {
+      clientName: req.client.name,
+      details: html`<p class="muted">After you answer, the browser returns to the application on this computer (<span class="mono wrap">${displayText(new URL(req.redirectUri).host)}</span>).</p>`,
+      action: '/authorize',
+      carried,
     }),
     200,
     // The answer redirects to the loopback URI; CSP cannot name http://[::1] (see security.ts).
@@ -87,7 +73,7 @@ export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): 
     if (check.kind === 'redirect_error') return redirectError(reply, check);
     const session = await requireSession(request, reply, deps, `/authorize?${params.toString()}`);
     if (!session) return reply;
-    return consentPage(reply, prefix, session, check.request, params);
+    return authorizeConsent(reply, prefix, session, check.request, params);
   });
 
   app.post('/authorize', async (request, reply) => {
@@ -120,7 +106,7 @@ export function registerAuthorizePages(app: FastifyInstance, deps: ServerDeps): 
         .header('cache-control', 'no-store')
         .redirect(authorizeRedirect(req.redirectUri, { code, state: req.state }), 302);
     }
-    if (decision !== 'deny') return consentPage(reply, prefix, session, req, params);
+    if (decision !== 'deny') return authorizeConsent(reply, prefix, session, req, params);
     await denyAuthorization(
       ctx,
       { clientId: req.client.id, userId: session.userId, sessionId: session.sessionId },

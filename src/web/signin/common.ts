@@ -4,11 +4,12 @@ import type { RequestMeta } from '../../app/auth/issue.ts';
 import type { SessionRecord } from '../../app/auth/sessions.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { decodeForm } from '../../protocol/codecs/form.ts';
+import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
+import { messagePage } from '../message-page.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { formFields } from '../request-text.ts';
-import { sendPage } from '../security.ts';
 import {
   cookieSession,
   csrfTokenFor,
@@ -16,6 +17,7 @@ import {
   type PortalSessionInfo,
   redirectToSignIn,
 } from '../session.ts';
+import { displayText } from '../text.ts';
 
 export function meta(request: FastifyRequest): RequestMeta {
   return { sourceIp: request.ip ?? null, requestId: request.id };
@@ -65,28 +67,6 @@ export async function pendingSignin(
   return { record: found.record, csrfToken: csrfTokenFor(found.token) };
 }
 
-/** A card with a message and a link to the portal (`prefix`: the public URL's path prefix). */
-export function messagePage(
-  reply: FastifyReply,
-  prefix: string,
-  status: number,
-  title: string,
-  message: string | Html,
-  session: PortalSessionInfo | null = null,
-): FastifyReply {
-  return sendPage(
-    reply,
-    page({
-      title,
-      narrow: true,
-      session,
-      prefix,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">Go to the access portal</a></p></div>`,
-    }),
-    status,
-  );
-}
-
 export function csrfRejected(reply: FastifyReply, prefix: string): FastifyReply {
   return messagePage(
     reply,
@@ -95,4 +75,41 @@ export function csrfRejected(reply: FastifyReply, prefix: string): FastifyReply 
     'Form expired',
     'This form was not accepted because it did not come from this page (it may have expired). Go back, reload the page and try again.',
   );
+}
+
+/** What a consent page shows beside the application's name, and where its answer goes. */
+export interface ConsentRequest {
+  clientName: string;
+  /** Paragraphs between the request and the buttons (the device code, where it returns). */
+  details: Html;
+  /** The app path the Allow/Deny form posts to, and what it carries. */
+  action: string;
+  carried: Html | readonly (Html | '')[];
+}
+
+/**
+ * "Allow <application> to access your data?", the consent page of both OAuth flows: what the
+ * application will be able to do, then Allow and Deny buttons posting to `action`.
+ */
+export function consentPage(prefix: string, session: PortalSessionInfo, req: ConsentRequest): Html {
+  return page({
+    title: 'Authorization requested',
+    narrow: true,
+    session,
+    prefix,
+    body: html`<div class="card">
+<h1>Authorization requested</h1>
+<p>Allow <span class="consent-app" data-testid="client-name">${displayText(req.clientName)}</span> to access your data?</p>
+<p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
+${req.details}
+<form method="post" action="${webPath(prefix, req.action)}">
+${csrfField(session)}
+${req.carried}
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>
+</div>`,
+  });
 }

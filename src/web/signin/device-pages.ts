@@ -20,8 +20,8 @@ import { page } from '../layout.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { displayText, waitText } from '../text.ts';
-import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
+import { waitText } from '../text.ts';
+import { consentPage, csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
 
 function entryPage(
   reply: FastifyReply,
@@ -54,7 +54,7 @@ ${csrfField(session)}
   );
 }
 
-function consentPage(
+function deviceConsent(
   reply: FastifyReply,
   prefix: string,
   session: PortalSessionInfo,
@@ -62,27 +62,13 @@ function consentPage(
 ) {
   return sendPage(
     reply,
-    page({
-      title: 'Authorization requested',
-      narrow: true,
-      session,
-      prefix,
-      body: html`<div class="card">
-<h1>Authorization requested</h1>
-<p>Allow <span class="consent-app" data-testid="client-name">${displayText(grant.clientName)}</span> to access your data?</p>
-<p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
-<p>Code: <span class="mono" data-testid="user-code">${grant.userCode}</span></p>
-<p class="muted">Only allow this if you started the sign-in yourself and the code matches the one the application shows.</p>
-<form method="post" action="${webPath(prefix, '/device/confirm')}">
-${csrfField(session)}
-<input type="hidden" name="grant_id" value="${grant.grantId}">
-<input type="hidden" name="user_code" value="${grant.userCode}">
-<div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-</div>
-</form>
-</div>`,
+    consentPage(prefix, session, {
+      clientName: grant.clientName,
+      details: html`<p>Code: <span class="mono" data-testid="user-code">${grant.userCode}</span></p>
+<p class="muted">Only allow this if you started the sign-in yourself and the code matches the one the application shows.</p>`,
+      action: '/device/confirm',
+      carried: html`<input type="hidden" name="grant_id" value="${grant.grantId}">
+<input type="hidden" name="user_code" value="${grant.userCode}">`,
     }),
   );
 }
@@ -144,7 +130,7 @@ export function registerDevicePages(app: FastifyInstance, deps: ServerDeps): voi
         400,
       );
     }
-    return consentPage(reply, prefix, session, result.grant);
+    return deviceConsent(reply, prefix, session, result.grant);
   });
 
   app.post('/device/confirm', async (request, reply) => {

@@ -41,59 +41,77 @@ function withReturn(path: string, back: string): string {
   return back === '/start' ? path : `${path}?return=${encodeURIComponent(back)}`;
 }
 
-function userNamePage(prefix: string, csrf: string, back: string, error?: string, value = ''): Html {
+/** A signed-in identity's line under a heading, with the link that leaves it. */
+function identityLine(prefix: string, back: string, userName: string, link: string, testId?: string): Html {
+  return html`<div class="identity"><span class="wrap"${testId ? html` data-testid="${testId}"` : ''}>${displayText(userName)}</span><a href="${webPath(prefix, withReturn('/signin', back))}">${link}</a></div>
+`;
+}
+
+/** The card of one sign-in step: heading, who (once known), error, one field and a button. */
+function signinStep(step: {
+  prefix: string;
+  title: string;
+  identity?: Html;
+  error: string | undefined;
+  action: string;
+  hiddenFields: Html;
+  field: Html;
+  button: string;
+}): Html {
   return page({
-    title: 'Sign in',
+    title: step.title,
     narrow: true,
-    prefix,
+    prefix: step.prefix,
     body: html`<div class="card">
-<h1>Sign in</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="${webPath(prefix, '/signin')}">
-${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'user')}
-<label for="user_name">User name</label>
-<input id="user_name" name="user_name" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="${MAX_USER_NAME_LENGTH}" required autofocus value="${value}">
-<div class="actions"><button type="submit">Next</button></div>
+<h1>${step.title}</h1>
+${step.identity ?? ''}${step.error ? html`<p class="error" role="alert">${step.error}</p>` : ''}
+<form method="post" action="${webPath(step.prefix, step.action)}">
+${step.hiddenFields}
+${step.field}
+<div class="actions"><button type="submit">${step.button}</button></div>
 </form>
 </div>`,
+  });
+}
+
+function userNamePage(prefix: string, csrf: string, back: string, error?: string, value = ''): Html {
+  return signinStep({
+    prefix,
+    title: 'Sign in',
+    error,
+    action: '/signin',
+    hiddenFields: html`${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'user')}`,
+    field: html`<label for="user_name">User name</label>
+<input id="user_name" name="user_name" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="${MAX_USER_NAME_LENGTH}" required autofocus value="${value}">`,
+    button: 'Next',
   });
 }
 
 function passwordPage(prefix: string, csrf: string, back: string, userName: string, error?: string): Html {
-  return page({
-    title: 'Sign in',
-    narrow: true,
+  return signinStep({
     prefix,
-    body: html`<div class="card">
-<h1>Sign in</h1>
-<div class="identity"><span class="wrap" data-testid="signin-user">${displayText(userName)}</span><a href="${webPath(prefix, withReturn('/signin', back))}">Not you?</a></div>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="${webPath(prefix, '/signin')}">
-${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'password')}${hidden('user_name', userName)}
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-<div class="actions"><button type="submit">Sign in</button></div>
-</form>
-</div>`,
+    title: 'Sign in',
+    identity: identityLine(prefix, back, userName, 'Not you?', 'signin-user'),
+    error,
+    action: '/signin',
+    hiddenFields: html`${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}${hidden('step', 'password')}${hidden('user_name', userName)}`,
+    field: html`<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>`,
+    button: 'Sign in',
   });
 }
 
 function totpPage(prefix: string, csrf: string, back: string, userName: string, error?: string): Html {
-  return page({
-    title: 'Verify your identity',
-    narrow: true,
+  return signinStep({
     prefix,
-    body: html`<div class="card">
-<h1>Verify your identity</h1>
-<div class="identity"><span class="wrap">${displayText(userName)}</span><a href="${webPath(prefix, withReturn('/signin', back))}">Cancel</a></div>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<form method="post" action="${webPath(prefix, '/signin/mfa')}">
-${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}
-<label for="code">Code from your authenticator app</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" class="code-input" required autofocus>
-<div class="actions"><button type="submit">Verify</button></div>
-</form>
-</div>`,
+    title: 'Verify your identity',
+    identity: identityLine(prefix, back, userName, 'Cancel'),
+    error,
+    action: '/signin/mfa',
+    hiddenFields: html`${hidden(CSRF_FIELD, csrf)}${hidden('return', back)}`,
+    field: html`<label for="code">Code from your authenticator app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" class="code-input" required autofocus>`,
+    button: 'Verify',
   });
 }
 
