@@ -61,7 +61,8 @@ const listSetting = z.string().transform((raw) =>
     .filter((s) => s.length > 0),
 );
 
-const urlSetting = z.string().transform((raw, ctx) => {
+/** `raw` without its trailing slashes when it is an http(s) URL, else an issue and z.NEVER. */
+function httpUrl(raw: string, ctx: z.RefinementCtx): string {
   try {
     const u = new URL(raw);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
@@ -70,20 +71,12 @@ const urlSetting = z.string().transform((raw, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) URL` });
     return z.NEVER;
   }
-});
+}
+
+const urlSetting = z.string().transform(httpUrl);
 
 /** An http(s) URL, or empty for none. */
-const optionalUrlSetting = z.string().transform((raw, ctx) => {
-  if (raw.trim() === '') return '';
-  try {
-    const u = new URL(raw);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    return raw.replace(/\/+$/, '');
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `"${raw}" is not an http(s) URL` });
-    return z.NEVER;
-  }
-});
+const optionalUrlSetting = z.string().transform((raw, ctx) => (raw.trim() === '' ? '' : httpUrl(raw, ctx)));
 
 /**
  * `host:port` (`[::1]:9464` for IPv6), or empty for none; port 0 picks a free one. Resolved to
