@@ -120,6 +120,21 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/** openssl req arguments for a new P-256 key written to `keyFile` (unencrypted), the request or certificate to `outFile`. */
+function newP256Key(keyFile: string, outFile: string): string[] {
+  return [
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    outFile,
+  ];
+}
+
 function writePrivate(file: string, data: string | Buffer): void {
   fs.writeFileSync(file, data, { mode: 0o600 });
 }
@@ -152,15 +167,7 @@ async function ensureCa(dir: string, names: CertNames, now: number): Promise<boo
         'req',
         '-x509',
         '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'ca-key.pem',
-        '-out',
-        'ca.pem',
+        ...newP256Key('ca-key.pem', 'ca.pem'),
         '-sha256',
         '-days',
         String(CA_DAYS),
@@ -241,15 +248,7 @@ async function ensureServerCert(dir: string, names: CertNames, now: number): Pro
       [
         'req',
         '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'server-key.pem',
-        '-out',
-        'server.csr',
+        ...newP256Key('server-key.pem', 'server.csr'),
         '-subj',
         `/O=idcenter/CN=${cn.replace(/[/\\=]/g, '_')}`,
       ],
