@@ -133,14 +133,42 @@ export function writeJsonFile(file: string, value: PyJson): void {
   writeFileAtomic(file, pyDumps(value), { mode: 0o600, dirMode: 0o700 });
 }
 
-export class SsoCache {
+/** A folder of JSON cache files, each named by its key. */
+class JsonCacheDir {
   readonly dir: string;
-  constructor(env: NodeJS.ProcessEnv) {
-    this.dir = ssoCacheDir(env);
+  constructor(dir: string) {
+    this.dir = dir;
   }
 
   file(key: string): string {
     return path.join(this.dir, `${key}.json`);
+  }
+
+  /** Every `.json` file of the folder that can be read, in name order, with its parsed value. */
+  protected entries(): { file: string; value: unknown }[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const out: { file: string; value: unknown }[] = [];
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json')) continue;
+      const file = path.join(this.dir, name);
+      try {
+        out.push({ file, value: readJsonFile(file) });
+      } catch {
+        // unreadable (a folder, no permission): skipped, like the AWS CLI
+      }
+    }
+    return out;
+  }
+}
+
+export class SsoCache extends JsonCacheDir {
+  constructor(env: NodeJS.ProcessEnv) {
+    super(ssoCacheDir(env));
   }
 
   readToken(key: string): CachedToken | undefined {
@@ -173,38 +201,19 @@ export class SsoCache {
 
   /** Every cache file that holds a token (registrations have no accessToken). */
   listTokens(): { file: string; token: CachedToken }[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return [];
-    }
     const out: { file: string; token: CachedToken }[] = [];
-    for (const name of names.sort()) {
-      if (!name.endsWith('.json')) continue;
-      const file = path.join(this.dir, name);
-      let v: unknown;
-      try {
-        v = readJsonFile(file);
-      } catch {
-        continue; // unreadable: skipped, like the AWS CLI
-      }
-      if (v && typeof v === 'object' && typeof (v as CachedToken).accessToken === 'string') {
-        out.push({ file, token: v as CachedToken });
+    for (const { file, value } of this.entries()) {
+      if (value && typeof value === 'object' && typeof (value as CachedToken).accessToken === 'string') {
+        out.push({ file, token: value as CachedToken });
       }
     }
     return out;
   }
 }
 
-export class CredentialCache {
-  readonly dir: string;
+export class CredentialCache extends JsonCacheDir {
   constructor(env: NodeJS.ProcessEnv) {
-    this.dir = cliCacheDir(env);
-  }
-
-  file(key: string): string {
-    return path.join(this.dir, `${key}.json`);
+    super(cliCacheDir(env));
   }
 
   read(key: string): CachedCredentials | undefined {
@@ -232,23 +241,13 @@ export class CredentialCache {
 
   /** Delete every cached SSO role credential (what `aws sso logout` does); returns how many. */
   removeAllSso(): number {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
     let n = 0;
-    for (const name of names) {
-      if (!name.endsWith('.json')) continue;
-      const file = path.join(this.dir, name);
-      let v: unknown;
-      try {
-        v = readJsonFile(file);
-      } catch {
-        continue;
-      }
-      if (v && typeof v === 'object' && (v as { ProviderType?: unknown }).ProviderType === 'sso') {
+    for (const { file, value } of this.entries()) {
+      if (
+        value &&
+        typeof value === 'object' &&
+        (value as { ProviderType?: unknown }).ProviderType === 'sso'
+      ) {
         fs.rmSync(file, { force: true });
         n++;
       }
