@@ -11,7 +11,7 @@
  * start with the file named: signing with the wrong key would fail every federated sign-in later.
  */
 import { execFile } from 'node:child_process';
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,7 @@ import {
   SAML_DIR_NAME,
   syncDirectory,
 } from '../../storage/private-files.ts';
+import { type KeyFileKind, parseKeyFile, readKeyFile, writeNewRsaKey } from './key-files.ts';
 import type { SamlSigningKey } from './saml-signer.ts';
 
 const run = promisify(execFile);
@@ -50,15 +51,13 @@ export interface SamlKeys {
   certificates: string[];
 }
 
+const SAML_KEYS: KeyFileKind = {
+  label: 'SAML',
+  fail: (message, options) => new SamlKeyError(message, options),
+};
+
 function readFile(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'it cannot be read' : String(err);
-    throw new SamlKeyError(`the SAML ${what} ${file} cannot be used: ${why}`, { cause: err });
-  }
+  return readKeyFile(SAML_KEYS, file, what);
 }
 
 function parseCertificate(pem: string, file: string): X509Certificate {
@@ -71,12 +70,7 @@ function parseCertificate(pem: string, file: string): X509Certificate {
 
 /** The pair after checking that the key is an RSA key the certificate belongs to. */
 function checkedPair(keyPem: string, certPem: string, keyFile: string, certFile: string): SamlSigningKey {
-  let key: ReturnType<typeof createPrivateKey>;
-  try {
-    key = createPrivateKey(keyPem);
-  } catch (err) {
-    throw new SamlKeyError(`the SAML signing key ${keyFile} is not a PEM private key`, { cause: err });
-  }
+  const key = parseKeyFile(SAML_KEYS, keyPem, keyFile, 'signing key');
   if (key.asymmetricKeyType !== 'rsa') {
     throw new SamlKeyError(`the SAML signing key ${keyFile} must be an RSA key (IAM verifies RSA-SHA256)`);
   }
@@ -90,11 +84,8 @@ async function generate(dir: string): Promise<void> {
   ensurePrivateDir(dir);
   const work = fs.mkdtempSync(path.join(dir, '.new-'));
   try {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const keyFile = path.join(work, KEY_NAME);
-    fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-      mode: PRIVATE_FILE_MODE,
-    });
+    writeNewRsaKey(keyFile, 2048);
     const certFile = path.join(work, CERT_NAME);
     try {
       await run(

@@ -13,14 +13,7 @@
  * The key loads on first use, so a server without OIDC accounts never generates one; a key given
  * as a file is checked at start (`verify`), so a wrong file stops the server with its name.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  createSign,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPublicKey, createSign, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.ts';
@@ -31,12 +24,8 @@ import {
   type PublishedJwk,
   type RsaPublicJwk,
 } from '../../domain/federation/web-identity.ts';
-import {
-  ensurePrivateDir,
-  OIDC_DIR_NAME,
-  PRIVATE_FILE_MODE,
-  syncDirectory,
-} from '../../storage/private-files.ts';
+import { ensurePrivateDir, OIDC_DIR_NAME, syncDirectory } from '../../storage/private-files.ts';
+import { type KeyFileKind, parseKeyFile, readKeyFile, writeNewRsaKey } from './key-files.ts';
 
 const KEY_NAME = 'signing-key.pem';
 const MIN_MODULUS_BITS = 2048;
@@ -68,16 +57,10 @@ export interface WebIdentityIssuer {
   verify(): Promise<void>;
 }
 
-function readKeyFile(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'it cannot be read' : String(err);
-    throw new WebIdentityKeyError(`the web identity ${what} ${file} cannot be used: ${why}`, { cause: err });
-  }
-}
+const WEB_IDENTITY_KEYS: KeyFileKind = {
+  label: 'web identity',
+  fail: (message, options) => new WebIdentityKeyError(message, options),
+};
 
 /** The public JWK of an RSA key, with its thumbprint as `kid`. */
 function publishedJwk(key: KeyObject, file: string): PublishedJwk {
@@ -99,36 +82,13 @@ function publishedJwk(key: KeyObject, file: string): PublishedJwk {
   return { ...rsa, kid, use: 'sig', alg: 'RS256' };
 }
 
-function parseKey(pem: string, file: string, allowPublic: boolean): KeyObject {
-  try {
-    return createPrivateKey(pem);
-  } catch (err) {
-    if (allowPublic) {
-      try {
-        return createPublicKey(pem);
-      } catch {}
-    }
-    throw new WebIdentityKeyError(
-      `the web identity key ${file} is not a PEM ${allowPublic ? 'RSA key' : 'private key'}`,
-      { cause: err },
-    );
-  }
-}
-
 /** Generate the key into `dir` unless it is there (written aside, fsynced and renamed into place). */
 function generate(dir: string): void {
   ensurePrivateDir(dir);
   const file = path.join(dir, KEY_NAME);
   if (fs.existsSync(file)) return;
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS });
   const work = path.join(dir, `.${KEY_NAME}.${process.pid}.new`);
-  const fd = fs.openSync(work, 'w', PRIVATE_FILE_MODE);
-  try {
-    fs.writeFileSync(fd, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeNewRsaKey(work, MIN_MODULUS_BITS);
   fs.renameSync(work, file);
   syncDirectory(dir);
 }
@@ -147,12 +107,18 @@ export function loadWebIdentityKeys(settings: WebIdentityKeySettings): WebIdenti
     keyFile = path.join(dir, KEY_NAME);
     generate(dir);
   }
-  const privateKey = parseKey(readKeyFile(keyFile, 'signing key'), keyFile, false);
+  const privateKey = parseKeyFile(
+    WEB_IDENTITY_KEYS,
+    readKeyFile(WEB_IDENTITY_KEYS, keyFile, 'signing key'),
+    keyFile,
+    'key',
+  );
   const current = publishedJwk(privateKey, keyFile);
   const published = [current];
   if (settings.nextKeyFile !== undefined) {
     const file = settings.nextKeyFile;
-    const next = publishedJwk(parseKey(readKeyFile(file, 'next key'), file, true), file);
+    const pem = readKeyFile(WEB_IDENTITY_KEYS, file, 'next key');
+    const next = publishedJwk(parseKeyFile(WEB_IDENTITY_KEYS, pem, file, 'key', true), file);
     if (next.kid !== current.kid) published.push(next);
   }
   return { signing: { privateKey, kid: current.kid }, published };
