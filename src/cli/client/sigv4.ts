@@ -2,7 +2,7 @@
  * Signature Version 4 for the one kind of request the CLI signs: an STS awsQuery POST
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
  * The canonical request, string to sign and signing key are the server verifier's own
- * (`protocol/sigv4/canonical.ts`, which imports no server module), so what the CLI signs is
+ * (`domain/sigv4.ts`, which imports no server module), so what the CLI signs is
  * what the server checks. Every header given is signed, with host and X-Amz-Date (and the
  * session token when there is one).
  */
@@ -10,16 +10,14 @@ import {
   ALGORITHM,
   canonicalHeaders,
   canonicalQuery,
-  canonicalRequest,
   canonicalUri,
   credentialScope,
   deriveSigningKey,
   formatAmzDate,
   headerMap,
   sha256Hex,
-  signature,
-  stringToSign,
-} from '../../protocol/sigv4/canonical.ts';
+  signCanonical,
+} from '../../domain/sigv4.ts';
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -47,20 +45,22 @@ export function signRequest(input: SignInput): Record<string, string> {
   if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
   const signedHeaders = [...new Set(Object.keys(headers).map((h) => h.toLowerCase()))].sort();
   // The path and query as they go on the request line (the URL's own encoding).
-  const canonical = canonicalRequest({
-    method: input.method,
-    uri: canonicalUri(url.pathname, true),
-    query: canonicalQuery(url.search.slice(1)),
-    headers: canonicalHeaders(headerMap(Object.entries(headers).flat()), signedHeaders).text,
-    signedHeaders,
-    payloadHash: sha256Hex(input.body),
-  });
-  const date = amzDate.slice(0, 8);
-  const scope = credentialScope(date, input.region, input.service);
-  const key = deriveSigningKey(input.credentials.secretAccessKey, date, input.region, input.service);
-  const sig = signature(key, stringToSign(amzDate, scope, canonical));
+  const scope = { date: amzDate.slice(0, 8), region: input.region, service: input.service };
+  const { signature } = signCanonical(
+    {
+      method: input.method,
+      uri: canonicalUri(url.pathname, true),
+      query: canonicalQuery(url.search.slice(1)),
+      headers: canonicalHeaders(headerMap(Object.entries(headers).flat()), signedHeaders).text,
+      signedHeaders,
+      payloadHash: sha256Hex(input.body),
+    },
+    amzDate,
+    scope,
+    deriveSigningKey(input.credentials.secretAccessKey, scope.date, scope.region, scope.service),
+  );
   return {
     ...headers,
-    authorization: `${ALGORITHM} Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`,
+    authorization: `${ALGORITHM} Credential=${input.credentials.accessKeyId}/${credentialScope(scope.date, scope.region, scope.service)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
   };
 }

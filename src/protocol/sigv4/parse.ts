@@ -10,7 +10,7 @@
  *
  * Nothing here looks at the clock, a secret or the signature's value: that is `verify.ts`.
  */
-import { ALGORITHM, percentDecode, type SignableRequest } from './canonical.ts';
+import { ALGORITHM, percentDecode, type SignableRequest } from '../../domain/sigv4.ts';
 import { type SigV4Failure, sigv4Failure } from './failure.ts';
 
 /** What the signature covers, as parsed from the Authorization header or the query. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deriveSigningKey } from './canonical.ts';
+import { deriveSigningKey } from '../../domain/sigv4.ts';
 import { SigningKeyCache } from './signing-keys.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';

@@ -8,7 +8,7 @@
  * scope. The cache holds at most `limit` keys and forgets the oldest first.
  */
 import { sha256Hex } from '../../domain/digest.ts';
-import { deriveSigningKey } from './canonical.ts';
+import { deriveSigningKey } from '../../domain/sigv4.ts';
 
 /** How many keys a cache keeps unless told otherwise. */
 export const SIGNING_KEY_LIMIT = 10_000;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { headerMap, type SignableRequest } from './canonical.ts';
+import { headerMap, type SignableRequest } from '../../domain/sigv4.ts';
 import type { SigV4Failure } from './failure.ts';
 import { parseAuth } from './parse.ts';
 import { SigV4Verifier, signingArtifacts, verifyRequest } from './verify.ts';

@@ -20,17 +20,15 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   canonicalHeaders,
   canonicalQuery,
-  canonicalRequest,
   canonicalUri,
-  credentialScope,
   deriveSigningKey,
   formatAmzDate,
   headerMap,
   type SignableRequest,
+  type SigningArtifacts,
   sha256Hex,
-  signature,
-  stringToSign,
-} from './canonical.ts';
+  signCanonical,
+} from '../../domain/sigv4.ts';
 import { SIGNATURE_MISMATCH_MESSAGE, type SigV4Failure, sigv4Failure } from './failure.ts';
 import { MAX_EXPIRES_SECONDS, type ParsedAuth, parseAuth, single } from './parse.ts';
 import { SigningKeyCache } from './signing-keys.ts';
@@ -97,12 +95,6 @@ export class SigV4Verifier {
   }
 }
 
-export interface Artifacts {
-  canonicalRequest: string;
-  stringToSign: string;
-  signature: string;
-}
-
 /**
  * The canonical request, string to sign and signature the client must have made for this
  * request and secret. `omitSessionToken` leaves X-Amz-Security-Token out of a presigned
@@ -114,29 +106,33 @@ export function signingArtifacts(
   auth: ParsedAuth,
   secretAccessKey: string,
   options: { normalizePath?: boolean; omitSessionToken?: boolean; signingKeys?: SigningKeys } = {},
-): Artifacts {
+): SigningArtifacts {
   const query = auth.presigned
     ? canonicalQuery(
         req.query,
         (n) => n === 'X-Amz-Signature' || (options.omitSessionToken === true && n === 'X-Amz-Security-Token'),
       )
     : canonicalQuery(req.query);
-  const creq = canonicalRequest({
-    method: req.method,
-    uri: canonicalUri(req.path, options.normalizePath ?? true),
-    query,
-    headers: canonicalHeaders(headers, auth.signedHeaders).text,
-    signedHeaders: auth.signedHeaders,
-    payloadHash: payloadHash(req, headers),
-  });
-  const sts = stringToSign(auth.amzDate, credentialScope(auth.date, auth.region, auth.service), creq);
+  const scope = { date: auth.date, region: auth.region, service: auth.service };
   const key = (options.signingKeys ?? deriveSigningKey)(
     secretAccessKey,
-    auth.date,
-    auth.region,
-    auth.service,
+    scope.date,
+    scope.region,
+    scope.service,
   );
-  return { canonicalRequest: creq, stringToSign: sts, signature: signature(key, sts) };
+  return signCanonical(
+    {
+      method: req.method,
+      uri: canonicalUri(req.path, options.normalizePath ?? true),
+      query,
+      headers: canonicalHeaders(headers, auth.signedHeaders).text,
+      signedHeaders: auth.signedHeaders,
+      payloadHash: payloadHash(req, headers),
+    },
+    auth.amzDate,
+    scope,
+    key,
+  );
 }
 
 function payloadHash(req: SignableRequest, headers: Map<string, string[]>): string {

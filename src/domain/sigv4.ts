@@ -5,14 +5,14 @@
  * request line, the raw query string, the raw header list (with duplicates, in order) and the
  * body bytes.
  *
- * The one canonicaliser of the project: the server's verifier (`verify.ts`) checks signatures
- * with it and the CLI's signer (`cli/client/sigv4.ts`) makes them with it, so the two cannot
+ * The one canonicaliser of the project: the server's verifier (`protocol/sigv4/verify.ts`) checks
+ * signatures with it and the CLI's signer (`cli/client/sigv4.ts`) makes them with it, so the two cannot
  * drift apart. The CLI installs without the server's modules, so this file imports only node:
  * built-ins and domain code, and keeps no state: what a server remembers between requests (the
- * derived signing keys) lives in an object the server owns (`signing-keys.ts`).
+ * derived signing keys) lives in an object the server owns (`protocol/sigv4/signing-keys.ts`).
  */
 import { createHmac } from 'node:crypto';
-import { sha256Hex } from '../../domain/digest.ts';
+import { sha256Hex } from './digest.ts';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -222,4 +222,30 @@ export function formatAmzDate(ms: number): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
+}
+
+/** What a signature is made of and the signature itself, as a signer makes them and a verifier remakes them. */
+export interface SigningArtifacts {
+  canonicalRequest: string;
+  stringToSign: string;
+  signature: string;
+}
+
+/** The credential scope a request is signed for: day (`YYYYMMDD`), region and service. */
+export interface SigningScope {
+  date: string;
+  region: string;
+  service: string;
+}
+
+/** Sign the canonical form of a request made at `amzDate`, for `scope`, under its signing key. */
+export function signCanonical(
+  parts: CanonicalParts,
+  amzDate: string,
+  scope: SigningScope,
+  signingKey: Buffer,
+): SigningArtifacts {
+  const creq = canonicalRequest(parts);
+  const toSign = stringToSign(amzDate, credentialScope(scope.date, scope.region, scope.service), creq);
+  return { canonicalRequest: creq, stringToSign: toSign, signature: signature(signingKey, toSign) };
 }
