@@ -25,7 +25,8 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream = proces
     name === 'StoreError' ||
     name === 'SamlKeyError' ||
     name === 'WebIdentityKeyError' ||
-    name === 'TlsError'
+    name === 'TlsError' ||
+    name === 'ListenError'
   ) {
     stderr.write(`idcenter: ${(err as Error).message}\n`);
     return 253;

@@ -299,7 +299,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       metrics,
     });
-    await app.listen({ host: config.host, port });
+    await listenOrExplain(app, config.host, port);
     // A generated certificate is replaced while the server runs (it lives 90 days); with TLS on,
     // app.server is an https server.
     const renewal = tls?.caPath
@@ -365,6 +365,47 @@ function tightenDataDir(dataDir: string, sqliteFile: string | null, log: Fastify
       { files: failed.map((l) => ({ path: l.path, was: l.was, problem: l.error })) },
       `data directory: ${failed.map((l) => `${l.path} (${l.was})`).join(', ')} can be read by other users and could not be made private: chmod them (go-rwx) as their owner`,
     );
+  }
+}
+
+/**
+ * A port or address the server cannot listen on is a mistake of settings, not a crash: the
+ * message names the address and how to choose another (the CLI prints it with exit code 253).
+ */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+async function listenOrExplain(
+  app: { listen(options: { host: string; port: number }): Promise<unknown> },
+  host: string,
+  port: number,
+): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (code === 'EADDRINUSE') {
+      throw new ListenError(
+        `port ${port} is already in use on ${host} (another idcenter server or another program listens on ${where}); ` +
+          'stop it, or choose another port with --port N (or IDCENTER_PORT=N), or --port 0 for any free port',
+      );
+    }
+    if (code === 'EACCES') {
+      throw new ListenError(
+        `not permitted to listen on ${where} (ports below 1024 need privileges); choose another port with --port N (or IDCENTER_PORT=N)`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      throw new ListenError(
+        `cannot listen on ${where}: ${host} is not an address of this machine; choose another with --host (or IDCENTER_HOST)`,
+      );
+    }
+    throw err;
   }
 }
 

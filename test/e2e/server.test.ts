@@ -73,6 +73,24 @@ describe('idcenter server process', () => {
     }
   });
 
+  it('a busy port names the port and how to choose another, with exit code 253', async () => {
+    const net = await import('node:net');
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (holder.address() as { port: number }).port;
+    const busyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idcenter-busy-'));
+    try {
+      const res = await run(process.execPath, [BIN, 'server', '--port', String(port), '--data-dir', busyDir]);
+      assert.equal(res.code, 253, res.stderr);
+      assert.match(res.stderr, new RegExp(`port ${port} is already in use on 127\\.0\\.0\\.1`));
+      assert.match(res.stderr, /--port N \(or IDCENTER_PORT=N\), or --port 0 for any free port/);
+      assert.doesNotMatch(res.stderr, /unexpected error/);
+    } finally {
+      holder.close();
+      fs.rmSync(busyDir, { recursive: true, force: true });
+    }
+  });
+
   it('reports bad configuration all at once with exit code 253', async () => {
     const res = await run(process.execPath, [BIN, 'server', '--data-dir', dir], {
       env: { ...process.env, IDCENTER_PORT: 'x', IDCENTER_BOGUS: '1' },

@@ -149,6 +149,21 @@ export class PortalClient {
     return { url: res.url, expiresAt: res.expiresAt };
   }
 
+  /**
+   * Whether the server still accepts the token: one ListAccounts page of a single account, the
+   * cheapest call every portal answers. False only when the server says the token is not valid
+   * (401 UnauthorizedException); other failures are thrown, since they say nothing of the token.
+   */
+  async acceptsToken(): Promise<boolean> {
+    try {
+      await this.get('ListAccounts', '/assignment/accounts', { max_result: '1' });
+      return true;
+    } catch (err) {
+      if (err instanceof ServiceError && err.code === 'UnauthorizedException') return false;
+      throw err;
+    }
+  }
+
   async logout(): Promise<void> {
     await restJson(this.http, {
       method: 'POST',

@@ -106,7 +106,7 @@ export async function runSsoLogout(opts: Common): Promise<void> {
 }
 
 export async function runSsoStatus(opts: Common & { json?: boolean }): Promise<void> {
-  await run(opts, undefined, async (ctx) => printStatus(ctx, ssoStatusRows(ctx), Boolean(opts.json)));
+  await run(opts, undefined, async (ctx) => printStatus(ctx, await ssoStatusRows(ctx), Boolean(opts.json)));
 }
 
 export async function runPopulate(

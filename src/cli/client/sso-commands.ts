@@ -18,6 +18,7 @@ import { paint } from './io.ts';
 import { login } from './login.ts';
 import { PortalClient } from './portal.ts';
 import { REFRESH_WINDOW_MS, refreshToken, targetName, tokenExpiry } from './token.ts';
+import { checkTokenWithServer } from './token-check.ts';
 
 export interface LoginCommandOptions {
   profile?: string | undefined;
@@ -52,14 +53,25 @@ export async function ssoLogin(ctx: ClientContext, opts: LoginCommandOptions): P
     const token = ctx.sso.readToken(tokenCacheKey(target));
     if (token) {
       const left = tokenExpiry(token) - io.now();
-      if (left > REFRESH_WINDOW_MS) {
+      const check = left > REFRESH_WINDOW_MS ? await checkTokenWithServer(ctx, target, token) : 'unknown';
+      if (check === 'rejected') {
+        io.stdout.write(
+          `The server no longer accepts the cached token for ${targetName(target)} (the session was ended or revoked); signing in again.\n`,
+        );
+      } else if (left > REFRESH_WINDOW_MS) {
         io.stdout.write(
           `Already signed in to ${target.startUrl} (${targetName(target)}); the token is valid for another ${describeIn(left)}. ` +
             'Use --force to sign in again.\n',
         );
         return;
       }
-      if (target.kind === 'session' && token.refreshToken && token.clientId && token.clientSecret) {
+      if (
+        check !== 'rejected' &&
+        target.kind === 'session' &&
+        token.refreshToken &&
+        token.clientId &&
+        token.clientSecret
+      ) {
         try {
           await refreshToken(ctx, target, token);
           io.stdout.write(`Refreshed the token for ${targetName(target)}.\n`);
@@ -144,22 +156,33 @@ export interface StatusRow {
   region: string;
   /** ISO time or undefined when not signed in. */
   tokenExpiresAt?: string;
-  tokenState: 'valid' | 'refreshable' | 'expired' | 'signed-out' | 'not-configured';
+  /** `revoked`: not expired, but the server no longer accepts it (checked for tokens that look valid). */
+  tokenState: 'valid' | 'revoked' | 'refreshable' | 'expired' | 'signed-out' | 'not-configured';
+  /** For a `valid` token: false when the server could not be asked, so validity is the file's word. */
+  tokenConfirmed?: boolean;
   refreshable: boolean;
   profiles: { name: string; credentialsExpireAt?: string; credentialsState: 'valid' | 'expired' | 'none' }[];
   login: string;
 }
 
-/** Every SSO session (and legacy start URL) with its token and cached credentials. */
-export function ssoStatusRows(ctx: ClientContext): StatusRow[] {
+/**
+ * Every SSO session (and legacy start URL) with its token and cached credentials. A token that
+ * has not expired is checked with its server, which may have ended the session since.
+ */
+export async function ssoStatusRows(ctx: ClientContext): Promise<StatusRow[]> {
   const { cfg, io } = ctx;
   const rows: StatusRow[] = [];
   const now = io.now();
-  const build = (target: SsoTarget, name: string, profiles: string[], hintTarget: SsoTarget): StatusRow => {
+  const build = async (
+    target: SsoTarget,
+    name: string,
+    profiles: string[],
+    hintTarget: SsoTarget,
+  ): Promise<StatusRow> => {
     const token = ctx.sso.readToken(tokenCacheKey(target));
     const exp = token ? tokenExpiry(token) : undefined;
     const refreshable = Boolean(token?.refreshToken && target.kind === 'session');
-    const tokenState: StatusRow['tokenState'] = !token
+    let tokenState: StatusRow['tokenState'] = !token
       ? 'signed-out'
       : (exp as number) > now
         ? 'valid'
@@ -177,6 +200,12 @@ export function ssoStatusRows(ctx: ClientContext): StatusRow[] {
       login: loginHint(hintTarget),
     };
     if (exp !== undefined) row.tokenExpiresAt = new Date(exp).toISOString();
+    if (token && tokenState === 'valid') {
+      const check = await checkTokenWithServer(ctx, target, token);
+      if (check === 'rejected') tokenState = 'revoked';
+      else row.tokenConfirmed = check === 'accepted';
+      row.tokenState = tokenState;
+    }
     for (const p of profiles) {
       let entry: StatusRow['profiles'][number] = { name: p, credentialsState: 'none' };
       try {
@@ -205,7 +234,7 @@ export function ssoStatusRows(ctx: ClientContext): StatusRow[] {
       startUrl: str(s.sso_start_url) ?? '',
       region: str(s.sso_region) ?? '',
     };
-    rows.push(build(target, name, profilesOfSession(cfg, name), target));
+    rows.push(await build(target, name, profilesOfSession(cfg, name), target));
   }
   // Sessions that profiles name but the file does not define.
   const missing = new Map<string, string[]>();
@@ -234,7 +263,7 @@ export function ssoStatusRows(ctx: ClientContext): StatusRow[] {
     if (!url || p.sso_session !== undefined || seen.has(url)) continue;
     seen.add(url);
     const target: SsoTarget = { kind: 'legacy', startUrl: url, region: str(p.sso_region) ?? '' };
-    rows.push(build(target, url, profilesOfStartUrl(cfg, url), { ...target, profileName: id.name }));
+    rows.push(await build(target, url, profilesOfStartUrl(cfg, url), { ...target, profileName: id.name }));
   }
   return rows;
 }
@@ -270,6 +299,11 @@ export function printStatus(ctx: ClientContext, rows: StatusRow[], json: boolean
           `valid until ${localTime(exp as number)} (${describeIn((exp as number) - now)} left)`,
         );
         if (r.refreshable) token += ', refreshable';
+        if (r.tokenConfirmed === false)
+          token += p.yellow(' (not confirmed: the server could not be reached)');
+        break;
+      case 'revoked':
+        token = p.red(`no longer accepted by the server (signed out or revoked); run: ${r.login}`);
         break;
       case 'refreshable':
         token = p.yellow(`expired at ${localTime(exp as number)}; will be refreshed on next use`);
