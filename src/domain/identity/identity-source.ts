@@ -164,7 +164,9 @@ export function parseDeletionGuard(value: string | number): DirectorySettings['d
 
 /** How many users one sync may disable when `existing` directory users are here. */
 export function guardLimit(guard: DirectorySettings['deletionGuard'], existing: number): number {
-  return 'count' in guard ? guard.count : Math.floor((existing * guard.percent) / 100);
+  if ('count' in guard) return guard.count;
+  // A percentage allows at least one: one person leaving a small directory is no accident.
+  return guard.percent === 0 ? 0 : Math.max(1, Math.floor((existing * guard.percent) / 100));
 }
 
 /** Active Directory's userAccountControl ACCOUNTDISABLE bit. */
@@ -238,4 +240,14 @@ export function formatGuid(bytes: Uint8Array): string {
     [8, 9].map(h).join(''),
     [10, 11, 12, 13, 14, 15].map(h).join(''),
   ].join('-');
+}
+
+/**
+ * A value for LDAP filter text (RFC 4515): `\`, `*`, `(`, `)` and NUL as `\hh`, so the value
+ * can only ever be a value.
+ *
+ * @example escapeFilterValue('a*)(uid=*') // 'a\\2a\\29\\28uid=\\2a'
+ */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
