@@ -60,6 +60,11 @@ export type AuditAction =
   | 'ou.delete'
   | 'organization.update'
   | 'federation.update'
+  // Users from Active Directory or LDAP: the source apply sets, and each sync's result
+  | 'identity_source.update'
+  | 'directory.sync'
+  | 'directory.sync_refused'
+  | 'directory.sync_failure'
   // IAM in aws accounts (idcenter apply): one event per call made, or the one that failed
   | 'iam.change'
   | 'iam.change_failure'

@@ -10,6 +10,7 @@ import { defineAwsCommands } from './commands/aws.ts';
 import { defineBackupCommands } from './commands/backup.ts';
 import { defineClientCommands } from './commands/client.ts';
 import { defineCredentialKeyCommands } from './commands/credential-keys.ts';
+import { defineDirectoryCommands } from './commands/directory.ts';
 import { defineServerCommand } from './commands/server.ts';
 import { defineSessionCommands } from './commands/sessions.ts';
 import { defineStoreCommands } from './commands/store.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   defineCredentialKeyCommands(program);
   defineBackupCommands(program);
   defineStoreCommands(program);
+  defineDirectoryCommands(program);
   defineAwsCommands(program);
   defineClientCommands(program);
   return program;

@@ -60,6 +60,10 @@ export interface UserTable {
   updated_by: string;
   /** JSON object of the organization file's free attributes, or null (migration 018). */
   custom_attributes: string | null;
+  /** `local` | `directory` (migration 020). */
+  source: Generated<string>;
+  /** The directory entry's DN, for a user from a directory (migration 020). */
+  directory_dn: string | null;
 }
 
 export interface GroupTable {
@@ -72,6 +76,9 @@ export interface GroupTable {
   updated_at: number;
   created_by: string;
   updated_by: string;
+  /** `local` | `directory` (migration 020). */
+  source: Generated<string>;
+  directory_dn: string | null;
 }
 
 export interface MembershipTable {
@@ -382,6 +389,29 @@ export interface Database {
   store_heartbeat: StoreHeartbeatTable;
   federation_settings: FederationSettingsTable;
   console_links: ConsoleLinkTable;
+  identity_source: IdentitySourceTable;
+  directory_sync: DirectorySyncTable;
+}
+
+/** The instance's identity source, as `idcenter apply` stored it (migration 020). */
+export interface IdentitySourceTable {
+  id: string; // always 'default'
+  /** JSON of `IdentitySource` (domain/identity/identity-source.ts). */
+  settings: string;
+  updated_at: number;
+}
+
+/** Where the directory sync stands, and who runs it (migration 020). */
+export interface DirectorySyncTable {
+  id: string; // always 'default'
+  /** The highest uSNChanged (AD) or latest modifyTimestamp (LDAP) the last sync read. */
+  cursor: string | null;
+  last_full_at: number | null;
+  last_run_at: number | null;
+  /** JSON summary of the last run. */
+  last_result: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
 }
 
 export type UserRow = Selectable<UserTable>;

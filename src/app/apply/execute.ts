@@ -15,6 +15,7 @@ import { writeAccounts } from './steps/accounts.ts';
 import { createAssignments } from './steps/assignments.ts';
 import { writeFederationSettings } from './steps/federation.ts';
 import { writeGroups } from './steps/groups.ts';
+import { writeIdentitySource } from './steps/identity-source.ts';
 import { createMemberships } from './steps/memberships.ts';
 import { setManagementAccount } from './steps/organization.ts';
 import { createOus } from './steps/ous.ts';
@@ -86,6 +87,7 @@ export async function executePlan(
   await writeProvisionedRoles(tx, plan.provision, plan.prune);
   await setManagementAccount(tx, plan.managementAccount);
   await writeFederationSettings(tx, plan.federation);
+  await writeIdentitySource(tx, plan.identitySource);
   const revocations = revokeLostAccess(tx, plan.lostAccess);
 
   progress?.('audit events', 0, audit.length);

@@ -95,6 +95,11 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     out.push(`~ set federation (${describeChanges(plan.federation.changes)})`);
   }
 
+  if (plan.identitySource) {
+    const { from, to } = plan.identitySource;
+    out.push(`~ set identity source ${to}${from === to ? ' (settings changed)' : ` (was ${from})`}`);
+  }
+
   const deletions: string[] = [];
   section(
     plan.assignments.delete,

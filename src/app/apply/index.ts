@@ -16,6 +16,7 @@
  * fails stops apply with what was done, and the next apply, which reads IAM again, finishes.
  */
 import { type Kysely, sql } from 'kysely';
+import { DomainError } from '../../domain/errors.ts';
 import type { Store } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
@@ -25,8 +26,8 @@ import type { DesiredOrg } from '../org-file/model.ts';
 import { beginRevocations, confirmRevocations, finishRevocations } from '../revocation.ts';
 import { hashPassword } from '../users.ts';
 import { executePlan, type Progress } from './execute.ts';
-import { computePlan, isEmptyPlan, type Plan } from './plan.ts';
-import { loadState } from './state.ts';
+import { computePlan, directoryConflicts, isEmptyPlan, type Plan } from './plan.ts';
+import { loadState, type StoreState } from './state.ts';
 
 export type { Plan } from './plan.ts';
 
@@ -126,6 +127,7 @@ export async function applyOrg(
 
   // Plan against a snapshot without blocking anyone; a no-op or dry run ends here.
   const snapshot = await withReadSnapshot(ctx.store, (db) => loadState(db));
+  refuseDirectoryConflicts(org, snapshot);
   let plan = computePlan(org, snapshot, { prune });
   const iamPlan = options.iam
     ? await options.iam.plan({ org, state: snapshot, storePlan: plan, prune })
@@ -169,6 +171,7 @@ export async function applyOrg(
     const result = await withWriteLock(ctx.store, async (db) => {
       // The store may have changed since the snapshot: plan again under the lock.
       const state = await loadState(db);
+      refuseDirectoryConflicts(org, state);
       plan = computePlan(org, state, { prune });
       if (isEmptyPlan(plan)) throw new NothingToDo();
       await hashAll(
@@ -212,6 +215,14 @@ export async function applyOrg(
       };
     }
     throw err;
+  }
+}
+
+/** @throws DomainError `validation` naming every name the directory has taken or lacks */
+function refuseDirectoryConflicts(org: DesiredOrg, state: StoreState): void {
+  const problems = directoryConflicts(org, state);
+  if (problems.length > 0) {
+    throw new DomainError('validation', problems.join('\n'), { field: 'identitySource' });
   }
 }
 

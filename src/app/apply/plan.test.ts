@@ -68,6 +68,7 @@ describe('planning', () => {
       status: 'ENABLED',
       hasPassword: false,
       custom_attributes: null,
+      fromDirectory: false,
     });
     state.userById.set('u-bob', 'bob');
     const kept = computePlan(org(FILE), state, { prune: false });

@@ -7,6 +7,8 @@
  */
 import { storedStringMap } from '../../domain/federation/session-tags.ts';
 import type { FederationSettings } from '../../domain/federation/settings.ts';
+import type { IdentitySource } from '../../domain/identity/identity-source.ts';
+import { identitySourceText } from '../directory/settings.ts';
 import {
   canonicalJson,
   type DesiredAccount,
@@ -94,6 +96,8 @@ export interface Plan {
   managementAccount: { from: string | null; to: string } | undefined;
   /** The instance's federation settings (`federation:`) when they change. */
   federation: { want: FederationSettings; changes: FieldChange[] } | undefined;
+  /** The identity source (`identitySource:`) when it changes. */
+  identitySource: { want: IdentitySource; from: string; to: string } | undefined;
   /** Users (keys) who lose effective access to (account, permission-set key) pairs (prune only). */
   lostAccess: Array<{ userKey: string; accountId: string; permissionSet: string }>;
   /** Display names by key, for printing. */
@@ -127,6 +131,7 @@ export function planCounts(plan: Plan): PlanCounts & { prunable: number } {
   }
   if (plan.managementAccount) update++;
   if (plan.federation) update++;
+  if (plan.identitySource) update++;
   return {
     create,
     update,
@@ -168,6 +173,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     provision: { create: [], delete: [] },
     managementAccount: undefined,
     federation: undefined,
+    identitySource: undefined,
     lostAccess: [],
     names: { users: new Map(), groups: new Map(), permissionSets: new Map() },
   };
@@ -221,7 +227,9 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     change(changes, 'description', stored.description, want.description);
     if (changes.length > 0) plan.groups.update.push({ stored, want, changes });
   }
-  for (const [key, stored] of state.groups) if (!wantGroups.has(key)) plan.groups.delete.push(stored);
+  // Groups and users of the directory belong to its sync, not to the file.
+  for (const [key, stored] of state.groups)
+    if (!wantGroups.has(key) && !stored.fromDirectory) plan.groups.delete.push(stored);
 
   // Users.
   const wantUsers = new Set<string>();
@@ -254,7 +262,8 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     if (changes.length > 0)
       plan.users.update.push({ stored, want, changes, fieldsChanged, status, setPassword });
   }
-  for (const [key, stored] of state.users) if (!wantUsers.has(key)) plan.users.delete.push(stored);
+  for (const [key, stored] of state.users)
+    if (!wantUsers.has(key) && !stored.fromDirectory) plan.users.delete.push(stored);
 
   // Memberships, by group and user keys.
   const wantMemberships = new Set<string>();
@@ -273,6 +282,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     const [gid = '', uid = ''] = ids.split('|');
     const groupKey = state.groupById.get(gid) ?? `?${gid}`;
     const userKey = state.userById.get(uid) ?? `?${uid}`;
+    if (state.groups.get(groupKey)?.fromDirectory || state.users.get(userKey)?.fromDirectory) continue;
     if (!wantMemberships.has(`${groupKey}|${userKey}`))
       plan.memberships.delete.push({ groupKey, userKey, id });
   }
@@ -313,6 +323,15 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     change(federationChanges, field, state.federation[field], org.federation[field]);
   }
   if (federationChanges.length > 0) plan.federation = { want: org.federation, changes: federationChanges };
+
+  const sourceText = identitySourceText(org.identitySource);
+  if (sourceText !== state.identitySource) {
+    plan.identitySource = {
+      want: org.identitySource,
+      from: (JSON.parse(state.identitySource) as IdentitySource).kind,
+      to: org.identitySource.kind,
+    };
+  }
 
   if (options.prune) plan.lostAccess = lostAccess(org, state, plan);
   return plan;
@@ -541,6 +560,11 @@ function lostAccess(org: DesiredOrg, state: StoreState, plan: Plan): Plan['lostA
   // New state for those users.
   const newGroupsOf = new Map<string, string[]>();
   for (const u of org.users) if (affected.has(u.key)) newGroupsOf.set(u.key, u.groups);
+  // Directory users keep their directory groups: apply does not change those memberships.
+  for (const user of affected) {
+    if (!newGroupsOf.has(user) && state.users.get(user)?.fromDirectory)
+      newGroupsOf.set(user, oldGroupsOf.get(user) ?? []);
+  }
   const newByPrincipal = new Map<string, Set<string>>();
   for (const a of org.assignments) {
     const k = `${a.principalType}|${a.principal}`;
@@ -574,4 +598,41 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/**
+ * What the file asks that the directory forbids: a user or group of the file whose name the
+ * directory already gave someone here, and assignments to directory groups that the directory
+ * (as last synced) does not have. Each problem a sentence with where it is in the file.
+ */
+export function directoryConflicts(org: DesiredOrg, state: StoreState): string[] {
+  const problems: string[] = [];
+  for (const u of org.users) {
+    if (state.users.get(u.key)?.fromDirectory) {
+      problems.push(
+        `user "${u.userName}" is a user of the directory; a local user may not have the same name (rename the local user)`,
+      );
+    }
+  }
+  for (const g of org.groups) {
+    if (state.groups.get(g.key)?.fromDirectory) {
+      problems.push(
+        `group "${g.name}" is a group of the directory; a local group may not have the same name`,
+      );
+    }
+  }
+  for (const g of org.directoryGroups) {
+    if (!state.groups.get(g.key)?.fromDirectory) {
+      const where = g.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .slice(1);
+      problems.push(
+        org.identitySource.kind === 'builtIn'
+          ? `${where}: group "${g.name}" is not defined in groups`
+          : `${where}: group "${g.name}" is neither in groups nor in the directory (hint: run "idcenter directory sync" after apply sets the identity source, and check identitySource.groups)`,
+      );
+    }
+  }
+  return problems;
 }

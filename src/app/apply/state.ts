@@ -5,7 +5,9 @@
  */
 import type { Kysely } from 'kysely';
 import { DEFAULT_FEDERATION, type FederationSettings } from '../../domain/federation/settings.ts';
+import { BUILT_IN } from '../../domain/identity/identity-source.ts';
 import type { Database, InstanceTable } from '../../storage/schema.ts';
+import { identitySourceText, loadIdentitySourceText } from '../directory/settings.ts';
 import { loadFederationSettings } from '../federation/stored-settings.ts';
 
 export interface StoredOu {
@@ -29,6 +31,8 @@ export interface StoredGroup {
   id: string;
   display_name: string;
   description: string | null;
+  /** Synced from the directory: apply never changes or removes it. */
+  fromDirectory: boolean;
 }
 
 export interface StoredUser {
@@ -42,6 +46,8 @@ export interface StoredUser {
   hasPassword: boolean;
   /** Free attributes, as stored (sorted JSON) or null. */
   custom_attributes: string | null;
+  /** Synced from the directory: apply never changes or removes it. */
+  fromDirectory: boolean;
 }
 
 export interface StoredPermissionSet {
@@ -72,6 +78,8 @@ export interface StoredAssignment {
 export interface StoreState {
   instance: InstanceTable;
   federation: FederationSettings;
+  /** The stored identity source, as JSON text (`app/directory/settings.ts`). */
+  identitySource: string;
   /** By path. */
   ous: Map<string, StoredOu>;
   ouById: Map<string, StoredOu>;
@@ -98,6 +106,7 @@ export function emptyState(instance: InstanceTable, assignments: StoredAssignmen
   return {
     instance,
     federation: { ...DEFAULT_FEDERATION },
+    identitySource: identitySourceText(BUILT_IN),
     ous: new Map(),
     ouById: new Map(),
     accounts: new Map(),
@@ -132,13 +141,17 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
     assignments,
     provisioned,
     federation,
+    identitySource,
   ] = await Promise.all([
     db.selectFrom('ous').select(['id', 'parent_id', 'name', 'path']).execute(),
     db
       .selectFrom('accounts')
       .select(['id', 'name', 'email', 'ou_id', 'access', 'partition', 'federation'])
       .execute(),
-    db.selectFrom('groups').select(['id', 'display_name', 'display_name_lower', 'description']).execute(),
+    db
+      .selectFrom('groups')
+      .select(['id', 'display_name', 'display_name_lower', 'description', 'source'])
+      .execute(),
     db
       .selectFrom('users')
       .select([
@@ -151,6 +164,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         'email',
         'status',
         'custom_attributes',
+        'source',
       ])
       .select((eb) =>
         eb.case().when('password_hash', 'is not', null).then(1).else(0).end().as('has_password'),
@@ -185,10 +199,12 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       .select(['account_id', 'permission_set_id', 'provisioned_version'])
       .execute(),
     loadFederationSettings(db),
+    loadIdentitySourceText(db),
   ]);
 
   const state = emptyState(instance, assignments);
   state.federation = federation;
+  state.identitySource = identitySource;
 
   for (const o of ous) {
     state.ous.set(o.path, o);
@@ -200,6 +216,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       id: g.id,
       display_name: g.display_name,
       description: g.description,
+      fromDirectory: g.source === 'directory',
     });
     state.groupById.set(g.id, g.display_name_lower);
   }
@@ -214,6 +231,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       status: u.status,
       hasPassword: Number(u.has_password) === 1,
       custom_attributes: u.custom_attributes,
+      fromDirectory: u.source === 'directory',
     });
     state.userById.set(u.id, u.user_name_lower);
   }

@@ -10,6 +10,7 @@ import type {
   FederationSettings,
   ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
+import type { IdentitySource } from '../../domain/identity/identity-source.ts';
 
 export interface DesiredAccount {
   id: string;
@@ -85,6 +86,13 @@ export interface DesiredOrg {
   federation: FederationSettings;
   /** The file's `federation.provisioning` with every default filled in (not stored). */
   provisioning: ProvisioningSettings;
+  /** `identitySource:` with every default filled in; `builtIn` when the file has none. */
+  identitySource: IdentitySource;
+  /**
+   * Groups that assignments name but `groups:` does not define, when the source is a directory:
+   * apply refuses them unless the directory has them (synced here). With the path to report.
+   */
+  directoryGroups: Array<{ key: string; name: string; path: Array<string | number> }>;
   /** Every OU path the accounts need, parents before children. */
   ous: string[];
   accounts: DesiredAccount[];

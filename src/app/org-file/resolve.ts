@@ -3,6 +3,8 @@
  * users, groups, permission sets, accounts and OUs, policy counts; then the expansion of
  * OU-targeted assignments to the accounts under each OU. Every problem is collected.
  */
+
+import { parseDuration } from '../../domain/duration.ts';
 import { defaultRegion, isPartition, type Partition } from '../../domain/federation/partitions.ts';
 import { MAX_SESSION_TAGS, MAX_USER_ATTRIBUTES } from '../../domain/federation/session-tags.ts';
 import {
@@ -15,6 +17,17 @@ import {
   type ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
 import { userNameKey } from '../../domain/identity/directory.ts';
+import {
+  BUILT_IN,
+  DEFAULT_DELETION_GUARD,
+  DEFAULT_FULL_SYNC_INTERVAL_SECONDS,
+  DEFAULT_SYNC_INTERVAL_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  DIRECTORY_DEFAULTS,
+  type DirectoryKind,
+  type IdentitySource,
+  parseDeletionGuard,
+} from '../../domain/identity/identity-source.ts';
 import { ouAncestry } from '../../domain/identity/organization.ts';
 import {
   DEFAULT_SESSION_DURATION,
@@ -149,6 +162,9 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
 
   const federation = resolveFederation(isEntry(file) ? file.federation : undefined, problem);
   const provisioning = resolveProvisioning(isEntry(file) ? file.federation : undefined);
+
+  const identitySource = resolveIdentitySource(isEntry(file) ? file.identitySource : undefined, problem);
+  const fromDirectory = identitySource.kind !== 'builtIn';
 
   const management = isEntry(file) ? file.managementAccount : undefined;
   if (typeof management === 'string' && !accountIds.has(management)) {
@@ -327,6 +343,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
   // Assignments, with OU targets expanded.
   const assignments: DesiredAssignment[] = [];
   const assignmentKeys = new Set<string>();
+  const directoryGroups = new Map<string, { name: string; path: PathSegment[] }>();
   for (const [a, i] of entries(file, 'assignments')) {
     const user = str(a, 'user');
     const group = str(a, 'group');
@@ -338,8 +355,14 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       ok = false;
     }
     if (group !== undefined && !groupKeys.has(group.toLowerCase())) {
-      problem(['assignments', i, 'group'], `group "${group}" is not defined in groups`);
-      ok = false;
+      if (fromDirectory) {
+        // A group of the directory: apply checks that the directory has it.
+        if (!directoryGroups.has(group.toLowerCase()))
+          directoryGroups.set(group.toLowerCase(), { name: group, path: ['assignments', i, 'group'] });
+      } else {
+        problem(['assignments', i, 'group'], `group "${group}" is not defined in groups`);
+        ok = false;
+      }
     }
     const psName = str(a, 'permissionSet');
     const permissionSet = (psName ?? '').toLowerCase();
@@ -401,6 +424,8 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       managementAccount: typeof management === 'string' ? management : undefined,
       federation,
       provisioning,
+      identitySource,
+      directoryGroups: [...directoryGroups].map(([key, g]) => ({ key, ...g })),
       ous,
       accounts,
       groups,
@@ -450,5 +475,92 @@ function resolveProvisioning(value: unknown): ProvisioningSettings {
     profile: str(f, 'profile') ?? DEFAULT_PROVISIONING.profile,
     roleName: str(f, 'roleName') ?? DEFAULT_PROVISIONING.roleName,
     externalId: str(f, 'externalId') ?? DEFAULT_PROVISIONING.externalId,
+  };
+}
+
+/**
+ * `identitySource:` with the defaults of its kind filled in, and the rules between its keys:
+ * a directory needs URLs, a bind DN, the variable of its bind password and a user base DN;
+ * plain `ldap://` needs StartTLS or an explicit `allowPlainLdap: true`.
+ */
+function resolveIdentitySource(
+  value: unknown,
+  problem: (path: PathSegment[], message: string) => void,
+): IdentitySource {
+  if (!isEntry(value)) return BUILT_IN;
+  const kind = str(value, 'type');
+  if (kind !== 'activeDirectory' && kind !== 'ldap') {
+    if (kind === 'builtIn') {
+      for (const key of Object.keys(value))
+        if (key !== 'type')
+          problem(['identitySource', key], `${key} applies to activeDirectory and ldap only`);
+    }
+    return BUILT_IN;
+  }
+  const at = (key: string): PathSegment[] => ['identitySource', key];
+  const required = (key: string, what: string) => {
+    if (value[key] === undefined || value[key] === null) problem(at(key), `${what} is required for ${kind}`);
+  };
+  const urls = strings(value, 'urls').map(([u]) => u);
+  if (Array.isArray(value.urls) && value.urls.length === 0)
+    problem(at('urls'), 'urls must name at least one server');
+  required('urls', 'urls');
+  required('bindDn', 'bindDn');
+  required('bindPasswordEnv', 'bindPasswordEnv');
+  required('users', 'users (with its baseDn)');
+  const startTls = value.startTls === true;
+  const allowPlainLdap = value.allowPlainLdap === true;
+  urls.forEach((u, i) => {
+    if (u.startsWith('ldap://') && !startTls && !allowPlainLdap) {
+      problem(
+        ['identitySource', 'urls', i],
+        `${u} would send passwords in the clear; use ldaps://, or set startTls: true (or allowPlainLdap: true for a test directory)`,
+      );
+    }
+  });
+  const defaults = DIRECTORY_DEFAULTS[kind as DirectoryKind];
+  const users = isEntry(value.users) ? value.users : {};
+  const groups = isEntry(value.groups) ? value.groups : users;
+  const attributes = isEntry(value.attributes) ? value.attributes : {};
+  if (kind === 'activeDirectory' && attributes.disabled !== undefined) {
+    problem(
+      ['identitySource', 'attributes', 'disabled'],
+      'Active Directory says a user is disabled in userAccountControl; attributes.disabled is for ldap',
+    );
+  }
+  const seconds = (key: string, fallback: number) => {
+    const v = str(value, key);
+    return v === undefined ? fallback : (parseDuration(v) ?? fallback);
+  };
+  const guardValue = value.deletionGuard;
+  const guard =
+    typeof guardValue === 'string' || typeof guardValue === 'number'
+      ? parseDeletionGuard(guardValue)
+      : undefined;
+  return {
+    kind: kind as DirectoryKind,
+    urls,
+    startTls,
+    caFile: str(value, 'caFile') ?? null,
+    allowPlainLdap,
+    bindDn: str(value, 'bindDn') ?? '',
+    bindPasswordEnv: str(value, 'bindPasswordEnv') ?? '',
+    userBaseDn: str(users, 'baseDn') ?? '',
+    userFilter: str(users, 'filter') ?? defaults.userFilter,
+    groupBaseDn: str(groups, 'baseDn') ?? str(users, 'baseDn') ?? '',
+    groupFilter: (isEntry(value.groups) ? str(value.groups, 'filter') : undefined) ?? defaults.groupFilter,
+    attributes: {
+      userName: str(attributes, 'userName') ?? defaults.attributes.userName,
+      email: str(attributes, 'email') ?? defaults.attributes.email,
+      displayName: str(attributes, 'displayName') ?? defaults.attributes.displayName,
+      givenName: str(attributes, 'givenName') ?? defaults.attributes.givenName,
+      familyName: str(attributes, 'familyName') ?? defaults.attributes.familyName,
+      externalId: str(attributes, 'externalId') ?? defaults.attributes.externalId,
+      disabled: str(attributes, 'disabled') ?? defaults.attributes.disabled,
+    },
+    syncIntervalSeconds: seconds('syncInterval', DEFAULT_SYNC_INTERVAL_SECONDS),
+    fullSyncIntervalSeconds: seconds('fullSyncInterval', DEFAULT_FULL_SYNC_INTERVAL_SECONDS),
+    deletionGuard: guard ?? DEFAULT_DELETION_GUARD,
+    timeoutSeconds: seconds('timeout', DEFAULT_TIMEOUT_SECONDS),
   };
 }

@@ -4,6 +4,7 @@
  * Cross-entry rules (duplicates, references) are in `resolve.ts`.
  */
 import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.ts';
 import { PARTITIONS } from '../../domain/federation/partitions.ts';
 import {
   checkAttributeName,
@@ -30,6 +31,15 @@ import {
   checkPersonName,
   checkUserName,
 } from '../../domain/identity/directory.ts';
+import {
+  checkAttributeType,
+  checkDn,
+  checkEnvName,
+  checkFilter,
+  checkLdapUrl,
+  IDENTITY_SOURCE_KINDS,
+  parseDeletionGuard,
+} from '../../domain/identity/identity-source.ts';
 import {
   checkAccountEmail,
   checkAccountId,
@@ -161,6 +171,78 @@ const federationSchema = mapping('federation', {
   region: text('region').nullish(),
   provisioning: provisioningSchema.nullish(),
   oidcAudience: text('oidcAudience', checkOidcAudience).nullish(),
+});
+
+const flag = (what: string) =>
+  z.boolean({ error: (iss) => `${what} must be true or false, not ${describe(iss.input)}` }).nullish();
+
+const durationText = (what: string) =>
+  text(what, (v) => {
+    const seconds = parseDuration(v);
+    return seconds === undefined
+      ? `${what} must be a duration such as 15m, 1h or 24h, not "${v}"`
+      : undefined;
+  });
+
+const searchSchema = (what: string) =>
+  mapping(what, {
+    baseDn: text('baseDn', (v) => checkDn(v, 'baseDn')),
+    filter: text('filter', (v) => checkFilter(v, 'filter')).nullish(),
+  });
+
+const attributeMapSchema = mapping('attributes', {
+  userName: text('userName', checkAttributeType).nullish(),
+  email: text('email', checkAttributeType).nullish(),
+  displayName: text('displayName', checkAttributeType).nullish(),
+  givenName: text('givenName', checkAttributeType).nullish(),
+  familyName: text('familyName', checkAttributeType).nullish(),
+  externalId: text('externalId', checkAttributeType).nullish(),
+  disabled: text('disabled', checkAttributeType).nullish(),
+});
+
+/**
+ * `identitySource:` (`domain/identity/identity-source.ts`): the built-in directory, or Active
+ * Directory or LDAP with how to reach and read it. The bind password is named by the environment
+ * variable that holds it, never written here. Rules between keys are in `resolve.ts`.
+ */
+const identitySourceSchema = mapping('identitySource', {
+  type: oneOf('type', IDENTITY_SOURCE_KINDS),
+  urls: list('urls', text('URL', checkLdapUrl)).nullish(),
+  startTls: flag('startTls'),
+  caFile: text('caFile').nullish(),
+  allowPlainLdap: flag('allowPlainLdap'),
+  bindDn: text('bindDn', (v) => checkDn(v, 'bindDn')).nullish(),
+  bindPasswordEnv: text('bindPasswordEnv', checkEnvName).nullish(),
+  bindPassword: z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'the bind password never goes in the file; name the environment variable that holds it in bindPasswordEnv',
+        });
+    })
+    .optional(),
+  users: searchSchema('users').nullish(),
+  groups: searchSchema('groups').nullish(),
+  attributes: attributeMapSchema.nullish(),
+  syncInterval: durationText('syncInterval').nullish(),
+  fullSyncInterval: durationText('fullSyncInterval').nullish(),
+  deletionGuard: z
+    .union([z.string(), z.number()], {
+      error: (iss) =>
+        `deletionGuard must be a number of users or a percentage such as "10%", not ${describe(iss.input)}`,
+    })
+    .superRefine((v, ctx) => {
+      if (parseDeletionGuard(v) === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `deletionGuard must be a number of users or a percentage such as "10%", not "${String(v)}"`,
+        });
+    })
+    .nullish(),
+  timeout: durationText('timeout').nullish(),
 });
 
 const groupSchema = mapping('a group', {
@@ -296,6 +378,7 @@ export const orgFileSchema = z.strictObject(
   {
     managementAccount: accountId.nullish(),
     federation: federationSchema.nullish(),
+    identitySource: identitySourceSchema.nullish(),
     accounts: list('accounts', accountSchema).nullish(),
     groups: list('groups', groupSchema).nullish(),
     users: list('users', userSchema).nullish(),
@@ -323,6 +406,8 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   '': Object.keys(orgFileSchema.shape),
   accounts: Object.keys(accountSchema.shape),
   federation: Object.keys(federationSchema.shape),
+  identitySource: Object.keys(identitySourceSchema.shape).filter((k) => k !== 'bindPassword'),
+  attributes: Object.keys(attributeMapSchema.shape),
   provisioning: Object.keys(provisioningSchema.shape),
   groups: Object.keys(groupSchema.shape),
   users: Object.keys(userSchema.shape),

@@ -1,0 +1,730 @@
+/**
+ * The directory sync (`idcenter directory sync`, and the server on its interval): read the
+ * directory, compare it with the directory users and groups here, and write the difference.
+ *
+ * - Everything is read before anything is written: a sync that could not read (a server down,
+ *   a bad certificate, a search refused) changes nothing.
+ * - Users are matched by their external id (objectGUID, entryUUID), so a rename or a move between
+ *   OUs is an update. A user whose name a local user holds, or that two directory entries share,
+ *   is left out and reported.
+ * - A full sync reads every user and notices deletions; an incremental one reads only the users
+ *   changed since the last (a higher uSNChanged, a later modifyTimestamp) and every group.
+ * - A user disabled in the directory, or gone from it (full syncs), is disabled here by
+ *   `disableUser`, exactly as `idcenter user disable` does: sessions, tokens and role credentials
+ *   end. The deletion guard refuses a sync that would disable more users than it allows (a wrong
+ *   filter that returns nothing must not disable everyone).
+ * - Users and groups change in one transaction with the generation bump and one audit row for
+ *   the run; each disable or enable has its own audit row.
+ */
+import type { Kysely } from 'kysely';
+import { DomainError } from '../../domain/errors.ts';
+import { checkDisplayName, checkEmail, checkUserName, userNameKey } from '../../domain/identity/directory.ts';
+import { type DirectorySettings, guardLimit } from '../../domain/identity/identity-source.ts';
+import { newDirectoryId } from '../../domain/ids.ts';
+import type { Database } from '../../storage/schema.ts';
+import { deleteByIds, insertChunked, updateByIds } from '../apply/steps/bulk.ts';
+import { type AuditEvent, writeAudit, writeAuditBatch } from '../audit.ts';
+import type { AppContext } from '../context.ts';
+import { bumpGeneration } from '../instance.ts';
+import { recordRevocations, revokingTransaction } from '../revocation.ts';
+import { disableUser, enableUser } from '../users.ts';
+import { bindPassword, DirectoryError, openServiceConnection } from './ldap.ts';
+import { type DirectoryGroup, type DirectoryRead, type DirectoryUser, dnKey, readDirectory } from './read.ts';
+import { loadIdentitySource } from './settings.ts';
+
+export interface SyncOptions {
+  /** Read every user and notice deletions, whatever the interval says. */
+  full?: boolean;
+  /** Read and compare, write nothing. */
+  dryRun?: boolean;
+  actor?: string;
+  progress?: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SyncResult {
+  mode: 'full' | 'incremental';
+  dryRun: boolean;
+  /** Directory server that answered. */
+  server: string;
+  usersRead: number;
+  groupsRead: number;
+  created: string[];
+  updated: string[];
+  disabled: Array<{ userName: string; why: 'disabled in the directory' | 'gone from the directory' }>;
+  enabled: string[];
+  groupsCreated: string[];
+  groupsUpdated: string[];
+  groupsDeleted: string[];
+  membershipsAdded: number;
+  membershipsRemoved: number;
+  /** Entries left out, each with why. */
+  skipped: string[];
+}
+
+/** The deletion guard refused the sync: nothing was written. */
+export class SyncRefused extends Error {
+  readonly result: SyncResult;
+  constructor(message: string, result: SyncResult) {
+    super(message);
+    this.name = 'SyncRefused';
+    this.result = result;
+  }
+}
+
+interface StoredUser {
+  id: string;
+  user_name: string;
+  display_name: string;
+  given_name: string | null;
+  family_name: string | null;
+  email: string | null;
+  status: string;
+  external_id: string | null;
+  directory_dn: string | null;
+  source: string;
+}
+
+interface StoredGroup {
+  id: string;
+  display_name: string;
+  description: string | null;
+  external_id: string | null;
+  directory_dn: string | null;
+  source: string;
+}
+
+/** The directory settings, or a clear error when the instance uses the built-in directory. */
+export async function directorySettings(ctx: AppContext): Promise<DirectorySettings> {
+  const source = await loadIdentitySource(ctx.store.db);
+  if (source.kind === 'builtIn') {
+    throw new DomainError(
+      'validation',
+      'the identity source is the built-in directory: set identitySource in the organization file and run idcenter apply',
+    );
+  }
+  return source;
+}
+
+/**
+ * Sync users and groups from the directory.
+ *
+ * @throws DirectoryError when the directory cannot be read (nothing written), SyncRefused when
+ *   the deletion guard stops it (nothing written, an audit row says why)
+ */
+export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}): Promise<SyncResult> {
+  const settings = await directorySettings(ctx);
+  const actor = options.actor ?? 'directory-sync';
+  const progress = options.progress ?? (() => {});
+  const state = await ctx.store.db
+    .selectFrom('directory_sync')
+    .selectAll()
+    .where('id', '=', 'default')
+    .executeTakeFirst();
+  const now = ctx.clock.now();
+  const [cursorServer, cursorMark] = splitCursor(state?.cursor ?? null);
+
+  const password = bindPassword(settings, options.env);
+  progress(`connecting to ${settings.urls.join(', ')}`);
+  let conn: Awaited<ReturnType<typeof openServiceConnection>>;
+  try {
+    conn = await openServiceConnection(settings, password);
+  } catch (err) {
+    await recordFailure(ctx, actor, err);
+    throw err;
+  }
+  const full =
+    options.full === true ||
+    cursorMark === undefined ||
+    cursorServer !== conn.url ||
+    state?.last_full_at == null ||
+    now - state.last_full_at >= settings.fullSyncIntervalSeconds * 1000;
+  progress(`${full ? 'full' : 'incremental'} sync from ${conn.url}`);
+  let read: DirectoryRead;
+  try {
+    read = await readDirectory(conn, settings, full ? undefined : cursorMark, progress);
+  } catch (err) {
+    await recordFailure(ctx, actor, err);
+    throw err;
+  } finally {
+    await conn.close();
+  }
+  progress(`read ${read.users.length} users and ${read.groups.length} groups`);
+
+  const plan = await planSync(ctx.store.db, settings, read, full);
+  const result: SyncResult = {
+    mode: full ? 'full' : 'incremental',
+    dryRun: options.dryRun === true,
+    server: conn.url,
+    usersRead: read.users.length,
+    groupsRead: read.groups.length,
+    created: plan.createUsers.map((u) => u.userName),
+    updated: plan.updateUsers.map((u) => u.userName),
+    disabled: plan.disable.map((d) => ({ userName: d.userName, why: d.why })),
+    enabled: plan.enable.map((u) => u.userName),
+    groupsCreated: plan.createGroups.map((g) => g.name),
+    groupsUpdated: plan.updateGroups.map((g) => g.name),
+    groupsDeleted: plan.deleteGroups.map((g) => g.display_name),
+    membershipsAdded: plan.addMemberships.length,
+    membershipsRemoved: plan.removeMemberships.length,
+    skipped: plan.skipped,
+  };
+
+  const limit = guardLimit(settings.deletionGuard, plan.enabledDirectoryUsers);
+  if (plan.disable.length > limit) {
+    const guard =
+      'count' in settings.deletionGuard
+        ? `${settings.deletionGuard.count} users`
+        : `${settings.deletionGuard.percent}%`;
+    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard and sync again`;
+    if (!result.dryRun) {
+      await writeAudit(ctx.store.db, {
+        at: ctx.clock.now(),
+        actor,
+        action: 'directory.sync_refused',
+        targetType: 'DIRECTORY',
+        targetId: conn.url,
+        detail: { wouldDisable: plan.disable.length, limit, usersRead: read.users.length },
+      });
+      await saveState(ctx.store.db, state?.cursor ?? null, state?.last_full_at ?? null, ctx.clock.now(), {
+        ok: false,
+        refused: message,
+      });
+    }
+    throw new SyncRefused(message, result);
+  }
+  if (result.dryRun) return result;
+
+  await writeSync(ctx, plan, actor, progress);
+  for (const d of plan.disable) await disableUser(ctx, d.id, actor);
+  for (const u of plan.enable) await enableUser(ctx, u.id, actor);
+  await writeAudit(ctx.store.db, {
+    at: ctx.clock.now(),
+    actor,
+    action: 'directory.sync',
+    targetType: 'DIRECTORY',
+    targetId: conn.url,
+    detail: summary(result),
+  });
+  const cursor = read.cursor === undefined ? (state?.cursor ?? null) : `${conn.url} ${read.cursor}`;
+  await saveState(ctx.store.db, cursor, full ? now : (state?.last_full_at ?? null), ctx.clock.now(), {
+    ok: true,
+    ...summary(result),
+  });
+  return result;
+}
+
+/** Counts of a result, for the audit row, the log and the last result kept. */
+export function summary(r: SyncResult): Record<string, number | string> {
+  return {
+    mode: r.mode,
+    usersRead: r.usersRead,
+    groupsRead: r.groupsRead,
+    created: r.created.length,
+    updated: r.updated.length,
+    disabled: r.disabled.length,
+    enabled: r.enabled.length,
+    groupsCreated: r.groupsCreated.length,
+    groupsUpdated: r.groupsUpdated.length,
+    groupsDeleted: r.groupsDeleted.length,
+    membershipsAdded: r.membershipsAdded,
+    membershipsRemoved: r.membershipsRemoved,
+    skipped: r.skipped.length,
+  };
+}
+
+function splitCursor(cursor: string | null): [string | undefined, string | undefined] {
+  if (!cursor) return [undefined, undefined];
+  const space = cursor.lastIndexOf(' ');
+  return space < 0 ? [undefined, undefined] : [cursor.slice(0, space), cursor.slice(space + 1)];
+}
+
+async function recordFailure(ctx: AppContext, actor: string, err: unknown): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  await writeAudit(ctx.store.db, {
+    at: ctx.clock.now(),
+    actor,
+    action: 'directory.sync_failure',
+    targetType: 'DIRECTORY',
+    targetId: null,
+    detail: { kind: err instanceof DirectoryError ? err.kind : 'other', message: message.slice(0, 500) },
+  });
+}
+
+async function saveState(
+  db: Kysely<Database>,
+  cursor: string | null,
+  lastFullAt: number | null,
+  at: number,
+  result: Record<string, unknown>,
+): Promise<void> {
+  const values = {
+    cursor,
+    last_full_at: lastFullAt,
+    last_run_at: at,
+    last_result: JSON.stringify(result),
+  };
+  await db
+    .insertInto('directory_sync')
+    .values({ id: 'default', ...values })
+    .onConflict((oc) => oc.column('id').doUpdateSet(values))
+    .execute();
+}
+
+interface WantUser {
+  dn: string;
+  externalId: string;
+  userName: string;
+  displayName: string;
+  givenName: string | null;
+  familyName: string | null;
+  email: string | null;
+  disabled: boolean;
+}
+
+interface SyncPlan {
+  createUsers: WantUser[];
+  updateUsers: Array<WantUser & { id: string }>;
+  disable: Array<{
+    id: string;
+    userName: string;
+    why: 'disabled in the directory' | 'gone from the directory';
+  }>;
+  enable: Array<{ id: string; userName: string }>;
+  createGroups: Array<{ dn: string; externalId: string; name: string; description: string | null }>;
+  updateGroups: Array<{ id: string; dn: string; name: string; description: string | null }>;
+  deleteGroups: StoredGroup[];
+  /** By external ids (user, group): the rows may not exist yet. */
+  addMemberships: Array<{ group: string; user: string }>;
+  removeMemberships: Array<{ id: string; userId: string }>;
+  skipped: string[];
+  /** Directory users here that are enabled: what the deletion guard's percentage is of. */
+  enabledDirectoryUsers: number;
+}
+
+/** Directory values are untrusted text: what breaks a rule of the store is left out. */
+function wantUser(u: DirectoryUser, skipped: string[]): WantUser | undefined {
+  if (!u.externalId) {
+    skipped.push(`${u.dn}: no external id attribute; left out`);
+    return undefined;
+  }
+  if (!u.userName) {
+    skipped.push(`${u.dn}: no user name attribute; left out`);
+    return undefined;
+  }
+  const nameProblem = checkUserName(u.userName);
+  if (nameProblem) {
+    skipped.push(`${u.dn}: ${nameProblem}; left out`);
+    return undefined;
+  }
+  const displayName = u.displayName && !checkDisplayName(u.displayName) ? u.displayName : u.userName;
+  return {
+    dn: u.dn,
+    externalId: u.externalId,
+    userName: u.userName,
+    displayName,
+    givenName: u.givenName ?? null,
+    familyName: u.familyName ?? null,
+    email: u.email && !checkEmail(u.email) ? u.email : null,
+    disabled: u.disabled,
+  };
+}
+
+async function planSync(
+  db: Kysely<Database>,
+  settings: DirectorySettings,
+  read: DirectoryRead,
+  full: boolean,
+): Promise<SyncPlan> {
+  const [users, groups, memberships] = await Promise.all([
+    db
+      .selectFrom('users')
+      .select([
+        'id',
+        'user_name',
+        'display_name',
+        'given_name',
+        'family_name',
+        'email',
+        'status',
+        'external_id',
+        'directory_dn',
+        'source',
+      ])
+      .execute() as Promise<StoredUser[]>,
+    db
+      .selectFrom('groups')
+      .select(['id', 'display_name', 'description', 'external_id', 'directory_dn', 'source'])
+      .execute() as Promise<StoredGroup[]>,
+    db
+      .selectFrom('group_memberships')
+      .innerJoin('groups', 'groups.id', 'group_memberships.group_id')
+      .where('groups.source', '=', 'directory')
+      .select(['group_memberships.id', 'group_memberships.group_id', 'group_memberships.user_id'])
+      .execute(),
+  ]);
+  const plan: SyncPlan = {
+    createUsers: [],
+    updateUsers: [],
+    disable: [],
+    enable: [],
+    createGroups: [],
+    updateGroups: [],
+    deleteGroups: [],
+    addMemberships: [],
+    removeMemberships: [],
+    skipped: [],
+    enabledDirectoryUsers: 0,
+  };
+  const localNames = new Set<string>();
+  const byExternalId = new Map<string, StoredUser>();
+  for (const u of users) {
+    if (u.source === 'directory' && u.external_id) {
+      byExternalId.set(u.external_id, u);
+      if (u.status === 'ENABLED') plan.enabledDirectoryUsers++;
+    } else localNames.add(userNameKey(u.user_name));
+  }
+
+  // Names two entries share are left out: which one is meant cannot be known.
+  const wanted: WantUser[] = [];
+  for (const u of read.users) {
+    const w = wantUser(u, plan.skipped);
+    if (w) wanted.push(w);
+  }
+  const nameCount = new Map<string, number>();
+  for (const w of wanted)
+    nameCount.set(userNameKey(w.userName), (nameCount.get(userNameKey(w.userName)) ?? 0) + 1);
+  const seen = new Set<string>();
+  const userIdOfDn = new Map<string, string>(); // dn key → external id
+  for (const w of wanted) {
+    const key = userNameKey(w.userName);
+    seen.add(w.externalId);
+    if ((nameCount.get(key) ?? 0) > 1) {
+      plan.skipped.push(
+        `${w.dn}: user name "${w.userName}" is held by more than one directory entry; left out until it is unique`,
+      );
+      continue;
+    }
+    if (localNames.has(key)) {
+      plan.skipped.push(
+        `${w.dn}: user name "${w.userName}" belongs to a local user here; left out (rename one of them)`,
+      );
+      continue;
+    }
+    userIdOfDn.set(dnKey(w.dn), w.externalId);
+    const stored = byExternalId.get(w.externalId);
+    if (!stored) {
+      plan.createUsers.push(w);
+      continue;
+    }
+    if (
+      stored.user_name !== w.userName ||
+      stored.display_name !== w.displayName ||
+      stored.given_name !== w.givenName ||
+      stored.family_name !== w.familyName ||
+      stored.email !== w.email ||
+      stored.directory_dn !== w.dn
+    ) {
+      plan.updateUsers.push({ ...w, id: stored.id });
+    }
+    if (w.disabled && stored.status === 'ENABLED') {
+      plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
+    } else if (!w.disabled && stored.status === 'DISABLED') {
+      plan.enable.push({ id: stored.id, userName: w.userName });
+    }
+  }
+  if (full) {
+    for (const [externalId, stored] of byExternalId) {
+      if (!seen.has(externalId) && stored.status === 'ENABLED') {
+        plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'gone from the directory' });
+      }
+    }
+  }
+  // DNs of users not read this time (incremental runs) still count for membership.
+  for (const u of users) {
+    if (u.source === 'directory' && u.external_id && u.directory_dn && !seen.has(u.external_id)) {
+      userIdOfDn.set(dnKey(u.directory_dn), u.external_id);
+    }
+  }
+
+  planGroups(plan, read.groups, groups, memberships, userIdOfDn, users, settings);
+  return plan;
+}
+
+function planGroups(
+  plan: SyncPlan,
+  read: DirectoryGroup[],
+  groups: StoredGroup[],
+  memberships: Array<{ id: string; group_id: string; user_id: string }>,
+  userExternalIdOfDn: Map<string, string>,
+  users: StoredUser[],
+  settings: DirectorySettings,
+): void {
+  const localNames = new Set(
+    groups.filter((g) => g.source !== 'directory').map((g) => g.display_name.toLowerCase()),
+  );
+  const byExternalId = new Map(
+    groups.filter((g) => g.source === 'directory').map((g) => [g.external_id ?? '', g]),
+  );
+  const nameCount = new Map<string, number>();
+  for (const g of read)
+    if (g.name) nameCount.set(g.name.toLowerCase(), (nameCount.get(g.name.toLowerCase()) ?? 0) + 1);
+  const seen = new Set<string>();
+  const wantMembers = new Map<string, Set<string>>(); // group external id → user external ids
+  for (const g of read) {
+    if (!g.externalId || !g.name) {
+      plan.skipped.push(`${g.dn}: no ${g.name ? settings.attributes.externalId : 'cn'}; group left out`);
+      continue;
+    }
+    seen.add(g.externalId);
+    const key = g.name.toLowerCase();
+    if ((nameCount.get(key) ?? 0) > 1) {
+      plan.skipped.push(`${g.dn}: group name "${g.name}" is held by more than one directory group; left out`);
+      continue;
+    }
+    if (localNames.has(key)) {
+      plan.skipped.push(`${g.dn}: group name "${g.name}" belongs to a local group here; left out`);
+      continue;
+    }
+    const description = g.description ?? null;
+    const stored = byExternalId.get(g.externalId);
+    if (!stored) plan.createGroups.push({ dn: g.dn, externalId: g.externalId, name: g.name, description });
+    else if (
+      stored.display_name !== g.name ||
+      stored.description !== description ||
+      stored.directory_dn !== g.dn
+    ) {
+      plan.updateGroups.push({ id: stored.id, dn: g.dn, name: g.name, description });
+    }
+    const members = new Set<string>();
+    for (const dn of g.members) {
+      const id = userExternalIdOfDn.get(dnKey(dn));
+      if (id) members.add(id);
+    }
+    wantMembers.set(g.externalId, members);
+  }
+  // Every group is read on every sync, so a group not read is gone.
+  for (const [externalId, stored] of byExternalId) if (!seen.has(externalId)) plan.deleteGroups.push(stored);
+
+  const userExternalIdOfId = new Map(users.map((u) => [u.id, u.external_id ?? '']));
+  const groupExternalIdOfId = new Map(groups.map((g) => [g.id, g.external_id ?? '']));
+  const have = new Set<string>();
+  for (const m of memberships) {
+    const g = groupExternalIdOfId.get(m.group_id) ?? '';
+    const u = userExternalIdOfId.get(m.user_id) ?? '';
+    const want = wantMembers.get(g);
+    if (want === undefined) continue; // the group is deleted (cascade) or left out
+    if (want.has(u)) have.add(`${g}|${u}`);
+    else plan.removeMemberships.push({ id: m.id, userId: m.user_id });
+  }
+  for (const [g, members] of wantMembers) {
+    for (const u of members) if (!have.has(`${g}|${u}`)) plan.addMemberships.push({ group: g, user: u });
+  }
+}
+
+async function writeSync(
+  ctx: AppContext,
+  plan: SyncPlan,
+  actor: string,
+  progress: (message: string) => void,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const dialect = ctx.store.dialect;
+  await revokingTransaction(ctx, async (trx) => {
+    const instance = await trx
+      .selectFrom('instance')
+      .select('identity_store_id')
+      .where('id', '=', 'default')
+      .executeTakeFirstOrThrow();
+    const storeId = instance.identity_store_id;
+    const audit: AuditEvent[] = [];
+    const ev = (
+      action: AuditEvent['action'],
+      targetType: string,
+      targetId: string,
+      detail: Record<string, unknown>,
+    ) => audit.push({ at: now, actor, action, targetType, targetId, detail });
+
+    const userIds = new Map<string, string>(); // external id → id
+    const existing = await trx
+      .selectFrom('users')
+      .select(['id', 'external_id'])
+      .where('source', '=', 'directory')
+      .execute();
+    for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
+    await updateByIds(
+      trx,
+      dialect,
+      'users',
+      plan.updateUsers.map((u) => {
+        ev('user.update', 'USER', u.id, { userName: u.userName, source: 'directory' });
+        return {
+          id: u.id,
+          set: {
+            user_name: u.userName,
+            user_name_lower: userNameKey(u.userName),
+            display_name: u.displayName,
+            given_name: u.givenName,
+            family_name: u.familyName,
+            email: u.email,
+            directory_dn: u.dn,
+            updated_at: now,
+            updated_by: actor,
+          },
+        };
+      }),
+      undefined,
+      'users',
+    );
+    await insertChunked(
+      trx,
+      dialect,
+      'users',
+      plan.createUsers.map((u) => {
+        const id = newDirectoryId(ctx.random, storeId);
+        userIds.set(u.externalId, id);
+        ev('user.create', 'USER', id, { userName: u.userName, source: 'directory' });
+        return {
+          id,
+          user_name: u.userName,
+          user_name_lower: userNameKey(u.userName),
+          display_name: u.displayName,
+          given_name: u.givenName,
+          family_name: u.familyName,
+          email: u.email,
+          status: u.disabled ? 'DISABLED' : 'ENABLED',
+          password_hash: null,
+          external_id: u.externalId,
+          custom_attributes: null,
+          source: 'directory',
+          directory_dn: u.dn,
+          created_at: now,
+          updated_at: now,
+          created_by: actor,
+          updated_by: actor,
+        };
+      }),
+      (_, done, total) => progress(`users written: ${done}/${total}`),
+      'users',
+    );
+
+    const groupIds = new Map<string, string>();
+    const existingGroups = await trx
+      .selectFrom('groups')
+      .select(['id', 'external_id'])
+      .where('source', '=', 'directory')
+      .execute();
+    for (const g of existingGroups) if (g.external_id) groupIds.set(g.external_id, g.id);
+    if (plan.deleteGroups.length > 0) {
+      const ids = plan.deleteGroups.map((g) => g.id);
+      const members = await trx
+        .selectFrom('group_memberships')
+        .select('user_id')
+        .where('group_id', 'in', ids)
+        .execute();
+      // Members lose what the group gave them: their role credentials stop (they get new ones).
+      recordRevocations(
+        trx,
+        [...new Set(members.map((m) => m.user_id))].map((subject) => ({ kind: 'user' as const, subject })),
+      );
+      await trx
+        .deleteFrom('account_assignments')
+        .where('principal_type', '=', 'GROUP')
+        .where('principal_id', 'in', ids)
+        .execute();
+      await deleteByIds(trx, 'groups', ids);
+      for (const g of plan.deleteGroups)
+        ev('group.delete', 'GROUP', g.id, { name: g.display_name, source: 'directory' });
+    }
+    await updateByIds(
+      trx,
+      dialect,
+      'groups',
+      plan.updateGroups.map((g) => {
+        ev('group.update', 'GROUP', g.id, { name: g.name, source: 'directory' });
+        return {
+          id: g.id,
+          set: {
+            display_name: g.name,
+            display_name_lower: g.name.toLowerCase(),
+            description: g.description,
+            directory_dn: g.dn,
+            updated_at: now,
+            updated_by: actor,
+          },
+        };
+      }),
+      undefined,
+      'groups',
+    );
+    await insertChunked(
+      trx,
+      dialect,
+      'groups',
+      plan.createGroups.map((g) => {
+        const id = newDirectoryId(ctx.random, storeId);
+        groupIds.set(g.externalId, id);
+        ev('group.create', 'GROUP', id, { name: g.name, source: 'directory' });
+        return {
+          id,
+          display_name: g.name,
+          display_name_lower: g.name.toLowerCase(),
+          description: g.description,
+          external_id: g.externalId,
+          source: 'directory',
+          directory_dn: g.dn,
+          created_at: now,
+          updated_at: now,
+          created_by: actor,
+          updated_by: actor,
+        };
+      }),
+      undefined,
+      'groups',
+    );
+
+    if (plan.removeMemberships.length > 0) {
+      await deleteByIds(
+        trx,
+        'group_memberships',
+        plan.removeMemberships.map((m) => m.id),
+      );
+      recordRevocations(
+        trx,
+        [...new Set(plan.removeMemberships.map((m) => m.userId))].map((subject) => ({
+          kind: 'user' as const,
+          subject,
+        })),
+      );
+    }
+    await insertChunked(
+      trx,
+      dialect,
+      'group_memberships',
+      plan.addMemberships.flatMap((m) => {
+        const groupId = groupIds.get(m.group);
+        const userId = userIds.get(m.user);
+        if (!groupId || !userId) return [];
+        return [
+          {
+            id: newDirectoryId(ctx.random, storeId),
+            group_id: groupId,
+            user_id: userId,
+            created_at: now,
+            created_by: actor,
+          },
+        ];
+      }),
+      (_, done, total) => progress(`memberships written: ${done}/${total}`),
+      'memberships',
+    );
+    if (plan.removeMemberships.length + plan.addMemberships.length > 0) {
+      ev('membership.create', 'DIRECTORY', 'sync', {
+        added: plan.addMemberships.length,
+        removed: plan.removeMemberships.length,
+      });
+    }
+    await writeAuditBatch(trx, audit);
+    await bumpGeneration(trx);
+  });
+}

@@ -1,0 +1,356 @@
+/**
+ * The directory sync against a real OpenLDAP (slapd started here with TLS from a test CA), on
+ * both stores: users, nested groups and a membership loop arrive; a disabled or deleted user is
+ * disabled here with its sessions ended; the deletion guard stops a filter that finds nobody; a
+ * directory that cannot be reached (or whose certificate is not trusted) changes nothing; names
+ * shared by two entries or held by a local user are left out; `idcenter directory sync` prints
+ * what changed and --dry-run writes nothing.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type AppContext, createAppContext } from '../../src/app/context.ts';
+import { DirectoryError } from '../../src/app/directory/ldap.ts';
+import { SyncRefused, syncDirectory } from '../../src/app/directory/sync.ts';
+import { openStore, type Store } from '../../src/storage/db.ts';
+import { applyText, idcenter } from '../helpers/apply.ts';
+import { run } from '../helpers/python.ts';
+import {
+  BASE_DN,
+  groupDn,
+  groupLdif,
+  personLdif,
+  SERVICE_DN,
+  SERVICE_PASSWORD,
+  type Slapd,
+  startSlapd,
+  userDn,
+} from '../helpers/slapd.ts';
+import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/idcenter.js');
+const ENV_NAME = 'IDCENTER_TEST_LDAP_PASSWORD';
+const env = { [ENV_NAME]: SERVICE_PASSWORD };
+
+function orgFile(
+  slapd: Slapd,
+  overrides: { url?: string; caFile?: string; filter?: string; extra?: string } = {},
+) {
+  return `identitySource:
+  type: ldap
+  urls: ["${overrides.url ?? slapd.ldapsUrl}"]
+  caFile: ${overrides.caFile ?? slapd.caFile}
+  bindDn: "${SERVICE_DN}"
+  bindPasswordEnv: ${ENV_NAME}
+  users: { baseDn: "ou=people,${BASE_DN}"${overrides.filter ? `, filter: "${overrides.filter}"` : ''} }
+  groups: { baseDn: "ou=groups,${BASE_DN}" }
+  attributes: { disabled: employeeType }
+  deletionGuard: 2
+  timeout: 3s
+${overrides.extra ?? ''}
+users:
+  - { userName: breakglass, displayName: Break Glass, givenName: Break, familyName: Glass, password: "local-admin-pass-1" }
+accounts:
+  - { id: "111111111111", name: Prod, email: prod@example.com }
+permissionSets:
+  - { name: Admin }
+assignments:
+  - { group: admins, permissionSet: Admin, accounts: ["111111111111"] }
+`;
+}
+
+async function userRow(ctx: AppContext, userName: string) {
+  return ctx.store.db
+    .selectFrom('users')
+    .selectAll()
+    .where('user_name_lower', '=', userName.toLowerCase())
+    .executeTakeFirst();
+}
+
+async function groupsOf(ctx: AppContext, userName: string): Promise<string[]> {
+  const rows = await ctx.store.db
+    .selectFrom('group_memberships')
+    .innerJoin('users', 'users.id', 'group_memberships.user_id')
+    .innerJoin('groups', 'groups.id', 'group_memberships.group_id')
+    .where('users.user_name_lower', '=', userName.toLowerCase())
+    .select('groups.display_name')
+    .execute();
+  return rows.map((r) => r.display_name).sort();
+}
+
+/** A directory of its own for each store kind: the suites change it and run side by side. */
+async function fillDirectory(): Promise<Slapd> {
+  const slapd = await startSlapd();
+  slapd.add(
+    [
+      personLdif('alice', 'alice-pass-1', { given: 'Alice', sn: 'Liddell', display: 'Alice Liddell' }),
+      personLdif('bob', 'bob-pass-1'),
+      personLdif('carol', 'carol-pass-1'),
+      personLdif('zoë*(ünï)', 'zoe-pass-1', { display: 'Zoë Ünï' }),
+      personLdif('breakglass', 'directory-pass-1'),
+    ].join(''),
+  );
+  slapd.add(
+    'dn: ou=contractors,ou=people,dc=idc,dc=test\nobjectClass: organizationalUnit\nou: contractors\n\n',
+  );
+  slapd.add(
+    personLdif('dupe', 'dupe-pass-1') + personLdif('dupe', 'dupe-pass-2', { ou: 'contractors,ou=people' }),
+  );
+  // admins ⊃ devs ⊃ {alice}; loop-a ⇄ loop-b with bob and carol.
+  slapd.add(
+    [
+      groupLdif('devs', [userDn('alice')]),
+      groupLdif('admins', [groupDn('devs'), userDn('zoë*(ünï)')]),
+      groupLdif('loop-a', [userDn('bob')]),
+      groupLdif('loop-b', [userDn('carol'), groupDn('loop-a')]),
+    ].join(''),
+  );
+  slapd.modify(`dn: ${groupDn('loop-a')}\nchangetype: modify\nadd: member\nmember: ${groupDn('loop-b')}\n\n`);
+  return slapd;
+}
+
+describe('directory sync from OpenLDAP', () => {
+  for (const kind of STORE_KINDS) {
+    describe(kind, () => {
+      let temp: TempStoreUrl;
+      let store: Store;
+      let ctx: AppContext;
+      let slapd: Slapd;
+      before(async () => {
+        slapd = await fillDirectory();
+        temp = await tempStoreUrl(kind);
+        store = await openStore(temp.url);
+        ctx = createAppContext(store);
+      });
+      after(async () => {
+        await store?.close();
+        await temp?.cleanup();
+        await slapd?.stop();
+      });
+
+      it('refuses, before the directory is synced, an assignment to a group it does not have yet', async () => {
+        await assert.rejects(
+          applyText(ctx, orgFile(slapd)),
+          /group "admins" is neither in groups nor in the directory.*directory sync/s,
+        );
+        // Without the assignment the identity source is stored.
+        const text = orgFile(slapd).replace(/assignments:\n.*\n$/, 'assignments: []\n');
+        await applyText(ctx, text);
+      });
+
+      it('brings users, nested groups and a membership loop from the directory', async () => {
+        const r = await syncDirectory(ctx, { env, full: true });
+        assert.equal(r.mode, 'full');
+        assert.deepEqual([...r.created].sort(), ['alice', 'bob', 'carol', 'zoë*(ünï)']);
+        const alice = await userRow(ctx, 'alice');
+        assert.equal(alice?.source, 'directory');
+        assert.equal(alice?.display_name, 'Alice Liddell');
+        assert.equal(alice?.given_name, 'Alice');
+        assert.equal(alice?.family_name, 'Liddell');
+        assert.equal(alice?.email, 'alice@idc.test');
+        assert.equal(alice?.password_hash, null);
+        assert.equal(alice?.directory_dn, userDn('alice'));
+        assert.deepEqual(await groupsOf(ctx, 'alice'), ['admins', 'devs']);
+        assert.deepEqual(await groupsOf(ctx, 'zoë*(ünï)'), ['admins']);
+        // The loop ends, and both groups hold the members of both.
+        assert.deepEqual(await groupsOf(ctx, 'bob'), ['loop-a', 'loop-b']);
+        assert.deepEqual(await groupsOf(ctx, 'carol'), ['loop-a', 'loop-b']);
+        // A name two OUs share, and a name a local user holds, are left out and said so.
+        assert.ok(
+          r.skipped.some((s) => /"dupe" is held by more than one directory entry/.test(s)),
+          r.skipped.join('\n'),
+        );
+        assert.ok(
+          r.skipped.some((s) => /"breakglass" belongs to a local user/.test(s)),
+          r.skipped.join('\n'),
+        );
+        assert.equal(await userRow(ctx, 'dupe'), undefined);
+        assert.equal((await userRow(ctx, 'breakglass'))?.source, 'local');
+        const audit = await ctx.store.db
+          .selectFrom('audit_events')
+          .select(['action', 'detail'])
+          .where('action', '=', 'directory.sync')
+          .execute();
+        assert.equal(audit.length, 1);
+      });
+
+      it('then lets assignments name a directory group, and apply leaves directory users alone', async () => {
+        const result = await applyText(ctx, orgFile(slapd));
+        assert.equal(result.plan.assignments.create.length, 1);
+        assert.equal(result.plan.users.delete.length, 0);
+        assert.equal(result.plan.groups.delete.length, 0);
+        assert.equal(result.plan.memberships.delete.length, 0);
+        const again = await applyText(ctx, orgFile(slapd), { prune: true });
+        assert.equal(again.changed, false);
+        assert.ok(await userRow(ctx, 'alice'));
+        // A local user of the same name as a directory user is refused.
+        await assert.rejects(
+          applyText(
+            ctx,
+            orgFile(slapd).replace(
+              'users:\n',
+              'users:\n  - { userName: Alice, displayName: A, givenName: A, familyName: B }\n',
+            ),
+          ),
+          /user "Alice" is a user of the directory/,
+        );
+      });
+
+      it('an incremental sync with no changes changes nothing', async () => {
+        const before = await ctx.store.db
+          .selectFrom('instance')
+          .select('generation')
+          .executeTakeFirstOrThrow();
+        const r = await syncDirectory(ctx, { env });
+        assert.equal(r.mode, 'incremental');
+        assert.equal(r.created.length + r.updated.length + r.disabled.length + r.membershipsAdded, 0);
+        const afterGen = await ctx.store.db
+          .selectFrom('instance')
+          .select('generation')
+          .executeTakeFirstOrThrow();
+        assert.ok(Number(afterGen.generation) >= Number(before.generation));
+      });
+
+      it('a directory that cannot be reached, or whose certificate is not trusted, changes nothing', async () => {
+        const snapshot = await ctx.store.db
+          .selectFrom('users')
+          .select(['id', 'status'])
+          .orderBy('id')
+          .execute();
+        await applyText(ctx, orgFile(slapd, { url: 'ldaps://127.0.0.1:1' }));
+        await assert.rejects(syncDirectory(ctx, { env, full: true }), (err: unknown) => {
+          assert.ok(err instanceof DirectoryError);
+          assert.equal(err.kind, 'unreachable');
+          assert.match(err.message, /cannot reach the directory/);
+          return true;
+        });
+        await applyText(ctx, orgFile(slapd, { caFile: slapd.otherCaFile }));
+        await assert.rejects(syncDirectory(ctx, { env, full: true }), (err: unknown) => {
+          assert.ok(err instanceof DirectoryError);
+          assert.equal(err.kind, 'certificate');
+          return true;
+        });
+        await applyText(ctx, orgFile(slapd));
+        await assert.rejects(
+          syncDirectory(ctx, { env: { [ENV_NAME]: 'wrong-password' }, full: true }),
+          (err: unknown) => {
+            assert.ok(err instanceof DirectoryError);
+            assert.equal(err.kind, 'service_bind');
+            assert.match(err.message, /refused the service account/);
+            assert.ok(!err.message.includes('wrong-password'));
+            return true;
+          },
+        );
+        assert.deepEqual(
+          await ctx.store.db.selectFrom('users').select(['id', 'status']).orderBy('id').execute(),
+          snapshot,
+        );
+      });
+
+      it('the deletion guard refuses a filter that finds nobody, and says why', async () => {
+        await applyText(ctx, orgFile(slapd, { filter: '(objectClass=nobodyHasThis)' }));
+        await assert.rejects(syncDirectory(ctx, { env, full: true }), (err: unknown) => {
+          assert.ok(err instanceof SyncRefused);
+          assert.match(
+            err.message,
+            /would disable 4 of 4 directory users, more than the deletion guard allows \(2/,
+          );
+          return true;
+        });
+        assert.equal((await userRow(ctx, 'alice'))?.status, 'ENABLED');
+        await applyText(ctx, orgFile(slapd));
+      });
+
+      it('a user disabled in the directory, or deleted from it, is disabled here with its sessions ended', async () => {
+        const alice = await userRow(ctx, 'alice');
+        assert.ok(alice);
+        const now = Date.now();
+        await ctx.store.db
+          .insertInto('portal_sessions')
+          .values({
+            id: `sess-${kind}`,
+            token_hash: `hash-${kind}`,
+            user_id: alice.id,
+            origin: null,
+            mfa_done: 1,
+            created_at: now,
+            expires_at: now + 3600_000,
+            last_seen_at: now,
+            revoked_at: null,
+            source_ip: null,
+            user_agent: null,
+          })
+          .execute();
+        slapd.modify(
+          `dn: ${userDn('alice')}\nchangetype: modify\nreplace: employeeType\nemployeeType: TRUE\n\n`,
+        );
+        const r = await syncDirectory(ctx, { env });
+        assert.deepEqual(r.disabled, [{ userName: 'alice', why: 'disabled in the directory' }]);
+        assert.equal((await userRow(ctx, 'alice'))?.status, 'DISABLED');
+        const revocation = await ctx.store.db
+          .selectFrom('revocations')
+          .select('subject')
+          .where('kind', '=', 'user')
+          .where('subject', '=', alice.id)
+          .executeTakeFirst();
+        assert.ok(revocation, 'role credentials of the disabled user are revoked');
+        const session = await ctx.store.db
+          .selectFrom('portal_sessions')
+          .select('revoked_at')
+          .where('id', '=', `sess-${kind}`)
+          .executeTakeFirstOrThrow();
+        assert.notEqual(session.revoked_at, null, 'the portal session ended');
+
+        // Enabled again in the directory: enabled here.
+        slapd.modify(`dn: ${userDn('alice')}\nchangetype: modify\ndelete: employeeType\n\n`);
+        assert.deepEqual((await syncDirectory(ctx, { env })).enabled, ['alice']);
+      });
+
+      it('idcenter directory sync prints the changes; --dry-run writes nothing; deletions need a full sync', async () => {
+        slapd.add(personLdif('dave', 'dave-pass-1'));
+        const childEnv = { ...process.env, ...env, IDCENTER_DATABASE_URL: temp.url };
+        const dry = await runCli(['directory', 'sync', '--dry-run'], childEnv);
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.match(dry.stdout, /\+ create user dave/);
+        assert.match(dry.stdout, /Dry run: nothing was written/);
+        assert.equal(await userRow(ctx, 'dave'), undefined);
+
+        const cmd = await runCli(['directory', 'sync'], childEnv);
+        assert.equal(cmd.code, 0, cmd.stderr);
+        assert.match(cmd.stdout, /\+ create user dave/);
+        assert.match(cmd.stdout, /Incremental sync from ldaps:\/\/127\.0\.0\.1:\d+: read \d+ users/);
+        assert.match(cmd.stderr, /connecting to/);
+        assert.equal((await userRow(ctx, 'dave'))?.status, 'ENABLED');
+
+        const c = await slapd.admin();
+        await c.del(userDn('dave'));
+        await c.unbind();
+        const incremental = await runCli(['directory', 'sync'], childEnv);
+        assert.doesNotMatch(incremental.stdout, /disable user dave/);
+        const full = await runCli(['directory', 'sync', '--full'], childEnv);
+        assert.equal(full.code, 0, full.stderr);
+        assert.match(full.stdout, /- disable user dave \(gone from the directory\)/);
+        assert.equal((await userRow(ctx, 'dave'))?.status, 'DISABLED');
+        slapd.add(personLdif('dave', 'dave-pass-1'));
+      });
+
+      it('explains itself with --help, and refuses a store on the built-in directory', async () => {
+        const help = await idcenter(['directory', 'sync', '--help']);
+        assert.match(help.stdout, /--full/);
+        assert.match(help.stdout, /--dry-run/);
+        const other = await tempStoreUrl(kind);
+        try {
+          const r = await runCli(['directory', 'sync'], { ...process.env, IDCENTER_DATABASE_URL: other.url });
+          assert.notEqual(r.code, 0);
+          assert.match(r.stderr, /identity source is the built-in directory/);
+        } finally {
+          await other.cleanup();
+        }
+      });
+    });
+  }
+});
+
+function runCli(args: string[], env: NodeJS.ProcessEnv) {
+  return run(process.execPath, [BIN, ...args], { env, timeoutMs: 60_000 });
+}
