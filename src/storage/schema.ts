@@ -60,6 +60,8 @@ export interface UserTable {
   updated_by: string;
   /** JSON object of the organization file's free attributes, or null (migration 018). */
   custom_attributes: string | null;
+  /** JSON of the identitystore attributes beyond these columns, or null (migration 019). */
+  profile: string | null;
 }
 
 export interface GroupTable {
@@ -99,6 +101,25 @@ export interface PermissionSetTable {
   updated_at: number;
   /** JSON object of session tag key to user attribute name, or null (migration 018). */
   session_tags: string | null;
+  /** 1: its role credentials may call the admin APIs (migration 019). */
+  administrators: Generated<number>;
+}
+
+/** An identifier an external identity provider gave a user (migration 019). */
+export interface UserExternalIdTable {
+  user_id: string;
+  issuer: string;
+  external_id: string;
+  /** Order of the user's `ExternalIds`. */
+  position: number;
+}
+
+/** An identifier an external identity provider gave a group (migration 019). */
+export interface GroupExternalIdTable {
+  group_id: string;
+  issuer: string;
+  external_id: string;
+  position: number;
 }
 
 export interface PsManagedPolicyTable {
@@ -382,6 +403,8 @@ export interface Database {
   store_heartbeat: StoreHeartbeatTable;
   federation_settings: FederationSettingsTable;
   console_links: ConsoleLinkTable;
+  user_external_ids: UserExternalIdTable;
+  group_external_ids: GroupExternalIdTable;
 }
 
 export type UserRow = Selectable<UserTable>;

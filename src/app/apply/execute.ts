@@ -16,7 +16,7 @@ import { createAssignments } from './steps/assignments.ts';
 import { writeFederationSettings } from './steps/federation.ts';
 import { writeGroups } from './steps/groups.ts';
 import { createMemberships } from './steps/memberships.ts';
-import { setManagementAccount } from './steps/organization.ts';
+import { setAdministrators, setManagementAccount } from './steps/organization.ts';
 import { createOus } from './steps/ous.ts';
 import { writePermissionSets } from './steps/permission-sets.ts';
 import { writeProvisionedRoles } from './steps/provisioned-roles.ts';
@@ -85,6 +85,7 @@ export async function executePlan(
   if (plan.prune) await prune(tx, plan);
   await writeProvisionedRoles(tx, plan.provision, plan.prune);
   await setManagementAccount(tx, plan.managementAccount);
+  await setAdministrators(tx, plan.administrators);
   await writeFederationSettings(tx, plan.federation);
   const revocations = revokeLostAccess(tx, plan.lostAccess);
 
