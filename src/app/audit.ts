@@ -55,6 +55,9 @@ export type AuditAction =
   | 'console.link'
   | 'credential_keys.adopt'
   | 'sts.signature_failure'
+  // The admin APIs (identitystore, sso-admin, organizations): refusals; changes use the actions below
+  | 'admin.signature_failure'
+  | 'admin.access_denied'
   // The organization (idcenter apply and the admin commands)
   | 'ou.create'
   | 'ou.delete'

@@ -10,6 +10,7 @@ import type { Clock, Random } from '../domain/runtime.ts';
 import type { Store } from '../storage/db.ts';
 import { GenerationCache } from '../storage/generation-cache.ts';
 import type { UsableRole } from './access.ts';
+import type { AdminCaller } from './admin/caller-type.ts';
 import { ClientCache } from './auth/client-cache.ts';
 import { HeldAddresses } from './auth/held-addresses.ts';
 import { ServerKeys } from './auth/keys.ts';
@@ -37,6 +38,8 @@ export interface ContextMemory {
   readonly allowedRoles: GenerationCache<UsableRole>;
   /** Accounts' access modes, keyed by account id. */
   readonly accountAccess: GenerationCache<AccountAccess>;
+  /** Callers of the admin APIs with their permission set's policies, keyed by user and role. */
+  readonly adminCallers: GenerationCache<AdminCaller>;
 }
 
 /** Parts a test gives instead of the defaults. */
@@ -60,5 +63,6 @@ export function createMemory(
     resolvedTokens: new GenerationCache(),
     allowedRoles: new GenerationCache(),
     accountAccess: new GenerationCache(),
+    adminCallers: new GenerationCache(),
   };
 }

@@ -6,9 +6,12 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { createAdminHandler } from '../protocol/admin/handler.ts';
+import { adminServiceOf } from '../protocol/admin/services.ts';
 import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
 import { rawBodies } from '../protocol/raw-body.ts';
 import { sendRequestIds } from '../protocol/request-id.ts';
+import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
 
@@ -28,6 +31,8 @@ export async function registerRoot(
   sendRequestIds(app);
   const sts = await createStsHandler(app, stsAnswerer);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
+  // The admin APIs verify with a verifier of their own (the signing keys of admin callers).
+  const admin = createAdminHandler(deps, new SigV4Verifier());
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
@@ -36,8 +41,10 @@ export async function registerRoot(
       if (!/^[\w.-]{1,256}$/.test(target)) {
         return unknownOperation(reply, 'The X-Amz-Target header does not name an operation');
       }
-      const [prefix, operation] = target.split('.');
-      return unknownOperation(reply, `${operation ?? target} of ${prefix} is not supported by this server`);
+      const [prefix = '', operation = ''] = target.split('.');
+      const service = adminServiceOf(prefix);
+      if (service) return admin(request, reply, service, operation);
+      return unknownOperation(reply, `${operation || target} of ${prefix} is not supported by this server`);
     }
     if (request.method === 'GET' && !/[?&]Action=/.test(request.url)) {
       return reply.redirect(portal, 302);

@@ -64,6 +64,8 @@ export interface UserTable {
   source: Generated<string>;
   /** The directory entry's DN, for a user from a directory (migration 020). */
   directory_dn: string | null;
+  /** JSON of the identitystore attributes beyond these columns, or null (migration 019). */
+  profile: string | null;
 }
 
 export interface GroupTable {
@@ -106,6 +108,25 @@ export interface PermissionSetTable {
   updated_at: number;
   /** JSON object of session tag key to user attribute name, or null (migration 018). */
   session_tags: string | null;
+  /** 1: its role credentials may call the admin APIs (migration 019). */
+  administrators: Generated<number>;
+}
+
+/** An identifier an external identity provider gave a user (migration 019). */
+export interface UserExternalIdTable {
+  user_id: string;
+  issuer: string;
+  external_id: string;
+  /** Order of the user's `ExternalIds`. */
+  position: number;
+}
+
+/** An identifier an external identity provider gave a group (migration 019). */
+export interface GroupExternalIdTable {
+  group_id: string;
+  issuer: string;
+  external_id: string;
+  position: number;
 }
 
 export interface PsManagedPolicyTable {
@@ -391,6 +412,8 @@ export interface Database {
   console_links: ConsoleLinkTable;
   identity_source: IdentitySourceTable;
   directory_sync: DirectorySyncTable;
+  user_external_ids: UserExternalIdTable;
+  group_external_ids: GroupExternalIdTable;
 }
 
 /** The instance's identity source, as `idcenter apply` stored it (migration 020). */

@@ -17,7 +17,7 @@ import { writeFederationSettings } from './steps/federation.ts';
 import { writeGroups } from './steps/groups.ts';
 import { writeIdentitySource } from './steps/identity-source.ts';
 import { createMemberships } from './steps/memberships.ts';
-import { setManagementAccount } from './steps/organization.ts';
+import { setAdministrators, setManagementAccount } from './steps/organization.ts';
 import { createOus } from './steps/ous.ts';
 import { writePermissionSets } from './steps/permission-sets.ts';
 import { writeProvisionedRoles } from './steps/provisioned-roles.ts';
@@ -86,6 +86,7 @@ export async function executePlan(
   if (plan.prune) await prune(tx, plan);
   await writeProvisionedRoles(tx, plan.provision, plan.prune);
   await setManagementAccount(tx, plan.managementAccount);
+  await setAdministrators(tx, plan.administrators);
   await writeFederationSettings(tx, plan.federation);
   await writeIdentitySource(tx, plan.identitySource);
   const revocations = revokeLostAccess(tx, plan.lostAccess);

@@ -91,6 +91,12 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     );
   }
 
+  for (const key of plan.administrators.grant) {
+    out.push(`~ permission set ${ps(key)} may call the admin APIs (administrators)`);
+  }
+  for (const key of plan.administrators.revoke) {
+    out.push(`~ permission set ${ps(key)} may no longer call the admin APIs (administrators)`);
+  }
   if (plan.federation) {
     out.push(`~ set federation (${describeChanges(plan.federation.changes)})`);
   }

@@ -94,6 +94,11 @@ export interface Plan {
     delete: Array<{ accountId: string; permissionSetId: string }>;
   };
   managementAccount: { from: string | null; to: string } | undefined;
+  /**
+   * Permission-set keys that become (`grant`) or stop being (`revoke`) the administrators' (the
+   * admin APIs); empty when the file has no `administrators:`.
+   */
+  administrators: { grant: string[]; revoke: string[] };
   /** The instance's federation settings (`federation:`) when they change. */
   federation: { want: FederationSettings; changes: FieldChange[] } | undefined;
   /** The identity source (`identitySource:`) when it changes. */
@@ -132,6 +137,7 @@ export function planCounts(plan: Plan): PlanCounts & { prunable: number } {
   if (plan.managementAccount) update++;
   if (plan.federation) update++;
   if (plan.identitySource) update++;
+  update += plan.administrators.grant.length + plan.administrators.revoke.length;
   return {
     create,
     update,
@@ -172,6 +178,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     assignments: { create: [], delete: [] },
     provision: { create: [], delete: [] },
     managementAccount: undefined,
+    administrators: { grant: [], revoke: [] },
     federation: undefined,
     identitySource: undefined,
     lostAccess: [],
@@ -308,6 +315,17 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
   // Management account.
   if (org.managementAccount !== undefined && org.managementAccount !== state.instance.management_account_id) {
     plan.managementAccount = { from: state.instance.management_account_id, to: org.managementAccount };
+  }
+
+  // The administrators' permission sets, when the file names them.
+  if (org.administrators !== undefined) {
+    const want = new Set(org.administrators);
+    for (const key of org.administrators) {
+      if (state.permissionSets.get(key)?.administrators !== 1) plan.administrators.grant.push(key);
+    }
+    for (const [key, stored] of state.permissionSets) {
+      if (stored.administrators === 1 && !want.has(key)) plan.administrators.revoke.push(key);
+    }
   }
 
   // Federation settings.

@@ -65,6 +65,8 @@ export interface StoredPermissionSet {
   tags: Record<string, string>;
   /** Session tag mapping, as stored (sorted JSON) or null. */
   session_tags: string | null;
+  /** 1 when its role credentials may call the admin APIs (migration 019). */
+  administrators: number;
 }
 
 export interface StoredAssignment {
@@ -185,6 +187,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         'permissions_boundary',
         'version',
         'session_tags',
+        'administrators',
       ])
       .execute(),
     db.selectFrom('ps_managed_policies').select(['permission_set_id', 'arn']).execute(),
@@ -252,6 +255,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       customerPolicies: [],
       tags: {},
       session_tags: ps.session_tags,
+      administrators: ps.administrators,
     };
     byId.set(ps.id, stored);
     state.permissionSets.set(ps.name_lower, stored);

@@ -1,6 +1,7 @@
 /**
  * Server secrets for sign-in: the key that signs pre-session CSRF tokens (`web`) and the key that
- * seals TOTP secrets at rest (`mfa`). Each lives in `server_keys`, so every replica sharing the
+ * seals TOTP secrets at rest (`mfa`); and the key that signs the admin APIs' NextTokens
+ * (`pagination`). Each lives in `server_keys`, so every replica sharing the
  * store uses the same one; the first replica to need a key creates it (a fixed id makes the race
  * harmless: the loser reads the winner's row). A server keeps the keys it has read for its life
  * (`ServerKeys`, its context's `memory.serverKeys`).
@@ -9,7 +10,7 @@ import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'n
 import type { Clock, Random } from '../../domain/runtime.ts';
 import type { Store } from '../../storage/db.ts';
 
-export type KeyPurpose = 'web' | 'mfa';
+export type KeyPurpose = 'web' | 'mfa' | 'pagination';
 
 /** The server keys of one store, read (or created) on first use and then kept. */
 export class ServerKeys {

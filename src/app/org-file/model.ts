@@ -101,6 +101,11 @@ export interface DesiredOrg {
   permissionSets: DesiredPermissionSet[];
   /** Unique (principal, permission set, account) rows, OU targets expanded. */
   assignments: DesiredAssignment[];
+  /**
+   * Permission-set keys whose role credentials may call the admin APIs (`administrators:`);
+   * undefined when the file leaves the key out: the store keeps what it has.
+   */
+  administrators: string[] | undefined;
 }
 
 /** Canonical form of a policy JSON text, for comparing what is stored with what is wanted. */

@@ -419,6 +419,22 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
     }
   }
 
+  // The administrators' permission sets: each must be one the file defines.
+  let administrators: string[] | undefined;
+  const admins = isEntry(file) ? file.administrators : undefined;
+  if (isEntry(admins)) {
+    administrators = [];
+    for (const [name, j] of strings(admins, 'permissionSets')) {
+      const key = name.toLowerCase();
+      if (!psKeys.has(key)) {
+        problem(
+          ['administrators', 'permissionSets', j],
+          `permission set "${name}" is not defined in permissionSets`,
+        );
+      } else if (!administrators.includes(key)) administrators.push(key);
+    }
+  }
+
   return {
     org: {
       managementAccount: typeof management === 'string' ? management : undefined,
@@ -432,6 +448,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       users,
       permissionSets,
       assignments,
+      administrators,
     },
     problems,
   };

@@ -358,6 +358,11 @@ const permissionSetSchema = mapping('a permission set', {
   sessionTags: sessionTagsSchema.nullish(),
 });
 
+/** Which permission sets' role credentials may call the admin APIs (identitystore, sso-admin, organizations). */
+const administratorsSchema = mapping('administrators', {
+  permissionSets: list('permissionSets', text('permission set name')),
+});
+
 const assignmentSchema = mapping('an assignment', {
   user: text('user').nullish(),
   group: text('group').nullish(),
@@ -384,6 +389,7 @@ export const orgFileSchema = z.strictObject(
     users: list('users', userSchema).nullish(),
     permissionSets: list('permissionSets', permissionSetSchema).nullish(),
     assignments: list('assignments', assignmentSchema).nullish(),
+    administrators: administratorsSchema.nullish(),
   },
   {
     error: (iss) =>
@@ -415,4 +421,5 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   customerManagedPolicies: Object.keys(customerPolicySchema.shape),
   permissionsBoundary: Object.keys(customerPolicySchema.shape),
   assignments: ['user', 'group', 'permissionSet', 'accounts', 'ous'],
+  administrators: Object.keys(administratorsSchema.shape),
 };

@@ -3,6 +3,8 @@
  * PostgreSQL down) become one line; an invalid organization file lists every problem with its
  * path and line and writes nothing.
  */
+
+import { grantAdministrator } from '../../app/admin/grant.ts';
 import { formatPlan } from '../../app/apply/format.ts';
 import { applyOrg } from '../../app/apply/index.ts';
 import { planCounts } from '../../app/apply/plan.ts';
@@ -218,6 +220,38 @@ export async function runSetEnabled(userName: string, enabled: boolean, opts: St
           ? `Disabled user ${user.user_name}: portal sessions, tokens, pending sign-ins and role credentials were revoked.\n`
           : `User ${user.user_name} was already disabled.\n`,
       );
+    }
+  });
+}
+
+/** `idcenter admin grant`: a first administrator, through the store. */
+export async function runAdminGrant(
+  opts: { user: string; account: string; permissionSet: string } & StoreFlags,
+): Promise<void> {
+  textArgument('the user name', opts.user);
+  textArgument('the permission set name', opts.permissionSet);
+  if (!/^\d{12}$/.test(opts.account)) throw new CliError('--account must be a 12-digit account id', 2);
+  await withStore(opts, async (ctx) => {
+    try {
+      const r = await grantAdministrator(ctx, {
+        userName: opts.user,
+        accountId: opts.account,
+        permissionSet: opts.permissionSet,
+        actor: 'cli:admin',
+      });
+      const lines = [
+        r.markedAdministrators
+          ? `Permission set ${opts.permissionSet} may now call the admin APIs.`
+          : `Permission set ${opts.permissionSet} was already an administrators' permission set.`,
+        r.assigned
+          ? `Assigned ${opts.permissionSet} in ${opts.account} to user ${opts.user}.`
+          : `User ${opts.user} already had ${opts.permissionSet} in ${opts.account}.`,
+        'Role credentials of that permission set sign the admin API calls (idcenter login, then --profile).',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } catch (err) {
+      if (isDomainError(err, 'not_found')) throw new CliError(err.message, 254);
+      throw err;
     }
   });
 }

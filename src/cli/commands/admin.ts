@@ -43,6 +43,23 @@ export function defineAdminCommands(program: Command): void {
     await runApply(opts);
   });
 
+  const admin = program
+    .command('admin')
+    .description('The administrators of the admin APIs (identitystore, sso-admin, organizations).');
+  storeOptions(
+    admin
+      .command('grant')
+      .description(
+        "Make a user an administrator from the server host: the permission set becomes one of the administrators' (its role credentials may call the admin APIs, as far as its policies allow) and the user is assigned it in the account. The user, account and permission set must exist. The organization file's administrators.permissionSets says the same for apply.",
+      )
+      .requiredOption('--user <user>', 'user name (case-insensitive)')
+      .requiredOption('--account <id>', 'the 12-digit account id the user takes the role in')
+      .requiredOption('--permission-set <name>', 'permission-set name (case-insensitive)'),
+  ).action(async (opts: { user: string; account: string; permissionSet: string } & StoreFlags) => {
+    const { runAdminGrant } = await import('./admin-run.ts');
+    await runAdminGrant(opts);
+  });
+
   const user = program.command('user').description('Administer one user of the identity store.');
   storeOptions(
     user

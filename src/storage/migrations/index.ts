@@ -15,6 +15,7 @@ import { m011ExpiryIndexes } from './011-expiry-indexes.ts';
 import { m012Federation } from './012-federation.ts';
 import { m016LiveUserCodes } from './016-live-user-codes.ts';
 import { m018FederationWeb } from './018-federation-web.ts';
+import { m019AdminPlane } from './019-admin-plane.ts';
 import { m020IdentitySource } from './020-identity-source.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -29,5 +30,6 @@ export const migrations: Record<string, Migration> = {
   '012-federation': m012Federation,
   '016-live-user-codes': m016LiveUserCodes,
   '018-federation-web': m018FederationWeb,
+  '019-admin-plane': m019AdminPlane,
   '020-identity-source': m020IdentitySource,
 };

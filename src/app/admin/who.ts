@@ -1,0 +1,47 @@
+/**
+ * Who makes an admin change, as the audit log records it: the caller's user (`user:<id>`, the
+ * same actor a person's own changes carry) with the credentials and permission set they used,
+ * the client address and the request id.
+ */
+import type { AuditAction, AuditEvent } from '../audit.ts';
+
+export interface AdminWho {
+  actor: string;
+  accessKeyId: string;
+  permissionSetId: string;
+  accountId: string;
+  sourceIp: string;
+  requestId: string;
+}
+
+export function auditOf(
+  who: AdminWho,
+  at: number,
+  action: AuditAction,
+  targetType: string,
+  targetId: string,
+  detail: Record<string, unknown> = {},
+): AuditEvent {
+  return {
+    at,
+    actor: who.actor,
+    action,
+    targetType,
+    targetId,
+    detail: {
+      ...detail,
+      via: 'admin-api',
+      accessKeyId: who.accessKeyId,
+      permissionSetId: who.permissionSetId,
+      accountId: who.accountId,
+    },
+    sourceIp: who.sourceIp,
+    requestId: who.requestId,
+  };
+}
+
+/** A unique index refused the row (SQLite and PostgreSQL say it their own way). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

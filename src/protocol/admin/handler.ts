@@ -1,0 +1,281 @@
+/**
+ * The admin APIs on `POST /` (awsJson1.1, named by `X-Amz-Target`; docs/wire-protocols.md,
+ * "Admin APIs"): identitystore (`AWSIdentityStore.*`), sso-admin (`SWBExternalService.*`) and
+ * organizations (`AWSOrganizationsV20161128.*`). Every call:
+ *
+ * 1. is verified with SigV4 against the role credentials this server issued (the scope must
+ *    carry the service's signing name: `identitystore`, `sso`, `organizations`); a failure is the
+ *    JSON error AWS's JSON services answer (MissingAuthenticationTokenException,
+ *    InvalidSignatureException, UnrecognizedClientException, ExpiredTokenException), counted, and
+ *    audited (repeats from one address counted into one row a minute);
+ * 2. has its body read as the operation's input (`shapes.ts`): SerializationException or
+ *    ValidationException, nothing changed;
+ * 3. is authorised by the caller's permission set (`app/admin/caller.ts`) for the operation's
+ *    IAM action on the resources it acts on (`domain/iam/operations.ts`): AccessDeniedException
+ *    naming the action, audited;
+ * 4. runs its use case, which writes its change with an audit row naming the caller.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type AdminCaller,
+  type AdminRequestFacts,
+  type AuthorizeInput,
+  authorizeAdmin,
+  loadAdminCaller,
+} from '../../app/admin/caller.ts';
+import { clientText } from '../../app/audit.ts';
+import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
+import { type CredentialCheck, checkRoleCredentials } from '../../app/credentials/service.ts';
+import { ensureInstance, type Instance } from '../../app/instance.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
+import { isDomainError } from '../../domain/errors.ts';
+import { type AdminService, operationAuthorization } from '../../domain/iam/operations.ts';
+import { decodeUtf8 } from '../../domain/wire-text.ts';
+import { ERROR_TYPE_HEADER } from '../codecs/aws-json.ts';
+import { type SigV4Failure, sigv4Failure } from '../sigv4/failure.ts';
+import type { CredentialResolver, ResolvedCredential, SigV4Verifier, Verified } from '../sigv4/verify.ts';
+import { signableRequest } from '../sts/handler.ts';
+import { AdminError, adminErrorOf, INTERNAL_MESSAGE } from './errors.ts';
+import { issueNextToken, queryDigest, readNextToken } from './pagination.ts';
+import { readInput, SerializationProblem, type Shape, ValidationProblem } from './shapes.ts';
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** Allowed difference between a request's X-Amz-Date and the server clock, as AWS allows. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** What an operation gets: its checked input, the caller, and the helpers of the call. */
+export interface AdminCall<I = Record<string, unknown>> {
+  deps: ServerDeps;
+  caller: AdminCaller;
+  input: I;
+  instance: Instance;
+  requestId: string;
+  ip: string;
+  now: number;
+  /** Throws AccessDeniedException unless the caller may act on these resources (ARNs). */
+  authorize(resources: readonly string[], extra?: Partial<Omit<AuthorizeInput, 'operation' | 'facts'>>): void;
+  /** Where a page starts (undefined: the first), or the service's error for a bad token. */
+  pageStart(token: string | undefined, query: readonly unknown[]): Promise<string | undefined>;
+  /** The NextToken of the page after `after` for the same query. */
+  nextToken(after: string, query: readonly unknown[]): Promise<string>;
+}
+
+export interface AdminOperation {
+  input: Extract<Shape, { t: 'structure' }>;
+  // biome-ignore lint/suspicious/noExplicitAny: each operation reads its own checked input
+  run(call: AdminCall<any>): Promise<Record<string, unknown>>;
+}
+
+export interface AdminServiceDef {
+  service: AdminService;
+  /** The `X-Amz-Target` prefix. */
+  targetPrefix: string;
+  /** The SigV4 signing name. */
+  signingName: string;
+  operations: Readonly<Record<string, AdminOperation>>;
+  /** The exception a bad NextToken answers. */
+  badToken(): AdminError;
+}
+
+/** The JSON error of a failed signature check, as AWS's JSON services send them. */
+const SIGV4_ERRORS: Record<SigV4Failure['code'], { type: string; status: number }> = {
+  MissingAuthenticationToken: { type: 'MissingAuthenticationTokenException', status: 403 },
+  IncompleteSignature: { type: 'IncompleteSignatureException', status: 400 },
+  SignatureDoesNotMatch: { type: 'InvalidSignatureException', status: 403 },
+  InvalidClientTokenId: { type: 'UnrecognizedClientException', status: 403 },
+  ExpiredToken: { type: 'ExpiredTokenException', status: 403 },
+  AccessDenied: { type: 'AccessDeniedException', status: 403 },
+};
+
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+function send(reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply {
+  return reply.code(status).type(CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+function sendError(reply: FastifyReply, err: AdminError): FastifyReply {
+  return reply
+    .code(err.status)
+    .header(ERROR_TYPE_HEADER, err.type)
+    .type(CONTENT_TYPE)
+    .send(JSON.stringify({ __type: err.type, Message: err.message, message: err.message, ...err.fields }));
+}
+
+export type AdminHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  service: AdminServiceDef,
+  operation: string,
+) => Promise<FastifyReply>;
+
+/** The handler of every admin call of a server, with its own verifier. */
+export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): AdminHandler {
+  const ctx = deps.ctx;
+  const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
+    if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
+    if (check.reason === 'expired')
+      return sigv4Failure('ExpiredToken', 'The security token included in the request is expired');
+    return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN);
+  };
+  const resolve: CredentialResolver<RoleSessionClaims> = (accessKeyId, sessionToken) => {
+    const check = checkRoleCredentials(deps.credentials, ctx.clock.now(), accessKeyId, sessionToken);
+    return check instanceof Promise ? check.then(verdict) : verdict(check);
+  };
+
+  const auditFailure = async (request: FastifyRequest, failure: SigV4Failure, service: AdminService) => {
+    if (failure.code === 'MissingAuthenticationToken') {
+      deps.metrics.securityEvents.labels('unsigned_request').inc();
+      return;
+    }
+    deps.metrics.securityEvents.labels('signature_failure').inc();
+    const keyId =
+      failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
+        ? failure.accessKeyId
+        : null;
+    const event = ctx.memory.failures.admit(
+      {
+        at: ctx.clock.now(),
+        actor: keyId ? `key:${keyId}` : 'anonymous',
+        action: 'admin.signature_failure',
+        targetType: service,
+        targetId: null,
+        detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
+        sourceIp: request.ip,
+        requestId: request.id,
+      },
+      failure.code,
+    );
+    if (!event) return;
+    await deps.credentials.audit.write(event).catch((err: unknown) => {
+      request.log.error({ err }, 'cannot write the audit event of a failed signature check');
+    });
+  };
+
+  const auditDenial = async (
+    request: FastifyRequest,
+    caller: AdminCaller,
+    action: string,
+    message: string,
+  ) => {
+    deps.metrics.securityEvents.labels('admin_access_denied').inc();
+    await deps.credentials.audit
+      .write({
+        at: ctx.clock.now(),
+        actor: caller.actor,
+        action: 'admin.access_denied',
+        targetType: 'ADMIN_API',
+        targetId: action,
+        detail: {
+          accessKeyId: caller.claims.accessKeyId,
+          permissionSetId: caller.claims.permissionSetId,
+          message,
+        },
+        sourceIp: request.ip,
+        requestId: request.id,
+      })
+      .catch((err: unknown) => request.log.error({ err }, 'cannot write the audit event of a denied call'));
+  };
+
+  return async (request, reply, service, operationName) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verified = await verifier.verify(
+      signableRequest({
+        method: request.method,
+        url: request.originalUrl,
+        rawHeaders: request.raw.rawHeaders,
+        body,
+      }),
+      { now: ctx.clock.now(), service: service.signingName, maxSkewMs: CLOCK_SKEW_MS, resolve },
+    );
+    if (!verified.ok) {
+      await auditFailure(request, verified, service.service);
+      const e = SIGV4_ERRORS[verified.code];
+      return sendError(reply, new AdminError(e.type, verified.message, {}, e.status));
+    }
+    const operation = service.operations[operationName];
+    const authorization = operationAuthorization(service.service, operationName);
+    if (request.method !== 'POST' || !operation || !authorization) {
+      return sendError(
+        reply,
+        new AdminError(
+          'UnknownOperationException',
+          `${operationName} of ${service.targetPrefix} is not supported by this server`,
+        ),
+      );
+    }
+    let caller: AdminCaller | undefined;
+    try {
+      caller = await loadAdminCaller(ctx, verified.principal, deps.config.partition);
+      if (!caller)
+        return sendError(reply, new AdminError('UnrecognizedClientException', INVALID_TOKEN, {}, 403));
+      const input = readBody(body, operation);
+      const facts: AdminRequestFacts = {
+        region: (verified as Verified<RoleSessionClaims>).region,
+        sourceIp: request.ip,
+        secureTransport: request.protocol === 'https',
+      };
+      const now = ctx.clock.now();
+      const who = caller;
+      const call: AdminCall = {
+        deps,
+        caller: who,
+        input,
+        instance: await ensureInstance(ctx),
+        requestId: request.id,
+        ip: request.ip,
+        now,
+        authorize: (resources, extra = {}) =>
+          authorizeAdmin(who, { now, ...extra, operation: authorization, resources, facts }),
+        pageStart: async (token, query) => {
+          const key = await ctx.memory.serverKeys.get('pagination');
+          const start = readNextToken(key, token, operationName, queryDigest(query), ctx.clock.now());
+          if (start === null) throw service.badToken();
+          return start;
+        },
+        nextToken: async (after, query) =>
+          issueNextToken(
+            await ctx.memory.serverKeys.get('pagination'),
+            operationName,
+            queryDigest(query),
+            after,
+            ctx.clock.now(),
+          ),
+      };
+      return send(reply, 200, await operation.run(call));
+    } catch (err) {
+      if (err instanceof AdminError) return sendError(reply, err);
+      if (err instanceof SerializationProblem) {
+        return sendError(reply, new AdminError('SerializationException', err.message));
+      }
+      if (err instanceof ValidationProblem) {
+        const type = service.service === 'organizations' ? 'InvalidInputException' : 'ValidationException';
+        return sendError(reply, new AdminError(type, err.message));
+      }
+      if (isDomainError(err)) {
+        const answer = adminErrorOf(service.service, err);
+        if (answer.status >= 500) request.log.error({ err }, `${operationName} failed`);
+        if (err.code === 'access_denied' && caller)
+          await auditDenial(request, caller, authorization.action, err.message);
+        return sendError(reply, answer);
+      }
+      request.log.error({ err }, `${operationName} failed`);
+      const type = service.service === 'organizations' ? 'ServiceException' : 'InternalServerException';
+      return sendError(reply, new AdminError(type, INTERNAL_MESSAGE, {}, 500));
+    }
+  };
+}
+
+/** The body as the operation's input: JSON text (empty means `{}`), then the model's checks. */
+function readBody(body: Buffer, operation: AdminOperation): Record<string, unknown> {
+  let value: unknown = {};
+  if (body.length > 0) {
+    const text = decodeUtf8(body);
+    if (text === undefined) throw new SerializationProblem('The request body is not UTF-8 text');
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new SerializationProblem('The request body is not JSON');
+    }
+  }
+  return readInput<Record<string, unknown>>(operation.input, value);
+}

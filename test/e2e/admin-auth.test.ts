@@ -1,0 +1,197 @@
+/**
+ * Who may call the admin APIs, judged by the JS SDK's identitystore client and boto3: role
+ * credentials of an administrators' permission set, decided by its policies (AWS managed, inline
+ * with an explicit deny, NotAction, an aws:PrincipalTag condition); a permission set that is not
+ * the administrators' is refused whatever its policies say; unsigned and wrongly signed calls get
+ * the JSON errors AWS's JSON services send, and change nothing. On SQLite and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CreateUserCommand, DeleteUserCommand, ListUsersCommand } from '@aws-sdk/client-identitystore';
+import {
+  identityStoreClient,
+  identityStoreId,
+  outcome,
+  roleCredentials,
+  startAdminServer,
+  WORKLOAD,
+} from '../helpers/admin.ts';
+import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+
+const BOTO3_LIST_USERS = `
+import json, sys, boto3, botocore.exceptions
+url, key, secret, token, store = sys.argv[1:6]
+c = boto3.client('identitystore', region_name='eu-west-1', endpoint_url=url, aws_access_key_id=key,
+                 aws_secret_access_key=secret, aws_session_token=token)
+try:
+    users = c.list_users(IdentityStoreId=store)['Users']
+    print(json.dumps({'users': sorted(u['UserName'] for u in users)}))
+except botocore.exceptions.ClientError as e:
+    print(json.dumps({'error': e.response['Error']['Code'], 'message': e.response['Error']['Message']}))
+`;
+
+for (const kind of STORE_KINDS) {
+  describe(`admin API authorisation (${kind})`, () => {
+    let server: TestServer;
+    let storeId: string;
+    before(async () => {
+      server = await startAdminServer(kind);
+      storeId = await identityStoreId(server);
+    });
+    after(async () => server?.stop());
+
+    const listUsers = async (user: string, role: string, account?: string) => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, user, role, account));
+      try {
+        return await outcome(client.send(new ListUsersCommand({ IdentityStoreId: storeId })));
+      } finally {
+        client.destroy();
+      }
+    };
+
+    it('an administrator with AdministratorAccess lists users (JS SDK and boto3)', async () => {
+      assert.equal(await listUsers('alice', 'Administrator'), 'ok');
+      const c = await roleCredentials(server, 'alice', 'Administrator');
+      const { home, cleanup } = tempHome();
+      try {
+        const r = await python(
+          BOTO3_LIST_USERS,
+          [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, storeId],
+          cleanAwsEnv(home),
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout).users, ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
+      } finally {
+        cleanup();
+      }
+    });
+
+    it('a permission set that is not an administrators one is refused, AdministratorAccess or not', async () => {
+      const client = identityStoreClient(
+        server.url,
+        await roleCredentials(server, 'carol', 'Developer', WORKLOAD),
+      );
+      try {
+        const err = await client
+          .send(new ListUsersCommand({ IdentityStoreId: storeId }))
+          .catch((e: Error) => e);
+        assert.equal((err as Error).name, 'AccessDeniedException');
+        assert.match((err as Error).message, /not authorized to perform: identitystore:ListUsers/);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('a read-only administrator reads and may not write, the denial naming the action', async () => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'bob', 'AdminReadOnly'));
+      try {
+        assert.equal(await outcome(client.send(new ListUsersCommand({ IdentityStoreId: storeId }))), 'ok');
+        const err = (await client
+          .send(
+            new CreateUserCommand({
+              IdentityStoreId: storeId,
+              UserName: 'mallory',
+              DisplayName: 'Mallory',
+              Name: { GivenName: 'M', FamilyName: 'X' },
+            }),
+          )
+          .catch((e: Error) => e)) as Error;
+        assert.equal(err.name, 'AccessDeniedException');
+        assert.match(
+          err.message,
+          /^User: arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdminReadOnly_[0-9a-f]{16}\/bob is not authorized to perform: identitystore:CreateUser on resource: arn:aws:identitystore::111111111111:identitystore\/d-[0-9a-f]{10} because no identity-based policy allows the identitystore:CreateUser action$/,
+        );
+        const mallory = await server.deps.ctx.store.db
+          .selectFrom('users')
+          .select('id')
+          .where('user_name_lower', '=', 'mallory')
+          .executeTakeFirst();
+        assert.equal(mallory, undefined);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('an explicit deny wins over Allow *', async () => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'dave', 'NoDeletes'));
+      try {
+        const created = await client.send(
+          new CreateUserCommand({
+            IdentityStoreId: storeId,
+            UserName: 'temp-user',
+            DisplayName: 'Temp',
+            Name: { GivenName: 'T', FamilyName: 'U' },
+          }),
+        );
+        const err = (await client
+          .send(new DeleteUserCommand({ IdentityStoreId: storeId, UserId: created.UserId }))
+          .catch((e: Error) => e)) as Error;
+        assert.equal(err.name, 'AccessDeniedException');
+        assert.match(
+          err.message,
+          /identitystore:DeleteUser .*with an explicit deny in an identity-based policy$/,
+        );
+        const denied = await server.deps.ctx.store.db
+          .selectFrom('audit_events')
+          .select(['actor', 'target_id'])
+          .where('action', '=', 'admin.access_denied')
+          .execute();
+        assert.ok(
+          denied.some((d) => d.target_id === 'identitystore:DeleteUser' && d.actor.startsWith('user:')),
+        );
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('NotAction allows everything but what it names', async () => {
+      assert.equal(await listUsers('dave', 'NotDirectory', WORKLOAD), 'AccessDeniedException');
+    });
+
+    it('aws:PrincipalTag from the session tags decides', async () => {
+      assert.equal(await listUsers('erin', 'TeamBlue'), 'ok');
+      assert.equal(await listUsers('frank', 'TeamBlue'), 'AccessDeniedException');
+    });
+
+    it('unsigned and wrongly signed calls get the JSON errors of AWS', async () => {
+      const unsigned = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'AWSIdentityStore.ListUsers',
+          'content-type': 'application/x-amz-json-1.1',
+        },
+        body: JSON.stringify({ IdentityStoreId: storeId }),
+      });
+      assert.equal(unsigned.status, 403);
+      assert.equal(
+        ((await unsigned.json()) as { __type: string }).__type,
+        'MissingAuthenticationTokenException',
+      );
+
+      const c = await roleCredentials(server, 'alice', 'Administrator');
+      const wrong = identityStoreClient(server.url, {
+        ...c,
+        secretAccessKey: `${c.secretAccessKey.slice(0, -1)}x`,
+      });
+      const forged = identityStoreClient(server.url, {
+        ...c,
+        sessionToken: `${c.sessionToken.slice(0, -2)}AA`,
+      });
+      try {
+        assert.equal(
+          await outcome(wrong.send(new ListUsersCommand({ IdentityStoreId: storeId }))),
+          'InvalidSignatureException',
+        );
+        assert.equal(
+          await outcome(forged.send(new ListUsersCommand({ IdentityStoreId: storeId }))),
+          'UnrecognizedClientException',
+        );
+      } finally {
+        wrong.destroy();
+        forged.destroy();
+      }
+    });
+  });
+}

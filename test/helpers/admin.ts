@@ -1,0 +1,135 @@
+/**
+ * The admin APIs under test: a server whose organization has administrators of several kinds
+ * (full, read-only, a permission set with an explicit deny, one with NotAction, one scoped by
+ * aws:PrincipalTag) and one person who is no administrator; role credentials for each, taken
+ * through GetRoleCredentials like any role; and the JS SDK clients of the three services.
+ */
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { applyText } from './apply.ts';
+import { issueBearerToken } from './seed.ts';
+import { startTestServer, type TestServer } from './server.ts';
+import type { StoreKind } from './stores.ts';
+import { getRoleCredentials, type RoleCredentials } from './sts.ts';
+
+export const MANAGEMENT = '111111111111';
+export const WORKLOAD = '222222222222';
+
+export const ADMIN_ORG = `
+managementAccount: "${MANAGEMENT}"
+accounts:
+  - { id: "${MANAGEMENT}", name: Management, email: mgmt@example.com }
+  - { id: "${WORKLOAD}", name: Workload, email: wl@example.com, ou: /Workloads }
+groups:
+  - { name: Developers }
+users:
+  - { userName: alice, displayName: Alice, givenName: Alice, familyName: Doe, email: alice@example.com }
+  - { userName: bob, displayName: Bob, givenName: Bob, familyName: Roe, email: bob@example.com }
+  - { userName: carol, displayName: Carol, givenName: Carol, familyName: Poe, groups: [Developers] }
+  - { userName: dave, displayName: Dave, givenName: Dave, familyName: Moe }
+  - { userName: erin, displayName: Erin, givenName: Erin, familyName: Noe, attributes: { team: blue } }
+  - { userName: frank, displayName: Frank, givenName: Frank, familyName: Oe, attributes: { team: red } }
+permissionSets:
+  - { name: Administrator, managedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] }
+  - name: AdminReadOnly
+    managedPolicies:
+      - arn:aws:iam::aws:policy/AWSSSOReadOnly
+      - arn:aws:iam::aws:policy/AWSSSODirectoryReadOnly
+      - arn:aws:iam::aws:policy/AWSOrganizationsReadOnlyAccess
+  - { name: Developer, managedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] }
+  - name: NoDeletes
+    inlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - { Effect: Allow, Action: "*", Resource: "*" }
+        - { Effect: Deny, Action: ["identitystore:Delete*", "sso:Delete*"], Resource: "*" }
+  - name: NotDirectory
+    inlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - { Effect: Allow, NotAction: "identitystore:*", Resource: "*" }
+  - name: TeamBlue
+    sessionTags: { team: team }
+    inlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: "identitystore:*"
+          Resource: "*"
+          Condition: { StringEquals: { "aws:PrincipalTag/team": blue } }
+administrators:
+  permissionSets: [Administrator, AdminReadOnly, NoDeletes, NotDirectory, TeamBlue]
+assignments:
+  - { user: alice, permissionSet: Administrator, accounts: ["${MANAGEMENT}"] }
+  - { user: bob, permissionSet: AdminReadOnly, accounts: ["${MANAGEMENT}"] }
+  - { group: Developers, permissionSet: Developer, accounts: ["${WORKLOAD}"] }
+  - { user: dave, permissionSet: NoDeletes, accounts: ["${MANAGEMENT}"] }
+  - { user: dave, permissionSet: NotDirectory, accounts: ["${WORKLOAD}"] }
+  - { user: erin, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
+  - { user: frank, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
+`;
+
+export async function startAdminServer(store: StoreKind, org = ADMIN_ORG): Promise<TestServer> {
+  return startTestServer({ store, seed: async (deps) => void (await applyText(deps.ctx, org)) });
+}
+
+/** Role credentials of `userName` for a permission set in an account, as a client gets them. */
+export async function roleCredentials(
+  server: TestServer,
+  userName: string,
+  roleName: string,
+  accountId = MANAGEMENT,
+): Promise<RoleCredentials> {
+  const ctx = server.deps.ctx;
+  const user = await ctx.store.db
+    .selectFrom('users')
+    .select('id')
+    .where('user_name_lower', '=', userName.toLowerCase())
+    .executeTakeFirstOrThrow();
+  const { accessToken } = await issueBearerToken(ctx, { userId: user.id });
+  return getRoleCredentials(server.url, accessToken, accountId, roleName);
+}
+
+export async function identityStoreId(server: TestServer): Promise<string> {
+  const row = await server.deps.ctx.store.db
+    .selectFrom('instance')
+    .select('identity_store_id')
+    .executeTakeFirstOrThrow();
+  return row.identity_store_id;
+}
+
+export async function instanceArn(server: TestServer): Promise<string> {
+  const row = await server.deps.ctx.store.db
+    .selectFrom('instance')
+    .select('instance_id')
+    .executeTakeFirstOrThrow();
+  return `arn:aws:sso:::instance/${row.instance_id}`;
+}
+
+const config = (url: string, c: RoleCredentials, region = 'us-east-1') => ({
+  region,
+  endpoint: url,
+  maxAttempts: 1,
+  credentials: {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    sessionToken: c.sessionToken,
+  },
+});
+
+export const identityStoreClient = (url: string, c: RoleCredentials, region?: string) =>
+  new IdentitystoreClient(config(url, c, region));
+export const ssoAdminClient = (url: string, c: RoleCredentials) => new SSOAdminClient(config(url, c));
+export const organizationsClient = (url: string, c: RoleCredentials) =>
+  new OrganizationsClient(config(url, c));
+
+/** The error name a call fails with (or 'ok'). */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    return (err as Error).name;
+  }
+}
