@@ -100,15 +100,29 @@ async function userId(ctx: AppContext, userName: string): Promise<string> {
   return row.id;
 }
 
+/**
+ * A GET as an outsider makes it. The tests restart a server on the same port, and a kept-alive
+ * connection to the stopped one may still sit in fetch's pool: a request that finds it closed
+ * before any answer is sent again once, as a client that retries idempotent requests would.
+ */
+async function get(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return await fetch(url);
+  }
+}
+
 /** What an outsider learns from the issuer: its discovery document and the JWKS it names. */
 async function published(
   issuer: string,
 ): Promise<{ discovery: Record<string, unknown>; jwks: { keys: JWK[] } }> {
-  const d = await fetch(`${issuer}/.well-known/openid-configuration`);
+  const d = await get(`${issuer}/.well-known/openid-configuration`);
   assert.equal(d.status, 200);
   assert.match(d.headers.get('content-type') ?? '', /^application\/json/);
   const discovery = (await d.json()) as Record<string, unknown>;
-  const j = await fetch(String(discovery.jwks_uri));
+  const j = await get(String(discovery.jwks_uri));
   assert.equal(j.status, 200);
   return { discovery, jwks: (await j.json()) as { keys: JWK[] } };
 }
