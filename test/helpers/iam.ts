@@ -59,6 +59,16 @@ for r in iam.list_roles()['Roles']:
 print(json.dumps(out))
 `;
 
+/** The OIDC providers of an account, as boto3 reads them. */
+const READ_OIDC = `${IAM_CLIENT}
+out = {}
+for p in iam.list_open_id_connect_providers()['OpenIDConnectProviderList']:
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=p['Arn'])
+    out[p['Arn']] = {'url': got['Url'], 'clientIds': got.get('ClientIDList', []),
+        'thumbprints': got.get('ThumbprintList', []), 'tags': {t['Key']: t['Value'] for t in got.get('Tags', [])}}
+print(json.dumps(out))
+`;
+
 /** Changes made by hand: a list of [method, arguments]; documents are JSON-encoded here. */
 const CHANGE_IAM = `${IAM_CLIENT}
 for method, args in json.loads(sys.argv[3]):
@@ -82,6 +92,13 @@ export interface IamState {
   roles: Record<string, IamRole>;
 }
 
+export interface OidcProvider {
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  tags: Record<string, string>;
+}
+
 export interface ProvisioningSetup {
   moto: Moto;
   temp: TempStoreUrl;
@@ -94,6 +111,8 @@ export interface ProvisioningSetup {
   /** Write `text` to a new file in the setup's folder; returns its path. */
   file: (text: string, ext?: string) => string;
   readIam: (account: string) => Promise<IamState>;
+  /** The account's IAM OIDC providers by ARN. */
+  readOidcProviders: (account: string) => Promise<Record<string, OidcProvider>>;
   changeIam: (account: string, ops: Array<[string, Record<string, unknown>]>) => Promise<void>;
   cleanup: () => Promise<void>;
 }
@@ -130,6 +149,11 @@ export async function setupProvisioning(kind: StoreKind, moto: Moto): Promise<Pr
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as IamState;
   };
+  const readOidcProviders = async (account: string) => {
+    const r = await python(READ_OIDC, [moto.url, account], env());
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, OidcProvider>;
+  };
   const changeIam = async (account: string, ops: Array<[string, Record<string, unknown>]>) => {
     const r = await python(CHANGE_IAM, [moto.url, account, JSON.stringify(ops)], env());
     assert.equal(r.code, 0, r.stderr);
@@ -144,6 +168,7 @@ export async function setupProvisioning(kind: StoreKind, moto: Moto): Promise<Pr
     idcenter,
     file,
     readIam,
+    readOidcProviders,
     changeIam,
     cleanup: async () => {
       home.cleanup();

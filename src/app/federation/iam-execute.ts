@@ -31,6 +31,43 @@ export async function executeChange(
         );
       case 'DeleteSAMLProvider':
         return iam.send(new sdk.DeleteSAMLProviderCommand({ SAMLProviderArn: c.arn }), o);
+      case 'CreateOpenIDConnectProvider':
+        return iam.send(
+          new sdk.CreateOpenIDConnectProviderCommand({
+            Url: c.url,
+            ClientIDList: c.clientIds,
+            // Left out when the file gives none: IAM then works out the issuer's thumbprint itself.
+            ...(c.thumbprints.length > 0 ? { ThumbprintList: c.thumbprints } : {}),
+            Tags: c.tags,
+          }),
+          o,
+        );
+      case 'AddClientIDToOpenIDConnectProvider':
+        return iam.send(
+          new sdk.AddClientIDToOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: c.arn,
+            ClientID: c.clientId,
+          }),
+          o,
+        );
+      case 'RemoveClientIDFromOpenIDConnectProvider':
+        return iam.send(
+          new sdk.RemoveClientIDFromOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: c.arn,
+            ClientID: c.clientId,
+          }),
+          o,
+        );
+      case 'UpdateOpenIDConnectProviderThumbprint':
+        return iam.send(
+          new sdk.UpdateOpenIDConnectProviderThumbprintCommand({
+            OpenIDConnectProviderArn: c.arn,
+            ThumbprintList: c.thumbprints,
+          }),
+          o,
+        );
+      case 'DeleteOpenIDConnectProvider':
+        return iam.send(new sdk.DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: c.arn }), o);
       case 'CreateRole': {
         const r = c.role;
         return iam.send(

@@ -1,6 +1,6 @@
 /**
  * Reading what an account's IAM has of what `idcenter apply` provisions: the SAML provider of
- * the wanted name, the roles of the wanted names (wherever their path) and the roles under the
+ * the wanted name, the OIDC provider of this server's issuer, the roles of the wanted names (wherever their path) and the roles under the
  * role path, each with its tags, trust policy, session length, boundary, attached and inline
  * policies; and which of the policies the wanted roles name do not exist. Only reads.
  *
@@ -15,7 +15,7 @@ import {
   policiesOf,
   type Tag,
 } from '../../domain/federation/iam-roles.ts';
-import { samlProviderArn } from '../../domain/federation/partitions.ts';
+import { oidcProviderArn, samlProviderArn } from '../../domain/federation/partitions.ts';
 import type { AwsAccess, ReachedAccount } from './aws-access.ts';
 
 /** Run `fn` over `items`, at most `limit` at a time, results in order. */
@@ -73,6 +73,8 @@ export interface ObserveInput {
   spec: AccountSpec | null;
   providerName: string;
   rolePath: string;
+  /** This server's issuer URL, which names its OIDC provider. */
+  issuer: string;
 }
 
 /**
@@ -102,6 +104,13 @@ export async function observeAccount(
   const providerArn = samlProviderArn(account.partition, accountId, input.providerName);
   const provider = await maybe(`GetSAMLProvider ${providerArn}`, (s) =>
     iam.send(new sdk.GetSAMLProviderCommand({ SAMLProviderArn: providerArn }), { abortSignal: s }),
+  );
+
+  const oidcArn = oidcProviderArn(account.partition, accountId, input.issuer);
+  const oidc = await maybe(`GetOpenIDConnectProvider ${oidcArn}`, (s) =>
+    iam.send(new sdk.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: oidcArn }), {
+      abortSignal: s,
+    }),
   );
 
   const listed: string[] = [];
@@ -193,6 +202,14 @@ export async function observeAccount(
           arn: providerArn,
           metadata: provider.SAMLMetadataDocument ?? '',
           managed: isManaged(tagsOf(provider.Tags)),
+        }
+      : null,
+    oidcProvider: oidc
+      ? {
+          arn: oidcArn,
+          clientIds: oidc.ClientIDList ?? [],
+          thumbprints: oidc.ThumbprintList ?? [],
+          managed: isManaged(tagsOf(oidc.Tags)),
         }
       : null,
     roles,

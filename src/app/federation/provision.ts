@@ -1,7 +1,8 @@
 /**
  * IAM provisioning for `idcenter apply`: in every `aws` account of the organization file, the
- * SAML provider made from this server's metadata and one role per permission set assigned there
- * (`domain/federation/iam-roles.ts`).
+ * identity provider its roles trust (the SAML provider made from this server's metadata, or for
+ * `federation: oidc` the OIDC provider of this server's issuer) and one role per permission set
+ * assigned there (`domain/federation/iam-roles.ts`).
  *
  * 1. `plan`: reach every account (`aws-access.ts`), read what its IAM has (`iam-observe.ts`),
  *    and list the calls that make it what the file says (`domain/federation/iam-diff.ts`),
@@ -79,6 +80,8 @@ export interface ProvisionerOptions extends Omit<AwsAccessOptions, 'provisioning
   metadata: () => Promise<string>;
   /** The audience of the server's assertions in `partition` (`IDCENTER_AWS_SIGNIN_ENDPOINT` or its sign-in endpoint). */
   audience: (partition: Partition) => string;
+  /** The server's OIDC issuer URL (its public URL): the OIDC provider of `federation: oidc` accounts. */
+  issuer: string;
 }
 
 /** The changes of a plan that run in `phase`. */
@@ -123,11 +126,10 @@ async function targetsOf(
     assigned.set(a.accountId, set);
   }
   const targets: Target[] = [];
-  // Accounts on OIDC federation trust an IAM OIDC provider, which apply does not make yet: their
-  // provider and roles are made by hand (README, "OIDC federation"), and apply leaves them alone.
-  const federated = org.accounts.filter((a) => a.access === 'aws' && a.federation === 'saml');
+  const federated = org.accounts.filter((a) => a.access === 'aws');
+  // The metadata is read (and the signing key made) only when an account trusts the SAML provider.
   let metadata: string | undefined;
-  if (federated.length > 0) metadata = await options.metadata();
+  if (federated.some((a) => a.federation === 'saml')) metadata = await options.metadata();
   for (const a of federated) {
     const partition = a.partition ?? settings.partition;
     const roles = [...(assigned.get(a.id) ?? [])].flatMap((k) => definitions.get(k) ?? []);
@@ -142,6 +144,14 @@ async function targetsOf(
         settings,
         audience: options.audience(partition),
         metadata: metadata ?? '',
+        oidc:
+          a.federation === 'oidc'
+            ? {
+                issuer: options.issuer,
+                audience: settings.oidcAudience,
+                thumbprints: org.provisioning.oidcThumbprints,
+              }
+            : undefined,
         roles,
       }),
     });
@@ -206,6 +216,7 @@ export function createIamProvisioner(options: ProvisionerOptions): IamProvisione
             spec: t.spec,
             providerName: t.providerName,
             rolePath: t.rolePath,
+            issuer: options.issuer,
           });
           const diff = diffAccount(t.spec, observed, { changing: changingOf(input, t.accountId) });
           return {

@@ -14,9 +14,11 @@ export interface TemplateOptions {
   accountId?: string | undefined;
   metadata: () => Promise<string>;
   audience: (partition: Partition) => string;
+  /** The server's OIDC issuer URL, for `federation: oidc` accounts. */
+  issuer: string;
 }
 
-/** The spec of one `aws` account of `org`: its provider and the roles of its assigned permission sets. */
+/** The spec of one `aws` account of `org`: its provider (SAML or OIDC) and the roles of its assigned permission sets. */
 export async function federatedAccountSpec(org: DesiredOrg, options: TemplateOptions): Promise<AccountSpec> {
   const federated = org.accounts.filter((a) => a.access === 'aws');
   let account = federated[0];
@@ -49,7 +51,15 @@ export async function federatedAccountSpec(org: DesiredOrg, options: TemplateOpt
     partition,
     settings: org.federation,
     audience: options.audience(partition),
-    metadata: await options.metadata(),
+    metadata: account.federation === 'oidc' ? '' : await options.metadata(),
+    oidc:
+      account.federation === 'oidc'
+        ? {
+            issuer: options.issuer,
+            audience: org.federation.oidcAudience,
+            thumbprints: org.provisioning.oidcThumbprints,
+          }
+        : undefined,
     roles: [...keys].flatMap((k) => definitions.get(k) ?? []),
   });
 }

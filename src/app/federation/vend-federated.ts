@@ -262,7 +262,7 @@ export async function webIdentityToken(
 /** How to create this server's identity provider in an account, per protocol, for messages. */
 function providerHelp(target: Target, accountId: string): string {
   if (target.protocol === 'oidc') {
-    return `Create it in account ${accountId} (aws iam create-open-id-connect-provider --url ${target.issuer} --client-id-list ${target.settings.oidcAudience}; AWS reads ${target.issuer}${JWKS_PATH} over https).`;
+    return `Run idcenter apply, which creates it in account ${accountId} (or: aws iam create-open-id-connect-provider --url ${target.issuer} --client-id-list ${target.settings.oidcAudience}); AWS reads ${target.issuer}${JWKS_PATH} over https.`;
   }
   return `Run idcenter apply, which creates it in account ${accountId} from this server's metadata (or: idcenter aws metadata > idcenter.xml; aws iam create-saml-provider --name ${target.settings.providerName} --saml-metadata-document file://idcenter.xml).`;
 }
@@ -333,7 +333,7 @@ export function explainStsFailure(
       : `SAML:aud ${target.audience}`;
     return new DomainError(
       'access_denied',
-      `AWS refused to let this server's ${oidc ? 'OIDC' : 'SAML'} provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow ${action} for ${target.providerArn} (with ${condition}). ${oidc ? `Create the role with that trust policy in account ${accountId} (README, "Real AWS accounts")` : `Run idcenter apply, which provisions the roles of the permission sets assigned in account ${accountId} (or deploy idcenter aws template; README, "Real AWS accounts")`}. ${said}`,
+      `AWS refused to let this server's ${oidc ? 'OIDC' : 'SAML'} provider assume role ${target.roleArn}: the role does not exist, or its trust policy does not allow ${action} for ${target.providerArn} (with ${condition}). Run idcenter apply, which provisions the roles of the permission sets assigned in account ${accountId} (or deploy idcenter aws template; README, "Real AWS accounts"). ${said}`,
       cause,
     );
   }

@@ -492,6 +492,7 @@ function resolveProvisioning(value: unknown): ProvisioningSettings {
     profile: str(f, 'profile') ?? DEFAULT_PROVISIONING.profile,
     roleName: str(f, 'roleName') ?? DEFAULT_PROVISIONING.roleName,
     externalId: str(f, 'externalId') ?? DEFAULT_PROVISIONING.externalId,
+    oidcThumbprints: strings(f, 'oidcThumbprints').map(([t]) => t.toLowerCase()),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   checkProvisioningRoleName,
   checkRoleNamePattern,
   checkRolePath,
+  checkThumbprint,
   FEDERATION_PROTOCOLS,
 } from '../../domain/federation/settings.ts';
 import { checkOidcAudience } from '../../domain/federation/web-identity.ts';
@@ -160,6 +161,9 @@ const provisioningSchema = mapping('provisioning', {
   profile: text('profile', checkProfileName).nullish(),
   roleName: text('roleName', checkProvisioningRoleName).nullish(),
   externalId: secret('externalId', checkExternalId).nullish(),
+  oidcThumbprints: list('oidcThumbprints', text('thumbprint', checkThumbprint))
+    .max(5, 'oidcThumbprints: IAM keeps at most 5 thumbprints')
+    .nullish(),
 });
 
 /** How `aws` accounts are reached (`domain/federation/settings.ts`); the region is checked in `resolve.ts`. */

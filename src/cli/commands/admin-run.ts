@@ -105,6 +105,7 @@ function provisioner(opts: ApplyFlags, stderr: NodeJS.WritableStream): IamProvis
     timeoutMs: config.awsIamTimeout * 1000,
     audience: (partition) => config.awsSigninEndpoint || signinEndpoint(partition),
     metadata: samlMetadataSource(opts, config, stderr),
+    issuer: config.publicUrl,
   });
 }
 

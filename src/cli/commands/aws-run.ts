@@ -70,6 +70,7 @@ export async function runAwsTemplate(
       accountId: opts.account,
       metadata: samlMetadataSource(opts, config, io.err),
       audience: (partition) => config.awsSigninEndpoint || signinEndpoint(partition),
+      issuer: config.publicUrl,
     });
   } catch (err) {
     if (isDomainError(err)) throw new CliError(err.message, 253);
@@ -84,7 +85,7 @@ export async function runAwsTemplate(
   if (opts.output) {
     writeFileAtomic(opts.output, text, { mode: 0o644 });
     io.err.write(
-      `wrote the CloudFormation template of account ${result.spec.accountId} (SAML provider ${result.spec.provider.name}, ${result.spec.roles.length} ${result.spec.roles.length === 1 ? 'role' : 'roles'}) to ${opts.output}\n`,
+      `wrote the CloudFormation template of account ${result.spec.accountId} (${result.spec.provider.kind === 'oidc' ? `OIDC provider ${result.spec.provider.url}` : `SAML provider ${result.spec.provider.name}`}, ${result.spec.roles.length} ${result.spec.roles.length === 1 ? 'role' : 'roles'}) to ${opts.output}\n`,
     );
   } else {
     io.out.write(text);

@@ -1,19 +1,22 @@
 /**
- * An account's SAML provider and roles (`iam-roles.ts`) as an AWS CloudFormation template, for
- * teams that provision IAM with their own pipeline instead of `idcenter apply`: the same
- * provider, role names, path, trust, policies, boundary, session length and tags.
+ * An account's provider and roles (`iam-roles.ts`) as an AWS CloudFormation template, for teams
+ * that provision IAM with their own pipeline instead of `idcenter apply`: the same provider (SAML,
+ * or OIDC for `federation: oidc` accounts), role names, path, trust, policies, boundary, session
+ * length and tags.
  *
  * ARNs in the account are written with the pseudo parameters (`${AWS::Partition}`,
  * `${AWS::AccountId}`), so the template describes the stack's own account; the roles name the
  * provider by ARN and depend on it, so CloudFormation creates it first. Resource types and
- * properties: the CloudFormation user guide, `AWS::IAM::SAMLProvider` and `AWS::IAM::Role`.
+ * properties: the CloudFormation user guide, `AWS::IAM::SAMLProvider`, `AWS::IAM::OIDCProvider`
+ * and `AWS::IAM::Role`.
  */
-import type { AccountSpec, RoleSpec } from './iam-roles.ts';
+import type { AccountSpec, ProviderSpec, RoleSpec } from './iam-roles.ts';
 import { INLINE_POLICY_NAME } from './iam-roles.ts';
 
 export type Template = Record<string, unknown>;
 
-const PROVIDER_ID = 'SamlProvider';
+/** The provider's logical id, by kind. */
+const PROVIDER_IDS = { saml: 'SamlProvider', oidc: 'OidcProvider' } as const;
 const PARTITION_PARAMETER = '$' + '{AWS::Partition}';
 const ACCOUNT_PARAMETER = '$' + '{AWS::AccountId}';
 
@@ -28,7 +31,7 @@ function portable(arn: string, accountId: string): unknown {
 
 /** Logical ids are alphanumeric: the permission set's name without the other characters, made unique. */
 function logicalIds(roles: readonly RoleSpec[]): string[] {
-  const seen = new Set<string>([PROVIDER_ID]);
+  const seen = new Set<string>(Object.values(PROVIDER_IDS));
   return roles.map((r) => {
     const base = `Role${r.permissionSet.replace(/[^A-Za-z0-9]/g, '')}`;
     let id = base;
@@ -60,7 +63,25 @@ function roleResource(role: RoleSpec, spec: AccountSpec): Record<string, unknown
     properties.PermissionsBoundary = portable(role.permissionsBoundaryArn, spec.accountId);
   }
   properties.Tags = role.tags;
-  return { Type: 'AWS::IAM::Role', DependsOn: PROVIDER_ID, Properties: properties };
+  return { Type: 'AWS::IAM::Role', DependsOn: PROVIDER_IDS[spec.provider.kind], Properties: properties };
+}
+
+function providerResource(provider: ProviderSpec): Record<string, unknown> {
+  if (provider.kind === 'oidc') {
+    return {
+      Type: 'AWS::IAM::OIDCProvider',
+      Properties: {
+        Url: provider.url,
+        ClientIdList: provider.clientIds,
+        ...(provider.thumbprints.length > 0 ? { ThumbprintList: provider.thumbprints } : {}),
+        Tags: provider.tags,
+      },
+    };
+  }
+  return {
+    Type: 'AWS::IAM::SAMLProvider',
+    Properties: { Name: provider.name, SamlMetadataDocument: provider.metadata, Tags: provider.tags },
+  };
 }
 
 /**
@@ -71,22 +92,17 @@ function roleResource(role: RoleSpec, spec: AccountSpec): Record<string, unknown
  * template.Resources.SamlProvider.Type // 'AWS::IAM::SAMLProvider'
  */
 export function cloudFormationTemplate(spec: AccountSpec): Template {
-  const resources: Record<string, unknown> = {
-    [PROVIDER_ID]: {
-      Type: 'AWS::IAM::SAMLProvider',
-      Properties: {
-        Name: spec.provider.name,
-        SamlMetadataDocument: spec.provider.metadata,
-        Tags: spec.provider.tags,
-      },
-    },
-  };
+  const providerId = PROVIDER_IDS[spec.provider.kind];
+  const resources: Record<string, unknown> = { [providerId]: providerResource(spec.provider) };
   const ids = logicalIds(spec.roles);
   spec.roles.forEach((role, i) => {
     resources[ids[i] ?? `Role${i}`] = roleResource(role, spec);
   });
   const outputs: Record<string, unknown> = {
-    SamlProviderArn: { Description: 'The SAML provider that trusts idcenter', Value: { Ref: PROVIDER_ID } },
+    [`${providerId}Arn`]: {
+      Description: `The ${spec.provider.kind === 'oidc' ? 'OIDC' : 'SAML'} provider that trusts idcenter`,
+      Value: { Ref: providerId },
+    },
   };
   spec.roles.forEach((role, i) => {
     const id = ids[i] ?? `Role${i}`;
@@ -97,7 +113,7 @@ export function cloudFormationTemplate(spec: AccountSpec): Template {
   });
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `idcenter: the SAML provider and the roles of the permission sets assigned in account ${spec.accountId} (partition ${spec.partition}), as idcenter apply provisions them.`,
+    Description: `idcenter: the ${spec.provider.kind === 'oidc' ? 'OIDC' : 'SAML'} provider and the roles of the permission sets assigned in account ${spec.accountId} (partition ${spec.partition}), as idcenter apply provisions them.`,
     Resources: resources,
     Outputs: outputs,
   };

@@ -65,7 +65,10 @@ function provisioned(role: RoleSpec): ObservedRole {
 function observed(s: AccountSpec, roles: ObservedRole[] = s.roles.map(provisioned)): ObservedAccount {
   return {
     accountId: ACCOUNT,
-    provider: { arn: s.provider.arn, metadata: s.provider.metadata, managed: true },
+    provider:
+      s.provider.kind === 'saml'
+        ? { arn: s.provider.arn, metadata: s.provider.metadata, managed: true }
+        : null,
     roles: new Map(roles.map((r) => [r.name, r])),
     missingPolicies: new Set(),
   };
@@ -239,6 +242,88 @@ describe('diffAccount', () => {
     assert.match(
       d.problems[0]!,
       /policy arn:aws:iam::123456789012:policy\/teams\/team \(of permission set Admin\) does not exist/,
+    );
+  });
+});
+
+describe('diffAccount: the OIDC provider of an account on OIDC federation', () => {
+  const ISSUER = 'https://idc.example.com/idc';
+  const oidcSpec = (thumbprints: string[] = []) =>
+    accountSpec({
+      accountId: ACCOUNT,
+      partition: 'aws',
+      settings: {
+        providerName: 'idcenter',
+        roleNamePattern: 'idcenter-{permissionSet}',
+        rolePath: '/idcenter/',
+      },
+      audience: 'https://signin.aws.amazon.com/saml',
+      metadata: '',
+      oidc: { issuer: ISSUER, audience: 'sts.amazonaws.com', thumbprints },
+      roles: [ADMIN],
+    });
+  const withOidc = (s: AccountSpec, clientIds: string[], managed: boolean, thumbprints: string[] = []) => ({
+    ...observed(s),
+    oidcProvider: { arn: s.provider.arn, clientIds, thumbprints, managed },
+  });
+
+  it('names the provider by the issuer and conditions the trust on the issuer audience', () => {
+    const s = oidcSpec();
+    assert.equal(s.provider.arn, `arn:aws:iam::${ACCOUNT}:oidc-provider/idc.example.com/idc`);
+    assert.deepEqual(
+      (s.roles[0]!.trustPolicy as { Statement: Array<{ Condition: unknown }> }).Statement[0]!.Condition,
+      { StringEquals: { 'idc.example.com/idc:aud': 'sts.amazonaws.com' } },
+    );
+    assert.deepEqual(
+      calls(diffAccount(s, { ...observed(s, []), oidcProvider: null }, unchanged)).slice(0, 2),
+      ['CreateOpenIDConnectProvider', 'CreateRole'],
+    );
+  });
+
+  it('adds the audience it needs; removes other audiences only from a provider idcenter made', () => {
+    const s = oidcSpec();
+    const mine = diffAccount(s, withOidc(s, ['other'], true), unchanged);
+    assert.deepEqual(calls(mine), [
+      'AddClientIDToOpenIDConnectProvider',
+      'RemoveClientIDFromOpenIDConnectProvider',
+    ]);
+    assert.ok(mine.changes.every((c) => c.drift));
+    const adopted = diffAccount(s, withOidc(s, ['other'], false), unchanged);
+    assert.deepEqual(calls(adopted), ['AddClientIDToOpenIDConnectProvider']);
+  });
+
+  it('sets the thumbprints the file gives, and leaves IAM its own when it gives none', () => {
+    const t = 'a'.repeat(40);
+    assert.deepEqual(
+      calls(
+        diffAccount(
+          oidcSpec([t]),
+          withOidc(oidcSpec([t]), ['sts.amazonaws.com'], true, ['b'.repeat(40)]),
+          unchanged,
+        ),
+      ),
+      ['UpdateOpenIDConnectProviderThumbprint'],
+    );
+    assert.deepEqual(
+      calls(
+        diffAccount(
+          oidcSpec(),
+          withOidc(oidcSpec(), ['sts.amazonaws.com'], true, ['b'.repeat(40)]),
+          unchanged,
+        ),
+      ),
+      [],
+    );
+  });
+
+  it('removes a SAML provider idcenter made with --prune, once the account is on OIDC', () => {
+    const s = oidcSpec();
+    const saml = spec();
+    const o = { ...withOidc(s, ['sts.amazonaws.com'], true), provider: observed(saml).provider };
+    const d = diffAccount(s, o, unchanged);
+    assert.deepEqual(
+      d.changes.map((c) => [c.call.call, c.prune]),
+      [['DeleteSAMLProvider', true]],
     );
   });
 });

@@ -5,10 +5,13 @@
  * it, a role before its policies; deletions roles first, the provider last.
  *
  * Only what carries this server's tag (`idcenter:managed-by=idcenter`) is changed or removed. A
- * role of the wanted name without the tag, or a provider of the wanted name that trusts another
- * identity provider, is a problem that stops apply before any write: IAM role names are unique in
- * an account, and the other one is someone else's. A provider made by hand from this server's
- * metadata (same entity id) is adopted: it can only ever trust this server.
+ * role of the wanted name without the tag, or a SAML provider of the wanted name that trusts
+ * another identity provider, is a problem that stops apply before any write: IAM role names are
+ * unique in an account, and the other one is someone else's. A SAML provider made by hand from
+ * this server's metadata (same entity id), or an OIDC provider made by hand for this server's
+ * issuer (IAM names OIDC providers by their URL), is adopted: it can only ever trust this server.
+ * An account trusts one provider, SAML or OIDC: the other kind, when idcenter made it, is removed
+ * with --prune once the account changes protocol.
  *
  * Removing roles and providers the file no longer names is `prune`: listed always, done with
  * --prune only. Setting a role back to its permission set (a policy attached or detached by
@@ -19,9 +22,10 @@ import {
   INLINE_POLICY_NAME,
   MANAGED_TAG_KEY,
   MANAGED_TAG_VALUE,
+  type OidcProviderSpec,
   type PolicyDocument,
-  type ProviderSpec,
   type RoleSpec,
+  type SamlProviderSpec,
   type Tag,
 } from './iam-roles.ts';
 
@@ -48,9 +52,20 @@ export interface ObservedProvider {
   managed: boolean;
 }
 
+/** The OIDC provider of this server's issuer, as IAM has it. */
+export interface ObservedOidcProvider {
+  arn: string;
+  clientIds: string[];
+  thumbprints: string[];
+  managed: boolean;
+}
+
 export interface ObservedAccount {
   accountId: string;
+  /** The SAML provider of the wanted name. */
   provider: ObservedProvider | null;
+  /** The OIDC provider of this server's issuer (absent: not looked up). */
+  oidcProvider?: ObservedOidcProvider | null;
   /**
    * The roles that matter, by name: those with a wanted name (wherever their path), and those
    * under the role path that carry the tag.
@@ -64,6 +79,17 @@ export type IamCall =
   | { call: 'CreateSAMLProvider'; name: string; metadata: string; tags: Tag[] }
   | { call: 'UpdateSAMLProvider'; arn: string; metadata: string }
   | { call: 'DeleteSAMLProvider'; arn: string }
+  | {
+      call: 'CreateOpenIDConnectProvider';
+      url: string;
+      clientIds: string[];
+      thumbprints: string[];
+      tags: Tag[];
+    }
+  | { call: 'AddClientIDToOpenIDConnectProvider'; arn: string; clientId: string }
+  | { call: 'RemoveClientIDFromOpenIDConnectProvider'; arn: string; clientId: string }
+  | { call: 'UpdateOpenIDConnectProviderThumbprint'; arn: string; thumbprints: string[] }
+  | { call: 'DeleteOpenIDConnectProvider'; arn: string }
   | { call: 'CreateRole'; role: RoleSpec }
   | { call: 'UpdateAssumeRolePolicy'; roleName: string; document: PolicyDocument }
   | { call: 'UpdateRole'; roleName: string; maxSessionDuration: number; description: string }
@@ -314,8 +340,8 @@ function updateRoleChanges(
   return out;
 }
 
-function providerChanges(
-  spec: ProviderSpec,
+function samlProviderChanges(
+  spec: SamlProviderSpec,
   observed: ObservedProvider | null,
   accountId: string,
   problems: string[],
@@ -352,6 +378,77 @@ function providerChanges(
 }
 
 /**
+ * The OIDC provider of the issuer, with the token audience among its client ids and, when the
+ * file gives thumbprints, exactly those. Other client ids go only from a provider idcenter made.
+ */
+function oidcProviderChanges(
+  spec: OidcProviderSpec,
+  observed: ObservedOidcProvider | null,
+  accountId: string,
+): IamChange[] {
+  const base = { accountId, prune: false };
+  if (!observed) {
+    return [
+      {
+        ...base,
+        drift: false,
+        effect: 'create',
+        call: {
+          call: 'CreateOpenIDConnectProvider',
+          url: spec.url,
+          clientIds: spec.clientIds,
+          thumbprints: spec.thumbprints,
+          tags: spec.tags,
+        },
+        summary: `create OIDC provider ${spec.url} for audience ${spec.clientIds.join(', ')}`,
+      },
+    ];
+  }
+  const out: IamChange[] = [];
+  for (const clientId of spec.clientIds) {
+    if (observed.clientIds.includes(clientId)) continue;
+    out.push({
+      ...base,
+      drift: true,
+      effect: 'create',
+      call: { call: 'AddClientIDToOpenIDConnectProvider', arn: observed.arn, clientId },
+      summary: `add audience ${clientId} to OIDC provider ${spec.url}`,
+    });
+  }
+  if (observed.managed) {
+    for (const clientId of observed.clientIds) {
+      if (spec.clientIds.includes(clientId)) continue;
+      out.push({
+        ...base,
+        drift: true,
+        effect: 'delete',
+        call: { call: 'RemoveClientIDFromOpenIDConnectProvider', arn: observed.arn, clientId },
+        summary: `remove audience ${clientId} from OIDC provider ${spec.url}`,
+      });
+    }
+  }
+  const sorted = (list: readonly string[]) =>
+    [...list]
+      .map((t) => t.toLowerCase())
+      .sort()
+      .join();
+  if (spec.thumbprints.length > 0 && sorted(spec.thumbprints) !== sorted(observed.thumbprints)) {
+    out.push({
+      ...base,
+      drift: true,
+      effect: 'update',
+      call: {
+        call: 'UpdateOpenIDConnectProviderThumbprint',
+        arn: observed.arn,
+        thumbprints: spec.thumbprints,
+      },
+      summary: `set the thumbprints of OIDC provider ${spec.url} to ${spec.thumbprints.join(', ')}`,
+    });
+  }
+  return out;
+}
+
+/**
  * What to do in one account. `spec` null: the account is no longer federated, and only removing
  * what idcenter made there is left (with --prune).
  *
@@ -370,7 +467,11 @@ export function diffAccount(
   const wanted = new Map((spec?.roles ?? []).map((r) => [r.name, r]));
 
   if (spec) {
-    changes.push(...providerChanges(spec.provider, observed.provider, accountId, problems));
+    changes.push(
+      ...(spec.provider.kind === 'saml'
+        ? samlProviderChanges(spec.provider, observed.provider, accountId, problems)
+        : oidcProviderChanges(spec.provider, observed.oidcProvider ?? null, accountId)),
+    );
     for (const role of spec.roles) {
       const have = observed.roles.get(role.name);
       if (!have) {
@@ -412,7 +513,7 @@ export function diffAccount(
     if (wanted.has(role.name) || !role.managed) continue;
     changes.push(...deleteRoleChanges(role, base));
   }
-  if (!spec && observed.provider) {
+  if (spec?.provider.kind !== 'saml' && observed.provider) {
     const providerName = observed.provider.arn.replace(/^.*saml-provider\//, '');
     if (observed.provider.managed) {
       changes.push({
@@ -424,6 +525,21 @@ export function diffAccount(
     } else {
       notes.push(
         `SAML provider ${observed.provider.arn} has no tag ${MANAGED_TAG_KEY}=${MANAGED_TAG_VALUE}, so --prune leaves it; delete it by hand if nothing trusts it any more`,
+      );
+    }
+  }
+  const oidc = observed.oidcProvider;
+  if (spec?.provider.kind !== 'oidc' && oidc) {
+    if (oidc.managed) {
+      changes.push({
+        ...base,
+        effect: 'delete',
+        call: { call: 'DeleteOpenIDConnectProvider', arn: oidc.arn },
+        summary: `delete OIDC provider ${oidc.arn.replace(/^.*oidc-provider\//, '')}`,
+      });
+    } else {
+      notes.push(
+        `OIDC provider ${oidc.arn} has no tag ${MANAGED_TAG_KEY}=${MANAGED_TAG_VALUE}, so --prune leaves it; delete it by hand if nothing trusts it any more`,
       );
     }
   }

@@ -1,14 +1,18 @@
 /**
- * What IAM holds in an `aws` account for this server, as data: the SAML provider made from the
- * server's metadata, and one role per permission set assigned in the account. `idcenter apply`
+ * What IAM holds in an `aws` account for this server, as data: the identity provider the roles
+ * trust (for `federation: saml` the SAML provider made from the server's metadata, for
+ * `federation: oidc` the OIDC provider of the server's issuer URL with the token audience as its
+ * client id), and one role per permission set assigned in the account. `idcenter apply`
  * reconciles IAM to these (`iam-diff.ts`), and `idcenter aws template` writes the same as a
  * CloudFormation template (`cloudformation.ts`), so both give an account the same roles.
  *
- * A role (IAM user guide, "Creating a role for SAML 2.0 federation"):
- * - trusts the account's SAML provider for `sts:AssumeRoleWithSAML` (credentials),
- *   `sts:TagSession` (the `PrincipalTag:` attributes) and `sts:SetSourceIdentity` (the
- *   `SourceIdentity` attribute), on the condition that the assertion's audience (`SAML:aud`) is
- *   the partition's sign-in endpoint, as every assertion this server signs says;
+ * A role (IAM user guide, "Creating a role for SAML 2.0 federation" and "Creating a role for web
+ * identity or OpenID Connect federation"):
+ * - trusts the account's provider for `sts:AssumeRoleWithSAML` or `sts:AssumeRoleWithWebIdentity`
+ *   (credentials), `sts:TagSession` (session tags) and `sts:SetSourceIdentity` (the source
+ *   identity), on the condition that the audience is the one this server puts in everything it
+ *   signs: `SAML:aud` the partition's sign-in endpoint, or `<issuer host/path>:aud` the token
+ *   audience (`federation.oidcAudience`);
  * - has the permission set's AWS managed policies (in the account's partition), its customer
  *   managed policies (by name and path in the account), its inline policy and its permissions
  *   boundary;
@@ -17,7 +21,7 @@
  *   it changes or removes no role without it.
  */
 import { DomainError } from '../errors.ts';
-import { type Partition, roleArn, samlProviderArn } from './partitions.ts';
+import { oidcProviderArn, type Partition, roleArn, samlProviderArn } from './partitions.ts';
 import { type FederationSettings, roleNameFor } from './settings.ts';
 
 /** The tag on every role and provider this server creates. */
@@ -31,8 +35,14 @@ export const INLINE_POLICY_NAME = 'idcenter-inline';
 export const MIN_ROLE_SESSION_SECONDS = 3600;
 export const MAX_ROLE_SESSION_SECONDS = 43_200;
 
-/** The actions the trust policy allows the provider: credentials, session tags, source identity. */
+/** The actions the trust policy allows a SAML provider: credentials, session tags, source identity. */
 export const TRUSTED_ACTIONS = ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'] as const;
+/** The same for an OIDC provider. */
+export const TRUSTED_WEB_IDENTITY_ACTIONS = [
+  'sts:AssumeRoleWithWebIdentity',
+  'sts:TagSession',
+  'sts:SetSourceIdentity',
+] as const;
 
 export type PolicyDocument = Record<string, unknown>;
 
@@ -76,16 +86,32 @@ export interface RoleSpec {
   tags: Tag[];
 }
 
-export interface ProviderSpec {
+export interface SamlProviderSpec {
+  kind: 'saml';
   name: string;
   arn: string;
   metadata: string;
   tags: Tag[];
 }
 
+export interface OidcProviderSpec {
+  kind: 'oidc';
+  /** The issuer URL (this server's public URL). */
+  url: string;
+  arn: string;
+  /** The audiences tokens may carry: the one this server uses. */
+  clientIds: string[];
+  /** The issuer certificate thumbprints to register; empty: IAM works them out itself. */
+  thumbprints: string[];
+  tags: Tag[];
+}
+
+export type ProviderSpec = SamlProviderSpec | OidcProviderSpec;
+
 export interface AccountSpec {
   accountId: string;
   partition: Partition;
+  /** The identity provider the roles trust. */
   provider: ProviderSpec;
   /** By role name order. */
   roles: RoleSpec[];
@@ -97,8 +123,10 @@ export interface AccountSpecInput {
   settings: Pick<FederationSettings, 'providerName' | 'roleNamePattern' | 'rolePath'>;
   /** The audience of this server's assertions for the partition: the sign-in endpoint. */
   audience: string;
-  /** The server's SAML metadata document. */
+  /** The server's SAML metadata document (SAML accounts). */
   metadata: string;
+  /** OIDC accounts: the issuer URL, the audience of its tokens, and thumbprints to register (may be empty). */
+  oidc?: { issuer: string; audience: string; thumbprints: readonly string[] } | undefined;
   /** The permission sets assigned in the account. */
   roles: readonly RoleDefinition[];
 }
@@ -116,6 +144,30 @@ export function customerPolicyArn(
   name: string,
 ): string {
   return `arn:${partition}:iam::${accountId}:policy${path}${name}`;
+}
+
+/** The IAM condition key of an issuer's token audience: `<issuer without https://>:aud`. */
+export function webIdentityAudienceKey(issuer: string): string {
+  return `${issuer.replace(/^https?:\/\//, '')}:aud`;
+}
+
+/** The trust policy of a role of an OIDC account: the issuer's provider, with a token for `audience`. */
+export function webIdentityTrustPolicy(
+  providerArn: string,
+  issuer: string,
+  audience: string,
+): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: providerArn },
+        Action: [...TRUSTED_WEB_IDENTITY_ACTIONS],
+        Condition: { StringEquals: { [webIdentityAudienceKey(issuer)]: audience } },
+      },
+    ],
+  };
 }
 
 /** The trust policy of every role: the provider may assume it with an assertion for `audience`. */
@@ -163,7 +215,7 @@ export function roleSessionSeconds(definition: Pick<RoleDefinition, 'name' | 'se
 
 export function roleSpec(
   definition: RoleDefinition,
-  input: Pick<AccountSpecInput, 'accountId' | 'partition' | 'settings' | 'audience'>,
+  input: Pick<AccountSpecInput, 'accountId' | 'partition' | 'settings' | 'audience' | 'oidc'>,
   providerArn: string,
 ): RoleSpec {
   const { accountId, partition, settings } = input;
@@ -178,7 +230,9 @@ export function roleSpec(
     path: settings.rolePath,
     arn: roleArn(partition, accountId, settings.rolePath, name),
     description: `idcenter permission set ${definition.name}`,
-    trustPolicy: trustPolicy(providerArn, input.audience),
+    trustPolicy: input.oidc
+      ? webIdentityTrustPolicy(providerArn, input.oidc.issuer, input.oidc.audience)
+      : trustPolicy(providerArn, input.audience),
     maxSessionDuration: roleSessionSeconds(definition),
     managedPolicyArns: [...managed, ...customer],
     inlinePolicy:
@@ -200,20 +254,32 @@ export function roleSpec(
  * // 'idcenter-ReadOnly'
  */
 export function accountSpec(input: AccountSpecInput): AccountSpec {
-  const providerArn = samlProviderArn(input.partition, input.accountId, input.settings.providerName);
+  const provider = providerSpec(input);
   const roles = input.roles
-    .map((r) => roleSpec(r, input, providerArn))
+    .map((r) => roleSpec(r, input, provider.arn))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { accountId: input.accountId, partition: input.partition, provider, roles };
+}
+
+/** The provider of an account: the issuer's OIDC provider when `oidc` is given, else the SAML provider. */
+function providerSpec(input: AccountSpecInput): ProviderSpec {
+  const tags = [{ Key: MANAGED_TAG_KEY, Value: MANAGED_TAG_VALUE }];
+  if (input.oidc) {
+    return {
+      kind: 'oidc',
+      url: input.oidc.issuer,
+      arn: oidcProviderArn(input.partition, input.accountId, input.oidc.issuer),
+      clientIds: [input.oidc.audience],
+      thumbprints: [...input.oidc.thumbprints],
+      tags,
+    };
+  }
   return {
-    accountId: input.accountId,
-    partition: input.partition,
-    provider: {
-      name: input.settings.providerName,
-      arn: providerArn,
-      metadata: input.metadata,
-      tags: [{ Key: MANAGED_TAG_KEY, Value: MANAGED_TAG_VALUE }],
-    },
-    roles,
+    kind: 'saml',
+    name: input.settings.providerName,
+    arn: samlProviderArn(input.partition, input.accountId, input.settings.providerName),
+    metadata: input.metadata,
+    tags,
   };
 }
 

@@ -138,6 +138,11 @@ export interface ProvisioningSettings {
   roleName: string;
   /** `sts:ExternalId` for that role, when its trust policy asks for one. */
   externalId: string | null;
+  /**
+   * The SHA-1 thumbprints of the issuer's certificate authority to register on the IAM OIDC
+   * provider of `federation: oidc` accounts; empty: IAM works the thumbprint out itself.
+   */
+  oidcThumbprints: string[];
 }
 
 export const DEFAULT_PROVISIONING: Readonly<ProvisioningSettings> = Object.freeze({
@@ -145,6 +150,7 @@ export const DEFAULT_PROVISIONING: Readonly<ProvisioningSettings> = Object.freez
   profile: null,
   roleName: 'OrganizationAccountAccessRole',
   externalId: null,
+  oidcThumbprints: [],
 });
 
 /** The role assumed in member accounts: an IAM role name, 1–64 of letters, digits and `+=,.@_-`. */
@@ -159,6 +165,13 @@ export function checkProfileName(value: string): string | undefined {
   return /^[^\s[\]#;]{1,128}$/.test(value)
     ? undefined
     : `profile "${value}" must be an AWS profile name (1 to 128 characters, no spaces, brackets, # or ;)`;
+}
+
+/** A certificate thumbprint as IAM takes it: the SHA-1 digest in 40 hex digits. */
+export function checkThumbprint(value: string): string | undefined {
+  return /^[0-9A-Fa-f]{40}$/.test(value)
+    ? undefined
+    : `thumbprint "${value}" must be 40 hex digits (the SHA-1 digest of the issuer's top CA certificate)`;
 }
 
 /** `sts:ExternalId`: 2–1224 of letters, digits and `+=,.@:/-` (STS `AssumeRole` ExternalId). */
