@@ -54,9 +54,17 @@ async function run<T>(
 }
 
 export async function runConfigureSso(
-  opts: Common & { profile?: string; useDeviceCode?: boolean; browser?: boolean; endpointUrl?: string },
+  opts: Common & {
+    profile?: string;
+    useDeviceCode?: boolean;
+    browser?: boolean;
+    endpointUrl?: string;
+    caBundle?: string;
+  },
 ): Promise<void> {
-  const io = processIO({ debug: Boolean(opts.debug) });
+  const base = processIO({ debug: Boolean(opts.debug) });
+  // The bundle given on the command line is trusted as AWS_CA_BUNDLE is, and written to the profile.
+  const io = opts.caBundle ? { ...base, env: { ...base.env, AWS_CA_BUNDLE: opts.caBundle } } : base;
   let prompter: Prompter | undefined;
   const off = onInterrupt(() => prompter?.close());
   try {

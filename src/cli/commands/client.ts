@@ -42,12 +42,17 @@ export function defineClientCommands(program: Command): void {
     .option('--no-browser', 'do not open a browser; print the URL (and code) instead')
     .option(
       '--endpoint-url <url>',
-      'URL of the idcenter server (SSO, SSO OIDC and STS); written to the profile',
+      'URL of the idcenter server (SSO, SSO OIDC and STS); written to the profile. Not needed when the start URL ' +
+        "is an idcenter server's: it is found from the start URL",
+    )
+    .option(
+      '--ca-bundle <file>',
+      "the certificate authority of the server's HTTPS certificate (a server started with --tls); written to the profile as ca_bundle",
     )
     .option('--debug', 'print a wire trace (secrets redacted) to stderr')
     .addHelpText(
       'after',
-      `\nExample:\n  idcenter configure sso --endpoint-url http://127.0.0.1:7400\n  aws sts get-caller-identity --profile Admin-111111111111\n${EXIT_CODES}`,
+      `\nExample (the demo server of npm start; sign in as alice, choose Management and AdministratorAccess):\n  idcenter configure sso\n    SSO start URL [None]: http://127.0.0.1:7400/start\n  aws sts get-caller-identity --profile AdministratorAccess-111111111111\n${EXIT_CODES}`,
     )
     .action(async (opts) => (await client()).runConfigureSso(opts));
 
