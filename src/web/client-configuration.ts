@@ -2,7 +2,7 @@
  * What a client needs to know to talk to this server, from its start URL alone: `GET
  * /.well-known/idcenter-configuration` (under the public URL's path prefix, as the OpenID
  * discovery document is). `idcenter configure sso` reads it when the start URL is not an AWS
- * one, so nobody has to give `--endpoint-url` or the region (docs/cli.md, "configure sso").
+ * one, so nobody has to give `--endpoint-url` or the region (docs/cli.md).
  *
  * Everything in it is public: the start URLs are what the sign-in pages show, the instance id
  * is what `HEAD /start` tells every AWS CLI v2.

@@ -92,7 +92,7 @@ function withEndpointOverride(ctx: ClientContext, url: string | undefined): Clie
 }
 
 /**
- * The idcenter server behind a start URL that is not AWS's (docs/cli.md, "configure sso"): its
+ * The idcenter server behind a start URL that is not AWS's (docs/cli.md): its
  * configuration document names its endpoints and region, which are put in effect for this run
  * (so the sign-in goes there and the profile gets a `[services]` block), and the start URLs it
  * accepts, so a wrong one is said at once. `problem` says what is wrong, for the person to

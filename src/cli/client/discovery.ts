@@ -1,5 +1,5 @@
 /**
- * Finding an idcenter server from its start URL (docs/cli.md, "configure sso"): the server
+ * Finding an idcenter server from its start URL (docs/cli.md): the server
  * publishes its endpoints and region at `<public URL>/.well-known/idcenter-configuration`, and
  * its start URL is `<public URL>/start`, so the document sits beside the start URL. A start URL
  * of AWS IAM Identity Center is never looked up: its endpoints are AWS's.
