@@ -172,6 +172,23 @@ export function defineClientCommands(program: Command): void {
     .action(async (command: string[], opts) => (await client()).runExec(opts, command));
 
   program
+    .command('ecs-server')
+    .description(
+      "Serve a profile's role credentials on 127.0.0.1 as the ECS container credentials API, refreshed before they " +
+        'expire, for long-running tools: SDKs find them through AWS_CONTAINER_CREDENTIALS_FULL_URI and ' +
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN (printed, or set for the command given after --). Requests without the token are refused.',
+    )
+    .option('--profile <name>', 'the SSO profile (default: AWS_PROFILE, else default)')
+    .option('--port <port>', 'the port on 127.0.0.1 (default: any free port)')
+    .option('--debug', 'print a wire trace (secrets redacted) to stderr')
+    .argument('[command...]', 'a command to run with the variables set; the server stops when it exits')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  idcenter ecs-server --profile dev -- code .\n  idcenter ecs-server --profile dev        # prints the variables to set; serves until Ctrl-C\n${EXIT_CODES}\n  other: the command's own exit code`,
+    )
+    .action(async (command: string[], opts) => (await client()).runEcsServer(opts, command));
+
+  program
     .command('console')
     .description(
       "Open the AWS Management Console as a profile's role, for an account idcenter federates with AWS through " +
