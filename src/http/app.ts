@@ -23,6 +23,7 @@ import { registerSsoOidc } from '../protocol/sso-oidc/routes.ts';
 import { registerSsoPortal } from '../protocol/sso-portal/routes.ts';
 import { createStsAnswerer } from '../protocol/sts/handler.ts';
 import { registerAssets } from '../web/assets.ts';
+import { registerClientConfiguration } from '../web/client-configuration.ts';
 import { registerClientDownloads } from '../web/client-download.ts';
 import { pathPrefix, stripPrefix } from '../web/paths.ts';
 import { registerWeb } from '../web/plugin.ts';
@@ -234,6 +235,7 @@ export async function buildApp(
 
   await registerAssets(app);
   registerClientDownloads(app, deps);
+  await registerClientConfiguration(app, deps);
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
   await app.register(async (scope) => registerWeb(scope, deps));

@@ -107,7 +107,7 @@ for (const kind of STORE_KINDS) {
       // The refused answer is cleared and the same prompt waits for another.
       await pty.expect('Not a valid Start URL');
       pty.send(`${server.url}/start\r`);
-      await pty.answer('SSO region [None]: ', 'us-east-1');
+      await pty.answer('SSO region [us-east-1]: ', 'us-east-1');
       await pty.answer('SSO registration scopes [sso:account:access]: ', '');
       await pty.expect(
         /Browser will not be automatically opened\.\nPlease visit the following URL:\n\n(\S+)\n\nThen enter the code:\n\n([A-Z]{4}-[A-Z]{4})\n/,
@@ -152,6 +152,9 @@ for (const kind of STORE_KINDS) {
           `    endpoint_url = ${server.url}`,
           'sts =',
           `    endpoint_url = ${server.url}`,
+          // Commands without a profile (aws sso logout) reach the server too.
+          '[default]',
+          'services = my-sso',
           '',
         ].join('\n'),
       );
@@ -189,7 +192,7 @@ for (const kind of STORE_KINDS) {
       );
       await pty.answer('SSO session name (Recommended): ', 'corp');
       await pty.answer('SSO start URL [None]: ', `${server.url}/start`);
-      await pty.answer('SSO region [None]: ', 'eu-west-1');
+      await pty.answer('SSO region [us-east-1]: ', 'eu-west-1');
       await pty.answer('SSO registration scopes [sso:account:access]: ', 'sso:account:access');
       await pty.expect(
         "Attempting to open your default browser. If the browser does not open, open the following URL.\nIf you are unable to open the URL on this device, run this command again with the '--use-device-code' option.\n",
@@ -257,7 +260,7 @@ for (const kind of STORE_KINDS) {
         'WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running "configure sso" command and providing a session name.',
       );
       await pty.answer('SSO start URL [None]: ', `${server.url}/start`);
-      await pty.answer('SSO region [None]: ', 'us-east-1');
+      await pty.answer('SSO region [us-east-1]: ', 'us-east-1');
       const m = await pty.expect(/autofill the code upon loading:\n(\S+)/);
       await approveInBrowser(browser, m[1] as string, 'alice');
       await pty.expect('There are 2 AWS accounts available to you.');

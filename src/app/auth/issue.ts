@@ -49,9 +49,12 @@ export async function issueLoginTokens(
     sessionId: string;
     scopes: string[];
     sessionExpiresAt: number;
-    grant: 'device_code' | 'authorization_code';
+    /** `administrator`: made on the server host by `idcenter user sso-token` (admin-signin.ts). */
+    grant: 'device_code' | 'authorization_code' | 'administrator';
     settings: AuthSettings;
     meta: RequestMeta;
+    /** Who the audit row names; the user by default. */
+    actor?: string;
   },
 ): Promise<TokenResult> {
   const now = ctx.clock.now();
@@ -66,7 +69,7 @@ export async function issueLoginTokens(
   });
   await writeAudit(db, {
     at: now,
-    actor: `user:${input.userId}`,
+    actor: input.actor ?? `user:${input.userId}`,
     action: 'token.issue',
     targetType: 'TOKEN_FAMILY',
     targetId: issued.familyId,

@@ -5,6 +5,9 @@
  * any prompt leaves it untouched. When the endpoints in effect are not AWS's, the profile also gets
  * a `[services …]` block so stock AWS tools reach the same server with no environment variables.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CliError } from '../errors.ts';
 import {
   getProfile,
@@ -19,6 +22,13 @@ import { tokenCacheKey } from './cache.ts';
 import type { ConfigValue } from './config-file.ts';
 import { sectionId } from './config-file.ts';
 import type { ClientContext } from './context.ts';
+import {
+  acceptsStartUrl,
+  discoverServer,
+  discoveryUrls,
+  isAwsStartUrl,
+  type ServerConfiguration,
+} from './discovery.ts';
 import { endpointProfile, resolveEndpoint, type ServiceKey } from './endpoints.ts';
 import { ServiceError } from './http.ts';
 import { paint } from './io.ts';
@@ -33,6 +43,8 @@ export interface ConfigureSsoOptions {
   noBrowser?: boolean | undefined;
   /** Our server's URL: SSO, SSO OIDC and STS calls go there, and the profile says so. */
   endpointUrl?: string | undefined;
+  /** The certificate authority file the server's HTTPS certificate was issued by (`--ca-bundle`). */
+  caBundle?: string | undefined;
   openUrl?: (url: string) => Promise<boolean>;
 }
 
@@ -70,16 +82,73 @@ export function sortAccounts(accounts: readonly AccountInfo[]): AccountInfo[] {
   });
 }
 
+/** A context with an environment of its own, where discovered endpoints can be put in effect. */
 function withEndpointOverride(ctx: ClientContext, url: string | undefined): ClientContext {
-  if (!url) return ctx;
-  if (!isValidStartUrl(url)) throw new CliError(`--endpoint-url ${url} is not an http(s) URL`, 252);
-  const env = {
-    ...ctx.io.env,
-    AWS_ENDPOINT_URL_SSO: url,
-    AWS_ENDPOINT_URL_SSO_OIDC: url,
-    AWS_ENDPOINT_URL_STS: url,
-  };
+  if (url && !isValidStartUrl(url)) throw new CliError(`--endpoint-url ${url} is not an http(s) URL`, 252);
+  const env = url
+    ? { ...ctx.io.env, AWS_ENDPOINT_URL_SSO: url, AWS_ENDPOINT_URL_SSO_OIDC: url, AWS_ENDPOINT_URL_STS: url }
+    : { ...ctx.io.env };
   return { ...ctx, io: { ...ctx.io, env } };
+}
+
+/**
+ * The idcenter server behind a start URL that is not AWS's (docs/cli.md): its
+ * configuration document names its endpoints and region, which are put in effect for this run
+ * (so the sign-in goes there and the profile gets a `[services]` block), and the start URLs it
+ * accepts, so a wrong one is said at once. `problem` says what is wrong, for the person to
+ * answer again; an endpoint given on the command line or in the environment is kept as it is.
+ */
+async function locateServer(
+  ctx: ClientContext,
+  startUrl: string,
+): Promise<{ doc?: ServerConfiguration; problem?: string }> {
+  const env = ctx.io.env;
+  const given = env.AWS_ENDPOINT_URL_SSO_OIDC || env.AWS_ENDPOINT_URL;
+  if (!given && isAwsStartUrl(startUrl)) return {};
+  let doc: ServerConfiguration | undefined;
+  try {
+    doc = await discoverServer(ctx.http, given ?? startUrl);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    return {
+      problem:
+        `Cannot reach the server of ${startUrl}: ${err.message.replace(/ Check that .*$/, '')}` +
+        (startUrl.startsWith('https:')
+          ? ' For a server with a private certificate authority give --ca-bundle FILE.'
+          : ''),
+    };
+  }
+  if (!doc) {
+    // An idcenter server too old to describe itself, named on the command line: trust the names.
+    if (given) return {};
+    return {
+      problem:
+        `${startUrl} is not an AWS start URL, and no idcenter server answers at ${discoveryUrls(startUrl)[0]}. ` +
+        'Check the start URL (the access portal shows it), or give the server with --endpoint-url.',
+    };
+  }
+  if (!acceptsStartUrl(doc, startUrl)) {
+    return {
+      problem: `${startUrl} is not a start URL of the server at ${new URL(doc.url).origin}; its start URL is ${doc.startUrl}.`,
+    };
+  }
+  if (!given) {
+    env.AWS_ENDPOINT_URL_SSO = doc.ssoEndpoint;
+    env.AWS_ENDPOINT_URL_SSO_OIDC = doc.ssoOidcEndpoint;
+    env.AWS_ENDPOINT_URL_STS = doc.stsEndpoint;
+  }
+  ctx.io.debug(`idcenter server found at ${doc.url}`);
+  return { doc };
+}
+
+/** AWS CLI v2 signs in only to an https start URL off AWS's hosts; say so, and what to do. */
+function plainHttpWarning(startUrl: string): string | undefined {
+  if (!startUrl.startsWith('http:')) return undefined;
+  return (
+    'Note: the stock AWS CLI v2 refuses `aws sso login` for a start URL that is plain http. ' +
+    'Sign in with `idcenter sso login` instead (the AWS CLI, boto3 and the SDKs then use the token it caches), ' +
+    'or serve the server over HTTPS (idcenter server --tls, with AWS_CA_BUNDLE or ca_bundle).'
+  );
 }
 
 export async function configureSso(
@@ -104,10 +173,26 @@ export async function configureSso(
   let target: SsoTarget;
   let sessionValues: Record<string, string> | undefined;
   let forceRegistration = false;
-  const askStartUrl = (current: string | undefined) =>
-    prompter.ask(q('SSO start URL', current), (a) =>
-      (a === '' && current) || isValidStartUrl(a) ? undefined : 'Not a valid Start URL',
-    );
+  let server: ServerConfiguration | undefined;
+  let located = false;
+  // The start URL, checked with its server right away: a wrong one is asked again at once.
+  const askStartUrl = async (current: string | undefined): Promise<string> => {
+    for (;;) {
+      const answer =
+        (await prompter.ask(q('SSO start URL', current), (a) =>
+          (a === '' && current) || isValidStartUrl(a) ? undefined : 'Not a valid Start URL',
+        )) || (current as string);
+      const found = await locateServer(ctx, answer);
+      if (found.problem === undefined) {
+        server = found.doc;
+        located = true;
+        const warning = plainHttpWarning(answer);
+        if (warning && server) out(`${paint(io.stdout, io.env).yellow(warning)}\n`);
+        return answer;
+      }
+      out(`${found.problem}\n`);
+    }
+  };
   const askRegion = (current: string | undefined) =>
     prompter.ask(q('SSO region', current), (a) => {
       if (a === '' && current) return undefined;
@@ -119,8 +204,8 @@ export async function configureSso(
       `${paint(io.stdout, io.env).bold('WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running "configure sso" command and providing a session name.')}\n`,
     );
     const curUrl = str(profileConfig.sso_start_url);
-    const startUrl = (await askStartUrl(curUrl)) || (curUrl as string);
-    const curRegion = str(profileConfig.sso_region);
+    const startUrl = await askStartUrl(curUrl);
+    const curRegion = str(profileConfig.sso_region) ?? server?.region;
     const region = (await askRegion(curRegion)) || (curRegion as string);
     newProfile.sso_start_url = startUrl;
     newProfile.sso_region = region;
@@ -148,8 +233,8 @@ export async function configureSso(
       for (const [k, v] of Object.entries(existing)) if (typeof v === 'string') sessionValues[k] = v;
     } else {
       const curUrl = existingUrl ?? str(profileConfig.sso_start_url);
-      const startUrl = (await askStartUrl(curUrl)) || (curUrl as string);
-      const curRegion = existingRegion ?? str(profileConfig.sso_region);
+      const startUrl = await askStartUrl(curUrl);
+      const curRegion = existingRegion ?? str(profileConfig.sso_region) ?? server?.region;
       const region = (await askRegion(curRegion)) || (curRegion as string);
       const curScopes = str(existing?.sso_registration_scopes) ?? DEFAULT_SCOPE;
       const rawScopes =
@@ -167,6 +252,12 @@ export async function configureSso(
 
   if (options.profile !== undefined) target.profileName = options.profile;
   const epProfile = endpointProfile(cfg, target);
+  if (!located && epProfile?.services === undefined && epProfile?.endpoint_url === undefined) {
+    // An existing session whose profiles name no endpoints: its server may still describe itself.
+    const found = await locateServer(ctx, target.startUrl);
+    if (found.problem !== undefined) throw new CliError(found.problem, 253);
+    server = found.doc;
+  }
 
   // 2. Sign in (reuse a valid token of an existing session, like the AWS CLI).
   let accessToken: string | undefined;
@@ -297,6 +388,17 @@ export async function configureSso(
     );
   }
 
+  // A server with a private certificate authority: the profile names the file that trusts it, so
+  // the stock tools need no AWS_CA_BUNDLE.
+  const caBundle = io.env.AWS_CA_BUNDLE;
+  if (
+    caBundle &&
+    server?.ssoOidcEndpoint.startsWith('https:') &&
+    str(profileConfig.ca_bundle) === undefined
+  ) {
+    newProfile.ca_bundle = path.resolve(caBundle);
+  }
+
   // 6. Write everything at once.
   writeConfiguration(
     cfg,
@@ -306,7 +408,15 @@ export async function configureSso(
     sessionValues,
     services ? { name: newProfile.services ?? servicesName, services } : undefined,
   );
+  const defaultGot =
+    newProfile.services !== undefined ? defaultServices(cfg, io.env, newProfile.services) : false;
   saveConfig(cfg);
+  if (defaultGot) {
+    out(
+      `[default] now has services = ${newProfile.services}, so commands without a profile (aws sso logout, ` +
+        `aws sso login --sso-session ${sessionName ?? '…'}) reach this server too.\n`,
+    );
+  }
 
   // 7. Conclusion (docs/cli-flow.md, "Closing text").
   if (accountId && roleName) {
@@ -321,6 +431,41 @@ export async function configureSso(
     }
   } else {
     out(`Successfully configured SSO for profile: ${profileName}\n`);
+  }
+}
+
+/**
+ * Give `[default]` the services block when it names none, so the commands the AWS CLI runs
+ * without a profile (`aws sso logout`, `aws sso login --sso-session S`, `aws configure sso`
+ * again) reach this server rather than AWS. A `[default]` that gets credentials of its own (a
+ * role, a process, SSO, or keys in the credentials file) is left alone: its calls are AWS's.
+ */
+function defaultServices(cfg: LoadedConfig, env: NodeJS.ProcessEnv, services: string): boolean {
+  const id = sectionId.profile('default');
+  const current = cfg.file.get(id) ?? {};
+  if (current.services !== undefined || current.endpoint_url !== undefined) return false;
+  const ownCredentials = [
+    'sso_session',
+    'sso_start_url',
+    'sso_account_id',
+    'role_arn',
+    'credential_process',
+    'web_identity_token_file',
+    'aws_access_key_id',
+  ];
+  if (ownCredentials.some((k) => current[k] !== undefined)) return false;
+  if (hasDefaultKeys(env)) return false;
+  cfg.file.set(id, { services });
+  return true;
+}
+
+/** Whether the shared credentials file has a `[default]` section (keys the AWS CLI would use). */
+function hasDefaultKeys(env: NodeJS.ProcessEnv): boolean {
+  const file = env.AWS_SHARED_CREDENTIALS_FILE || path.join(env.HOME || os.homedir(), '.aws', 'credentials');
+  try {
+    return /^\s*\[\s*default\s*\]/m.test(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
@@ -367,6 +512,7 @@ function writeConfiguration(
     'output',
     'services',
     'endpoint_url',
+    'ca_bundle',
   ];
   const ordered: Record<string, string> = {};
   for (const k of order) if (profileValues[k] !== undefined) ordered[k] = profileValues[k] as string;

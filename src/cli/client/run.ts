@@ -9,6 +9,7 @@ import { configureSso } from './configure-sso.ts';
 import { openConsole } from './console.ts';
 import { type ClientContext, withContext } from './context.ts';
 import { roleCredentials } from './credentials.ts';
+import { containerEnv, startEcsServer } from './ecs-server.ts';
 import { endpointProfile, resolveEndpoint } from './endpoints.ts';
 import { execEnv, runCommand } from './exec.ts';
 import {
@@ -54,9 +55,17 @@ async function run<T>(
 }
 
 export async function runConfigureSso(
-  opts: Common & { profile?: string; useDeviceCode?: boolean; browser?: boolean; endpointUrl?: string },
+  opts: Common & {
+    profile?: string;
+    useDeviceCode?: boolean;
+    browser?: boolean;
+    endpointUrl?: string;
+    caBundle?: string;
+  },
 ): Promise<void> {
-  const io = processIO({ debug: Boolean(opts.debug) });
+  const base = processIO({ debug: Boolean(opts.debug) });
+  // The bundle given on the command line is trusted as AWS_CA_BUNDLE is, and written to the profile.
+  const io = opts.caBundle ? { ...base, env: { ...base.env, AWS_CA_BUNDLE: opts.caBundle } } : base;
   let prompter: Prompter | undefined;
   const off = onInterrupt(() => prompter?.close());
   try {
@@ -270,4 +279,48 @@ export async function runConsole(
   await run(opts, name, (ctx) =>
     openConsole(ctx, { profile: name, destination: opts.destination, noBrowser: opts.browser === false }),
   );
+}
+
+export async function runEcsServer(
+  opts: Common & { profile?: string; port?: string },
+  command: string[],
+): Promise<void> {
+  const io = processIO({ debug: Boolean(opts.debug) });
+  const name = selectedProfile(opts.profile, io.env);
+  const port = opts.port === undefined ? 0 : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError(`--port must be a port number (0-65535), not ${opts.port}`, 252);
+  }
+  await withContext(io, name, async (ctx) => {
+    const profile = resolveSsoProfile(ctx.cfg, name);
+    // Credentials now: a profile that cannot get any is said before anything is served.
+    await roleCredentials(ctx, profile);
+    const target = exportTarget(ctx, profile);
+    const region = profile.clientRegion ?? target?.region;
+    const server = await startEcsServer(ctx, profile, { port });
+    const env = containerEnv(io.env, server, { region, stsEndpoint: target?.stsEndpoint });
+    try {
+      if (command.length > 0) {
+        process.exitCode = await runCommand(command, env);
+        return;
+      }
+      io.stderr.write(
+        `Serving the credentials of profile ${name} at ${server.url} until Ctrl-C. For tools, set:\n`,
+      );
+      const lines = [
+        `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${server.url}`,
+        `export AWS_CONTAINER_AUTHORIZATION_TOKEN=${server.token}`,
+      ];
+      if (env.AWS_REGION)
+        lines.push(`export AWS_REGION=${env.AWS_REGION}`, `export AWS_DEFAULT_REGION=${env.AWS_REGION}`);
+      if (target?.stsEndpoint) lines.push(`export AWS_ENDPOINT_URL_STS=${target.stsEndpoint}`);
+      io.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    } finally {
+      await server.close();
+    }
+  });
 }

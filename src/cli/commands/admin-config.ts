@@ -8,13 +8,14 @@ import type { Config } from '../../config/schema.ts';
 import { CliError } from '../errors.ts';
 import type { StoreFlags } from './store-options.ts';
 
-export function adminConfig(flags: StoreFlags & { publicUrl?: string }): Config {
+export function adminConfig(flags: StoreFlags & { publicUrl?: string; region?: string }): Config {
   try {
     return loadConfig(
       {
         ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
         ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
         ...(flags.publicUrl !== undefined ? { publicUrl: flags.publicUrl } : {}),
+        ...(flags.region !== undefined ? { region: flags.region } : {}),
       },
       process.env,
     );

@@ -86,6 +86,33 @@ export function defineAdminCommands(program: Command): void {
   });
   storeOptions(
     user
+      .command('sso-token')
+      .description(
+        'Sign a user in without a browser and write the AWS SSO token cache (~/.aws/sso/cache), as a finished ' +
+          '`aws sso login` does, so the AWS CLI, boto3 and the SDKs work at once: for CI. Works on the store, on the ' +
+          'server host; audited. The sign-in ends like any other (sessions revoke, its expiry).',
+      )
+      .argument('<user>', 'user name (case-insensitive)')
+      .option(
+        '--sso-session <name>',
+        'the sso-session of ~/.aws/config the token is for (it gets a refresh token)',
+      )
+      .option('--start-url <url>', "the start URL in the token (default: the server's, <public URL>/start)")
+      .option(
+        '--region <region>',
+        "the SSO region in the token (default: the server's) [env IDCENTER_REGION]",
+      )
+      .option('--public-url <url>', 'the URL clients use to reach the server [env IDCENTER_PUBLIC_URL]')
+      .addHelpText(
+        'after',
+        '\nExample:\n  idcenter user sso-token alice --sso-session ci --data-dir ./data\n  aws sts get-caller-identity --profile ci',
+      ),
+  ).action(async (userName: string, opts: import('./sso-token-run.ts').SsoTokenFlags) => {
+    const { runSsoToken } = await import('./sso-token-run.ts');
+    await runSsoToken(userName, opts);
+  });
+  storeOptions(
+    user
       .command('enable')
       .description('Enable a disabled user; they sign in again.')
       .argument('<user>', 'user name (case-insensitive)'),

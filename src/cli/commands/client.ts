@@ -42,12 +42,17 @@ export function defineClientCommands(program: Command): void {
     .option('--no-browser', 'do not open a browser; print the URL (and code) instead')
     .option(
       '--endpoint-url <url>',
-      'URL of the idcenter server (SSO, SSO OIDC and STS); written to the profile',
+      'URL of the idcenter server (SSO, SSO OIDC and STS); written to the profile. Not needed when the start URL ' +
+        "is an idcenter server's: it is found from the start URL",
+    )
+    .option(
+      '--ca-bundle <file>',
+      "the certificate authority of the server's HTTPS certificate (a server started with --tls); written to the profile as ca_bundle",
     )
     .option('--debug', 'print a wire trace (secrets redacted) to stderr')
     .addHelpText(
       'after',
-      `\nExample:\n  idcenter configure sso --endpoint-url http://127.0.0.1:7400\n  aws sts get-caller-identity --profile Admin-111111111111\n${EXIT_CODES}`,
+      `\nExample (the demo server of npm start; sign in as alice, choose Management and AdministratorAccess):\n  idcenter configure sso\n    SSO start URL [None]: http://127.0.0.1:7400/start\n  aws sts get-caller-identity --profile AdministratorAccess-111111111111\n${EXIT_CODES}`,
     )
     .action(async (opts) => (await client()).runConfigureSso(opts));
 
@@ -165,6 +170,23 @@ export function defineClientCommands(program: Command): void {
       `\nExample:\n  idcenter exec --profile dev -- aws s3 ls\n${EXIT_CODES}\n  other: the command's own exit code`,
     )
     .action(async (command: string[], opts) => (await client()).runExec(opts, command));
+
+  program
+    .command('ecs-server')
+    .description(
+      "Serve a profile's role credentials on 127.0.0.1 as the ECS container credentials API, refreshed before they " +
+        'expire, for long-running tools: SDKs find them through AWS_CONTAINER_CREDENTIALS_FULL_URI and ' +
+        'AWS_CONTAINER_AUTHORIZATION_TOKEN (printed, or set for the command given after --). Requests without the token are refused.',
+    )
+    .option('--profile <name>', 'the SSO profile (default: AWS_PROFILE, else default)')
+    .option('--port <port>', 'the port on 127.0.0.1 (default: any free port)')
+    .option('--debug', 'print a wire trace (secrets redacted) to stderr')
+    .argument('[command...]', 'a command to run with the variables set; the server stops when it exits')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  idcenter ecs-server --profile dev -- code .\n  idcenter ecs-server --profile dev        # prints the variables to set; serves until Ctrl-C\n${EXIT_CODES}\n  other: the command's own exit code`,
+    )
+    .action(async (command: string[], opts) => (await client()).runEcsServer(opts, command));
 
   program
     .command('console')

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { configWarnings, loadConfig, type RawSettings } from '../../config/load.ts';
 import { settings } from '../../config/schema.ts';
 import { type RunningServer, startServer } from '../../http/server.ts';
@@ -25,6 +27,7 @@ export async function runServer(opts: Record<string, string | boolean>): Promise
   process.stderr.write(
     banner ?? `idcenter server listening on ${server.url} (start URL ${server.config.startUrl})\n`,
   );
+  if (typeof opts.readyFile === 'string') writeReadyFile(opts.readyFile, server);
   if (server.tlsCaPath) {
     process.stderr.write(
       `HTTPS certificate authority: ${server.tlsCaPath}\n  trust it with: export AWS_CA_BUNDLE=${server.tlsCaPath}\n`,
@@ -65,4 +68,30 @@ function handleStopSignals(server: RunningServer): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * What a CI job waits for: the file appears, whole, once the server answers (written to a
+ * temporary name, then renamed), with where to reach it. Removed when the server stops.
+ */
+function writeReadyFile(file: string, server: RunningServer): void {
+  const target = path.resolve(file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  const ready = {
+    url: server.url,
+    port: server.config.port,
+    startUrl: server.config.startUrl,
+    region: server.config.region,
+    pid: process.pid,
+    ...(server.tlsCaPath ? { caBundle: server.tlsCaPath } : {}),
+  };
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeFileSync(fd, `${JSON.stringify(ready, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, target);
+  process.once('exit', () => fs.rmSync(target, { force: true }));
 }

@@ -9,6 +9,10 @@ export function defineServerCommand(program: Command): void {
     .option(
       '--demo',
       'load examples/demo-org.yaml when the store is empty and print a banner with what to try',
+    )
+    .option(
+      '--ready-file <file>',
+      'once listening, write a JSON file with the URL, port, start URL, region and pid (for CI: start with --port 0 and wait for it)',
     );
   for (const s of SERVER_FLAGS) {
     const boolean = s.default === 'false';
