@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
 import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
-import { syncDirectory } from '../../src/app/directory/sync.ts';
+import { syncDirectory, takeSyncLease } from '../../src/app/directory/sync.ts';
 import { applyText } from '../helpers/apply.ts';
+import { scrapeMetrics } from '../helpers/metrics.ts';
 import { auditRows, DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../helpers/server.ts';
 import {
   BASE_DN,
   groupLdif,
@@ -165,6 +166,27 @@ for (const kind of STORE_KINDS) {
       assert.equal(again.status, 401);
       slapd.modify(`dn: ${userDn('alice')}\nchangetype: modify\ndelete: employeeType\n\n`);
       await syncDirectory(server.deps.ctx, {});
+    });
+
+    it('the server syncs when its interval is due, one replica at a time, and counts it in /metrics', async () => {
+      slapd.add(personLdif('erin', 'erin-pass-1'));
+      // The seed's sync just ran: not due for syncInterval (15 minutes by default).
+      assert.equal(await server.directorySync.runOnce(), 'not_due');
+      // Another replica holds the lease: this one skips.
+      assert.equal(await takeSyncLease(server.deps.ctx, 'another-replica', 60_000), true);
+      assert.equal(await server.directorySync.runOnce(true), 'skipped');
+      await server.deps.ctx.store.db
+        .updateTable('directory_sync')
+        .set({ lease_owner: null, lease_until: null })
+        .execute();
+      const result = await server.directorySync.runOnce(true);
+      assert.ok(typeof result === 'object' && result.created.includes('erin'), JSON.stringify(result));
+      const metric = await scrapeMetrics(server.url, TEST_METRICS_TOKEN);
+      assert.equal(metric('idcenter_directory_syncs_total{result="done"}'), 1);
+      assert.equal(metric('idcenter_directory_syncs_total{result="skipped"}'), 1);
+      assert.ok(metric('idcenter_directory_sync_changes_total{change="created"}') >= 1);
+      assert.ok(metric('idcenter_directory_last_sync_success_timestamp_seconds') > 0);
+      assert.ok(server.logs.some((l) => l.includes('directory sync finished')));
     });
 
     it('tells directory users the directory cannot be reached, and local users still sign in', async () => {
