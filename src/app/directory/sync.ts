@@ -83,7 +83,11 @@ interface StoredUser {
   external_id: string | null;
   directory_dn: string | null;
   source: string;
+  updated_by: string;
 }
+
+/** Actors of the sync: a user they disabled is enabled again when the directory enables it. */
+const SYNC_ACTORS = /^(?:directory-sync|server:directory-sync|cli:directory-sync)$/;
 
 interface StoredGroup {
   id: string;
@@ -350,6 +354,7 @@ async function planSync(
         'external_id',
         'directory_dn',
         'source',
+        'updated_by',
       ])
       .execute() as Promise<StoredUser[]>,
     db
@@ -429,7 +434,8 @@ async function planSync(
     }
     if (w.disabled && stored.status === 'ENABLED') {
       plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
-    } else if (!w.disabled && stored.status === 'DISABLED') {
+    } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
+      // Only what a sync disabled: a user an administrator disabled here stays disabled.
       plan.enable.push({ id: stored.id, userName: w.userName });
     }
   }
