@@ -12,6 +12,8 @@ export interface ProfileUser {
   email: string | null;
   userId: string;
   createdAt: number;
+  /** The directory entry (DN) the user comes from, or null for a user of this server. */
+  directoryDn: string | null;
 }
 
 export interface ProfileDevice {
@@ -28,7 +30,17 @@ export async function loadProfile(
 ): Promise<{ user: ProfileUser; devices: ProfileDevice[] } | null> {
   const u = await ctx.store.db
     .selectFrom('users')
-    .select(['id', 'user_name', 'display_name', 'given_name', 'family_name', 'email', 'created_at'])
+    .select([
+      'id',
+      'user_name',
+      'display_name',
+      'given_name',
+      'family_name',
+      'email',
+      'created_at',
+      'source',
+      'directory_dn',
+    ])
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!u) return null;
@@ -48,6 +60,7 @@ export async function loadProfile(
       familyName: u.family_name,
       email: u.email,
       createdAt: u.created_at,
+      directoryDn: u.source === 'directory' ? (u.directory_dn ?? '') : null,
     },
     devices: devices.map((d) => ({
       id: d.id,

@@ -7,7 +7,7 @@
  * expose narrow functions to each other; nothing here is global.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { AppContext } from './context.ts';
 import type { CredentialService } from './credentials/service.ts';
@@ -42,4 +42,10 @@ export interface Metrics {
   readonly sweptRows: Counter<'kind'>;
   /** Expiry sweeps run, by result: done, skipped (another replica was sweeping) or failed. */
   readonly sweeps: Counter<'result'>;
+  /** Directory syncs the server ran, by result: done, refused (deletion guard), failed, skipped. */
+  readonly directorySyncs: Counter<'result'>;
+  /** What directory syncs changed, by change (created, updated, disabled, enabled, …). */
+  readonly directoryChanges: Counter<'change'>;
+  /** When the last directory sync that succeeded ended (Unix seconds). */
+  readonly directoryLastSuccess: Gauge;
 }

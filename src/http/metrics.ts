@@ -2,7 +2,7 @@
  * Prometheus metrics (`GET /metrics`, served where `metrics-endpoint.ts` says). One registry per
  * server instance so tests that start several servers in one process do not collide.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Metrics } from '../app/server-deps.ts';
 
 export type { Metrics };
@@ -49,6 +49,23 @@ export function createMetrics(withDefaults = true): Metrics {
       name: 'idcenter_expiry_sweeps_total',
       help: 'Expiry sweeps run, by result (done, skipped, failed)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    directorySyncs: new Counter({
+      name: 'idcenter_directory_syncs_total',
+      help: 'Directory syncs this server ran, by result (done, refused, failed, skipped)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    directoryChanges: new Counter({
+      name: 'idcenter_directory_sync_changes_total',
+      help: 'Users and groups directory syncs changed, by change',
+      labelNames: ['change'],
+      registers: [registry],
+    }),
+    directoryLastSuccess: new Gauge({
+      name: 'idcenter_directory_last_sync_success_timestamp_seconds',
+      help: 'When the last successful directory sync ended (Unix time)',
       registers: [registry],
     }),
   };

@@ -24,6 +24,7 @@ import { ensurePrivateDir, privatePaths, tightenModes } from '../storage/private
 import { acquireServerLock, type ServerLock } from '../storage/server-lock.ts';
 import { buildApp } from './app.ts';
 import { limitConnections } from './connections.ts';
+import { type DirectorySyncer, startDirectorySync } from './directory-sync.ts';
 import { createDrain, drainServer } from './drain.ts';
 import { createMetrics } from './metrics.ts';
 import { type RequestLineWriter, setRequestLineWriter } from './request-log.ts';
@@ -227,6 +228,8 @@ export interface RunningServer {
   readonly tlsCaPath: string | null;
   /** The expiry sweep that runs every `IDCENTER_SWEEP_INTERVAL` (`http/sweeper.ts`). */
   readonly sweeper: Sweeper;
+  /** The directory sync that runs every `syncInterval` of the identity source (`http/directory-sync.ts`). */
+  readonly directorySync: DirectorySyncer;
   /**
    * Drain and stop: /readyz answers 503 at once and every answer closes its connection; after
    * `graceSeconds` (default 0) the server stops listening, requests in flight finish (for at
@@ -307,6 +310,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       : undefined;
     // Rows that can never be used again go in the background (app/expiry-sweep.ts).
     const sweeper = startSweeper(ctx, config.sweepInterval * 1000, log, metrics);
+    // Users and groups from Active Directory or LDAP, when the identity source is one.
+    const directorySync = startDirectorySync(ctx, log, metrics);
     const openStoreRef = store;
     const openLock = lock;
     let closing: Promise<void> | undefined;
@@ -317,10 +322,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       deps,
       tlsCaPath: tls?.caPath ?? null,
       sweeper,
+      directorySync,
       close(closeOptions = {}) {
         closing ??= (async () => {
           renewal?.stop();
           const swept = sweeper.stop();
+          const synced = directorySync.stop();
           await drainServer(
             app,
             drain,
@@ -332,6 +339,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
             log,
           );
           await swept;
+          await synced;
           deps.federation.sts.close();
           await openStoreRef.close();
           openLock?.release();

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { DirectoryError } from '../../src/app/directory/ldap.ts';
 import { SyncRefused, syncDirectory } from '../../src/app/directory/sync.ts';
+import { disableUser } from '../../src/app/users.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText, idcenter } from '../helpers/apply.ts';
 import { run } from '../helpers/python.ts';
@@ -304,6 +305,14 @@ describe('directory sync from OpenLDAP', () => {
         // Enabled again in the directory: enabled here.
         slapd.modify(`dn: ${userDn('alice')}\nchangetype: modify\ndelete: employeeType\n\n`);
         assert.deepEqual((await syncDirectory(ctx, { env })).enabled, ['alice']);
+
+        // A directory user an administrator disabled here stays disabled.
+        const bob = await userRow(ctx, 'bob');
+        assert.ok(bob);
+        await disableUser(ctx, bob.id, 'cli:user');
+        const after = await syncDirectory(ctx, { env, full: true });
+        assert.deepEqual(after.enabled, []);
+        assert.equal((await userRow(ctx, 'bob'))?.status, 'DISABLED');
       });
 
       it('idcenter directory sync prints the changes; --dry-run writes nothing; deletions need a full sync', async () => {

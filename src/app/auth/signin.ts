@@ -20,8 +20,10 @@
 import { hash } from '@node-rs/argon2';
 import { addressBucket } from '../../domain/auth/address.ts';
 import { PASSWORD_LOCKOUT, SIGNIN_ADDRESS_BUDGET } from '../../domain/auth/lockout.ts';
+import { BIND_REFUSAL_MESSAGES } from '../../domain/identity/identity-source.ts';
 import { type AuditAction, clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { verifyDirectoryPassword } from '../directory/signin.ts';
 import type { RequestMeta } from './issue.ts';
 import type { QueuePlace } from './password-queue.ts';
 import { forgive, reserveAttempt, throttleKey } from './throttles.ts';
@@ -43,7 +45,12 @@ export type PasswordCheck =
   | { kind: 'ok'; user: SigninUser }
   | { kind: 'invalid' }
   | { kind: 'throttled'; retryAfterMs: number }
-  | { kind: 'busy' };
+  | { kind: 'busy' }
+  /**
+   * A directory user the directory did not let in for a reason they must hear (expired
+   * password, locked…), or the directory could not be asked: `message` says which.
+   */
+  | { kind: 'directory'; message: string; unavailable: boolean };
 
 /**
  * The hash checked when there is no real one to check, so every wrong case costs an argon2
@@ -60,7 +67,7 @@ export async function findUserForSignin(ctx: AppContext, userName: string) {
   if (userName.length === 0 || userName.length > MAX_USER_NAME_LENGTH) return undefined;
   return ctx.store.db
     .selectFrom('users')
-    .select(['id', 'user_name', 'display_name', 'status', 'password_hash'])
+    .select(['id', 'user_name', 'display_name', 'status', 'password_hash', 'source', 'external_id'])
     .where('user_name_lower', '=', userName.toLowerCase())
     .executeTakeFirst();
 }
@@ -140,6 +147,9 @@ async function checkInTurn(
   audit: Audit,
 ): Promise<PasswordCheck> {
   const user = await findUserForSignin(ctx, userName);
+  if (user?.status === 'ENABLED' && user.source === 'directory' && password.length <= MAX_PASSWORD_LENGTH) {
+    return checkWithDirectory(ctx, user, password, audit);
+  }
   if (user?.status !== 'ENABLED' || !user.password_hash || password.length > MAX_PASSWORD_LENGTH) {
     await place.verify(await dummy(), password.slice(0, MAX_PASSWORD_LENGTH));
     const reason = !user
@@ -184,6 +194,67 @@ async function checkInTurn(
   await forgive(ctx, reservation);
   return { kind: 'ok', user: { id: user.id, userName: user.user_name, displayName: user.display_name } };
 }
+
+/**
+ * A directory user's password, checked by a bind (`app/directory/signin.ts`) instead of a hash,
+ * under the same per-user lockout: the attempt is reserved first, and forgiven only when the
+ * directory accepted the password.
+ */
+async function checkWithDirectory(
+  ctx: AppContext,
+  user: { id: string; user_name: string; display_name: string; external_id: string | null },
+  password: string,
+  audit: Audit,
+): Promise<PasswordCheck> {
+  const reservation = await reserveAttempt(ctx, throttleKey.password(user.id), PASSWORD_LOCKOUT);
+  if (reservation.kind === 'blocked') {
+    await audit(
+      'signin.locked',
+      user.id,
+      { factor: 'password', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) },
+      'password',
+    );
+    return { kind: 'invalid' };
+  }
+  const check = await verifyDirectoryPassword(ctx, user, password);
+  if (check.kind === 'ok') {
+    await forgive(ctx, reservation);
+    return { kind: 'ok', user: { id: user.id, userName: user.user_name, displayName: user.display_name } };
+  }
+  if (check.kind === 'unavailable') {
+    // Not the person's fault: the attempt does not count towards their lockout.
+    await forgive(ctx, reservation);
+    await audit(
+      'signin.failure',
+      user.id,
+      { reason: 'directory_unavailable', detail: check.reason.slice(0, 300) },
+      'directory_unavailable',
+    );
+    return { kind: 'directory', message: DIRECTORY_UNAVAILABLE, unavailable: true };
+  }
+  if (check.kind === 'refused') {
+    await audit(
+      'signin.failure',
+      user.id,
+      { reason: `directory_${check.refusal}` },
+      `directory_${check.refusal}`,
+    );
+    return { kind: 'directory', message: BIND_REFUSAL_MESSAGES[check.refusal], unavailable: false };
+  }
+  const state = reservation.state;
+  await audit('signin.failure', user.id, { reason: check.reason, failures: state.failures }, check.reason);
+  if (state.lockedUntil > state.lastFailureAt) {
+    await audit('signin.lockout', user.id, {
+      factor: 'password',
+      failures: state.failures,
+      lockedForSeconds: Math.ceil((state.lockedUntil - state.lastFailureAt) / 1000),
+    });
+  }
+  return { kind: 'invalid' };
+}
+
+const DIRECTORY_UNAVAILABLE =
+  "Your account is in your organization's directory, which cannot be reached right now. Try again in a few minutes; if it persists, tell your administrator.";
 
 /** Hash a password the way sign-in verifies it (argon2id, library defaults). */
 /** A sign-in finished (every factor passed): its audit row, with the factors used. */

@@ -83,7 +83,11 @@ interface StoredUser {
   external_id: string | null;
   directory_dn: string | null;
   source: string;
+  updated_by: string;
 }
+
+/** Actors of the sync: a user they disabled is enabled again when the directory enables it. */
+const SYNC_ACTORS = /^(?:directory-sync|server:directory-sync|cli:directory-sync)$/;
 
 interface StoredGroup {
   id: string;
@@ -350,6 +354,7 @@ async function planSync(
         'external_id',
         'directory_dn',
         'source',
+        'updated_by',
       ])
       .execute() as Promise<StoredUser[]>,
     db
@@ -429,7 +434,8 @@ async function planSync(
     }
     if (w.disabled && stored.status === 'ENABLED') {
       plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
-    } else if (!w.disabled && stored.status === 'DISABLED') {
+    } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
+      // Only what a sync disabled: a user an administrator disabled here stays disabled.
       plan.enable.push({ id: stored.id, userName: w.userName });
     }
   }
@@ -727,4 +733,54 @@ async function writeSync(
     await writeAuditBatch(trx, audit);
     await bumpGeneration(trx);
   });
+}
+
+/**
+ * Take the sync lease for `owner` until `ttlMs` from now, when nobody holds it (or it ran out,
+ * or `owner` holds it): one conditional update of the `directory_sync` row, so of the replicas on
+ * one PostgreSQL store one syncs at a time. Returns whether `owner` holds it.
+ */
+export async function takeSyncLease(ctx: AppContext, owner: string, ttlMs: number): Promise<boolean> {
+  const now = ctx.clock.now();
+  await ctx.store.db
+    .insertInto('directory_sync')
+    .values({
+      id: 'default',
+      cursor: null,
+      last_full_at: null,
+      last_run_at: null,
+      last_result: null,
+      lease_owner: null,
+      lease_until: null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  const r = await ctx.store.db
+    .updateTable('directory_sync')
+    .set({ lease_owner: owner, lease_until: now + ttlMs })
+    .where('id', '=', 'default')
+    .where((eb) =>
+      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function releaseSyncLease(ctx: AppContext, owner: string): Promise<void> {
+  await ctx.store.db
+    .updateTable('directory_sync')
+    .set({ lease_owner: null, lease_until: null })
+    .where('id', '=', 'default')
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** When the last sync ran (ms), or null. */
+export async function lastSyncRun(ctx: AppContext): Promise<number | null> {
+  const row = await ctx.store.db
+    .selectFrom('directory_sync')
+    .select('last_run_at')
+    .where('id', '=', 'default')
+    .executeTakeFirst();
+  return row?.last_run_at ?? null;
 }

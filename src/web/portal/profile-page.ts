@@ -82,6 +82,12 @@ export function profileBody(p: ProfileInput): Html {
         <dd>${u.email ? html`<bdi>${displayText(u.email, 256)}</bdi>` : html`<span class="muted">none</span>`}</dd>
         <dt>User ID</dt>
         <dd class="mono">${u.userId}</dd>
+        <dt>Managed in</dt>
+        <dd>${
+          u.directoryDn === null
+            ? 'this server'
+            : html`your organization's directory (<bdi class="mono">${displayText(u.directoryDn, 512)}</bdi>); change your details and password there`
+        }</dd>
       </dl>
     </section>
 

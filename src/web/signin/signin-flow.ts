@@ -189,6 +189,13 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
         503,
       );
     }
+    if (result.kind === 'directory') {
+      return sendPage(
+        reply,
+        passwordPage(prefix, csrf, back, userName, result.message),
+        result.unavailable ? 503 : 401,
+      );
+    }
     if (result.kind === 'invalid') {
       // Also the answer for a user whose password sign-in is locked: it does not tell them apart.
       return sendPage(
