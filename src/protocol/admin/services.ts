@@ -1,9 +1,10 @@
 /** The admin services by `X-Amz-Target` prefix. */
 import type { AdminServiceDef } from './handler.ts';
 import { identityStoreService } from './identitystore.ts';
+import { ssoAdminService } from './sso-admin.ts';
 
 const SERVICES: ReadonlyMap<string, AdminServiceDef> = new Map(
-  [identityStoreService].map((s) => [s.targetPrefix, s]),
+  [identityStoreService, ssoAdminService].map((s) => [s.targetPrefix, s]),
 );
 
 export function adminServiceOf(targetPrefix: string): AdminServiceDef | undefined {
