@@ -34,6 +34,11 @@ export async function readPermissionSet(db: Kysely<Database>, id: string): Promi
   return row;
 }
 
+/** A permission set by id (ResourceNotFoundException when there is none). */
+export function describePermissionSet(ctx: AppContext, id: string): Promise<PermissionSetRow> {
+  return readPermissionSet(ctx.store.db, id);
+}
+
 function sessionSeconds(duration: string): number {
   const parsed = parseSessionDuration(duration);
   if ('problem' in parsed) throw new DomainError('validation', parsed.problem);

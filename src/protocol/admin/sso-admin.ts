@@ -21,13 +21,13 @@ import {
   createPermissionSet,
   customerPolicies,
   deletePermissionSet,
+  describePermissionSet,
   detachCustomerPolicy,
   detachManagedPolicy,
   listPermissionSetIds,
   managedPolicies,
   permissionSetNotFound,
   permissionSetTags,
-  readPermissionSet,
   type StoredPermissionSet,
   setPolicyColumn,
   tagPermissionSet,
@@ -306,7 +306,7 @@ const operations: Record<string, AdminOperation> = {
   DescribePermissionSet: op<InstanceInput>(struct(IP, ['InstanceArn', 'PermissionSetArn']), async (call) => {
     const id = enterPs(call);
     return {
-      PermissionSet: permissionSetWire(call.instance, await readPermissionSet(call.deps.ctx.store.db, id)),
+      PermissionSet: permissionSetWire(call.instance, await describePermissionSet(call.deps.ctx, id)),
     };
   }),
   UpdatePermissionSet: op<
@@ -377,7 +377,7 @@ const operations: Record<string, AdminOperation> = {
   GetInlinePolicyForPermissionSet: op<InstanceInput>(
     struct(IP, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
-      const ps = await readPermissionSet(call.deps.ctx.store.db, enterPs(call));
+      const ps = await describePermissionSet(call.deps.ctx, enterPs(call));
       return ps.inline_policy === null ? {} : { InlinePolicy: ps.inline_policy };
     },
   ),
@@ -471,7 +471,7 @@ const operations: Record<string, AdminOperation> = {
   GetPermissionsBoundaryForPermissionSet: op<InstanceInput>(
     struct(IP, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
-      const ps = await readPermissionSet(call.deps.ctx.store.db, enterPs(call));
+      const ps = await describePermissionSet(call.deps.ctx, enterPs(call));
       if (ps.permissions_boundary === null) {
         throw new DomainError('not_found', 'The permission set has no permissions boundary');
       }
@@ -512,7 +512,7 @@ const operations: Record<string, AdminOperation> = {
       call.authorize([call.input.ResourceArn]);
       if (call.input.ResourceArn === ssoInstanceArn(call.instance.instance_id)) return { Tags: [] };
       const id = taggable(call);
-      await readPermissionSet(call.deps.ctx.store.db, id);
+      await describePermissionSet(call.deps.ctx, id);
       const tags = await permissionSetTags(call.deps.ctx, id);
       return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
     },
@@ -589,7 +589,7 @@ const operations: Record<string, AdminOperation> = {
     struct({ ...IP, AccountId: ACCOUNT_ID, ...PAGE }, ['InstanceArn', 'AccountId', 'PermissionSetArn']),
     async (call) => {
       const psId = enterPs(call, [ssoAccountArn(call.input.AccountId)]);
-      await readPermissionSet(call.deps.ctx.store.db, psId);
+      await describePermissionSet(call.deps.ctx, psId);
       return paged(
         call,
         [call.input.AccountId, psId],
@@ -638,7 +638,7 @@ const operations: Record<string, AdminOperation> = {
     struct({ ...IP, ProvisioningStatus: PROVISIONING_STATUS, ...PAGE }, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
       const psId = enterPs(call);
-      await readPermissionSet(call.deps.ctx.store.db, psId);
+      await describePermissionSet(call.deps.ctx, psId);
       const latest = latestOf(call.input.ProvisioningStatus);
       return paged(
         call,
