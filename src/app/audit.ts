@@ -61,6 +61,7 @@ export type AuditAction =
   // The organization (idcenter apply and the admin commands)
   | 'ou.create'
   | 'ou.delete'
+  | 'ou.update'
   | 'organization.update'
   | 'federation.update'
   // IAM in aws accounts (idcenter apply): one event per call made, or the one that failed
