@@ -61,6 +61,7 @@ export type AuditAction =
   // The organization (idcenter apply and the admin commands)
   | 'ou.create'
   | 'ou.delete'
+  | 'ou.update'
   | 'organization.update'
   | 'federation.update'
   // Users from Active Directory or LDAP: the source apply sets, and each sync's result

@@ -16,7 +16,7 @@ import { newDirectoryId } from '../../domain/ids.ts';
 import type { Database, GroupRow, UserRow } from '../../storage/schema.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
-import { revokingTransaction } from '../revocation.ts';
+import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
 import { revokeUserSessions } from '../users.ts';
 import { revokeUnreachable } from './access-loss.ts';
 import { type AdminWho, auditOf, isUniqueViolation } from './who.ts';
@@ -239,10 +239,10 @@ export async function updateUser(
   storeId: string,
   userId: string,
   mutate: (doc: Wire) => Wire,
-): Promise<void> {
+): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
   try {
-    await revokingTransaction(ctx, async (trx) => {
+    return await revokingTransaction(ctx, async (trx) => {
       // A write first: SQLite takes its write lock here, PostgreSQL the row's.
       const touched = await trx
         .updateTable('users')
@@ -288,9 +288,13 @@ function changedKeys(before: Wire, after: Wire): string[] {
   );
 }
 
-export async function deleteUser(ctx: AppContext, who: AdminWho, userId: string): Promise<void> {
+export async function deleteUser(
+  ctx: AppContext,
+  who: AdminWho,
+  userId: string,
+): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
-  await revokingTransaction(ctx, async (trx) => {
+  return revokingTransaction(ctx, async (trx) => {
     const row = await trx
       .selectFrom('users')
       .select(['user_name'])
@@ -599,9 +603,13 @@ export async function createMembership(
 }
 
 /** Delete a membership; the role credentials it alone gave stop verifying. */
-export async function deleteMembership(ctx: AppContext, who: AdminWho, membershipId: string): Promise<void> {
+export async function deleteMembership(
+  ctx: AppContext,
+  who: AdminWho,
+  membershipId: string,
+): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
-  await revokingTransaction(ctx, async (trx) => {
+  return revokingTransaction(ctx, async (trx) => {
     const m = await trx
       .selectFrom('group_memberships')
       .selectAll()

@@ -4,6 +4,8 @@
  * the client address and the request id.
  */
 import type { AuditAction, AuditEvent } from '../audit.ts';
+import type { CredentialService } from '../credentials/service.ts';
+import { MAX_CREDENTIAL_LIFETIME_MS, type WrittenRevocations } from '../revocation.ts';
 
 export interface AdminWho {
   actor: string;
@@ -44,4 +46,19 @@ export function auditOf(
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/**
+ * Apply the revocations an admin change wrote to this server's view at once (other replicas
+ * see them at their next refresh, as with `revokeNow`).
+ */
+export function noteRevocations(credentials: CredentialService, written: WrittenRevocations): void {
+  for (const r of written.revocations) {
+    credentials.revocations.note(
+      r.kind,
+      r.subject,
+      written.notBefore,
+      written.notBefore + MAX_CREDENTIAL_LIFETIME_MS,
+    );
+  }
 }

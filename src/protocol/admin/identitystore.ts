@@ -27,7 +27,7 @@ import {
   updateUser,
   type Wire,
 } from '../../app/admin/directory.ts';
-import type { AdminWho } from '../../app/admin/who.ts';
+import { type AdminWho, noteRevocations } from '../../app/admin/who.ts';
 import type { Instance } from '../../app/instance.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
@@ -351,13 +351,14 @@ const operations: Record<string, AdminOperation> = {
     ]),
     async (call) => {
       const storeId = enter(call, [identityStoreUserArn(call.input.UserId)]);
-      await updateUser(
+      const written = await updateUser(
         call.deps.ctx,
         whoOf(call),
         storeId,
         call.input.UserId,
         applyOperations(USER_UPDATABLE, call.input.Operations),
       );
+      noteRevocations(call.deps.credentials, written);
       return {};
     },
   ),
@@ -365,7 +366,7 @@ const operations: Record<string, AdminOperation> = {
     struct({ ...STORE, UserId: RESOURCE_ID }, ['IdentityStoreId', 'UserId']),
     async (call) => {
       enter(call, [identityStoreUserArn(call.input.UserId)]);
-      await deleteUser(call.deps.ctx, whoOf(call), call.input.UserId);
+      noteRevocations(call.deps.credentials, await deleteUser(call.deps.ctx, whoOf(call), call.input.UserId));
       return {};
     },
   ),
@@ -477,7 +478,10 @@ const operations: Record<string, AdminOperation> = {
     async (call) => {
       const m = await describeMembershipFor(call, call.input.MembershipId);
       enter(call, membershipArns(m));
-      await deleteMembership(call.deps.ctx, whoOf(call), call.input.MembershipId);
+      noteRevocations(
+        call.deps.credentials,
+        await deleteMembership(call.deps.ctx, whoOf(call), call.input.MembershipId),
+      );
       return {};
     },
   ),

@@ -1,0 +1,280 @@
+/**
+ * identitystore end to end, judged by boto3 (every operation, its answers and errors) and the
+ * JS SDK (concurrent updates, access taken away by a removed membership), on SQLite and
+ * PostgreSQL. The users the organization file made are the users the API lists; changes made
+ * through the API are audited with the caller and raise the store generation.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  DeleteGroupMembershipCommand,
+  DescribeUserCommand,
+  GetGroupIdCommand,
+  GetGroupMembershipIdCommand,
+  GetUserIdCommand,
+  UpdateUserCommand,
+} from '@aws-sdk/client-identitystore';
+import {
+  identityStoreClient,
+  identityStoreId,
+  roleCredentials,
+  startAdminServer,
+  WORKLOAD,
+} from '../helpers/admin.ts';
+import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { whoAmI } from '../helpers/sts.ts';
+
+/** Every operation once, and the errors a script would meet; prints one JSON object of results. */
+const BOTO3_TOUR = `
+import json, sys, boto3, botocore.exceptions
+url, key, secret, token, store = sys.argv[1:6]
+c = boto3.client('identitystore', region_name='us-east-1', endpoint_url=url, aws_access_key_id=key,
+                 aws_secret_access_key=secret, aws_session_token=token)
+out = {}
+def err(f):
+    try:
+        f()
+        return 'ok'
+    except botocore.exceptions.ClientError as e:
+        return e.response['Error']['Code'] + ('/' + e.response.get('ResourceType', '') if e.response.get('ResourceType') else '')
+name = {'GivenName': 'Grace', 'FamilyName': 'Hopper', 'MiddleName': 'B', 'Formatted': 'Grace B. Hopper'}
+uid = c.create_user(IdentityStoreId=store, UserName='grace', DisplayName='Grace Hopper', Name=name,
+    NickName='Amazing Grace', Emails=[{'Value': 'grace@example.com', 'Type': 'work', 'Primary': True}],
+    PhoneNumbers=[{'Value': '+1 555 0100', 'Type': 'work'}], Title='Rear Admiral', Locale='en-US')['UserId']
+u = c.describe_user(IdentityStoreId=store, UserId=uid)
+out['described'] = {k: u[k] for k in ['UserName', 'DisplayName', 'Name', 'NickName', 'Emails', 'PhoneNumbers', 'Title', 'Locale', 'UserStatus']}
+out['duplicate'] = err(lambda: c.create_user(IdentityStoreId=store, UserName='GRACE', DisplayName='x', Name=name))
+out['tooLong'] = err(lambda: c.create_user(IdentityStoreId=store, UserName='x' * 129, DisplayName='x', Name=name))
+out['badPattern'] = err(lambda: c.create_user(IdentityStoreId=store, UserName='has space', DisplayName='x', Name=name))
+out['reserved'] = err(lambda: c.create_user(IdentityStoreId=store, UserName='Administrator', DisplayName='x', Name=name))
+out['badStore'] = err(lambda: c.list_users(IdentityStoreId='d-0000000000'))
+c.update_user(IdentityStoreId=store, UserId=uid, Operations=[
+    {'AttributePath': 'displayName', 'AttributeValue': 'Grace M. Hopper'},
+    {'AttributePath': 'name.givenName', 'AttributeValue': 'Grace M.'},
+    {'AttributePath': 'nickName'}])
+u = c.describe_user(IdentityStoreId=store, UserId=uid)
+out['updated'] = {'DisplayName': u['DisplayName'], 'GivenName': u['Name']['GivenName'], 'NickName': u.get('NickName')}
+out['badPath'] = err(lambda: c.update_user(IdentityStoreId=store, UserId=uid, Operations=[{'AttributePath': 'shoeSize', 'AttributeValue': '7'}]))
+out['removeRequired'] = err(lambda: c.update_user(IdentityStoreId=store, UserId=uid, Operations=[{'AttributePath': 'userName'}]))
+out['byName'] = c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': 'GRACE'}})['UserId'] == uid
+out['byEmail'] = c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'emails.value', 'AttributeValue': 'grace@example.com'}})['UserId'] == uid
+c.update_user(IdentityStoreId=store, UserId=uid, Operations=[{'AttributePath': 'externalIds', 'AttributeValue': [{'Issuer': 'https://scim.example.com', 'Id': 'g-1'}]}])
+out['byExternalId'] = c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'ExternalId': {'Issuer': 'https://scim.example.com', 'Id': 'g-1'}})['UserId'] == uid
+out['noSuchName'] = err(lambda: c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': 'nobody'}}))
+out['filtered'] = [x['UserName'] for x in c.list_users(IdentityStoreId=store, Filters=[{'AttributePath': 'UserName', 'AttributeValue': 'alice'}])['Users']]
+names, tokens, kw = [], [], {}
+while True:
+    page = c.list_users(IdentityStoreId=store, MaxResults=2, **kw)
+    names += [x['UserName'] for x in page['Users']]
+    if 'NextToken' not in page: break
+    tokens.append(page['NextToken'])
+    kw = {'NextToken': page['NextToken']}
+out['paged'] = sorted(names)
+out['pages'] = len(tokens) + 1
+out['paginator'] = sorted(x['UserName'] for p in c.get_paginator('list_users').paginate(IdentityStoreId=store, PaginationConfig={'PageSize': 4}) for x in p['Users'])
+t = tokens[0]
+out['forgedToken'] = err(lambda: c.list_users(IdentityStoreId=store, MaxResults=2, NextToken=t[:-3] + ('AAA' if t[-3:] != 'AAA' else 'BBB')))
+out['otherQueryToken'] = err(lambda: c.list_users(IdentityStoreId=store, MaxResults=2, NextToken=t, Filters=[{'AttributePath': 'UserName', 'AttributeValue': 'alice'}]))
+out['otherOperationToken'] = err(lambda: c.list_groups(IdentityStoreId=store, NextToken=t))
+
+gid = c.create_group(IdentityStoreId=store, DisplayName='Pilots', Description='Who flies')['GroupId']
+out['groupDuplicate'] = err(lambda: c.create_group(IdentityStoreId=store, DisplayName='pilots'))
+c.update_group(IdentityStoreId=store, GroupId=gid, Operations=[{'AttributePath': 'description', 'AttributeValue': 'Who flies planes'}])
+g = c.describe_group(IdentityStoreId=store, GroupId=gid)
+out['group'] = {'DisplayName': g['DisplayName'], 'Description': g['Description']}
+out['groupByName'] = c.get_group_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'displayName', 'AttributeValue': 'Pilots'}})['GroupId'] == gid
+out['groups'] = sorted(x['DisplayName'] for x in c.list_groups(IdentityStoreId=store)['Groups'])
+mid = c.create_group_membership(IdentityStoreId=store, GroupId=gid, MemberId={'UserId': uid})['MembershipId']
+out['membershipDuplicate'] = err(lambda: c.create_group_membership(IdentityStoreId=store, GroupId=gid, MemberId={'UserId': uid}))
+out['membershipNoUser'] = err(lambda: c.create_group_membership(IdentityStoreId=store, GroupId=gid, MemberId={'UserId': '0000000000-00000000-0000-0000-0000-000000000000'}))
+m = c.describe_group_membership(IdentityStoreId=store, MembershipId=mid)
+out['membership'] = m['GroupId'] == gid and m['MemberId'] == {'UserId': uid}
+out['membershipId'] = c.get_group_membership_id(IdentityStoreId=store, GroupId=gid, MemberId={'UserId': uid})['MembershipId'] == mid
+out['isMember'] = [r['MembershipExists'] for r in c.is_member_in_groups(IdentityStoreId=store, MemberId={'UserId': uid}, GroupIds=[gid, '0000000000-00000000-0000-0000-0000-000000000000'])['Results']]
+out['listed'] = [x['MembershipId'] for x in c.list_group_memberships(IdentityStoreId=store, GroupId=gid)['GroupMemberships']] == [mid]
+out['listedForMember'] = [x['GroupId'] for x in c.list_group_memberships_for_member(IdentityStoreId=store, MemberId={'UserId': uid})['GroupMemberships']] == [gid]
+out['deleteGroupWithMembers'] = err(lambda: c.delete_group(IdentityStoreId=store, GroupId=gid))
+c.delete_group_membership(IdentityStoreId=store, MembershipId=mid)
+out['membershipGone'] = err(lambda: c.describe_group_membership(IdentityStoreId=store, MembershipId=mid))
+c.delete_group(IdentityStoreId=store, GroupId=gid)
+out['groupGone'] = err(lambda: c.describe_group(IdentityStoreId=store, GroupId=gid))
+c.delete_user(IdentityStoreId=store, UserId=uid)
+out['userGone'] = err(lambda: c.describe_user(IdentityStoreId=store, UserId=uid))
+out['deleteAgain'] = err(lambda: c.delete_user(IdentityStoreId=store, UserId=uid))
+print(json.dumps(out))
+`;
+
+for (const kind of STORE_KINDS) {
+  describe(`identitystore (${kind})`, () => {
+    let server: TestServer;
+    let storeId: string;
+    before(async () => {
+      server = await startAdminServer(kind);
+      storeId = await identityStoreId(server);
+    });
+    after(async () => server?.stop());
+
+    it('boto3 drives every operation, with the answers and errors of the model', async () => {
+      const c = await roleCredentials(server, 'alice', 'Administrator');
+      const { home, cleanup } = tempHome();
+      const generation = await server.deps.ctx.store.generation();
+      try {
+        const r = await python(
+          BOTO3_TOUR,
+          [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, storeId],
+          cleanAwsEnv(home),
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.deepEqual(out.described, {
+          UserName: 'grace',
+          DisplayName: 'Grace Hopper',
+          Name: { GivenName: 'Grace', FamilyName: 'Hopper', MiddleName: 'B', Formatted: 'Grace B. Hopper' },
+          NickName: 'Amazing Grace',
+          Emails: [{ Value: 'grace@example.com', Type: 'work', Primary: true }],
+          PhoneNumbers: [{ Value: '+1 555 0100', Type: 'work' }],
+          Title: 'Rear Admiral',
+          Locale: 'en-US',
+          UserStatus: 'ENABLED',
+        });
+        assert.equal(out.duplicate, 'ConflictException');
+        assert.equal(out.tooLong, 'ValidationException');
+        assert.equal(out.badPattern, 'ValidationException');
+        assert.equal(out.reserved, 'ValidationException');
+        assert.equal(out.badStore, 'ResourceNotFoundException/IDENTITY_STORE');
+        assert.deepEqual(out.updated, {
+          DisplayName: 'Grace M. Hopper',
+          GivenName: 'Grace M.',
+          NickName: null,
+        });
+        assert.equal(out.badPath, 'ValidationException');
+        assert.equal(out.removeRequired, 'ValidationException');
+        assert.equal(out.byName, true);
+        assert.equal(out.byEmail, true);
+        assert.equal(out.byExternalId, true);
+        assert.equal(out.noSuchName, 'ResourceNotFoundException/USER');
+        assert.deepEqual(out.filtered, ['alice']);
+        const everyone = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
+        assert.deepEqual(out.paged, everyone);
+        assert.equal(out.pages, 4);
+        assert.deepEqual(out.paginator, everyone);
+        assert.equal(out.forgedToken, 'ValidationException');
+        assert.equal(out.otherQueryToken, 'ValidationException');
+        assert.equal(out.otherOperationToken, 'ValidationException');
+        assert.equal(out.groupDuplicate, 'ConflictException');
+        assert.deepEqual(out.group, { DisplayName: 'Pilots', Description: 'Who flies planes' });
+        assert.equal(out.groupByName, true);
+        assert.deepEqual(out.groups, ['Developers', 'Pilots']);
+        assert.equal(out.membershipDuplicate, 'ConflictException');
+        assert.equal(out.membershipNoUser, 'ResourceNotFoundException/USER');
+        assert.equal(out.membership, true);
+        assert.equal(out.membershipId, true);
+        assert.deepEqual(out.isMember, [true, false]);
+        assert.equal(out.listed, true);
+        assert.equal(out.listedForMember, true);
+        assert.equal(out.deleteGroupWithMembers, 'ConflictException');
+        assert.equal(out.membershipGone, 'ResourceNotFoundException/GROUP_MEMBERSHIP');
+        assert.equal(out.groupGone, 'ResourceNotFoundException/GROUP');
+        assert.equal(out.userGone, 'ResourceNotFoundException/USER');
+        assert.equal(out.deleteAgain, 'ResourceNotFoundException/USER');
+      } finally {
+        cleanup();
+      }
+      assert.ok((await server.deps.ctx.store.generation()) > generation, 'the store generation moved');
+      const alice = await server.deps.ctx.store.db
+        .selectFrom('users')
+        .select('id')
+        .where('user_name_lower', '=', 'alice')
+        .executeTakeFirstOrThrow();
+      const actions = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['action'])
+        .where('actor', '=', `user:${alice.id}`)
+        .orderBy('id')
+        .execute();
+      const seen = new Set(actions.map((a) => a.action));
+      for (const a of [
+        'user.create',
+        'user.update',
+        'user.delete',
+        'group.create',
+        'group.update',
+        'group.delete',
+        'membership.create',
+        'membership.delete',
+      ]) {
+        assert.ok(seen.has(a as never), `${a} audited with the caller`);
+      }
+    });
+
+    it('concurrent updates to one user lose none of them', async () => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      try {
+        const { UserId } = await client.send(
+          new GetUserIdCommand({
+            IdentityStoreId: storeId,
+            AlternateIdentifier: { UniqueAttribute: { AttributePath: 'userName', AttributeValue: 'bob' } },
+          }),
+        );
+        const attributes = [
+          'title',
+          'nickName',
+          'userType',
+          'locale',
+          'timezone',
+          'preferredLanguage',
+          'profileUrl',
+          'website',
+        ];
+        await Promise.all(
+          attributes.map((path) =>
+            client.send(
+              new UpdateUserCommand({
+                IdentityStoreId: storeId,
+                UserId,
+                Operations: [{ AttributePath: path, AttributeValue: `value of ${path}` }],
+              }),
+            ),
+          ),
+        );
+        const bob = (await client.send(
+          new DescribeUserCommand({ IdentityStoreId: storeId, UserId }),
+        )) as unknown as Record<string, unknown>;
+        for (const path of attributes) {
+          const member = path.charAt(0).toUpperCase() + path.slice(1);
+          assert.equal(bob[member], `value of ${path}`, member);
+        }
+        assert.equal(bob.DisplayName, 'Bob');
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('a membership deleted through the API stops the role credentials it gave', async () => {
+      const carol = await roleCredentials(server, 'carol', 'Developer', WORKLOAD);
+      assert.equal(await whoAmI(server.url, carol), WORKLOAD);
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      try {
+        const by = (AttributePath: string, AttributeValue: string) => ({
+          IdentityStoreId: storeId,
+          AlternateIdentifier: { UniqueAttribute: { AttributePath, AttributeValue } },
+        });
+        const { GroupId } = await client.send(new GetGroupIdCommand(by('displayName', 'Developers')));
+        const { UserId } = await client.send(new GetUserIdCommand(by('userName', 'carol')));
+        const { MembershipId } = await client.send(
+          new GetGroupMembershipIdCommand({
+            IdentityStoreId: storeId,
+            GroupId,
+            MemberId: { UserId: UserId as string },
+          }),
+        );
+        await client.send(new DeleteGroupMembershipCommand({ IdentityStoreId: storeId, MembershipId }));
+      } finally {
+        client.destroy();
+      }
+      assert.notEqual(await whoAmI(server.url, carol), WORKLOAD);
+    });
+  });
+}
