@@ -175,17 +175,19 @@ export async function applyOrg(
   const removeFromIam = async () => {
     if (options.iam && iamPlan) iamChanges += (await options.iam.execute(iamPlan, 'removals', iamAudit)).made;
   };
+  // Only IAM to change: the store is left as it is.
+  const iamOnly = (applied: boolean): ApplyResult => ({
+    plan,
+    iam: iamPlan,
+    applied,
+    changed: applied,
+    auditEvents: iamChanges,
+    revocations: 0,
+    iamChanges,
+  });
   if (isEmptyPlan(plan)) {
     await removeFromIam();
-    return {
-      plan,
-      iam: iamPlan,
-      applied: true,
-      changed: true,
-      auditEvents: iamChanges,
-      revocations: 0,
-      iamChanges,
-    };
+    return iamOnly(true);
   }
 
   // Hashing is slow (tens of ms each): do it before taking the write lock.
@@ -222,16 +224,7 @@ export async function applyOrg(
       throw err;
     }
     await removeFromIam();
-    const changed = iamChanges > 0;
-    return {
-      plan,
-      iam: iamPlan,
-      applied: changed,
-      changed,
-      auditEvents: iamChanges,
-      revocations: 0,
-      iamChanges,
-    };
+    return iamOnly(iamChanges > 0);
   }
   // Committed: confirm the revocations, stamped after the commit (PostgreSQL; see revocation.ts).
   await confirmRevocations(ctx.store, ctx.clock, result.written);
