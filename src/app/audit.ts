@@ -106,6 +106,35 @@ export interface AuditEvent {
   requestId?: string | null;
 }
 
+/** Who used a role: the person, the account, and the address the request came from. */
+export interface RoleUser {
+  userId: string;
+  accountId: string;
+  sourceIp: string | null;
+}
+
+/**
+ * An event about a person's use of a role in an account (credentials issued, refused or
+ * withdrawn; a console sign-in or link): the person acts on `<account>/<role>`.
+ */
+export function roleEvent(
+  at: number,
+  action: AuditAction,
+  who: RoleUser,
+  roleName: string,
+  detail: Record<string, unknown>,
+): AuditEvent {
+  return {
+    at,
+    actor: `user:${who.userId}`,
+    action,
+    targetType: 'ROLE',
+    targetId: `${who.accountId}/${roleName}`,
+    detail,
+    sourceIp: who.sourceIp,
+  };
+}
+
 /** Characters of client-sent text an audit row may hold, all fields together. */
 export const CLIENT_TEXT_LIMIT = 256;
 

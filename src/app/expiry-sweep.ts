@@ -83,6 +83,18 @@ interface SweptKind {
 
 const expiredBefore = (cutoff: number) => sql<SqlBool>`expires_at < ${cutoff}`;
 
+/**
+ * Expired, and no row of the `referrers` (table and column) points at it: `id` names the row's
+ * own key, qualified (`token_families.id`). Constants of this file only, never input.
+ */
+function expiredAndUnreferenced(id: string, referrers: ReadonlyArray<readonly [string, string]>) {
+  const none = referrers.map(
+    ([table, column]) =>
+      sql` and not exists (select 1 from ${sql.raw(table)} r where r.${sql.raw(column)} = ${sql.raw(id)})`,
+  );
+  return (cutoff: number) => sql<SqlBool>`expires_at < ${cutoff}${sql.join(none, sql``)}`;
+}
+
 /** In this order: tokens before their families, families before their sessions and clients. */
 const KINDS: readonly SweptKind[] = [
   { kind: 'deviceAuthorizations', table: 'device_grants', key: 'id', gone: expiredBefore },
@@ -93,26 +105,22 @@ const KINDS: readonly SweptKind[] = [
     kind: 'tokenFamilies',
     table: 'token_families',
     key: 'id',
-    gone: (cutoff) =>
-      sql<SqlBool>`expires_at < ${cutoff}
-        and not exists (select 1 from access_tokens t where t.family_id = token_families.id)
-        and not exists (select 1 from refresh_tokens t where t.family_id = token_families.id)`,
+    gone: expiredAndUnreferenced('token_families.id', [
+      ['access_tokens', 'family_id'],
+      ['refresh_tokens', 'family_id'],
+    ]),
   },
   {
     kind: 'portalSessions',
     table: 'portal_sessions',
     key: 'id',
-    gone: (cutoff) =>
-      sql<SqlBool>`expires_at < ${cutoff}
-        and not exists (select 1 from token_families f where f.session_id = portal_sessions.id)`,
+    gone: expiredAndUnreferenced('portal_sessions.id', [['token_families', 'session_id']]),
   },
   {
     kind: 'clientRegistrations',
     table: 'oidc_clients',
     key: 'id',
-    gone: (cutoff) =>
-      sql<SqlBool>`expires_at < ${cutoff}
-        and not exists (select 1 from token_families f where f.client_id = oidc_clients.id)`,
+    gone: expiredAndUnreferenced('oidc_clients.id', [['token_families', 'client_id']]),
   },
   {
     kind: 'throttles',

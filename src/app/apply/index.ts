@@ -13,19 +13,28 @@
  * planned with the store (read, compared, every problem found) before anything is written; its
  * creations and updates are made before the store transaction and its removals (--prune) after,
  * so a role exists before the store sends anyone to it. IAM has no transactions: a call that
- * fails stops apply with what was done, and the next apply, which reads IAM again, finishes.
+ * fails stops apply with what was done, and the next apply, which reads IAM again, finishes. So
+ * does a store transaction that fails after IAM was changed: the error lists the IAM changes that
+ * were made and says that the store was not.
  */
 import { type Kysely, sql } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import type { Store } from '../../storage/db.ts';
 import type { Database } from '../../storage/schema.ts';
 import type { AppContext } from '../context.ts';
-import { type IamPlan, type IamProvisioner, iamChangeCount } from '../federation/provision.ts';
+import {
+  type IamPlan,
+  type IamProvisioner,
+  iamChangeCount,
+  ProvisioningError,
+  phaseChanges,
+} from '../federation/provision.ts';
 import { ensureInstance } from '../instance.ts';
 import type { DesiredOrg } from '../org-file/model.ts';
 import { beginRevocations, confirmRevocations, finishRevocations } from '../revocation.ts';
 import { hashPassword } from '../users.ts';
 import { executePlan, type Progress } from './execute.ts';
+import { formatIamChange } from './format.ts';
 import { computePlan, directoryConflicts, isEmptyPlan, type Plan } from './plan.ts';
 import { loadState, type StoreState } from './state.ts';
 
@@ -101,6 +110,24 @@ export async function withReadSnapshot<T>(
 
 class NothingToDo extends Error {}
 
+/**
+ * The store transaction failed after `made` IAM changes of `plan`: what was changed in IAM, that
+ * the store was not, and that the next apply finishes.
+ */
+function storeFailedAfterIam(err: unknown, plan: IamPlan, made: number): ProvisioningError {
+  const done = phaseChanges(plan, 'changes')
+    .slice(0, made)
+    .map(({ change }) => `  ${formatIamChange(change)}`);
+  const why = ((err as Error)?.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  return new ProvisioningError(
+    'store',
+    `IAM was changed, but the store could not be written: ${why}\n` +
+      `These ${made === 1 ? 'IAM change was' : `${made} IAM changes were`} made (the audit log lists each as iam.change):\n${done.join('\n')}\n` +
+      'The store was not changed: its transaction was rolled back. Fix the cause and run idcenter apply again: it reads IAM and the store again, keeps what is already in IAM and writes the store.',
+    { cause: err, written: true },
+  );
+}
+
 /** Users whose initial password the plan sets. */
 function needingPassword(plan: Plan): Array<{ key: string; password: string | undefined }> {
   return [
@@ -150,25 +177,31 @@ export async function applyOrg(
   const removeFromIam = async () => {
     if (options.iam && iamPlan) iamChanges += (await options.iam.execute(iamPlan, 'removals', iamAudit)).made;
   };
+  // Only IAM to change: the store is left as it is.
+  const iamOnly = (applied: boolean): ApplyResult => ({
+    plan,
+    iam: iamPlan,
+    applied,
+    changed: applied,
+    auditEvents: iamChanges,
+    revocations: 0,
+    iamChanges,
+  });
   if (isEmptyPlan(plan)) {
     await removeFromIam();
-    return {
-      plan,
-      iam: iamPlan,
-      applied: true,
-      changed: true,
-      auditEvents: iamChanges,
-      revocations: 0,
-      iamChanges,
-    };
+    return iamOnly(true);
   }
 
   // Hashing is slow (tens of ms each): do it before taking the write lock.
   const hashes = new Map<string, string>();
   await hashAll(needingPassword(plan), hashes, options.onProgress);
 
+  let result: {
+    executed: Awaited<ReturnType<typeof executePlan>>;
+    written: Awaited<ReturnType<typeof finishRevocations>>;
+  };
   try {
-    const result = await withWriteLock(ctx.store, async (db) => {
+    result = await withWriteLock(ctx.store, async (db) => {
       // The store may have changed since the snapshot: plan again under the lock.
       const state = await loadState(db);
       refuseDirectoryConflicts(org, state);
@@ -188,34 +221,26 @@ export async function applyOrg(
       });
       return { executed, written: await finishRevocations(db, ctx.clock) };
     });
-    // Committed: confirm the revocations, stamped after the commit (PostgreSQL; see revocation.ts).
-    await confirmRevocations(ctx.store, ctx.clock, result.written);
-    await removeFromIam();
-    return {
-      plan,
-      iam: iamPlan,
-      applied: true,
-      changed: true,
-      auditEvents: result.executed.auditEvents + iamChanges,
-      revocations: result.executed.revocations,
-      iamChanges,
-    };
   } catch (err) {
-    if (err instanceof NothingToDo) {
-      await removeFromIam();
-      const changed = iamChanges > 0;
-      return {
-        plan,
-        iam: iamPlan,
-        applied: changed,
-        changed,
-        auditEvents: iamChanges,
-        revocations: 0,
-        iamChanges,
-      };
+    if (!(err instanceof NothingToDo)) {
+      if (iamPlan && iamChanges > 0) throw storeFailedAfterIam(err, iamPlan, iamChanges);
+      throw err;
     }
-    throw err;
+    await removeFromIam();
+    return iamOnly(iamChanges > 0);
   }
+  // Committed: confirm the revocations, stamped after the commit (PostgreSQL; see revocation.ts).
+  await confirmRevocations(ctx.store, ctx.clock, result.written);
+  await removeFromIam();
+  return {
+    plan,
+    iam: iamPlan,
+    applied: true,
+    changed: true,
+    auditEvents: result.executed.auditEvents + iamChanges,
+    revocations: result.executed.revocations,
+    iamChanges,
+  };
 }
 
 /** @throws DomainError `validation` naming every name the directory has taken or lacks */

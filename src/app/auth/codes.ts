@@ -14,6 +14,7 @@ import type { AppContext } from '../context.ts';
 import type { OidcClient } from './client-cache.ts';
 import {
   type AuthSettings,
+  clientDecisionEvent,
   issueLoginTokens,
   loginStillValid,
   type RequestMeta,
@@ -51,16 +52,19 @@ export async function createAuthCode(
         redeemed_at: null,
       })
       .execute();
-    await writeAudit(trx, {
-      at: now,
-      actor: `user:${input.userId}`,
-      action: 'pkce.approve',
-      targetType: 'OIDC_CLIENT',
-      targetId: input.clientId,
-      detail: { sessionId: input.sessionId, redirectUri: input.redirectUri },
-      sourceIp: meta.sourceIp ?? null,
-      requestId: meta.requestId ?? null,
-    });
+    await writeAudit(
+      trx,
+      clientDecisionEvent(
+        now,
+        {
+          userId: input.userId,
+          action: 'pkce.approve',
+          clientId: input.clientId,
+          detail: { sessionId: input.sessionId, redirectUri: input.redirectUri },
+        },
+        meta,
+      ),
+    );
   });
   return code;
 }
@@ -71,16 +75,19 @@ export async function denyAuthorization(
   input: { clientId: string; userId: string; sessionId: string },
   meta: RequestMeta,
 ): Promise<void> {
-  await writeAudit(ctx.store.db, {
-    at: ctx.clock.now(),
-    actor: `user:${input.userId}`,
-    action: 'pkce.deny',
-    targetType: 'OIDC_CLIENT',
-    targetId: input.clientId,
-    detail: { sessionId: input.sessionId },
-    sourceIp: meta.sourceIp ?? null,
-    requestId: meta.requestId ?? null,
-  });
+  await writeAudit(
+    ctx.store.db,
+    clientDecisionEvent(
+      ctx.clock.now(),
+      {
+        userId: input.userId,
+        action: 'pkce.deny',
+        clientId: input.clientId,
+        detail: { sessionId: input.sessionId },
+      },
+      meta,
+    ),
+  );
 }
 
 /** CreateToken with the authorization_code grant. */

@@ -28,6 +28,7 @@ import type { AppContext } from '../context.ts';
 import type { OidcClient } from './client-cache.ts';
 import {
   type AuthSettings,
+  clientDecisionEvent,
   issueLoginTokens,
   loginStillValid,
   type RequestMeta,
@@ -405,16 +406,19 @@ export async function decideDeviceGrant(
       .select(['client_id'])
       .where('id', '=', input.grantId)
       .executeTakeFirstOrThrow();
-    await writeAudit(trx, {
-      at: now,
-      actor: `user:${input.userId}`,
-      action: input.approve ? 'device.approve' : 'device.deny',
-      targetType: 'OIDC_CLIENT',
-      targetId: grant.client_id,
-      detail: { grantId: input.grantId, sessionId: input.sessionId },
-      sourceIp: meta.sourceIp ?? null,
-      requestId: meta.requestId ?? null,
-    });
+    await writeAudit(
+      trx,
+      clientDecisionEvent(
+        now,
+        {
+          userId: input.userId,
+          action: input.approve ? 'device.approve' : 'device.deny',
+          clientId: grant.client_id,
+          detail: { grantId: input.grantId, sessionId: input.sessionId },
+        },
+        meta,
+      ),
+    );
     return true;
   });
 }

@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/schema.ts';
 import type { Database } from '../../storage/schema.ts';
-import { writeAudit } from '../audit.ts';
+import { type AuditAction, type AuditEvent, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { issueTokenFamily } from './tokens.ts';
 
@@ -30,6 +30,27 @@ export function authSettings(config: Config): AuthSettings {
 export interface RequestMeta {
   sourceIp?: string | null;
   requestId?: string | null;
+}
+
+/**
+ * The audit row of a person's answer to an OIDC client's request (Allow or Deny on the PKCE or
+ * the device consent page): the person, the client and what the flow adds.
+ */
+export function clientDecisionEvent(
+  at: number,
+  decision: { userId: string; action: AuditAction; clientId: string; detail: Record<string, unknown> },
+  meta: RequestMeta,
+): AuditEvent {
+  return {
+    at,
+    actor: `user:${decision.userId}`,
+    action: decision.action,
+    targetType: 'OIDC_CLIENT',
+    targetId: decision.clientId,
+    detail: decision.detail,
+    sourceIp: meta.sourceIp ?? null,
+    requestId: meta.requestId ?? null,
+  };
 }
 
 /** What CreateToken answers. */

@@ -20,6 +20,7 @@
 import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId } from '../../domain/ids.ts';
 import { findAccessibleRole, type UsableRole } from '../access.ts';
+import { roleEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { federatedAccount, vendFederatedCredentials } from '../federation/vend-federated.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -131,13 +132,8 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
     issuedAt: now,
     expiresAt: expiration,
   });
-  await service.audit.write({
-    at: now,
-    actor: `user:${input.userId}`,
-    action: 'credentials.issue',
-    targetType: 'ROLE',
-    targetId: `${input.accountId}/${role.roleName}`,
-    detail: {
+  await service.audit.write(
+    roleEvent(now, 'credentials.issue', input, role.roleName, {
       userName: input.userName,
       accountId: input.accountId,
       permissionSetId: role.permissionSetId,
@@ -147,22 +143,15 @@ export async function vendRoleCredentials(deps: ServerDeps, input: VendInput): P
       channel: input.channel,
       sessionId: input.sessionId,
       familyId: input.familyId,
-    },
-    sourceIp: input.sourceIp,
-  });
+    }),
+  );
   if (!(await stillAllowed(ctx, input, role.permissionSetId, since))) {
-    await service.audit.write({
-      at: ctx.clock.now(),
-      actor: `user:${input.userId}`,
-      action: 'credentials.withdraw',
-      targetType: 'ROLE',
-      targetId: `${input.accountId}/${role.roleName}`,
-      detail: {
+    await service.audit.write(
+      roleEvent(ctx.clock.now(), 'credentials.withdraw', input, role.roleName, {
         accessKeyId: sealed.accessKeyId,
         reason: 'the sign-in or the access ended while the credentials were issued',
-      },
-      sourceIp: input.sourceIp,
-    });
+      }),
+    );
     throw new DomainError('forbidden', 'No access');
   }
   return { ...sealed, expiration, access: 'local' };

@@ -45,7 +45,9 @@ export type ProvisioningFailure =
   | 'timeout'
   | 'unreachable'
   | 'refused'
-  | 'conflict';
+  | 'conflict'
+  /** IAM was changed, then the store could not be written. */
+  | 'store';
 
 export class ProvisioningError extends Error {
   readonly failure: ProvisioningFailure;

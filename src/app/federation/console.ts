@@ -19,6 +19,7 @@
 import { DomainError } from '../../domain/errors.ts';
 import { checkConsoleDestination, consoleFormOrigins } from '../../domain/federation/console.ts';
 import { opaqueToken } from '../../domain/ids.ts';
+import { roleEvent } from '../audit.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { accessibleRole } from '../credentials/vend.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -121,13 +122,8 @@ export async function consoleSignIn(deps: ServerDeps, req: ConsoleRequest): Prom
     target,
     role.sessionSeconds,
   );
-  await deps.credentials.audit.write({
-    at: now,
-    actor: `user:${req.userId}`,
-    action: 'console.signin',
-    targetType: 'ROLE',
-    targetId: `${req.accountId}/${role.roleName}`,
-    detail: {
+  await deps.credentials.audit.write(
+    roleEvent(now, 'console.signin', req, role.roleName, {
       userName: req.userName,
       accountId: req.accountId,
       permissionSetId: role.permissionSetId,
@@ -139,9 +135,8 @@ export async function consoleSignIn(deps: ServerDeps, req: ConsoleRequest): Prom
       channel: req.channel,
       sessionId: req.sessionId,
       familyId: req.familyId,
-    },
-    sourceIp: req.sourceIp,
-  });
+    }),
+  );
   return {
     action: target.audience,
     samlResponse,
@@ -182,13 +177,8 @@ export async function createConsoleLink(
       redeemed_at: null,
     })
     .execute();
-  await deps.credentials.audit.write({
-    at: now,
-    actor: `user:${req.userId}`,
-    action: 'console.link',
-    targetType: 'ROLE',
-    targetId: `${req.accountId}/${role.roleName}`,
-    detail: {
+  await deps.credentials.audit.write(
+    roleEvent(now, 'console.link', req, role.roleName, {
       userName: req.userName,
       accountId: req.accountId,
       roleName: role.roleName,
@@ -196,9 +186,8 @@ export async function createConsoleLink(
       expiresAt: new Date(expiresAt).toISOString(),
       sessionId: req.sessionId,
       familyId: req.familyId,
-    },
-    sourceIp: req.sourceIp,
-  });
+    }),
+  );
   return { code, expiresAt };
 }
 

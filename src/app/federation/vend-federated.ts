@@ -33,6 +33,7 @@ import {
   roleNameFor,
 } from '../../domain/federation/settings.ts';
 import { checkIssuer, JWKS_PATH, webIdentityClaims } from '../../domain/federation/web-identity.ts';
+import { roleEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { VendedCredentials, VendInput } from '../credentials/vend-input.ts';
 import type { ServerDeps } from '../server-deps.ts';
@@ -441,37 +442,25 @@ export async function vendFederatedCredentials(
     }
   } catch (err) {
     if (!(err instanceof StsCallError)) throw err;
-    await service.audit.write({
-      at: ctx.clock.now(),
-      actor: `user:${input.userId}`,
-      action: 'credentials.issue_failure',
-      targetType: 'ROLE',
-      targetId: `${input.accountId}/${role.roleName}`,
-      detail: {
+    await service.audit.write(
+      roleEvent(ctx.clock.now(), 'credentials.issue_failure', input, role.roleName, {
         ...audited,
         stsEndpoint: err.endpoint,
         failure: err.failure,
         stsError: err.code,
         stsRequestId: err.requestId ?? null,
-      },
-      sourceIp: input.sourceIp,
-    });
+      }),
+    );
     throw explainStsFailure(err, target, input.accountId, role, federation.timeoutSeconds);
   }
-  await service.audit.write({
-    at: ctx.clock.now(),
-    actor: `user:${input.userId}`,
-    action: 'credentials.issue',
-    targetType: 'ROLE',
-    targetId: `${input.accountId}/${role.roleName}`,
-    detail: {
+  await service.audit.write(
+    roleEvent(ctx.clock.now(), 'credentials.issue', input, role.roleName, {
       ...audited,
       accessKeyId: credentials.accessKeyId,
       expiration: new Date(credentials.expiration).toISOString(),
       stsRequestId: credentials.requestId ?? null,
-    },
-    sourceIp: input.sourceIp,
-  });
+    }),
+  );
   return {
     access: 'aws',
     accessKeyId: credentials.accessKeyId,

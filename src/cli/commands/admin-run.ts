@@ -91,6 +91,7 @@ const PROVISIONING_EXIT: Record<ProvisioningError['failure'], number> = {
   assume_role: 253,
   partition: 253,
   conflict: 253,
+  store: 253,
   refused: 254,
   timeout: 255,
   unreachable: 255,

@@ -151,11 +151,11 @@ export function webIdentityAudienceKey(issuer: string): string {
   return `${issuer.replace(/^https?:\/\//, '')}:aud`;
 }
 
-/** The trust policy of a role of an OIDC account: the issuer's provider, with a token for `audience`. */
-export function webIdentityTrustPolicy(
+/** A trust policy: `providerArn` may take `actions` when `audience` holds (one condition key and value). */
+function trustOf(
   providerArn: string,
-  issuer: string,
-  audience: string,
+  actions: readonly string[],
+  audience: Record<string, string>,
 ): PolicyDocument {
   return {
     Version: '2012-10-17',
@@ -163,26 +163,25 @@ export function webIdentityTrustPolicy(
       {
         Effect: 'Allow',
         Principal: { Federated: providerArn },
-        Action: [...TRUSTED_WEB_IDENTITY_ACTIONS],
-        Condition: { StringEquals: { [webIdentityAudienceKey(issuer)]: audience } },
+        Action: [...actions],
+        Condition: { StringEquals: audience },
       },
     ],
   };
 }
 
+/** The trust policy of a role of an OIDC account: the issuer's provider, with a token for `audience`. */
+export function webIdentityTrustPolicy(
+  providerArn: string,
+  issuer: string,
+  audience: string,
+): PolicyDocument {
+  return trustOf(providerArn, TRUSTED_WEB_IDENTITY_ACTIONS, { [webIdentityAudienceKey(issuer)]: audience });
+}
+
 /** The trust policy of every role: the provider may assume it with an assertion for `audience`. */
 export function trustPolicy(providerArn: string, audience: string): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: providerArn },
-        Action: [...TRUSTED_ACTIONS],
-        Condition: { StringEquals: { 'SAML:aud': audience } },
-      },
-    ],
-  };
+  return trustOf(providerArn, TRUSTED_ACTIONS, { 'SAML:aud': audience });
 }
 
 /** The boundary's ARN in the account, from the stored JSON form. */

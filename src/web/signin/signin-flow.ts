@@ -232,32 +232,10 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     if (!verifyCsrfToken(request, pending.csrfToken)) return csrfRejected(reply, prefix);
     const userId = pending.record.userId;
     const result = await verifySecondFactor(ctx, userId, field(request, 'code', 64), meta(request));
-    if (result.kind === 'blocked') {
-      return sendPage(
-        reply,
-        totpPage(
-          prefix,
-          pending.csrfToken,
-          back,
-          pending.record.userName,
-          lockedMessage(result.retryAfterMs),
-        ),
-        429,
-      );
-    }
-    if (result.kind === 'invalid') {
-      return sendPage(
-        reply,
-        totpPage(
-          prefix,
-          pending.csrfToken,
-          back,
-          pending.record.userName,
-          'That code is not correct. Enter the current code.',
-        ),
-        401,
-      );
-    }
+    const askAgain = (error: string, status: number) =>
+      sendPage(reply, totpPage(prefix, pending.csrfToken, back, pending.record.userName, error), status);
+    if (result.kind === 'blocked') return askAgain(lockedMessage(result.retryAfterMs), 429);
+    if (result.kind === 'invalid') return askAgain('That code is not correct. Enter the current code.', 401);
     const done = await completeSessionMfa(ctx, pending.record.sessionId, ttlMs);
     if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
