@@ -24,13 +24,14 @@ import {
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { percentile, report } from './report.ts';
 
-const USERS = 50_000;
-const GROUPS = 2_000;
+/** The issue's scale; IDCENTER_BENCH_DIRECTORY_USERS / _GROUPS make a smaller run on a busy machine. */
+const USERS = Number(process.env.IDCENTER_BENCH_DIRECTORY_USERS ?? 50_000);
+const GROUPS = Number(process.env.IDCENTER_BENCH_DIRECTORY_GROUPS ?? 2_000);
 const MEMBERS = 25;
 const SIGNINS = 300;
 const ENV = { IDCENTER_BENCH_LDAP_PASSWORD: SERVICE_PASSWORD };
 
-/** Users with a cheap `{SSHA}`-free password: the bench measures this side, not the directory's hash. */
+/** Users with plain userPassword values: the bench measures this side, not the directory's hashing. */
 function fill(slapd: Slapd): void {
   const chunk: string[] = [];
   const flush = () => {
@@ -87,11 +88,11 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd): Promise<vo
       throw new Error(`full sync made ${full.created.length} users and ${full.groupsCreated.length} groups`);
     }
     report({
-      name: `directory: full sync 50,000 users / 2,000 groups, ${kind}`,
+      name: `directory: full sync ${USERS} users / ${GROUPS} groups, ${kind}`,
       value: fullSeconds,
       unit: 's',
-      target: '< 60 s',
-      met: fullSeconds < 60,
+      // The target is for the issue's scale.
+      ...(USERS >= 50_000 ? { target: '< 60 s', met: fullSeconds < 60 } : {}),
       detail: { memberships: full.membershipsAdded, load: os.loadavg()[0] },
     });
     t = performance.now();
