@@ -119,7 +119,7 @@ export async function endSignIns(
 }
 
 /**
- * Set a user's password (argon2id). Also clears the user's password lockout counter, so an
+ * Set a local user's password (argon2id); a directory user's is refused. Also clears the user's password lockout counter, so an
  * administrator's reset lets a locked-out user sign in again.
  *
  * @throws DomainError `validation` for a password that breaks the rules, `not_found`
@@ -133,6 +133,17 @@ export async function setPassword(
 ): Promise<void> {
   const problem = checkPassword(password);
   if (problem) throw new DomainError('validation', problem, { field: 'password' });
+  const source = await ctx.store.db
+    .selectFrom('users')
+    .select('source')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (source?.source === 'directory') {
+    // A directory user's password is checked by the directory; a hash here would never be used.
+    throw new DomainError('validation', 'this user comes from the directory; change the password there', {
+      field: 'password',
+    });
+  }
   const passwordHash = await hashPassword(password);
   const now = ctx.clock.now();
   await ctx.store.db.transaction().execute(async (trx) => {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { DirectoryError } from '../../src/app/directory/ldap.ts';
 import { SyncRefused, syncDirectory } from '../../src/app/directory/sync.ts';
-import { disableUser } from '../../src/app/users.ts';
+import { disableUser, setPassword } from '../../src/app/users.ts';
 import { openStore, type Store } from '../../src/storage/db.ts';
 import { applyText, idcenter } from '../helpers/apply.ts';
 import { run } from '../helpers/python.ts';
@@ -195,6 +195,13 @@ describe('directory sync from OpenLDAP', () => {
           ),
           /user "Alice" is a user of the directory/,
         );
+        // Its password is the directory's: setting one here is refused.
+        const alice = await userRow(ctx, 'alice');
+        await assert.rejects(
+          setPassword(ctx, alice?.id ?? '', 'a-long-password-1', 'cli:user'),
+          /comes from the directory/,
+        );
+        assert.equal((await userRow(ctx, 'alice'))?.password_hash, null);
       });
 
       it('an incremental sync with no changes changes nothing', async () => {
