@@ -23,6 +23,7 @@ import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText } from '../text.ts';
+import { clientLabel } from './client-label.ts';
 import { csrfRejected, field, messagePage, meta, queryOf, requireSession } from './common.ts';
 
 function consentPage(
@@ -45,7 +46,8 @@ function consentPage(
       prefix,
       body: html`<div class="card">
 <h1>Authorization requested</h1>
-<p>Allow <span class="consent-app" data-testid="client-name">${displayText(req.client.name)}</span> to access your data?</p>
+<p>Allow <span class="consent-app" data-testid="client-label">${displayText(clientLabel(req.client.name))}</span> to access your data?</p>
+<p class="muted">It registered as <span class="mono wrap" data-testid="client-name">${displayText(req.client.name)}</span>.</p>
 <p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
 <p class="muted">After you answer, the browser returns to the application on this computer (<span class="mono wrap">${displayText(new URL(req.redirectUri).host)}</span>).</p>
 <form method="post" action="${webPath(prefix, '/authorize')}">

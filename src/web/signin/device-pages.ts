@@ -21,6 +21,7 @@ import { pathPrefix, webPath } from '../paths.ts';
 import { sendPage } from '../security.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { displayText, waitText } from '../text.ts';
+import { clientLabel } from './client-label.ts';
 import { csrfRejected, field, meta, queryOf, requireSession } from './common.ts';
 
 function entryPage(
@@ -69,7 +70,8 @@ function consentPage(
       prefix,
       body: html`<div class="card">
 <h1>Authorization requested</h1>
-<p>Allow <span class="consent-app" data-testid="client-name">${displayText(grant.clientName)}</span> to access your data?</p>
+<p>Allow <span class="consent-app" data-testid="client-label">${displayText(clientLabel(grant.clientName))}</span> to access your data?</p>
+<p class="muted">It registered as <span class="mono wrap" data-testid="client-name">${displayText(grant.clientName)}</span>.</p>
 <p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
 <p>Code: <span class="mono" data-testid="user-code">${grant.userCode}</span></p>
 <p class="muted">Only allow this if you started the sign-in yourself and the code matches the one the application shows.</p>
