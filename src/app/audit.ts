@@ -221,6 +221,32 @@ export async function newestAuditEvents(
   return rows.reverse();
 }
 
+/**
+ * The user names of the users among the events' actors (`user:<id>`) and targets (`USER`), for
+ * reading the log: ids say nothing to a person. Users deleted since keep their ids.
+ */
+export async function auditUserNames(
+  store: { db: Kysely<Database> },
+  events: readonly StoredAuditEvent[],
+): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  for (const e of events) {
+    if (e.actor.startsWith('user:')) ids.add(e.actor.slice('user:'.length));
+    if (e.target_type === 'USER' && e.target_id) ids.add(e.target_id);
+  }
+  const names = new Map<string, string>();
+  const list = [...ids];
+  for (let i = 0; i < list.length; i += 500) {
+    const rows = await store.db
+      .selectFrom('users')
+      .select(['id', 'user_name'])
+      .where('id', 'in', list.slice(i, i + 500))
+      .execute();
+    for (const r of rows) names.set(r.id, r.user_name);
+  }
+  return names;
+}
+
 /** The id of the newest audit event, 0 when there is none. */
 export async function lastAuditId(store: { db: Kysely<Database> }): Promise<number> {
   const top = await store.db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).execute();

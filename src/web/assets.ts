@@ -94,6 +94,16 @@ export function assetUrl(name: string): string {
 
 export async function registerAssets(app: FastifyInstance): Promise<void> {
   load();
+  // Browsers ask for /favicon.ico whatever the page links; it gets the icon the pages link.
+  const icon = byName?.get('favicon.svg');
+  app.get('/favicon.ico', async (_request, reply) => {
+    if (!icon) return reply.code(404).type('text/plain').send('Not found');
+    return reply
+      .header('cache-control', 'public, max-age=86400')
+      .header('x-content-type-options', 'nosniff')
+      .type(icon.type)
+      .send(icon.body);
+  });
   app.get('/static/*', async (request, reply) => {
     const asset = byUrl?.get(request.url.split('?')[0] ?? '');
     if (!asset) return reply.code(404).type('text/plain').send('Not found');

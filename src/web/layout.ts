@@ -50,6 +50,7 @@ export function page(opts: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${opts.title} · ${PRODUCT_NAME}</title>
+<link rel="icon" type="image/svg+xml" href="${to(assetUrl('favicon.svg'))}">
 <link rel="stylesheet" href="${to(assetUrl('app.css'))}">
 <link rel="stylesheet" href="${to(assetUrl('auth.css'))}">
 ${scripts}

@@ -89,6 +89,13 @@ for (const kind of STORE_KINDS) {
 
     it('writes a profile for every account and role; botocore and the AWS CLI read them', async () => {
       const original = fs.readFileSync(configFile, 'utf8');
+      // A dry run first: it lists every profile it would write, and writes nothing.
+      const dry = await runCli(['configure', 'populate', '--dry-run'], cliEnv(home));
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /^Would populate .*\n {2}3000 added/);
+      assert.match(dry.stdout, new RegExp(`\n {2}\\+ Account-0042\\.ReadOnly +${IDS[42]}  ReadOnly\n`));
+      assert.equal(dry.stdout.split('\n').filter((l) => l.startsWith('  + ')).length, 3000);
+      assert.equal(fs.readFileSync(configFile, 'utf8'), original);
       const r = await runCli(['configure', 'populate'], cliEnv(home));
       assert.equal(r.code, 0, r.stderr);
       assert.match(

@@ -30,7 +30,7 @@ export async function approveDeviceInBrowser(
   context: BrowserContext,
   verificationUriComplete: string,
   person: Person,
-  expect: { clientName: string; userCode: string },
+  expect: { clientName: string; userCode: string; clientLabel?: string },
   decision: 'Allow' | 'Deny' = 'Allow',
 ): Promise<Page> {
   const page = await context.newPage();
@@ -40,6 +40,9 @@ export async function approveDeviceInBrowser(
   assert.equal(await page.inputValue('#user_code'), expect.userCode, 'the code is pre-filled');
   await page.click('main button[type=submit]');
   assert.equal(await page.textContent('[data-testid=client-name]'), expect.clientName);
+  if (expect.clientLabel !== undefined) {
+    assert.equal(await page.textContent('[data-testid=client-label]'), expect.clientLabel);
+  }
   assert.equal(await page.textContent('[data-testid=user-code]'), expect.userCode);
   await page.click(`button[value=${decision === 'Allow' ? 'allow' : 'deny'}]`);
   await page.waitForSelector('h1');

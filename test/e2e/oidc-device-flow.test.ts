@@ -135,6 +135,8 @@ describe('device flow end to end', () => {
         assert.equal(first.verificationUri, `${server.url}/device`);
         const page = await approveDeviceInBrowser(browser.context, first.uri ?? '', PERSON, {
           clientName: 'botocore-client-dev-session',
+          // The consent page names the application in words, not by its registered name.
+          clientLabel: 'the AWS CLI or an AWS SDK (sso-session dev-session)',
           userCode: first.userCode ?? '',
         });
         assert.match(

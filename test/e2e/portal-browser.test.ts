@@ -391,6 +391,36 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(pageErrors, []);
     });
 
+    it('the access-keys dialog keeps its tabs on one line on a phone (375 px wide)', async () => {
+      const p = await browser.context.newPage();
+      try {
+        await p.setViewportSize({ width: 375, height: 740 });
+        await signInAsAlice(p); // the previous test signed out
+        await p.locator('.account-toggle', { hasText: 'Management' }).click();
+        await p.getByRole('button', { name: 'Access keys for AdministratorAccess in Management' }).click();
+        const dialog = p.getByRole('dialog', { name: 'Get credentials for AdministratorAccess' });
+        await dialog.locator('[data-state="ready"]').waitFor();
+        const tabs = dialog.locator('.os-tabs [role="tab"]');
+        assert.equal(await tabs.count(), 3);
+        const boxes = await Promise.all(
+          [0, 1, 2].map(
+            async (i) => (await tabs.nth(i).boundingBox()) as { y: number; x: number; width: number },
+          ),
+        );
+        assert.ok(
+          boxes.every((b) => Math.abs(b.y - (boxes[0] as { y: number }).y) < 1),
+          JSON.stringify(boxes),
+        );
+        const last = boxes[2] as { x: number; width: number };
+        const first = boxes[0] as { x: number };
+        assert.ok(last.x + last.width <= 375, `the tabs run from ${first.x} to ${last.x + last.width} px`);
+      } finally {
+        await p.close();
+        // Signed out again, as the next test expects.
+        await browser.context.clearCookies();
+      }
+    });
+
     // Last: the fake clock it installs belongs to the whole browser context.
     it('shows the expiry in the person’s time zone and counts down, then offers new credentials', async () => {
       const p = await browser.context.newPage();

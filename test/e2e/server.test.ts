@@ -16,6 +16,17 @@ describe('server basics', () => {
   });
   after(async () => server.stop());
 
+  it('serves /favicon.ico and the pages link the icon', async () => {
+    const icon = await fetch(`${server.url}/favicon.ico`);
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await icon.text(), /^<svg /);
+    const page = await (await fetch(`${server.url}/signin`)).text();
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/.exec(page)?.[1];
+    assert.ok(href, page.slice(0, 400));
+    assert.equal((await fetch(`${server.url}${href}`)).status, 200);
+  });
+
   it('answers /healthz, /readyz and /metrics', async () => {
     const health = await fetch(`${server.url}/healthz`);
     assert.equal(health.status, 200);

@@ -54,6 +54,8 @@ export interface PopulateResult {
   lostAccess: string[];
   skipped: string[];
   source: 'discovery' | 'portal';
+  /** Each profile added or updated, with its account and role (what a dry run shows). */
+  written: { name: string; accountId: string; roleName: string; change: 'add' | 'update' }[];
 }
 
 /** Check a template: only known placeholders. */
@@ -329,6 +331,7 @@ export async function populate(ctx: ClientContext, opts: PopulateOptions): Promi
     lostAccess: [],
     skipped: [],
     source,
+    written: [],
   };
   const keep = new Set<string>();
   for (const w of wanted) {
@@ -356,12 +359,14 @@ export async function populate(ctx: ClientContext, opts: PopulateOptions): Promi
       taken.add(name);
       cfg.file.set(sectionId.profile(name), values);
       result.added.push(name);
+      result.written.push({ name, accountId: w.account.accountId, roleName: w.role, change: 'add' });
     } else {
       const current = getProfile(cfg, name) as Record<string, ConfigValue>;
       const changed = Object.entries(values).some(([k, v]) => current[k] !== v);
       if (changed) {
         cfg.file.set(sectionId.profile(name), values);
         result.updated.push(name);
+        result.written.push({ name, accountId: w.account.accountId, roleName: w.role, change: 'update' });
       } else {
         result.unchanged++;
       }
@@ -394,6 +399,16 @@ export function printPopulateResult(out: OutStream, r: PopulateResult, dryRun: b
       ` (${r.source === 'discovery' ? 'idcenter discovery' : 'portal API'}):\n` +
       `  ${r.added.length} added, ${r.updated.length} updated, ${r.unchanged} unchanged, ${r.removed.length} removed\n`,
   );
+  if (dryRun && r.written.length) {
+    // Every profile it would write, `+` new and `~` changed, so a dry run shows the names.
+    const width = Math.max(...r.written.map((w) => w.name.length));
+    for (const w of r.written) {
+      out.write(
+        `  ${w.change === 'add' ? '+' : '~'} ${w.name.padEnd(width)}  ${w.accountId}  ${w.roleName}\n`,
+      );
+    }
+  }
+  if (dryRun && r.removed.length) for (const name of r.removed) out.write(`  - ${name}\n`);
   const list = (names: string[]) =>
     names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length - 20} more)` : '');
   if (r.removed.length) out.write(`Removed (access ended): ${list(r.removed)}\n`);

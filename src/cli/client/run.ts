@@ -4,6 +4,7 @@
  * terminal restored.
  */
 import { CliError } from '../errors.ts';
+import { assumeRole, choiceLabel } from './assume.ts';
 import { resolveSsoProfile, type SsoProfile, selectedProfile, str } from './aws-config.ts';
 import { configureSso } from './configure-sso.ts';
 import { openConsole } from './console.ts';
@@ -323,4 +324,45 @@ export async function runEcsServer(
       await server.close();
     }
   });
+}
+
+export async function runAssume(
+  opts: Common & { profile?: string; ssoSession?: string; account?: string; role?: string },
+  command: string[],
+): Promise<void> {
+  if (opts.profile !== undefined && opts.ssoSession !== undefined) {
+    throw new CliError('use either --profile or --sso-session, not both', 252);
+  }
+  const io = processIO({ debug: Boolean(opts.debug) });
+  let env: NodeJS.ProcessEnv | undefined;
+  let label = '';
+  await run(opts, opts.profile, async (ctx) => {
+    const { profile, choice, creds } = await assumeRole(
+      ctx,
+      () => createPrompter(process.stdin, process.stdout),
+      {
+        profile: opts.profile,
+        ssoSession: opts.ssoSession,
+        account: opts.account,
+        role: opts.role,
+      },
+    );
+    label = choiceLabel(choice);
+    const target = exportTarget(ctx, profile);
+    env = execEnv(io.env, creds, {
+      region: profile.clientRegion,
+      stsEndpoint: target?.stsEndpoint,
+      profileName: profile.profileName,
+    });
+    env.IDCENTER_ASSUMED = label;
+  });
+  if (command.length > 0) {
+    process.exitCode = await runCommand(command, env as NodeJS.ProcessEnv);
+    return;
+  }
+  const shell = process.platform === 'win32' ? (io.env.COMSPEC ?? 'cmd.exe') : io.env.SHELL || '/bin/sh';
+  io.stderr.write(
+    `Starting ${shell} as ${label}; its credentials are in the environment. Exit the shell to leave.\n`,
+  );
+  process.exitCode = await runCommand([shell], env as NodeJS.ProcessEnv);
 }

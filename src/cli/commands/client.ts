@@ -172,6 +172,24 @@ export function defineClientCommands(program: Command): void {
     .action(async (command: string[], opts) => (await client()).runExec(opts, command));
 
   program
+    .command('assume')
+    .description(
+      'Pick an account and role by typing parts of their names (every word must match), then start a shell, or run ' +
+        'the command given after --, with its credentials in the environment (as idcenter exec sets them).',
+    )
+    .option('--profile <name>', 'sign in as this profile does (its sso-session or start URL)')
+    .option('--sso-session <name>', 'the sso-session to use')
+    .option('--account <id or name>', 'only this account')
+    .option('--role <name>', 'only this role')
+    .option('--debug', 'print a wire trace (secrets redacted) to stderr')
+    .argument('[command...]', 'a command to run instead of a shell')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  idcenter assume --sso-session corp              # menu, then a shell\n  idcenter assume --account prod --role Admin -- terraform plan\n${EXIT_CODES}\n  other: the command's (or shell's) own exit code`,
+    )
+    .action(async (command: string[], opts) => (await client()).runAssume(opts, command));
+
+  program
     .command('ecs-server')
     .description(
       "Serve a profile's role credentials on 127.0.0.1 as the ECS container credentials API, refreshed before they " +

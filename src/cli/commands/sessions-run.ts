@@ -2,6 +2,7 @@
 import {
   type AuditAction,
   auditEventsAfter,
+  auditUserNames,
   countAuditBefore,
   lastAuditId,
   newestAuditEvents,
@@ -193,15 +194,19 @@ function repeatsOf(
   };
 }
 
-/** One human-readable line of an audit event. */
-export function formatAuditLine(e: StoredAuditEvent): string {
-  const target = e.target_type ? ` ${e.target_type}${e.target_id ? `:${e.target_id}` : ''}` : '';
+/** One human-readable line of an audit event; users by name where `names` knows them. */
+export function formatAuditLine(e: StoredAuditEvent, names: ReadonlyMap<string, string> = new Map()): string {
+  const userId = e.actor.startsWith('user:') ? e.actor.slice('user:'.length) : undefined;
+  const actor = userId !== undefined && names.has(userId) ? `user:${names.get(userId)}` : e.actor;
+  const targetId =
+    e.target_type === 'USER' && e.target_id ? (names.get(e.target_id) ?? e.target_id) : e.target_id;
+  const target = e.target_type ? ` ${e.target_type}${targetId ? `:${targetId}` : ''}` : '';
   const ip = e.source_ip ? ` from ${e.source_ip}` : '';
   const r = repeatsOf(parseDetail(e.detail));
   const repeats = r
     ? `  ×${r.count}${r.overflow ? ' from other addresses' : ''} (${r.first} to ${r.last})`
     : '';
-  return `${new Date(e.at).toISOString()}  ${e.action}  ${e.actor}${target}${ip}${repeats}${e.detail ? `  ${e.detail}` : ''}`;
+  return `${new Date(e.at).toISOString()}  ${e.action}  ${actor}${target}${ip}${repeats}${e.detail ? `  ${e.detail}` : ''}`;
 }
 
 export async function runAuditTail(
@@ -211,10 +216,17 @@ export async function runAuditTail(
 ): Promise<void> {
   if (!/^\d{1,6}$/.test(opts.lines)) throw new CliError('-n must be a whole number of events', 252);
   await withStore(opts, async ({ store }, config) => {
-    const print = (e: StoredAuditEvent) =>
-      out.write(`${opts.json ? JSON.stringify(toCloudTrail(e, config.region)) : formatAuditLine(e)}\n`);
+    const names = new Map<string, string>();
+    const printAll = async (events: StoredAuditEvent[]) => {
+      if (!opts.json) for (const [id, name] of await auditUserNames(store, events)) names.set(id, name);
+      for (const e of events) {
+        out.write(
+          `${opts.json ? JSON.stringify(toCloudTrail(e, config.region)) : formatAuditLine(e, names)}\n`,
+        );
+      }
+    };
     const first = await newestAuditEvents(store, Number(opts.lines));
-    for (const e of first) print(e);
+    await printAll(first);
     if (!opts.follow) return;
     // Ids grow with inserts; on PostgreSQL a lower id can commit a moment after a higher one,
     // so each poll looks back a little and skips what it printed.
@@ -226,13 +238,15 @@ export async function runAuditTail(
       await new Promise((r) => setTimeout(r, 500));
       if (stop.aborted) break;
       const rows = await auditEventsAfter(store, maxId - 100, 1000);
+      const fresh: StoredAuditEvent[] = [];
       for (const e of rows) {
         const id = Number(e.id);
         if (printed.has(id)) continue;
         printed.add(id);
         if (id > maxId) maxId = id;
-        print(e);
+        fresh.push(e);
       }
+      await printAll(fresh);
       for (const id of printed) if (id < maxId - 1000) printed.delete(id);
     }
   });

@@ -18,6 +18,7 @@ import {
   redirectToSignIn,
 } from '../session.ts';
 import { displayText } from '../text.ts';
+import { clientLabel } from './client-label.ts';
 
 export function meta(request: FastifyRequest): RequestMeta {
   return { sourceIp: request.ip ?? null, requestId: request.id };
@@ -99,7 +100,8 @@ export function consentPage(prefix: string, session: PortalSessionInfo, req: Con
     prefix,
     body: html`<div class="card">
 <h1>Authorization requested</h1>
-<p>Allow <span class="consent-app" data-testid="client-name">${displayText(req.clientName)}</span> to access your data?</p>
+<p>Allow <span class="consent-app" data-testid="client-label">${displayText(clientLabel(req.clientName))}</span> to access your data?</p>
+<p class="muted">It registered as <span class="mono wrap" data-testid="client-name">${displayText(req.clientName)}</span>.</p>
 <p>It will be able to list the accounts and permission sets assigned to you, <strong>${displayText(session.userName)}</strong>, and get credentials for them until you sign out.</p>
 ${req.details}
 <form method="post" action="${webPath(prefix, req.action)}">
