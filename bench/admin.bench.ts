@@ -31,7 +31,7 @@ const ASSIGNMENTS = 200;
 
 /** boto3 in a child process, with room for moto's minutes of seeding. */
 const python = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
-  run('python3', ['-c', script, ...args], { env, timeoutMs: 15 * 60_000 });
+  run('python3', ['-c', script, ...args], { env, timeoutMs: 40 * 60_000 });
 
 const LIST_USERS = `
 import json, sys, time, boto3
@@ -39,9 +39,13 @@ url, key, secret, token, store, calls, seed = sys.argv[1:8]
 c = boto3.client('identitystore', region_name='us-east-1', endpoint_url=url, aws_access_key_id=key,
                  aws_secret_access_key=secret, aws_session_token=token)
 if seed != '0':
-    for i in range(int(seed)):
+    # moto takes users only through its API: eight at a time (boto3 clients are thread-safe).
+    from concurrent.futures import ThreadPoolExecutor
+    def create(i):
         c.create_user(IdentityStoreId=store, UserName=f'user-{i:05d}', DisplayName=f'User {i}',
                       Name={'GivenName': 'User', 'FamilyName': str(i)})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(create, range(int(seed))))
 def rate(f):
     f()
     t = time.perf_counter()
@@ -118,35 +122,19 @@ async function main(): Promise<void> {
     ];
     const ours = await python(LIST_USERS, args(server.url, storeId, 0), env);
     if (ours.code !== 0) throw new Error(ours.stderr);
-    const theirs = await python(LIST_USERS, args(moto.url, 'd-0123456789', USERS), {
-      ...env,
-      AWS_DEFAULT_REGION: 'us-east-1',
-    });
-    if (theirs.code !== 0) throw new Error(theirs.stderr);
     const a = JSON.parse(ours.stdout) as { filtered: number; page: number; found: number };
-    const m = JSON.parse(theirs.stdout) as { filtered: number; page: number; found: number };
-    const load = os.loadavg()[0]?.toFixed(2);
     report({
       name: 'ListUsers filtered by UserName, 50,000 users (idcenter)',
       value: a.filtered,
       unit: 'calls/s',
-      target: '>= 50x moto',
-      met: a.filtered >= 50 * m.filtered,
-      detail: { moto: m.filtered, ratio: a.filtered / m.filtered, load },
-    });
-    report({
-      name: 'ListUsers filtered by UserName, 50,000 users (moto)',
-      value: m.filtered,
-      unit: 'calls/s',
+      detail: { load: os.loadavg()[0]?.toFixed(2) },
     });
     report({
       name: 'ListUsers page of 100, 50,000 users (idcenter)',
       value: a.page,
       unit: 'calls/s',
-      detail: { moto: m.page, ratio: a.page / m.page, load },
+      detail: { load: os.loadavg()[0]?.toFixed(2) },
     });
-    report({ name: 'ListUsers page of 100, 50,000 users (moto)', value: m.page, unit: 'calls/s' });
-
     const developer = await ctx.store.db
       .selectFrom('permission_sets')
       .select('id')
@@ -175,6 +163,26 @@ async function main(): Promise<void> {
       unit: 'calls/s',
       detail: { load: os.loadavg()[0]?.toFixed(2) },
     });
+    const theirs = await python(LIST_USERS, args(moto.url, 'd-0123456789', USERS), {
+      ...env,
+      AWS_DEFAULT_REGION: 'us-east-1',
+    });
+    if (theirs.code !== 0) throw new Error(`moto: ${theirs.stderr || `exit ${theirs.code}`}`);
+    const m = JSON.parse(theirs.stdout) as { filtered: number; page: number; found: number };
+    report({
+      name: 'ListUsers filtered by UserName, 50,000 users (moto)',
+      value: m.filtered,
+      unit: 'calls/s',
+      detail: { load: os.loadavg()[0]?.toFixed(2) },
+    });
+    report({
+      name: 'ListUsers filtered by UserName, idcenter / moto',
+      value: a.filtered / m.filtered,
+      unit: 'x',
+      target: '>= 50',
+      met: a.filtered >= 50 * m.filtered,
+    });
+    report({ name: 'ListUsers page of 100, 50,000 users (moto)', value: m.page, unit: 'calls/s' });
   } finally {
     cleanup();
     await moto.stop();
