@@ -1,18 +1,32 @@
 /**
  * Who may call the admin APIs, judged by the JS SDK's identitystore client and boto3: role
  * credentials of an administrators' permission set, decided by its policies (AWS managed, inline
- * with an explicit deny, NotAction, an aws:PrincipalTag condition); a permission set that is not
+ * with an explicit deny, NotAction, an aws:PrincipalTag condition, Resource ARNs); a permission set that is not
  * the administrators' is refused whatever its policies say; unsigned and wrongly signed calls get
- * the JSON errors AWS's JSON services send, and change nothing. On SQLite and PostgreSQL.
+ * the JSON errors AWS's JSON services send, and change nothing. The sso-admin and organizations
+ * JS SDK clients page through their lists. On SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateUserCommand, DeleteUserCommand, ListUsersCommand } from '@aws-sdk/client-identitystore';
+import {
+  CreateUserCommand,
+  DeleteUserCommand,
+  DescribeGroupCommand,
+  DescribeUserCommand,
+  GetGroupIdCommand,
+  GetUserIdCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-identitystore';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { ListInstancesCommand, ListPermissionSetsCommand } from '@aws-sdk/client-sso-admin';
 import {
   identityStoreClient,
   identityStoreId,
+  MANAGEMENT,
+  organizationsClient,
   outcome,
   roleCredentials,
+  ssoAdminClient,
   startAdminServer,
   WORKLOAD,
 } from '../helpers/admin.ts';
@@ -153,6 +167,68 @@ for (const kind of STORE_KINDS) {
     it('aws:PrincipalTag from the session tags decides', async () => {
       assert.equal(await listUsers('erin', 'TeamBlue'), 'ok');
       assert.equal(await listUsers('frank', 'TeamBlue'), 'AccessDeniedException');
+    });
+
+    it('a permission set scoped by resource ARN reads groups and not users', async () => {
+      const admin = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      const reader = identityStoreClient(
+        server.url,
+        await roleCredentials(server, 'dave', 'GroupReader', WORKLOAD),
+      );
+      try {
+        const by = (AttributePath: string, AttributeValue: string) => ({
+          IdentityStoreId: storeId,
+          AlternateIdentifier: { UniqueAttribute: { AttributePath, AttributeValue } },
+        });
+        const { GroupId } = await admin.send(new GetGroupIdCommand(by('displayName', 'Developers')));
+        const { UserId } = await admin.send(new GetUserIdCommand(by('userName', 'carol')));
+        assert.equal(
+          await outcome(reader.send(new DescribeGroupCommand({ IdentityStoreId: storeId, GroupId }))),
+          'ok',
+        );
+        const err = (await reader
+          .send(new DescribeUserCommand({ IdentityStoreId: storeId, UserId }))
+          .catch((e: Error) => e)) as Error;
+        assert.equal(err.name, 'AccessDeniedException');
+        assert.match(
+          err.message,
+          new RegExp(`identitystore:DescribeUser on resource: arn:aws:identitystore:::user/${UserId}`),
+        );
+      } finally {
+        admin.destroy();
+        reader.destroy();
+      }
+    });
+
+    it('the JS SDK clients of sso-admin and organizations page through their lists', async () => {
+      const c = await roleCredentials(server, 'bob', 'AdminReadOnly');
+      const sso = ssoAdminClient(server.url, c);
+      const orgs = organizationsClient(server.url, c);
+      try {
+        const { Instances } = await sso.send(new ListInstancesCommand({}));
+        const InstanceArn = Instances?.[0]?.InstanceArn;
+        const names: string[] = [];
+        let NextToken: string | undefined;
+        do {
+          const page = await sso.send(
+            new ListPermissionSetsCommand({ InstanceArn, MaxResults: 2, NextToken }),
+          );
+          names.push(...(page.PermissionSets ?? []));
+          NextToken = page.NextToken;
+        } while (NextToken);
+        assert.equal(names.length, 7);
+        const accounts: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await orgs.send(new ListAccountsCommand({ MaxResults: 1, NextToken: token }));
+          accounts.push(...(page.Accounts ?? []).map((a) => a.Id ?? ''));
+          token = page.NextToken;
+        } while (token);
+        assert.deepEqual(accounts, [MANAGEMENT, WORKLOAD]);
+      } finally {
+        sso.destroy();
+        orgs.destroy();
+      }
     });
 
     it('unsigned and wrongly signed calls get the JSON errors of AWS', async () => {

@@ -1,7 +1,7 @@
 /**
  * The admin APIs under test: a server whose organization has administrators of several kinds
  * (full, read-only, a permission set with an explicit deny, one with NotAction, one scoped by
- * aws:PrincipalTag) and one person who is no administrator; role credentials for each, taken
+ * aws:PrincipalTag, one scoped by resource ARN) and one person who is no administrator; role credentials for each, taken
  * through GetRoleCredentials like any role; and the JS SDK clients of the three services.
  */
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
@@ -58,8 +58,15 @@ permissionSets:
           Action: "identitystore:*"
           Resource: "*"
           Condition: { StringEquals: { "aws:PrincipalTag/team": blue } }
+  - name: GroupReader
+    inlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ["identitystore:DescribeGroup", "identitystore:DescribeUser"]
+          Resource: ["arn:aws:identitystore::*:identitystore/*", "arn:aws:identitystore:::group/*"]
 administrators:
-  permissionSets: [Administrator, AdminReadOnly, NoDeletes, NotDirectory, TeamBlue]
+  permissionSets: [Administrator, AdminReadOnly, NoDeletes, NotDirectory, TeamBlue, GroupReader]
 assignments:
   - { user: alice, permissionSet: Administrator, accounts: ["${MANAGEMENT}"] }
   - { user: bob, permissionSet: AdminReadOnly, accounts: ["${MANAGEMENT}"] }
@@ -68,6 +75,7 @@ assignments:
   - { user: dave, permissionSet: NotDirectory, accounts: ["${WORKLOAD}"] }
   - { user: erin, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
   - { user: frank, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
+  - { user: dave, permissionSet: GroupReader, accounts: ["${WORKLOAD}"] }
 `;
 
 export async function startAdminServer(store: StoreKind, org = ADMIN_ORG): Promise<TestServer> {
