@@ -320,6 +320,13 @@ describe('directory sync from OpenLDAP', () => {
         const after = await syncDirectory(ctx, { env, full: true });
         assert.deepEqual(after.enabled, []);
         assert.equal((await userRow(ctx, 'bob'))?.status, 'DISABLED');
+        // Still so after the sync updated the user's fields from the directory.
+        slapd.modify(
+          `dn: ${userDn('bob')}\nchangetype: modify\nreplace: displayName\ndisplayName: Bob Renamed\n\n`,
+        );
+        assert.deepEqual((await syncDirectory(ctx, { env })).updated, ['bob']);
+        assert.deepEqual((await syncDirectory(ctx, { env, full: true })).enabled, []);
+        assert.equal((await userRow(ctx, 'bob'))?.status, 'DISABLED');
       });
 
       it('idcenter directory sync prints the changes; --dry-run writes nothing; deletions need a full sync', async () => {

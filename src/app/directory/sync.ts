@@ -288,7 +288,11 @@ interface WantUser {
 
 interface SyncPlan {
   createUsers: WantUser[];
-  updateUsers: Array<WantUser & { id: string }>;
+  /**
+   * `adminDisabled`: disabled here by an administrator; the update keeps that actor, so a later
+   * sync still knows the disable is not its own to undo.
+   */
+  updateUsers: Array<WantUser & { id: string; adminDisabled: boolean }>;
   disable: Array<{
     id: string;
     userName: string;
@@ -430,7 +434,11 @@ async function planSync(
       stored.email !== w.email ||
       stored.directory_dn !== w.dn
     ) {
-      plan.updateUsers.push({ ...w, id: stored.id });
+      plan.updateUsers.push({
+        ...w,
+        id: stored.id,
+        adminDisabled: stored.status === 'DISABLED' && !SYNC_ACTORS.test(stored.updated_by),
+      });
     }
     if (w.disabled && stored.status === 'ENABLED') {
       plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
@@ -575,7 +583,7 @@ async function writeSync(
             email: u.email,
             directory_dn: u.dn,
             updated_at: now,
-            updated_by: actor,
+            ...(u.adminDisabled ? {} : { updated_by: actor }),
           },
         };
       }),
