@@ -134,6 +134,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd): Promise<vo
       });
     }
   } finally {
+    await ctx.memory.directoryConnections.close();
     await store.close();
     await temp.cleanup();
   }
