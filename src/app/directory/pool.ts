@@ -117,6 +117,7 @@ function keyOf(settings: DirectorySettings, password: string): string {
   return JSON.stringify([
     settings.urls,
     settings.startTls,
+    settings.allowPlainLdap,
     settings.caFile,
     settings.timeoutSeconds,
     settings.bindDn,
