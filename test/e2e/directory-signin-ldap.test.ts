@@ -34,10 +34,10 @@ const ZOE = 'zoë*(ünï)';
 /** The "Who am I?" extended operation: the DN a connection is bound as. */
 const WHO_AM_I = '1.3.6.1.4.1.4203.1.11.3';
 
-function orgFile(slapd: Slapd, o: { url?: string; caFile?: string; assign?: boolean } = {}) {
+function orgFile(slapd: Slapd, o: { url?: string; urls?: string[]; caFile?: string; assign?: boolean } = {}) {
   return `identitySource:
   type: ldap
-  urls: ["${o.url ?? slapd.ldapsUrl}"]
+  urls: ${JSON.stringify(o.urls ?? [o.url ?? slapd.ldapsUrl])}
   caFile: ${o.caFile ?? slapd.caFile}
   bindDn: "${SERVICE_DN}"
   bindPasswordEnv: ${ENV_NAME}
@@ -235,6 +235,11 @@ for (const kind of STORE_KINDS) {
       await slapd.restart();
       assert.equal((await signIn('zo', 'not-zo-pass')).status, 401);
       assert.equal((await signIn('zo', 'zo-pass-1')).status, 303);
+      // A first URL that does not answer sends the pool's new connections to the next one.
+      await applyText(server.deps.ctx, orgFile(slapd, { urls: ['ldaps://127.0.0.1:1', slapd.ldapsUrl] }));
+      assert.equal((await signIn('zo', 'zo-pass-1')).status, 303);
+      assert.equal((await signIn('zo', 'not-zo-pass')).status, 401);
+      await applyText(server.deps.ctx, orgFile(slapd));
     });
   });
 }
