@@ -17,6 +17,7 @@ import { ServerKeys } from './auth/keys.ts';
 import { PasswordQueue } from './auth/password-queue.ts';
 import { PollTracker } from './auth/poll-tracker.ts';
 import type { ResolvedAccessToken } from './auth/resolved-token.ts';
+import { DirectoryConnectionPool } from './directory/pool.ts';
 import { FailureAudit } from './failure-audit.ts';
 
 export interface ContextMemory {
@@ -40,6 +41,8 @@ export interface ContextMemory {
   readonly accountAccess: GenerationCache<AccountAccess>;
   /** Callers of the admin APIs with their permission set's policies, keyed by user and role. */
   readonly adminCallers: GenerationCache<AdminCaller>;
+  /** The directory's service-account connections, for finding a person at sign-in; closed on stop. */
+  readonly directoryConnections: DirectoryConnectionPool;
 }
 
 /** Parts a test gives instead of the defaults. */
@@ -64,5 +67,6 @@ export function createMemory(
     allowedRoles: new GenerationCache(),
     accountAccess: new GenerationCache(),
     adminCallers: new GenerationCache(),
+    directoryConnections: new DirectoryConnectionPool(clock),
   };
 }

@@ -341,6 +341,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           await swept;
           await synced;
           deps.federation.sts.close();
+          await ctx.memory.directoryConnections.close();
           await openStoreRef.close();
           openLock?.release();
         })();

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
 import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
+import { loadIdentitySource } from '../../src/app/directory/settings.ts';
 import { syncDirectory, takeSyncLease } from '../../src/app/directory/sync.ts';
 import { applyText } from '../helpers/apply.ts';
 import { scrapeMetrics } from '../helpers/metrics.ts';
@@ -30,11 +31,13 @@ import { STORE_KINDS } from '../helpers/stores.ts';
 const ENV_NAME = 'IDCENTER_TEST_SIGNIN_LDAP_PASSWORD';
 const ACCOUNT = '111111111111';
 const ZOE = 'zoë*(ünï)';
+/** The "Who am I?" extended operation: the DN a connection is bound as. */
+const WHO_AM_I = '1.3.6.1.4.1.4203.1.11.3';
 
-function orgFile(slapd: Slapd, o: { url?: string; caFile?: string; assign?: boolean } = {}) {
+function orgFile(slapd: Slapd, o: { url?: string; urls?: string[]; caFile?: string; assign?: boolean } = {}) {
   return `identitySource:
   type: ldap
-  urls: ["${o.url ?? slapd.ldapsUrl}"]
+  urls: ${JSON.stringify(o.urls ?? [o.url ?? slapd.ldapsUrl])}
   caFile: ${o.caFile ?? slapd.caFile}
   bindDn: "${SERVICE_DN}"
   bindPasswordEnv: ${ENV_NAME}
@@ -203,6 +206,40 @@ for (const kind of STORE_KINDS) {
       assert.ok(!server.logs.some((l) => l.includes('alice-directory-pass')), 'the password is never logged');
       await applyText(server.deps.ctx, orgFile(slapd));
       assert.equal((await new FormClient(server.url).signIn('alice', 'alice-directory-pass')).status, 303);
+    });
+
+    it('signs in again after the directory restarted, and a wrong password on a pooled connection is still refused', async () => {
+      const signIn = (name: string, password: string) => new FormClient(server.url).signIn(name, password);
+      assert.equal((await signIn('zo', 'zo-pass-1')).status, 303);
+      const wrong = await signIn('zo', 'not-zo-pass');
+      assert.equal(wrong.status, 401, 'refused on the pooled connection');
+      assert.match(wrong.text, /The user name or password is incorrect/);
+      // The person's bind never stays on the connection the pool keeps for finding people.
+      const settings = await loadIdentitySource(server.deps.ctx.store.db);
+      assert.ok(settings.kind !== 'builtIn');
+      const pool = server.deps.ctx.memory.directoryConnections;
+      const whoami = () =>
+        pool.withConnection(
+          settings,
+          SERVICE_PASSWORD,
+          async (conn) => (await conn.client.exop(WHO_AM_I)).value,
+        );
+      assert.equal(await whoami(), `dn:${SERVICE_DN}`);
+
+      await slapd.restart();
+      assert.equal((await signIn('zo', 'zo-pass-1')).status, 303, 'the dead pooled connection is replaced');
+      assert.equal(await whoami(), `dn:${SERVICE_DN}`);
+      await slapd.restart();
+      // A connection that died while idle is never reused: ldapts would reconnect it anonymously.
+      assert.equal(await whoami(), `dn:${SERVICE_DN}`);
+      await slapd.restart();
+      assert.equal((await signIn('zo', 'not-zo-pass')).status, 401);
+      assert.equal((await signIn('zo', 'zo-pass-1')).status, 303);
+      // A first URL that does not answer sends the pool's new connections to the next one.
+      await applyText(server.deps.ctx, orgFile(slapd, { urls: ['ldaps://127.0.0.1:1', slapd.ldapsUrl] }));
+      assert.equal((await signIn('zo', 'zo-pass-1')).status, 303);
+      assert.equal((await signIn('zo', 'not-zo-pass')).status, 401);
+      await applyText(server.deps.ctx, orgFile(slapd));
     });
   });
 }

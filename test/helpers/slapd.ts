@@ -28,6 +28,8 @@ export interface Slapd {
   add(ldif: string): void;
   modify(ldif: string): void;
   admin(): Promise<Client>;
+  /** Stop slapd (every connection to it drops) and start it again on the same ports and data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,33 +131,43 @@ overlay memberof
   const [p1, p2] = [await freePort(), await freePort()];
   const ldapUrl = `ldap://127.0.0.1:${p1}`;
   const ldapsUrl = `ldaps://127.0.0.1:${p2}`;
-  const child: ChildProcess = spawn(
-    'slapd',
-    ['-h', `${ldapUrl}/ ${ldapsUrl}/`, '-f', path.join(dir, 'slapd.conf'), '-d', '0'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ldapEnv = { ...process.env, LDAPTLS_CACERT: tls.ca };
   const ldapArgs = ['-x', '-H', ldapsUrl, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD];
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      execFileSync('ldapsearch', [...ldapArgs, '-b', '', '-s', 'base', '1.1'], {
-        env: ldapEnv,
-        stdio: 'ignore',
-      });
-      break;
-    } catch {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`slapd did not start: ${stderr}`);
+  /** Start slapd on the two ports and wait until it answers over LDAPS. */
+  const launch = async (): Promise<{ child: ChildProcess; exited: Promise<void> }> => {
+    const child: ChildProcess = spawn(
+      'slapd',
+      ['-h', `${ldapUrl}/ ${ldapsUrl}/`, '-f', path.join(dir, 'slapd.conf'), '-d', '0'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        execFileSync('ldapsearch', [...ldapArgs, '-b', '', '-s', 'base', '1.1'], {
+          env: ldapEnv,
+          stdio: 'ignore',
+        });
+        return { child, exited };
+      } catch {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`slapd did not start: ${stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await new Promise((r) => setTimeout(r, 50));
     }
-  }
+  };
+  const terminate = async ({ child, exited }: { child: ChildProcess; exited: Promise<void> }) => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGTERM');
+      await exited;
+    }
+  };
+  let running = await launch();
   const run = (tool: string, ldif: string) =>
     execFileSync(tool, [...ldapArgs], { env: ldapEnv, input: ldif, stdio: ['pipe', 'ignore', 'pipe'] });
   run(
@@ -194,11 +206,12 @@ ou: groups
       await client.bind(ADMIN_DN, ADMIN_PASSWORD);
       return client;
     },
+    async restart() {
+      await terminate(running);
+      running = await launch();
+    },
     async stop() {
-      if (child.exitCode === null && child.pid !== undefined) {
-        process.kill(child.pid, 'SIGTERM');
-        await exited;
-      }
+      await terminate(running);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

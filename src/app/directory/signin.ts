@@ -1,13 +1,13 @@
 /**
  * A directory user's password, checked by the directory: find the person's entry with the
- * service account (the user filter AND the user name, sent as a value, never as filter text),
+ * service account (on a pooled connection, `pool.ts`) (the user filter AND the user name, sent as a value, never as filter text),
  * make sure it is the entry the sync brought (same external id), then bind as it over TLS. The
  * password is never stored here and never logged.
  */
-import type { BindRefusal } from '../../domain/identity/identity-source.ts';
+import type { BindRefusal, DirectorySettings } from '../../domain/identity/identity-source.ts';
 import { formatGuid } from '../../domain/identity/identity-source.ts';
 import type { AppContext } from '../context.ts';
-import { bindAs, bindPassword, bytesOf, DirectoryError, openServiceConnection, textOf } from './ldap.ts';
+import { bindAs, bindPassword, bytesOf, type DirectoryConnection, DirectoryError, textOf } from './ldap.ts';
 import { loadIdentitySource } from './settings.ts';
 
 /**
@@ -32,29 +32,12 @@ export async function verifyDirectoryPassword(
     return { kind: 'unavailable', reason: 'the identity source is no longer a directory' };
   }
   try {
-    const conn = await openServiceConnection(settings, bindPassword(settings, env));
-    let dn: string | undefined;
-    try {
-      const entries = await conn.findUser(user.user_name, [settings.attributes.externalId]);
-      const matching = entries.filter((e) => {
-        const attribute = settings.attributes.externalId;
-        if (attribute.toLowerCase() === 'objectguid') {
-          const bytes = bytesOf(e, attribute);
-          return bytes !== undefined && formatGuid(bytes) === user.external_id;
-        }
-        return textOf(e, attribute) === user.external_id;
-      });
-      if (matching.length !== 1) {
-        return {
-          kind: 'bad_credentials',
-          reason: entries.length === 0 ? 'not_in_directory' : 'entry_changed',
-        };
-      }
-      dn = matching[0]?.dn;
-    } finally {
-      await conn.close();
-    }
-    if (!dn) return { kind: 'bad_credentials', reason: 'not_in_directory' };
+    const dn = await ctx.memory.directoryConnections.withConnection(
+      settings,
+      bindPassword(settings, env),
+      (conn) => findEntryDn(conn, settings, user),
+    );
+    if (typeof dn !== 'string') return { kind: 'bad_credentials', reason: dn.missing };
     const result = await bindAs(settings, dn, password);
     if (result.ok) return { kind: 'ok' };
     if (result.refusal === 'bad_credentials') return { kind: 'bad_credentials', reason: 'bad_password' };
@@ -63,4 +46,26 @@ export async function verifyDirectoryPassword(
     if (err instanceof DirectoryError) return { kind: 'unavailable', reason: `${err.kind}: ${err.message}` };
     throw err;
   }
+}
+
+/**
+ * The DN of the person's entry, when exactly one entry under the user base has their name and
+ * the external id the sync brought; else why not.
+ */
+async function findEntryDn(
+  conn: DirectoryConnection,
+  settings: DirectorySettings,
+  user: { user_name: string; external_id: string | null },
+): Promise<string | { missing: 'not_in_directory' | 'entry_changed' }> {
+  const attribute = settings.attributes.externalId;
+  const entries = await conn.findUser(user.user_name, [attribute]);
+  const matching = entries.filter((e) => {
+    if (attribute.toLowerCase() === 'objectguid') {
+      const bytes = bytesOf(e, attribute);
+      return bytes !== undefined && formatGuid(bytes) === user.external_id;
+    }
+    return textOf(e, attribute) === user.external_id;
+  });
+  if (matching.length !== 1) return { missing: entries.length === 0 ? 'not_in_directory' : 'entry_changed' };
+  return matching[0]?.dn ?? { missing: 'not_in_directory' };
 }
