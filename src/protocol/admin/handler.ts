@@ -77,6 +77,33 @@ export interface AdminServiceDef {
   badToken(): AdminError;
 }
 
+/** An operation of a service: its input shape and what it does with an input of that shape. */
+export function op<I>(
+  input: Extract<Shape, { t: 'structure' }>,
+  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
+): AdminOperation {
+  return { input, run } as AdminOperation;
+}
+
+/**
+ * A list operation's answer: the page's items under `member`, and a NextToken when there is a
+ * page after it. `token` is the request's NextToken, checked against the same `query`.
+ */
+export async function pagedAnswer<T>(
+  call: AdminCall<unknown>,
+  token: string | undefined,
+  query: readonly unknown[],
+  list: (after: string | undefined) => Promise<{ items: T[]; after: string | undefined }>,
+  member: string,
+  wire: (item: T) => unknown = (item) => item,
+): Promise<Record<string, unknown>> {
+  const after = await call.pageStart(token, query);
+  const result = await list(after);
+  const out: Record<string, unknown> = { [member]: result.items.map(wire) };
+  if (result.after !== undefined) out.NextToken = await call.nextToken(result.after, query);
+  return out;
+}
+
 /** The JSON error of a failed signature check, as AWS's JSON services send them. */
 const SIGV4_ERRORS: Record<SigV4Failure['code'], { type: string; status: number }> = {
   MissingAuthenticationToken: { type: 'MissingAuthenticationTokenException', status: 403 },

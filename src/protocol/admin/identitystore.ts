@@ -40,7 +40,7 @@ import {
   identityStoreUserArn,
 } from '../../domain/iam/arn.ts';
 import { AdminError } from './errors.ts';
-import type { AdminCall, AdminOperation, AdminServiceDef } from './handler.ts';
+import { type AdminCall, type AdminOperation, type AdminServiceDef, op, pagedAnswer } from './handler.ts';
 import {
   bool,
   check,
@@ -265,24 +265,13 @@ function page(limit: number | undefined): number {
   return limit ?? 100;
 }
 
-async function paged(
+function paged(
   call: AdminCall<{ NextToken?: string }>,
   query: readonly unknown[],
   list: (after: string | undefined) => Promise<{ items: Wire[]; after: string | undefined }>,
   member: string,
 ): Promise<Record<string, unknown>> {
-  const after = await call.pageStart(call.input.NextToken, query);
-  const result = await list(after);
-  const out: Record<string, unknown> = { [member]: result.items };
-  if (result.after !== undefined) out.NextToken = await call.nextToken(result.after, query);
-  return out;
-}
-
-function op<I>(
-  input: Extract<Shape, { t: 'structure' }>,
-  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
-) {
-  return { input, run } as AdminOperation;
+  return pagedAnswer(call, call.input.NextToken, query, list, member);
 }
 
 const STORE = { IdentityStoreId: STORE_ID };
