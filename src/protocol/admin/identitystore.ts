@@ -261,6 +261,18 @@ function applyOperations(
   };
 }
 
+/** The value of a list's one filter, which may name only `path` (any case). */
+function filterValue(
+  filters: Readonly<Array<{ AttributePath: string; AttributeValue: string }>> | undefined,
+  path: 'UserName' | 'DisplayName',
+): string | undefined {
+  const filter = filters?.[0];
+  if (filter && filter.AttributePath.toLowerCase() !== path.toLowerCase()) {
+    throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on ${path}`);
+  }
+  return filter?.AttributeValue;
+}
+
 function page(limit: number | undefined): number {
   return limit ?? 100;
 }
@@ -275,6 +287,12 @@ function paged(
 }
 
 const STORE = { IdentityStoreId: STORE_ID };
+
+type ListInput = StoreInput & {
+  MaxResults?: number;
+  NextToken?: string;
+  Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
+};
 
 const operations: Record<string, AdminOperation> = {
   CreateUser: op<StoreInput & Wire>(
@@ -298,13 +316,7 @@ const operations: Record<string, AdminOperation> = {
       return describeUser(call.deps.ctx, storeId, call.input.UserId);
     },
   ),
-  ListUsers: op<
-    StoreInput & {
-      MaxResults?: number;
-      NextToken?: string;
-      Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
-    }
-  >(
+  ListUsers: op<ListInput>(
     struct(
       {
         ...STORE,
@@ -317,15 +329,12 @@ const operations: Record<string, AdminOperation> = {
     ),
     async (call) => {
       const storeId = enter(call, [IDENTITY_STORE_ALL_USERS]);
-      const filter = call.input.Filters?.[0];
-      if (filter && filter.AttributePath.toLowerCase() !== 'username') {
-        throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on UserName`);
-      }
+      const userName = filterValue(call.input.Filters, 'UserName');
       const limit = page(call.input.MaxResults);
       return paged(
         call,
-        [storeId, filter?.AttributeValue ?? null],
-        (after) => listUsers(call.deps.ctx, storeId, { after, limit, userName: filter?.AttributeValue }),
+        [storeId, userName ?? null],
+        (after) => listUsers(call.deps.ctx, storeId, { after, limit, userName }),
         'Users',
       );
     },
@@ -387,27 +396,18 @@ const operations: Record<string, AdminOperation> = {
       return describeGroup(call.deps.ctx, storeId, call.input.GroupId);
     },
   ),
-  ListGroups: op<
-    StoreInput & {
-      MaxResults?: number;
-      NextToken?: string;
-      Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
-    }
-  >(
+  ListGroups: op<ListInput>(
     struct({ ...STORE, MaxResults: MAX_RESULTS, NextToken: NEXT_TOKEN, Filters: FILTERS }, [
       'IdentityStoreId',
     ]),
     async (call) => {
       const storeId = enter(call, [IDENTITY_STORE_ALL_GROUPS]);
-      const filter = call.input.Filters?.[0];
-      if (filter && filter.AttributePath.toLowerCase() !== 'displayname') {
-        throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on DisplayName`);
-      }
+      const displayName = filterValue(call.input.Filters, 'DisplayName');
       const limit = page(call.input.MaxResults);
       return paged(
         call,
-        [storeId, filter?.AttributeValue ?? null],
-        (after) => listGroups(call.deps.ctx, storeId, { after, limit, displayName: filter?.AttributeValue }),
+        [storeId, displayName ?? null],
+        (after) => listGroups(call.deps.ctx, storeId, { after, limit, displayName }),
         'Groups',
       );
     },
