@@ -121,6 +121,43 @@ async function permissionSetVersion(db: Kysely<Database>, psId: string): Promise
   return ps.version;
 }
 
+/** The id of the assignment with this key, when there is one. */
+export async function assignmentIdOf(db: Kysely<Database>, key: AssignmentKey): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('account_assignments')
+    .select('id')
+    .where('principal_type', '=', key.principalType)
+    .where('principal_id', '=', key.principalId)
+    .where('account_id', '=', key.accountId)
+    .where('permission_set_id', '=', key.permissionSetId)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Writes an assignment the caller found missing; its new id (the audit row is the caller's). */
+export async function insertAssignment(
+  db: Kysely<Database>,
+  random: Random,
+  now: number,
+  actor: string,
+  key: AssignmentKey,
+): Promise<string> {
+  const id = uuid(random);
+  await db
+    .insertInto('account_assignments')
+    .values({
+      id,
+      account_id: key.accountId,
+      permission_set_id: key.permissionSetId,
+      principal_type: key.principalType,
+      principal_id: key.principalId,
+      created_at: now,
+      created_by: actor,
+    })
+    .execute();
+  return id;
+}
+
 export async function createAssignment(
   ctx: AppContext,
   who: AdminWho,
@@ -131,28 +168,8 @@ export async function createAssignment(
     const version = await permissionSetVersion(trx, key.permissionSetId);
     const problem = await problemOf(trx, key);
     if (problem) return record(trx, ctx.random, now, 'assignment_create', problem, { ...key });
-    const existing = await trx
-      .selectFrom('account_assignments')
-      .select('id')
-      .where('principal_type', '=', key.principalType)
-      .where('principal_id', '=', key.principalId)
-      .where('account_id', '=', key.accountId)
-      .where('permission_set_id', '=', key.permissionSetId)
-      .executeTakeFirst();
-    if (!existing) {
-      const id = uuid(ctx.random);
-      await trx
-        .insertInto('account_assignments')
-        .values({
-          id,
-          account_id: key.accountId,
-          permission_set_id: key.permissionSetId,
-          principal_type: key.principalType,
-          principal_id: key.principalId,
-          created_at: now,
-          created_by: who.actor,
-        })
-        .execute();
+    if ((await assignmentIdOf(trx, key)) === undefined) {
+      const id = await insertAssignment(trx, ctx.random, now, who.actor, key);
       await ensureRole(trx, ctx.random, now, key.accountId, key.permissionSetId, version);
       await writeAudit(trx, auditOf(who, now, 'assignment.create', 'ASSIGNMENT', id, { ...key }));
     }
@@ -168,19 +185,12 @@ export async function deleteAssignment(
   const now = ctx.clock.now();
   const { value, ...written } = await revokingTransaction(ctx, async (trx) => {
     await permissionSetVersion(trx, key.permissionSetId);
-    const row = await trx
-      .selectFrom('account_assignments')
-      .select('id')
-      .where('principal_type', '=', key.principalType)
-      .where('principal_id', '=', key.principalId)
-      .where('account_id', '=', key.accountId)
-      .where('permission_set_id', '=', key.permissionSetId)
-      .executeTakeFirst();
-    if (!row) {
+    const id = await assignmentIdOf(trx, key);
+    if (id === undefined) {
       const problem = (await problemOf(trx, key)) ?? 'The account assignment does not exist';
       return record(trx, ctx.random, now, 'assignment_delete', problem, { ...key });
     }
-    await trx.deleteFrom('account_assignments').where('id', '=', row.id).execute();
+    await trx.deleteFrom('account_assignments').where('id', '=', id).execute();
     const users =
       key.principalType === 'USER'
         ? [key.principalId]
@@ -208,7 +218,7 @@ export async function deleteAssignment(
         .where('permission_set_id', '=', key.permissionSetId)
         .execute();
     }
-    await writeAudit(trx, auditOf(who, now, 'assignment.delete', 'ASSIGNMENT', row.id, { ...key }));
+    await writeAudit(trx, auditOf(who, now, 'assignment.delete', 'ASSIGNMENT', id, { ...key }));
     return record(trx, ctx.random, now, 'assignment_delete', null, { ...key });
   });
   return { status: value, written };

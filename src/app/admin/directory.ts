@@ -42,6 +42,44 @@ function conflict(message: string): DomainError {
   return new DomainError('conflict', message, { reason: 'UNIQUENESS_CONSTRAINT_VIOLATION' });
 }
 
+/** Runs a write whose unique-index violation means "already exists": it becomes that conflict. */
+async function uniqueOr<T>(message: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(message);
+    throw err;
+  }
+}
+
+/** One page of rows read with `limit + 1`: the extra row only says there is a next page. */
+function pageOf<R extends { id: string }>(
+  rows: R[],
+  limit: number,
+): { items: R[]; after: string | undefined } {
+  const items = rows.slice(0, limit);
+  return { items, after: rows.length > limit ? items.at(-1)?.id : undefined };
+}
+
+/**
+ * Stamps a user or group row before reading it, in the caller's transaction: the write comes
+ * first so that SQLite takes its write lock here and PostgreSQL the row's, and two updates of
+ * one row never lose one another.
+ */
+async function stampForUpdate(
+  trx: Kysely<Database>,
+  table: 'users' | 'groups',
+  id: string,
+  now: number,
+): Promise<void> {
+  const touched = await trx
+    .updateTable(table)
+    .set({ updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (Number(touched.numUpdatedRows) === 0) throw notFound(table === 'users' ? 'USER' : 'GROUP', id);
+}
+
 // ---- users ----
 
 /** The columns of a user document (the attributes beyond them go to `profile`). */
@@ -127,6 +165,29 @@ async function externalIdsOf(
   return out;
 }
 
+async function externalIdsOfOne(
+  db: Kysely<Database>,
+  table: 'user_external_ids' | 'group_external_ids',
+  id: string,
+): Promise<ExternalId[]> {
+  return (await externalIdsOf(db, table, [id])).get(id) ?? [];
+}
+
+/** A page of user or group rows in the wire shape, their external ids read in one query. */
+async function wirePage<R extends { id: string }>(
+  db: Kysely<Database>,
+  table: 'user_external_ids' | 'group_external_ids',
+  page: { items: R[]; after: string | undefined },
+  wire: (row: R, externalIds: readonly ExternalId[]) => Wire,
+): Promise<Page<Wire>> {
+  const ext = await externalIdsOf(
+    db,
+    table,
+    page.items.map((r) => r.id),
+  );
+  return { items: page.items.map((r) => wire(r, ext.get(r.id) ?? [])), after: page.after };
+}
+
 async function writeExternalIds(
   db: Kysely<Database>,
   kind: 'user' | 'group',
@@ -159,8 +220,8 @@ export async function createUser(
   const columns = userColumns(doc);
   const id = newDirectoryId(ctx.random, storeId);
   const now = ctx.clock.now();
-  try {
-    await ctx.store.db.transaction().execute(async (trx) => {
+  await uniqueOr('Duplicate UserName or ExternalId', () =>
+    ctx.store.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('users')
         .values({
@@ -178,19 +239,15 @@ export async function createUser(
         .execute();
       await writeExternalIds(trx, 'user', id, doc.ExternalIds as ExternalId[] | undefined);
       await writeAudit(trx, auditOf(who, now, 'user.create', 'USER', id, { userName: columns.user_name }));
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('Duplicate UserName or ExternalId');
-    throw err;
-  }
+    }),
+  );
   return id;
 }
 
 export async function describeUser(ctx: AppContext, storeId: string, userId: string): Promise<Wire> {
   const row = await ctx.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!row) throw notFound('USER', userId);
-  const ext = await externalIdsOf(ctx.store.db, 'user_external_ids', [userId]);
-  return userWire(row, ext.get(userId) ?? [], storeId);
+  return userWire(row, await externalIdsOfOne(ctx.store.db, 'user_external_ids', userId), storeId);
 }
 
 export interface Page<T> {
@@ -215,17 +272,9 @@ export async function listUsers(
     .orderBy('id')
     .limit(page.limit + 1)
     .execute();
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  const ext = await externalIdsOf(
-    ctx.store.db,
-    'user_external_ids',
-    items.map((r) => r.id),
+  return wirePage(ctx.store.db, 'user_external_ids', pageOf(rows, page.limit), (r, ext) =>
+    userWire(r, ext, storeId),
   );
-  return {
-    items: items.map((r) => userWire(r, ext.get(r.id) ?? [], storeId)),
-    after: more ? items.at(-1)?.id : undefined,
-  };
 }
 
 /**
@@ -241,22 +290,15 @@ export async function updateUser(
   mutate: (doc: Wire) => Wire,
 ): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
-  try {
-    return await revokingTransaction(ctx, async (trx) => {
-      // A write first: SQLite takes its write lock here, PostgreSQL the row's.
-      const touched = await trx
-        .updateTable('users')
-        .set({ updated_at: now })
-        .where('id', '=', userId)
-        .executeTakeFirst();
-      if (Number(touched.numUpdatedRows) === 0) throw notFound('USER', userId);
+  return uniqueOr('Duplicate UserName or ExternalId', () =>
+    revokingTransaction(ctx, async (trx) => {
+      await stampForUpdate(trx, 'users', userId, now);
       const row = await trx
         .selectFrom('users')
         .selectAll()
         .where('id', '=', userId)
         .executeTakeFirstOrThrow();
-      const ext = await externalIdsOf(trx, 'user_external_ids', [userId]);
-      const before = userWire(row, ext.get(userId) ?? [], storeId);
+      const before = userWire(row, await externalIdsOfOne(trx, 'user_external_ids', userId), storeId);
       const after = mutate(before);
       const columns = userColumns(after);
       await trx
@@ -274,11 +316,8 @@ export async function updateUser(
         trx,
         auditOf(who, now, 'user.update', 'USER', userId, { changed: changedKeys(before, after) }),
       );
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('Duplicate UserName or ExternalId');
-    throw err;
-  }
+    }),
+  );
 }
 
 function changedKeys(before: Wire, after: Wire): string[] {
@@ -383,8 +422,8 @@ export async function createGroup(
   const columns = groupColumns(doc);
   const id = newDirectoryId(ctx.random, storeId);
   const now = ctx.clock.now();
-  try {
-    await ctx.store.db.transaction().execute(async (trx) => {
+  await uniqueOr('Duplicate GroupDisplayName', () =>
+    ctx.store.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('groups')
         .values({
@@ -398,11 +437,8 @@ export async function createGroup(
         })
         .execute();
       await writeAudit(trx, auditOf(who, now, 'group.create', 'GROUP', id, { name: columns.display_name }));
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('Duplicate GroupDisplayName');
-    throw err;
-  }
+    }),
+  );
   return id;
 }
 
@@ -413,8 +449,7 @@ export async function describeGroup(ctx: AppContext, storeId: string, groupId: s
     .where('id', '=', groupId)
     .executeTakeFirst();
   if (!row) throw notFound('GROUP', groupId);
-  const ext = await externalIdsOf(ctx.store.db, 'group_external_ids', [groupId]);
-  return groupWire(row, ext.get(groupId) ?? [], storeId);
+  return groupWire(row, await externalIdsOfOne(ctx.store.db, 'group_external_ids', groupId), storeId);
 }
 
 export async function listGroups(
@@ -432,17 +467,9 @@ export async function listGroups(
     .orderBy('id')
     .limit(page.limit + 1)
     .execute();
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  const ext = await externalIdsOf(
-    ctx.store.db,
-    'group_external_ids',
-    items.map((r) => r.id),
+  return wirePage(ctx.store.db, 'group_external_ids', pageOf(rows, page.limit), (r, ext) =>
+    groupWire(r, ext, storeId),
   );
-  return {
-    items: items.map((r) => groupWire(r, ext.get(r.id) ?? [], storeId)),
-    after: more ? items.at(-1)?.id : undefined,
-  };
 }
 
 export async function updateGroup(
@@ -453,21 +480,15 @@ export async function updateGroup(
   mutate: (doc: Wire) => Wire,
 ): Promise<void> {
   const now = ctx.clock.now();
-  try {
-    await ctx.store.db.transaction().execute(async (trx) => {
-      const touched = await trx
-        .updateTable('groups')
-        .set({ updated_at: now })
-        .where('id', '=', groupId)
-        .executeTakeFirst();
-      if (Number(touched.numUpdatedRows) === 0) throw notFound('GROUP', groupId);
+  await uniqueOr('Duplicate GroupDisplayName', () =>
+    ctx.store.db.transaction().execute(async (trx) => {
+      await stampForUpdate(trx, 'groups', groupId, now);
       const row = await trx
         .selectFrom('groups')
         .selectAll()
         .where('id', '=', groupId)
         .executeTakeFirstOrThrow();
-      const ext = await externalIdsOf(trx, 'group_external_ids', [groupId]);
-      const before = groupWire(row, ext.get(groupId) ?? [], storeId);
+      const before = groupWire(row, await externalIdsOfOne(trx, 'group_external_ids', groupId), storeId);
       const after = mutate(before);
       await trx
         .updateTable('groups')
@@ -478,11 +499,8 @@ export async function updateGroup(
         trx,
         auditOf(who, now, 'group.update', 'GROUP', groupId, { changed: changedKeys(before, after) }),
       );
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('Duplicate GroupDisplayName');
-    throw err;
-  }
+    }),
+  );
 }
 
 /**
@@ -583,8 +601,8 @@ export async function createMembership(
 ): Promise<string> {
   const now = ctx.clock.now();
   const id = newDirectoryId(ctx.random, storeId);
-  try {
-    await ctx.store.db.transaction().execute(async (trx) => {
+  await uniqueOr('Member is already in the group', () =>
+    ctx.store.db.transaction().execute(async (trx) => {
       const group = await trx.selectFrom('groups').select('id').where('id', '=', groupId).executeTakeFirst();
       if (!group) throw notFound('GROUP', groupId);
       const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
@@ -594,11 +612,8 @@ export async function createMembership(
         .values({ id, group_id: groupId, user_id: userId, created_at: now, created_by: who.actor })
         .execute();
       await writeAudit(trx, auditOf(who, now, 'membership.create', 'MEMBERSHIP', id, { groupId, userId }));
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('Member is already in the group');
-    throw err;
-  }
+    }),
+  );
   return id;
 }
 
@@ -678,9 +693,8 @@ export async function listMemberships(
     .orderBy('id')
     .limit(page.limit + 1)
     .execute();
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  return { items: items.map((m) => membershipWire(m, storeId)), after: more ? items.at(-1)?.id : undefined };
+  const { items, after } = pageOf(rows, page.limit);
+  return { items: items.map((m) => membershipWire(m, storeId)), after };
 }
 
 export async function findMembershipId(ctx: AppContext, groupId: string, userId: string): Promise<string> {

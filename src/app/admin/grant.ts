@@ -6,9 +6,9 @@
  * set must exist (the organization file or `idcenter apply` makes them).
  */
 import { DomainError } from '../../domain/errors.ts';
-import { uuid } from '../../domain/ids.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { type AssignmentKey, assignmentIdOf, insertAssignment } from './assignments.ts';
 
 export interface GrantInput {
   userName: string;
@@ -57,42 +57,24 @@ export async function grantAdministrator(ctx: AppContext, input: GrantInput): Pr
         detail: { administrators: true },
       });
     }
-    const existing = await trx
-      .selectFrom('account_assignments')
-      .select('id')
-      .where('principal_type', '=', 'USER')
-      .where('principal_id', '=', user.id)
-      .where('account_id', '=', account.id)
-      .where('permission_set_id', '=', ps.id)
-      .executeTakeFirst();
-    if (!existing) {
-      const id = uuid(ctx.random);
-      await trx
-        .insertInto('account_assignments')
-        .values({
-          id,
-          account_id: account.id,
-          permission_set_id: ps.id,
-          principal_type: 'USER',
-          principal_id: user.id,
-          created_at: now,
-          created_by: input.actor,
-        })
-        .execute();
+    const key: AssignmentKey = {
+      accountId: account.id,
+      permissionSetId: ps.id,
+      principalType: 'USER',
+      principalId: user.id,
+    };
+    const existing = await assignmentIdOf(trx, key);
+    if (existing === undefined) {
+      const id = await insertAssignment(trx, ctx.random, now, input.actor, key);
       await writeAudit(trx, {
         at: now,
         actor: input.actor,
         action: 'assignment.create',
         targetType: 'ASSIGNMENT',
         targetId: id,
-        detail: {
-          accountId: account.id,
-          permissionSetId: ps.id,
-          principalType: 'USER',
-          principalId: user.id,
-        },
+        detail: { ...key },
       });
     }
-    return { markedAdministrators, assigned: !existing };
+    return { markedAdministrators, assigned: existing === undefined };
   });
 }

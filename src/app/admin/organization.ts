@@ -36,6 +36,12 @@ function orgError(
 
 export const accountNotFound = (id: string) =>
   orgError('not_found', 'AccountNotFoundException', `You specified an account that doesn't exist: ${id}`);
+const childNotFound = (id: string) =>
+  orgError(
+    'not_found',
+    'ChildNotFoundException',
+    `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified: ${id}`,
+  );
 const ouNotFound = (id: string) =>
   orgError(
     'not_found',
@@ -121,23 +127,13 @@ export async function parentOfChild(
   const db = ctx.store.db;
   if (/^\d{12}$/.test(childId)) {
     const a = await db.selectFrom('accounts').select('ou_id').where('id', '=', childId).executeTakeFirst();
-    if (!a)
-      throw orgError(
-        'not_found',
-        'ChildNotFoundException',
-        `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified: ${childId}`,
-      );
+    if (!a) throw childNotFound(childId);
     return a.ou_id === null
       ? { id: instance.root_id, type: 'ROOT' }
       : { id: a.ou_id, type: 'ORGANIZATIONAL_UNIT' };
   }
   const ou = await db.selectFrom('ous').select('parent_id').where('id', '=', childId).executeTakeFirst();
-  if (!ou)
-    throw orgError(
-      'not_found',
-      'ChildNotFoundException',
-      `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified: ${childId}`,
-    );
+  if (!ou) throw childNotFound(childId);
   return ou.parent_id === instance.root_id
     ? { id: instance.root_id, type: 'ROOT' }
     : { id: ou.parent_id, type: 'ORGANIZATIONAL_UNIT' };

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_FEDERATION, type FederationSettings } from '../../domain/federation/settings.ts';
 import { BUILT_IN } from '../../domain/identity/identity-source.ts';
-import type { Database, InstanceTable } from '../../storage/schema.ts';
+import type { Database, InstanceTable, UserRow } from '../../storage/schema.ts';
 import { identitySourceText, loadIdentitySourceText } from '../directory/settings.ts';
 import { loadFederationSettings } from '../federation/stored-settings.ts';
 
@@ -35,14 +35,11 @@ export interface StoredGroup {
   fromDirectory: boolean;
 }
 
-export interface StoredUser {
-  id: string;
-  user_name: string;
-  display_name: string;
-  given_name: string | null;
-  family_name: string | null;
-  email: string | null;
-  status: string;
+export interface StoredUser
+  extends Pick<
+    UserRow,
+    'id' | 'user_name' | 'display_name' | 'given_name' | 'family_name' | 'email' | 'status'
+  > {
   hasPassword: boolean;
   /** Free attributes, as stored (sorted JSON) or null. */
   custom_attributes: string | null;

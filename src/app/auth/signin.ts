@@ -182,13 +182,7 @@ async function checkInTurn(
       { reason: 'bad_password', failures: state.failures },
       'bad_password',
     );
-    if (state.lockedUntil > state.lastFailureAt) {
-      await audit('signin.lockout', user.id, {
-        factor: 'password',
-        failures: state.failures,
-        lockedForSeconds: Math.ceil((state.lockedUntil - state.lastFailureAt) / 1000),
-      });
-    }
+    await auditLockout(audit, user.id, state);
     return { kind: 'invalid' };
   }
   await forgive(ctx, reservation);
@@ -243,14 +237,22 @@ async function checkWithDirectory(
   }
   const state = reservation.state;
   await audit('signin.failure', user.id, { reason: check.reason, failures: state.failures }, check.reason);
-  if (state.lockedUntil > state.lastFailureAt) {
-    await audit('signin.lockout', user.id, {
-      factor: 'password',
-      failures: state.failures,
-      lockedForSeconds: Math.ceil((state.lockedUntil - state.lastFailureAt) / 1000),
-    });
-  }
+  await auditLockout(audit, user.id, state);
   return { kind: 'invalid' };
+}
+
+/** The lockout row, when the failure just counted is the one that locked the password. */
+async function auditLockout(
+  audit: Audit,
+  userId: string,
+  state: { failures: number; lockedUntil: number; lastFailureAt: number },
+): Promise<void> {
+  if (state.lockedUntil <= state.lastFailureAt) return;
+  await audit('signin.lockout', userId, {
+    factor: 'password',
+    failures: state.failures,
+    lockedForSeconds: Math.ceil((state.lockedUntil - state.lastFailureAt) / 1000),
+  });
 }
 
 const DIRECTORY_UNAVAILABLE =

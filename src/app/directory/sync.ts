@@ -21,7 +21,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { checkDisplayName, checkEmail, checkUserName, userNameKey } from '../../domain/identity/directory.ts';
 import { type DirectorySettings, guardLimit } from '../../domain/identity/identity-source.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
-import type { Database } from '../../storage/schema.ts';
+import type { Database, UserRow } from '../../storage/schema.ts';
 import { deleteByIds, insertChunked, updateByIds } from '../apply/steps/bulk.ts';
 import { type AuditEvent, writeAudit, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
@@ -72,19 +72,20 @@ export class SyncRefused extends Error {
   }
 }
 
-interface StoredUser {
-  id: string;
-  user_name: string;
-  display_name: string;
-  given_name: string | null;
-  family_name: string | null;
-  email: string | null;
-  status: string;
-  external_id: string | null;
-  directory_dn: string | null;
-  source: string;
-  updated_by: string;
-}
+type StoredUser = Pick<
+  UserRow,
+  | 'id'
+  | 'user_name'
+  | 'display_name'
+  | 'given_name'
+  | 'family_name'
+  | 'email'
+  | 'status'
+  | 'external_id'
+  | 'directory_dn'
+  | 'source'
+  | 'updated_by'
+>;
 
 /** Actors of the sync: a user they disabled is enabled again when the directory enables it. */
 const SYNC_ACTORS = /^(?:directory-sync|server:directory-sync|cli:directory-sync)$/;

@@ -23,18 +23,16 @@ import {
   authorizeAdmin,
   loadAdminCaller,
 } from '../../app/admin/caller.ts';
-import { clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
-import { type CredentialCheck, checkRoleCredentials } from '../../app/credentials/service.ts';
 import { ensureInstance, type Instance } from '../../app/instance.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { type AdminService, operationAuthorization } from '../../domain/iam/operations.ts';
 import { decodeUtf8 } from '../../domain/wire-text.ts';
 import { ERROR_TYPE_HEADER } from '../codecs/aws-json.ts';
-import { type SigV4Failure, sigv4Failure } from '../sigv4/failure.ts';
-import type { CredentialResolver, ResolvedCredential, SigV4Verifier, Verified } from '../sigv4/verify.ts';
-import { signableRequest } from '../sts/handler.ts';
+import type { SigV4Failure } from '../sigv4/failure.ts';
+import type { SigV4Verifier, Verified } from '../sigv4/verify.ts';
+import { auditSignatureFailure, roleCredentialResolver, signableRequest } from '../sts/handler.ts';
 import { AdminError, adminErrorOf, INTERNAL_MESSAGE } from './errors.ts';
 import { issueNextToken, queryDigest, readNextToken } from './pagination.ts';
 import { readInput, SerializationProblem, type Shape, ValidationProblem } from './shapes.ts';
@@ -77,6 +75,33 @@ export interface AdminServiceDef {
   badToken(): AdminError;
 }
 
+/** An operation of a service: its input shape and what it does with an input of that shape. */
+export function op<I>(
+  input: Extract<Shape, { t: 'structure' }>,
+  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
+): AdminOperation {
+  return { input, run } as AdminOperation;
+}
+
+/**
+ * A list operation's answer: the page's items under `member`, and a NextToken when there is a
+ * page after it. `token` is the request's NextToken, checked against the same `query`.
+ */
+export async function pagedAnswer<T>(
+  call: AdminCall<unknown>,
+  token: string | undefined,
+  query: readonly unknown[],
+  list: (after: string | undefined) => Promise<{ items: T[]; after: string | undefined }>,
+  member: string,
+  wire: (item: T) => unknown = (item) => item,
+): Promise<Record<string, unknown>> {
+  const after = await call.pageStart(token, query);
+  const result = await list(after);
+  const out: Record<string, unknown> = { [member]: result.items.map(wire) };
+  if (result.after !== undefined) out.NextToken = await call.nextToken(result.after, query);
+  return out;
+}
+
 /** The JSON error of a failed signature check, as AWS's JSON services send them. */
 const SIGV4_ERRORS: Record<SigV4Failure['code'], { type: string; status: number }> = {
   MissingAuthenticationToken: { type: 'MissingAuthenticationTokenException', status: 403 },
@@ -111,45 +136,15 @@ export type AdminHandler = (
 /** The handler of every admin call of a server, with its own verifier. */
 export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): AdminHandler {
   const ctx = deps.ctx;
-  const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
-    if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
-    if (check.reason === 'expired')
-      return sigv4Failure('ExpiredToken', 'The security token included in the request is expired');
-    return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN);
-  };
-  const resolve: CredentialResolver<RoleSessionClaims> = (accessKeyId, sessionToken) => {
-    const check = checkRoleCredentials(deps.credentials, ctx.clock.now(), accessKeyId, sessionToken);
-    return check instanceof Promise ? check.then(verdict) : verdict(check);
-  };
-
-  const auditFailure = async (request: FastifyRequest, failure: SigV4Failure, service: AdminService) => {
-    if (failure.code === 'MissingAuthenticationToken') {
-      deps.metrics.securityEvents.labels('unsigned_request').inc();
-      return;
-    }
-    deps.metrics.securityEvents.labels('signature_failure').inc();
-    const keyId =
-      failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
-        ? failure.accessKeyId
-        : null;
-    const event = ctx.memory.failures.admit(
-      {
-        at: ctx.clock.now(),
-        actor: keyId ? `key:${keyId}` : 'anonymous',
-        action: 'admin.signature_failure',
-        targetType: service,
-        targetId: null,
-        detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
-        sourceIp: request.ip,
-        requestId: request.id,
-      },
-      failure.code,
-    );
-    if (!event) return;
-    await deps.credentials.audit.write(event).catch((err: unknown) => {
-      request.log.error({ err }, 'cannot write the audit event of a failed signature check');
+  const resolve = roleCredentialResolver(deps);
+  const auditFailure = (request: FastifyRequest, failure: SigV4Failure, service: AdminService) =>
+    auditSignatureFailure(deps, failure, {
+      action: 'admin.signature_failure',
+      targetType: service,
+      ip: request.ip,
+      requestId: request.id,
+      log: request.log,
     });
-  };
 
   const auditDenial = async (
     request: FastifyRequest,

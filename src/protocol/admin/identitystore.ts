@@ -40,7 +40,7 @@ import {
   identityStoreUserArn,
 } from '../../domain/iam/arn.ts';
 import { AdminError } from './errors.ts';
-import type { AdminCall, AdminOperation, AdminServiceDef } from './handler.ts';
+import { type AdminCall, type AdminOperation, type AdminServiceDef, op, pagedAnswer } from './handler.ts';
 import {
   bool,
   check,
@@ -261,31 +261,38 @@ function applyOperations(
   };
 }
 
+/** The value of a list's one filter, which may name only `path` (any case). */
+function filterValue(
+  filters: Readonly<Array<{ AttributePath: string; AttributeValue: string }>> | undefined,
+  path: 'UserName' | 'DisplayName',
+): string | undefined {
+  const filter = filters?.[0];
+  if (filter && filter.AttributePath.toLowerCase() !== path.toLowerCase()) {
+    throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on ${path}`);
+  }
+  return filter?.AttributeValue;
+}
+
 function page(limit: number | undefined): number {
   return limit ?? 100;
 }
 
-async function paged(
+function paged(
   call: AdminCall<{ NextToken?: string }>,
   query: readonly unknown[],
   list: (after: string | undefined) => Promise<{ items: Wire[]; after: string | undefined }>,
   member: string,
 ): Promise<Record<string, unknown>> {
-  const after = await call.pageStart(call.input.NextToken, query);
-  const result = await list(after);
-  const out: Record<string, unknown> = { [member]: result.items };
-  if (result.after !== undefined) out.NextToken = await call.nextToken(result.after, query);
-  return out;
-}
-
-function op<I>(
-  input: Extract<Shape, { t: 'structure' }>,
-  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
-) {
-  return { input, run } as AdminOperation;
+  return pagedAnswer(call, call.input.NextToken, query, list, member);
 }
 
 const STORE = { IdentityStoreId: STORE_ID };
+
+type ListInput = StoreInput & {
+  MaxResults?: number;
+  NextToken?: string;
+  Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
+};
 
 const operations: Record<string, AdminOperation> = {
   CreateUser: op<StoreInput & Wire>(
@@ -309,13 +316,7 @@ const operations: Record<string, AdminOperation> = {
       return describeUser(call.deps.ctx, storeId, call.input.UserId);
     },
   ),
-  ListUsers: op<
-    StoreInput & {
-      MaxResults?: number;
-      NextToken?: string;
-      Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
-    }
-  >(
+  ListUsers: op<ListInput>(
     struct(
       {
         ...STORE,
@@ -328,15 +329,12 @@ const operations: Record<string, AdminOperation> = {
     ),
     async (call) => {
       const storeId = enter(call, [IDENTITY_STORE_ALL_USERS]);
-      const filter = call.input.Filters?.[0];
-      if (filter && filter.AttributePath.toLowerCase() !== 'username') {
-        throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on UserName`);
-      }
+      const userName = filterValue(call.input.Filters, 'UserName');
       const limit = page(call.input.MaxResults);
       return paged(
         call,
-        [storeId, filter?.AttributeValue ?? null],
-        (after) => listUsers(call.deps.ctx, storeId, { after, limit, userName: filter?.AttributeValue }),
+        [storeId, userName ?? null],
+        (after) => listUsers(call.deps.ctx, storeId, { after, limit, userName }),
         'Users',
       );
     },
@@ -398,27 +396,18 @@ const operations: Record<string, AdminOperation> = {
       return describeGroup(call.deps.ctx, storeId, call.input.GroupId);
     },
   ),
-  ListGroups: op<
-    StoreInput & {
-      MaxResults?: number;
-      NextToken?: string;
-      Filters?: Array<{ AttributePath: string; AttributeValue: string }>;
-    }
-  >(
+  ListGroups: op<ListInput>(
     struct({ ...STORE, MaxResults: MAX_RESULTS, NextToken: NEXT_TOKEN, Filters: FILTERS }, [
       'IdentityStoreId',
     ]),
     async (call) => {
       const storeId = enter(call, [IDENTITY_STORE_ALL_GROUPS]);
-      const filter = call.input.Filters?.[0];
-      if (filter && filter.AttributePath.toLowerCase() !== 'displayname') {
-        throw validation(`Filtering on ${filter.AttributePath} is not supported; filter on DisplayName`);
-      }
+      const displayName = filterValue(call.input.Filters, 'DisplayName');
       const limit = page(call.input.MaxResults);
       return paged(
         call,
-        [storeId, filter?.AttributeValue ?? null],
-        (after) => listGroups(call.deps.ctx, storeId, { after, limit, displayName: filter?.AttributeValue }),
+        [storeId, displayName ?? null],
+        (after) => listGroups(call.deps.ctx, storeId, { after, limit, displayName }),
         'Groups',
       );
     },

@@ -31,9 +31,9 @@ import {
   organizationsRootArn,
 } from '../../domain/iam/arn.ts';
 import { AdminError } from './errors.ts';
-import type { AdminCall, AdminOperation, AdminServiceDef } from './handler.ts';
+import { type AdminCall, type AdminOperation, type AdminServiceDef, op } from './handler.ts';
 import { whoOf } from './identitystore.ts';
-import { enumOf, int, list, type Shape, str, struct } from './shapes.ts';
+import { enumOf, int, list, str, struct } from './shapes.ts';
 
 const ACCOUNT_ID = str(undefined, 12, '\\d{12}');
 const OU_ID = str(undefined, 68, 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}');
@@ -107,13 +107,6 @@ async function paged<T>(
   if (from + limit < items.length && last !== undefined)
     out.NextToken = await call.nextToken(keyOf(last), query);
   return out;
-}
-
-function op<I>(
-  input: Extract<Shape, { t: 'structure' }>,
-  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
-) {
-  return { input, run } as AdminOperation;
 }
 
 const operations: Record<string, AdminOperation> = {

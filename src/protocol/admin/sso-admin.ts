@@ -40,9 +40,9 @@ import { DomainError } from '../../domain/errors.ts';
 import { ssoAccountArn, ssoInstanceArn, ssoPermissionSetArn } from '../../domain/iam/arn.ts';
 import { checkPolicyDocument } from '../../domain/identity/policy-document.ts';
 import { AdminError } from './errors.ts';
-import type { AdminCall, AdminOperation, AdminServiceDef } from './handler.ts';
+import { type AdminCall, type AdminOperation, type AdminServiceDef, op, pagedAnswer } from './handler.ts';
 import { whoOf } from './identitystore.ts';
-import { enumOf, int, list, type Shape, str, struct } from './shapes.ts';
+import { enumOf, int, list, str, struct } from './shapes.ts';
 
 const INSTANCE_ARN = str(10, 1224, 'arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}');
 const PS_ARN = str(
@@ -169,7 +169,7 @@ function statusWire(instance: Instance, s: AsyncStatus): Record<string, unknown>
   return out;
 }
 
-async function paged<T>(
+function paged<T>(
   call: AdminCall<InstanceInput>,
   query: readonly unknown[],
   list: (page: {
@@ -179,18 +179,15 @@ async function paged<T>(
   member: string,
   wire: (item: T) => unknown,
 ): Promise<Record<string, unknown>> {
-  const after = await call.pageStart(call.input.NextToken || undefined, query);
-  const result = await list({ after, limit: call.input.MaxResults ?? 100 });
-  const out: Record<string, unknown> = { [member]: result.items.map(wire) };
-  if (result.after !== undefined) out.NextToken = await call.nextToken(result.after, query);
-  return out;
-}
-
-function op<I>(
-  input: Extract<Shape, { t: 'structure' }>,
-  run: (call: AdminCall<I>) => Promise<Record<string, unknown>>,
-) {
-  return { input, run } as AdminOperation;
+  const limit = call.input.MaxResults ?? 100;
+  return pagedAnswer(
+    call,
+    call.input.NextToken || undefined,
+    query,
+    (after) => list({ after, limit }),
+    member,
+    wire,
+  );
 }
 
 /** A policy the permission set keeps must be one IAM would accept. */
@@ -231,6 +228,62 @@ function assignmentKey(call: AdminCall<AssignmentInput>): AssignmentKey {
     principalType: call.input.PrincipalType,
     principalId: call.input.PrincipalId,
   };
+}
+
+type CustomerPolicyInput = InstanceInput & {
+  CustomerManagedPolicyReference: { Name: string; Path?: string };
+};
+
+/** Attach… or Detach…CustomerManagedPolicyReference…: one reference, its path `/` unless named. */
+function customerPolicyOp(change: typeof attachCustomerPolicy) {
+  return op<CustomerPolicyInput>(
+    struct({ ...IP, CustomerManagedPolicyReference: CUSTOMER_REF }, [
+      'InstanceArn',
+      'PermissionSetArn',
+      'CustomerManagedPolicyReference',
+    ]),
+    async (call) => {
+      const { Name, Path } = call.input.CustomerManagedPolicyReference;
+      await change(call.deps.ctx, whoOf(call), enterPs(call), { name: Name, path: Path ?? '/' });
+      return {};
+    },
+  );
+}
+
+type AsyncKind = Parameters<typeof asyncStatus>[1];
+
+/** Describe…Status: the kept request of `kind` whose id is the input's `idMember`. */
+function describeStatusOp(kind: AsyncKind, idMember: string, answerMember: string) {
+  return op<InstanceInput & Record<string, string>>(
+    struct({ ...I, [idMember]: UUID }, ['InstanceArn', idMember]),
+    async (call) => {
+      enterInstance(call);
+      const s = await asyncStatus(call.deps.ctx, kind, call.input[idMember] as string);
+      return { [answerMember]: statusWire(call.instance, s) };
+    },
+  );
+}
+
+/** List…Status: the kept requests of `kind`, a page, filtered on their status. */
+function listStatusOp(
+  kind: AsyncKind,
+  member: string,
+  wire: (s: AsyncStatus, instance: Instance) => unknown = (s, instance) => statusWire(instance, s),
+) {
+  return op<InstanceInput & { Filter?: { Status?: string } }>(
+    struct({ ...I, ...PAGE, Filter: STATUS_FILTER }, ['InstanceArn']),
+    async (call) => {
+      enterInstance(call);
+      const status = call.input.Filter?.Status;
+      return paged(
+        call,
+        [status ?? null],
+        (page) => listAsyncStatus(call.deps.ctx, kind, status, page),
+        member,
+        (s) => wire(s, call.instance),
+      );
+    },
+  );
 }
 
 const operations: Record<string, AdminOperation> = {
@@ -388,40 +441,8 @@ const operations: Record<string, AdminOperation> = {
       return {};
     },
   ),
-  AttachCustomerManagedPolicyReferenceToPermissionSet: op<
-    InstanceInput & { CustomerManagedPolicyReference: { Name: string; Path?: string } }
-  >(
-    struct({ ...IP, CustomerManagedPolicyReference: CUSTOMER_REF }, [
-      'InstanceArn',
-      'PermissionSetArn',
-      'CustomerManagedPolicyReference',
-    ]),
-    async (call) => {
-      const { Name, Path } = call.input.CustomerManagedPolicyReference;
-      await attachCustomerPolicy(call.deps.ctx, whoOf(call), enterPs(call), {
-        name: Name,
-        path: Path ?? '/',
-      });
-      return {};
-    },
-  ),
-  DetachCustomerManagedPolicyReferenceFromPermissionSet: op<
-    InstanceInput & { CustomerManagedPolicyReference: { Name: string; Path?: string } }
-  >(
-    struct({ ...IP, CustomerManagedPolicyReference: CUSTOMER_REF }, [
-      'InstanceArn',
-      'PermissionSetArn',
-      'CustomerManagedPolicyReference',
-    ]),
-    async (call) => {
-      const { Name, Path } = call.input.CustomerManagedPolicyReference;
-      await detachCustomerPolicy(call.deps.ctx, whoOf(call), enterPs(call), {
-        name: Name,
-        path: Path ?? '/',
-      });
-      return {};
-    },
-  ),
+  AttachCustomerManagedPolicyReferenceToPermissionSet: customerPolicyOp(attachCustomerPolicy),
+  DetachCustomerManagedPolicyReferenceFromPermissionSet: customerPolicyOp(detachCustomerPolicy),
   ListCustomerManagedPolicyReferencesInPermissionSet: op<InstanceInput>(
     struct({ ...IP, ...PAGE }, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
@@ -527,64 +548,18 @@ const operations: Record<string, AdminOperation> = {
     noteRevocations(call.deps.credentials, written);
     return { AccountAssignmentDeletionStatus: statusWire(call.instance, status) };
   }),
-  DescribeAccountAssignmentCreationStatus: op<InstanceInput & { AccountAssignmentCreationRequestId: string }>(
-    struct({ ...I, AccountAssignmentCreationRequestId: UUID }, [
-      'InstanceArn',
-      'AccountAssignmentCreationRequestId',
-    ]),
-    async (call) => {
-      enterInstance(call);
-      const s = await asyncStatus(
-        call.deps.ctx,
-        'assignment_create',
-        call.input.AccountAssignmentCreationRequestId,
-      );
-      return { AccountAssignmentCreationStatus: statusWire(call.instance, s) };
-    },
+  DescribeAccountAssignmentCreationStatus: describeStatusOp(
+    'assignment_create',
+    'AccountAssignmentCreationRequestId',
+    'AccountAssignmentCreationStatus',
   ),
-  DescribeAccountAssignmentDeletionStatus: op<InstanceInput & { AccountAssignmentDeletionRequestId: string }>(
-    struct({ ...I, AccountAssignmentDeletionRequestId: UUID }, [
-      'InstanceArn',
-      'AccountAssignmentDeletionRequestId',
-    ]),
-    async (call) => {
-      enterInstance(call);
-      const s = await asyncStatus(
-        call.deps.ctx,
-        'assignment_delete',
-        call.input.AccountAssignmentDeletionRequestId,
-      );
-      return { AccountAssignmentDeletionStatus: statusWire(call.instance, s) };
-    },
+  DescribeAccountAssignmentDeletionStatus: describeStatusOp(
+    'assignment_delete',
+    'AccountAssignmentDeletionRequestId',
+    'AccountAssignmentDeletionStatus',
   ),
-  ListAccountAssignmentCreationStatus: op<InstanceInput & { Filter?: { Status?: string } }>(
-    struct({ ...I, ...PAGE, Filter: STATUS_FILTER }, ['InstanceArn']),
-    async (call) => {
-      enterInstance(call);
-      const status = call.input.Filter?.Status;
-      return paged(
-        call,
-        [status ?? null],
-        (page) => listAsyncStatus(call.deps.ctx, 'assignment_create', status, page),
-        'AccountAssignmentsCreationStatus',
-        (s) => statusWire(call.instance, s),
-      );
-    },
-  ),
-  ListAccountAssignmentDeletionStatus: op<InstanceInput & { Filter?: { Status?: string } }>(
-    struct({ ...I, ...PAGE, Filter: STATUS_FILTER }, ['InstanceArn']),
-    async (call) => {
-      enterInstance(call);
-      const status = call.input.Filter?.Status;
-      return paged(
-        call,
-        [status ?? null],
-        (page) => listAsyncStatus(call.deps.ctx, 'assignment_delete', status, page),
-        'AccountAssignmentsDeletionStatus',
-        (s) => statusWire(call.instance, s),
-      );
-    },
-  ),
+  ListAccountAssignmentCreationStatus: listStatusOp('assignment_create', 'AccountAssignmentsCreationStatus'),
+  ListAccountAssignmentDeletionStatus: listStatusOp('assignment_delete', 'AccountAssignmentsDeletionStatus'),
   ListAccountAssignments: op<InstanceInput & { AccountId: string }>(
     struct({ ...IP, AccountId: ACCOUNT_ID, ...PAGE }, ['InstanceArn', 'AccountId', 'PermissionSetArn']),
     async (call) => {
@@ -697,35 +672,16 @@ const operations: Record<string, AdminOperation> = {
       return { PermissionSetProvisioningStatus: statusWire(call.instance, s) };
     },
   ),
-  DescribePermissionSetProvisioningStatus: op<InstanceInput & { ProvisionPermissionSetRequestId: string }>(
-    struct({ ...I, ProvisionPermissionSetRequestId: UUID }, [
-      'InstanceArn',
-      'ProvisionPermissionSetRequestId',
-    ]),
-    async (call) => {
-      enterInstance(call);
-      const s = await asyncStatus(call.deps.ctx, 'provision', call.input.ProvisionPermissionSetRequestId);
-      return { PermissionSetProvisioningStatus: statusWire(call.instance, s) };
-    },
+  DescribePermissionSetProvisioningStatus: describeStatusOp(
+    'provision',
+    'ProvisionPermissionSetRequestId',
+    'PermissionSetProvisioningStatus',
   ),
-  ListPermissionSetProvisioningStatus: op<InstanceInput & { Filter?: { Status?: string } }>(
-    struct({ ...I, ...PAGE, Filter: STATUS_FILTER }, ['InstanceArn']),
-    async (call) => {
-      enterInstance(call);
-      const status = call.input.Filter?.Status;
-      return paged(
-        call,
-        [status ?? null],
-        (page) => listAsyncStatus(call.deps.ctx, 'provision', status, page),
-        'PermissionSetsProvisioningStatus',
-        (s) => ({
-          Status: s.status,
-          RequestId: s.requestId,
-          CreatedDate: seconds(s.createdAt),
-        }),
-      );
-    },
-  ),
+  ListPermissionSetProvisioningStatus: listStatusOp('provision', 'PermissionSetsProvisioningStatus', (s) => ({
+    Status: s.status,
+    RequestId: s.requestId,
+    CreatedDate: seconds(s.createdAt),
+  })),
 };
 
 function latestOf(status: string | undefined): boolean | undefined {

@@ -9,7 +9,7 @@
  * address counted into one row a minute.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientText } from '../../app/audit.ts';
+import { type AuditAction, clientText } from '../../app/audit.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
 import { type CredentialCheck, checkRoleCredentials } from '../../app/credentials/service.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
@@ -98,25 +98,76 @@ function isFormBody(contentType: string | undefined): boolean {
 }
 
 /**
+ * Checks the role session credentials a signature names: the claims and the secret to verify
+ * with, or the failure real STS answers for an expired or unknown token.
+ */
+export function roleCredentialResolver(deps: ServerDeps): CredentialResolver<RoleSessionClaims> {
+  const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
+    if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
+    if (check.reason === 'expired') return sigv4Failure('ExpiredToken', EXPIRED_TOKEN_MESSAGE);
+    return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN_MESSAGE);
+  };
+  return (accessKeyId, sessionToken) => {
+    const check = checkRoleCredentials(deps.credentials, deps.ctx.clock.now(), accessKeyId, sessionToken);
+    return check instanceof Promise ? check.then(verdict) : verdict(check);
+  };
+}
+
+/**
+ * Counts a failed signature check and writes its audit row (`action` on `targetType`). A write
+ * failure is logged, never thrown: the caller still answers the client.
+ */
+export async function auditSignatureFailure(
+  deps: ServerDeps,
+  failure: SigV4Failure,
+  where: { action: AuditAction; targetType: string; ip: string; requestId: string; log: ErrorLog },
+): Promise<void> {
+  if (failure.code === 'MissingAuthenticationToken') {
+    // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
+    deps.metrics.securityEvents.labels('unsigned_request').inc();
+    return;
+  }
+  deps.metrics.securityEvents.labels('signature_failure').inc();
+  // Only a well-formed key id is recorded as such: the rest is attacker-chosen text, kept to
+  // the bounded client text of the row (the reason quotes what the request carried).
+  const keyId =
+    failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
+      ? failure.accessKeyId
+      : null;
+  // Repeats from one address within a minute are counted into one row (app/failure-audit.ts).
+  const event = deps.ctx.memory.failures.admit(
+    {
+      at: deps.ctx.clock.now(),
+      actor: keyId ? `key:${keyId}` : 'anonymous',
+      action: where.action,
+      targetType: where.targetType,
+      targetId: null,
+      // The reason may quote the request (a credential scope, a date): bounded, no control
+      // or invisible characters kept (clientText).
+      detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
+      sourceIp: where.ip,
+      requestId: where.requestId,
+    },
+    failure.code,
+  );
+  if (!event) return;
+  try {
+    await deps.credentials.audit.write(event);
+  } catch (err) {
+    where.log.error({ err }, 'cannot write the audit event of a failed signature check');
+  }
+}
+
+/**
  * The STS operations behind one function from call to answer (never throws). `verifier` checks
  * signatures, keeping the signing keys it derives; the server's credential service opens session
  * tokens and its audit writer takes the rows of failed checks, counted first by the context's
  * `memory.failures`.
  */
 export function createStsAnswerer(deps: ServerDeps, verifier: SigV4Verifier): StsAnswerer {
-  const service = deps.credentials;
-  const failures = deps.ctx.memory.failures;
   const partition = deps.config.partition;
 
-  const verdict = (check: CredentialCheck): ResolvedCredential<RoleSessionClaims> | SigV4Failure => {
-    if (check.ok) return { ok: true, secretAccessKey: check.secretAccessKey, principal: check.claims };
-    if (check.reason === 'expired') return sigv4Failure('ExpiredToken', EXPIRED_TOKEN_MESSAGE);
-    return sigv4Failure('InvalidClientTokenId', INVALID_TOKEN_MESSAGE);
-  };
-  const resolve: CredentialResolver<RoleSessionClaims> = (accessKeyId, sessionToken) => {
-    const check = checkRoleCredentials(service, deps.ctx.clock.now(), accessKeyId, sessionToken);
-    return check instanceof Promise ? check.then(verdict) : verdict(check);
-  };
+  const resolve = roleCredentialResolver(deps);
   /** The answer of GetCallerIdentity for a token's claims: the same every time it is used. */
   const identities = new WeakMap<RoleSessionClaims, string>();
   const identity = (claims: RoleSessionClaims): string => {
@@ -128,43 +179,14 @@ export function createStsAnswerer(deps: ServerDeps, verifier: SigV4Verifier): St
     return xml;
   };
 
-  const auditFailure = async (call: StsCall, failure: SigV4Failure) => {
-    if (failure.code === 'MissingAuthenticationToken') {
-      // No signature, nothing checked: counted, not written (unsigned floods cost no writes).
-      deps.metrics.securityEvents.labels('unsigned_request').inc();
-      return;
-    }
-    deps.metrics.securityEvents.labels('signature_failure').inc();
-    // Only a well-formed key id is recorded as such: the rest is attacker-chosen text, kept to
-    // the bounded client text of the row (the reason quotes what the request carried).
-    const keyId =
-      failure.accessKeyId !== undefined && /^[A-Za-z0-9]{1,128}$/.test(failure.accessKeyId)
-        ? failure.accessKeyId
-        : null;
-    // Repeats from one address within a minute are counted into one row (app/failure-audit.ts).
-    const event = failures.admit(
-      {
-        at: deps.ctx.clock.now(),
-        actor: keyId ? `key:${keyId}` : 'anonymous',
-        action: 'sts.signature_failure',
-        targetType: 'STS',
-        targetId: null,
-        // The reason may quote the request (a credential scope, a date): bounded, no control
-        // or invisible characters kept (clientText).
-        detail: { code: failure.code, ...clientText({ accessKeyId: keyId, reason: failure.message }) },
-        sourceIp: call.ip,
-        requestId: call.id,
-      },
-      failure.code,
-    );
-    if (!event) return;
-    try {
-      await service.audit.write(event);
-    } catch (err) {
-      call.log.error({ err }, 'cannot write the audit event of a failed signature check');
-    }
-  };
-
+  const auditFailure = (call: StsCall, failure: SigV4Failure) =>
+    auditSignatureFailure(deps, failure, {
+      action: 'sts.signature_failure',
+      targetType: 'STS',
+      ip: call.ip,
+      requestId: call.id,
+      log: call.log,
+    });
   const error = (status: number, code: string, message: string, id: string): StsAnswer => ({
     status,
     body: queryErrorXml(status, code, message, id),
