@@ -101,13 +101,18 @@ describe(`web pages behind a public URL with a path prefix (${P})`, () => {
     assert.match(page.text, new RegExp(`<a class="brand" href="${P}/start">`));
     assert.equal(hiddenOf(page.text, 'return'), '/profile', 'the return path stays an app path');
     assertCookiesReachPrefix(page.headers);
-    const styles = urls.filter((u) => u.startsWith(`${P}/static/`));
+    const styles = urls.filter((u) => u.startsWith(`${P}/static/`) && u.endsWith('.css'));
     assert.equal(styles.length, 2);
     for (const u of styles) {
       const res = await fetch(`${origin}${u}`);
       assert.equal(res.status, 200, u);
       assert.match(res.headers.get('content-type') ?? '', /^text\/css/);
     }
+    const icons = urls.filter((u) => u.startsWith(`${P}/static/`) && u.endsWith('.svg'));
+    assert.equal(icons.length, 1, 'the page links its icon under the prefix');
+    const icon = await fetch(`${origin}${icons[0]}`);
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers.get('content-type') ?? '', /^image\/svg\+xml/);
 
     const step = await web.post(`${P}/signin`, {
       _csrf: csrfOf(page.text),
