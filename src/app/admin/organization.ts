@@ -168,14 +168,7 @@ export async function createOu(
         `OUs nest at most ${MAX_OU_DEPTH} levels deep`,
       );
     }
-    const same = await trx.selectFrom('ous').select('id').where('path', '=', path).executeTakeFirst();
-    if (same) {
-      throw orgError(
-        'conflict',
-        'DuplicateOrganizationalUnitException',
-        'An OU with the same name already exists.',
-      );
-    }
+    await refuseTakenPath(trx, path);
     const ou = { id: newOuId(ctx.random, instance.root_id), parent_id: parentId, name, path };
     await trx
       .insertInto('ous')
@@ -186,6 +179,18 @@ export async function createOu(
   });
 }
 
+/** @throws the model's DuplicateOrganizationalUnitException when an OU has that path already */
+async function refuseTakenPath(trx: Kysely<Database>, path: string): Promise<void> {
+  const same = await trx.selectFrom('ous').select('id').where('path', '=', path).executeTakeFirst();
+  if (same) {
+    throw orgError(
+      'conflict',
+      'DuplicateOrganizationalUnitException',
+      'An OU with the same name already exists.',
+    );
+  }
+}
+
 export async function renameOu(ctx: AppContext, who: AdminWho, id: string, name: string): Promise<StoredOu> {
   checkOuName(name);
   const now = ctx.clock.now();
@@ -193,14 +198,7 @@ export async function renameOu(ctx: AppContext, who: AdminWho, id: string, name:
     const ou = await readOu(trx, id);
     const path = `${ou.path.slice(0, ou.path.lastIndexOf('/'))}/${name}`;
     if (path === ou.path) return ou;
-    const same = await trx.selectFrom('ous').select('id').where('path', '=', path).executeTakeFirst();
-    if (same) {
-      throw orgError(
-        'conflict',
-        'DuplicateOrganizationalUnitException',
-        'An OU with the same name already exists.',
-      );
-    }
+    await refuseTakenPath(trx, path);
     // The OU and every OU under it take the new path.
     const under = await trx
       .selectFrom('ous')

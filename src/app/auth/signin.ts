@@ -166,12 +166,7 @@ async function checkInTurn(
   if (reservation.kind === 'blocked') {
     // Locked: the password is not checked, but the answer takes as long as a check.
     await place.verify(await dummy(), password);
-    await audit(
-      'signin.locked',
-      user.id,
-      { factor: 'password', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) },
-      'password',
-    );
+    await auditLocked(audit, user.id, reservation.retryAfterMs);
     return { kind: 'invalid' };
   }
   if (!(await place.verify(user.password_hash, password))) {
@@ -202,12 +197,7 @@ async function checkWithDirectory(
 ): Promise<PasswordCheck> {
   const reservation = await reserveAttempt(ctx, throttleKey.password(user.id), PASSWORD_LOCKOUT);
   if (reservation.kind === 'blocked') {
-    await audit(
-      'signin.locked',
-      user.id,
-      { factor: 'password', retryAfterSeconds: Math.ceil(reservation.retryAfterMs / 1000) },
-      'password',
-    );
+    await auditLocked(audit, user.id, reservation.retryAfterMs);
     return { kind: 'invalid' };
   }
   const check = await verifyDirectoryPassword(ctx, user, password);
@@ -242,6 +232,16 @@ async function checkWithDirectory(
 }
 
 /** The lockout row, when the failure just counted is the one that locked the password. */
+/** A password attempt refused without a check because the user is locked out. */
+async function auditLocked(audit: Audit, userId: string, retryAfterMs: number): Promise<void> {
+  await audit(
+    'signin.locked',
+    userId,
+    { factor: 'password', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+    'password',
+  );
+}
+
 async function auditLockout(
   audit: Audit,
   userId: string,
@@ -258,7 +258,6 @@ async function auditLockout(
 const DIRECTORY_UNAVAILABLE =
   "Your account is in your organization's directory, which cannot be reached right now. Try again in a few minutes; if it persists, tell your administrator.";
 
-/** Hash a password the way sign-in verifies it (argon2id, library defaults). */
 /** A sign-in finished (every factor passed): its audit row, with the factors used. */
 export async function recordSignin(
   ctx: AppContext,
