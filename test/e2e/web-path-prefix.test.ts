@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hash } from '@node-rs/argon2';
+import { DISCOVERY_PATH, discoveryUrls } from '../../src/cli/client/discovery.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { csrfOf, FormClient, hiddenOf, registerPkceClient, totpNow } from '../helpers/oidc.ts';
@@ -122,6 +123,19 @@ describe(`web pages behind a public URL with a path prefix (${P})`, () => {
     });
     assertAllPrefixed(step.text, 'password page');
     assert.match(step.text, new RegExp(`<a href="${P}/signin\\?return=%2Fprofile">Not you\\?</a>`));
+  });
+
+  it('the client finds the discovery document beside the prefixed start URL, naming prefixed endpoints', async () => {
+    const startUrl = `${origin}${P}/start`;
+    const [first] = discoveryUrls(startUrl);
+    assert.equal(first, `${origin}${P}${DISCOVERY_PATH}`);
+    const res = await fetch(first!);
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as Record<string, unknown>;
+    assert.equal(doc.start_url, startUrl);
+    for (const key of ['sso_endpoint', 'sso_oidc_endpoint', 'sts_endpoint']) {
+      assert.ok(String(doc[key]).startsWith(`${origin}${P}`), `${key} is under the prefix: ${doc[key]}`);
+    }
   });
 
   it('pages that need a session send the browser to sign-in under the prefix', async () => {
