@@ -122,30 +122,39 @@ for (const kind of STORE_KINDS) {
       assert.equal(fs.existsSync(path.join(h, '.aws', 'config')), false);
     });
 
-    it('a [default] with keys of its own is left alone', async () => {
-      const h = home();
-      fs.mkdirSync(path.join(h, '.aws'), { recursive: true });
-      fs.writeFileSync(
-        path.join(h, '.aws', 'credentials'),
-        '[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n',
-      );
-      const pty = startPty(['configure', 'sso', '--use-device-code', '--no-browser'], cliEnv(h));
-      await pty.answer('SSO session name (Recommended): ', 'corp');
-      await pty.answer('SSO start URL [None]: ', `${server.url}/start`);
-      await pty.answer('SSO region [us-east-1]: ', '');
-      await pty.answer('SSO registration scopes [sso:account:access]: ', '');
-      const m = await pty.expect(/autofill the code upon loading:\n(\S+user_code=[A-Z-]+)/);
-      await approveInBrowser(browser, m[1] as string, 'alice');
-      await pty.expect('There are 2 AWS accounts available to you.');
-      pty.send('\r');
-      await pty.expect('There are 2 roles available to you.');
-      pty.send('\r');
-      await pty.answer('Default client Region [us-east-1]: ', '');
-      await pty.answer('CLI default output format (json if not specified) [json]: ', '');
-      await pty.answer(`Profile name [Admin-${DEV}]: `, '');
-      assert.equal(await pty.exited, 0, pty.text);
-      assert.doesNotMatch(fs.readFileSync(path.join(h, '.aws', 'config'), 'utf8'), /\[default\]/);
-    });
+    for (const [file, own] of [
+      ['credentials', '[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n'],
+      [
+        'config',
+        '[default]\nsso_session = elsewhere\nsso_account_id = 111111111111\nsso_role_name = Admin\n',
+      ],
+    ] as const) {
+      it(`a [default] with ${file === 'config' ? 'an SSO profile' : 'keys'} of its own in ${file} is left alone`, async () => {
+        const h = home();
+        fs.mkdirSync(path.join(h, '.aws'), { recursive: true });
+        fs.writeFileSync(path.join(h, '.aws', file), own);
+        const pty = startPty(['configure', 'sso', '--use-device-code', '--no-browser'], cliEnv(h));
+        await pty.answer('SSO session name (Recommended): ', 'corp');
+        await pty.answer('SSO start URL [None]: ', `${server.url}/start`);
+        await pty.answer('SSO region [us-east-1]: ', '');
+        await pty.answer('SSO registration scopes [sso:account:access]: ', '');
+        const m = await pty.expect(/autofill the code upon loading:\n(\S+user_code=[A-Z-]+)/);
+        await approveInBrowser(browser, m[1] as string, 'alice');
+        await pty.expect('There are 2 AWS accounts available to you.');
+        pty.send('\r');
+        await pty.expect('There are 2 roles available to you.');
+        pty.send('\r');
+        await pty.answer('Default client Region [us-east-1]: ', '');
+        await pty.answer('CLI default output format (json if not specified) [json]: ', '');
+        await pty.answer(`Profile name [Admin-${DEV}]: `, '');
+        assert.equal(await pty.exited, 0, pty.text);
+        const config = fs.readFileSync(path.join(h, '.aws', 'config'), 'utf8');
+        // The [default] section as it stands: up to the next section.
+        const section = /^\[default\]\n(?:[^[].*\n?)*/m.exec(config)?.[0];
+        if (file === 'config') assert.equal(section, own, config);
+        else assert.equal(section, undefined, config);
+      });
+    }
   });
 }
 
