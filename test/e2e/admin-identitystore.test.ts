@@ -15,12 +15,14 @@ import {
   UpdateUserCommand,
 } from '@aws-sdk/client-identitystore';
 import {
+  ADMIN_ORG,
   identityStoreClient,
   identityStoreId,
   roleCredentials,
   startAdminServer,
   WORKLOAD,
 } from '../helpers/admin.ts';
+import { applyText } from '../helpers/apply.ts';
 import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -247,6 +249,49 @@ for (const kind of STORE_KINDS) {
           assert.equal(bob[member], `value of ${path}`, member);
         }
         assert.equal(bob.DisplayName, 'Bob');
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it('API changes racing an apply all land, and neither side answers an error', async () => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      try {
+        const { UserId } = await client.send(
+          new GetUserIdCommand({
+            IdentityStoreId: storeId,
+            AlternateIdentifier: { UniqueAttribute: { AttributePath: 'userName', AttributeValue: 'dave' } },
+          }),
+        );
+        // The file changes a display name the API leaves alone; the API sets attributes the file
+        // does not manage, while apply runs.
+        const attributes = ['title', 'nickName', 'userType', 'locale', 'timezone', 'website'];
+        const [applied] = await Promise.all([
+          applyText(server.deps.ctx, ADMIN_ORG.replace('displayName: Frank,', 'displayName: Franklin,')),
+          ...attributes.map((path) =>
+            client.send(
+              new UpdateUserCommand({
+                IdentityStoreId: storeId,
+                UserId,
+                Operations: [{ AttributePath: path, AttributeValue: `raced ${path}` }],
+              }),
+            ),
+          ),
+        ]);
+        assert.equal(applied.changed, true);
+        const dave = (await client.send(
+          new DescribeUserCommand({ IdentityStoreId: storeId, UserId }),
+        )) as unknown as Record<string, unknown>;
+        for (const path of attributes) {
+          const member = path.charAt(0).toUpperCase() + path.slice(1);
+          assert.equal(dave[member], `raced ${path}`, member);
+        }
+        const frank = await server.deps.ctx.store.db
+          .selectFrom('users')
+          .select('display_name')
+          .where('user_name', '=', 'frank')
+          .executeTakeFirstOrThrow();
+        assert.equal(frank.display_name, 'Franklin');
       } finally {
         client.destroy();
       }
