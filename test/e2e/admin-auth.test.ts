@@ -56,8 +56,12 @@ for (const kind of STORE_KINDS) {
     });
     after(async () => server?.stop());
 
-    const listUsers = async (user: string, role: string, account?: string) => {
-      const client = identityStoreClient(server.url, await roleCredentials(server, user, role, account));
+    const listUsers = async (user: string, role: string, account?: string, region?: string) => {
+      const client = identityStoreClient(
+        server.url,
+        await roleCredentials(server, user, role, account),
+        region,
+      );
       try {
         return await outcome(client.send(new ListUsersCommand({ IdentityStoreId: storeId })));
       } finally {
@@ -169,6 +173,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(await listUsers('frank', 'TeamBlue'), 'AccessDeniedException');
     });
 
+    it('aws:RequestedRegion is the region the call is signed for', async () => {
+      assert.equal(await listUsers('erin', 'EuWestOnly', WORKLOAD, 'eu-west-1'), 'ok');
+      assert.equal(await listUsers('erin', 'EuWestOnly', WORKLOAD, 'us-east-1'), 'AccessDeniedException');
+    });
+
     it('a permission set scoped by resource ARN reads groups and not users', async () => {
       const admin = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
       const reader = identityStoreClient(
@@ -216,7 +225,7 @@ for (const kind of STORE_KINDS) {
           names.push(...(page.PermissionSets ?? []));
           NextToken = page.NextToken;
         } while (NextToken);
-        assert.equal(names.length, 7);
+        assert.equal(names.length, 8);
         const accounts: string[] = [];
         let token: string | undefined;
         do {

@@ -1,7 +1,7 @@
 /**
  * The admin APIs under test: a server whose organization has administrators of several kinds
  * (full, read-only, a permission set with an explicit deny, one with NotAction, one scoped by
- * aws:PrincipalTag, one scoped by resource ARN) and one person who is no administrator; role credentials for each, taken
+ * aws:PrincipalTag, one scoped by resource ARN, one by aws:RequestedRegion) and one person who is no administrator; role credentials for each, taken
  * through GetRoleCredentials like any role; and the JS SDK clients of the three services.
  */
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
@@ -65,8 +65,16 @@ permissionSets:
         - Effect: Allow
           Action: ["identitystore:DescribeGroup", "identitystore:DescribeUser"]
           Resource: ["arn:aws:identitystore::*:identitystore/*", "arn:aws:identitystore:::group/*"]
+  - name: EuWestOnly
+    inlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: "identitystore:List*"
+          Resource: "*"
+          Condition: { StringEquals: { "aws:RequestedRegion": eu-west-1 } }
 administrators:
-  permissionSets: [Administrator, AdminReadOnly, NoDeletes, NotDirectory, TeamBlue, GroupReader]
+  permissionSets: [Administrator, AdminReadOnly, NoDeletes, NotDirectory, TeamBlue, GroupReader, EuWestOnly]
 assignments:
   - { user: alice, permissionSet: Administrator, accounts: ["${MANAGEMENT}"] }
   - { user: bob, permissionSet: AdminReadOnly, accounts: ["${MANAGEMENT}"] }
@@ -76,6 +84,7 @@ assignments:
   - { user: erin, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
   - { user: frank, permissionSet: TeamBlue, accounts: ["${MANAGEMENT}"] }
   - { user: dave, permissionSet: GroupReader, accounts: ["${WORKLOAD}"] }
+  - { user: erin, permissionSet: EuWestOnly, accounts: ["${WORKLOAD}"] }
 `;
 
 export async function startAdminServer(store: StoreKind, org = ADMIN_ORG): Promise<TestServer> {
