@@ -5,22 +5,9 @@
  * with what there is.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { SeededOrg } from '../helpers/seed.ts';
-import type { TestServer } from '../helpers/server.ts';
+import { describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import {
-  cliEnv,
-  DEV,
-  PROD,
-  runCli,
-  sessionConfig,
-  signInWithoutBrowser,
-  startPty,
-  startSeededServer,
-  tempHome,
-  writeConfig,
-} from './cli-harness.ts';
+import { DEV, PROD, runCli, signedInCli, startPty } from './cli-harness.ts';
 
 const PROFILES = {
   dev: {
@@ -36,26 +23,10 @@ const SHOW =
 
 for (const kind of STORE_KINDS) {
   describe(`idcenter assume (${kind})`, () => {
-    let server: TestServer;
-    let org: SeededOrg;
-    let home: string;
-    let cleanup: () => void;
-    let env: NodeJS.ProcessEnv;
-
-    before(async () => {
-      ({ server, org } = await startSeededServer(kind));
-      ({ home, cleanup } = tempHome());
-      env = cliEnv(home);
-      writeConfig(home, sessionConfig(server, PROFILES));
-      await signInWithoutBrowser(server, org.users.alice as string, home);
-    });
-    after(async () => {
-      cleanup?.();
-      await server?.stop();
-    });
+    const cli = signedInCli(kind, PROFILES);
 
     it('searches the menu by typing, then runs the command as the chosen role', async () => {
-      const term = startPty(['assume', '--profile', 'dev', '--', 'sh', '-c', SHOW], env);
+      const term = startPty(['assume', '--profile', 'dev', '--', 'sh', '-c', SHOW], cli.env);
       await term.expect('Choose an account and role (type to search):');
       await term.expect(`Dev (${DEV}) / Admin`);
       await term.expect(`Dev (${DEV}) / ReadOnly`);
@@ -74,7 +45,7 @@ for (const kind of STORE_KINDS) {
     it('--account and --role narrowing to one role: no menu', async () => {
       const r = await runCli(
         ['assume', '--sso-session', 'corp', '--account', 'dev', '--role', 'readonly', '--', 'sh', '-c', SHOW],
-        env,
+        cli.env,
       );
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout, /Choose an account/);
@@ -85,12 +56,12 @@ for (const kind of STORE_KINDS) {
     it('the command’s exit code is passed through; a choice that matches nothing is said', async () => {
       const r = await runCli(
         ['assume', '--sso-session', 'corp', '--account', PROD, '--', 'sh', '-c', 'exit 9'],
-        env,
+        cli.env,
       );
       assert.equal(r.code, 9, r.stderr);
       const none = await runCli(
         ['assume', '--sso-session', 'corp', '--account', '999999999999', '--', 'true'],
-        env,
+        cli.env,
       );
       assert.equal(none.code, 253);
       assert.match(

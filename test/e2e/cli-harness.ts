@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { hash } from '@node-rs/argon2';
 import type { TestBrowser } from '../helpers/browser.ts';
 import { registerDeviceClient } from '../helpers/oidc.ts';
@@ -315,6 +316,36 @@ export async function startSeededServer(
     },
   });
   return { server, org: org as SeededOrg };
+}
+
+/** What the CLI tests of a signed-in person start from; set once the suite's `before` ran. */
+export interface SignedInCli {
+  server: TestServer;
+  org: SeededOrg;
+  home: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Registers the suite's hooks: a seeded server, a temporary home whose config has `profiles`
+ * under sso-session `corp`, and alice signed in there without a browser; both go after.
+ */
+export function signedInCli(store: StoreKind, profiles: Record<string, Record<string, string>>): SignedInCli {
+  const cli = {} as SignedInCli;
+  let cleanup: (() => void) | undefined;
+  before(async () => {
+    const { server, org } = await startSeededServer(store);
+    const temp = tempHome();
+    cleanup = temp.cleanup;
+    Object.assign(cli, { server, org, home: temp.home, env: cliEnv(temp.home) });
+    writeConfig(cli.home, sessionConfig(server, profiles));
+    await signInWithoutBrowser(server, org.users.alice as string, cli.home);
+  });
+  after(async () => {
+    cleanup?.();
+    await cli.server?.stop();
+  });
+  return cli;
 }
 
 export interface SignedInHome {

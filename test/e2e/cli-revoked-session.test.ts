@@ -4,19 +4,17 @@
  * "Already signed in". When the server cannot be reached, status says the token is not confirmed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { revokeUserEverything } from '../../src/app/sessions.ts';
-import type { SeededOrg } from '../helpers/seed.ts';
-import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   cliEnv,
   DEV,
   runCli,
   sessionConfig,
+  signedInCli,
   signInWithoutBrowser,
   startPty,
-  startSeededServer,
   tempHome,
   writeConfig,
 } from './cli-harness.ts';
@@ -41,38 +39,22 @@ async function tokenState(env: NodeJS.ProcessEnv): Promise<Record<string, unknow
 
 for (const kind of STORE_KINDS) {
   describe(`sso login and status after a revocation (${kind})`, () => {
-    let server: TestServer;
-    let org: SeededOrg;
-    let home: string;
-    let cleanup: () => void;
-    let env: NodeJS.ProcessEnv;
-
-    before(async () => {
-      ({ server, org } = await startSeededServer(kind));
-      ({ home, cleanup } = tempHome());
-      env = cliEnv(home);
-      writeConfig(home, sessionConfig(server, PROFILES));
-      await signInWithoutBrowser(server, org.users.alice as string, home);
-    });
-    after(async () => {
-      cleanup?.();
-      await server?.stop();
-    });
+    const cli = signedInCli(kind, PROFILES);
 
     it('a live token is confirmed by the server; login reuses it', async () => {
-      const corp = await tokenState(env);
+      const corp = await tokenState(cli.env);
       assert.equal(corp.tokenState, 'valid');
       assert.equal(corp.tokenConfirmed, true);
-      const login = await runCli(['sso', 'login', '--sso-session', 'corp'], env);
+      const login = await runCli(['sso', 'login', '--sso-session', 'corp'], cli.env);
       assert.equal(login.code, 0, login.stderr);
       assert.match(login.stdout, /Already signed in to .* \(corp\)/);
     });
 
     it('after the administrator revokes the sessions, status and login no longer trust the cache', async () => {
-      await revokeUserEverything(server.deps.ctx, 'alice', 'test');
-      const corp = await tokenState(env);
+      await revokeUserEverything(cli.server.deps.ctx, 'alice', 'test');
+      const corp = await tokenState(cli.env);
       assert.equal(corp.tokenState, 'revoked');
-      const text = await runCli(['sso', 'status'], env);
+      const text = await runCli(['sso', 'status'], cli.env);
       assert.equal(text.code, 0, text.stderr);
       assert.match(
         text.stdout,
@@ -82,7 +64,7 @@ for (const kind of STORE_KINDS) {
 
       const term = startPty(
         ['sso', 'login', '--sso-session', 'corp', '--use-device-code', '--no-browser'],
-        env,
+        cli.env,
       );
       try {
         await term.expect('The server no longer accepts the cached token for corp');
@@ -95,11 +77,11 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a server that cannot be reached leaves the token unconfirmed, not revoked', async () => {
-      const offline = cliEnv(home, { AWS_ENDPOINT_URL_SSO: 'http://127.0.0.1:9' });
+      const offline = cliEnv(cli.home, { AWS_ENDPOINT_URL_SSO: 'http://127.0.0.1:9' });
       const { home: other, cleanup: clean } = tempHome();
       try {
-        writeConfig(other, sessionConfig(server, PROFILES));
-        await signInWithoutBrowser(server, org.users.alice as string, other);
+        writeConfig(other, sessionConfig(cli.server, PROFILES));
+        await signInWithoutBrowser(cli.server, cli.org.users.alice as string, other);
         const corp = await tokenState({ ...offline, HOME: other });
         assert.equal(corp.tokenState, 'valid');
         assert.equal(corp.tokenConfirmed, false);

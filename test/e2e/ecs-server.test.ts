@@ -8,23 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { run } from '../helpers/python.ts';
-import type { SeededOrg } from '../helpers/seed.ts';
-import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import {
-  BIN,
-  cliEnv,
-  DEV,
-  runCli,
-  sessionConfig,
-  signInWithoutBrowser,
-  startSeededServer,
-  tempHome,
-  waitFor,
-  writeConfig,
-} from './cli-harness.ts';
+import { BIN, DEV, runCli, signedInCli, waitFor } from './cli-harness.ts';
 
 const PROFILES = {
   dev: {
@@ -54,27 +41,11 @@ console.log(JSON.stringify({ chain: viaChain.Account, provider: viaProvider.Acco
 
 for (const kind of STORE_KINDS) {
   describe(`idcenter ecs-server (${kind})`, () => {
-    let server: TestServer;
-    let org: SeededOrg;
-    let home: string;
-    let cleanup: () => void;
-    let env: NodeJS.ProcessEnv;
-
-    before(async () => {
-      ({ server, org } = await startSeededServer(kind));
-      ({ home, cleanup } = tempHome());
-      env = cliEnv(home);
-      writeConfig(home, sessionConfig(server, PROFILES));
-      await signInWithoutBrowser(server, org.users.alice as string, home);
-    });
-    after(async () => {
-      cleanup?.();
-      await server?.stop();
-    });
+    const cli = signedInCli(kind, PROFILES);
 
     it('boto3 gets the credentials from it, with a profile and keys in the environment removed', async () => {
       const r = await runCli(['ecs-server', '--profile', 'dev', '--', 'python3', '-c', BOTO3], {
-        ...env,
+        ...cli.env,
         AWS_PROFILE: 'dev',
         AWS_ACCESS_KEY_ID: 'AKIAOLDKEYS',
       });
@@ -86,14 +57,14 @@ for (const kind of STORE_KINDS) {
       const r = await run(
         process.execPath,
         [BIN, 'ecs-server', '--profile', 'dev', '--', process.execPath, '--input-type=module', '-e', JS_SDK],
-        { env, cwd: process.cwd() },
+        { env: cli.env, cwd: process.cwd() },
       );
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), { chain: DEV, provider: DEV });
     });
 
     it('refuses requests without the token or with another; renews credentials near expiry; stops on SIGTERM', async () => {
-      const child = spawn(process.execPath, [BIN, 'ecs-server', '--profile', 'dev'], { env });
+      const child = spawn(process.execPath, [BIN, 'ecs-server', '--profile', 'dev'], { env: cli.env });
       let out = '';
       child.stdout.on('data', (d) => {
         out += d;
@@ -106,7 +77,7 @@ for (const kind of STORE_KINDS) {
         });
         assert.match(vars.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
         assert.match(out, /export AWS_REGION=eu-west-1/);
-        assert.match(out, new RegExp(`export AWS_ENDPOINT_URL_STS=${server.url}`));
+        assert.match(out, new RegExp(`export AWS_ENDPOINT_URL_STS=${cli.server.url}`));
         assert.equal((await fetch(vars.url)).status, 401);
         assert.equal((await fetch(vars.url, { headers: { authorization: `${vars.token}x` } })).status, 403);
         assert.equal((await fetch(vars.url, { headers: { authorization: 'Bearer nothing' } })).status, 403);
@@ -127,7 +98,7 @@ for (const kind of STORE_KINDS) {
         assert.equal(again.AccessKeyId, a.AccessKeyId, 'fresh credentials are reused');
 
         // The cached credentials now expire in two minutes: the next answer brings new ones.
-        const cacheDir = path.join(home, '.aws', 'cli', 'cache');
+        const cacheDir = path.join(cli.home, '.aws', 'cli', 'cache');
         for (const f of fs.readdirSync(cacheDir)) {
           const file = path.join(cacheDir, f);
           const c = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -147,7 +118,7 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a profile that cannot get credentials is said before anything is served', async () => {
-      const r = await runCli(['ecs-server', '--profile', 'nope', '--', 'true'], env);
+      const r = await runCli(['ecs-server', '--profile', 'nope', '--', 'true'], cli.env);
       assert.equal(r.code, 253, r.stderr);
       assert.match(r.stderr, /The config profile \(nope\) could not be found/);
     });
