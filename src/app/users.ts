@@ -13,7 +13,7 @@ import type { Database, UserRow } from '../storage/schema.ts';
 import { writeAudit } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { bumpGeneration } from './instance.ts';
-import { recordRevocations, revokingTransaction } from './revocation.ts';
+import { recordRevocations, revokingTransaction, type WrittenRevocations } from './revocation.ts';
 
 /**
  * Hash a password with argon2id (the library's default algorithm and parameters: 19 MiB,
@@ -166,7 +166,8 @@ export async function setPassword(
 
 /**
  * Move a user to `to` in one transaction, with `alsoDo` (in the same transaction), the
- * generation bump and the audit event. `changed` is false when the user already had that status.
+ * generation bump and the audit event. `changed` is false when the user already had that status;
+ * `written` holds the revocations a disable wrote, for a server to apply to its view at once.
  */
 async function setStatus(
   ctx: AppContext,
@@ -174,10 +175,10 @@ async function setStatus(
   actor: string,
   to: 'ENABLED' | 'DISABLED',
   alsoDo: (trx: Kysely<Database>, now: number) => Promise<void>,
-): Promise<{ changed: boolean }> {
+): Promise<StatusChange> {
   const now = ctx.clock.now();
   const from = to === 'ENABLED' ? 'DISABLED' : 'ENABLED';
-  const { value } = await revokingTransaction(ctx, async (trx) => {
+  const { value, ...written } = await revokingTransaction(ctx, async (trx) => {
     const r = await trx
       .updateTable('users')
       .set({ status: to, updated_at: now, updated_by: actor })
@@ -201,7 +202,12 @@ async function setStatus(
     });
     return { changed: true };
   });
-  return value;
+  return { ...value, written };
+}
+
+export interface StatusChange {
+  changed: boolean;
+  written: WrittenRevocations;
 }
 
 /**
@@ -210,11 +216,7 @@ async function setStatus(
  *
  * @throws DomainError `not_found`
  */
-export async function disableUser(
-  ctx: AppContext,
-  userId: string,
-  actor: string,
-): Promise<{ changed: boolean }> {
+export async function disableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
   return setStatus(ctx, userId, actor, 'DISABLED', (trx, now) => revokeUserSessions(trx, userId, now));
 }
 
@@ -223,10 +225,6 @@ export async function disableUser(
  *
  * @throws DomainError `not_found`
  */
-export async function enableUser(
-  ctx: AppContext,
-  userId: string,
-  actor: string,
-): Promise<{ changed: boolean }> {
+export async function enableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
   return setStatus(ctx, userId, actor, 'ENABLED', async () => {});
 }

@@ -23,6 +23,10 @@ export interface PageOptions {
   narrow?: boolean;
   /** Static script file names (e.g. 'portal.js'), loaded as modules (which run deferred). */
   scripts?: string[];
+  /** Static stylesheets beyond the two every page has (e.g. 'admin.css'). */
+  styles?: string[];
+  /** Markup between the header and the page's main content (the admin console's navigation). */
+  beforeMain?: Html;
 }
 
 /**
@@ -36,6 +40,7 @@ export function page(opts: PageOptions): Html {
   const scripts = (opts.scripts ?? []).map(
     (s) => html`<script type="module" src="${to(assetUrl(s))}"></script>`,
   );
+  const styles = (opts.styles ?? []).map((s) => html`<link rel="stylesheet" href="${to(assetUrl(s))}">`);
   const nav = session
     ? html`<nav class="account" aria-label="Account">
         <span class="who wrap">${displayText(session.displayName || session.userName, 64)}</span>
@@ -53,11 +58,13 @@ export function page(opts: PageOptions): Html {
 <link rel="icon" type="image/svg+xml" href="${to(assetUrl('favicon.svg'))}">
 <link rel="stylesheet" href="${to(assetUrl('app.css'))}">
 <link rel="stylesheet" href="${to(assetUrl('auth.css'))}">
+${styles}
 ${scripts}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="${to('/start')}">${PRODUCT_NAME}</a>${nav}</header>
+${opts.beforeMain ?? ''}
 <main id="main"${opts.narrow ? html` class="narrow"` : ''}>
 ${opts.body}
 </main>

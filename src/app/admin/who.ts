@@ -1,7 +1,8 @@
 /**
  * Who makes an admin change, as the audit log records it: the caller's user (`user:<id>`, the
  * same actor a person's own changes carry) with the credentials and permission set they used,
- * the client address and the request id.
+ * the client address and the request id. A change made in the admin console carries
+ * `via: 'admin-console'` and no credentials (the person signed in to the portal).
  */
 import type { AuditAction, AuditEvent } from '../audit.ts';
 import type { CredentialService } from '../credentials/service.ts';
@@ -9,9 +10,12 @@ import { MAX_CREDENTIAL_LIFETIME_MS, type WrittenRevocations } from '../revocati
 
 export interface AdminWho {
   actor: string;
-  accessKeyId: string;
-  permissionSetId: string;
-  accountId: string;
+  /** Where the change came from: the admin APIs (the default) or the admin console. */
+  via?: 'admin-api' | 'admin-console';
+  /** The role credentials of an admin API call (the console signs with a portal session). */
+  accessKeyId?: string;
+  permissionSetId?: string;
+  accountId?: string;
   sourceIp: string;
   requestId: string;
 }
@@ -32,7 +36,7 @@ export function auditOf(
     targetId,
     detail: {
       ...detail,
-      via: 'admin-api',
+      via: who.via ?? 'admin-api',
       accessKeyId: who.accessKeyId,
       permissionSetId: who.permissionSetId,
       accountId: who.accountId,

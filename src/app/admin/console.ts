@@ -1,0 +1,813 @@
+/**
+ * What the admin console (`web/admin/`) reads: who may use it, and the pages of users, groups,
+ * accounts, permission sets, sessions and the audit log, each searched and paged in the store.
+ * Its changes go through the use cases the admin APIs and the CLI use (`directory.ts`,
+ * `assignments.ts`, `../users.ts`, `../sessions.ts`, `../auth/mfa.ts`); only reads live here.
+ *
+ * Paging is by key, never by offset: a page is the rows after the last key of the one before
+ * (`after`), read in index order, so the 1,000th page of 50,000 users costs what the first does.
+ * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped).
+ */
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Database } from '../../storage/schema.ts';
+import type { StoredAuditEvent } from '../audit.ts';
+import type { AppContext } from '../context.ts';
+
+export interface ConsolePage<T> {
+  items: T[];
+  /** The key the next page starts after, when there is a next page. */
+  next: string | undefined;
+}
+
+/** One page of rows read with `limit + 1`: the extra row only says there is a next page. */
+function keyed<R>(rows: R[], limit: number, key: (r: R) => string): ConsolePage<R> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last !== undefined ? key(last) : undefined };
+}
+
+/** `abc` → `abc%` with LIKE's wildcards and the escape character taken literally. */
+function prefixPattern(query: string): string {
+  return `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function startsWith(expression: ReturnType<typeof sql>, query: string) {
+  return sql<boolean>`${expression} like ${prefixPattern(query)} escape '\\'`;
+}
+
+// ---- who may use the console ----
+
+/**
+ * True when the user is assigned (directly or through a group) a permission set that is one of
+ * the administrators' (`permission_sets.administrators`, set by the organization file's
+ * `administrators.permissionSets` or `idcenter admin grant`) in any account, and is enabled.
+ */
+export async function isConsoleAdministrator(ctx: AppContext, userId: string): Promise<boolean> {
+  const db = ctx.store.db;
+  const row = await db
+    .selectFrom('account_assignments as a')
+    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+    .select('a.id')
+    .where('ps.administrators', '=', 1)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
+        eb.and([
+          eb('a.principal_type', '=', 'GROUP'),
+          eb(
+            'a.principal_id',
+            'in',
+            db.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      ]),
+    )
+    .where((eb) =>
+      eb.exists(db.selectFrom('users').select('id').where('id', '=', userId).where('status', '=', 'ENABLED')),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+// ---- users ----
+
+export interface UserListItem {
+  id: string;
+  userName: string;
+  displayName: string;
+  email: string | null;
+  status: string;
+  source: string;
+}
+
+/**
+ * Users ordered by lower-case user name, a page after `after` (a lower-case user name);
+ * `query` keeps those whose user name, display name or e-mail starts with it.
+ */
+export async function searchUsers(
+  ctx: AppContext,
+  page: { query?: string | undefined; after?: string | undefined; limit: number },
+): Promise<ConsolePage<UserListItem>> {
+  const q = page.query?.trim() ?? '';
+  const rows = await ctx.store.db
+    .selectFrom('users')
+    .select(['id', 'user_name', 'user_name_lower', 'display_name', 'email', 'status', 'source'])
+    .$if(q !== '', (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          startsWith(sql`user_name_lower`, q),
+          startsWith(sql`lower(display_name)`, q),
+          startsWith(sql`lower(email)`, q),
+        ]),
+      ),
+    )
+    .$if(page.after !== undefined, (qb) => qb.where('user_name_lower', '>', page.after ?? ''))
+    .orderBy('user_name_lower')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = keyed(rows, page.limit, (r) => r.user_name_lower);
+  return {
+    items: items.map((r) => ({
+      id: r.id,
+      userName: r.user_name,
+      displayName: r.display_name,
+      email: r.email,
+      status: r.status,
+      source: r.source,
+    })),
+    next,
+  };
+}
+
+export interface ConsoleUser extends UserListItem {
+  givenName: string | null;
+  familyName: string | null;
+  directoryDn: string | null;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface Via {
+  /** `USER`: assigned to the user; `GROUP`: through the group named. */
+  type: 'USER' | 'GROUP';
+  groupId?: string;
+  groupName?: string;
+}
+
+/** One (account, permission set) a user reaches, and every way they reach it. */
+export interface Reach {
+  accountId: string;
+  accountName: string;
+  permissionSetId: string;
+  permissionSetName: string;
+  via: Via[];
+}
+
+export interface UserDetail {
+  user: ConsoleUser;
+  groups: Array<{ id: string; name: string; membershipId: string }>;
+  reach: Reach[];
+  /** More (account, permission set, way) rows exist than `reach` shows. */
+  reachCut: boolean;
+  mfaDevices: number;
+  liveSessions: number;
+}
+
+/** Most assignment rows a user page lists. */
+const MAX_REACH_ROWS = 2000;
+
+export async function userDetail(ctx: AppContext, userId: string): Promise<UserDetail | undefined> {
+  const db = ctx.store.db;
+  const u = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!u) return undefined;
+  const now = ctx.clock.now();
+  const [groups, direct, viaGroups, mfa, sessions] = await Promise.all([
+    db
+      .selectFrom('group_memberships as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select(['g.id', 'g.display_name', 'm.id as membership_id'])
+      .where('m.user_id', '=', userId)
+      .orderBy('g.display_name_lower')
+      .execute(),
+    reachQuery(db)
+      .select([sql<string | null>`null`.as('group_id'), sql<string | null>`null`.as('group_name')])
+      .where('a.principal_type', '=', 'USER')
+      .where('a.principal_id', '=', userId)
+      .limit(MAX_REACH_ROWS + 1)
+      .execute(),
+    reachQuery(db)
+      .innerJoin('group_memberships as m', 'm.group_id', 'a.principal_id')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select(['g.id as group_id', 'g.display_name as group_name'])
+      .where('a.principal_type', '=', 'GROUP')
+      .where('m.user_id', '=', userId)
+      .limit(MAX_REACH_ROWS + 1)
+      .execute(),
+    db
+      .selectFrom('mfa_devices')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('user_id', '=', userId)
+      .where('confirmed_at', 'is not', null)
+      .executeTakeFirst(),
+    db
+      .selectFrom('portal_sessions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst(),
+  ]);
+  const rows = [...direct, ...viaGroups];
+  const byKey = new Map<string, Reach>();
+  for (const r of rows.slice(0, MAX_REACH_ROWS)) {
+    const key = `${r.account_id}|${r.permission_set_id}`;
+    let reach = byKey.get(key);
+    if (!reach) {
+      reach = {
+        accountId: r.account_id,
+        accountName: r.account_name,
+        permissionSetId: r.permission_set_id,
+        permissionSetName: r.permission_set_name,
+        via: [],
+      };
+      byKey.set(key, reach);
+    }
+    reach.via.push(
+      r.group_id === null
+        ? { type: 'USER' }
+        : { type: 'GROUP', groupId: r.group_id, groupName: r.group_name ?? r.group_id },
+    );
+  }
+  const reach = [...byKey.values()].sort(
+    (a, b) =>
+      a.accountName.localeCompare(b.accountName) ||
+      a.accountId.localeCompare(b.accountId) ||
+      a.permissionSetName.localeCompare(b.permissionSetName),
+  );
+  return {
+    user: {
+      id: u.id,
+      userName: u.user_name,
+      displayName: u.display_name,
+      givenName: u.given_name,
+      familyName: u.family_name,
+      email: u.email,
+      status: u.status,
+      source: u.source,
+      directoryDn: u.directory_dn,
+      createdAt: u.created_at,
+      createdBy: u.created_by,
+      updatedAt: u.updated_at,
+      updatedBy: u.updated_by,
+    },
+    groups: groups.map((g) => ({ id: g.id, name: g.display_name, membershipId: g.membership_id })),
+    reach,
+    reachCut: rows.length > MAX_REACH_ROWS,
+    mfaDevices: Number(mfa?.n ?? 0),
+    liveSessions: Number(sessions?.n ?? 0),
+  };
+}
+
+function reachQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('account_assignments as a')
+    .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
+    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+    .select([
+      'a.account_id',
+      'ac.name as account_name',
+      'a.permission_set_id',
+      'ps.name as permission_set_name',
+    ]);
+}
+
+/** The id of the user with this name (any case), or undefined. */
+export async function userIdByName(ctx: AppContext, userName: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('users')
+    .select('id')
+    .where('user_name_lower', '=', userName.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+// ---- groups ----
+
+export interface GroupListItem {
+  id: string;
+  name: string;
+  description: string | null;
+  source: string;
+}
+
+/** Groups ordered by lower-case name, a page after `after`; `query` is a prefix of the name. */
+export async function searchGroups(
+  ctx: AppContext,
+  page: { query?: string | undefined; after?: string | undefined; limit: number },
+): Promise<ConsolePage<GroupListItem>> {
+  const q = page.query?.trim() ?? '';
+  const rows = await ctx.store.db
+    .selectFrom('groups')
+    .select(['id', 'display_name', 'display_name_lower', 'description', 'source'])
+    .$if(q !== '', (qb) => qb.where(startsWith(sql`display_name_lower`, q)))
+    .$if(page.after !== undefined, (qb) => qb.where('display_name_lower', '>', page.after ?? ''))
+    .orderBy('display_name_lower')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = keyed(rows, page.limit, (r) => r.display_name_lower);
+  return {
+    items: items.map((r) => ({
+      id: r.id,
+      name: r.display_name,
+      description: r.description,
+      source: r.source,
+    })),
+    next,
+  };
+}
+
+export interface GroupMember extends UserListItem {
+  membershipId: string;
+}
+
+export interface GroupDetail {
+  group: GroupListItem;
+  members: ConsolePage<GroupMember>;
+  memberCount: number;
+  assignments: Array<{
+    accountId: string;
+    accountName: string;
+    permissionSetId: string;
+    permissionSetName: string;
+  }>;
+}
+
+export async function groupDetail(
+  ctx: AppContext,
+  groupId: string,
+  page: { after?: string | undefined; limit: number },
+): Promise<GroupDetail | undefined> {
+  const db = ctx.store.db;
+  const g = await db
+    .selectFrom('groups')
+    .select(['id', 'display_name', 'description', 'source'])
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+  if (!g) return undefined;
+  const [members, count, assignments] = await Promise.all([
+    db
+      .selectFrom('group_memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select([
+        'u.id',
+        'u.user_name',
+        'u.user_name_lower',
+        'u.display_name',
+        'u.email',
+        'u.status',
+        'u.source',
+        'm.id as membership_id',
+      ])
+      .where('m.group_id', '=', groupId)
+      .$if(page.after !== undefined, (qb) => qb.where('u.user_name_lower', '>', page.after ?? ''))
+      .orderBy('u.user_name_lower')
+      .limit(page.limit + 1)
+      .execute(),
+    db
+      .selectFrom('group_memberships')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('group_id', '=', groupId)
+      .executeTakeFirst(),
+    reachQuery(db)
+      .where('a.principal_type', '=', 'GROUP')
+      .where('a.principal_id', '=', groupId)
+      .orderBy('ac.name')
+      .orderBy('ps.name')
+      .limit(MAX_REACH_ROWS)
+      .execute(),
+  ]);
+  const paged = keyed(members, page.limit, (r) => r.user_name_lower);
+  return {
+    group: { id: g.id, name: g.display_name, description: g.description, source: g.source },
+    members: {
+      items: paged.items.map((r) => ({
+        id: r.id,
+        userName: r.user_name,
+        displayName: r.display_name,
+        email: r.email,
+        status: r.status,
+        source: r.source,
+        membershipId: r.membership_id,
+      })),
+      next: paged.next,
+    },
+    memberCount: Number(count?.n ?? 0),
+    assignments: assignments.map((a) => ({
+      accountId: a.account_id,
+      accountName: a.account_name,
+      permissionSetId: a.permission_set_id,
+      permissionSetName: a.permission_set_name,
+    })),
+  };
+}
+
+// ---- accounts ----
+
+export interface AccountListItem {
+  id: string;
+  name: string;
+  email: string;
+  status: string;
+  ouPath: string;
+  access: string;
+}
+
+/** Accounts ordered by id, a page after `after`; `query` is a prefix of the id or the name. */
+export async function searchAccounts(
+  ctx: AppContext,
+  page: { query?: string | undefined; after?: string | undefined; limit: number },
+): Promise<ConsolePage<AccountListItem>> {
+  const q = page.query?.trim().replace(/-/g, '') ?? '';
+  const rows = await accountQuery(ctx.store.db)
+    .$if(q !== '', (qb) =>
+      qb.where((eb) => eb.or([startsWith(sql`a.id`, q), startsWith(sql`lower(a.name)`, q)])),
+    )
+    .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
+    .orderBy('a.id')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = keyed(rows, page.limit, (r) => r.id);
+  return { items: items.map(accountItem), next };
+}
+
+function accountQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('accounts as a')
+    .leftJoin('ous as o', 'o.id', 'a.ou_id')
+    .select(['a.id', 'a.name', 'a.email', 'a.status', 'a.access', 'o.path']);
+}
+
+function accountItem(r: {
+  id: string;
+  name: string;
+  email: string;
+  status: string;
+  access: string;
+  path: string | null;
+}): AccountListItem {
+  return {
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    status: r.status,
+    access: r.access,
+    ouPath: r.path ?? '/',
+  };
+}
+
+export interface Principal {
+  id: string;
+  name: string;
+  /** Users: their display name and status. */
+  displayName?: string;
+  status?: string;
+}
+
+/** Who reaches an account with one permission set: users directly, and groups with their members. */
+export interface AccountAccessEntry {
+  permissionSetId: string;
+  permissionSetName: string;
+  users: Principal[];
+  groups: Array<Principal & { members: Principal[]; memberCount: number }>;
+}
+
+export interface AccountAccess {
+  account: AccountListItem;
+  entries: AccountAccessEntry[];
+}
+
+/** Most members listed under a group on an account page (the group page lists them all). */
+const MEMBERS_SHOWN = 50;
+
+/** "Who can access this account and how": per permission set, the users assigned and the groups with their members. */
+export async function accountAccess(ctx: AppContext, accountId: string): Promise<AccountAccess | undefined> {
+  const db = ctx.store.db;
+  const account = await accountQuery(db).where('a.id', '=', accountId).executeTakeFirst();
+  if (!account) return undefined;
+  const rows = await db
+    .selectFrom('account_assignments as a')
+    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+    .leftJoin('users as u', (j) => j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'))
+    .leftJoin('groups as g', (j) =>
+      j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+    )
+    .select([
+      'a.permission_set_id',
+      'ps.name as ps_name',
+      'a.principal_type',
+      'a.principal_id',
+      'u.user_name',
+      'u.display_name as user_display_name',
+      'u.status as user_status',
+      'g.display_name as group_name',
+    ])
+    .where('a.account_id', '=', accountId)
+    .execute();
+  const entries = new Map<string, AccountAccessEntry>();
+  const groupIds = new Set<string>();
+  for (const r of rows) {
+    let e = entries.get(r.permission_set_id);
+    if (!e) {
+      e = { permissionSetId: r.permission_set_id, permissionSetName: r.ps_name, users: [], groups: [] };
+      entries.set(r.permission_set_id, e);
+    }
+    if (r.principal_type === 'USER') {
+      e.users.push({
+        id: r.principal_id,
+        name: r.user_name ?? r.principal_id,
+        displayName: r.user_display_name ?? '',
+        status: r.user_status ?? 'UNKNOWN',
+      });
+    } else {
+      groupIds.add(r.principal_id);
+      e.groups.push({
+        id: r.principal_id,
+        name: r.group_name ?? r.principal_id,
+        members: [],
+        memberCount: 0,
+      });
+    }
+  }
+  const members = new Map<string, { list: Principal[]; count: number }>();
+  for (const groupId of groupIds) {
+    const [list, count] = await Promise.all([
+      db
+        .selectFrom('group_memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
+        .where('m.group_id', '=', groupId)
+        .orderBy('u.user_name_lower')
+        .limit(MEMBERS_SHOWN)
+        .execute(),
+      db
+        .selectFrom('group_memberships')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('group_id', '=', groupId)
+        .executeTakeFirst(),
+    ]);
+    members.set(groupId, {
+      list: list.map((m) => ({ id: m.id, name: m.user_name, displayName: m.display_name, status: m.status })),
+      count: Number(count?.n ?? 0),
+    });
+  }
+  const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
+  const out = [...entries.values()].sort((a, b) => a.permissionSetName.localeCompare(b.permissionSetName));
+  for (const e of out) {
+    e.users.sort(byName);
+    e.groups.sort(byName);
+    for (const g of e.groups) {
+      const m = members.get(g.id);
+      g.members = m?.list ?? [];
+      g.memberCount = m?.count ?? 0;
+    }
+  }
+  return { account: accountItem(account), entries: out };
+}
+
+// ---- permission sets ----
+
+export interface PermissionSetListItem {
+  id: string;
+  name: string;
+  description: string | null;
+  sessionDuration: string;
+  administrators: boolean;
+}
+
+/** Permission sets ordered by lower-case name, a page after `after`; `query` is a name prefix. */
+export async function searchPermissionSets(
+  ctx: AppContext,
+  page: { query?: string | undefined; after?: string | undefined; limit: number },
+): Promise<ConsolePage<PermissionSetListItem>> {
+  const q = page.query?.trim() ?? '';
+  const rows = await ctx.store.db
+    .selectFrom('permission_sets')
+    .select(['id', 'name', 'name_lower', 'description', 'session_duration', 'administrators'])
+    .$if(q !== '', (qb) => qb.where(startsWith(sql`name_lower`, q)))
+    .$if(page.after !== undefined, (qb) => qb.where('name_lower', '>', page.after ?? ''))
+    .orderBy('name_lower')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = keyed(rows, page.limit, (r) => r.name_lower);
+  return {
+    items: items.map((r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      sessionDuration: r.session_duration,
+      administrators: r.administrators === 1,
+    })),
+    next,
+  };
+}
+
+export interface PermissionSetDetail extends PermissionSetListItem {
+  relayState: string | null;
+  inlinePolicy: string | null;
+  permissionsBoundary: string | null;
+  managedPolicies: string[];
+  customerPolicies: Array<{ name: string; path: string }>;
+  assignments: ConsolePage<{
+    id: string;
+    accountId: string;
+    accountName: string;
+    principalType: 'USER' | 'GROUP';
+    principalId: string;
+    principalName: string;
+  }>;
+}
+
+export async function permissionSetDetail(
+  ctx: AppContext,
+  id: string,
+  page: { after?: string | undefined; limit: number },
+): Promise<PermissionSetDetail | undefined> {
+  const db = ctx.store.db;
+  const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!ps) return undefined;
+  const [managed, customer, assignments] = await Promise.all([
+    db
+      .selectFrom('ps_managed_policies')
+      .select('arn')
+      .where('permission_set_id', '=', id)
+      .orderBy('arn')
+      .execute(),
+    db
+      .selectFrom('ps_customer_policies')
+      .select(['name', 'path'])
+      .where('permission_set_id', '=', id)
+      .orderBy('name')
+      .execute(),
+    db
+      .selectFrom('account_assignments as a')
+      .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
+      .leftJoin('users as u', (j) =>
+        j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'),
+      )
+      .leftJoin('groups as g', (j) =>
+        j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+      )
+      .select([
+        'a.id',
+        'a.account_id',
+        'ac.name as account_name',
+        'a.principal_type',
+        'a.principal_id',
+        'u.user_name',
+        'g.display_name as group_name',
+      ])
+      .where('a.permission_set_id', '=', id)
+      .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
+      .orderBy('a.id')
+      .limit(page.limit + 1)
+      .execute(),
+  ]);
+  const paged = keyed(assignments, page.limit, (r) => r.id);
+  return {
+    id: ps.id,
+    name: ps.name,
+    description: ps.description,
+    sessionDuration: ps.session_duration,
+    administrators: ps.administrators === 1,
+    relayState: ps.relay_state,
+    inlinePolicy: ps.inline_policy,
+    permissionsBoundary: ps.permissions_boundary,
+    managedPolicies: managed.map((m) => m.arn),
+    customerPolicies: customer,
+    assignments: {
+      items: paged.items.map((r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        accountName: r.account_name,
+        principalType: r.principal_type as 'USER' | 'GROUP',
+        principalId: r.principal_id,
+        principalName: r.user_name ?? r.group_name ?? r.principal_id,
+      })),
+      next: paged.next,
+    },
+  };
+}
+
+/** The permission set with this name (any case), or undefined. */
+export async function permissionSetIdByName(ctx: AppContext, name: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('permission_sets')
+    .select('id')
+    .where('name_lower', '=', name.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The group with this name (any case), or undefined. */
+export async function groupIdByName(ctx: AppContext, name: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('groups')
+    .select('id')
+    .where('display_name_lower', '=', name.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+// ---- sessions ----
+
+export interface LiveSession {
+  id: string;
+  userId: string;
+  userName: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  sourceIp: string | null;
+  userAgent: string | null;
+}
+
+/** Live portal sessions, newest first; `after` is the key `<created_at>.<id>` of the last row shown. */
+export async function liveSessions(
+  ctx: AppContext,
+  page: { after?: string | undefined; limit: number; userId?: string | undefined },
+): Promise<ConsolePage<LiveSession>> {
+  const now = ctx.clock.now();
+  const cursor = parseSessionKey(page.after);
+  const rows = await ctx.store.db
+    .selectFrom('portal_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id',
+      's.user_id',
+      'u.user_name',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      's.source_ip',
+      's.user_agent',
+    ])
+    .where('s.revoked_at', 'is', null)
+    .where('s.expires_at', '>', now)
+    .where('s.mfa_done', '=', 1)
+    .$if(page.userId !== undefined, (qb) => qb.where('s.user_id', '=', page.userId ?? ''))
+    .$if(cursor !== undefined, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb('s.created_at', '<', cursor?.at ?? 0),
+          eb.and([eb('s.created_at', '=', cursor?.at ?? 0), eb('s.id', '>', cursor?.id ?? '')]),
+        ]),
+      ),
+    )
+    .orderBy('s.created_at', 'desc')
+    .orderBy('s.id')
+    .limit(page.limit + 1)
+    .execute();
+  const { items, next } = keyed(rows, page.limit, (r) => `${r.created_at}.${r.id}`);
+  return {
+    items: items.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      userName: r.user_name,
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      expiresAt: r.expires_at,
+      sourceIp: r.source_ip,
+      userAgent: r.user_agent,
+    })),
+    next,
+  };
+}
+
+function parseSessionKey(key: string | undefined): { at: number; id: string } | undefined {
+  const m = key === undefined ? null : /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(key);
+  return m ? { at: Number(m[1]), id: m[2] ?? '' } : undefined;
+}
+
+// ---- audit ----
+
+export interface AuditFilter {
+  /** An actor as stored (`user:<id>`, `cli:apply`). */
+  actor?: string | undefined;
+  /** An action, or a prefix of one ending in `.` (`user.`). */
+  action?: string | undefined;
+  /** A target id. */
+  target?: string | undefined;
+  /** Epoch ms, inclusive from and exclusive to. */
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/** Audit events newest first, with ids below `before` when given. */
+export async function searchAudit(
+  ctx: AppContext,
+  filter: AuditFilter,
+  page: { before?: number | undefined; limit: number },
+): Promise<{ items: StoredAuditEvent[]; next: number | undefined }> {
+  let q: SelectQueryBuilder<Database, 'audit_events', StoredAuditEvent> = ctx.store.db
+    .selectFrom('audit_events')
+    .selectAll();
+  if (filter.actor) q = q.where('actor', '=', filter.actor);
+  if (filter.action)
+    q = filter.action.endsWith('.')
+      ? q.where(startsWith(sql`action`, filter.action))
+      : q.where('action', '=', filter.action);
+  if (filter.target) q = q.where('target_id', '=', filter.target);
+  if (filter.from !== undefined) q = q.where('at', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('at', '<', filter.to);
+  if (page.before !== undefined) q = q.where('id', '<', page.before);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
+}

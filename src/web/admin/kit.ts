@@ -1,0 +1,192 @@
+/**
+ * What every admin console route uses: who the administrator is (a signed-in portal session of
+ * a user assigned an administrators' permission set; anyone else is answered 403, and a browser
+ * without a session goes to sign-in and comes back), the CSRF check of every form, reading query
+ * parameters and form fields with their limits, and the answers (a page, a redirect after a
+ * change, a refusal page).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isConsoleAdministrator } from '../../app/admin/console.ts';
+import type { AdminWho } from '../../app/admin/who.ts';
+import type { ServerDeps } from '../../app/server-deps.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { verifyCsrf } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { page } from '../layout.ts';
+import { webPath } from '../paths.ts';
+import { formFields } from '../request-text.ts';
+import { sendPage } from '../security.ts';
+import { currentSession, type PortalSessionInfo, redirectToSignIn } from '../session.ts';
+import { adminPage, type Section } from './shell.ts';
+
+/** Rows on a page of every list. */
+export const PAGE_SIZE = 50;
+
+/** Longest text a search or a paging key may be. */
+const MAX_QUERY = 128;
+
+export class AdminKit {
+  readonly deps: ServerDeps;
+  readonly prefix: string;
+
+  constructor(deps: ServerDeps, prefix: string) {
+    this.deps = deps;
+    this.prefix = prefix;
+  }
+
+  get ctx() {
+    return this.deps.ctx;
+  }
+
+  /** The administrator viewing a page, or null when the answer (sign-in, 403) is sent. */
+  async viewer(request: FastifyRequest, reply: FastifyReply): Promise<PortalSessionInfo | null> {
+    const session = await currentSession(request, this.deps);
+    if (!session) {
+      redirectToSignIn(reply, this.prefix, request.method === 'GET' ? request.url : '/admin');
+      return null;
+    }
+    if (!(await isConsoleAdministrator(this.ctx, session.userId))) {
+      this.refusal(
+        reply,
+        403,
+        'Administrators only',
+        'The admin console is for administrators: people assigned one of the administrators’ permission sets (the organization file’s administrators.permissionSets, or idcenter admin grant on the server). Ask an administrator if you need access.',
+        session,
+        true,
+      );
+      return null;
+    }
+    return session;
+  }
+
+  /** The administrator posting a form, its CSRF token checked; null when the answer is sent. */
+  async actor(request: FastifyRequest, reply: FastifyReply): Promise<PortalSessionInfo | null> {
+    const session = await this.viewer(request, reply);
+    if (!session) return null;
+    if (!verifyCsrf(request, session)) {
+      this.refusal(
+        reply,
+        403,
+        'This form has expired',
+        'The form did not come from your current session, so nothing was changed. Open the page again and retry.',
+        session,
+      );
+      return null;
+    }
+    return session;
+  }
+
+  /** Who an audit row names for a change made here. */
+  who(request: FastifyRequest, session: PortalSessionInfo): AdminWho {
+    return {
+      actor: `user:${session.userId}`,
+      via: 'admin-console',
+      sourceIp: request.ip ?? '',
+      requestId: String(request.id),
+    };
+  }
+
+  send(
+    reply: FastifyReply,
+    session: PortalSessionInfo,
+    section: Section,
+    title: string,
+    body: Html,
+    status = 200,
+  ): FastifyReply {
+    return sendPage(reply, adminPage({ prefix: this.prefix, session, section, title, body }), status);
+  }
+
+  /** After a change: back to `path` (an app path) with a notice key. */
+  done(reply: FastifyReply, path: string, notice: string): FastifyReply {
+    const sep = path.includes('?') ? '&' : '?';
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(webPath(this.prefix, `${path}${sep}done=${encodeURIComponent(notice)}`), 303);
+  }
+
+  /** A short page saying why not, with a way back to the console (or to the portal). */
+  refusal(
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    message: string,
+    session: PortalSessionInfo | null = null,
+    toPortal = false,
+  ): FastifyReply {
+    const back = toPortal
+      ? html`<a href="${webPath(this.prefix, '/start')}">Go to the access portal</a>`
+      : html`<a href="${webPath(this.prefix, '/admin/users')}">Back to the admin console</a>`;
+    return sendPage(
+      reply,
+      page({
+        title,
+        narrow: true,
+        session,
+        prefix: this.prefix,
+        body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p>${back}</p></div>`,
+      }),
+      status,
+    );
+  }
+
+  /** A page's query parameters (checked as text by the area's hook). */
+  query(request: FastifyRequest): QueryReader {
+    return new QueryReader(request.query as Record<string, unknown>);
+  }
+
+  /** A form field: required unless `optional`, at most `max` characters, trimmed. */
+  field(request: FastifyRequest, name: string, label: string, max: number, optional = false): string {
+    const all = formFields(request).getAll(name);
+    if (all.length > 1) throw bad(`The form has ${label} more than once.`);
+    const value = (all[0] ?? '').trim();
+    if (!optional && value === '') throw bad(`${capital(label)} is missing.`);
+    if ([...value].length > max) throw bad(`${capital(label)} is too long (at most ${max} characters).`);
+    return value;
+  }
+
+  /** A form field naming something by id: required and of the id's shape. */
+  idField(request: FastifyRequest, name: string, label: string, shape: RegExp): string {
+    const value = this.field(request, name, label, 128);
+    if (!shape.test(value)) throw bad(`The form names no ${label} that exists.`);
+    return value;
+  }
+}
+
+export class QueryReader {
+  readonly #q: Record<string, unknown>;
+  constructor(q: Record<string, unknown>) {
+    this.#q = q;
+  }
+  /** A text parameter of at most 128 characters; '' when absent. */
+  text(name: string, label: string): string {
+    const v = this.#q[name];
+    if (v === undefined) return '';
+    if (typeof v !== 'string') throw bad(`The page was asked for with ${label} more than once.`);
+    if ([...v].length > MAX_QUERY)
+      throw bad(`${capital(label)} is too long (at most ${MAX_QUERY} characters).`);
+    return v.trim();
+  }
+  /** A paging key, or undefined. */
+  key(name = 'after'): string | undefined {
+    const v = this.text(name, 'the page key');
+    return v === '' ? undefined : v;
+  }
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Bad input: answered 400 with this message, nothing changed. */
+export function bad(message: string): DomainError {
+  return new DomainError('invalid_request', message);
+}
+
+/** Ids of users and groups (UUIDs, or identity-store ids), permission sets, accounts, sessions. */
+export const ID = {
+  directory: /^[A-Za-z0-9-]{1,64}$/,
+  permissionSet: /^ps-[0-9a-f]{16}$/,
+  account: /^\d{12}$/,
+  session: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+} as const;

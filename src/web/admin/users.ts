@@ -1,0 +1,296 @@
+/**
+ * The console's users: the list (search by user name, display name or e-mail prefix; paged by
+ * key), a user's page (attributes, groups, what they can reach and through which group), and
+ * the changes an administrator makes there — create, disable, enable, reset MFA, sign out
+ * everywhere — each through the use case the CLI and the admin APIs use, audited with the
+ * administrator as actor. A user from the directory (Active Directory, LDAP) is shown, but their
+ * status is the directory's: disabling or enabling them here is refused.
+ */
+import type { FastifyInstance } from 'fastify';
+import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
+import { createUser } from '../../app/admin/directory.ts';
+import { noteRevocations } from '../../app/admin/who.ts';
+import { resetMfa } from '../../app/auth/mfa.ts';
+import { ensureInstance } from '../../app/instance.ts';
+import { revokeUserEverything } from '../../app/sessions.ts';
+import { disableUser, enableUser } from '../../app/users.ts';
+import { DomainError } from '../../domain/errors.ts';
+import {
+  checkDisplayName,
+  checkEmail,
+  checkPersonName,
+  checkUserName,
+} from '../../domain/identity/directory.ts';
+import { csrfField } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { webPath } from '../paths.ts';
+import type { PortalSessionInfo } from '../session.ts';
+import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
+import { notice, pager, searchForm, sourceBadge, statusBadge, text, when } from './shell.ts';
+
+const NOTICES: Record<string, string> = {
+  created:
+    'The user was created. They sign in once an administrator sets their password (idcenter user set-password) or through the directory.',
+  disabled: 'The user is disabled: their sessions, command-line sign-ins and role credentials were ended.',
+  enabled: 'The user is enabled. They sign in again.',
+  'already-disabled': 'The user was already disabled.',
+  'already-enabled': 'The user was already enabled.',
+  'mfa-reset': 'Their MFA devices were removed; they set up a new one at their next sign-in.',
+  'signed-out':
+    'Their sessions, command-line sign-ins and role credentials were ended. They may sign in again.',
+};
+
+const DIRECTORY_OWNS =
+  'This user comes from the directory, which decides whether they are enabled: disable or enable them there, and the next directory sync brings the change here.';
+
+export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
+  const to = (path: string) => webPath(kit.prefix, path);
+
+  app.get('/admin/users', async (request, reply) => {
+    const session = await kit.viewer(request, reply);
+    if (!session) return reply;
+    const q = kit.query(request);
+    const query = q.text('q', 'the search text');
+    const after = q.key();
+    const page = await searchUsers(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const done = NOTICES[q.text('done', 'the notice')];
+    return kit.send(
+      reply,
+      session,
+      'users',
+      'Users',
+      html`<div class="title-row"><h1>Users</h1><a class="button" href="${to('/admin/users/new')}">Create user</a></div>
+      ${notice(done)}
+      ${searchForm({
+        prefix: kit.prefix,
+        path: '/admin/users',
+        label: 'Find users',
+        value: query,
+        hint: 'The start of a user name, display name or e-mail address.',
+      })}
+      ${
+        page.items.length === 0
+          ? html`<p class="empty">${query ? html`No user's name or e-mail starts with “<bdi>${query}</bdi>”.` : 'No users yet.'}</p>`
+          : html`<table class="data stack" id="users">
+        <caption class="visually-hidden">Users${query ? html`, matching “${query}”` : ''}</caption>
+        <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">E-mail</th><th scope="col">Status</th></tr></thead>
+        <tbody>${page.items.map(
+          (u) => html`<tr>
+            <td data-label="User name"><a href="${to(`/admin/users/${u.id}`)}">${text(u.userName)}</a> ${sourceBadge(u.source)}</td>
+            <td data-label="Display name">${text(u.displayName)}</td>
+            <td data-label="E-mail">${text(u.email)}</td>
+            <td data-label="Status">${statusBadge(u.status)}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`
+      }
+      ${pager({ prefix: kit.prefix, path: '/admin/users', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+    );
+  });
+
+  app.get('/admin/users/new', async (request, reply) => {
+    const session = await kit.viewer(request, reply);
+    if (!session) return reply;
+    return kit.send(reply, session, 'users', 'Create user', createForm(kit.prefix, session));
+  });
+
+  app.post('/admin/users', async (request, reply) => {
+    const session = await kit.actor(request, reply);
+    if (!session) return reply;
+    const userName = kit.field(request, 'userName', 'the user name', 128);
+    const displayName = kit.field(request, 'displayName', 'the display name', 1024);
+    const givenName = kit.field(request, 'givenName', 'the given name', 1024, true);
+    const familyName = kit.field(request, 'familyName', 'the family name', 1024, true);
+    const email = kit.field(request, 'email', 'the e-mail address', 1024, true);
+    const problem =
+      checkUserName(userName) ??
+      checkDisplayName(displayName) ??
+      (givenName ? checkPersonName(givenName, 'given name') : undefined) ??
+      (familyName ? checkPersonName(familyName, 'family name') : undefined) ??
+      (email ? checkEmail(email) : undefined);
+    if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`);
+    const instance = await ensureInstance(kit.ctx);
+    const name: Record<string, string> = {};
+    if (givenName) name.GivenName = givenName;
+    if (familyName) name.FamilyName = familyName;
+    let id: string;
+    try {
+      id = await createUser(kit.ctx, kit.who(request, session), instance.identity_store_id, {
+        UserName: userName,
+        DisplayName: displayName,
+        ...(Object.keys(name).length > 0 ? { Name: name } : {}),
+        ...(email ? { Emails: [{ Value: email, Primary: true }] } : {}),
+      });
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict')
+        throw new DomainError('conflict', `A user named “${userName}” exists already; nothing was created.`);
+      throw err;
+    }
+    return kit.done(reply, `/admin/users/${id}`, 'created');
+  });
+
+  app.get('/admin/users/:id', async (request, reply) => {
+    const session = await kit.viewer(request, reply);
+    if (!session) return reply;
+    const { id } = request.params as { id: string };
+    const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
+    if (!detail)
+      return kit.refusal(
+        reply,
+        404,
+        'No such user',
+        'There is no user with that id. It may have been deleted.',
+        session,
+      );
+    const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    return kit.send(
+      reply,
+      session,
+      'users',
+      detail.user.userName,
+      userPage(kit.prefix, session, detail, done),
+    );
+  });
+
+  /** A user action: the user must exist; the action's outcome picks the notice. */
+  function action(
+    path: string,
+    run: (userId: string, detail: UserDetail, who: ReturnType<AdminKit['who']>) => Promise<string>,
+  ) {
+    app.post(`/admin/users/:id/${path}`, async (request, reply) => {
+      const session = await kit.actor(request, reply);
+      if (!session) return reply;
+      const { id } = request.params as { id: string };
+      const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
+      if (!detail) throw bad('The form names a user that does not exist; nothing was changed.');
+      const outcome = await run(id, detail, kit.who(request, session));
+      return kit.done(reply, `/admin/users/${id}`, outcome);
+    });
+  }
+
+  action('disable', async (id, detail, who) => {
+    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    const r = await disableUser(kit.ctx, id, who.actor);
+    noteRevocations(kit.deps.credentials, r.written);
+    return r.changed ? 'disabled' : 'already-disabled';
+  });
+
+  action('enable', async (id, detail, who) => {
+    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    const r = await enableUser(kit.ctx, id, who.actor);
+    return r.changed ? 'enabled' : 'already-enabled';
+  });
+
+  action('reset-mfa', async (id, _detail, who) => {
+    await resetMfa(kit.ctx, id, who.actor);
+    return 'mfa-reset';
+  });
+
+  action('sign-out', async (_id, detail, who) => {
+    const outcome = await revokeUserEverything(kit.ctx, detail.user.userName, who.actor);
+    if (outcome)
+      noteRevocations(kit.deps.credentials, { revocations: outcome.revocations, notBefore: outcome.at });
+    return 'signed-out';
+  });
+}
+
+function createForm(prefix: string, session: PortalSessionInfo): Html {
+  const field = (
+    name: string,
+    label: string,
+    opts: { required?: boolean; type?: string; hint?: string } = {},
+  ) =>
+    html`<label for="${name}">${label}${opts.required ? '' : html` <span class="muted">(optional)</span>`}</label>
+    <input type="${opts.type ?? 'text'}" id="${name}" name="${name}"${opts.required ? html` required` : ''} maxlength="${name === 'userName' ? 128 : 1024}" autocomplete="off"${opts.hint ? html` aria-describedby="${name}-hint"` : ''}>
+    ${opts.hint ? html`<p class="muted small" id="${name}-hint">${opts.hint}</p>` : ''}`;
+  return html`<h1>Create user</h1>
+  <form method="post" action="${webPath(prefix, '/admin/users')}" class="card form">
+    ${csrfField(session)}
+    ${field('userName', 'User name', { required: true, hint: 'What they sign in with: no spaces, unique regardless of case.' })}
+    ${field('displayName', 'Display name', { required: true })}
+    ${field('givenName', 'Given name')}
+    ${field('familyName', 'Family name')}
+    ${field('email', 'E-mail', { type: 'email' })}
+    <div class="actions"><button type="submit">Create user</button> <a href="${webPath(prefix, '/admin/users')}">Cancel</a></div>
+  </form>`;
+}
+
+function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, done: string | undefined): Html {
+  const to = (path: string) => webPath(prefix, path);
+  const u = d.user;
+  const fromDirectory = u.source === 'directory';
+  const button = (path: string, label: string, cls = 'secondary', describe = '') =>
+    html`<form method="post" action="${to(`/admin/users/${u.id}/${path}`)}" class="inline">
+      ${csrfField(session)}<button type="submit" class="${cls}"${describe ? html` aria-describedby="${describe}"` : ''}>${label}</button>
+    </form>`;
+  const name = [u.givenName, u.familyName].filter((s) => s).join(' ');
+  return html`<p class="crumbs"><a href="${to('/admin/users')}">Users</a></p>
+  <h1><bdi>${text(u.userName)}</bdi> ${statusBadge(u.status)} ${sourceBadge(u.source)}</h1>
+  ${notice(done)}
+  <section class="card" aria-labelledby="actions-h">
+    <h2 id="actions-h">Actions</h2>
+    <div class="actions">
+      ${
+        fromDirectory
+          ? html`<p class="muted" id="dir-note">${DIRECTORY_OWNS}</p>`
+          : u.status === 'ENABLED'
+            ? button('disable', 'Disable user', 'danger')
+            : button('enable', 'Enable user', '')
+      }
+      ${button('sign-out', 'Sign out everywhere')}
+      ${button('reset-mfa', `Reset MFA (${d.mfaDevices} device${d.mfaDevices === 1 ? '' : 's'})`)}
+    </div>
+  </section>
+  <section class="card" aria-labelledby="attrs-h">
+    <h2 id="attrs-h">Attributes</h2>
+    <dl class="details">
+      <dt>User name</dt><dd>${text(u.userName, 256)}</dd>
+      <dt>Display name</dt><dd>${text(u.displayName, 256)}</dd>
+      <dt>Name</dt><dd>${text(name, 256)}</dd>
+      <dt>E-mail</dt><dd>${text(u.email, 256)}</dd>
+      <dt>User ID</dt><dd class="mono">${u.id}</dd>
+      <dt>Managed in</dt><dd>${fromDirectory ? html`the directory (<bdi class="mono">${text(u.directoryDn, 512)}</bdi>)` : 'this server'}</dd>
+      <dt>Active sessions</dt><dd>${d.liveSessions} <a href="${to(`/admin/sessions?user=${encodeURIComponent(u.id)}`)}">See sessions</a></dd>
+      <dt>Created</dt><dd>${when(u.createdAt)} by <span class="mono">${u.createdBy}</span></dd>
+      <dt>Updated</dt><dd>${when(u.updatedAt)} by <span class="mono">${u.updatedBy}</span></dd>
+    </dl>
+  </section>
+  <section class="card" aria-labelledby="groups-h">
+    <h2 id="groups-h">Groups</h2>
+    ${
+      d.groups.length === 0
+        ? html`<p class="muted">Not in any group.</p>`
+        : html`<ul class="plain">${d.groups.map((g) => html`<li><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></li>`)}</ul>`
+    }
+  </section>
+  <section class="card" aria-labelledby="reach-h">
+    <h2 id="reach-h">What this user can reach</h2>
+    ${
+      d.reach.length === 0
+        ? html`<p class="muted">No account: no assignment names this user or a group of theirs.</p>`
+        : html`<table class="data stack" id="reach">
+      <caption class="visually-hidden">Accounts and permission sets this user can use, and how</caption>
+      <thead><tr><th scope="col">Account</th><th scope="col">Permission set</th><th scope="col">Through</th></tr></thead>
+      <tbody>${d.reach.map(
+        (r) => html`<tr>
+          <td data-label="Account"><a href="${to(`/admin/accounts/${r.accountId}`)}">${text(r.accountName)}</a> <span class="mono muted">${r.accountId}</span></td>
+          <td data-label="Permission set"><a href="${to(`/admin/permission-sets/${r.permissionSetId}`)}">${text(r.permissionSetName)}</a></td>
+          <td data-label="Through">${viaList(prefix, r.via)}</td>
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+    ${d.reachCut ? html`<p class="muted">Only the first 2,000 assignments are listed.</p>` : ''}
+  </section>`;
+}
+
+function viaList(prefix: string, via: UserDetail['reach'][number]['via']): Html {
+  return html`${via.map(
+    (v, i) =>
+      html`${i > 0 ? ', ' : ''}${
+        v.type === 'USER'
+          ? 'assigned directly'
+          : html`group <a href="${webPath(prefix, `/admin/groups/${v.groupId ?? ''}`)}">${text(v.groupName)}</a>`
+      }`,
+  )}`;
+}

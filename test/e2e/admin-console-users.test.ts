@@ -1,0 +1,308 @@
+/**
+ * The admin console's users over HTTP, on SQLite and PostgreSQL: who may open it, search and
+ * paging by key, a user's page with what they reach, and every change (create, disable,
+ * enable, reset MFA, sign out everywhere) with its CSRF check, its refusals of bad input, and
+ * its audit row naming the administrator.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SeededOrg } from '../helpers/seed.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { ConsoleClient, DEV, firstCells, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import { HOSTILE, signIn } from './portal-fixtures.ts';
+
+const MANY = 120;
+const manyUsers = Array.from({ length: MANY }, (_, i) => ({
+  userName: `user${String(i).padStart(3, '0')}`,
+  displayName: `Many ${i}`,
+  email: `many${i}@corp.example`,
+}));
+
+for (const kind of STORE_KINDS) {
+  describe(`admin console: users (${kind})`, () => {
+    let server: TestServer;
+    let org: SeededOrg;
+    let admin: ConsoleClient;
+
+    before(async () => {
+      server = await startTestServer({
+        store: kind,
+        seed: async (deps) => {
+          org = await seedConsoleOrg(deps, {
+            users: [
+              ...manyUsers,
+              { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
+              { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
+            ],
+          });
+          await deps.ctx.store.db
+            .updateTable('users')
+            .set({ source: 'directory', directory_dn: 'CN=Carol,DC=corp' })
+            .where('id', '=', org.users.carol ?? '')
+            .execute();
+        },
+      });
+      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+    });
+    after(async () => server.stop());
+
+    const statusOf = async (userName: string) =>
+      (
+        await server.deps.ctx.store.db
+          .selectFrom('users')
+          .select('status')
+          .where('user_name_lower', '=', userName)
+          .executeTakeFirstOrThrow()
+      ).status;
+
+    const userCount = async () =>
+      Number(
+        (
+          await server.deps.ctx.store.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    it('sends a browser without a session to sign-in, coming back to the page asked for', async () => {
+      const res = await new ConsoleClient(server.url, null).get('/admin/users?q=al');
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get('location'), '/signin?return=%2Fadmin%2Fusers%3Fq%3Dal');
+      const root = await new ConsoleClient(server.url, null).get('/admin');
+      assert.equal(root.status, 303);
+    });
+
+    it('answers 403 to a signed-in person who is not an administrator, and their forms change nothing', async () => {
+      const bob = await ConsoleClient.as(server.url, server.deps, org.users.bob ?? '');
+      const page = await bob.get('/admin/users');
+      assert.equal(page.status, 403);
+      assert.match(await page.text(), /Administrators only/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      const post = await bob.post(`/admin/users/${org.users.alice}/disable`, {});
+      assert.equal(post.status, 403);
+      assert.equal(await statusOf('alice'), 'ENABLED');
+    });
+
+    it('serves every page with the strict CSP and no caching', async () => {
+      for (const path of [
+        '/admin/users',
+        `/admin/users/${org.users.alice}`,
+        '/admin/users/new',
+        '/admin/users/nope',
+      ]) {
+        const res = await admin.get(path);
+        assert.ok([200, 404].includes(res.status), `${path}: ${res.status}`);
+        const csp = res.headers.get('content-security-policy') ?? '';
+        assert.match(csp, /default-src 'none'/, path);
+        assert.doesNotMatch(csp, /unsafe-inline/, path);
+        assert.equal(res.headers.get('cache-control'), 'no-store', path);
+        assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+      }
+    });
+
+    it('pages through 120 users by key: every user once, in order, across page boundaries', async () => {
+      const seen: string[] = [];
+      let path: string | undefined = '/admin/users?q=user';
+      let pages = 0;
+      while (path) {
+        const res = await admin.get(path);
+        assert.equal(res.status, 200);
+        const body = await res.text();
+        seen.push(...firstCells(body, 'users'));
+        pages++;
+        const next = /<a [^>]*rel="next" href="([^"]+)"/.exec(body)?.[1];
+        path = next?.replace(/&amp;/g, '&');
+      }
+      assert.equal(pages, 3);
+      assert.deepEqual(
+        seen,
+        manyUsers.map((u) => u.userName),
+      );
+    });
+
+    it('finds users by the start of their user name, display name or e-mail, case aside', async () => {
+      const names = async (q: string) =>
+        firstCells(await (await admin.get(`/admin/users?q=${encodeURIComponent(q)}`)).text(), 'users');
+      assert.deepEqual(await names('ALI'), ['alice']);
+      assert.deepEqual(await names('zoe'), ['carol']);
+      assert.deepEqual(await names('carol.x@'), ['carol']);
+      assert.deepEqual(await names('user11'), [
+        'user110',
+        'user111',
+        'user112',
+        'user113',
+        'user114',
+        'user115',
+        'user116',
+        'user117',
+        'user118',
+        'user119',
+      ]);
+      // Wildcards are text: `%` and `_` match only themselves.
+      assert.deepEqual(await names('%'), []);
+      assert.deepEqual(await names('user_1'), []);
+    });
+
+    it('shows a hostile display name as text', async () => {
+      const res = await admin.get('/admin/users?q=mallory');
+      const body = await res.text();
+      assert.doesNotMatch(body, /<script>window/);
+      assert.match(body, /&lt;script&gt;window\.__pwned=1&lt;\/script&gt;Prod/);
+      const detail = await (await admin.get(`/admin/users/${org.users.mallory}`)).text();
+      assert.doesNotMatch(detail, /<script>window/);
+    });
+
+    it('shows what a user reaches, directly and through which group', async () => {
+      const body = await (await admin.get(`/admin/users/${org.users.alice}`)).text();
+      const reach = /<table[^>]*id="reach"[\s\S]*?<\/table>/.exec(body)?.[0] ?? '';
+      const rows = [...reach.matchAll(/<tr>(\s*<td[\s\S]*?)<\/tr>/g)].map((m) =>
+        (m[1] ?? '')
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
+      assert.deepEqual(rows, [
+        `Development ${DEV} ReadOnly assigned directly, group Developers`,
+        `Production ${PROD} ReadOnly group Developers`,
+      ]);
+      assert.match(body, /Developers/);
+    });
+
+    it('refuses a form without the CSRF token, or with a wrong one, and changes nothing', async () => {
+      for (const csrf of [null, 'wrong-token', `${admin.who?.csrf}x`]) {
+        const res = await admin.post(`/admin/users/${org.users.alice}/disable`, {}, csrf);
+        assert.equal(res.status, 403);
+        assert.match(await res.text(), /nothing was changed/);
+      }
+      assert.equal(await statusOf('alice'), 'ENABLED');
+    });
+
+    it('disables a user: their session ends at once, audited with the administrator', async () => {
+      const victim = await signIn(server.deps, org.users.user000 ?? '');
+      const before = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: victim.cookie },
+      });
+      assert.equal(before.status, 200);
+      const res = await admin.post(`/admin/users/${org.users.user000}/disable`, {});
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get('location'), `/admin/users/${org.users.user000}?done=disabled`);
+      assert.equal(await statusOf('user000'), 'DISABLED');
+      const afterwards = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: victim.cookie },
+      });
+      assert.equal(afterwards.status, 303);
+      const audit = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['actor'])
+        .where('action', '=', 'user.disable')
+        .where('target_id', '=', org.users.user000 ?? '')
+        .execute();
+      assert.deepEqual(audit, [{ actor: `user:${org.users.root}` }]);
+      const page = await (await admin.get(`/admin/users/${org.users.user000}?done=disabled`)).text();
+      assert.match(page, /The user is disabled/);
+      assert.match(page, /Enable user/);
+      const again = await admin.post(`/admin/users/${org.users.user000}/enable`, {});
+      assert.equal(again.status, 303);
+      assert.equal(await statusOf('user000'), 'ENABLED');
+    });
+
+    it('signs a user out everywhere and resets their MFA, each audited with the administrator', async () => {
+      const victim = await signIn(server.deps, org.users.user001 ?? '');
+      const out = await admin.post(`/admin/users/${org.users.user001}/sign-out`, {});
+      assert.equal(out.status, 303);
+      const afterwards = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: victim.cookie },
+      });
+      assert.equal(afterwards.status, 303);
+      assert.equal(await statusOf('user001'), 'ENABLED');
+      const mfa = await admin.post(`/admin/users/${org.users.user001}/reset-mfa`, {});
+      assert.equal(mfa.status, 303);
+      const rows = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['action', 'actor'])
+        .where('target_id', '=', org.users.user001 ?? '')
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(rows, [
+        { action: 'user.sessions_revoke', actor: `user:${org.users.root}` },
+        { action: 'mfa.reset', actor: `user:${org.users.root}` },
+      ]);
+    });
+
+    it('refuses to disable a directory user: the directory owns their status', async () => {
+      const res = await admin.post(`/admin/users/${org.users.carol}/disable`, {});
+      assert.equal(res.status, 409);
+      assert.match(await res.text(), /comes from the directory/);
+      assert.equal(await statusOf('carol'), 'ENABLED');
+    });
+
+    it('creates a user, audited as coming from the console', async () => {
+      const res = await admin.post('/admin/users', {
+        userName: 'dave',
+        displayName: 'Dave Poe',
+        givenName: 'Dave',
+        familyName: 'Poe',
+        email: 'dave@corp.example',
+      });
+      assert.equal(res.status, 303);
+      const id = /\/admin\/users\/([^?]+)\?done=created/.exec(res.headers.get('location') ?? '')?.[1] ?? '';
+      const row = await server.deps.ctx.store.db
+        .selectFrom('users')
+        .select(['user_name', 'display_name', 'email', 'given_name', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, {
+        user_name: 'dave',
+        display_name: 'Dave Poe',
+        email: 'dave@corp.example',
+        given_name: 'Dave',
+        status: 'ENABLED',
+      });
+      const audit = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'detail'])
+        .where('action', '=', 'user.create')
+        .where('target_id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(audit.actor, `user:${org.users.root}`);
+      assert.equal(JSON.parse(audit.detail ?? '{}').via, 'admin-console');
+      const dup = await admin.post('/admin/users', { userName: 'DAVE', displayName: 'Another' });
+      assert.equal(dup.status, 409);
+      assert.match(await dup.text(), /exists already/);
+    });
+
+    it('answers bad input with a 400 page that says what to fix, and changes nothing', async () => {
+      const count = await userCount();
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [{ userName: 'eve\u0007', displayName: 'Eve' }, /control character|form field/i],
+        [{ userName: 'e'.repeat(129), displayName: 'Eve' }, /too long/],
+        [{ userName: 'eve', displayName: 'x'.repeat(1025) }, /too long/],
+        [{ userName: 'eve smith', displayName: 'Eve' }, /whitespace/],
+        [{ userName: '', displayName: 'Eve' }, /missing/],
+        [{ userName: 'eve', displayName: 'Eve', email: 'not-an-email' }, /e-?mail/i],
+      ];
+      for (const [fields, message] of cases) {
+        const res = await admin.post('/admin/users', fields);
+        assert.equal(res.status, 400, JSON.stringify(fields));
+        assert.match(await res.text(), message);
+      }
+      assert.equal(await userCount(), count);
+      const unknown = await admin.post('/admin/users/00000000-0000-4000-8000-000000000000/disable', {});
+      assert.equal(unknown.status, 400);
+      assert.match(await unknown.text(), /does not exist/);
+      const malformed = await admin.post('/admin/users/..%2F..%2Fx/disable', {});
+      assert.ok([400, 404].includes(malformed.status));
+      const longSearch = await admin.get(`/admin/users?q=${'a'.repeat(129)}`);
+      assert.equal(longSearch.status, 400);
+      const controlSearch = await admin.get('/admin/users?q=a%00b');
+      assert.equal(controlSearch.status, 400);
+      const missing = await admin.get('/admin/users/00000000-0000-4000-8000-000000000000');
+      assert.equal(missing.status, 404);
+    });
+  });
+}
