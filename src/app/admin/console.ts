@@ -405,13 +405,20 @@ export interface AccountListItem {
   access: string;
 }
 
-/** Accounts ordered by id, a page after `after`; `query` is a prefix of the id or the name. */
+/**
+ * Accounts ordered by id, a page after `after`; `query` is a prefix of the id or the name,
+ * `ouId` keeps the accounts directly in that OU (`root`: directly under the root).
+ */
 export async function searchAccounts(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number },
+  page: { query?: string | undefined; after?: string | undefined; limit: number; ouId?: string | undefined },
 ): Promise<ConsolePage<AccountListItem>> {
   const q = page.query?.trim().replace(/-/g, '') ?? '';
+  const ou = page.ouId;
   const rows = await accountQuery(ctx.store.db)
+    .$if(ou !== undefined, (qb) =>
+      ou === 'root' ? qb.where('a.ou_id', 'is', null) : qb.where('a.ou_id', '=', ou ?? ''),
+    )
     .$if(q !== '', (qb) =>
       qb.where((eb) => eb.or([startsWith(sql`a.id`, q), startsWith(sql`lower(a.name)`, q)])),
     )
@@ -446,6 +453,25 @@ function accountItem(r: {
     access: r.access,
     ouPath: r.path ?? '/',
   };
+}
+
+export interface OuListItem {
+  id: string;
+  path: string;
+  accounts: number;
+}
+
+/** Every OU by path, with how many accounts are directly in it. */
+export async function listOus(ctx: AppContext): Promise<OuListItem[]> {
+  const db = ctx.store.db;
+  const rows = await db
+    .selectFrom('ous as o')
+    .leftJoin('accounts as a', 'a.ou_id', 'o.id')
+    .select(['o.id', 'o.path', (eb) => eb.fn.count('a.id').as('n')])
+    .groupBy(['o.id', 'o.path'])
+    .orderBy('o.path')
+    .execute();
+  return rows.map((r) => ({ id: r.id, path: r.path, accounts: Number(r.n) }));
 }
 
 export interface Principal {
@@ -810,4 +836,14 @@ export async function searchAudit(
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
+}
+
+/** The group a membership is in, or undefined when there is no such membership. */
+export async function membershipGroup(ctx: AppContext, membershipId: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('group_memberships')
+    .select('group_id')
+    .where('id', '=', membershipId)
+    .executeTakeFirst();
+  return row?.group_id;
 }
