@@ -1,6 +1,7 @@
 /**
- * What the admin console (`web/admin/`) reads: who may use it, and the pages of users, groups,
- * accounts, permission sets, sessions and the audit log, each searched and paged in the store.
+ * What the admin console (`web/admin/`) reads: the pages of users, groups, accounts, permission
+ * sets, sessions and the audit log, each searched and paged in the store (who may read and change
+ * what is `console-authority.ts`).
  * Its changes go through the use cases the admin APIs and the CLI use (`directory.ts`,
  * `assignments.ts`, `../users.ts`, `../sessions.ts`, `../auth/mfa.ts`); only reads live here.
  *
@@ -33,41 +34,6 @@ function prefixPattern(query: string): string {
 
 function startsWith(expression: ReturnType<typeof sql>, query: string) {
   return sql<boolean>`${expression} like ${prefixPattern(query)} escape '\\'`;
-}
-
-// ---- who may use the console ----
-
-/**
- * True when the user is assigned (directly or through a group) a permission set that is one of
- * the administrators' (`permission_sets.administrators`, set by the organization file's
- * `administrators.permissionSets` or `idcenter admin grant`) in any account, and is enabled.
- */
-export async function isConsoleAdministrator(ctx: AppContext, userId: string): Promise<boolean> {
-  const db = ctx.store.db;
-  const row = await db
-    .selectFrom('account_assignments as a')
-    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
-    .select('a.id')
-    .where('ps.administrators', '=', 1)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
-        eb.and([
-          eb('a.principal_type', '=', 'GROUP'),
-          eb(
-            'a.principal_id',
-            'in',
-            db.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      ]),
-    )
-    .where((eb) =>
-      eb.exists(db.selectFrom('users').select('id').where('id', '=', userId).where('status', '=', 'ENABLED')),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 // ---- users ----
@@ -847,12 +813,25 @@ export async function searchAudit(
   return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
 }
 
-/** The group a membership is in, or undefined when there is no such membership. */
-export async function membershipGroup(ctx: AppContext, membershipId: string): Promise<string | undefined> {
+/** The group and user of a membership, or undefined when there is no such membership. */
+export async function membershipOf(
+  ctx: AppContext,
+  membershipId: string,
+): Promise<{ groupId: string; userId: string } | undefined> {
   const row = await ctx.store.db
     .selectFrom('group_memberships')
-    .select('group_id')
+    .select(['group_id', 'user_id'])
     .where('id', '=', membershipId)
     .executeTakeFirst();
-  return row?.group_id;
+  return row && { groupId: row.group_id, userId: row.user_id };
+}
+
+/** The user of a portal session, or undefined when there is no such session. */
+export async function sessionUser(ctx: AppContext, sessionId: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('portal_sessions')
+    .select('user_id')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.user_id;
 }

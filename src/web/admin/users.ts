@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
+import { consoleMay } from '../../app/admin/console-authority.ts';
 import { createUser } from '../../app/admin/directory.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { resetMfa } from '../../app/auth/mfa.ts';
@@ -47,8 +48,10 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
 
   app.get('/admin/users', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListUsers' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
     const after = q.key();
@@ -89,14 +92,18 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/users/new', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreateUser' });
     return kit.send(reply, session, 'users', 'Create user', createForm(kit.prefix, session));
   });
 
   app.post('/admin/users', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreateUser' });
     const userName = kit.field(request, 'userName', 'the user name', 128);
     const displayName = kit.field(request, 'displayName', 'the display name', 1024);
     const givenName = kit.field(request, 'givenName', 'the given name', 1024, true);
@@ -130,9 +137,11 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/users/:id', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribeUser', userId: id });
     const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
     if (!detail)
       return kit.refusal(
@@ -143,12 +152,18 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         session,
       );
     const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    const mayUpdate = consoleMay(
+      view.admin,
+      { op: 'UpdateUser', userId: id },
+      kit.facts(request),
+      kit.ctx.clock.now(),
+    );
     return kit.send(
       reply,
       session,
       'users',
       detail.user.userName,
-      userPage(kit.prefix, session, detail, done),
+      userPage(kit.prefix, session, detail, done, mayUpdate),
     );
   });
 
@@ -158,9 +173,11 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     run: (userId: string, detail: UserDetail, who: ReturnType<AdminKit['who']>) => Promise<string>,
   ) {
     app.post(`/admin/users/:id/${path}`, async (request, reply) => {
-      const session = await kit.actor(request, reply);
-      if (!session) return reply;
+      const view = await kit.actor(request, reply);
+      if (!view) return reply;
+      const { session } = view;
       const { id } = request.params as { id: string };
+      await kit.require(request, view, { op: 'UpdateUser', userId: id });
       const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
       if (!detail) throw bad('The form names a user that does not exist; nothing was changed.');
       const outcome = await run(id, detail, kit.who(request, session));
@@ -217,7 +234,13 @@ function createForm(prefix: string, session: PortalSessionInfo): Html {
   </form>`;
 }
 
-function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, done: string | undefined): Html {
+function userPage(
+  prefix: string,
+  session: PortalSessionInfo,
+  d: UserDetail,
+  done: string | undefined,
+  mayUpdate: boolean,
+): Html {
   const to = (path: string) => webPath(prefix, path);
   const u = d.user;
   const fromDirectory = u.source === 'directory';
@@ -231,7 +254,9 @@ function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, don
   ${notice(done)}
   <section class="card" aria-labelledby="actions-h">
     <h2 id="actions-h">Actions</h2>
-    <div class="actions">
+    ${
+      mayUpdate
+        ? html`<div class="actions">
       ${
         fromDirectory
           ? html`<p class="muted" id="dir-note">${DIRECTORY_OWNS}</p>`
@@ -241,7 +266,9 @@ function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, don
       }
       ${button('sign-out', 'Sign out everywhere')}
       ${button('reset-mfa', `Reset MFA (${d.mfaDevices} device${d.mfaDevices === 1 ? '' : 's'})`)}
-    </div>
+    </div>`
+        : html`<p class="muted">Your administrators’ permission sets do not allow identitystore:UpdateUser on this user: you can look, not change.</p>`
+    }
   </section>
   <section class="card" aria-labelledby="attrs-h">
     <h2 id="attrs-h">Attributes</h2>
