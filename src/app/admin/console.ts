@@ -522,28 +522,43 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       });
     }
   }
+  // The groups' member counts in one query, their first members one query per group at once.
+  const ids = [...groupIds];
+  const [counts, lists] = await Promise.all([
+    ids.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('group_memberships')
+          .select(['group_id', (eb) => eb.fn.countAll().as('n')])
+          .where('group_id', 'in', ids)
+          .groupBy('group_id')
+          .execute(),
+    Promise.all(
+      ids.map((groupId) =>
+        db
+          .selectFrom('group_memberships as m')
+          .innerJoin('users as u', 'u.id', 'm.user_id')
+          .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
+          .where('m.group_id', '=', groupId)
+          .orderBy('u.user_name_lower')
+          .limit(MEMBERS_SHOWN)
+          .execute(),
+      ),
+    ),
+  ]);
+  const countOf = new Map(counts.map((c) => [c.group_id, Number(c.n)]));
   const members = new Map<string, { list: Principal[]; count: number }>();
-  for (const groupId of groupIds) {
-    const [list, count] = await Promise.all([
-      db
-        .selectFrom('group_memberships as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
-        .where('m.group_id', '=', groupId)
-        .orderBy('u.user_name_lower')
-        .limit(MEMBERS_SHOWN)
-        .execute(),
-      db
-        .selectFrom('group_memberships')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('group_id', '=', groupId)
-        .executeTakeFirst(),
-    ]);
+  ids.forEach((groupId, i) => {
     members.set(groupId, {
-      list: list.map((m) => ({ id: m.id, name: m.user_name, displayName: m.display_name, status: m.status })),
-      count: Number(count?.n ?? 0),
+      list: (lists[i] ?? []).map((m) => ({
+        id: m.id,
+        name: m.user_name,
+        displayName: m.display_name,
+        status: m.status,
+      })),
+      count: countOf.get(groupId) ?? 0,
     });
-  }
+  });
   const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
   const out = [...entries.values()].sort((a, b) => a.permissionSetName.localeCompare(b.permissionSetName));
   for (const e of out) {
