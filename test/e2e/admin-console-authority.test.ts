@@ -85,6 +85,11 @@ for (const kind of STORE_KINDS) {
       const refusals: Array<[string, Record<string, string>, string]> = [
         [`/admin/users/${org.users.alice}/disable`, {}, 'identitystore:UpdateUser'],
         [`/admin/users/${org.users.alice}/sign-out`, {}, 'identitystore:UpdateUser'],
+        [
+          `/admin/users/${org.users.alice}/password`,
+          { password: 'a long passphrase' },
+          'identitystore:UpdateUser',
+        ],
         ['/admin/users', { userName: 'mallory', displayName: 'Mallory' }, 'identitystore:CreateUser'],
         [
           `/admin/groups/${org.groups.Developers}/members`,
@@ -136,9 +141,14 @@ for (const kind of STORE_KINDS) {
         .execute();
       assert.deepEqual(
         since.map((e) => [e.action, e.actor, e.target_id]),
-        ['UpdateUser', 'UpdateUser', 'CreateUser', 'CreateGroupMembership', 'CreateAccountAssignment'].map(
-          (op) => ['admin.access_denied', `user:${org.users.reader}`, op],
-        ),
+        [
+          'UpdateUser',
+          'UpdateUser',
+          'UpdateUser',
+          'CreateUser',
+          'CreateGroupMembership',
+          'CreateAccountAssignment',
+        ].map((op) => ['admin.access_denied', `user:${org.users.reader}`, op]),
       );
     });
 
