@@ -79,6 +79,7 @@ for (const kind of STORE_KINDS) {
       assert.doesNotMatch(page, /Disable user/);
       assert.match(page, /you can look, not change/);
       assert.equal((await reader.get('/admin/users/new')).status, 403);
+      assert.doesNotMatch(await (await reader.get('/admin/users')).text(), /Create user/);
     });
 
     it('refuses every change of a read-only administrator, naming the action, and changes nothing', async () => {

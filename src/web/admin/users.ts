@@ -59,12 +59,13 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const after = q.key();
     const page = await searchUsers(kit.ctx, { query, after, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
+    const mayCreate = consoleMay(view.admin, { op: 'CreateUser' }, kit.facts(request), kit.ctx.clock.now());
     return kit.send(
       reply,
       session,
       'users',
       'Users',
-      html`<div class="title-row"><h1>Users</h1><a class="button" href="${to('/admin/users/new')}">Create user</a></div>
+      html`<div class="title-row"><h1>Users</h1>${mayCreate ? html`<a class="button" href="${to('/admin/users/new')}">Create user</a>` : ''}</div>
       ${notice(done)}
       ${searchForm({
         prefix: kit.prefix,
