@@ -434,9 +434,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(root.length, 2);
       assert.ok(root.every((r) => r.includes('root')));
       assert.equal((await rows('actor=cli%3Aapply&from=2000-01-01&to=2000-01-02')).length, 0);
-      const badTime = await admin.get('/admin/audit?from=yesterday');
-      assert.equal(badTime.status, 400);
-      assert.match(await badTime.text(), /must be a date/);
+      for (const bad of [
+        'yesterday',
+        '2026-13-01',
+        '2026-04-31',
+        '2026-12-07T24:30',
+        '2026-12-07T10:30:00',
+      ]) {
+        const badTime = await admin.get(`/admin/audit?from=${encodeURIComponent(bad)}`);
+        assert.equal(badTime.status, 400, bad);
+        assert.match(await badTime.text(), /must be a date/);
+      }
+      assert.equal((await admin.get('/admin/audit?from=2026-12-07T10%3A30&to=2026-12-08')).status, 200);
       assert.equal((await admin.get('/admin/audit?before=abc')).status, 400);
     });
   });

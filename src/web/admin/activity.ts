@@ -30,11 +30,11 @@ const NOTICES: Record<string, string> = {
 /** `2026-12-07` or `2026-12-07T10:30` (UTC) as epoch ms; undefined when empty. */
 function parseTime(value: string, label: string): number | undefined {
   if (value === '') return undefined;
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?$/.exec(value);
-  const ms = m
-    ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0))
-    : Number.NaN;
-  if (!m || Number.isNaN(ms) || new Date(ms).getUTCDate() !== Number(m[3]))
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?$/.exec(value);
+  const text = m ? `${m[1]}T${m[2] ?? '00:00'}` : '';
+  const ms = m ? Date.parse(`${text}:00Z`) : Number.NaN;
+  // Read back, so that a month 13 or a 31 April (which Date rolls over) is refused.
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 16) !== text)
     throw bad(`${label} must be a date (2026-12-07) or a date and time in UTC (2026-12-07T10:30).`);
   return ms;
 }
