@@ -697,16 +697,6 @@ export async function permissionSetDetail(
   };
 }
 
-/** The permission set with this name (any case), or undefined. */
-export async function permissionSetIdByName(ctx: AppContext, name: string): Promise<string | undefined> {
-  const row = await ctx.store.db
-    .selectFrom('permission_sets')
-    .select('id')
-    .where('name_lower', '=', name.toLowerCase())
-    .executeTakeFirst();
-  return row?.id;
-}
-
 /** The group with this name (any case), or undefined. */
 export async function groupIdByName(ctx: AppContext, name: string): Promise<string | undefined> {
   const row = await ctx.store.db
