@@ -106,6 +106,28 @@ export interface AuditEvent {
   requestId?: string | null;
 }
 
+/**
+ * Where a change was asked for, beyond its actor: the client address, the request id and the
+ * channel (`via`, e.g. `admin-console`). Use cases shared by the CLI and the web take it as an
+ * optional last argument and put it on their audit rows with `withOrigin`.
+ */
+export interface ChangeOrigin {
+  sourceIp?: string | null;
+  requestId?: string | null;
+  via?: string;
+}
+
+/** `event` with the origin's address, request id and channel (when given). */
+export function withOrigin(event: AuditEvent, origin: ChangeOrigin | undefined): AuditEvent {
+  if (!origin) return event;
+  return {
+    ...event,
+    sourceIp: origin.sourceIp ?? event.sourceIp ?? null,
+    requestId: origin.requestId ?? event.requestId ?? null,
+    detail: origin.via ? { ...(event.detail ?? {}), via: origin.via } : (event.detail ?? null),
+  };
+}
+
 /** Who used a role: the person, the account, and the address the request came from. */
 export interface RoleUser {
   userId: string;

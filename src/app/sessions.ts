@@ -10,7 +10,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.ts';
-import { type AuditEvent, writeAudit, writeAuditBatch } from './audit.ts';
+import { type AuditEvent, type ChangeOrigin, withOrigin, writeAudit, writeAuditBatch } from './audit.ts';
 import type { RequestMeta } from './auth/issue.ts';
 import type { ResolvedAccessToken } from './auth/resolved-token.ts';
 import { endSession } from './auth/sessions.ts';
@@ -277,6 +277,7 @@ export async function revokeSessionById(
   ctx: AppContext,
   sessionId: string,
   actor: string,
+  origin?: ChangeOrigin,
 ): Promise<RevocationOutcome | null> {
   const now = ctx.clock.now();
   return revoking(ctx, async (trx) => {
@@ -288,14 +289,18 @@ export async function revokeSessionById(
     if (!s) return null;
     const revocations = await endSessions(trx, [sessionId], now, {
       reason: 'revoked by an administrator',
-      event: (id, tokenFamilies) => ({
-        at: now,
-        actor,
-        action: 'session.revoke',
-        targetType: 'PORTAL_SESSION',
-        targetId: id,
-        detail: { userId: s.user_id, tokenFamilies },
-      }),
+      event: (id, tokenFamilies) =>
+        withOrigin(
+          {
+            at: now,
+            actor,
+            action: 'session.revoke',
+            targetType: 'PORTAL_SESSION',
+            targetId: id,
+            detail: { userId: s.user_id, tokenFamilies },
+          },
+          origin,
+        ),
     });
     return { sessions: [sessionId], revocations };
   });
@@ -309,6 +314,7 @@ export async function revokeUserEverything(
   ctx: AppContext,
   userName: string,
   actor: string,
+  origin?: ChangeOrigin,
 ): Promise<RevocationOutcome | null> {
   const now = ctx.clock.now();
   return revoking(ctx, async (trx) => {
@@ -329,14 +335,20 @@ export async function revokeUserEverything(
     // Sessions, token families, access and refresh tokens, pending grants, and a `user`
     // revocation that stops every role credential issued until the transaction ends.
     await revokeUserSessions(trx, user.id, now, 'revoked by an administrator');
-    await writeAudit(trx, {
-      at: now,
-      actor,
-      action: 'user.sessions_revoke',
-      targetType: 'USER',
-      targetId: user.id,
-      detail: { userName: user.user_name, sessions: sessions.length },
-    });
+    await writeAudit(
+      trx,
+      withOrigin(
+        {
+          at: now,
+          actor,
+          action: 'user.sessions_revoke',
+          targetType: 'USER',
+          targetId: user.id,
+          detail: { userName: user.user_name, sessions: sessions.length },
+        },
+        origin,
+      ),
+    );
     return { sessions, revocations: [{ kind: 'user' as const, subject: user.id }] };
   });
 }

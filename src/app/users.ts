@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../domain/errors.ts';
 import { checkPassword, userNameKey } from '../domain/identity/directory.ts';
 import type { Database, UserRow } from '../storage/schema.ts';
-import { writeAudit } from './audit.ts';
+import { type ChangeOrigin, withOrigin, writeAudit } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { bumpGeneration } from './instance.ts';
 import { recordRevocations, revokingTransaction, type WrittenRevocations } from './revocation.ts';
@@ -130,6 +130,7 @@ export async function setPassword(
   userId: string,
   password: string,
   actor: string,
+  origin?: ChangeOrigin,
 ): Promise<void> {
   const problem = checkPassword(password);
   if (problem) throw new DomainError('validation', problem, { field: 'password' });
@@ -154,13 +155,13 @@ export async function setPassword(
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw notFound(userId);
     await trx.deleteFrom('throttles').where('key', '=', `pw:${userId}`).execute();
-    await writeAudit(trx, {
-      at: now,
-      actor,
-      action: 'user.password.set',
-      targetType: 'USER',
-      targetId: userId,
-    });
+    await writeAudit(
+      trx,
+      withOrigin(
+        { at: now, actor, action: 'user.password.set', targetType: 'USER', targetId: userId },
+        origin,
+      ),
+    );
   });
 }
 
@@ -175,6 +176,7 @@ async function setStatus(
   actor: string,
   to: 'ENABLED' | 'DISABLED',
   alsoDo: (trx: Kysely<Database>, now: number) => Promise<void>,
+  origin: ChangeOrigin | undefined,
 ): Promise<StatusChange> {
   const now = ctx.clock.now();
   const from = to === 'ENABLED' ? 'DISABLED' : 'ENABLED';
@@ -192,14 +194,20 @@ async function setStatus(
     }
     await alsoDo(trx, now);
     await bumpGeneration(trx);
-    await writeAudit(trx, {
-      at: now,
-      actor,
-      action: to === 'DISABLED' ? 'user.disable' : 'user.enable',
-      targetType: 'USER',
-      targetId: userId,
-      detail: { status: { from, to } },
-    });
+    await writeAudit(
+      trx,
+      withOrigin(
+        {
+          at: now,
+          actor,
+          action: to === 'DISABLED' ? 'user.disable' : 'user.enable',
+          targetType: 'USER',
+          targetId: userId,
+          detail: { status: { from, to } },
+        },
+        origin,
+      ),
+    );
     return { changed: true };
   });
   return { ...value, written };
@@ -216,8 +224,20 @@ export interface StatusChange {
  *
  * @throws DomainError `not_found`
  */
-export async function disableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
-  return setStatus(ctx, userId, actor, 'DISABLED', (trx, now) => revokeUserSessions(trx, userId, now));
+export async function disableUser(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+  origin?: ChangeOrigin,
+): Promise<StatusChange> {
+  return setStatus(
+    ctx,
+    userId,
+    actor,
+    'DISABLED',
+    (trx, now) => revokeUserSessions(trx, userId, now),
+    origin,
+  );
 }
 
 /**
@@ -225,6 +245,11 @@ export async function disableUser(ctx: AppContext, userId: string, actor: string
  *
  * @throws DomainError `not_found`
  */
-export async function enableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
-  return setStatus(ctx, userId, actor, 'ENABLED', async () => {});
+export async function enableUser(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+  origin?: ChangeOrigin,
+): Promise<StatusChange> {
+  return setStatus(ctx, userId, actor, 'ENABLED', async () => {}, origin);
 }

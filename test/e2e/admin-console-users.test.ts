@@ -198,11 +198,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(afterwards.status, 303);
       const audit = await server.deps.ctx.store.db
         .selectFrom('audit_events')
-        .select(['actor'])
+        .select(['actor', 'detail', 'source_ip'])
         .where('action', '=', 'user.disable')
         .where('target_id', '=', org.users.user000 ?? '')
         .execute();
-      assert.deepEqual(audit, [{ actor: `user:${org.users.root}` }]);
+      assert.deepEqual(
+        audit.map((e) => [e.actor, JSON.parse(e.detail ?? '{}').via, e.source_ip]),
+        [[`user:${org.users.root}`, 'admin-console', '127.0.0.1']],
+      );
       const page = await (await admin.get(`/admin/users/${org.users.user000}?done=disabled`)).text();
       assert.match(page, /The user is disabled/);
       assert.match(page, /Enable user/);

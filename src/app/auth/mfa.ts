@@ -15,7 +15,7 @@ import {
   TOTP_SECRET_BYTES,
 } from '../../domain/auth/totp.ts';
 import { uuid } from '../../domain/ids.ts';
-import { type AuditAction, writeAudit } from '../audit.ts';
+import { type AuditAction, type ChangeOrigin, withOrigin, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { RequestMeta } from './issue.ts';
 import { seal, unseal } from './keys.ts';
@@ -269,19 +269,30 @@ export async function removeOwnMfa(
  * Administrator recovery (`idcenter user reset-mfa USER`): remove every device of the user and
  * clear their code-failure counter. Returns how many devices were removed.
  */
-export async function resetMfa(ctx: AppContext, userId: string, actor: string): Promise<number> {
+export async function resetMfa(
+  ctx: AppContext,
+  userId: string,
+  actor: string,
+  origin?: ChangeOrigin,
+): Promise<number> {
   return ctx.store.db.transaction().execute(async (trx) => {
     const removed = await trx.deleteFrom('mfa_devices').where('user_id', '=', userId).executeTakeFirst();
     await clearThrottle(trx, throttleKey.totp(userId));
     const count = Number(removed.numDeletedRows);
-    await writeAudit(trx, {
-      at: ctx.clock.now(),
-      actor,
-      action: 'mfa.reset',
-      targetType: 'USER',
-      targetId: userId,
-      detail: { devicesRemoved: count },
-    });
+    await writeAudit(
+      trx,
+      withOrigin(
+        {
+          at: ctx.clock.now(),
+          actor,
+          action: 'mfa.reset',
+          targetType: 'USER',
+          targetId: userId,
+          detail: { devicesRemoved: count },
+        },
+        origin,
+      ),
+    );
     return count;
   });
 }

@@ -95,7 +95,12 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
     const owner = await sessionUser(kit.ctx, target);
     if (!owner) throw bad('The form names a session that does not exist; nothing was changed.');
     await kit.require(request, view, { op: 'UpdateUser', userId: owner });
-    const outcome = await revokeSessionById(kit.ctx, target, `user:${session.userId}`);
+    const outcome = await revokeSessionById(
+      kit.ctx,
+      target,
+      `user:${session.userId}`,
+      kit.who(request, session),
+    );
     if (!outcome) throw bad('The form names a session that does not exist; nothing was changed.');
     const { revocations } = kit.deps.credentials;
     for (const r of outcome.revocations)

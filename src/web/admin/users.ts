@@ -197,14 +197,14 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
     if (who.actor === `user:${id}`)
       throw new DomainError('conflict', 'You cannot disable yourself: another administrator can.');
-    const r = await disableUser(kit.ctx, id, who.actor);
+    const r = await disableUser(kit.ctx, id, who.actor, who);
     noteRevocations(kit.deps.credentials, r.written);
     return r.changed ? 'disabled' : 'already-disabled';
   });
 
   action('enable', async (id, detail, who) => {
     if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
-    const r = await enableUser(kit.ctx, id, who.actor);
+    const r = await enableUser(kit.ctx, id, who.actor, who);
     return r.changed ? 'enabled' : 'already-enabled';
   });
 
@@ -217,17 +217,17 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const password = all[0] ?? '';
     const problem = checkPassword(password);
     if (problem) throw bad(`The ${problem}; nothing was changed.`);
-    await setPassword(kit.ctx, id, password, who.actor);
+    await setPassword(kit.ctx, id, password, who.actor, who);
     return 'password-set';
   });
 
   action('reset-mfa', async (id, _detail, who) => {
-    await resetMfa(kit.ctx, id, who.actor);
+    await resetMfa(kit.ctx, id, who.actor, who);
     return 'mfa-reset';
   });
 
   action('sign-out', async (_id, detail, who) => {
-    const outcome = await revokeUserEverything(kit.ctx, detail.user.userName, who.actor);
+    const outcome = await revokeUserEverything(kit.ctx, detail.user.userName, who.actor, who);
     if (outcome)
       noteRevocations(kit.deps.credentials, { revocations: outcome.revocations, notBefore: outcome.at });
     return 'signed-out';
