@@ -17,12 +17,11 @@ import { applyText } from '../helpers/apply.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { type SignedIn, signIn } from './portal-fixtures.ts';
 
 const DEMO = fs.readFileSync(path.resolve('examples/demo-org.yaml'), 'utf8');
-const ALICE = (YAML.parse(DEMO) as { users: Array<{ userName: string; password: string }> }).users.find(
-  (u) => u.userName === 'alice',
-)!;
+const PEOPLE = (YAML.parse(DEMO) as { users: Array<{ userName: string; password: string }> }).users;
+const ALICE = PEOPLE.find((u) => u.userName === 'alice')!;
+const BOB = PEOPLE.find((u) => u.userName === 'bob')!;
 const SHOTS = path.resolve('test-output/screenshots');
 const PRODUCTION = '222222222222';
 
@@ -32,7 +31,9 @@ for (const kind of STORE_KINDS) {
     let browser: TestBrowser;
     let page: Page;
     let bobId: string;
-    let bob: SignedIn;
+    /** Bob's own browser, signed in through the real pages. */
+    let bobBrowser: TestBrowser;
+    let bobPage: Page;
     const pageErrors: string[] = [];
 
     before(async () => {
@@ -55,7 +56,10 @@ for (const kind of STORE_KINDS) {
           .where('user_name_lower', '=', 'bob')
           .executeTakeFirstOrThrow()
       ).id;
-      bob = await signIn(server.deps, bobId);
+      bobBrowser = await launchBrowser();
+      bobBrowser.context.setDefaultTimeout(15_000);
+      bobPage = await bobBrowser.context.newPage();
+      await signInThroughPages(bobPage, '/start', BOB);
       browser = await launchBrowser();
       browser.context.setDefaultTimeout(15_000);
       page = await browser.context.newPage();
@@ -63,9 +67,20 @@ for (const kind of STORE_KINDS) {
       fs.mkdirSync(SHOTS, { recursive: true });
     });
     after(async () => {
+      await bobBrowser?.close();
       await browser?.close();
       await server?.stop();
     });
+
+    /** Open `path` signed out, sign in on the real pages, and land back on `path`. */
+    async function signInThroughPages(p: Page, path: string, who: { userName: string; password: string }) {
+      await p.goto(`${server.url}${path}`);
+      assert.equal(new URL(p.url()).pathname, '/signin');
+      await p.fill('#user_name', who.userName);
+      await p.click('main button[type=submit]');
+      await p.fill('#password', who.password);
+      await Promise.all([p.waitForURL(`${server.url}${path}`), p.click('main button[type=submit]')]);
+    }
 
     /** Press Tab until the focused element is the one `matches` describes (at most 40 presses). */
     async function tabTo(description: string, matches: (el: Element) => boolean): Promise<void> {
@@ -95,15 +110,7 @@ for (const kind of STORE_KINDS) {
     }
 
     it('signs an administrator in and back to the console', async () => {
-      await page.goto(`${server.url}/admin/users`);
-      assert.equal(new URL(page.url()).pathname, '/signin');
-      await page.fill('#user_name', ALICE.userName);
-      await page.click('main button[type=submit]');
-      await page.fill('#password', ALICE.password);
-      await Promise.all([
-        page.waitForURL(`${server.url}/admin/users`),
-        page.click('main button[type=submit]'),
-      ]);
+      await signInThroughPages(page, '/admin/users', ALICE);
       assert.deepEqual(await page.locator('#users tbody tr td:first-child a').allTextContents(), [
         'alice',
         'bob',
@@ -114,11 +121,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('finds a user by search and disables them with the keyboard alone; their session is refused afterwards', async () => {
-      const before = await fetch(`${server.url}/start`, {
-        redirect: 'manual',
-        headers: { cookie: bob.cookie },
-      });
-      assert.equal(before.status, 200);
+      await bobPage.reload();
+      assert.equal(new URL(bobPage.url()).pathname, '/start');
 
       await page.goto(`${server.url}/admin/users`);
       await tabTo('the search field', (el) => el.id === 'q');
@@ -142,12 +146,15 @@ for (const kind of STORE_KINDS) {
       assert.match((await page.locator('[role=status]').textContent()) ?? '', /The user is disabled/);
       assert.match((await page.locator('h1').textContent()) ?? '', /bob\s+Disabled/);
 
-      const afterwards = await fetch(`${server.url}/start`, {
-        redirect: 'manual',
-        headers: { cookie: bob.cookie },
-      });
-      assert.equal(afterwards.status, 303);
-      assert.equal(afterwards.headers.get('location'), '/signin');
+      // Bob's own browser: his session is gone, and signing in again is refused.
+      await bobPage.reload();
+      assert.equal(new URL(bobPage.url()).pathname, '/signin');
+      await bobPage.fill('#user_name', BOB.userName);
+      await bobPage.click('main button[type=submit]');
+      await bobPage.fill('#password', BOB.password);
+      await bobPage.click('main button[type=submit]');
+      await bobPage.locator('text=The user name or password is incorrect.').waitFor();
+      assert.equal(new URL(bobPage.url()).pathname, '/signin');
       const status = await server.deps.ctx.store.db
         .selectFrom('users')
         .select('status')
