@@ -242,6 +242,7 @@ for (const kind of STORE_KINDS) {
       const res = await admin.post(`/admin/users/${org.users.root}/disable`, {});
       assert.equal(res.status, 409);
       assert.match(await res.text(), /cannot disable yourself/);
+      assert.doesNotMatch(await (await admin.get(`/admin/users/${org.users.root}`)).text(), /Disable user/);
       assert.equal(await statusOf('root'), 'ENABLED');
     });
 

@@ -281,9 +281,11 @@ function userPage(
       ${
         fromDirectory
           ? html`<p class="muted" id="dir-note">${DIRECTORY_OWNS}</p>`
-          : u.status === 'ENABLED'
-            ? button('disable', 'Disable user', 'danger')
-            : button('enable', 'Enable user', '')
+          : u.id === session.userId
+            ? ''
+            : u.status === 'ENABLED'
+              ? button('disable', 'Disable user', 'danger')
+              : button('enable', 'Enable user', '')
       }
       ${button('sign-out', 'Sign out everywhere')}
       ${button('reset-mfa', `Reset MFA (${d.mfaDevices} device${d.mfaDevices === 1 ? '' : 's'})`)}
