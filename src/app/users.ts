@@ -13,7 +13,7 @@ import type { Database, UserRow } from '../storage/schema.ts';
 import { writeAudit } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { bumpGeneration } from './instance.ts';
-import { recordRevocations, revokingTransaction } from './revocation.ts';
+import { recordRevocations, revokingTransaction, type WrittenRevocations } from './revocation.ts';
 
 /**
  * Hash a password with argon2id (the library's default algorithm and parameters: 19 MiB,
@@ -174,10 +174,10 @@ async function setStatus(
   actor: string,
   to: 'ENABLED' | 'DISABLED',
   alsoDo: (trx: Kysely<Database>, now: number) => Promise<void>,
-): Promise<{ changed: boolean }> {
+): Promise<StatusChange> {
   const now = ctx.clock.now();
   const from = to === 'ENABLED' ? 'DISABLED' : 'ENABLED';
-  const { value } = await revokingTransaction(ctx, async (trx) => {
+  const { value, ...written } = await revokingTransaction(ctx, async (trx) => {
     const r = await trx
       .updateTable('users')
       .set({ status: to, updated_at: now, updated_by: actor })
@@ -201,7 +201,16 @@ async function setStatus(
     });
     return { changed: true };
   });
-  return value;
+  return { ...value, written };
+}
+
+/**
+ * Whether a status change changed anything, and the revocations it wrote (a server applies them
+ * to its own view at once).
+ */
+export interface StatusChange {
+  changed: boolean;
+  written: WrittenRevocations;
 }
 
 /**
@@ -210,11 +219,7 @@ async function setStatus(
  *
  * @throws DomainError `not_found`
  */
-export async function disableUser(
-  ctx: AppContext,
-  userId: string,
-  actor: string,
-): Promise<{ changed: boolean }> {
+export async function disableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
   return setStatus(ctx, userId, actor, 'DISABLED', (trx, now) => revokeUserSessions(trx, userId, now));
 }
 
@@ -223,10 +228,6 @@ export async function disableUser(
  *
  * @throws DomainError `not_found`
  */
-export async function enableUser(
-  ctx: AppContext,
-  userId: string,
-  actor: string,
-): Promise<{ changed: boolean }> {
+export async function enableUser(ctx: AppContext, userId: string, actor: string): Promise<StatusChange> {
   return setStatus(ctx, userId, actor, 'ENABLED', async () => {});
 }
