@@ -8,7 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { noteRevocations } from '../app/admin/who.ts';
 import type { AppContext } from '../app/context.ts';
+import type { CredentialService } from '../app/credentials/service.ts';
 import { DirectoryError } from '../app/directory/ldap.ts';
 import { loadIdentitySource } from '../app/directory/settings.ts';
 import {
@@ -37,6 +39,7 @@ export function startDirectorySync(
   ctx: AppContext,
   log: FastifyBaseLogger,
   metrics: Metrics,
+  credentials: CredentialService,
 ): DirectorySyncer {
   const owner = `server-${randomUUID()}`;
   let inFlight: ReturnType<DirectorySyncer['runOnce']> | null = null;
@@ -56,6 +59,8 @@ export function startDirectorySync(
       const result = await syncDirectory(ctx, {
         actor: 'server:directory-sync',
         progress: (message) => log.debug({ directorySync: message }, 'directory sync progress'),
+        // This server refuses what the sync revoked at once, not at its next refresh.
+        onRevocations: (written) => noteRevocations(credentials, written),
       });
       metrics.directorySyncs.inc({ result: 'done' });
       for (const [change, n] of Object.entries(summary(result))) {

@@ -22,11 +22,12 @@ import { checkDisplayName, checkEmail, checkUserName, userNameKey } from '../../
 import { type DirectorySettings, guardLimit } from '../../domain/identity/identity-source.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
 import type { Database, UserRow } from '../../storage/schema.ts';
+import { type Reach, revokeUnreachable } from '../access-loss.ts';
 import { deleteByIds, insertChunked, updateByIds } from '../apply/steps/bulk.ts';
 import { type AuditEvent, writeAudit, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { bumpGeneration } from '../instance.ts';
-import { recordRevocations, revokingTransaction } from '../revocation.ts';
+import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
 import { disableUser, enableUser } from '../users.ts';
 import { bindPassword, DirectoryError, openServiceConnection } from './ldap.ts';
 import { type DirectoryGroup, type DirectoryRead, type DirectoryUser, dnKey, readDirectory } from './read.ts';
@@ -40,6 +41,12 @@ export interface SyncOptions {
   actor?: string;
   progress?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Called with each set of revocations the sync wrote (lost access, disabled users): a server
+   * applies them to its own credential verifier at once; other replicas see them at their next
+   * refresh.
+   */
+  onRevocations?: (written: WrittenRevocations) => void;
 }
 
 export interface SyncResult {
@@ -200,8 +207,9 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
   }
   if (result.dryRun) return result;
 
-  await writeSync(ctx, plan, actor, progress);
-  for (const d of plan.disable) await disableUser(ctx, d.id, actor);
+  const revoked = options.onRevocations ?? (() => {});
+  revoked(await writeSync(ctx, plan, actor, progress));
+  for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
   for (const u of plan.enable) await enableUser(ctx, u.id, actor);
   await writeAudit(ctx.store.db, {
     at: ctx.clock.now(),
@@ -305,7 +313,7 @@ interface SyncPlan {
   deleteGroups: StoredGroup[];
   /** By external ids (user, group): the rows may not exist yet. */
   addMemberships: Array<{ group: string; user: string }>;
-  removeMemberships: Array<{ id: string; userId: string }>;
+  removeMemberships: Array<{ id: string; userId: string; groupId: string }>;
   skipped: string[];
   /** Directory users here that are enabled: what the deletion guard's percentage is of. */
   enabledDirectoryUsers: number;
@@ -530,7 +538,7 @@ function planGroups(
     const want = wantMembers.get(g);
     if (want === undefined) continue; // the group is deleted (cascade) or left out
     if (want.has(u)) have.add(`${g}|${u}`);
-    else plan.removeMemberships.push({ id: m.id, userId: m.user_id });
+    else plan.removeMemberships.push({ id: m.id, userId: m.user_id, groupId: m.group_id });
   }
   for (const [g, members] of wantMembers) {
     for (const u of members) if (!have.has(`${g}|${u}`)) plan.addMemberships.push({ group: g, user: u });
@@ -542,10 +550,10 @@ async function writeSync(
   plan: SyncPlan,
   actor: string,
   progress: (message: string) => void,
-): Promise<void> {
+): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
   const dialect = ctx.store.dialect;
-  await revokingTransaction(ctx, async (trx) => {
+  const { revocations, notBefore, ids } = await revokingTransaction(ctx, async (trx) => {
     const instance = await trx
       .selectFrom('instance')
       .select('identity_store_id')
@@ -630,18 +638,10 @@ async function writeSync(
       .where('source', '=', 'directory')
       .execute();
     for (const g of existingGroups) if (g.external_id) groupIds.set(g.external_id, g.id);
+    // What the memberships and groups about to go gave, to revoke once every write is done.
+    const lossCandidates = await accessGivenBy(trx, plan);
     if (plan.deleteGroups.length > 0) {
       const ids = plan.deleteGroups.map((g) => g.id);
-      const members = await trx
-        .selectFrom('group_memberships')
-        .select('user_id')
-        .where('group_id', 'in', ids)
-        .execute();
-      // Members lose what the group gave them: their role credentials stop (they get new ones).
-      recordRevocations(
-        trx,
-        [...new Set(members.map((m) => m.user_id))].map((subject) => ({ kind: 'user' as const, subject })),
-      );
       await trx
         .deleteFrom('account_assignments')
         .where('principal_type', '=', 'GROUP')
@@ -704,13 +704,6 @@ async function writeSync(
         'group_memberships',
         plan.removeMemberships.map((m) => m.id),
       );
-      recordRevocations(
-        trx,
-        [...new Set(plan.removeMemberships.map((m) => m.userId))].map((subject) => ({
-          kind: 'user' as const,
-          subject,
-        })),
-      );
     }
     await insertChunked(
       trx,
@@ -733,6 +726,10 @@ async function writeSync(
       (_, done, total) => progress(`memberships written: ${done}/${total}`),
       'memberships',
     );
+    // A user who left a group keeps the role credentials of what another group (or their own
+    // assignment) still gives; those of what they lost stop.
+    const revoked = await revokeUnreachable(trx, lossCandidates);
+    if (revoked > 0) progress(`role credentials revoked for ${revoked} lost (account, permission set) pairs`);
     if (plan.removeMemberships.length + plan.addMemberships.length > 0) {
       ev('membership.create', 'DIRECTORY', 'sync', {
         added: plan.addMemberships.length,
@@ -742,6 +739,50 @@ async function writeSync(
     await writeAuditBatch(trx, audit);
     await bumpGeneration(trx);
   });
+  return { revocations, notBefore, ...(ids ? { ids } : {}) };
+}
+
+/**
+ * The (user, account, permission set) reaches that the memberships the plan removes, and the
+ * groups it deletes, give today: each is revoked after the writes unless the user still has it.
+ */
+async function accessGivenBy(trx: Kysely<Database>, plan: SyncPlan): Promise<Reach[]> {
+  const membersOf = new Map<string, string[]>(); // group id → user ids losing it
+  for (const m of plan.removeMemberships) push(membersOf, m.groupId, m.userId);
+  const deleted = plan.deleteGroups.map((g) => g.id);
+  for (let i = 0; i < deleted.length; i += ID_CHUNK) {
+    const rows = await trx
+      .selectFrom('group_memberships')
+      .select(['group_id', 'user_id'])
+      .where('group_id', 'in', deleted.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const r of rows) push(membersOf, r.group_id, r.user_id);
+  }
+  const groupIds = [...membersOf.keys()];
+  const out: Reach[] = [];
+  for (let i = 0; i < groupIds.length; i += ID_CHUNK) {
+    const granted = await trx
+      .selectFrom('account_assignments')
+      .select(['principal_id', 'account_id', 'permission_set_id'])
+      .where('principal_type', '=', 'GROUP')
+      .where('principal_id', 'in', groupIds.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const a of granted) {
+      for (const userId of membersOf.get(a.principal_id) ?? []) {
+        out.push({ userId, accountId: a.account_id, permissionSetId: a.permission_set_id });
+      }
+    }
+  }
+  return out;
+}
+
+/** Ids per `in (…)` list: well under either dialect's bound-parameter limit. */
+const ID_CHUNK = 1000;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
