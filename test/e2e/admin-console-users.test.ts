@@ -234,6 +234,13 @@ for (const kind of STORE_KINDS) {
       ]);
     });
 
+    it('refuses to let an administrator disable themselves', async () => {
+      const res = await admin.post(`/admin/users/${org.users.root}/disable`, {});
+      assert.equal(res.status, 409);
+      assert.match(await res.text(), /cannot disable yourself/);
+      assert.equal(await statusOf('root'), 'ENABLED');
+    });
+
     it('refuses to disable a directory user: the directory owns their status', async () => {
       const res = await admin.post(`/admin/users/${org.users.carol}/disable`, {});
       assert.equal(res.status, 409);

@@ -164,28 +164,34 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
   const u = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!u) return undefined;
   const now = ctx.clock.now();
-  const [groups, direct, viaGroups, mfa, sessions] = await Promise.all([
-    db
-      .selectFrom('group_memberships as m')
-      .innerJoin('groups as g', 'g.id', 'm.group_id')
-      .select(['g.id', 'g.display_name', 'm.id as membership_id'])
-      .where('m.user_id', '=', userId)
-      .orderBy('g.display_name_lower')
-      .execute(),
+  const groups = await db
+    .selectFrom('group_memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['g.id', 'g.display_name', 'm.id as membership_id'])
+    .where('m.user_id', '=', userId)
+    .orderBy('g.display_name_lower')
+    .execute();
+  const groupName = new Map(groups.map((g) => [g.id, g.display_name]));
+  // Each part reads the assignments' unique key (principal type, principal id, …).
+  const [direct, viaGroups, mfa, sessions] = await Promise.all([
     reachQuery(db)
-      .select([sql<string | null>`null`.as('group_id'), sql<string | null>`null`.as('group_name')])
+      .select('a.principal_id')
       .where('a.principal_type', '=', 'USER')
       .where('a.principal_id', '=', userId)
       .limit(MAX_REACH_ROWS + 1)
       .execute(),
-    reachQuery(db)
-      .innerJoin('group_memberships as m', 'm.group_id', 'a.principal_id')
-      .innerJoin('groups as g', 'g.id', 'm.group_id')
-      .select(['g.id as group_id', 'g.display_name as group_name'])
-      .where('a.principal_type', '=', 'GROUP')
-      .where('m.user_id', '=', userId)
-      .limit(MAX_REACH_ROWS + 1)
-      .execute(),
+    groups.length === 0
+      ? Promise.resolve([])
+      : reachQuery(db)
+          .select('a.principal_id')
+          .where('a.principal_type', '=', 'GROUP')
+          .where(
+            'a.principal_id',
+            'in',
+            groups.map((g) => g.id),
+          )
+          .limit(MAX_REACH_ROWS + 1)
+          .execute(),
     db
       .selectFrom('mfa_devices')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -200,7 +206,10 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
       .where('expires_at', '>', now)
       .executeTakeFirst(),
   ]);
-  const rows = [...direct, ...viaGroups];
+  const rows = [
+    ...direct.map((r) => ({ ...r, group_id: null })),
+    ...viaGroups.map((r) => ({ ...r, group_id: r.principal_id })),
+  ];
   const byKey = new Map<string, Reach>();
   for (const r of rows.slice(0, MAX_REACH_ROWS)) {
     const key = `${r.account_id}|${r.permission_set_id}`;
@@ -218,7 +227,7 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
     reach.via.push(
       r.group_id === null
         ? { type: 'USER' }
-        : { type: 'GROUP', groupId: r.group_id, groupName: r.group_name ?? r.group_id },
+        : { type: 'GROUP', groupId: r.group_id, groupName: groupName.get(r.group_id) ?? r.group_id },
     );
   }
   const reach = [...byKey.values()].sort(
@@ -405,13 +414,20 @@ export interface AccountListItem {
   access: string;
 }
 
-/** Accounts ordered by id, a page after `after`; `query` is a prefix of the id or the name. */
+/**
+ * Accounts ordered by id, a page after `after`; `query` is a prefix of the id or the name,
+ * `ouId` keeps the accounts directly in that OU (`root`: directly under the root).
+ */
 export async function searchAccounts(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number },
+  page: { query?: string | undefined; after?: string | undefined; limit: number; ouId?: string | undefined },
 ): Promise<ConsolePage<AccountListItem>> {
   const q = page.query?.trim().replace(/-/g, '') ?? '';
+  const ou = page.ouId;
   const rows = await accountQuery(ctx.store.db)
+    .$if(ou !== undefined, (qb) =>
+      ou === 'root' ? qb.where('a.ou_id', 'is', null) : qb.where('a.ou_id', '=', ou ?? ''),
+    )
     .$if(q !== '', (qb) =>
       qb.where((eb) => eb.or([startsWith(sql`a.id`, q), startsWith(sql`lower(a.name)`, q)])),
     )
@@ -446,6 +462,25 @@ function accountItem(r: {
     access: r.access,
     ouPath: r.path ?? '/',
   };
+}
+
+export interface OuListItem {
+  id: string;
+  path: string;
+  accounts: number;
+}
+
+/** Every OU by path, with how many accounts are directly in it. */
+export async function listOus(ctx: AppContext): Promise<OuListItem[]> {
+  const db = ctx.store.db;
+  const rows = await db
+    .selectFrom('ous as o')
+    .leftJoin('accounts as a', 'a.ou_id', 'o.id')
+    .select(['o.id', 'o.path', (eb) => eb.fn.count('a.id').as('n')])
+    .groupBy(['o.id', 'o.path'])
+    .orderBy('o.path')
+    .execute();
+  return rows.map((r) => ({ id: r.id, path: r.path, accounts: Number(r.n) }));
 }
 
 export interface Principal {
@@ -810,4 +845,14 @@ export async function searchAudit(
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
+}
+
+/** The group a membership is in, or undefined when there is no such membership. */
+export async function membershipGroup(ctx: AppContext, membershipId: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('group_memberships')
+    .select('group_id')
+    .where('id', '=', membershipId)
+    .executeTakeFirst();
+  return row?.group_id;
 }

@@ -19,7 +19,10 @@ import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { pathPrefix, webPath } from '../paths.ts';
 import { refuseUnreadableText } from '../request-text.ts';
+import { registerActivity } from './activity.ts';
+import { registerGroups } from './groups.ts';
 import { AdminKit } from './kit.ts';
+import { registerOrganization } from './organization.ts';
 import { registerUsers } from './users.ts';
 
 export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Promise<void> {
@@ -60,4 +63,7 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
   );
 
   registerUsers(app, kit);
+  registerGroups(app, kit);
+  registerOrganization(app, kit);
+  registerActivity(app, kit);
 }

@@ -170,6 +170,8 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
 
   action('disable', async (id, detail, who) => {
     if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    if (who.actor === `user:${id}`)
+      throw new DomainError('conflict', 'You cannot disable yourself: another administrator can.');
     const r = await disableUser(kit.ctx, id, who.actor);
     noteRevocations(kit.deps.credentials, r.written);
     return r.changed ? 'disabled' : 'already-disabled';

@@ -1,0 +1,174 @@
+/**
+ * The admin console in Debian chromium, on SQLite and PostgreSQL: an administrator of the demo
+ * organization signs in through the real sign-in pages (coming back to /admin), finds a user by
+ * search and disables them with the keyboard alone, and the user's session is refused from then
+ * on. Screenshots of the users list, a user's page and an account's "who can access" page, light
+ * and dark, go to test-output/screenshots/admin-*.png (the README shows copies from
+ * docs/screenshots/).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import YAML from 'yaml';
+import { grantAdministrator } from '../../src/app/admin/grant.ts';
+import { applyText } from '../helpers/apply.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { type SignedIn, signIn } from './portal-fixtures.ts';
+
+const DEMO = fs.readFileSync(path.resolve('examples/demo-org.yaml'), 'utf8');
+const ALICE = (YAML.parse(DEMO) as { users: Array<{ userName: string; password: string }> }).users.find(
+  (u) => u.userName === 'alice',
+)!;
+const SHOTS = path.resolve('test-output/screenshots');
+const PRODUCTION = '222222222222';
+
+for (const kind of STORE_KINDS) {
+  describe(`admin console in chromium (${kind})`, () => {
+    let server: TestServer;
+    let browser: TestBrowser;
+    let page: Page;
+    let bobId: string;
+    let bob: SignedIn;
+    const pageErrors: string[] = [];
+
+    before(async () => {
+      server = await startTestServer({
+        store: kind,
+        seed: async (deps) => {
+          await applyText(deps.ctx, DEMO);
+          await grantAdministrator(deps.ctx, {
+            userName: 'alice',
+            accountId: '111111111111',
+            permissionSet: 'AdministratorAccess',
+            actor: 'test',
+          });
+        },
+      });
+      bobId = (
+        await server.deps.ctx.store.db
+          .selectFrom('users')
+          .select('id')
+          .where('user_name_lower', '=', 'bob')
+          .executeTakeFirstOrThrow()
+      ).id;
+      bob = await signIn(server.deps, bobId);
+      browser = await launchBrowser();
+      browser.context.setDefaultTimeout(15_000);
+      page = await browser.context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      fs.mkdirSync(SHOTS, { recursive: true });
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    /** Press Tab until the focused element is the one `matches` describes (at most 40 presses). */
+    async function tabTo(description: string, matches: (el: Element) => boolean): Promise<void> {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const found = await page.evaluate((src) => {
+          const el = document.activeElement;
+          return el ? (new Function('el', `return (${src})(el)`) as (e: Element) => boolean)(el) : false;
+        }, matches.toString());
+        if (found) return;
+      }
+      assert.fail(`Tab never reached ${description}`);
+    }
+
+    /** Light and dark screenshots of the page as it is (SQLite run only: one set is enough). */
+    async function shots(name: string, fullPage = false): Promise<void> {
+      if (kind !== 'sqlite') return;
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.screenshot({
+          path: path.join(SHOTS, `admin-${name}-${scheme}.png`),
+          animations: 'disabled',
+          fullPage,
+        });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+
+    it('signs an administrator in and back to the console', async () => {
+      await page.goto(`${server.url}/admin/users`);
+      assert.equal(new URL(page.url()).pathname, '/signin');
+      await page.fill('#user_name', ALICE.userName);
+      await page.click('main button[type=submit]');
+      await page.fill('#password', ALICE.password);
+      await Promise.all([
+        page.waitForURL(`${server.url}/admin/users`),
+        page.click('main button[type=submit]'),
+      ]);
+      assert.deepEqual(await page.locator('#users tbody tr td:first-child a').allTextContents(), [
+        'alice',
+        'bob',
+        'carol',
+      ]);
+      assert.equal(await page.locator('.admin-nav [aria-current="page"]').textContent(), 'Users');
+      await shots('users');
+    });
+
+    it('finds a user by search and disables them with the keyboard alone; their session is refused afterwards', async () => {
+      const before = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: bob.cookie },
+      });
+      assert.equal(before.status, 200);
+
+      await page.goto(`${server.url}/admin/users`);
+      await tabTo('the search field', (el) => el.id === 'q');
+      await page.keyboard.type('bob@');
+      await Promise.all([page.waitForURL(/\/admin\/users\?q=bob%40$/), page.keyboard.press('Enter')]);
+      assert.deepEqual(await page.locator('#users tbody tr td:first-child a').allTextContents(), ['bob']);
+
+      await tabTo('the link to bob', (el) => el.tagName === 'A' && el.textContent === 'bob');
+      await Promise.all([
+        page.waitForURL(`${server.url}/admin/users/${bobId}`),
+        page.keyboard.press('Enter'),
+      ]);
+      assert.match((await page.locator('h1').textContent()) ?? '', /bob\s+Enabled/);
+
+      await tabTo('the Disable button', (el) => el.tagName === 'BUTTON' && el.textContent === 'Disable user');
+      const outline = await page.evaluate(
+        () => getComputedStyle(document.activeElement as Element).outlineStyle,
+      );
+      assert.notEqual(outline, 'none', 'the focused button shows where focus is');
+      await Promise.all([page.waitForURL(/\?done=disabled$/), page.keyboard.press('Enter')]);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /The user is disabled/);
+      assert.match((await page.locator('h1').textContent()) ?? '', /bob\s+Disabled/);
+
+      const afterwards = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: bob.cookie },
+      });
+      assert.equal(afterwards.status, 303);
+      assert.equal(afterwards.headers.get('location'), '/signin');
+      const status = await server.deps.ctx.store.db
+        .selectFrom('users')
+        .select('status')
+        .where('id', '=', bobId)
+        .executeTakeFirstOrThrow();
+      assert.equal(status.status, 'DISABLED');
+    });
+
+    it('shows what a user reaches, and who can access an account and how', async () => {
+      await page.goto(`${server.url}/admin/users?q=alice`);
+      await page.click('#users a');
+      await page.locator('#reach').waitFor();
+      assert.ok((await page.locator('#reach tbody tr').count()) > 0);
+      await shots('user', true);
+
+      await page.goto(`${server.url}/admin/accounts/${PRODUCTION}`);
+      const blocks = page.locator('.ps-block');
+      assert.ok((await blocks.count()) > 0);
+      assert.match((await page.locator('#who-h').textContent()) ?? '', /Who can access this account and how/);
+      await shots('account', true);
+      assert.deepEqual(pageErrors, []);
+    });
+  });
+}

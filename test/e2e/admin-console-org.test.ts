@@ -1,0 +1,351 @@
+/**
+ * The admin console's groups, accounts and OUs, permission sets, assignments, sessions and audit
+ * log over HTTP, on SQLite and PostgreSQL: who reaches an account and how, membership and
+ * assignment changes with their CSRF checks, refusals and audit rows, ending a session, and the
+ * audit log's filters and paging.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SeededOrg } from '../helpers/seed.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { ConsoleClient, DEV, firstCells, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import { HOSTILE, signIn } from './portal-fixtures.ts';
+
+const TEAMS = Array.from({ length: 60 }, (_, i) => ({ name: `team${String(i).padStart(2, '0')}` }));
+
+/** The text of markup as a reader sees it: tags dropped, entities decoded, spaces collapsed. */
+const ENTITIES: Record<string, string> = {
+  '&#39;': "'",
+  '&quot;': '"',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+};
+const flat = (s: string) =>
+  s
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&(#39|quot|lt|gt|amp);/g, (e) => ENTITIES[e] ?? e)
+    .replace(/\s+/g, ' ')
+    .trim();
+
+for (const kind of STORE_KINDS) {
+  describe(`admin console: groups, organization and activity (${kind})`, () => {
+    let server: TestServer;
+    let org: SeededOrg;
+    let admin: ConsoleClient;
+    const db = () => server.deps.ctx.store.db;
+
+    before(async () => {
+      server = await startTestServer({
+        store: kind,
+        seed: async (deps) => {
+          org = await seedConsoleOrg(deps, {
+            users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
+            groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+            assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
+          });
+          await deps.ctx.store.db
+            .updateTable('groups')
+            .set({ source: 'directory' })
+            .where('id', '=', org.groups.Synced ?? '')
+            .execute();
+        },
+      });
+      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+    });
+    after(async () => server.stop());
+
+    const memberships = async (groupId: string) =>
+      (
+        await db().selectFrom('group_memberships').select('user_id').where('group_id', '=', groupId).execute()
+      ).map((r) => r.user_id);
+
+    const assignmentCount = async () =>
+      Number(
+        (
+          await db()
+            .selectFrom('account_assignments')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    it('answers 403 on every page to a person who is not an administrator, with the strict CSP on every page', async () => {
+      const bob = await ConsoleClient.as(server.url, server.deps, org.users.bob ?? '');
+      const pages = [
+        '/admin/groups',
+        `/admin/groups/${org.groups.Developers}`,
+        '/admin/accounts',
+        `/admin/accounts/${PROD}`,
+        '/admin/permission-sets',
+        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
+        '/admin/sessions',
+        '/admin/audit',
+      ];
+      for (const path of pages) {
+        const mine = await admin.get(path);
+        assert.equal(mine.status, 200, path);
+        assert.match(mine.headers.get('content-security-policy') ?? '', /default-src 'none'/, path);
+        const theirs = await bob.get(path);
+        assert.equal(theirs.status, 403, path);
+        const anonymous = await new ConsoleClient(server.url, null).get(path);
+        assert.equal(anonymous.status, 303, path);
+      }
+    });
+
+    it('lists groups by name, paged by key, and finds them by prefix', async () => {
+      const first = await (await admin.get('/admin/groups?q=team')).text();
+      const next = /rel="next" href="([^"]+)"/.exec(first)?.[1]?.replace(/&amp;/g, '&') ?? '';
+      const second = await (await admin.get(next)).text();
+      assert.deepEqual(
+        [...firstCells(first, 'groups'), ...firstCells(second, 'groups')],
+        TEAMS.map((t) => t.name),
+      );
+      assert.doesNotMatch(second, /rel="next"/);
+      assert.deepEqual(firstCells(await (await admin.get('/admin/groups?q=DEV')).text(), 'groups'), [
+        'Developers',
+      ]);
+    });
+
+    it('adds and removes a member, refusing a missing CSRF token, an unknown user and another group’s membership', async () => {
+      const ops = org.groups.Ops ?? '';
+      const path = `/admin/groups/${ops}/members`;
+      assert.equal((await admin.post(path, { userName: 'bob' }, null)).status, 403);
+      const unknown = await admin.post(path, { userName: 'nobody' });
+      assert.equal(unknown.status, 400);
+      assert.match(await unknown.text(), /no user named “nobody”/);
+      assert.deepEqual(await memberships(ops), [org.users.erin]);
+
+      const added = await admin.post(path, { userName: 'BOB' });
+      assert.equal(added.status, 303);
+      assert.deepEqual((await memberships(ops)).sort(), [org.users.bob, org.users.erin].sort());
+      const twice = await admin.post(path, { userName: 'bob' });
+      assert.equal(twice.status, 409);
+
+      const page = await (await admin.get(`/admin/groups/${ops}`)).text();
+      assert.match(page, /Members \(2\)/);
+      const bobsMembership = (
+        await db()
+          .selectFrom('group_memberships')
+          .select('id')
+          .where('group_id', '=', ops)
+          .where('user_id', '=', org.users.bob ?? '')
+          .executeTakeFirstOrThrow()
+      ).id;
+      const elsewhere = await admin.post(`/admin/groups/${org.groups.Developers}/members/remove`, {
+        membership: bobsMembership,
+      });
+      assert.equal(elsewhere.status, 400);
+      assert.equal((await memberships(ops)).length, 2);
+      const removed = await admin.post(`/admin/groups/${ops}/members/remove`, { membership: bobsMembership });
+      assert.equal(removed.status, 303);
+      assert.deepEqual(await memberships(ops), [org.users.erin]);
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor'])
+        .where('action', 'in', ['membership.create', 'membership.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(audit, [
+        { action: 'membership.create', actor: `user:${org.users.root}` },
+        { action: 'membership.delete', actor: `user:${org.users.root}` },
+      ]);
+    });
+
+    it('refuses membership changes to a directory group', async () => {
+      const res = await admin.post(`/admin/groups/${org.groups.Synced}/members`, { userName: 'bob' });
+      assert.equal(res.status, 409);
+      assert.match(await res.text(), /comes from the directory/);
+      assert.deepEqual(await memberships(org.groups.Synced ?? ''), []);
+    });
+
+    it('shows who can access an account and how: per permission set, users directly and groups with their members', async () => {
+      const page = await (await admin.get(`/admin/accounts/${DEV}`)).text();
+      const blocks = [
+        ...page.matchAll(/<div class="ps-block" data-permission-set="([^"]+)">([\s\S]*?)<\/div>/g),
+      ].map((m) => [m[1], flat(m[2] ?? '')]);
+      assert.equal(blocks.length, 1);
+      const [name, block] = blocks[0] ?? [];
+      assert.equal(name, 'ReadOnly');
+      assert.match(block ?? '', /user alice Enabled directly/);
+      assert.match(block ?? '', /group Developers \(1 member\) Remove group Developers's ReadOnly alice/);
+      // The hostile group name is text.
+      assert.doesNotMatch(page, /<img src=x/);
+      assert.match(page, /&quot;&gt;&lt;img src=x onerror=/);
+    });
+
+    it('lists accounts and OUs, finds an account by name or id, and refuses an OU id that cannot be', async () => {
+      assert.deepEqual(firstCells(await (await admin.get('/admin/accounts?q=prod')).text(), 'accounts'), [
+        'Production',
+      ]);
+      assert.deepEqual(
+        firstCells(await (await admin.get('/admin/accounts?q=2222-2222')).text(), 'accounts'),
+        ['Development'],
+      );
+      const root = await (await admin.get('/admin/accounts?ou=root')).text();
+      assert.deepEqual(firstCells(root, 'accounts'), ['Production', 'Development']);
+      const badOu = await admin.get('/admin/accounts?ou=%3Cscript%3E');
+      assert.equal(badOu.status, 400);
+      assert.equal((await admin.get('/admin/accounts/999999999999')).status, 404);
+    });
+
+    it('creates and deletes an assignment from an account page, refusing bad input without a change', async () => {
+      const count = await assignmentCount();
+      const ps = org.permissionSets.ReadOnly ?? '';
+      const refusals: Array<[Record<string, string>, number]> = [
+        [{ accountId: PROD, permissionSetId: ps, principalType: 'USER', principal: 'nobody' }, 400],
+        [{ accountId: '12345', permissionSetId: ps, principalType: 'USER', principal: 'erin' }, 400],
+        [{ accountId: '999999999999', permissionSetId: ps, principalType: 'USER', principal: 'erin' }, 400],
+        [
+          {
+            accountId: PROD,
+            permissionSetId: 'ps-0000000000000000',
+            principalType: 'USER',
+            principal: 'erin',
+          },
+          400,
+        ],
+        [{ accountId: PROD, permissionSetId: ps, principalType: 'ROLE', principal: 'erin' }, 400],
+        [
+          {
+            accountId: PROD,
+            permissionSetId: ps,
+            principalType: 'USER',
+            principal: 'er\u202Ein'.repeat(300),
+          },
+          400,
+        ],
+      ];
+      for (const [fields, status] of refusals) {
+        const res = await admin.post('/admin/assignments', fields);
+        assert.equal(res.status, status, JSON.stringify(fields));
+      }
+      assert.equal((await admin.post('/admin/assignments', refusals[0]?.[0] ?? {}, null)).status, 403);
+      assert.equal(await assignmentCount(), count);
+
+      const made = await admin.post('/admin/assignments', {
+        accountId: PROD,
+        permissionSetId: ps,
+        principalType: 'GROUP',
+        principal: 'ops',
+        from: 'account',
+      });
+      assert.equal(made.status, 303);
+      assert.equal(made.headers.get('location'), `/admin/accounts/${PROD}?done=assigned`);
+      assert.equal(await assignmentCount(), count + 1);
+      const page = flat(await (await admin.get(`/admin/accounts/${PROD}`)).text());
+      assert.match(page, /group Ops \(1 member\) Remove group Ops's ReadOnly erin/);
+
+      const gone = await admin.post('/admin/assignments/delete', {
+        accountId: PROD,
+        permissionSetId: ps,
+        principalType: 'GROUP',
+        principalId: org.groups.Ops ?? '',
+        from: 'permission-set',
+      });
+      assert.equal(gone.status, 303);
+      assert.equal(gone.headers.get('location'), `/admin/permission-sets/${ps}?done=unassigned`);
+      assert.equal(await assignmentCount(), count);
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor', 'detail'])
+        .where('action', 'in', ['assignment.create', 'assignment.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
+        [
+          ['assignment.create', `user:${org.users.root}`, 'admin-console'],
+          ['assignment.delete', `user:${org.users.root}`, 'admin-console'],
+        ],
+      );
+    });
+
+    it('shows a permission set’s definition and where it is assigned', async () => {
+      const page = flat(
+        await (await admin.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),
+      );
+      assert.match(page, /Session duration PT1H/);
+      assert.match(page, /user bob/);
+      assert.equal((await admin.get('/admin/permission-sets/ps-0000000000000000')).status, 404);
+    });
+
+    it('lists live sessions and ends one, with what it issued', async () => {
+      const victim = await signIn(server.deps, org.users.erin ?? '');
+      const list = await (await admin.get(`/admin/sessions?user=${org.users.erin}`)).text();
+      assert.match(list, new RegExp(`value="${victim.sessionId}"`));
+      assert.equal(
+        (await admin.post('/admin/sessions/end', { session: victim.sessionId }, 'nope')).status,
+        403,
+      );
+      const unknown = await admin.post('/admin/sessions/end', {
+        session: '00000000-0000-4000-8000-000000000000',
+      });
+      assert.equal(unknown.status, 400);
+      const live = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: victim.cookie },
+      });
+      assert.equal(live.status, 200);
+      const ended = await admin.post('/admin/sessions/end', { session: victim.sessionId });
+      assert.equal(ended.status, 303);
+      const after = await fetch(`${server.url}/start`, {
+        redirect: 'manual',
+        headers: { cookie: victim.cookie },
+      });
+      assert.equal(after.status, 303);
+      const row = await db()
+        .selectFrom('audit_events')
+        .select('actor')
+        .where('action', '=', 'session.revoke')
+        .where('target_id', '=', victim.sessionId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.actor, `user:${org.users.root}`);
+    });
+
+    it('filters the audit log by actor, action prefix, target and time, paged by event id', async () => {
+      const base = server.deps.ctx.clock.now();
+      await db()
+        .insertInto('audit_events')
+        .values(
+          Array.from({ length: 70 }, (_, i) => ({
+            at: base + i,
+            actor: 'cli:apply',
+            action: 'account.update',
+            target_type: 'ACCOUNT',
+            target_id: i % 2 === 0 ? PROD : DEV,
+            detail: null,
+            source_ip: null,
+            request_id: null,
+          })),
+        )
+        .execute();
+      const rows = async (query: string) => {
+        const all: string[] = [];
+        let path: string | undefined = `/admin/audit?${query}`;
+        while (path) {
+          const res = await admin.get(path);
+          assert.equal(res.status, 200, path);
+          const body = await res.text();
+          const table = /<table[^>]*id="audit"[\s\S]*?<\/table>/.exec(body)?.[0] ?? '';
+          all.push(...[...table.matchAll(/<tr>\s*<td[\s\S]*?<\/tr>/g)].map((m) => flat(m[0])));
+          path = /rel="next" href="([^"]+)"/.exec(body)?.[1]?.replace(/&amp;/g, '&');
+        }
+        return all;
+      };
+      const byTarget = await rows(`actor=cli%3Aapply&action=account.&target=${PROD}`);
+      assert.equal(byTarget.length, 35);
+      assert.ok(byTarget.every((r) => r.includes('account.update') && r.includes(PROD)));
+      assert.equal((await rows('actor=cli%3Aapply')).length, 70);
+      const root = await rows('actor=root&action=membership.');
+      assert.equal(root.length, 2);
+      assert.ok(root.every((r) => r.includes('root')));
+      assert.equal((await rows('actor=cli%3Aapply&from=2000-01-01&to=2000-01-02')).length, 0);
+      const badTime = await admin.get('/admin/audit?from=yesterday');
+      assert.equal(badTime.status, 400);
+      assert.match(await badTime.text(), /must be a date/);
+      assert.equal((await admin.get('/admin/audit?before=abc')).status, 400);
+    });
+  });
+}
