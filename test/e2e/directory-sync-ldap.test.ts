@@ -433,10 +433,63 @@ describe('directory sync from OpenLDAP', () => {
         assert.equal(new Set(names).size, names.length);
       });
 
+      it('idcenter directory sync --force goes past the deletion guard, warning in the output and the audit log', async () => {
+        const childEnv = { ...process.env, ...env, IDCENTER_DATABASE_URL: temp.url };
+        const enabled = async () =>
+          (
+            await ctx.store.db
+              .selectFrom('users')
+              .select('user_name')
+              .where('source', '=', 'directory')
+              .where('status', '=', 'ENABLED')
+              .orderBy('user_name')
+              .execute()
+          ).map((u) => u.user_name);
+        const before = await enabled();
+        assert.ok(before.length > 2, before.join(','));
+        await applyText(ctx, orgFile(slapd, { filter: '(objectClass=nobodyHasThis)' }));
+
+        const refused = await runCli(['directory', 'sync', '--full'], childEnv);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /more than the deletion guard allows.*idcenter directory sync --force/s);
+        assert.deepEqual(await enabled(), before);
+
+        const dry = await runCli(['directory', 'sync', '--full', '--force', '--dry-run'], childEnv);
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.match(dry.stdout, /WARNING: --force: the deletion guard was overridden; would disable/);
+        assert.deepEqual(await enabled(), before);
+
+        const forced = await runCli(['directory', 'sync', '--full', '--force'], childEnv);
+        assert.equal(forced.code, 0, forced.stderr);
+        const warning = new RegExp(
+          `WARNING: --force: the deletion guard was overridden; disabling ${before.length} of ${before.length} directory users, more than deletionGuard 2 users allows \\(2\\)`,
+        );
+        assert.match(forced.stdout, warning);
+        assert.match(forced.stderr, /warning: --force: the deletion guard was overridden/);
+        for (const name of before)
+          assert.match(forced.stdout, new RegExp(`- disable user ${name.replace(/[*()]/g, '\\$&')} \\(gone`));
+        assert.deepEqual(await enabled(), []);
+        const audit = await ctx.store.db
+          .selectFrom('audit_events')
+          .select(['actor', 'detail'])
+          .where('action', '=', 'directory.sync_forced')
+          .execute();
+        assert.equal(audit.length, 1);
+        assert.equal(audit[0]?.actor, 'cli:directory-sync');
+        assert.match(audit[0]?.detail ?? '', new RegExp(`"wouldDisable":${before.length},"limit":2`));
+
+        // The filter put right, the next sync enables them again: the sync disabled them.
+        await applyText(ctx, orgFile(slapd));
+        const back = await syncDirectory(ctx, { env, full: true });
+        assert.deepEqual([...back.enabled].sort(), [...before].sort());
+        assert.deepEqual(await enabled(), before);
+      });
+
       it('explains itself with --help, and refuses a store on the built-in directory', async () => {
         const help = await idcenter(['directory', 'sync', '--help']);
         assert.match(help.stdout, /--full/);
         assert.match(help.stdout, /--dry-run/);
+        assert.match(help.stdout, /--force/);
         const other = await tempStoreUrl(kind);
         try {
           const r = await runCli(['directory', 'sync'], { ...process.env, IDCENTER_DATABASE_URL: other.url });

@@ -41,6 +41,12 @@ export interface SyncOptions {
   full?: boolean;
   /** Read and compare, write nothing. */
   dryRun?: boolean;
+  /**
+   * Go past the deletion guard on purpose (`idcenter directory sync --force`): the users the
+   * directory lost are disabled however many they are, with a warning in the result and a
+   * `directory.sync_forced` audit row.
+   */
+  force?: boolean;
   actor?: string;
   progress?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -70,6 +76,8 @@ export interface SyncResult {
   membershipsRemoved: number;
   /** Entries left out, each with why. */
   skipped: string[];
+  /** Set when `force` took the sync past the deletion guard: the warning to show. */
+  forced: string | null;
 }
 
 /** The deletion guard refused the sync: nothing was written. */
@@ -183,15 +191,25 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     membershipsAdded: plan.addMemberships.length,
     membershipsRemoved: plan.removeMemberships.length,
     skipped: plan.skipped,
+    forced: null,
   };
 
   const limit = guardLimit(settings.deletionGuard, plan.enabledDirectoryUsers);
-  if (plan.disable.length > limit) {
-    const guard =
-      'count' in settings.deletionGuard
-        ? `${settings.deletionGuard.count} users`
-        : `${settings.deletionGuard.percent}%`;
-    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard and sync again`;
+  const guard =
+    'count' in settings.deletionGuard
+      ? `${settings.deletionGuard.count} users`
+      : `${settings.deletionGuard.percent}%`;
+  const guardDetail = {
+    wouldDisable: plan.disable.length,
+    limit,
+    deletionGuard: guard,
+    usersRead: read.users.length,
+  };
+  if (plan.disable.length > limit && options.force === true) {
+    result.forced = `--force: the deletion guard was overridden; ${result.dryRun ? 'would disable' : 'disabling'} ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than deletionGuard ${guard} allows (${limit})`;
+    progress(`warning: ${result.forced}`);
+  } else if (plan.disable.length > limit) {
+    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard, or run idcenter directory sync --force once to disable them anyway`;
     if (!result.dryRun) {
       await writeAudit(ctx.store.db, {
         at: ctx.clock.now(),
@@ -199,7 +217,7 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
         action: 'directory.sync_refused',
         targetType: 'DIRECTORY',
         targetId: conn.url,
-        detail: { wouldDisable: plan.disable.length, limit, usersRead: read.users.length },
+        detail: guardDetail,
       });
       await saveState(ctx.store.db, state?.cursor ?? null, state?.last_full_at ?? null, ctx.clock.now(), {
         ok: false,
@@ -210,6 +228,17 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
   }
   if (result.dryRun) return result;
 
+  if (result.forced !== null) {
+    // Written first, on its own: it stands even if a later step fails.
+    await writeAudit(ctx.store.db, {
+      at: ctx.clock.now(),
+      actor,
+      action: 'directory.sync_forced',
+      targetType: 'DIRECTORY',
+      targetId: conn.url,
+      detail: { ...guardDetail, warning: result.forced },
+    });
+  }
   const revoked = options.onRevocations ?? (() => {});
   revoked(await writeSync(ctx, plan, actor, progress));
   for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
