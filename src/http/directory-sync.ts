@@ -15,6 +15,7 @@ import { DirectoryError } from '../app/directory/ldap.ts';
 import { loadIdentitySource } from '../app/directory/settings.ts';
 import {
   lastSyncRun,
+  leftOut,
   releaseSyncLease,
   SyncRefused,
   type SyncResult,
@@ -70,6 +71,12 @@ export function startDirectorySync(
       }
       metrics.directoryLastSuccess.set(ctx.clock.now() / 1000);
       log.info({ directorySync: summary(result), server: result.server }, 'directory sync finished');
+      if (result.skipped.length > 0) {
+        log.warn(
+          { leftOut: leftOut(result), count: result.skipped.length },
+          'directory sync left entries out (see leftOut for why)',
+        );
+      }
       return result;
     } catch (err) {
       if (err instanceof SyncRefused) {

@@ -6,7 +6,10 @@
  *   a bad certificate, a search refused) changes nothing.
  * - Users are matched by their external id (objectGUID, entryUUID), so a rename or a move between
  *   OUs is an update. A user whose name a local user holds, or that two directory entries share,
- *   is left out and reported.
+ *   or that another user here keeps (one an incremental sync did not read, one gone from the
+ *   directory) is left out and reported, in the result, the audit row and the server's log; an
+ *   existing user left out so keeps its old name, its groups, and is still disabled when the
+ *   directory disables it. Names that move between users in one sync (a swap) move.
  * - A full sync reads every user and notices deletions; an incremental one reads only the users
  *   changed since the last (a higher uSNChanged, a later modifyTimestamp) and every group.
  * - A user disabled in the directory, or gone from it (full syncs), is disabled here by
@@ -38,6 +41,12 @@ export interface SyncOptions {
   full?: boolean;
   /** Read and compare, write nothing. */
   dryRun?: boolean;
+  /**
+   * Go past the deletion guard on purpose (`idcenter directory sync --force`): the users the
+   * directory lost are disabled however many they are, with a warning in the result and a
+   * `directory.sync_forced` audit row.
+   */
+  force?: boolean;
   actor?: string;
   progress?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -67,6 +76,8 @@ export interface SyncResult {
   membershipsRemoved: number;
   /** Entries left out, each with why. */
   skipped: string[];
+  /** Set when `force` took the sync past the deletion guard: the warning to show. */
+  forced: string | null;
 }
 
 /** The deletion guard refused the sync: nothing was written. */
@@ -180,15 +191,25 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     membershipsAdded: plan.addMemberships.length,
     membershipsRemoved: plan.removeMemberships.length,
     skipped: plan.skipped,
+    forced: null,
   };
 
   const limit = guardLimit(settings.deletionGuard, plan.enabledDirectoryUsers);
-  if (plan.disable.length > limit) {
-    const guard =
-      'count' in settings.deletionGuard
-        ? `${settings.deletionGuard.count} users`
-        : `${settings.deletionGuard.percent}%`;
-    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard and sync again`;
+  const guard =
+    'count' in settings.deletionGuard
+      ? `${settings.deletionGuard.count} users`
+      : `${settings.deletionGuard.percent}%`;
+  const guardDetail = {
+    wouldDisable: plan.disable.length,
+    limit,
+    deletionGuard: guard,
+    usersRead: read.users.length,
+  };
+  if (plan.disable.length > limit && options.force === true) {
+    result.forced = `--force: the deletion guard was overridden; ${result.dryRun ? 'would disable' : 'disabling'} ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than deletionGuard ${guard} allows (${limit})`;
+    progress(`warning: ${result.forced}`);
+  } else if (plan.disable.length > limit) {
+    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard, or run idcenter directory sync --force once to disable them anyway`;
     if (!result.dryRun) {
       await writeAudit(ctx.store.db, {
         at: ctx.clock.now(),
@@ -196,7 +217,7 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
         action: 'directory.sync_refused',
         targetType: 'DIRECTORY',
         targetId: conn.url,
-        detail: { wouldDisable: plan.disable.length, limit, usersRead: read.users.length },
+        detail: guardDetail,
       });
       await saveState(ctx.store.db, state?.cursor ?? null, state?.last_full_at ?? null, ctx.clock.now(), {
         ok: false,
@@ -207,6 +228,17 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
   }
   if (result.dryRun) return result;
 
+  if (result.forced !== null) {
+    // Written first, on its own: it stands even if a later step fails.
+    await writeAudit(ctx.store.db, {
+      at: ctx.clock.now(),
+      actor,
+      action: 'directory.sync_forced',
+      targetType: 'DIRECTORY',
+      targetId: conn.url,
+      detail: { ...guardDetail, warning: result.forced },
+    });
+  }
   const revoked = options.onRevocations ?? (() => {});
   revoked(await writeSync(ctx, plan, actor, progress));
   for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
@@ -217,7 +249,8 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     action: 'directory.sync',
     targetType: 'DIRECTORY',
     targetId: conn.url,
-    detail: summary(result),
+    // What was left out, and why (a name already taken here, …): the first few, for the operator.
+    detail: { ...summary(result), ...(result.skipped.length > 0 ? { leftOut: leftOut(result) } : {}) },
   });
   const cursor = read.cursor === undefined ? (state?.cursor ?? null) : `${conn.url} ${read.cursor}`;
   await saveState(ctx.store.db, cursor, full ? now : (state?.last_full_at ?? null), ctx.clock.now(), {
@@ -244,6 +277,14 @@ export function summary(r: SyncResult): Record<string, number | string> {
     membershipsRemoved: r.membershipsRemoved,
     skipped: r.skipped.length,
   };
+}
+
+/** How many left-out entries the audit row and the log name. */
+const LEFT_OUT_SHOWN = 20;
+
+/** The first entries a sync left out, with why. */
+export function leftOut(r: SyncResult): string[] {
+  return r.skipped.slice(0, LEFT_OUT_SHOWN);
 }
 
 function splitCursor(cursor: string | null): [string | undefined, string | undefined] {
@@ -301,7 +342,7 @@ interface SyncPlan {
    * `adminDisabled`: disabled here by an administrator; the update keeps that actor, so a later
    * sync still knows the disable is not its own to undo.
    */
-  updateUsers: Array<WantUser & { id: string; adminDisabled: boolean }>;
+  updateUsers: Array<WantUser & { id: string; previousName: string; adminDisabled: boolean }>;
   disable: Array<{
     id: string;
     userName: string;
@@ -412,25 +453,23 @@ async function planSync(
   const nameCount = new Map<string, number>();
   for (const w of wanted)
     nameCount.set(userNameKey(w.userName), (nameCount.get(userNameKey(w.userName)) ?? 0) + 1);
+  const blocked = blockedNames(wanted, nameCount, localNames, users, byExternalId, full);
   const seen = new Set<string>();
   const userIdOfDn = new Map<string, string>(); // dn key → external id
   for (const w of wanted) {
-    const key = userNameKey(w.userName);
     seen.add(w.externalId);
-    if ((nameCount.get(key) ?? 0) > 1) {
-      plan.skipped.push(
-        `${w.dn}: user name "${w.userName}" is held by more than one directory entry; left out until it is unique`,
-      );
-      continue;
-    }
-    if (localNames.has(key)) {
-      plan.skipped.push(
-        `${w.dn}: user name "${w.userName}" belongs to a local user here; left out (rename one of them)`,
-      );
+    const stored = byExternalId.get(w.externalId);
+    const why = blocked.get(w.externalId);
+    if (why) {
+      plan.skipped.push(`${w.dn}: ${why}`);
+      if (!stored) continue;
+      // A user here whose new name cannot be taken keeps the old one, and stays who they are:
+      // in their groups, and disabled when the directory disables them.
+      userIdOfDn.set(dnKey(w.dn), w.externalId);
+      planStatus(plan, stored, w);
       continue;
     }
     userIdOfDn.set(dnKey(w.dn), w.externalId);
-    const stored = byExternalId.get(w.externalId);
     if (!stored) {
       plan.createUsers.push(w);
       continue;
@@ -446,15 +485,11 @@ async function planSync(
       plan.updateUsers.push({
         ...w,
         id: stored.id,
+        previousName: stored.user_name,
         adminDisabled: stored.status === 'DISABLED' && !SYNC_ACTORS.test(stored.updated_by),
       });
     }
-    if (w.disabled && stored.status === 'ENABLED') {
-      plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
-    } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
-      // Only what a sync disabled: a user an administrator disabled here stays disabled.
-      plan.enable.push({ id: stored.id, userName: w.userName });
-    }
+    planStatus(plan, stored, w);
   }
   if (full) {
     for (const [externalId, stored] of byExternalId) {
@@ -472,6 +507,79 @@ async function planSync(
 
   planGroups(plan, read.groups, groups, memberships, userIdOfDn, users, settings);
   return plan;
+}
+
+/** Disable or enable a user here as the directory says. */
+function planStatus(plan: SyncPlan, stored: StoredUser, w: WantUser): void {
+  if (w.disabled && stored.status === 'ENABLED') {
+    plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
+  } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
+    // Only what a sync disabled: a user an administrator disabled here stays disabled.
+    plan.enable.push({ id: stored.id, userName: stored.user_name });
+  }
+}
+
+/**
+ * The directory entries read whose user name cannot be taken, each with why: a name two entries
+ * share, a name a local user holds, or a name another user here holds and keeps — one this
+ * sync did not read (an incremental sync after a rename in the directory), one gone from the
+ * directory (disabled, not deleted), or one whose own rename is left out. A name a user here
+ * gives up in the same sync (a rename, a swap) is free. Two users can never end up with one
+ * name, whichever kind of sync runs.
+ */
+function blockedNames(
+  wanted: WantUser[],
+  nameCount: Map<string, number>,
+  localNames: Set<string>,
+  users: StoredUser[],
+  byExternalId: Map<string, StoredUser>,
+  full: boolean,
+): Map<string, string> {
+  const blocked = new Map<string, string>(); // external id → why
+  for (const w of wanted) {
+    const key = userNameKey(w.userName);
+    if ((nameCount.get(key) ?? 0) > 1) {
+      blocked.set(
+        w.externalId,
+        `user name "${w.userName}" is held by more than one directory entry; left out until it is unique`,
+      );
+    } else if (localNames.has(key)) {
+      blocked.set(
+        w.externalId,
+        `user name "${w.userName}" belongs to a local user here; left out (rename one of them)`,
+      );
+    }
+  }
+  const holderOf = new Map(users.map((u) => [userNameKey(u.user_name), u]));
+  const readIds = new Set(wanted.map((w) => w.externalId));
+  // A rename left out keeps its old name, which may block another: repeat until nothing moves.
+  for (let changed = true; changed; ) {
+    changed = false;
+    const renamed = new Set<string>(); // ids of users here whose name this sync changes
+    for (const w of wanted) {
+      const stored = byExternalId.get(w.externalId);
+      if (stored && !blocked.has(w.externalId) && userNameKey(stored.user_name) !== userNameKey(w.userName))
+        renamed.add(stored.id);
+    }
+    for (const w of wanted) {
+      if (blocked.has(w.externalId)) continue;
+      const holder = holderOf.get(userNameKey(w.userName));
+      if (!holder || holder === byExternalId.get(w.externalId) || renamed.has(holder.id)) continue;
+      const from = holder.directory_dn ?? holder.user_name;
+      const state =
+        holder.external_id && readIds.has(holder.external_id)
+          ? 'whose own new name is left out'
+          : full
+            ? 'gone from the directory; delete that user here to free the name'
+            : 'not read by this incremental sync; a full sync (--full) settles a rename';
+      blocked.set(
+        w.externalId,
+        `user name "${w.userName}" is held here by another directory user (${from}, ${state}); left out until the name is free`,
+      );
+      changed = true;
+    }
+  }
+  return blocked;
 }
 
 function planGroups(
@@ -575,6 +683,27 @@ async function writeSync(
       .where('source', '=', 'directory')
       .execute();
     for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
+    // Names that move from one user to another in this sync (a swap, a chain of renames): the
+    // users giving one up first take a name no user can have (user names hold no spaces), so
+    // the unique index never sees two users with one name.
+    const takenNames = new Set(
+      plan.updateUsers
+        .filter((u) => userNameKey(u.userName) !== userNameKey(u.previousName))
+        .map((u) => userNameKey(u.userName)),
+    );
+    const giving = plan.updateUsers.filter(
+      (u) =>
+        takenNames.has(userNameKey(u.previousName)) &&
+        userNameKey(u.userName) !== userNameKey(u.previousName),
+    );
+    await updateByIds(
+      trx,
+      dialect,
+      'users',
+      giving.map((u) => ({ id: u.id, set: { user_name_lower: ` renaming ${u.id}` } })),
+      undefined,
+      'users',
+    );
     await updateByIds(
       trx,
       dialect,
