@@ -170,5 +170,32 @@ for (const kind of STORE_KINDS) {
       await shots('account', true);
       assert.deepEqual(pageErrors, []);
     });
+
+    it('fits a phone: no page scrolls sideways at 390 px, tables stack', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const path of [
+          '/admin/users',
+          `/admin/users/${bobId}`,
+          `/admin/accounts/${PRODUCTION}`,
+          '/admin/audit',
+        ]) {
+          await page.goto(`${server.url}${path}`);
+          const widths = await page.evaluate(() => ({
+            content: document.documentElement.scrollWidth,
+            viewport: window.innerWidth,
+          }));
+          assert.ok(widths.content <= widths.viewport, `${path}: ${widths.content} > ${widths.viewport}`);
+        }
+        await page.goto(`${server.url}/admin/users`);
+        const head = await page.locator('#users thead').boundingBox();
+        assert.ok(
+          head === null || head.x < 0,
+          'the table header is moved out of view; each cell is labelled',
+        );
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+    });
   });
 }

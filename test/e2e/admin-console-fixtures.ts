@@ -1,6 +1,7 @@
 /**
  * Shared set-up of the admin console tests: an organization with an administrator (`root`,
- * assigned the administrators' permission set `AdminConsole`), a person who is not one (`bob`),
+ * assigned the administrators' permission set `AdminConsole`, AdministratorAccess), a read-only
+ * administrator (`reader`, `ConsoleReader`, ReadOnlyAccess), a person who is not one (`bob`),
  * and helpers to read pages and post forms as a signed-in browser would.
  */
 import type { ServerDeps } from '../../src/app/server-deps.ts';
@@ -15,26 +16,43 @@ export async function seedConsoleOrg(deps: ServerDeps, extra: SeedOrgSpec = {}):
   const org = await seedOrg(deps.ctx, {
     users: [
       { userName: 'root', displayName: 'Root Admin' },
+      { userName: 'reader', displayName: 'Read Only Admin' },
       { userName: 'alice', displayName: 'Alice Doe', groups: ['Developers'] },
       { userName: 'bob', displayName: 'Bob Roe' },
       ...(extra.users ?? []),
     ],
     groups: [{ name: 'Developers', description: 'App developers' }, ...(extra.groups ?? [])],
     accounts: [{ id: PROD, name: 'Production' }, { id: DEV, name: 'Development' }, ...(extra.accounts ?? [])],
-    permissionSets: [{ name: 'AdminConsole' }, { name: 'ReadOnly' }, ...(extra.permissionSets ?? [])],
+    permissionSets: [
+      { name: 'AdminConsole' },
+      { name: 'ConsoleReader' },
+      { name: 'ReadOnly' },
+      ...(extra.permissionSets ?? []),
+    ],
     assignments: [
       { user: 'root', permissionSet: 'AdminConsole', accounts: [PROD] },
+      { user: 'reader', permissionSet: 'ConsoleReader', accounts: [PROD] },
       { group: 'Developers', permissionSet: 'ReadOnly', accounts: [PROD, DEV] },
       { user: 'alice', permissionSet: 'ReadOnly', accounts: [DEV] },
       { user: 'bob', permissionSet: 'ReadOnly', accounts: [PROD] },
       ...(extra.assignments ?? []),
     ],
   });
-  await deps.ctx.store.db
-    .updateTable('permission_sets')
-    .set({ administrators: 1 })
-    .where('id', '=', org.permissionSets.AdminConsole ?? '')
-    .execute();
+  const admins: Array<[string, string]> = [
+    [org.permissionSets.AdminConsole ?? '', 'arn:aws:iam::aws:policy/AdministratorAccess'],
+    [org.permissionSets.ConsoleReader ?? '', 'arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  ];
+  for (const [id, arn] of admins) {
+    await deps.ctx.store.db
+      .updateTable('permission_sets')
+      .set({ administrators: 1 })
+      .where('id', '=', id)
+      .execute();
+    await deps.ctx.store.db
+      .insertInto('ps_managed_policies')
+      .values({ permission_set_id: id, arn })
+      .execute();
+  }
   return org;
 }
 

@@ -262,6 +262,98 @@ for (const kind of STORE_KINDS) {
       );
     });
 
+    it('answers bad input to every form with a 400 page, and changes nothing', async () => {
+      const counts = async () => {
+        const out: Record<string, number> = {};
+        for (const table of [
+          'users',
+          'groups',
+          'group_memberships',
+          'account_assignments',
+          'audit_events',
+          'revocations',
+        ] as const) {
+          out[table] = Number(
+            (
+              await db()
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
+        }
+        out.liveSessions = Number(
+          (
+            await db()
+              .selectFrom('portal_sessions')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('revoked_at', 'is', null)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+        return out;
+      };
+      const before = await counts();
+      const nobody = '00000000-0000-4000-8000-000000000000';
+      const dev = org.groups.Developers ?? '';
+      const ps = org.permissionSets.ReadOnly ?? '';
+      const long = 'x'.repeat(2000);
+      const cases: Array<[string, Record<string, string>]> = [
+        ['/admin/users', { userName: 'a\u0000b', displayName: 'A' }],
+        ['/admin/users', { userName: 'ab', displayName: 'A\u0085B' }],
+        ['/admin/users', { userName: 'ab', displayName: long }],
+        ...['disable', 'enable', 'reset-mfa', 'sign-out'].map((a): [string, Record<string, string>] => [
+          `/admin/users/${nobody}/${a}`,
+          {},
+        ]),
+        [`/admin/groups/${dev}/members`, { userName: 'bo\u001bb' }],
+        [`/admin/groups/${dev}/members`, { userName: long }],
+        [`/admin/groups/${dev}/members`, { userName: 'nobody' }],
+        [`/admin/groups/${nobody}/members`, { userName: 'bob' }],
+        [`/admin/groups/${dev}/members/remove`, { membership: nobody }],
+        [`/admin/groups/${dev}/members/remove`, { membership: '<script>' }],
+        [`/admin/groups/${nobody}/members/remove`, { membership: nobody }],
+        [
+          '/admin/assignments',
+          { accountId: PROD, permissionSetId: ps, principalType: 'USER', principal: 'bo\tb' },
+        ],
+        [
+          '/admin/assignments',
+          { accountId: PROD, permissionSetId: ps, principalType: 'GROUP', principal: 'nobody' },
+        ],
+        [
+          '/admin/assignments',
+          { accountId: PROD, permissionSetId: `${ps}x`, principalType: 'USER', principal: 'bob' },
+        ],
+        [
+          '/admin/assignments/delete',
+          { accountId: PROD, permissionSetId: ps, principalType: 'USER', principalId: nobody },
+        ],
+        [
+          '/admin/assignments/delete',
+          { accountId: '1234', permissionSetId: ps, principalType: 'USER', principalId: org.users.bob ?? '' },
+        ],
+        ['/admin/sessions/end', { session: 'not-a-session' }],
+        ['/admin/sessions/end', { session: nobody }],
+      ];
+      for (const [path, fields] of cases) {
+        const res = await admin.post(path, fields);
+        assert.equal(res.status, 400, `${path} ${JSON.stringify(fields)}`);
+        const body = await res.text();
+        assert.match(body, /<h1>Bad request<\/h1>/, path);
+        assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      }
+      // A field given twice is refused too, rather than one of them picked.
+      const twice = await fetch(`${server.url}/admin/groups/${dev}/members`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: admin.who?.cookie ?? '' },
+        body: `_csrf=${admin.who?.csrf}&userName=bob&userName=erin`,
+      });
+      assert.equal(twice.status, 400);
+      assert.deepEqual(await counts(), before);
+    });
+
     it('shows a permission set’s definition and where it is assigned', async () => {
       const page = flat(
         await (await admin.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),
@@ -342,9 +434,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(root.length, 2);
       assert.ok(root.every((r) => r.includes('root')));
       assert.equal((await rows('actor=cli%3Aapply&from=2000-01-01&to=2000-01-02')).length, 0);
-      const badTime = await admin.get('/admin/audit?from=yesterday');
-      assert.equal(badTime.status, 400);
-      assert.match(await badTime.text(), /must be a date/);
+      for (const bad of [
+        'yesterday',
+        '2026-13-01',
+        '2026-04-31',
+        '2026-12-07T24:30',
+        '2026-12-07T10:30:00',
+      ]) {
+        const badTime = await admin.get(`/admin/audit?from=${encodeURIComponent(bad)}`);
+        assert.equal(badTime.status, 400, bad);
+        assert.match(await badTime.text(), /must be a date/);
+      }
+      assert.equal((await admin.get('/admin/audit?from=2026-12-07T10%3A30&to=2026-12-08')).status, 200);
       assert.equal((await admin.get('/admin/audit?before=abc')).status, 400);
     });
   });

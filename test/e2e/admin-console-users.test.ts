@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { verify } from '@node-rs/argon2';
 import type { SeededOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -281,6 +282,43 @@ for (const kind of STORE_KINDS) {
       const dup = await admin.post('/admin/users', { userName: 'DAVE', displayName: 'Another' });
       assert.equal(dup.status, 409);
       assert.match(await dup.text(), /exists already/);
+    });
+
+    it('sets a password the user signs in with, never a directory user’s, and never one too short', async () => {
+      const id = org.users.user002 ?? '';
+      const hashOf = async (userId: string) =>
+        (
+          await server.deps.ctx.store.db
+            .selectFrom('users')
+            .select('password_hash')
+            .where('id', '=', userId)
+            .executeTakeFirstOrThrow()
+        ).password_hash;
+      const short = await admin.post(`/admin/users/${id}/password`, { password: 'short' });
+      assert.equal(short.status, 400);
+      assert.match(await short.text(), /at least 8 characters/);
+      assert.equal(await hashOf(id), null);
+      const directory = await admin.post(`/admin/users/${org.users.carol}/password`, {
+        password: 'a long passphrase',
+      });
+      assert.equal(directory.status, 409);
+      assert.equal(await hashOf(org.users.carol ?? ''), null);
+
+      const res = await admin.post(`/admin/users/${id}/password`, { password: ' a long passphrase ' });
+      assert.equal(res.status, 303);
+      const stored = (await hashOf(id)) ?? '';
+      assert.ok(
+        await verify(stored, ' a long passphrase '),
+        'the password is stored as typed, spaces included',
+      );
+      const audit = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'detail'])
+        .where('action', '=', 'user.password.set')
+        .where('target_id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(audit.actor, `user:${org.users.root}`);
+      assert.doesNotMatch(audit.detail ?? '', /passphrase/);
     });
 
     it('answers bad input with a 400 page that says what to fix, and changes nothing', async () => {

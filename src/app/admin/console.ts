@@ -1,6 +1,7 @@
 /**
- * What the admin console (`web/admin/`) reads: who may use it, and the pages of users, groups,
- * accounts, permission sets, sessions and the audit log, each searched and paged in the store.
+ * What the admin console (`web/admin/`) reads: the pages of users, groups, accounts, permission
+ * sets, sessions and the audit log, each searched and paged in the store (who may read and change
+ * what is `console-authority.ts`).
  * Its changes go through the use cases the admin APIs and the CLI use (`directory.ts`,
  * `assignments.ts`, `../users.ts`, `../sessions.ts`, `../auth/mfa.ts`); only reads live here.
  *
@@ -33,41 +34,6 @@ function prefixPattern(query: string): string {
 
 function startsWith(expression: ReturnType<typeof sql>, query: string) {
   return sql<boolean>`${expression} like ${prefixPattern(query)} escape '\\'`;
-}
-
-// ---- who may use the console ----
-
-/**
- * True when the user is assigned (directly or through a group) a permission set that is one of
- * the administrators' (`permission_sets.administrators`, set by the organization file's
- * `administrators.permissionSets` or `idcenter admin grant`) in any account, and is enabled.
- */
-export async function isConsoleAdministrator(ctx: AppContext, userId: string): Promise<boolean> {
-  const db = ctx.store.db;
-  const row = await db
-    .selectFrom('account_assignments as a')
-    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
-    .select('a.id')
-    .where('ps.administrators', '=', 1)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
-        eb.and([
-          eb('a.principal_type', '=', 'GROUP'),
-          eb(
-            'a.principal_id',
-            'in',
-            db.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      ]),
-    )
-    .where((eb) =>
-      eb.exists(db.selectFrom('users').select('id').where('id', '=', userId).where('status', '=', 'ENABLED')),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 // ---- users ----
@@ -556,28 +522,43 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       });
     }
   }
+  // The groups' member counts in one query, their first members one query per group at once.
+  const ids = [...groupIds];
+  const [counts, lists] = await Promise.all([
+    ids.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('group_memberships')
+          .select(['group_id', (eb) => eb.fn.countAll().as('n')])
+          .where('group_id', 'in', ids)
+          .groupBy('group_id')
+          .execute(),
+    Promise.all(
+      ids.map((groupId) =>
+        db
+          .selectFrom('group_memberships as m')
+          .innerJoin('users as u', 'u.id', 'm.user_id')
+          .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
+          .where('m.group_id', '=', groupId)
+          .orderBy('u.user_name_lower')
+          .limit(MEMBERS_SHOWN)
+          .execute(),
+      ),
+    ),
+  ]);
+  const countOf = new Map(counts.map((c) => [c.group_id, Number(c.n)]));
   const members = new Map<string, { list: Principal[]; count: number }>();
-  for (const groupId of groupIds) {
-    const [list, count] = await Promise.all([
-      db
-        .selectFrom('group_memberships as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
-        .where('m.group_id', '=', groupId)
-        .orderBy('u.user_name_lower')
-        .limit(MEMBERS_SHOWN)
-        .execute(),
-      db
-        .selectFrom('group_memberships')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('group_id', '=', groupId)
-        .executeTakeFirst(),
-    ]);
+  ids.forEach((groupId, i) => {
     members.set(groupId, {
-      list: list.map((m) => ({ id: m.id, name: m.user_name, displayName: m.display_name, status: m.status })),
-      count: Number(count?.n ?? 0),
+      list: (lists[i] ?? []).map((m) => ({
+        id: m.id,
+        name: m.user_name,
+        displayName: m.display_name,
+        status: m.status,
+      })),
+      count: countOf.get(groupId) ?? 0,
     });
-  }
+  });
   const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
   const out = [...entries.values()].sort((a, b) => a.permissionSetName.localeCompare(b.permissionSetName));
   for (const e of out) {
@@ -847,12 +828,25 @@ export async function searchAudit(
   return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
 }
 
-/** The group a membership is in, or undefined when there is no such membership. */
-export async function membershipGroup(ctx: AppContext, membershipId: string): Promise<string | undefined> {
+/** The group and user of a membership, or undefined when there is no such membership. */
+export async function membershipOf(
+  ctx: AppContext,
+  membershipId: string,
+): Promise<{ groupId: string; userId: string } | undefined> {
   const row = await ctx.store.db
     .selectFrom('group_memberships')
-    .select('group_id')
+    .select(['group_id', 'user_id'])
     .where('id', '=', membershipId)
     .executeTakeFirst();
-  return row?.group_id;
+  return row && { groupId: row.group_id, userId: row.user_id };
+}
+
+/** The user of a portal session, or undefined when there is no such session. */
+export async function sessionUser(ctx: AppContext, sessionId: string): Promise<string | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('portal_sessions')
+    .select('user_id')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.user_id;
 }

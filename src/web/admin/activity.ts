@@ -5,7 +5,13 @@
  * with filters (actor, action, target, time range), newest first, paged by event id.
  */
 import type { FastifyInstance } from 'fastify';
-import { type AuditFilter, liveSessions, searchAudit, userIdByName } from '../../app/admin/console.ts';
+import {
+  type AuditFilter,
+  liveSessions,
+  searchAudit,
+  sessionUser,
+  userIdByName,
+} from '../../app/admin/console.ts';
 import { auditUserNames } from '../../app/audit.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import { revokeSessionById } from '../../app/sessions.ts';
@@ -24,11 +30,11 @@ const NOTICES: Record<string, string> = {
 /** `2026-12-07` or `2026-12-07T10:30` (UTC) as epoch ms; undefined when empty. */
 function parseTime(value: string, label: string): number | undefined {
   if (value === '') return undefined;
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?$/.exec(value);
-  const ms = m
-    ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0))
-    : Number.NaN;
-  if (!m || Number.isNaN(ms) || new Date(ms).getUTCDate() !== Number(m[3]))
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?$/.exec(value);
+  const text = m ? `${m[1]}T${m[2] ?? '00:00'}` : '';
+  const ms = m ? Date.parse(`${text}:00Z`) : Number.NaN;
+  // Read back, so that a month 13 or a 31 April (which Date rolls over) is refused.
+  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 16) !== text)
     throw bad(`${label} must be a date (2026-12-07) or a date and time in UTC (2026-12-07T10:30).`);
   return ms;
 }
@@ -37,8 +43,9 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
 
   app.get('/admin/sessions', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const q = kit.query(request);
     const user = q.text('user', 'the user') || undefined;
     if (user !== undefined && !ID.directory.test(user))
@@ -81,9 +88,13 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.post('/admin/sessions/end', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const target = kit.idField(request, 'session', 'session', ID.session);
+    const owner = await sessionUser(kit.ctx, target);
+    if (!owner) throw bad('The form names a session that does not exist; nothing was changed.');
+    await kit.require(request, view, { op: 'UpdateUser', userId: owner });
     const outcome = await revokeSessionById(kit.ctx, target, `user:${session.userId}`);
     if (!outcome) throw bad('The form names a session that does not exist; nothing was changed.');
     const { revocations } = kit.deps.credentials;
@@ -93,8 +104,9 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/audit', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const q = kit.query(request);
     const form = {
       actor: q.text('actor', 'the actor'),

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   type GroupDetail,
   groupDetail,
-  membershipGroup,
+  membershipOf,
   searchGroups,
   userIdByName,
 } from '../../app/admin/console.ts';
@@ -36,8 +36,10 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
 
   app.get('/admin/groups', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListGroups' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
     const after = q.key();
@@ -68,9 +70,11 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/groups/:id', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribeGroup', groupId: id });
     const q = kit.query(request);
     const after = q.key();
     const detail = ID.directory.test(id)
@@ -103,13 +107,15 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   }
 
   app.post('/admin/groups/:id/members', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
     const userName = kit.field(request, 'userName', 'the user name', 128);
     await ownGroup(id);
     const userId = await userIdByName(kit.ctx, userName);
     if (!userId) throw bad(`There is no user named “${userName}”; nothing was changed.`);
+    await kit.require(request, view, { op: 'CreateGroupMembership', groupId: id, userId });
     const instance = await ensureInstance(kit.ctx);
     try {
       await createMembership(kit.ctx, kit.who(request, session), instance.identity_store_id, id, userId);
@@ -122,13 +128,21 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.post('/admin/groups/:id/members/remove', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
     const membershipId = kit.idField(request, 'membership', 'membership', ID.directory);
     await ownGroup(id);
-    if ((await membershipGroup(kit.ctx, membershipId)) !== id)
+    const membership = await membershipOf(kit.ctx, membershipId);
+    if (membership?.groupId !== id)
       throw bad('The form names a membership this group does not have; nothing was changed.');
+    await kit.require(request, view, {
+      op: 'DeleteGroupMembership',
+      membershipId,
+      groupId: id,
+      userId: membership.userId,
+    });
     const written = await deleteMembership(kit.ctx, kit.who(request, session), membershipId);
     noteRevocations(kit.deps.credentials, written);
     return kit.done(reply, `/admin/groups/${id}`, 'removed');

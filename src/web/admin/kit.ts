@@ -6,10 +6,15 @@
  * change, a refusal page).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isConsoleAdministrator } from '../../app/admin/console.ts';
+import {
+  assertConsoleMay,
+  type ConsoleAct,
+  type ConsoleAdmin,
+  consoleAdmin,
+} from '../../app/admin/console-authority.ts';
 import type { AdminWho } from '../../app/admin/who.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, isDomainError } from '../../domain/errors.ts';
 import { verifyCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
@@ -25,6 +30,12 @@ export const PAGE_SIZE = 50;
 /** Longest text a search or a paging key may be. */
 const MAX_QUERY = 128;
 
+/** The administrator of a request: their portal session and what their permission sets allow. */
+export interface AdminView {
+  session: PortalSessionInfo;
+  admin: ConsoleAdmin;
+}
+
 export class AdminKit {
   readonly deps: ServerDeps;
   readonly prefix: string;
@@ -39,13 +50,14 @@ export class AdminKit {
   }
 
   /** The administrator viewing a page, or null when the answer (sign-in, 403) is sent. */
-  async viewer(request: FastifyRequest, reply: FastifyReply): Promise<PortalSessionInfo | null> {
+  async viewer(request: FastifyRequest, reply: FastifyReply): Promise<AdminView | null> {
     const session = await currentSession(request, this.deps);
     if (!session) {
       redirectToSignIn(reply, this.prefix, request.method === 'GET' ? request.url : '/admin');
       return null;
     }
-    if (!(await isConsoleAdministrator(this.ctx, session.userId))) {
+    const admin = await consoleAdmin(this.ctx, session, this.deps.config.partition);
+    if (!admin) {
       this.refusal(
         reply,
         403,
@@ -56,13 +68,14 @@ export class AdminKit {
       );
       return null;
     }
-    return session;
+    return { session, admin };
   }
 
   /** The administrator posting a form, its CSRF token checked; null when the answer is sent. */
-  async actor(request: FastifyRequest, reply: FastifyReply): Promise<PortalSessionInfo | null> {
-    const session = await this.viewer(request, reply);
-    if (!session) return null;
+  async actor(request: FastifyRequest, reply: FastifyReply): Promise<AdminView | null> {
+    const view = await this.viewer(request, reply);
+    if (!view) return null;
+    const { session } = view;
     if (!verifyCsrf(request, session)) {
       this.refusal(
         reply,
@@ -73,7 +86,45 @@ export class AdminKit {
       );
       return null;
     }
-    return session;
+    return view;
+  }
+
+  /**
+   * Throws `access_denied` (a 403 page naming the action) unless the administrator's permission
+   * sets allow the admin API call `act` stands for (`console-authority.ts`). A denial is audited
+   * as the admin APIs audit theirs (`admin.access_denied`).
+   */
+  async require(request: FastifyRequest, view: AdminView, act: ConsoleAct): Promise<void> {
+    try {
+      assertConsoleMay(view.admin, act, this.facts(request), this.ctx.clock.now());
+    } catch (err) {
+      if (!isDomainError(err, 'access_denied')) throw err;
+      this.deps.metrics.securityEvents.labels('admin_access_denied').inc();
+      await this.deps.credentials.audit
+        .write({
+          at: this.ctx.clock.now(),
+          actor: `user:${view.session.userId}`,
+          action: 'admin.access_denied',
+          targetType: 'ADMIN_CONSOLE',
+          targetId: act.op,
+          detail: { via: 'admin-console', message: err.message },
+          sourceIp: request.ip ?? null,
+          requestId: String(request.id),
+        })
+        .catch((e: unknown) =>
+          request.log.error({ err: e }, 'cannot write the audit event of a denied change'),
+        );
+      throw err;
+    }
+  }
+
+  /** What the request adds to the caller, as the admin APIs read it. */
+  facts(request: FastifyRequest) {
+    return {
+      region: this.deps.config.region,
+      sourceIp: request.ip ?? '',
+      secureTransport: this.deps.config.publicUrl.startsWith('https:'),
+    };
   }
 
   /** Who an audit row names for a change made here. */

@@ -40,8 +40,10 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   const to = (path: string) => webPath(kit.prefix, path);
 
   app.get('/admin/accounts', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListAccounts' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
     const ou = q.text('ou', 'the OU') || undefined;
@@ -92,9 +94,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   });
 
   app.get('/admin/accounts/:id', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
     const access = ID.account.test(id) ? await accountAccess(kit.ctx, id) : undefined;
     if (!access)
       return kit.refusal(
@@ -116,8 +120,10 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   });
 
   app.get('/admin/permission-sets', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListPermissionSets' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
     const after = q.key();
@@ -149,9 +155,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   });
 
   app.get('/admin/permission-sets/:id', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribePermissionSet', permissionSetId: id });
     const q = kit.query(request);
     const after = q.key();
     const detail = ID.permissionSet.test(id)
@@ -183,8 +191,9 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   }
 
   app.post('/admin/assignments', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const accountId = kit.field(request, 'accountId', 'the account id', 32).replace(/-/g, '');
     if (!ID.account.test(accountId)) throw bad('The account id must be 12 digits; nothing was changed.');
     const permissionSetId = kit.idField(request, 'permissionSetId', 'permission set', ID.permissionSet);
@@ -203,6 +212,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       throw bad(
         `There is no ${principalType === 'USER' ? 'user' : 'group'} named “${name}”; nothing was changed.`,
       );
+    await kit.require(request, view, { op: 'CreateAccountAssignment', accountId, permissionSetId });
     const status = await createAssignment(kit.ctx, kit.who(request, session), {
       accountId,
       permissionSetId,
@@ -215,14 +225,16 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
   });
 
   app.post('/admin/assignments/delete', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const accountId = kit.idField(request, 'accountId', 'account', ID.account);
     const permissionSetId = kit.idField(request, 'permissionSetId', 'permission set', ID.permissionSet);
     const principalType = kit.field(request, 'principalType', 'the kind of principal', 16);
     if (principalType !== 'USER' && principalType !== 'GROUP')
       throw bad('The form names no kind of principal; nothing was changed.');
     const principalId = kit.idField(request, 'principalId', 'principal', ID.directory);
+    await kit.require(request, view, { op: 'DeleteAccountAssignment', accountId, permissionSetId });
     const { status, written } = await deleteAssignment(kit.ctx, kit.who(request, session), {
       accountId,
       permissionSetId,

@@ -9,6 +9,9 @@
  * | `GET /admin/accounts…`, `/admin/permission-sets…`, `POST /admin/assignments…` | accounts, OUs, permission sets, assignments (`organization.ts`) |
  * | `GET /admin/sessions`, `POST /admin/sessions/end`, `GET /admin/audit` | sessions and the audit log (`activity.ts`) |
  *
+ * What an administrator may see and do is what their administrators' permission sets allow
+ * through the admin APIs (`app/admin/console-authority.ts`): anything else is answered 403.
+ *
  * Pages carry the strict CSP of `sendPage` and work without script; forms POST with the
  * session's CSRF token. Bad input (text that is not UTF-8 without control characters, too long,
  * naming what does not exist) is answered 400 with a page that says what to fix, a conflict 409,
@@ -33,17 +36,20 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
     const refused = isDomainError(err, 'invalid_request') || isDomainError(err, 'validation');
     const notFound = isDomainError(err, 'not_found');
     const conflict = isDomainError(err, 'conflict');
+    const denied = isDomainError(err, 'access_denied');
     const status =
       refused || notFound
         ? 400
-        : conflict
-          ? 409
-          : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
-            ? err.statusCode
-            : 500;
+        : denied
+          ? 403
+          : conflict
+            ? 409
+            : err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+              ? err.statusCode
+              : 500;
     if (status === 500) request.log.error({ err }, 'admin console error');
     const message =
-      refused || conflict
+      refused || conflict || denied
         ? err.message
         : notFound
           ? 'The form names something that does not exist; nothing was changed.'
@@ -52,7 +58,14 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
             : status === 500
               ? 'Something went wrong on our side. Try again in a moment.'
               : 'The request could not be understood.';
-    const title = status === 500 ? 'Something went wrong' : status === 409 ? 'Not changed' : 'Bad request';
+    const title =
+      status === 500
+        ? 'Something went wrong'
+        : denied
+          ? 'Not allowed'
+          : status === 409
+            ? 'Not changed'
+            : 'Bad request';
     return kit.refusal(reply, status, title, message);
   });
 

@@ -6,35 +6,38 @@
  * administrator as actor. A user from the directory (Active Directory, LDAP) is shown, but their
  * status is the directory's: disabling or enabling them here is refused.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
+import { consoleMay } from '../../app/admin/console-authority.ts';
 import { createUser } from '../../app/admin/directory.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { resetMfa } from '../../app/auth/mfa.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import { revokeUserEverything } from '../../app/sessions.ts';
-import { disableUser, enableUser } from '../../app/users.ts';
+import { disableUser, enableUser, setPassword } from '../../app/users.ts';
 import { DomainError } from '../../domain/errors.ts';
 import {
   checkDisplayName,
   checkEmail,
+  checkPassword,
   checkPersonName,
   checkUserName,
 } from '../../domain/identity/directory.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
+import { formFields } from '../request-text.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
 import { notice, pager, searchForm, sourceBadge, statusBadge, text, when } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
-  created:
-    'The user was created. They sign in once an administrator sets their password (idcenter user set-password) or through the directory.',
+  created: 'The user was created. Set a password below for them to sign in with.',
   disabled: 'The user is disabled: their sessions, command-line sign-ins and role credentials were ended.',
   enabled: 'The user is enabled. They sign in again.',
   'already-disabled': 'The user was already disabled.',
   'already-enabled': 'The user was already enabled.',
+  'password-set': 'The password was set (and any password lockout cleared).',
   'mfa-reset': 'Their MFA devices were removed; they set up a new one at their next sign-in.',
   'signed-out':
     'Their sessions, command-line sign-ins and role credentials were ended. They may sign in again.',
@@ -47,19 +50,22 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
 
   app.get('/admin/users', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListUsers' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
     const after = q.key();
     const page = await searchUsers(kit.ctx, { query, after, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
+    const mayCreate = consoleMay(view.admin, { op: 'CreateUser' }, kit.facts(request), kit.ctx.clock.now());
     return kit.send(
       reply,
       session,
       'users',
       'Users',
-      html`<div class="title-row"><h1>Users</h1><a class="button" href="${to('/admin/users/new')}">Create user</a></div>
+      html`<div class="title-row"><h1>Users</h1>${mayCreate ? html`<a class="button" href="${to('/admin/users/new')}">Create user</a>` : ''}</div>
       ${notice(done)}
       ${searchForm({
         prefix: kit.prefix,
@@ -89,14 +95,18 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/users/new', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreateUser' });
     return kit.send(reply, session, 'users', 'Create user', createForm(kit.prefix, session));
   });
 
   app.post('/admin/users', async (request, reply) => {
-    const session = await kit.actor(request, reply);
-    if (!session) return reply;
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreateUser' });
     const userName = kit.field(request, 'userName', 'the user name', 128);
     const displayName = kit.field(request, 'displayName', 'the display name', 1024);
     const givenName = kit.field(request, 'givenName', 'the given name', 1024, true);
@@ -130,9 +140,11 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   app.get('/admin/users/:id', async (request, reply) => {
-    const session = await kit.viewer(request, reply);
-    if (!session) return reply;
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
     const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribeUser', userId: id });
     const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
     if (!detail)
       return kit.refusal(
@@ -143,27 +155,40 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         session,
       );
     const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    const mayUpdate = consoleMay(
+      view.admin,
+      { op: 'UpdateUser', userId: id },
+      kit.facts(request),
+      kit.ctx.clock.now(),
+    );
     return kit.send(
       reply,
       session,
       'users',
       detail.user.userName,
-      userPage(kit.prefix, session, detail, done),
+      userPage(kit.prefix, session, detail, done, mayUpdate),
     );
   });
 
   /** A user action: the user must exist; the action's outcome picks the notice. */
   function action(
     path: string,
-    run: (userId: string, detail: UserDetail, who: ReturnType<AdminKit['who']>) => Promise<string>,
+    run: (
+      userId: string,
+      detail: UserDetail,
+      who: ReturnType<AdminKit['who']>,
+      request: FastifyRequest,
+    ) => Promise<string>,
   ) {
     app.post(`/admin/users/:id/${path}`, async (request, reply) => {
-      const session = await kit.actor(request, reply);
-      if (!session) return reply;
+      const view = await kit.actor(request, reply);
+      if (!view) return reply;
+      const { session } = view;
       const { id } = request.params as { id: string };
+      await kit.require(request, view, { op: 'UpdateUser', userId: id });
       const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
       if (!detail) throw bad('The form names a user that does not exist; nothing was changed.');
-      const outcome = await run(id, detail, kit.who(request, session));
+      const outcome = await run(id, detail, kit.who(request, session), request);
       return kit.done(reply, `/admin/users/${id}`, outcome);
     });
   }
@@ -181,6 +206,19 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
     const r = await enableUser(kit.ctx, id, who.actor);
     return r.changed ? 'enabled' : 'already-enabled';
+  });
+
+  action('password', async (id, detail, who, request) => {
+    if (detail.user.source === 'directory')
+      throw new DomainError('conflict', 'This user comes from the directory: their password is set there.');
+    // Taken as typed: a password's spaces are part of it.
+    const all = formFields(request).getAll('password');
+    if (all.length !== 1) throw bad('The form must have one new password.');
+    const password = all[0] ?? '';
+    const problem = checkPassword(password);
+    if (problem) throw bad(`The ${problem}; nothing was changed.`);
+    await setPassword(kit.ctx, id, password, who.actor);
+    return 'password-set';
   });
 
   action('reset-mfa', async (id, _detail, who) => {
@@ -217,7 +255,13 @@ function createForm(prefix: string, session: PortalSessionInfo): Html {
   </form>`;
 }
 
-function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, done: string | undefined): Html {
+function userPage(
+  prefix: string,
+  session: PortalSessionInfo,
+  d: UserDetail,
+  done: string | undefined,
+  mayUpdate: boolean,
+): Html {
   const to = (path: string) => webPath(prefix, path);
   const u = d.user;
   const fromDirectory = u.source === 'directory';
@@ -231,7 +275,9 @@ function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, don
   ${notice(done)}
   <section class="card" aria-labelledby="actions-h">
     <h2 id="actions-h">Actions</h2>
-    <div class="actions">
+    ${
+      mayUpdate
+        ? html`<div class="actions">
       ${
         fromDirectory
           ? html`<p class="muted" id="dir-note">${DIRECTORY_OWNS}</p>`
@@ -242,6 +288,21 @@ function userPage(prefix: string, session: PortalSessionInfo, d: UserDetail, don
       ${button('sign-out', 'Sign out everywhere')}
       ${button('reset-mfa', `Reset MFA (${d.mfaDevices} device${d.mfaDevices === 1 ? '' : 's'})`)}
     </div>
+    ${
+      fromDirectory
+        ? ''
+        : html`<form method="post" action="${to(`/admin/users/${u.id}/password`)}" class="search">
+      ${csrfField(session)}
+      <label for="new-password">Set a new password</label>
+      <div class="search-row">
+        <input type="password" id="new-password" name="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="password-hint">
+        <button type="submit" class="secondary">Set password</button>
+      </div>
+      <p class="muted small" id="password-hint">8 to 256 characters. Setting it also clears a password lockout; tell the user through a channel of your own.</p>
+    </form>`
+    }`
+        : html`<p class="muted">Your administrators’ permission sets do not allow identitystore:UpdateUser on this user: you can look, not change.</p>`
+    }
   </section>
   <section class="card" aria-labelledby="attrs-h">
     <h2 id="attrs-h">Attributes</h2>

@@ -1,0 +1,168 @@
+/**
+ * The admin console allows what the administrator's permission sets allow through the admin
+ * APIs, on SQLite and PostgreSQL: a read-only administrator (ReadOnlyAccess) reads every page and
+ * changes nothing, and an explicit deny in an otherwise all-powerful permission set holds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SeededOrg } from '../helpers/seed.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { ConsoleClient, DEV, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`admin console authority (${kind})`, () => {
+    let server: TestServer;
+    let org: SeededOrg;
+    let reader: ConsoleClient;
+    let scoped: ConsoleClient;
+    const db = () => server.deps.ctx.store.db;
+
+    before(async () => {
+      server = await startTestServer({
+        store: kind,
+        seed: async (deps) => {
+          org = await seedConsoleOrg(deps, {
+            users: [{ userName: 'scoped', displayName: 'Scoped Admin' }],
+            permissionSets: [{ name: 'AllButAlice' }],
+            assignments: [{ user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] }],
+          });
+          const ps = org.permissionSets.AllButAlice ?? '';
+          await deps.ctx.store.db
+            .updateTable('permission_sets')
+            .set({
+              administrators: 1,
+              inline_policy: JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Deny',
+                    Action: 'identitystore:UpdateUser',
+                    Resource: `arn:aws:identitystore:::user/${org.users.alice}`,
+                  },
+                ],
+              }),
+            })
+            .where('id', '=', ps)
+            .execute();
+          await deps.ctx.store.db
+            .insertInto('ps_managed_policies')
+            .values({ permission_set_id: ps, arn: 'arn:aws:iam::aws:policy/AdministratorAccess' })
+            .execute();
+        },
+      });
+      reader = await ConsoleClient.as(server.url, server.deps, org.users.reader ?? '');
+      scoped = await ConsoleClient.as(server.url, server.deps, org.users.scoped ?? '');
+    });
+    after(async () => server.stop());
+
+    const statusOf = async (userId: string) =>
+      (await db().selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow())
+        .status;
+
+    it('lets a read-only administrator read every page, without the controls that change things', async () => {
+      for (const path of [
+        '/admin/users',
+        `/admin/users/${org.users.alice}`,
+        '/admin/groups',
+        `/admin/groups/${org.groups.Developers}`,
+        '/admin/accounts',
+        `/admin/accounts/${PROD}`,
+        '/admin/permission-sets',
+        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
+        '/admin/sessions',
+        '/admin/audit',
+      ]) {
+        assert.equal((await reader.get(path)).status, 200, path);
+      }
+      const page = await (await reader.get(`/admin/users/${org.users.alice}`)).text();
+      assert.doesNotMatch(page, /Disable user/);
+      assert.match(page, /you can look, not change/);
+      assert.equal((await reader.get('/admin/users/new')).status, 403);
+      assert.doesNotMatch(await (await reader.get('/admin/users')).text(), /Create user/);
+    });
+
+    it('refuses every change of a read-only administrator, naming the action, and changes nothing', async () => {
+      const refusals: Array<[string, Record<string, string>, string]> = [
+        [`/admin/users/${org.users.alice}/disable`, {}, 'identitystore:UpdateUser'],
+        [`/admin/users/${org.users.alice}/sign-out`, {}, 'identitystore:UpdateUser'],
+        [
+          `/admin/users/${org.users.alice}/password`,
+          { password: 'a long passphrase' },
+          'identitystore:UpdateUser',
+        ],
+        ['/admin/users', { userName: 'mallory', displayName: 'Mallory' }, 'identitystore:CreateUser'],
+        [
+          `/admin/groups/${org.groups.Developers}/members`,
+          { userName: 'bob' },
+          'identitystore:CreateGroupMembership',
+        ],
+        [
+          '/admin/assignments',
+          {
+            accountId: DEV,
+            permissionSetId: org.permissionSets.AdminConsole ?? '',
+            principalType: 'USER',
+            principal: 'reader',
+          },
+          'sso:CreateAccountAssignment',
+        ],
+      ];
+      const auditBefore = await db()
+        .selectFrom('audit_events')
+        .select('id')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .execute();
+      for (const [path, fields, action] of refusals) {
+        const res = await reader.post(path, fields);
+        assert.equal(res.status, 403, path);
+        assert.match(await res.text(), new RegExp(action.replace('.', '\\.')), path);
+      }
+      assert.equal(await statusOf(org.users.alice ?? ''), 'ENABLED');
+      const made = await db()
+        .selectFrom('users')
+        .select('id')
+        .where('user_name_lower', '=', 'mallory')
+        .execute();
+      assert.deepEqual(made, []);
+      const escalated = await db()
+        .selectFrom('account_assignments')
+        .select('id')
+        .where('principal_id', '=', org.users.reader ?? '')
+        .where('permission_set_id', '=', org.permissionSets.AdminConsole ?? '')
+        .execute();
+      assert.deepEqual(escalated, []);
+      // Each refusal is audited, as the admin APIs audit theirs; nothing else was written.
+      const since = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor', 'target_id'])
+        .where('id', '>', auditBefore[0]?.id ?? 0)
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        since.map((e) => [e.action, e.actor, e.target_id]),
+        [
+          'UpdateUser',
+          'UpdateUser',
+          'UpdateUser',
+          'CreateUser',
+          'CreateGroupMembership',
+          'CreateAccountAssignment',
+        ].map((op) => ['admin.access_denied', `user:${org.users.reader}`, op]),
+      );
+    });
+
+    it('holds an explicit deny: an administrator denied UpdateUser on alice disables bob but not alice', async () => {
+      const denied = await scoped.post(`/admin/users/${org.users.alice}/disable`, {});
+      assert.equal(denied.status, 403);
+      assert.match(await denied.text(), /identitystore:UpdateUser/);
+      assert.equal(await statusOf(org.users.alice ?? ''), 'ENABLED');
+      const page = await (await scoped.get(`/admin/users/${org.users.alice}`)).text();
+      assert.doesNotMatch(page, /Disable user/);
+      const allowed = await scoped.post(`/admin/users/${org.users.bob}/disable`, {});
+      assert.equal(allowed.status, 303);
+      assert.equal(await statusOf(org.users.bob ?? ''), 'DISABLED');
+    });
+  });
+}
