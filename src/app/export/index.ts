@@ -426,7 +426,10 @@ function render(file: Mapping, notes: string[]): string {
     } else {
       const lines = block(v, 2);
       if (typeof lines === 'string') out.push(`${k}: ${lines}`);
-      else out.push(`${k}:`, ...lines);
+      else {
+        out.push(`${k}:`);
+        for (const line of lines) out.push(line);
+      }
     }
   }
   return `${out.join('\n')}\n`;
