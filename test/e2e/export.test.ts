@@ -26,7 +26,10 @@ import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
-/** Changes an administrator makes with boto3: a user without a name, a group, a permission set, assignments. */
+/**
+ * Changes an administrator makes with boto3: a user without a name, a group, a permission set,
+ * assignments, OUs without accounts.
+ */
 const BOTO3_CHANGES = `
 import json, sys, boto3
 url, key, secret, token, store, inst, wl = sys.argv[1:8]
@@ -50,6 +53,10 @@ sso.put_permissions_boundary_to_permission_set(InstanceArn=inst, PermissionSetAr
 sso.put_inline_policy_to_permission_set(InstanceArn=inst, PermissionSetArn=ps, InlinePolicy=json.dumps({'Version': '2012-10-17',
     'Statement': [{'Effect': 'Allow', 'Action': ['cloudtrail:LookupEvents'], 'Resource': '*', 'Condition': {'Bool': {'aws:SecureTransport': 'true'}}}]}))
 sso.create_account_assignment(InstanceArn=inst, TargetId=wl, TargetType='AWS_ACCOUNT', PermissionSetArn=ps, PrincipalType='GROUP', PrincipalId=ops)
+org = boto3.client('organizations', **kw)
+root = org.list_roots()['Roots'][0]['Id']
+sandbox = org.create_organizational_unit(ParentId=root, Name='Sandbox')['OrganizationalUnit']['Id']
+org.create_organizational_unit(ParentId=sandbox, Name='Empty')
 print(json.dumps({'gina': gina}))
 `;
 
@@ -119,6 +126,7 @@ for (const kind of STORE_KINDS) {
       assert.match(text, /aws:SecureTransport: "true"/);
       assert.match(text, /- \{ group: Ops, permissionSet: Auditors, accounts: \["222222222222"\] \}/);
       assert.match(text, /^administrators:\n {2}permissionSets: \[/m);
+      assert.match(text, /^organizationalUnits: \[\/Sandbox\/Empty\]$/m);
       // Identitystore attributes the file has no key for are named, not dropped silently.
       assert.match(text, /^# Not in this file: identitystore attributes/m);
       assert.doesNotMatch(text, /^\s*-? ?password:|\$argon2/m);
@@ -137,6 +145,7 @@ for (const kind of STORE_KINDS) {
       const apply = await idcenter(['apply', '-f', file, '--database-url', fresh.url]);
       assert.equal(apply.code, 0, apply.stderr);
       assert.match(apply.stdout, /\+ create user gina/);
+      assert.match(apply.stdout, /^\+ create OU \/Sandbox\/Empty$/m);
       const back = await idcenter(['export', '--database-url', fresh.url]);
       assert.equal(back.code, 0, back.stderr);
       assert.equal(body(back.stdout), body(fs.readFileSync(file, 'utf8')));
