@@ -8,6 +8,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { formatPlan } from '../../src/app/apply/format.ts';
+import { computePlan, isEmptyPlan } from '../../src/app/apply/plan.ts';
+import { loadState } from '../../src/app/apply/state.ts';
+import { createAppContext } from '../../src/app/context.ts';
+import { exportOrg } from '../../src/app/export/index.ts';
+import { parseOrgFile } from '../../src/app/org-file/index.ts';
 import {
   identityStoreId,
   instanceArn,
@@ -15,12 +21,15 @@ import {
   startAdminServer,
   WORKLOAD,
 } from '../helpers/admin.ts';
-import { idcenter } from '../helpers/apply.ts';
+import { type AppliedStore, idcenter, openAppliedStore } from '../helpers/apply.ts';
 import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
-/** Changes an administrator makes with boto3: a user without a name, a group, a permission set, assignments. */
+/**
+ * Changes an administrator makes with boto3: a user without a name, a group, a permission set,
+ * assignments, OUs without accounts.
+ */
 const BOTO3_CHANGES = `
 import json, sys, boto3
 url, key, secret, token, store, inst, wl = sys.argv[1:8]
@@ -44,6 +53,10 @@ sso.put_permissions_boundary_to_permission_set(InstanceArn=inst, PermissionSetAr
 sso.put_inline_policy_to_permission_set(InstanceArn=inst, PermissionSetArn=ps, InlinePolicy=json.dumps({'Version': '2012-10-17',
     'Statement': [{'Effect': 'Allow', 'Action': ['cloudtrail:LookupEvents'], 'Resource': '*', 'Condition': {'Bool': {'aws:SecureTransport': 'true'}}}]}))
 sso.create_account_assignment(InstanceArn=inst, TargetId=wl, TargetType='AWS_ACCOUNT', PermissionSetArn=ps, PrincipalType='GROUP', PrincipalId=ops)
+org = boto3.client('organizations', **kw)
+root = org.list_roots()['Roots'][0]['Id']
+sandbox = org.create_organizational_unit(ParentId=root, Name='Sandbox')['OrganizationalUnit']['Id']
+org.create_organizational_unit(ParentId=sandbox, Name='Empty')
 print(json.dumps({'gina': gina}))
 `;
 
@@ -113,6 +126,7 @@ for (const kind of STORE_KINDS) {
       assert.match(text, /aws:SecureTransport: "true"/);
       assert.match(text, /- \{ group: Ops, permissionSet: Auditors, accounts: \["222222222222"\] \}/);
       assert.match(text, /^administrators:\n {2}permissionSets: \[/m);
+      assert.match(text, /^organizationalUnits: \[\/Sandbox\/Empty\]$/m);
       // Identitystore attributes the file has no key for are named, not dropped silently.
       assert.match(text, /^# Not in this file: identitystore attributes/m);
       assert.doesNotMatch(text, /^\s*-? ?password:|\$argon2/m);
@@ -131,6 +145,7 @@ for (const kind of STORE_KINDS) {
       const apply = await idcenter(['apply', '-f', file, '--database-url', fresh.url]);
       assert.equal(apply.code, 0, apply.stderr);
       assert.match(apply.stdout, /\+ create user gina/);
+      assert.match(apply.stdout, /^\+ create OU \/Sandbox\/Empty$/m);
       const back = await idcenter(['export', '--database-url', fresh.url]);
       assert.equal(back.code, 0, back.stderr);
       assert.equal(body(back.stdout), body(fs.readFileSync(file, 'utf8')));
@@ -143,6 +158,166 @@ for (const kind of STORE_KINDS) {
       assert.equal(r.code, 0);
       assert.match(r.stdout, /--output <file>/);
       assert.match(r.stdout, /Secrets are never written/);
+    });
+  });
+}
+
+/** Settings off their defaults everywhere the file has them, and a directory as the identity source. */
+const DIRECTORY_ORG = `
+managementAccount: "111111111111"
+federation: { partition: aws-us-gov, providerName: corp-idc, rolePath: /sso/ }
+identitySource:
+  type: ldap
+  urls: [ldap://ldap1.example.com, ldaps://ldap2.example.com]
+  startTls: true
+  bindDn: cn=idcenter,dc=example,dc=com
+  bindPasswordEnv: LDAP_BIND_PASSWORD
+  users: { baseDn: "ou=people,dc=example,dc=com", filter: "(objectClass=person)" }
+  groups: { baseDn: "ou=groups,dc=example,dc=com" }
+  attributes: { userName: mail, disabled: nsAccountLock }
+  syncInterval: 5m
+  fullSyncInterval: 12h
+  deletionGuard: 25
+  timeout: 30s
+accounts:
+  - { id: "111111111111", name: Management, email: mgmt@example.com }
+  - { id: "222222222222", name: Gov, email: gov@example.com, ou: /Gov, access: aws, federation: oidc }
+  - { id: "333333333333", name: Gov 2, email: gov2@example.com, ou: /Gov/Sub }
+users:
+  - { userName: breakglass, displayName: Break Glass, disabled: true, attributes: { team: ops } }
+permissionSets:
+  - name: Ops
+    permissionsBoundary: arn:aws:iam::aws:policy/PowerUserAccess
+    sessionTags: { team: team }
+assignments:
+  - { user: breakglass, permissionSet: Ops, ous: [/Gov] }
+`;
+
+for (const kind of STORE_KINDS) {
+  describe(`export of a directory-sourced store (${kind})`, () => {
+    let applied: AppliedStore;
+    before(async () => {
+      applied = await openAppliedStore(kind, DIRECTORY_ORG);
+      // What a directory sync writes: a user and a group of the directory, the user in it, and
+      // assignments to each.
+      const db = applied.store.db;
+      const now = Date.now();
+      const common = {
+        created_at: now,
+        updated_at: now,
+        created_by: 'system:directory',
+        updated_by: 'system:directory',
+      };
+      await db
+        .insertInto('users')
+        .values({
+          id: 'd-user-1',
+          user_name: 'dora',
+          user_name_lower: 'dora',
+          display_name: 'Dora',
+          given_name: null,
+          family_name: null,
+          email: null,
+          status: 'ENABLED',
+          password_hash: null,
+          external_id: 'guid-1',
+          custom_attributes: null,
+          source: 'directory',
+          directory_dn: 'uid=dora,ou=people,dc=example,dc=com',
+          ...common,
+        })
+        .execute();
+      await db
+        .insertInto('groups')
+        .values({
+          id: 'd-group-1',
+          display_name: 'LDAP Admins',
+          display_name_lower: 'ldap admins',
+          description: null,
+          external_id: 'guid-2',
+          source: 'directory',
+          directory_dn: 'cn=admins,ou=groups,dc=example,dc=com',
+          ...common,
+        })
+        .execute();
+      await db
+        .insertInto('group_memberships')
+        .values({
+          id: 'd-m-1',
+          group_id: 'd-group-1',
+          user_id: 'd-user-1',
+          created_at: now,
+          created_by: 'system:directory',
+        })
+        .execute();
+      const ps = await db.selectFrom('permission_sets').select('id').executeTakeFirstOrThrow();
+      await db
+        .insertInto('account_assignments')
+        .values([
+          {
+            id: 'd-a-1',
+            account_id: '222222222222',
+            permission_set_id: ps.id,
+            principal_type: 'GROUP',
+            principal_id: 'd-group-1',
+            created_at: now,
+            created_by: 'x',
+          },
+          {
+            id: 'd-a-2',
+            account_id: '222222222222',
+            permission_set_id: ps.id,
+            principal_type: 'USER',
+            principal_id: 'd-user-1',
+            created_at: now,
+            created_by: 'x',
+          },
+        ])
+        .execute();
+    });
+    after(async () => applied?.close());
+
+    it('writes the identity source and federation settings, and names what comes from the directory', async () => {
+      const r = await exportOrg(createAppContext(applied.store));
+      assert.deepEqual(r.problems, []);
+      assert.match(
+        r.text,
+        /^identitySource:\n {2}type: ldap\n {2}urls: \[ldap:\/\/ldap1\.example\.com, ldaps:\/\/ldap2\.example\.com\]\n {2}startTls: true\n/m,
+      );
+      assert.match(r.text, /^ {2}bindPasswordEnv: LDAP_BIND_PASSWORD$/m);
+      assert.match(r.text, /^ {2}deletionGuard: 25$/m);
+      assert.match(
+        r.text,
+        /^federation:\n {2}providerName: corp-idc\n {2}rolePath: \/sso\/\n {2}partition: aws-us-gov\n {2}region: us-gov-west-1$/m,
+      );
+      assert.match(
+        r.text,
+        /^# Not in this file: 1 users and 1 groups of the directory are not written as local users and groups: they come from the identity source\.$/m,
+      );
+      assert.match(
+        r.text,
+        /^# Not in this file: 1 assignments made directly to directory users are not written/m,
+      );
+      assert.match(r.text, /^# Not in this file: federation\.provisioning/m);
+      assert.doesNotMatch(r.text, /dora/);
+      // An assignment to a directory group is the file's to make: it stays.
+      assert.match(r.text, /- \{ group: LDAP Admins, permissionSet: Ops, accounts: \["222222222222"\] \}/);
+      assert.match(r.text, /- \{ user: breakglass, permissionSet: Ops, ous: \[\/Gov\] \}/);
+      assert.match(
+        r.text,
+        /- userName: breakglass\n {4}displayName: Break Glass\n {4}disabled: true\n {4}attributes:\n {6}team: ops\n/,
+      );
+
+      const parsed = parseOrgFile(r.text);
+      assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.problems));
+      const plan = computePlan(parsed.org, await loadState(applied.store.db), { prune: false });
+      assert.ok(isEmptyPlan(plan), formatPlan(plan));
+      // What the file cannot hold is what --prune would take: the direct assignment of a directory user.
+      assert.deepEqual(
+        plan.assignments.delete.map((a) => [a.principalType, a.principal]),
+        [['USER', 'dora']],
+      );
+      assert.equal(plan.users.delete.length + plan.groups.delete.length + plan.memberships.delete.length, 0);
     });
   });
 }

@@ -9,7 +9,7 @@
  *
  * What the file cannot say is named in comment lines at its top instead of being dropped
  * silently: users and groups of a directory (they come from the identity source), identitystore
- * attributes beyond the file's (addresses, phone numbers, external ids), OUs without accounts.
+ * attributes beyond the file's (addresses, phone numbers, external ids), account status.
  * Secrets are never written: no password or its hash, no bind password (the file names its
  * environment variable), no provisioning external id (not kept in the store).
  */
@@ -128,11 +128,8 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
   const emptyOus = [...state.ous.keys()]
     .filter((p) => ![...ouOfAccount.values()].some((ou) => ou === p || ou.startsWith(`${p}/`)))
     .sort(byText);
-  if (emptyOus.length > 0) {
-    notes.push(
-      `OUs without accounts are not written (the file makes OUs from the accounts' ou paths): ${emptyOus.join(', ')}`,
-    );
-  }
+  // OUs without accounts are named on their own; their parents follow from their paths.
+  const organizationalUnits = emptyOus.filter((p) => !emptyOus.some((q) => q.startsWith(`${p}/`)));
   if (extras.inactiveAccounts.length > 0) {
     notes.push(`account status is not part of the file: ${extras.inactiveAccounts.join(', ')}`);
   }
@@ -212,6 +209,7 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
   const assignments = assignmentsOf(state, ouOfAccount, notes);
 
   if (accounts.length > 0) file.accounts = accounts;
+  if (organizationalUnits.length > 0) file.organizationalUnits = organizationalUnits;
   if (groups.length > 0) file.groups = groups;
   if (users.length > 0) file.users = users;
   if (permissionSets.length > 0) file.permissionSets = permissionSets;
@@ -426,7 +424,10 @@ function render(file: Mapping, notes: string[]): string {
     } else {
       const lines = block(v, 2);
       if (typeof lines === 'string') out.push(`${k}: ${lines}`);
-      else out.push(`${k}:`, ...lines);
+      else {
+        out.push(`${k}:`);
+        for (const line of lines) out.push(line);
+      }
     }
   }
   return `${out.join('\n')}\n`;

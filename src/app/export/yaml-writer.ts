@@ -78,8 +78,8 @@ export function block(value: YamlValue, indent: number): string[] | string {
       if (typeof lines === 'string') out.push(`${pad}- ${lines}`);
       else {
         // A mapping item: its first key on the dash's line.
-        const [first = '', ...rest] = lines;
-        out.push(`${pad}- ${first.slice(indent + 2)}`, ...rest);
+        out.push(`${pad}- ${(lines[0] ?? '').slice(indent + 2)}`);
+        for (let i = 1; i < lines.length; i++) out.push(lines[i] as string);
       }
     }
     return out;
@@ -90,7 +90,11 @@ export function block(value: YamlValue, indent: number): string[] | string {
   for (const [k, v] of entries) {
     const lines = block(v, indent + 2);
     if (typeof lines === 'string') out.push(`${pad}${scalar(k, false)}: ${lines}`);
-    else out.push(`${pad}${scalar(k, false)}:`, ...lines);
+    else {
+      // One push per line: a list of 50,000 users is too many arguments for one call.
+      out.push(`${pad}${scalar(k, false)}:`);
+      for (const line of lines) out.push(line);
+    }
   }
   return out;
 }

@@ -389,6 +389,7 @@ export const orgFileSchema = z.strictObject(
     federation: federationSchema.nullish(),
     identitySource: identitySourceSchema.nullish(),
     accounts: list('accounts', accountSchema).nullish(),
+    organizationalUnits: list('organizationalUnits', ouPath).nullish(),
     groups: list('groups', groupSchema).nullish(),
     users: list('users', userSchema).nullish(),
     permissionSets: list('permissionSets', permissionSetSchema).nullish(),
