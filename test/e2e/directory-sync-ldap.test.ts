@@ -435,6 +435,47 @@ describe('directory sync from OpenLDAP', () => {
         assert.equal(new Set(names).size, names.length);
       });
 
+      it('never gives one group name to two groups: two groups swap names, a name kept by a rename left out is refused', async () => {
+        const groupId = async (name: string) =>
+          (
+            await ctx.store.db
+              .selectFrom('groups')
+              .select('id')
+              .where('display_name_lower', '=', name)
+              .executeTakeFirst()
+          )?.id;
+        const [a, b] = [await groupId('loop-a'), await groupId('loop-b')];
+        const rdn = (from: string, to: string) =>
+          `dn: ${groupDn(from)}\nchangetype: modrdn\nnewrdn: cn=${to}\ndeleteoldrdn: 1\n\n`;
+        slapd.modify(rdn('loop-a', 'swap-tmp') + rdn('loop-b', 'loop-a') + rdn('swap-tmp', 'loop-b'));
+        const swap = await syncDirectory(ctx, { env });
+        assert.deepEqual([...swap.groupsUpdated].sort(), ['loop-a', 'loop-b']);
+        assert.equal(await groupId('loop-a'), b);
+        assert.equal(await groupId('loop-b'), a);
+
+        // devs is renamed onto a local group's name (left out, so it keeps "devs"), and a new
+        // directory group takes "devs": it waits until the name is free.
+        await applyText(ctx, orgFile(slapd, { extra: 'groups:\n  - { name: locals }\n' }));
+        const devs = await groupId('devs');
+        slapd.modify(rdn('devs', 'locals'));
+        slapd.add(groupLdif('devs', [userDn('carol')]));
+        const held = await syncDirectory(ctx, { env });
+        assert.ok(
+          held.skipped.some((s) => /group name "locals" belongs to a local group here; left out/.test(s)),
+          held.skipped.join('\n'),
+        );
+        assert.ok(
+          held.skipped.some((s) =>
+            /^cn=devs,.*: group name "devs" is held here by another directory group \(cn=devs,ou=groups,dc=idc,dc=test, whose own new name is left out\); left out until the name is free$/.test(
+              s,
+            ),
+          ),
+          held.skipped.join('\n'),
+        );
+        assert.deepEqual(held.groupsCreated, []);
+        assert.equal(await groupId('devs'), devs);
+      });
+
       it('idcenter directory sync --force goes past the deletion guard, warning in the output and the audit log', async () => {
         const childEnv = { ...process.env, ...env, IDCENTER_DATABASE_URL: temp.url };
         const enabled = async () =>
