@@ -241,7 +241,8 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     });
   }
   const revoked = options.onRevocations ?? (() => {});
-  revoked(await writeSync(ctx, plan, actor, progress));
+  // Nothing to write, no transaction: the store's generation (and every cache keyed on it) stays.
+  if (writesSomething(plan)) revoked(await writeSync(ctx, plan, actor, progress));
   for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
   for (const u of plan.enable) await enableUser(ctx, u.id, actor);
   await writeAudit(ctx.store.db, {
@@ -741,12 +742,16 @@ async function writeSync(
       detail: Record<string, unknown>,
     ) => audit.push({ at: now, actor, action, targetType, targetId, detail });
 
+    // Ids by external id, for the memberships to add (read only when there are some).
+    const adding = plan.addMemberships.length > 0;
     const userIds = new Map<string, string>(); // external id → id
-    const existing = await trx
-      .selectFrom('users')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existing = adding
+      ? await trx
+          .selectFrom('users')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
     await updateByIds(
       trx,
@@ -817,11 +822,13 @@ async function writeSync(
     );
 
     const groupIds = new Map<string, string>();
-    const existingGroups = await trx
-      .selectFrom('groups')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existingGroups = adding
+      ? await trx
+          .selectFrom('groups')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const g of existingGroups) if (g.external_id) groupIds.set(g.external_id, g.id);
     // What the memberships and groups about to go gave, to revoke once every write is done.
     const lossCandidates = await accessGivenBy(trx, plan);
@@ -937,6 +944,19 @@ async function writeSync(
     await bumpGeneration(trx);
   });
   return { revocations, notBefore, ...(ids ? { ids } : {}) };
+}
+
+function writesSomething(plan: SyncPlan): boolean {
+  return (
+    plan.createUsers.length +
+      plan.updateUsers.length +
+      plan.createGroups.length +
+      plan.updateGroups.length +
+      plan.deleteGroups.length +
+      plan.addMemberships.length +
+      plan.removeMemberships.length >
+    0
+  );
 }
 
 /**
