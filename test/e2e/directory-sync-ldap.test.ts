@@ -222,6 +222,29 @@ describe('directory sync from OpenLDAP', () => {
         assert.equal(Number(afterGen.generation), Number(before.generation));
       });
 
+      it('takes over a cursor of modifyTimestamp kept by an earlier version, and goes on with entryCSN', async () => {
+        const cursor = async () =>
+          (
+            await ctx.store.db
+              .selectFrom('directory_sync')
+              .select('cursor')
+              .where('id', '=', 'default')
+              .executeTakeFirstOrThrow()
+          ).cursor ?? '';
+        const csn = await cursor();
+        assert.match(csn, / \d{14}\.\d{6}Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f]{6}$/);
+        await ctx.store.db
+          .updateTable('directory_sync')
+          .set({ cursor: csn.replace(/ \S+$/, ' 20000101000000Z') })
+          .where('id', '=', 'default')
+          .execute();
+        const r = await syncDirectory(ctx, { env });
+        assert.equal(r.mode, 'incremental');
+        assert.ok(r.usersRead >= 4, `every user changed since 2000 is read: ${r.usersRead}`);
+        assert.equal(r.created.length + r.updated.length, 0);
+        assert.equal(await cursor(), csn);
+      });
+
       it('a directory that cannot be reached, or whose certificate is not trusted, changes nothing', async () => {
         const snapshot = await ctx.store.db
           .selectFrom('users')
