@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import { applyOrg } from '../src/app/apply/index.ts';
-import { createAppContext } from '../src/app/context.ts';
+import { type AppContext, createAppContext } from '../src/app/context.ts';
 import { verifyDirectoryPassword } from '../src/app/directory/signin.ts';
 import { summary, syncDirectory } from '../src/app/directory/sync.ts';
 import { parseOrgFile } from '../src/app/org-file/index.ts';
@@ -95,7 +95,21 @@ function changeDirectory(slapd: Slapd, round: number): { renamed: number; added:
   return { renamed, added, removed };
 }
 
-function orgText(slapd: Slapd): string {
+/**
+ * The organization: the identity source, then (`assigned`, once the groups are synced) every
+ * directory group assigned a permission set in one account, so the changes' ended memberships
+ * take access away and the sync works out which role credentials to revoke.
+ */
+function orgText(slapd: Slapd, assigned: boolean): string {
+  const assignments = assigned
+    ? `accounts:
+  - { id: "111111111111", name: Workload, email: workload@example.com }
+permissionSets:
+  - { name: ReadOnly }
+assignments:
+${Array.from({ length: GROUPS }, (_, g) => `  - { group: group${g}, permissionSet: ReadOnly, accounts: ["111111111111"] }`).join('\n')}
+`
+    : '';
   return `identitySource:
   type: ldap
   urls: ["${slapd.ldapsUrl}"]
@@ -105,7 +119,13 @@ function orgText(slapd: Slapd): string {
   users: { baseDn: "ou=people,${BASE_DN}" }
   groups: { baseDn: "ou=groups,${BASE_DN}" }
   timeout: 60s
-`;
+${assignments}`;
+}
+
+async function applyText(ctx: AppContext, text: string): Promise<void> {
+  const parsed = parseOrgFile(text);
+  if (!parsed.ok) throw new Error(parsed.problems[0]?.message);
+  await applyOrg(ctx, parsed.org, {});
 }
 
 /** Users in the directory: the preloaded ones and those each round of changes added. */
@@ -116,9 +136,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd, round: numb
   const store = await openStore(temp.url);
   const ctx = createAppContext(store);
   try {
-    const parsed = parseOrgFile(orgText(slapd));
-    if (!parsed.ok) throw new Error(parsed.problems[0]?.message);
-    await applyOrg(ctx, parsed.org, {});
+    await applyText(ctx, orgText(slapd, false));
     let t = performance.now();
     const full = await syncDirectory(ctx, { full: true, env: ENV });
     const fullSeconds = (performance.now() - t) / 1000;
@@ -133,6 +151,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd, round: numb
       ...(USERS >= 50_000 ? { target: '< 60 s', met: fullSeconds < 60 } : {}),
       detail: { memberships: full.membershipsAdded, load: os.loadavg()[0] },
     });
+    await applyText(ctx, orgText(slapd, true));
     t = performance.now();
     const again = await syncDirectory(ctx, { env: ENV });
     const incSeconds = (performance.now() - t) / 1000;
@@ -160,11 +179,16 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd, round: numb
     ) {
       throw new Error(`the sync after ${CHANGES} changes: ${JSON.stringify(summary(changed))}`);
     }
+    const revoked = await store.db
+      .selectFrom('revocations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'access')
+      .executeTakeFirstOrThrow();
     report({
       name: `directory: incremental sync, ${CHANGES} changes, ${kind}`,
       value: changedSeconds,
       unit: 's',
-      detail: { ...summary(changed), load: os.loadavg()[0] },
+      detail: { ...summary(changed), accessRevoked: Number(revoked.n), load: os.loadavg()[0] },
     });
     if (kind === 'sqlite') {
       const users = await store.db

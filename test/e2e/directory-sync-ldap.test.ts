@@ -212,11 +212,37 @@ describe('directory sync from OpenLDAP', () => {
         const r = await syncDirectory(ctx, { env });
         assert.equal(r.mode, 'incremental');
         assert.equal(r.created.length + r.updated.length + r.disabled.length + r.membershipsAdded, 0);
+        // The cursor is a CSN: the users added in the same second as the last change are not read again.
+        assert.equal(r.usersRead, 0);
         const afterGen = await ctx.store.db
           .selectFrom('instance')
           .select('generation')
           .executeTakeFirstOrThrow();
-        assert.ok(Number(afterGen.generation) >= Number(before.generation));
+        // Nothing written: the generation every cache is keyed on stays where it was.
+        assert.equal(Number(afterGen.generation), Number(before.generation));
+      });
+
+      it('takes over a cursor of modifyTimestamp kept by an earlier version, and goes on with entryCSN', async () => {
+        const cursor = async () =>
+          (
+            await ctx.store.db
+              .selectFrom('directory_sync')
+              .select('cursor')
+              .where('id', '=', 'default')
+              .executeTakeFirstOrThrow()
+          ).cursor ?? '';
+        const csn = await cursor();
+        assert.match(csn, / \d{14}\.\d{6}Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f]{6}$/);
+        await ctx.store.db
+          .updateTable('directory_sync')
+          .set({ cursor: csn.replace(/ \S+$/, ' 20000101000000Z') })
+          .where('id', '=', 'default')
+          .execute();
+        const r = await syncDirectory(ctx, { env });
+        assert.equal(r.mode, 'incremental');
+        assert.ok(r.usersRead >= 4, `every user changed since 2000 is read: ${r.usersRead}`);
+        assert.equal(r.created.length + r.updated.length, 0);
+        assert.equal(await cursor(), csn);
       });
 
       it('a directory that cannot be reached, or whose certificate is not trusted, changes nothing', async () => {
@@ -431,6 +457,47 @@ describe('directory sync from OpenLDAP', () => {
         assert.equal((await userRow(ctx, 'erin'))?.id, carol?.id);
         const names = (await users()).map((u) => u.user_name.toLowerCase());
         assert.equal(new Set(names).size, names.length);
+      });
+
+      it('never gives one group name to two groups: two groups swap names, a name kept by a rename left out is refused', async () => {
+        const groupId = async (name: string) =>
+          (
+            await ctx.store.db
+              .selectFrom('groups')
+              .select('id')
+              .where('display_name_lower', '=', name)
+              .executeTakeFirst()
+          )?.id;
+        const [a, b] = [await groupId('loop-a'), await groupId('loop-b')];
+        const rdn = (from: string, to: string) =>
+          `dn: ${groupDn(from)}\nchangetype: modrdn\nnewrdn: cn=${to}\ndeleteoldrdn: 1\n\n`;
+        slapd.modify(rdn('loop-a', 'swap-tmp') + rdn('loop-b', 'loop-a') + rdn('swap-tmp', 'loop-b'));
+        const swap = await syncDirectory(ctx, { env });
+        assert.deepEqual([...swap.groupsUpdated].sort(), ['loop-a', 'loop-b']);
+        assert.equal(await groupId('loop-a'), b);
+        assert.equal(await groupId('loop-b'), a);
+
+        // devs is renamed onto a local group's name (left out, so it keeps "devs"), and a new
+        // directory group takes "devs": it waits until the name is free.
+        await applyText(ctx, orgFile(slapd, { extra: 'groups:\n  - { name: locals }\n' }));
+        const devs = await groupId('devs');
+        slapd.modify(rdn('devs', 'locals'));
+        slapd.add(groupLdif('devs', [userDn('carol')]));
+        const held = await syncDirectory(ctx, { env });
+        assert.ok(
+          held.skipped.some((s) => /group name "locals" belongs to a local group here; left out/.test(s)),
+          held.skipped.join('\n'),
+        );
+        assert.ok(
+          held.skipped.some((s) =>
+            /^cn=devs,.*: group name "devs" is held here by another directory group \(cn=devs,ou=groups,dc=idc,dc=test, whose own new name is left out\); left out until the name is free$/.test(
+              s,
+            ),
+          ),
+          held.skipped.join('\n'),
+        );
+        assert.deepEqual(held.groupsCreated, []);
+        assert.equal(await groupId('devs'), devs);
       });
 
       it('idcenter directory sync --force goes past the deletion guard, warning in the output and the audit log', async () => {

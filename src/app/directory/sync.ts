@@ -11,7 +11,8 @@
  *   existing user left out so keeps its old name, its groups, and is still disabled when the
  *   directory disables it. Names that move between users in one sync (a swap) move.
  * - A full sync reads every user and notices deletions; an incremental one reads only the users
- *   changed since the last (a higher uSNChanged, a later modifyTimestamp) and every group.
+ *   changed since the last (a higher uSNChanged, a later entryCSN or modifyTimestamp) and every
+ *   group.
  * - A user disabled in the directory, or gone from it (full syncs), is disabled here by
  *   `disableUser`, exactly as `idcenter user disable` does: sessions, tokens and role credentials
  *   end. The deletion guard refuses a sync that would disable more users than it allows (a wrong
@@ -240,7 +241,8 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     });
   }
   const revoked = options.onRevocations ?? (() => {});
-  revoked(await writeSync(ctx, plan, actor, progress));
+  // Nothing to write, no transaction: the store's generation (and every cache keyed on it) stays.
+  if (writesSomething(plan)) revoked(await writeSync(ctx, plan, actor, progress));
   for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
   for (const u of plan.enable) await enableUser(ctx, u.id, actor);
   await writeAudit(ctx.store.db, {
@@ -350,7 +352,13 @@ interface SyncPlan {
   }>;
   enable: Array<{ id: string; userName: string }>;
   createGroups: Array<{ dn: string; externalId: string; name: string; description: string | null }>;
-  updateGroups: Array<{ id: string; dn: string; name: string; description: string | null }>;
+  updateGroups: Array<{
+    id: string;
+    dn: string;
+    name: string;
+    previousName: string;
+    description: string | null;
+  }>;
   deleteGroups: StoredGroup[];
   /** By external ids (user, group): the rows may not exist yet. */
   addMemberships: Array<{ group: string; user: string }>;
@@ -552,34 +560,60 @@ function blockedNames(
   }
   const holderOf = new Map(users.map((u) => [userNameKey(u.user_name), u]));
   const readIds = new Set(wanted.map((w) => w.externalId));
-  // A rename left out keeps its old name, which may block another: repeat until nothing moves.
+  const claims = wanted.map((w) => {
+    const stored = byExternalId.get(w.externalId);
+    return {
+      externalId: w.externalId,
+      name: w.userName,
+      key: userNameKey(w.userName),
+      stored: stored && { id: stored.id, key: userNameKey(stored.user_name) },
+    };
+  });
+  blockHeldNames(claims, holderOf, blocked, (c, holder) => {
+    const from = holder.directory_dn ?? holder.user_name;
+    const state =
+      holder.external_id && readIds.has(holder.external_id)
+        ? 'whose own new name is left out'
+        : full
+          ? 'gone from the directory; delete that user here to free the name'
+          : 'not read by this incremental sync; a full sync (--full) settles a rename';
+    return `user name "${c.name}" is held here by another directory user (${from}, ${state}); left out until the name is free`;
+  });
+  return blocked;
+}
+
+interface NameClaim {
+  externalId: string;
+  name: string;
+  key: string;
+  /** The row here of the same entry, and the name key it has now. */
+  stored: { id: string; key: string } | undefined;
+}
+
+/**
+ * Add to `blocked` the claims whose name a row here keeps: a row that is not the claim's own
+ * and is not renamed by this sync. A rename left out keeps its old name, which may block
+ * another claim: repeat until nothing moves.
+ */
+function blockHeldNames<H extends { id: string }>(
+  claims: NameClaim[],
+  holderOf: Map<string, H>,
+  blocked: Map<string, string>,
+  why: (claim: NameClaim, holder: H) => string,
+): void {
   for (let changed = true; changed; ) {
     changed = false;
-    const renamed = new Set<string>(); // ids of users here whose name this sync changes
-    for (const w of wanted) {
-      const stored = byExternalId.get(w.externalId);
-      if (stored && !blocked.has(w.externalId) && userNameKey(stored.user_name) !== userNameKey(w.userName))
-        renamed.add(stored.id);
-    }
-    for (const w of wanted) {
-      if (blocked.has(w.externalId)) continue;
-      const holder = holderOf.get(userNameKey(w.userName));
-      if (!holder || holder === byExternalId.get(w.externalId) || renamed.has(holder.id)) continue;
-      const from = holder.directory_dn ?? holder.user_name;
-      const state =
-        holder.external_id && readIds.has(holder.external_id)
-          ? 'whose own new name is left out'
-          : full
-            ? 'gone from the directory; delete that user here to free the name'
-            : 'not read by this incremental sync; a full sync (--full) settles a rename';
-      blocked.set(
-        w.externalId,
-        `user name "${w.userName}" is held here by another directory user (${from}, ${state}); left out until the name is free`,
-      );
+    const renamed = new Set<string>(); // ids of rows here whose name this sync changes
+    for (const c of claims)
+      if (c.stored && !blocked.has(c.externalId) && c.stored.key !== c.key) renamed.add(c.stored.id);
+    for (const c of claims) {
+      if (blocked.has(c.externalId)) continue;
+      const holder = holderOf.get(c.key);
+      if (!holder || holder.id === c.stored?.id || renamed.has(holder.id)) continue;
+      blocked.set(c.externalId, why(c, holder));
       changed = true;
     }
   }
-  return blocked;
 }
 
 function planGroups(
@@ -601,20 +635,46 @@ function planGroups(
   for (const g of read)
     if (g.name) nameCount.set(g.name.toLowerCase(), (nameCount.get(g.name.toLowerCase()) ?? 0) + 1);
   const seen = new Set<string>();
+  const blocked = new Map<string, string>(); // external id → why
+  const claims: NameClaim[] = [];
+  for (const g of read) {
+    if (!g.externalId || !g.name) continue;
+    seen.add(g.externalId);
+    const key = g.name.toLowerCase();
+    if ((nameCount.get(key) ?? 0) > 1)
+      blocked.set(g.externalId, `group name "${g.name}" is held by more than one directory group; left out`);
+    else if (localNames.has(key))
+      blocked.set(g.externalId, `group name "${g.name}" belongs to a local group here; left out`);
+    const stored = byExternalId.get(g.externalId);
+    claims.push({
+      externalId: g.externalId,
+      name: g.name,
+      key,
+      stored: stored && { id: stored.id, key: stored.display_name.toLowerCase() },
+    });
+  }
+  // Groups not read are deleted before any is created or renamed: their names are free.
+  const holderOf = new Map(
+    [...byExternalId.values()]
+      .filter((g) => seen.has(g.external_id ?? ''))
+      .map((g) => [g.display_name.toLowerCase(), g]),
+  );
+  blockHeldNames(
+    claims,
+    holderOf,
+    blocked,
+    (c, holder) =>
+      `group name "${c.name}" is held here by another directory group (${holder.directory_dn ?? holder.display_name}, whose own new name is left out); left out until the name is free`,
+  );
   const wantMembers = new Map<string, Set<string>>(); // group external id → user external ids
   for (const g of read) {
     if (!g.externalId || !g.name) {
       plan.skipped.push(`${g.dn}: no ${g.name ? settings.attributes.externalId : 'cn'}; group left out`);
       continue;
     }
-    seen.add(g.externalId);
-    const key = g.name.toLowerCase();
-    if ((nameCount.get(key) ?? 0) > 1) {
-      plan.skipped.push(`${g.dn}: group name "${g.name}" is held by more than one directory group; left out`);
-      continue;
-    }
-    if (localNames.has(key)) {
-      plan.skipped.push(`${g.dn}: group name "${g.name}" belongs to a local group here; left out`);
+    const why = blocked.get(g.externalId);
+    if (why) {
+      plan.skipped.push(`${g.dn}: ${why}`);
       continue;
     }
     const description = g.description ?? null;
@@ -625,7 +685,13 @@ function planGroups(
       stored.description !== description ||
       stored.directory_dn !== g.dn
     ) {
-      plan.updateGroups.push({ id: stored.id, dn: g.dn, name: g.name, description });
+      plan.updateGroups.push({
+        id: stored.id,
+        dn: g.dn,
+        name: g.name,
+        previousName: stored.display_name,
+        description,
+      });
     }
     const members = new Set<string>();
     for (const dn of g.members) {
@@ -676,31 +742,26 @@ async function writeSync(
       detail: Record<string, unknown>,
     ) => audit.push({ at: now, actor, action, targetType, targetId, detail });
 
+    // Ids by external id, for the memberships to add (read only when there are some).
+    const adding = plan.addMemberships.length > 0;
     const userIds = new Map<string, string>(); // external id → id
-    const existing = await trx
-      .selectFrom('users')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existing = adding
+      ? await trx
+          .selectFrom('users')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
-    // Names that move from one user to another in this sync (a swap, a chain of renames): the
-    // users giving one up first take a name no user can have (user names hold no spaces), so
-    // the unique index never sees two users with one name.
-    const takenNames = new Set(
-      plan.updateUsers
-        .filter((u) => userNameKey(u.userName) !== userNameKey(u.previousName))
-        .map((u) => userNameKey(u.userName)),
-    );
-    const giving = plan.updateUsers.filter(
-      (u) =>
-        takenNames.has(userNameKey(u.previousName)) &&
-        userNameKey(u.userName) !== userNameKey(u.previousName),
-    );
     await updateByIds(
       trx,
       dialect,
       'users',
-      giving.map((u) => ({ id: u.id, set: { user_name_lower: ` renaming ${u.id}` } })),
+      givingUpNames(
+        plan.updateUsers,
+        (u) => userNameKey(u.userName),
+        (u) => userNameKey(u.previousName),
+      ).map((u) => ({ id: u.id, set: { user_name_lower: ` renaming ${u.id}` } })),
       undefined,
       'users',
     );
@@ -761,11 +822,13 @@ async function writeSync(
     );
 
     const groupIds = new Map<string, string>();
-    const existingGroups = await trx
-      .selectFrom('groups')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existingGroups = adding
+      ? await trx
+          .selectFrom('groups')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const g of existingGroups) if (g.external_id) groupIds.set(g.external_id, g.id);
     // What the memberships and groups about to go gave, to revoke once every write is done.
     const lossCandidates = await accessGivenBy(trx, plan);
@@ -780,6 +843,18 @@ async function writeSync(
       for (const g of plan.deleteGroups)
         ev('group.delete', 'GROUP', g.id, { name: g.display_name, source: 'directory' });
     }
+    await updateByIds(
+      trx,
+      dialect,
+      'groups',
+      givingUpNames(
+        plan.updateGroups,
+        (g) => g.name.toLowerCase(),
+        (g) => g.previousName.toLowerCase(),
+      ).map((g) => ({ id: g.id, set: { display_name_lower: ` renaming ${g.id}` } })),
+      undefined,
+      'groups',
+    );
     await updateByIds(
       trx,
       dialect,
@@ -869,6 +944,30 @@ async function writeSync(
     await bumpGeneration(trx);
   });
   return { revocations, notBefore, ...(ids ? { ids } : {}) };
+}
+
+function writesSomething(plan: SyncPlan): boolean {
+  return (
+    plan.createUsers.length +
+      plan.updateUsers.length +
+      plan.createGroups.length +
+      plan.updateGroups.length +
+      plan.deleteGroups.length +
+      plan.addMemberships.length +
+      plan.removeMemberships.length >
+    0
+  );
+}
+
+/**
+ * Names that move from one row to another in this sync (a swap, a chain of renames): the rows
+ * giving one up first take a unique name nobody can have (names hold no leading space), so the
+ * unique index never sees two rows with one name. Returns the rows to move aside first.
+ */
+function givingUpNames<T>(rows: T[], newKey: (r: T) => string, oldKey: (r: T) => string): T[] {
+  const renamed = rows.filter((r) => newKey(r) !== oldKey(r));
+  const taken = new Set(renamed.map(newKey));
+  return renamed.filter((r) => taken.has(oldKey(r)));
 }
 
 /**
