@@ -1,17 +1,21 @@
 /**
- * The admin APIs at scale, through boto3 (the same calls a script makes), on SQLite:
+ * The admin APIs at scale, through boto3 (the same calls a script makes), side by side with
+ * `moto_server` answering the same boto3 calls:
  *
- * - ListUsers with a `UserName` filter, and an unfiltered page of 100, on 50,000 users, side by
- *   side with `moto_server` answering the same boto3 calls on the same 50,000 users (target: at
- *   least 50 times moto's rate for the filtered call);
- * - CreateAccountAssignment throughput (each call authorised, written, audited, its role
- *   provisioned).
+ * - ListUsers with a `UserName` filter (MaxResults 100), and an unfiltered page of 100;
+ * - CreateAccountAssignment (each call authorised, written, audited, its role provisioned).
  *
- * Calls run one after another from one client, so each rate is the inverse of the latency a
- * script sees. The users are written straight into idcenter's store (a bulk insert) and created
- * through moto's API (it has no other way in), which takes a minute or two.
+ * moto takes users only through its API, one at a time (parallel CreateUser calls make it answer
+ * 500), so it is seeded with a size it takes in bounded time (`IDCENTER_BENCH_MOTO_USERS`,
+ * default 2,000). idcenter is measured at that same size, for the ratio the issue asks for (target:
+ * at least 50 times moto's rate for the filtered call), and at 50,000 users
+ * (`IDCENTER_BENCH_ADMIN_USERS`), written straight into its store (a bulk insert).
+ *
+ * Calls run one after another from one client, so each rate is the inverse of the mean latency a
+ * script sees; p50 and p99 are reported beside it. The whole run stays under three minutes.
  */
 import os from 'node:os';
+import type { AppContext } from '../src/app/context.ts';
 import { uuid } from '../src/domain/ids.ts';
 import { systemRandom } from '../src/domain/runtime.ts';
 import {
@@ -23,166 +27,297 @@ import {
 } from '../test/helpers/admin.ts';
 import { startMoto } from '../test/helpers/moto.ts';
 import { cleanAwsEnv, run, tempHome } from '../test/helpers/python.ts';
+import { type LoadResult, loadInChild } from './load.ts';
 import { report } from './report.ts';
+import { signedAwsJson } from './sts-request.ts';
 
-/** 50,000 as the target is set; smaller for a quick run on a busy machine. */
 const USERS = Number(process.env.IDCENTER_BENCH_ADMIN_USERS ?? 50_000);
+const MOTO_USERS = Number(process.env.IDCENTER_BENCH_MOTO_USERS ?? 2_000);
 const CALLS = 200;
 const ASSIGNMENTS = 200;
 
-/** boto3 in a child process, with room for moto's minutes of seeding. */
-const python = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
-  run('python3', ['-c', script, ...args], { env, timeoutMs: 40 * 60_000 });
+/** boto3 in a child process; moto's seeding is the long part. */
+const python = async (script: string, args: string[], env: NodeJS.ProcessEnv) => {
+  const r = await run('python3', ['-c', script, ...args], { env, timeoutMs: 5 * 60_000 });
+  if (r.code !== 0) throw new Error(r.stderr || `python exited ${r.code}`);
+  return JSON.parse(r.stdout) as Record<string, Timing> & { seedSeconds: number; found: number };
+};
 
-const LIST_USERS = `
+interface Timing {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+/** Shared by both scripts: time `calls` calls one after another (after one warm-up call). */
+const TIMING = `
 import json, sys, time, boto3
-url, key, secret, token, store, calls, seed, size = sys.argv[1:9]
-c = boto3.client('identitystore', region_name='us-east-1', endpoint_url=url, aws_access_key_id=key,
-                 aws_secret_access_key=secret, aws_session_token=token)
-if seed != '0':
-    # moto takes users only through its API, and one at a time: parallel CreateUser calls make
-    # its identitystore answer 500.
-    for i in range(int(seed)):
+def timing(f, calls):
+    f(0)
+    lat = []
+    t0 = time.perf_counter()
+    for i in range(calls):
+        t = time.perf_counter()
+        f(i)
+        lat.append((time.perf_counter() - t) * 1000)
+    total = time.perf_counter() - t0
+    lat.sort()
+    return {'rate': calls / total, 'p50': lat[len(lat) // 2], 'p99': lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+def client(service, url, key, secret, token):
+    return boto3.client(service, region_name='us-east-1', endpoint_url=url, aws_access_key_id=key,
+                        aws_secret_access_key=secret, aws_session_token=token)
+`;
+
+const LIST_USERS = `${TIMING}
+url, key, secret, token, store, calls, seed_from, seed_to, size = sys.argv[1:10]
+c = client('identitystore', url, key, secret, token)
+out = {'seedSeconds': 0}
+if seed_to != '0':
+    t = time.perf_counter()
+    for i in range(int(seed_from), int(seed_to)):
         c.create_user(IdentityStoreId=store, UserName=f'user-{i:05d}', DisplayName=f'User {i}',
                       Name={'GivenName': 'User', 'FamilyName': str(i)})
-def rate(f):
-    f()
-    t = time.perf_counter()
-    for i in range(int(calls)):
-        f(i)
-    return int(calls) / (time.perf_counter() - t)
-out = {}
-out['filtered'] = rate(lambda i=0: c.list_users(IdentityStoreId=store, MaxResults=100,
-    Filters=[{'AttributePath': 'UserName', 'AttributeValue': f'user-{(i * 7919) % int(size):05d}'}]))
-out['page'] = rate(lambda i=0: c.list_users(IdentityStoreId=store, MaxResults=100))
+    out['seedSeconds'] = time.perf_counter() - t
+size = int(size)
+out['filtered'] = timing(lambda i: c.list_users(IdentityStoreId=store, MaxResults=100,
+    Filters=[{'AttributePath': 'UserName', 'AttributeValue': f'user-{(i * 7919) % size:05d}'}]), int(calls))
+out['page'] = timing(lambda i: c.list_users(IdentityStoreId=store, MaxResults=100), int(calls))
 out['found'] = len(c.list_users(IdentityStoreId=store, Filters=[{'AttributePath': 'UserName', 'AttributeValue': 'user-00042'}])['Users'])
 print(json.dumps(out))
 `;
 
-const ASSIGN = `
-import json, sys, time, boto3
-url, key, secret, token, inst, ps, account, n, principals = sys.argv[1:10]
-c = boto3.client('sso-admin', region_name='us-east-1', endpoint_url=url, aws_access_key_id=key,
-                 aws_secret_access_key=secret, aws_session_token=token)
+/** CreateAccountAssignment for `n` principals; `ps` '-' creates a permission set first (moto). */
+const ASSIGN = `${TIMING}
+url, key, secret, token, inst, ps, account, principals = sys.argv[1:9]
+c = client('sso-admin', url, key, secret, token)
+if ps == '-':
+    ps = c.create_permission_set(InstanceArn=inst, Name='Bench')['PermissionSet']['PermissionSetArn']
 principals = json.loads(principals)
-t = time.perf_counter()
-for p in principals[: int(n)]:
+def assign(i):
     s = c.create_account_assignment(InstanceArn=inst, TargetId=account, TargetType='AWS_ACCOUNT', PermissionSetArn=ps,
-                                    PrincipalType='USER', PrincipalId=p)['AccountAssignmentCreationStatus']
-    assert s['Status'] == 'SUCCEEDED', s
-print(json.dumps({'rate': int(n) / (time.perf_counter() - t)}))
+                                    PrincipalType='USER', PrincipalId=principals[i])['AccountAssignmentCreationStatus']
+    assert s['Status'] in ('SUCCEEDED', 'IN_PROGRESS'), s
+print(json.dumps({'assign': timing(assign, len(principals) - 1), 'seedSeconds': 0, 'found': 0}))
 `;
 
+/** Users `from`..`to`-1 written into idcenter's store in bulk; their ids. */
+async function insertUsers(ctx: AppContext, storeId: string, from: number, to: number): Promise<string[]> {
+  const now = Date.now();
+  const ids: string[] = [];
+  for (let i = from; i < to; i += 500) {
+    const rows = [];
+    for (let j = i; j < Math.min(to, i + 500); j++) {
+      const id = `${storeId.slice(2)}-${uuid(systemRandom)}`;
+      ids.push(id);
+      const userName = `user-${String(j).padStart(5, '0')}`;
+      rows.push({
+        id,
+        user_name: userName,
+        user_name_lower: userName,
+        display_name: `User ${j}`,
+        given_name: 'User',
+        family_name: String(j),
+        email: null,
+        status: 'ENABLED',
+        password_hash: null,
+        external_id: null,
+        created_at: now,
+        updated_at: now,
+        created_by: 'bench',
+        updated_by: 'bench',
+        custom_attributes: null,
+      });
+    }
+    await ctx.store.db.insertInto('users').values(rows).execute();
+  }
+  return ids;
+}
+
+const load = () => os.loadavg()[0]?.toFixed(2);
+
+/** The server's own rate for one filtered ListUsers, without boto3's cost per call in the way. */
+async function capacity(
+  url: string,
+  c: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+  storeId: string,
+): Promise<LoadResult> {
+  const body = JSON.stringify({
+    IdentityStoreId: storeId,
+    MaxResults: 100,
+    Filters: [{ AttributePath: 'UserName', AttributeValue: 'user-00042' }],
+  });
+  const headers = await signedAwsJson(url, c, 'identitystore', 'AWSIdentityStore.ListUsers', body);
+  return loadInChild({ url: `${url}/`, method: 'POST', headers, body, seconds: 5, connections: 10 });
+}
+const n = (v: number) => v.toLocaleString('en-US');
+
+function figure(name: string, t: Timing): void {
+  report({
+    name,
+    value: t.rate,
+    unit: 'calls/s',
+    detail: { p50ms: Number(t.p50.toFixed(2)), p99ms: Number(t.p99.toFixed(2)), load: load() },
+  });
+  console.log(`${''.padEnd(58)}   p50 ${t.p50.toFixed(2)} ms, p99 ${t.p99.toFixed(2)} ms, load ${load()}`);
+}
+
 async function main(): Promise<void> {
+  const started = Date.now();
   const server = await startAdminServer('sqlite');
   const moto = await startMoto();
   const { home, cleanup } = tempHome();
   try {
     const ctx = server.deps.ctx;
     const storeId = await identityStoreId(server);
-    const now = Date.now();
-    const ids: string[] = [];
-    for (let i = 0; i < USERS; i += 500) {
-      const rows = [];
-      for (let j = i; j < Math.min(USERS, i + 500); j++) {
-        const id = `${storeId.slice(2)}-${uuid(systemRandom)}`;
-        ids.push(id);
-        const userName = `user-${String(j).padStart(5, '0')}`;
-        rows.push({
-          id,
-          user_name: userName,
-          user_name_lower: userName,
-          display_name: `User ${j}`,
-          given_name: 'User',
-          family_name: String(j),
-          email: null,
-          status: 'ENABLED',
-          password_hash: null,
-          external_id: null,
-          created_at: now,
-          updated_at: now,
-          created_by: 'bench',
-          updated_by: 'bench',
-          custom_attributes: null,
-        });
-      }
-      await ctx.store.db.insertInto('users').values(rows).execute();
-    }
     const c = await roleCredentials(server, 'alice', 'Administrator');
+    const creds = [c.accessKeyId, c.secretAccessKey, c.sessionToken];
     const env = cleanAwsEnv(home);
-    const args = (url: string, store: string, seed: number) => [
-      url,
-      c.accessKeyId,
-      c.secretAccessKey,
-      c.sessionToken,
-      store,
-      String(CALLS),
-      String(seed),
-      String(USERS),
-    ];
-    const ours = await python(LIST_USERS, args(server.url, storeId, 0), env);
-    if (ours.code !== 0) throw new Error(ours.stderr);
-    const a = JSON.parse(ours.stdout) as { filtered: number; page: number; found: number };
-    report({
-      name: 'ListUsers filtered by UserName, 50,000 users (idcenter)',
-      value: a.filtered,
-      unit: 'calls/s',
-      detail: { load: os.loadavg()[0]?.toFixed(2) },
-    });
-    report({
-      name: 'ListUsers page of 100, 50,000 users (idcenter)',
-      value: a.page,
-      unit: 'calls/s',
-      detail: { load: os.loadavg()[0]?.toFixed(2) },
-    });
-    const developer = await ctx.store.db
+    const instance = await instanceArn(server);
+    const admin = await ctx.store.db
       .selectFrom('permission_sets')
       .select('id')
       .where('name_lower', '=', 'administrator')
       .executeTakeFirstOrThrow();
-    const instance = await instanceArn(server);
-    const assign = await python(
+    const psArn = `${instance.replace(':instance/', ':permissionSet/')}/${admin.id}`;
+
+    // moto, seeded through its API with the size it takes in bounded time.
+    const motoEnv = { ...env, AWS_DEFAULT_REGION: 'us-east-1' };
+    const motoArgs = ['test', 'test', 'test'];
+    const quarter = Math.floor(MOTO_USERS / 4);
+    const mq = await python(
+      LIST_USERS,
+      [moto.url, ...motoArgs, 'd-0123456789', String(CALLS), '0', String(quarter), String(quarter)],
+      motoEnv,
+    );
+    const m = await python(
+      LIST_USERS,
+      [
+        moto.url,
+        ...motoArgs,
+        'd-0123456789',
+        String(CALLS),
+        String(quarter),
+        String(MOTO_USERS),
+        String(MOTO_USERS),
+      ],
+      motoEnv,
+    );
+    m.seedSeconds += mq.seedSeconds;
+    if (m.found !== 1) throw new Error(`moto found ${m.found} users named user-00042`);
+    console.log(
+      `moto seeded with ${n(MOTO_USERS)} users in ${m.seedSeconds.toFixed(1)} s (CreateUser one at a time)`,
+    );
+    const motoPrincipals = Array.from({ length: ASSIGNMENTS + 1 }, () => `0123456789-${uuid(systemRandom)}`);
+    const ma = await python(
+      ASSIGN,
+      [
+        moto.url,
+        ...motoArgs,
+        'arn:aws:sso:::instance/ssoins-0123456789abcdef',
+        '-',
+        WORKLOAD,
+        JSON.stringify(motoPrincipals),
+      ],
+      motoEnv,
+    );
+
+    // idcenter at moto's size, then at the full size.
+    const ids = await insertUsers(ctx, storeId, 0, MOTO_USERS);
+    const small = await python(
+      LIST_USERS,
+      [server.url, ...creds, storeId, String(CALLS), '0', '0', String(MOTO_USERS)],
+      env,
+    );
+    const motoCapacity = await capacity(
+      moto.url,
+      { accessKeyId: 'test', secretAccessKey: 'test', sessionToken: 'test' },
+      'd-0123456789',
+    );
+    const smallCapacity = await capacity(server.url, c, storeId);
+    const sa = await python(
+      ASSIGN,
+      [server.url, ...creds, instance, psArn, WORKLOAD, JSON.stringify(ids.slice(0, ASSIGNMENTS + 1))],
+      env,
+    );
+    ids.push(...(await insertUsers(ctx, storeId, MOTO_USERS, USERS)));
+    const big = await python(
+      LIST_USERS,
+      [server.url, ...creds, storeId, String(CALLS), '0', '0', String(USERS)],
+      env,
+    );
+    const bigCapacity = await capacity(server.url, c, storeId);
+    const ba = await python(
       ASSIGN,
       [
         server.url,
-        c.accessKeyId,
-        c.secretAccessKey,
-        c.sessionToken,
+        ...creds,
         instance,
-        `${instance.replace(':instance/', ':permissionSet/')}/${developer.id}`,
+        psArn,
         WORKLOAD,
-        String(ASSIGNMENTS),
-        JSON.stringify(ids.slice(0, ASSIGNMENTS)),
+        JSON.stringify(ids.slice(ASSIGNMENTS + 1, 2 * (ASSIGNMENTS + 1))),
       ],
       env,
     );
-    if (assign.code !== 0) throw new Error(assign.stderr);
+    if (small.found !== 1 || big.found !== 1) throw new Error('idcenter did not find user-00042');
+
+    const rows: Array<[string, Timing, Timing, Timing, string | undefined]> = [
+      [
+        'ListUsers filtered by UserName',
+        m.filtered as Timing,
+        small.filtered as Timing,
+        big.filtered as Timing,
+        '>= 50',
+      ],
+      ['ListUsers page of 100', m.page as Timing, small.page as Timing, big.page as Timing, undefined],
+      ['CreateAccountAssignment', ma.assign as Timing, sa.assign as Timing, ba.assign as Timing, undefined],
+    ];
+    for (const [op, motoT, smallT, bigT, target] of rows) {
+      figure(`${op}, ${n(MOTO_USERS)} users (moto)`, motoT);
+      figure(`${op}, ${n(MOTO_USERS)} users (idcenter, SQLite)`, smallT);
+      figure(`${op}, ${n(USERS)} users (idcenter, SQLite)`, bigT);
+      const ratio = smallT.rate / motoT.rate;
+      report({
+        name: `${op}, idcenter / moto at ${n(MOTO_USERS)} users`,
+        value: ratio,
+        unit: 'x',
+        ...(target ? { target, met: ratio >= 50 } : {}),
+        detail: { load: load() },
+      });
+      report({
+        name: `${op}, idcenter at ${n(USERS)} / moto at ${n(MOTO_USERS)}`,
+        value: bigT.rate / motoT.rate,
+        unit: 'x',
+      });
+    }
+    figure(`ListUsers filtered by UserName, ${n(quarter)} users (moto)`, mq.filtered as Timing);
+    console.log(
+      'Server capacity: one signed filtered ListUsers replayed by 10 clients for 5 s (load generator in its own process):',
+    );
+    const cap = (name: string, r: LoadResult) => {
+      report({ name, value: r.rps, unit: 'calls/s', detail: { p50ms: r.p50, p99ms: r.p99, load: load() } });
+      console.log(
+        `${''.padEnd(58)}   p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, load ${load()}`,
+      );
+    };
+    cap(`ListUsers filtered, 10 clients, ${n(MOTO_USERS)} users (moto)`, motoCapacity);
+    cap(`ListUsers filtered, 10 clients, ${n(MOTO_USERS)} users (idcenter)`, smallCapacity);
+    cap(`ListUsers filtered, 10 clients, ${n(USERS)} users (idcenter)`, bigCapacity);
+    const capRatio = smallCapacity.rps / motoCapacity.rps;
     report({
-      name: 'CreateAccountAssignment, one client (idcenter, SQLite)',
-      value: (JSON.parse(assign.stdout) as { rate: number }).rate,
-      unit: 'calls/s',
-      detail: { load: os.loadavg()[0]?.toFixed(2) },
-    });
-    const theirs = await python(LIST_USERS, args(moto.url, 'd-0123456789', USERS), {
-      ...env,
-      AWS_DEFAULT_REGION: 'us-east-1',
-    });
-    if (theirs.code !== 0) throw new Error(`moto: ${theirs.stderr || `exit ${theirs.code}`}`);
-    const m = JSON.parse(theirs.stdout) as { filtered: number; page: number; found: number };
-    report({
-      name: 'ListUsers filtered by UserName, 50,000 users (moto)',
-      value: m.filtered,
-      unit: 'calls/s',
-      detail: { load: os.loadavg()[0]?.toFixed(2) },
-    });
-    report({
-      name: 'ListUsers filtered by UserName, idcenter / moto',
-      value: a.filtered / m.filtered,
+      name: `ListUsers filtered, 10 clients, idcenter / moto at ${n(MOTO_USERS)}`,
+      value: capRatio,
       unit: 'x',
       target: '>= 50',
-      met: a.filtered >= 50 * m.filtered,
+      met: capRatio >= 50,
+      detail: { load: load() },
     });
-    report({ name: 'ListUsers page of 100, 50,000 users (moto)', value: m.page, unit: 'calls/s' });
+    report({
+      name: 'admin bench wall time',
+      value: (Date.now() - started) / 1000,
+      unit: 's',
+      target: '< 180 s',
+      met: Date.now() - started < 180_000,
+    });
   } finally {
     cleanup();
     await moto.stop();

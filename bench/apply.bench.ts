@@ -7,14 +7,18 @@
  *
  * The apply figures are in-process calls of the same use case the CLI runs (parse the file,
  * plan, write in one transaction), measured from the file text to the commit.
- * Then every user's display name is changed and applied (50,000 updates, for the reader).
+ * Then the organization is exported back to a file (which must plan to nothing), and every
+ * user's display name is changed and applied (50,000 updates, for the reader).
  * Targets: first apply < 60 s, no-op re-apply < 10 s, access page p99 < 5 ms on SQLite.
  */
 
 import os from 'node:os';
 import { listAccessibleAccounts } from '../src/app/access.ts';
 import { applyOrg } from '../src/app/apply/index.ts';
+import { computePlan, isEmptyPlan } from '../src/app/apply/plan.ts';
+import { loadState } from '../src/app/apply/state.ts';
 import { createAppContext } from '../src/app/context.ts';
+import { exportOrg } from '../src/app/export/index.ts';
 import { parseOrgFile } from '../src/app/org-file/index.ts';
 import { openStore } from '../src/storage/db.ts';
 import { BENCH_ORG, expectedAssignments, generateBigOrg } from '../test/helpers/big-org.ts';
@@ -64,6 +68,21 @@ async function benchStore(kind: 'sqlite' | 'postgres', text: string): Promise<vo
       unit: 's',
       target: '< 10 s',
       met: noopSeconds < 10,
+    });
+
+    // The same organization exported back to a file, which must plan to nothing, --prune included.
+    t = performance.now();
+    const exported = await exportOrg(ctx);
+    const exportSeconds = (performance.now() - t) / 1000;
+    const back = parseOrgFile(exported.text);
+    if (!back.ok) throw new Error(`export is not a valid file: ${back.problems[0]?.message}`);
+    if (!isEmptyPlan(computePlan(back.org, await loadState(store.db), { prune: true })))
+      throw new Error('the export does not round-trip');
+    report({
+      name: `export: the whole organization to a file, ${kind}`,
+      value: exportSeconds,
+      unit: 's',
+      detail: { bytes: exported.text.length, assignmentEntries: exported.counts.assignments },
     });
 
     // Every user's display name changed: an apply of 50,000 updates (informational, no target).

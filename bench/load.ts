@@ -100,6 +100,21 @@ export async function loadWithFetch(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/**
+ * The most a server answers one request repeated by `connections` clients, measured from a
+ * process of its own (`bench/fetch-load.mjs`), so an in-process server and a separate one (moto)
+ * meet the same load generator.
+ */
+export async function loadInChild(options: LoadOptions): Promise<LoadResult> {
+  const script = fileURLToPath(new URL('./fetch-load.mjs', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(options)], {
+    timeout: ((options.seconds ?? 5) + 30) * 1000,
+  });
+  const r = JSON.parse(stdout) as LoadResult & { bad: number };
+  if (r.bad > 0) throw new Error(`load on ${options.url}: ${r.bad} failed or unexpected answers`);
+  return { rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests };
+}
+
 let ticksPerSecond: number | undefined;
 
 /**

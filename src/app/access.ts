@@ -56,6 +56,25 @@ function assignmentsOf(db: Kysely<Database>, userId: string, accountId?: string)
 }
 
 /**
+ * Every (account, permission set) pair a user reaches now (in `accountId` alone, when given), as
+ * `account|permission set id` keys: what a change that took access away compares against, to
+ * revoke only what was really lost.
+ *
+ * @example const still = await accessPairsOf(trx, userId); still.has(`${accountId}|${psId}`);
+ */
+export async function accessPairsOf(
+  db: Kysely<Database>,
+  userId: string,
+  accountId?: string,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom(assignmentsOf(db, userId, accountId).as('a'))
+    .select(['a.account_id', 'a.permission_set_id'])
+    .execute();
+  return new Set(rows.map((r) => `${r.account_id}|${r.permission_set_id}`));
+}
+
+/**
  * A page size in the SQL text rather than bound: SQLite prepares a statement again whenever a
  * LIMIT parameter is bound anew. Page sizes are validated integers, so there are few texts.
  */

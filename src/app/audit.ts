@@ -68,6 +68,7 @@ export type AuditAction =
   | 'identity_source.update'
   | 'directory.sync'
   | 'directory.sync_refused'
+  | 'directory.sync_forced'
   | 'directory.sync_failure'
   // IAM in aws accounts (idcenter apply): one event per call made, or the one that failed
   | 'iam.change'

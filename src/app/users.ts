@@ -213,6 +213,10 @@ async function setStatus(
   return { ...value, written };
 }
 
+/**
+ * Whether a status change changed anything, and the revocations it wrote (a server applies them
+ * to its own view at once).
+ */
 export interface StatusChange {
   changed: boolean;
   written: WrittenRevocations;

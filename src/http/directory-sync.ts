@@ -8,11 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { noteRevocations } from '../app/admin/who.ts';
 import type { AppContext } from '../app/context.ts';
+import type { CredentialService } from '../app/credentials/service.ts';
 import { DirectoryError } from '../app/directory/ldap.ts';
 import { loadIdentitySource } from '../app/directory/settings.ts';
 import {
   lastSyncRun,
+  leftOut,
   releaseSyncLease,
   SyncRefused,
   type SyncResult,
@@ -37,6 +40,7 @@ export function startDirectorySync(
   ctx: AppContext,
   log: FastifyBaseLogger,
   metrics: Metrics,
+  credentials: CredentialService,
 ): DirectorySyncer {
   const owner = `server-${randomUUID()}`;
   let inFlight: ReturnType<DirectorySyncer['runOnce']> | null = null;
@@ -56,6 +60,8 @@ export function startDirectorySync(
       const result = await syncDirectory(ctx, {
         actor: 'server:directory-sync',
         progress: (message) => log.debug({ directorySync: message }, 'directory sync progress'),
+        // This server refuses what the sync revoked at once, not at its next refresh.
+        onRevocations: (written) => noteRevocations(credentials, written),
       });
       metrics.directorySyncs.inc({ result: 'done' });
       for (const [change, n] of Object.entries(summary(result))) {
@@ -65,6 +71,12 @@ export function startDirectorySync(
       }
       metrics.directoryLastSuccess.set(ctx.clock.now() / 1000);
       log.info({ directorySync: summary(result), server: result.server }, 'directory sync finished');
+      if (result.skipped.length > 0) {
+        log.warn(
+          { leftOut: leftOut(result), count: result.skipped.length },
+          'directory sync left entries out (see leftOut for why)',
+        );
+      }
       return result;
     } catch (err) {
       if (err instanceof SyncRefused) {

@@ -311,7 +311,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Rows that can never be used again go in the background (app/expiry-sweep.ts).
     const sweeper = startSweeper(ctx, config.sweepInterval * 1000, log, metrics);
     // Users and groups from Active Directory or LDAP, when the identity source is one.
-    const directorySync = startDirectorySync(ctx, log, metrics);
+    const directorySync = startDirectorySync(ctx, log, metrics, deps.credentials);
     const openStoreRef = store;
     const openLock = lock;
     let closing: Promise<void> | undefined;

@@ -123,3 +123,31 @@ export function syncDirectory(dir: string): void {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/**
+ * Write `text` to `file` atomically with mode 0600: a temporary file beside it (created 0600
+ * whatever the umask), fsynced, renamed over `file`, then the directory fsynced. A reader sees
+ * the old file or the new one, never part of either; a failure leaves the old file as it was.
+ */
+export function writePrivateFileAtomic(file: string, text: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', PRIVATE_FILE_MODE);
+  let renamed = false;
+  try {
+    fs.fchmodSync(fd, PRIVATE_FILE_MODE);
+    fs.writeFileSync(fd, text);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+    renamed = true;
+    syncDirectory(dir);
+  } finally {
+    if (!renamed) {
+      try {
+        fs.closeSync(fd);
+      } catch {}
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+}

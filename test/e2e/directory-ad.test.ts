@@ -2,17 +2,20 @@
  * Active Directory, for real: a Samba AD domain controller provisioned by this file (once, it
  * is slow) with users, nested groups, a disabled user and a user whose password has expired.
  * On both stores: the sync brings users by objectGUID, nested groups by the in-chain matching
- * rule and the disabled user as disabled; a directory user signs in by a bind; AD's expired
- * password is a clear message; disabling the user in AD and syncing refuses their role
- * credentials.
+ * rule and the disabled user as disabled; a directory user signs in by a bind; AD's password
+ * states are clear messages on the sign-in page (expired, 532; must change at next logon, 773;
+ * locked out by the domain's lockout policy after failed binds, 775); disabling the user in AD
+ * and syncing refuses their role credentials.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
 import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
+import { Client } from 'ldapts';
 import { syncDirectory } from '../../src/app/directory/sync.ts';
 import { applyText } from '../helpers/apply.ts';
-import { DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
+import { auditRows, DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
 import {
   AD_ADMIN_DN,
   AD_ADMIN_PASSWORD,
@@ -25,6 +28,20 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
 const ENV_NAME = 'IDCENTER_TEST_AD_PASSWORD';
+const LOCKOUT_THRESHOLD = 5;
+
+/** A simple bind as a user of People over LDAPS: 'ok', or the directory's diagnostic message. */
+async function bindAs(dc: SambaDc, name: string, password: string): Promise<string> {
+  const client = new Client({ url: dc.url, tlsOptions: { ca: fs.readFileSync(dc.caFile) } });
+  try {
+    await client.bind(dc.userDn(name), password);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}
 const ACCOUNT = '111111111111';
 
 function orgFile(dc: SambaDc, assign: boolean) {
@@ -66,6 +83,23 @@ describe('Active Directory (Samba AD DC)', () => {
     dc.tool(['user', 'disable', 'dan']);
     // Created 50 days ago: past the default maximum password age of 42 days.
     user('erin', 'Erin-Pass-123!', [], '-50d');
+    // pwdLastSet 0: AD answers a bind with "data 773".
+    user('mona', 'Mona-Pass-123!', ['--must-change-at-next-login']);
+    // The domain locks an account out after 5 bad passwords; nick gets them, by binds of their own.
+    user('nick', 'Nick-Pass-123!');
+    dc.tool([
+      'domain',
+      'passwordsettings',
+      'set',
+      `--account-lockout-threshold=${LOCKOUT_THRESHOLD}`,
+      '--account-lockout-duration=60',
+      '--reset-account-lockout-after=60',
+    ]);
+    for (let i = 0; i < LOCKOUT_THRESHOLD; i++) {
+      const refused = await bindAs(dc, 'nick', 'Not-Nick-Pass-1');
+      assert.match(refused, /data (52e|775)/);
+    }
+    assert.match(await bindAs(dc, 'nick', 'Nick-Pass-123!'), /data 775/, 'AD locked nick out');
     dc.tool(['group', 'add', 'devs', '--groupou=OU=Groups']);
     dc.tool(['group', 'add', 'admins', '--groupou=OU=Groups']);
     dc.tool(['group', 'addmembers', 'devs', 'alice,erin']);
@@ -90,7 +124,7 @@ describe('Active Directory (Samba AD DC)', () => {
 
       it('syncs users by objectGUID, nested groups by the in-chain rule, and a disabled user as disabled', async () => {
         const r = await syncDirectory(server.deps.ctx, { full: true });
-        assert.deepEqual([...r.created].sort(), ['alice', 'bob', 'dan', 'erin']);
+        assert.deepEqual([...r.created].sort(), ['alice', 'bob', 'dan', 'erin', 'mona', 'nick']);
         const rows = await server.deps.ctx.store.db
           .selectFrom('users')
           .select(['user_name', 'status', 'external_id', 'email', 'source'])
@@ -104,6 +138,8 @@ describe('Active Directory (Samba AD DC)', () => {
             ['bob', 'ENABLED'],
             ['dan', 'DISABLED'],
             ['erin', 'ENABLED'],
+            ['mona', 'ENABLED'],
+            ['nick', 'ENABLED'],
           ],
         );
         for (const u of rows)
@@ -139,6 +175,28 @@ describe('Active Directory (Samba AD DC)', () => {
         assert.equal(expired.status, 401);
         assert.match(expired.text, /Your password has expired; change it in your directory/);
         assert.equal((await new FormClient(server.url).signIn('dan', 'Dan-Pass-123!')).status, 401);
+      });
+
+      it('says so when AD wants the password changed at next logon (773) or has locked the account out (775)', async () => {
+        const mustChange = await new FormClient(server.url).signIn('mona', 'Mona-Pass-123!');
+        assert.equal(mustChange.status, 401);
+        assert.match(
+          mustChange.text,
+          /Your password must be changed before you can sign in; change it in your directory\./,
+        );
+        // The right password, refused because the domain locked the account.
+        const locked = await new FormClient(server.url).signIn('nick', 'Nick-Pass-123!');
+        assert.equal(locked.status, 401);
+        assert.match(
+          locked.text,
+          /Your directory account is locked out; ask your directory administrator to unlock it\./,
+        );
+        const failures = await auditRows(server.deps, 'signin.failure');
+        for (const reason of ['must_change_password', 'locked_out'])
+          assert.ok(
+            failures.some((f) => (f.detail ?? '').includes(reason)),
+            `${reason}: ${failures.map((f) => f.detail).join('\n')}`,
+          );
       });
 
       it('refuses role credentials once the user is disabled in AD and synced', async () => {

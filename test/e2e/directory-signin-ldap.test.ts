@@ -172,7 +172,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('the server syncs when its interval is due, one replica at a time, and counts it in /metrics', async () => {
-      slapd.add(personLdif('erin', 'erin-pass-1'));
+      // …and an entry whose name a local user holds: left out, and the log says why.
+      slapd.add(personLdif('erin', 'erin-pass-1') + personLdif('breakglass', 'directory-pass-1'));
       // The seed's sync just ran: not due for syncInterval (15 minutes by default).
       assert.equal(await server.directorySync.runOnce(), 'not_due');
       // Another replica holds the lease: this one skips.
@@ -190,6 +191,12 @@ for (const kind of STORE_KINDS) {
       assert.ok(metric('idcenter_directory_sync_changes_total{change="created"}') >= 1);
       assert.ok(metric('idcenter_directory_last_sync_success_timestamp_seconds') > 0);
       assert.ok(server.logs.some((l) => l.includes('directory sync finished')));
+      const leftOut = server.logs.find((l) => l.includes('directory sync left entries out'));
+      assert.match(
+        leftOut ?? '',
+        /uid=breakglass,ou=people,dc=idc,dc=test: user name \\"breakglass\\" belongs to a local user here/,
+      );
+      assert.match(leftOut ?? '', /"level":40/);
     });
 
     it('tells directory users the directory cannot be reached, and local users still sign in', async () => {

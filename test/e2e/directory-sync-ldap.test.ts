@@ -212,11 +212,37 @@ describe('directory sync from OpenLDAP', () => {
         const r = await syncDirectory(ctx, { env });
         assert.equal(r.mode, 'incremental');
         assert.equal(r.created.length + r.updated.length + r.disabled.length + r.membershipsAdded, 0);
+        // The cursor is a CSN: the users added in the same second as the last change are not read again.
+        assert.equal(r.usersRead, 0);
         const afterGen = await ctx.store.db
           .selectFrom('instance')
           .select('generation')
           .executeTakeFirstOrThrow();
-        assert.ok(Number(afterGen.generation) >= Number(before.generation));
+        // Nothing written: the generation every cache is keyed on stays where it was.
+        assert.equal(Number(afterGen.generation), Number(before.generation));
+      });
+
+      it('takes over a cursor of modifyTimestamp kept by an earlier version, and goes on with entryCSN', async () => {
+        const cursor = async () =>
+          (
+            await ctx.store.db
+              .selectFrom('directory_sync')
+              .select('cursor')
+              .where('id', '=', 'default')
+              .executeTakeFirstOrThrow()
+          ).cursor ?? '';
+        const csn = await cursor();
+        assert.match(csn, / \d{14}\.\d{6}Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f]{6}$/);
+        await ctx.store.db
+          .updateTable('directory_sync')
+          .set({ cursor: csn.replace(/ \S+$/, ' 20000101000000Z') })
+          .where('id', '=', 'default')
+          .execute();
+        const r = await syncDirectory(ctx, { env });
+        assert.equal(r.mode, 'incremental');
+        assert.ok(r.usersRead >= 4, `every user changed since 2000 is read: ${r.usersRead}`);
+        assert.equal(r.created.length + r.updated.length, 0);
+        assert.equal(await cursor(), csn);
       });
 
       it('a directory that cannot be reached, or whose certificate is not trusted, changes nothing', async () => {
@@ -357,10 +383,180 @@ describe('directory sync from OpenLDAP', () => {
         slapd.add(personLdif('dave', 'dave-pass-1'));
       });
 
+      it('never gives one user name to two users: an entry recreated or renamed onto a name held here is left out, a swap goes through', async () => {
+        const users = () =>
+          ctx.store.db
+            .selectFrom('users')
+            .select(['id', 'user_name', 'status', 'external_id'])
+            .orderBy('id')
+            .execute();
+        // dave was deleted from the directory (disabled here) and created again: a new entryUUID.
+        const daveBefore = await userRow(ctx, 'dave');
+        assert.equal(daveBefore?.status, 'DISABLED');
+        const incremental = await syncDirectory(ctx, { env });
+        assert.equal(incremental.mode, 'incremental');
+        assert.deepEqual(incremental.created, []);
+        assert.ok(
+          incremental.skipped.some((s) =>
+            /^uid=dave,.*: user name "dave" is held here by another directory user \(uid=dave,ou=people,dc=idc,dc=test, not read by this incremental sync; a full sync \(--full\) settles a rename\); left out until the name is free$/.test(
+              s,
+            ),
+          ),
+          incremental.skipped.join('\n'),
+        );
+        const audit = await ctx.store.db
+          .selectFrom('audit_events')
+          .select('detail')
+          .where('action', '=', 'directory.sync')
+          .orderBy('id', 'desc')
+          .executeTakeFirstOrThrow();
+        assert.match(
+          audit.detail ?? '',
+          /"leftOut":\[.*user name \\"dave\\" is held here by another directory user/,
+        );
+        const full = await syncDirectory(ctx, { env, full: true });
+        assert.ok(
+          full.skipped.some((s) =>
+            /user name "dave" is held here by another directory user \(uid=dave,.*, gone from the directory; delete that user here to free the name\)/.test(
+              s,
+            ),
+          ),
+          full.skipped.join('\n'),
+        );
+        assert.deepEqual(await userRow(ctx, 'dave'), daveBefore, 'the user here is left as it was');
+
+        // A rename in the directory onto a name a user here holds, with a disable in the same change.
+        slapd.add(personLdif('erin', 'erin-pass-1') + personLdif('frank', 'frank-pass-1'));
+        assert.deepEqual([...(await syncDirectory(ctx, { env })).created].sort(), ['erin', 'frank']);
+        const frank = await userRow(ctx, 'frank');
+        const bobBefore = await userRow(ctx, 'bob');
+        slapd.modify(
+          `dn: ${userDn('frank')}\nchangetype: modrdn\nnewrdn: uid=bob\ndeleteoldrdn: 1\nnewsuperior: ou=contractors,ou=people,${BASE_DN}\n\n` +
+            `dn: uid=bob,ou=contractors,ou=people,${BASE_DN}\nchangetype: modify\nreplace: employeeType\nemployeeType: TRUE\n\n`,
+        );
+        const renamed = await syncDirectory(ctx, { env });
+        assert.ok(
+          renamed.skipped.some((s) => /user name "bob" is held here by another directory user/.test(s)),
+          renamed.skipped.join('\n'),
+        );
+        assert.deepEqual(renamed.disabled, [{ userName: 'frank', why: 'disabled in the directory' }]);
+        const frankAfter = await userRow(ctx, 'frank');
+        assert.equal(frankAfter?.id, frank?.id);
+        assert.equal(frankAfter?.status, 'DISABLED', 'disabled although its rename is left out');
+        assert.deepEqual(await userRow(ctx, 'bob'), bobBefore, 'the holder of the name is left as it was');
+
+        // Two users swap names in the directory: both renames land.
+        const erin = await userRow(ctx, 'erin');
+        const carol = await userRow(ctx, 'carol');
+        const rdn = (from: string, to: string) =>
+          `dn: ${userDn(from)}\nchangetype: modrdn\nnewrdn: uid=${to}\ndeleteoldrdn: 1\n\n`;
+        slapd.modify(rdn('erin', 'swap-tmp') + rdn('carol', 'erin') + rdn('swap-tmp', 'carol'));
+        const swap = await syncDirectory(ctx, { env });
+        assert.deepEqual([...swap.updated].sort(), ['carol', 'erin']);
+        assert.equal((await userRow(ctx, 'carol'))?.id, erin?.id);
+        assert.equal((await userRow(ctx, 'erin'))?.id, carol?.id);
+        const names = (await users()).map((u) => u.user_name.toLowerCase());
+        assert.equal(new Set(names).size, names.length);
+      });
+
+      it('never gives one group name to two groups: two groups swap names, a name kept by a rename left out is refused', async () => {
+        const groupId = async (name: string) =>
+          (
+            await ctx.store.db
+              .selectFrom('groups')
+              .select('id')
+              .where('display_name_lower', '=', name)
+              .executeTakeFirst()
+          )?.id;
+        const [a, b] = [await groupId('loop-a'), await groupId('loop-b')];
+        const rdn = (from: string, to: string) =>
+          `dn: ${groupDn(from)}\nchangetype: modrdn\nnewrdn: cn=${to}\ndeleteoldrdn: 1\n\n`;
+        slapd.modify(rdn('loop-a', 'swap-tmp') + rdn('loop-b', 'loop-a') + rdn('swap-tmp', 'loop-b'));
+        const swap = await syncDirectory(ctx, { env });
+        assert.deepEqual([...swap.groupsUpdated].sort(), ['loop-a', 'loop-b']);
+        assert.equal(await groupId('loop-a'), b);
+        assert.equal(await groupId('loop-b'), a);
+
+        // devs is renamed onto a local group's name (left out, so it keeps "devs"), and a new
+        // directory group takes "devs": it waits until the name is free.
+        await applyText(ctx, orgFile(slapd, { extra: 'groups:\n  - { name: locals }\n' }));
+        const devs = await groupId('devs');
+        slapd.modify(rdn('devs', 'locals'));
+        slapd.add(groupLdif('devs', [userDn('carol')]));
+        const held = await syncDirectory(ctx, { env });
+        assert.ok(
+          held.skipped.some((s) => /group name "locals" belongs to a local group here; left out/.test(s)),
+          held.skipped.join('\n'),
+        );
+        assert.ok(
+          held.skipped.some((s) =>
+            /^cn=devs,.*: group name "devs" is held here by another directory group \(cn=devs,ou=groups,dc=idc,dc=test, whose own new name is left out\); left out until the name is free$/.test(
+              s,
+            ),
+          ),
+          held.skipped.join('\n'),
+        );
+        assert.deepEqual(held.groupsCreated, []);
+        assert.equal(await groupId('devs'), devs);
+      });
+
+      it('idcenter directory sync --force goes past the deletion guard, warning in the output and the audit log', async () => {
+        const childEnv = { ...process.env, ...env, IDCENTER_DATABASE_URL: temp.url };
+        const enabled = async () =>
+          (
+            await ctx.store.db
+              .selectFrom('users')
+              .select('user_name')
+              .where('source', '=', 'directory')
+              .where('status', '=', 'ENABLED')
+              .orderBy('user_name')
+              .execute()
+          ).map((u) => u.user_name);
+        const before = await enabled();
+        assert.ok(before.length > 2, before.join(','));
+        await applyText(ctx, orgFile(slapd, { filter: '(objectClass=nobodyHasThis)' }));
+
+        const refused = await runCli(['directory', 'sync', '--full'], childEnv);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /more than the deletion guard allows.*idcenter directory sync --force/s);
+        assert.deepEqual(await enabled(), before);
+
+        const dry = await runCli(['directory', 'sync', '--full', '--force', '--dry-run'], childEnv);
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.match(dry.stdout, /WARNING: --force: the deletion guard was overridden; would disable/);
+        assert.deepEqual(await enabled(), before);
+
+        const forced = await runCli(['directory', 'sync', '--full', '--force'], childEnv);
+        assert.equal(forced.code, 0, forced.stderr);
+        const warning = new RegExp(
+          `WARNING: --force: the deletion guard was overridden; disabling ${before.length} of ${before.length} directory users, more than deletionGuard 2 users allows \\(2\\)`,
+        );
+        assert.match(forced.stdout, warning);
+        assert.match(forced.stderr, /warning: --force: the deletion guard was overridden/);
+        for (const name of before)
+          assert.match(forced.stdout, new RegExp(`- disable user ${name.replace(/[*()]/g, '\\$&')} \\(gone`));
+        assert.deepEqual(await enabled(), []);
+        const audit = await ctx.store.db
+          .selectFrom('audit_events')
+          .select(['actor', 'detail'])
+          .where('action', '=', 'directory.sync_forced')
+          .execute();
+        assert.equal(audit.length, 1);
+        assert.equal(audit[0]?.actor, 'cli:directory-sync');
+        assert.match(audit[0]?.detail ?? '', new RegExp(`"wouldDisable":${before.length},"limit":2`));
+
+        // The filter put right, the next sync enables them again: the sync disabled them.
+        await applyText(ctx, orgFile(slapd));
+        const back = await syncDirectory(ctx, { env, full: true });
+        assert.deepEqual([...back.enabled].sort(), [...before].sort());
+        assert.deepEqual(await enabled(), before);
+      });
+
       it('explains itself with --help, and refuses a store on the built-in directory', async () => {
         const help = await idcenter(['directory', 'sync', '--help']);
         assert.match(help.stdout, /--full/);
         assert.match(help.stdout, /--dry-run/);
+        assert.match(help.stdout, /--force/);
         const other = await tempStoreUrl(kind);
         try {
           const r = await runCli(['directory', 'sync'], { ...process.env, IDCENTER_DATABASE_URL: other.url });

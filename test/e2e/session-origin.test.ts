@@ -92,7 +92,13 @@ for (const kind of STORE_KINDS) {
         'Path=/',
         'SameSite=Lax',
       ]);
-      assert.deepEqual([...web.jar.keys()].sort(), [`idc_csrf_${x}`, `idc_session_${x}`]);
+      assert.deepEqual(attributesOf(done, `idc_device_${x}`), [
+        'HttpOnly',
+        'Max-Age=N',
+        'Path=/',
+        'SameSite=Strict',
+      ]);
+      assert.deepEqual([...web.jar.keys()].sort(), [`idc_csrf_${x}`, `idc_device_${x}`, `idc_session_${x}`]);
       assert.equal(sessionCookieName(a.config), `idc_session_${x}`);
       assert.equal(sessionCookieName((await serverOn(y)).config), `idc_session_${y}`);
     });

@@ -3,9 +3,11 @@
  * unknown user or a wrong password gets; a burst of parallel guesses after 29 failures checks one
  * password; wrong passwords racing with successful sign-ins never fail and are all counted; one
  * source address (the forwarded one, behind a trusted proxy; an IPv6 /64) fails at most 30
- * sign-ins a minute; a full password queue answers at once without checking anything.
+ * sign-ins a minute; a full password queue answers at once without checking anything, except to
+ * a browser where the same user signed in before (its device mark), which gets a place of its own.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verify } from '@node-rs/argon2';
@@ -13,7 +15,7 @@ import { PasswordQueue } from '../../src/app/auth/password-queue.ts';
 import { countFailure, readThrottle, throttleKey } from '../../src/app/auth/throttles.ts';
 import { PASSWORD_LOCKOUT } from '../../src/domain/auth/lockout.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
-import { auditRows, csrfOf, eventCount, FormClient, seedUser } from '../helpers/oidc.ts';
+import { auditRows, csrfOf, eventCount, FormClient, fetchThrough, seedUser } from '../helpers/oidc.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -173,6 +175,116 @@ for (const kind of STORE_KINDS) {
       for (let i = 1; i <= 30; i++) assert.equal((await v6.post(`made-up-${i}`, 'guess')).status, 401);
       assert.equal((await (await browser('2001:db8:5:6::2')).post('kate', PASSWORD)).status, 429);
       assert.equal((await (await browser('2001:db8:5:7::1')).post('kate', PASSWORD)).status, 303);
+    });
+
+    it('a browser where the user signed in before gets past a queue full of anonymous sign-ins', async () => {
+      /** Passwords checked, in order; while `gate` is set, each check waits for it. */
+      const checked: string[] = [];
+      let gate: Promise<void> | null = null;
+      let release: () => void = () => {};
+      const queue = new PasswordQueue({
+        concurrency: 1,
+        maxWaiting: 1,
+        verify: async (hash, password) => {
+          checked.push(password);
+          if (gate) await gate;
+          return verify(hash, password);
+        },
+      });
+      const small = await startTestServer({
+        store: kind,
+        clock,
+        settings: { trustProxy: 'true' },
+        passwordQueue: queue,
+        seed: async (deps) => {
+          for (const name of ['mona', 'nick']) await seedUser(deps, { userName: name, password: PASSWORD });
+        },
+      });
+      const port = new URL(small.url).port;
+      const deviceCookie = `idc_device_${port}`;
+      try {
+        // Mona signs in from her browser: it gets the device mark.
+        const mona = await browser('198.51.100.60', small);
+        const first = await mona.post('mona', PASSWORD);
+        assert.equal(first.status, 303);
+        const setCookie = first.headers.getSetCookie().find((c) => c.startsWith(`${deviceCookie}=`));
+        assert.ok(setCookie, 'a device cookie is set on sign-in');
+        assert.match(setCookie, /; HttpOnly/i);
+        assert.match(setCookie, /; SameSite=Strict/i);
+        assert.match(setCookie, /; Path=\//i);
+        assert.match(setCookie, /; Max-Age=2592000/i, 'kept 30 days');
+        const mark = mona.web.jar.get(deviceCookie)!;
+        checked.length = 0;
+
+        // A flood fills the anonymous lane: one check running, one waiting, the rest refused.
+        gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const flood = [1, 2].map(async (i) =>
+          (await browser(`203.0.113.${i}`, small)).post(`ghost-${i}`, `guess-${i}`),
+        );
+        for (let i = 0; i < 500 && (queue.size < 2 || checked.length < 1); i++) await sleep(5);
+        assert.equal(queue.size, 2);
+        const excess = await (await browser('203.0.113.3', small)).post('ghost-3', 'guess-3');
+        assert.equal(excess.status, 503);
+        assert.equal(excess.headers.get('retry-after'), '1');
+
+        // The mark counts for Mona only, and only as issued.
+        const other = await browser('198.51.100.61', small);
+        other.web.jar.set(deviceCookie, mark);
+        assert.equal((await other.post('nick', PASSWORD)).status, 503, "Mona's mark gives Nick no place");
+        const forged = await browser('198.51.100.62', small);
+        forged.web.jar.set(
+          deviceCookie,
+          `${mark.slice(0, 10)}${mark[10] === 'x' ? 'y' : 'x'}${mark.slice(11)}`,
+        );
+        assert.equal((await forged.post('mona', PASSWORD)).status, 503, 'a changed mark gives no place');
+
+        // Mona, from her browser, gets a place and is checked before the anonymous one waiting.
+        const again = mona.post('mona', PASSWORD);
+        for (let i = 0; i < 500 && queue.size < 3; i++) await sleep(5);
+        assert.equal(queue.size, 3);
+        release();
+        assert.equal((await again).status, 303);
+        assert.deepEqual(
+          (await Promise.all(flood)).map((r) => r.status),
+          [401, 401],
+        );
+        assert.deepEqual(checked, ['guess-1', PASSWORD, 'guess-2']);
+      } finally {
+        release();
+        await small.stop();
+      }
+    });
+
+    it('over HTTPS the device cookie is __Host-, Secure, HttpOnly and SameSite=Strict', async () => {
+      const tls = await startTestServer({
+        store: kind,
+        clock,
+        settings: { tls: 'true' },
+        seed: async (deps) => {
+          await seedUser(deps, { userName: 'olga', password: PASSWORD });
+        },
+      });
+      try {
+        const web = new FormClient(tls.url, fetchThrough({ ca: fs.readFileSync(tls.tlsCaPath ?? '') }));
+        const csrf = csrfOf((await web.get('/signin')).text);
+        const res = await web.post('/signin', {
+          _csrf: csrf,
+          step: 'password',
+          user_name: 'olga',
+          password: PASSWORD,
+        });
+        assert.equal(res.status, 303);
+        const set = res.headers.getSetCookie().find((c) => c.startsWith('__Host-idc_device='));
+        assert.ok(set, 'the device cookie has the __Host- name');
+        for (const flag of [/; Secure/i, /; HttpOnly/i, /; SameSite=Strict/i, /; Path=\/(;|$)/i]) {
+          assert.match(set, flag);
+        }
+        assert.doesNotMatch(set, /; Domain=/i);
+      } finally {
+        await tls.stop();
+      }
     });
 
     it('a full password queue answers at once, checking and counting nothing', async () => {

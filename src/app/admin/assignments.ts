@@ -15,10 +15,10 @@ import { DomainError } from '../../domain/errors.ts';
 import { newRoleHash, newRoleId, uuid } from '../../domain/ids.ts';
 import type { Random } from '../../domain/runtime.ts';
 import type { Database } from '../../storage/schema.ts';
+import { revokeUnreachable } from '../access-loss.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
-import { revokeUnreachable } from './access-loss.ts';
 import { type AdminWho, auditOf } from './who.ts';
 
 export interface AssignmentKey {

@@ -14,11 +14,11 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
 import type { Database, GroupRow, UserRow } from '../../storage/schema.ts';
+import { revokeUnreachable } from '../access-loss.ts';
 import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
 import { revokeUserSessions } from '../users.ts';
-import { revokeUnreachable } from './access-loss.ts';
 import { type AdminWho, auditOf, isUniqueViolation } from './who.ts';
 
 export type Wire = Record<string, unknown>;

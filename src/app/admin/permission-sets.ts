@@ -138,7 +138,11 @@ export async function updatePermissionSet(
     set.session_seconds = sessionSeconds(input.sessionDuration);
   }
   if (input.relayState !== undefined) set.relay_state = input.relayState;
-  await changePermissionSet(ctx, who, id, { changed: Object.keys(input) }, async (trx) => {
+  // The attributes the caller gave, not every key the adapter passes (some undefined).
+  const changed = Object.entries(input)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+  await changePermissionSet(ctx, who, id, { changed }, async (trx) => {
     if (Object.keys(set).length > 0)
       await trx.updateTable('permission_sets').set(set).where('id', '=', id).execute();
   });

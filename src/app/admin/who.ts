@@ -34,12 +34,14 @@ export function auditOf(
     action,
     targetType,
     targetId,
+    // The caller's account and permission set under names of their own: an assignment's detail
+    // has an accountId and permissionSetId of its own, which must not be overwritten.
     detail: {
       ...detail,
       via: who.via ?? 'admin-api',
       accessKeyId: who.accessKeyId,
-      permissionSetId: who.permissionSetId,
-      accountId: who.accountId,
+      callerPermissionSetId: who.permissionSetId,
+      callerAccountId: who.accountId,
     },
     sourceIp: who.sourceIp,
     requestId: who.requestId,

@@ -5,6 +5,7 @@
  */
 import type { IamChange } from '../../domain/federation/iam-diff.ts';
 import type { IamPlan } from '../federation/provision.ts';
+import type { DriftItem } from './drift.ts';
 import type { FieldChange, Plan } from './plan.ts';
 import { planCounts } from './plan.ts';
 
@@ -13,7 +14,16 @@ export interface FormatOptions {
   maxLinesPerSection?: number;
   /** The IAM changes in `aws` accounts (`idcenter apply` provisioning). */
   iam?: IamPlan | undefined;
+  /** What was changed outside the file since the last apply (`drift.ts`). */
+  drift?: readonly DriftItem[] | undefined;
 }
+
+const DRIFT_OUTCOME: Record<DriftItem['outcome'], string> = {
+  restored: 'apply sets it back to the file',
+  pruned: 'deleted by --prune',
+  'kept, --prune deletes it': 'kept; --prune deletes it',
+  'kept, the file does not set it': 'kept; the file does not set it',
+};
 
 const SYMBOL: Record<IamChange['effect'], string> = { create: '+', update: '~', delete: '-' };
 
@@ -164,5 +174,12 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   }
   for (const a of options.iam?.accounts ?? [])
     for (const n of a.notes) lines.push(`note: account ${a.accountId}: ${n}`);
+  const drift = options.drift ?? [];
+  if (drift.length > 0) {
+    lines.push(
+      `Changed outside the file since the last apply (${plural(drift.length, 'change', 'changes')}, from the audit log):`,
+    );
+    section([...drift], (d) => `! changed outside the file: ${d.what} (${DRIFT_OUTCOME[d.outcome]})`, lines);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -33,11 +33,13 @@ import { ensureInstance } from '../instance.ts';
 import type { DesiredOrg } from '../org-file/model.ts';
 import { beginRevocations, confirmRevocations, finishRevocations } from '../revocation.ts';
 import { hashPassword } from '../users.ts';
+import { type DriftItem, findDrift } from './drift.ts';
 import { executePlan, type Progress } from './execute.ts';
 import { formatIamChange } from './format.ts';
 import { computePlan, directoryConflicts, isEmptyPlan, type Plan } from './plan.ts';
 import { loadState, type StoreState } from './state.ts';
 
+export type { DriftItem } from './drift.ts';
 export type { Plan } from './plan.ts';
 
 export interface ApplyOptions {
@@ -52,6 +54,8 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   plan: Plan;
+  /** What was changed outside the file since the last apply, and what this apply does about it. */
+  drift: DriftItem[];
   /** The IAM changes, when an IAM provisioner was given. */
   iam?: IamPlan | undefined;
   /** False for a dry run and when there was nothing to do. */
@@ -153,9 +157,15 @@ export async function applyOrg(
   await ensureInstance(ctx);
 
   // Plan against a snapshot without blocking anyone; a no-op or dry run ends here.
-  const snapshot = await withReadSnapshot(ctx.store, (db) => loadState(db));
-  refuseDirectoryConflicts(org, snapshot);
-  let plan = computePlan(org, snapshot, { prune });
+  let plan!: Plan;
+  let drift: DriftItem[] = [];
+  const snapshot = await withReadSnapshot(ctx.store, async (db) => {
+    const state = await loadState(db);
+    refuseDirectoryConflicts(org, state);
+    plan = computePlan(org, state, { prune });
+    drift = await findDrift(db, plan, state, actor);
+    return state;
+  });
   const iamPlan = options.iam
     ? await options.iam.plan({ org, state: snapshot, storePlan: plan, prune })
     : undefined;
@@ -163,6 +173,7 @@ export async function applyOrg(
   if (options.dryRun || (isEmptyPlan(plan) && iamPending === 0)) {
     return {
       plan,
+      drift,
       iam: iamPlan,
       applied: false,
       changed: !isEmptyPlan(plan) || iamPending > 0,
@@ -180,6 +191,7 @@ export async function applyOrg(
   // Only IAM to change: the store is left as it is.
   const iamOnly = (applied: boolean): ApplyResult => ({
     plan,
+    drift,
     iam: iamPlan,
     applied,
     changed: applied,
@@ -234,6 +246,7 @@ export async function applyOrg(
   await removeFromIam();
   return {
     plan,
+    drift,
     iam: iamPlan,
     applied: true,
     changed: true,

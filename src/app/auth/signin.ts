@@ -9,7 +9,9 @@
  * - Per source address (`SIGNIN_ADDRESS_BUDGET`, 30 failed sign-ins a minute, an IPv6 address
  *   counting as its /64): past it the answer is `throttled`, whatever the user name. An address
  *   this server has seen over its budget is answered from memory until its minute ends.
- * - The password queue (`password-queue.ts`): when it is full the answer is `busy` at once.
+ * - The password queue (`password-queue.ts`): when it is full the answer is `busy` at once. A
+ *   browser where the user signed in before (its device mark, `known-device.ts`) has a lane of
+ *   its own there, ahead of anonymous sign-ins.
  * - Per user (`PASSWORD_LOCKOUT`): at the lockout threshold the account refuses passwords for a
  *   growing time, and while locked the password is not even checked, so guessing gains nothing.
  *
@@ -25,6 +27,7 @@ import { type AuditAction, clientText, writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { verifyDirectoryPassword } from '../directory/signin.ts';
 import type { RequestMeta } from './issue.ts';
+import { issueDeviceMark, readDeviceMark } from './known-device.ts';
 import type { QueuePlace } from './password-queue.ts';
 import { forgive, reserveAttempt, throttleKey } from './throttles.ts';
 
@@ -72,11 +75,22 @@ export async function findUserForSignin(ctx: AppContext, userName: string) {
     .executeTakeFirst();
 }
 
+/** What a sign-in brings besides its user name and password. */
+export interface SigninExtras {
+  /**
+   * The known-device mark the browser presented (`known-device.ts`), as read from its cookie:
+   * when it is valid and issued to this user name, the sign-in takes the password queue's known
+   * lane.
+   */
+  deviceMark?: string | undefined;
+}
+
 export async function checkPassword(
   ctx: AppContext,
   userName: string,
   password: string,
   meta: RequestMeta,
+  extras: SigninExtras = {},
 ): Promise<PasswordCheck> {
   /**
    * `repeatsOf`: the kind of a failure whose repeats from one address are counted into one row a
@@ -109,7 +123,8 @@ export async function checkPassword(
   const bucket = meta.sourceIp ? addressBucket(meta.sourceIp) : null;
   const heldFor = bucket ? ctx.memory.heldAddresses.until(bucket, ctx.clock.now()) : 0;
   if (heldFor > 0) return throttled(heldFor);
-  const place = ctx.memory.passwordQueue.enter(bucket ?? undefined);
+  const known = extras.deviceMark ? await knownDeviceUser(ctx, extras.deviceMark, userName) : undefined;
+  const place = ctx.memory.passwordQueue.enter(bucket ?? undefined, known);
   if (!place) {
     await audit('signin.busy', null, clientText({ userName }), 'busy');
     return { kind: 'busy' };
@@ -129,6 +144,25 @@ export async function checkPassword(
   } finally {
     place.leave();
   }
+}
+
+/** The user a valid device mark for `userName` names, if it is one. */
+async function knownDeviceUser(
+  ctx: AppContext,
+  value: string,
+  userName: string,
+): Promise<string | undefined> {
+  const key = await ctx.memory.serverKeys.get('web');
+  return readDeviceMark(key, value, userName, ctx.clock.now())?.userId;
+}
+
+/** A new known-device mark for a user who just signed in (every factor passed). */
+export async function deviceMarkFor(
+  ctx: AppContext,
+  user: { id: string; userName: string },
+): Promise<string> {
+  const key = await ctx.memory.serverKeys.get('web');
+  return issueDeviceMark(key, user, ctx.clock.now(), ctx.random);
 }
 
 type Audit = (

@@ -37,27 +37,50 @@ export interface DirectoryGroup {
 export interface DirectoryRead {
   users: DirectoryUser[];
   groups: DirectoryGroup[];
-  /** The highest change mark seen (uSNChanged on AD, modifyTimestamp on LDAP). */
+  /** The highest change mark seen (uSNChanged on AD, entryCSN or else modifyTimestamp on LDAP). */
   cursor: string | undefined;
 }
 
 /** AD: the matching rule that follows nested groups on the server (LDAP_MATCHING_RULE_IN_CHAIN). */
 const IN_CHAIN = '1.2.840.113556.1.4.1941';
 
-function changeMark(settings: DirectorySettings): string {
-  return settings.kind === 'activeDirectory' ? 'uSNChanged' : 'modifyTimestamp';
+/**
+ * The attributes that say when an entry last changed. AD: uSNChanged, a counter. LDAP: entryCSN
+ * where the server keeps it (OpenLDAP: a time to the microsecond, then a count and the server
+ * id, unique per change and ordered as text), else modifyTimestamp (to the second). A
+ * cursor of whole seconds makes each incremental sync read again every entry changed in the
+ * cursor's second — after a bulk load, every entry, every sync — which a CSN does not.
+ */
+function changeMarks(settings: DirectorySettings): string[] {
+  return settings.kind === 'activeDirectory' ? ['uSNChanged'] : ['entryCSN', 'modifyTimestamp'];
 }
 
-/** Filter text for entries changed after `cursor` (AD: a higher USN; LDAP: a later time). */
+function markOf(settings: DirectorySettings, e: Parameters<typeof textOf>[0]): string | undefined {
+  if (settings.kind === 'activeDirectory') return textOf(e, 'uSNChanged');
+  return textOf(e, 'entryCSN') ?? textOf(e, 'modifyTimestamp');
+}
+
+/** A CSN (`20261207094600.123456Z#000000#000#000000`) rather than a GeneralizedTime. */
+function isCsn(mark: string): boolean {
+  return mark.includes('#');
+}
+
+/**
+ * Filter text for entries changed at or after `cursor` (AD: a higher USN; LDAP: the same or a
+ * later CSN, or time for a cursor kept before CSNs were used or from a server without them).
+ */
 function changedSince(settings: DirectorySettings, cursor: string): string {
   if (settings.kind === 'activeDirectory') return `(uSNChanged>=${BigInt(cursor) + 1n})`;
-  return `(modifyTimestamp>=${escapeFilterValue(cursor)})`;
+  const attribute = isCsn(cursor) ? 'entryCSN' : 'modifyTimestamp';
+  return `(${attribute}>=${escapeFilterValue(cursor)})`;
 }
 
 function laterMark(settings: DirectorySettings, a: string | undefined, b: string | undefined) {
   if (a === undefined) return b;
   if (b === undefined) return a;
   if (settings.kind === 'activeDirectory') return BigInt(a) >= BigInt(b) ? a : b;
+  // A CSN wins over a time (the first sync after a cursor of times); like with like, as text.
+  if (isCsn(a) !== isCsn(b)) return isCsn(a) ? a : b;
   return a >= b ? a : b;
 }
 
@@ -81,7 +104,7 @@ export async function readDirectory(
   progress: (message: string) => void,
 ): Promise<DirectoryRead> {
   const a = settings.attributes;
-  const mark = changeMark(settings);
+  const marks = changeMarks(settings);
   const userAttributes = [
     a.userName,
     a.email,
@@ -89,7 +112,7 @@ export async function readDirectory(
     a.givenName,
     a.familyName,
     a.externalId,
-    mark,
+    ...marks,
     'cn',
   ];
   if (settings.kind === 'activeDirectory') userAttributes.push('userAccountControl');
@@ -101,7 +124,7 @@ export async function readDirectory(
     progress(`users read: ${n}`),
   );
   const users = userEntries.map((e): DirectoryUser => {
-    cursor = laterMark(settings, cursor, textOf(e, mark));
+    cursor = laterMark(settings, cursor, markOf(settings, e));
     return {
       dn: e.dn,
       externalId: externalIdOf(settings, e),
@@ -117,7 +140,7 @@ export async function readDirectory(
     };
   });
 
-  const groupAttributes = ['cn', 'description', a.externalId, mark];
+  const groupAttributes = ['cn', 'description', a.externalId, ...marks];
   if (settings.kind === 'ldap') groupAttributes.push('member', 'uniqueMember', 'memberUid');
   const groupEntries = await conn.searchAll(
     settings.groupBaseDn,
@@ -125,7 +148,7 @@ export async function readDirectory(
     groupAttributes,
     (n) => progress(`groups read: ${n}`),
   );
-  for (const e of groupEntries) cursor = laterMark(settings, cursor, textOf(e, mark));
+  for (const e of groupEntries) cursor = laterMark(settings, cursor, markOf(settings, e));
 
   let members: Map<string, string[]>;
   if (settings.kind === 'activeDirectory') {
@@ -143,11 +166,14 @@ export async function readDirectory(
         progress(`group members read: ${done}/${groupEntries.length}`);
     }
   } else {
-    // Whoever is named by uid (memberUid) is found among all users, not only the changed ones.
+    // Whoever is named by uid (memberUid) is found among all users, not only the changed ones
+    // (read only when a group names members so).
     const dnOfName =
       since === undefined
         ? new Map(users.flatMap((u) => (u.userName ? [[u.userName.toLowerCase(), u.dn] as const] : [])))
-        : await allUserNames(conn, settings);
+        : groupEntries.some((g) => textsOf(g, 'memberUid').length > 0)
+          ? await allUserNames(conn, settings)
+          : new Map<string, string>();
     members = nestedMembers(groupEntries, dnOfName);
   }
 

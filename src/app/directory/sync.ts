@@ -6,9 +6,13 @@
  *   a bad certificate, a search refused) changes nothing.
  * - Users are matched by their external id (objectGUID, entryUUID), so a rename or a move between
  *   OUs is an update. A user whose name a local user holds, or that two directory entries share,
- *   is left out and reported.
+ *   or that another user here keeps (one an incremental sync did not read, one gone from the
+ *   directory) is left out and reported, in the result, the audit row and the server's log; an
+ *   existing user left out so keeps its old name, its groups, and is still disabled when the
+ *   directory disables it. Names that move between users in one sync (a swap) move.
  * - A full sync reads every user and notices deletions; an incremental one reads only the users
- *   changed since the last (a higher uSNChanged, a later modifyTimestamp) and every group.
+ *   changed since the last (a higher uSNChanged, a later entryCSN or modifyTimestamp) and every
+ *   group.
  * - A user disabled in the directory, or gone from it (full syncs), is disabled here by
  *   `disableUser`, exactly as `idcenter user disable` does: sessions, tokens and role credentials
  *   end. The deletion guard refuses a sync that would disable more users than it allows (a wrong
@@ -22,11 +26,12 @@ import { checkDisplayName, checkEmail, checkUserName, userNameKey } from '../../
 import { type DirectorySettings, guardLimit } from '../../domain/identity/identity-source.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
 import type { Database, UserRow } from '../../storage/schema.ts';
+import { type Reach, revokeUnreachable } from '../access-loss.ts';
 import { deleteByIds, insertChunked, updateByIds } from '../apply/steps/bulk.ts';
 import { type AuditEvent, writeAudit, writeAuditBatch } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { bumpGeneration } from '../instance.ts';
-import { recordRevocations, revokingTransaction } from '../revocation.ts';
+import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
 import { disableUser, enableUser } from '../users.ts';
 import { bindPassword, DirectoryError, openServiceConnection } from './ldap.ts';
 import { type DirectoryGroup, type DirectoryRead, type DirectoryUser, dnKey, readDirectory } from './read.ts';
@@ -37,9 +42,21 @@ export interface SyncOptions {
   full?: boolean;
   /** Read and compare, write nothing. */
   dryRun?: boolean;
+  /**
+   * Go past the deletion guard on purpose (`idcenter directory sync --force`): the users the
+   * directory lost are disabled however many they are, with a warning in the result and a
+   * `directory.sync_forced` audit row.
+   */
+  force?: boolean;
   actor?: string;
   progress?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Called with each set of revocations the sync wrote (lost access, disabled users): a server
+   * applies them to its own credential verifier at once; other replicas see them at their next
+   * refresh.
+   */
+  onRevocations?: (written: WrittenRevocations) => void;
 }
 
 export interface SyncResult {
@@ -60,6 +77,8 @@ export interface SyncResult {
   membershipsRemoved: number;
   /** Entries left out, each with why. */
   skipped: string[];
+  /** Set when `force` took the sync past the deletion guard: the warning to show. */
+  forced: string | null;
 }
 
 /** The deletion guard refused the sync: nothing was written. */
@@ -173,15 +192,25 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     membershipsAdded: plan.addMemberships.length,
     membershipsRemoved: plan.removeMemberships.length,
     skipped: plan.skipped,
+    forced: null,
   };
 
   const limit = guardLimit(settings.deletionGuard, plan.enabledDirectoryUsers);
-  if (plan.disable.length > limit) {
-    const guard =
-      'count' in settings.deletionGuard
-        ? `${settings.deletionGuard.count} users`
-        : `${settings.deletionGuard.percent}%`;
-    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard and sync again`;
+  const guard =
+    'count' in settings.deletionGuard
+      ? `${settings.deletionGuard.count} users`
+      : `${settings.deletionGuard.percent}%`;
+  const guardDetail = {
+    wouldDisable: plan.disable.length,
+    limit,
+    deletionGuard: guard,
+    usersRead: read.users.length,
+  };
+  if (plan.disable.length > limit && options.force === true) {
+    result.forced = `--force: the deletion guard was overridden; ${result.dryRun ? 'would disable' : 'disabling'} ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than deletionGuard ${guard} allows (${limit})`;
+    progress(`warning: ${result.forced}`);
+  } else if (plan.disable.length > limit) {
+    const message = `the sync would disable ${plan.disable.length} of ${plan.enabledDirectoryUsers} directory users, more than the deletion guard allows (${limit}, deletionGuard ${guard}); nothing was changed. Check identitySource.users (base DN and filter); if the directory really lost them, raise deletionGuard, or run idcenter directory sync --force once to disable them anyway`;
     if (!result.dryRun) {
       await writeAudit(ctx.store.db, {
         at: ctx.clock.now(),
@@ -189,7 +218,7 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
         action: 'directory.sync_refused',
         targetType: 'DIRECTORY',
         targetId: conn.url,
-        detail: { wouldDisable: plan.disable.length, limit, usersRead: read.users.length },
+        detail: guardDetail,
       });
       await saveState(ctx.store.db, state?.cursor ?? null, state?.last_full_at ?? null, ctx.clock.now(), {
         ok: false,
@@ -200,8 +229,21 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
   }
   if (result.dryRun) return result;
 
-  await writeSync(ctx, plan, actor, progress);
-  for (const d of plan.disable) await disableUser(ctx, d.id, actor);
+  if (result.forced !== null) {
+    // Written first, on its own: it stands even if a later step fails.
+    await writeAudit(ctx.store.db, {
+      at: ctx.clock.now(),
+      actor,
+      action: 'directory.sync_forced',
+      targetType: 'DIRECTORY',
+      targetId: conn.url,
+      detail: { ...guardDetail, warning: result.forced },
+    });
+  }
+  const revoked = options.onRevocations ?? (() => {});
+  // Nothing to write, no transaction: the store's generation (and every cache keyed on it) stays.
+  if (writesSomething(plan)) revoked(await writeSync(ctx, plan, actor, progress));
+  for (const d of plan.disable) revoked((await disableUser(ctx, d.id, actor)).written);
   for (const u of plan.enable) await enableUser(ctx, u.id, actor);
   await writeAudit(ctx.store.db, {
     at: ctx.clock.now(),
@@ -209,7 +251,8 @@ export async function syncDirectory(ctx: AppContext, options: SyncOptions = {}):
     action: 'directory.sync',
     targetType: 'DIRECTORY',
     targetId: conn.url,
-    detail: summary(result),
+    // What was left out, and why (a name already taken here, …): the first few, for the operator.
+    detail: { ...summary(result), ...(result.skipped.length > 0 ? { leftOut: leftOut(result) } : {}) },
   });
   const cursor = read.cursor === undefined ? (state?.cursor ?? null) : `${conn.url} ${read.cursor}`;
   await saveState(ctx.store.db, cursor, full ? now : (state?.last_full_at ?? null), ctx.clock.now(), {
@@ -236,6 +279,14 @@ export function summary(r: SyncResult): Record<string, number | string> {
     membershipsRemoved: r.membershipsRemoved,
     skipped: r.skipped.length,
   };
+}
+
+/** How many left-out entries the audit row and the log name. */
+const LEFT_OUT_SHOWN = 20;
+
+/** The first entries a sync left out, with why. */
+export function leftOut(r: SyncResult): string[] {
+  return r.skipped.slice(0, LEFT_OUT_SHOWN);
 }
 
 function splitCursor(cursor: string | null): [string | undefined, string | undefined] {
@@ -293,7 +344,7 @@ interface SyncPlan {
    * `adminDisabled`: disabled here by an administrator; the update keeps that actor, so a later
    * sync still knows the disable is not its own to undo.
    */
-  updateUsers: Array<WantUser & { id: string; adminDisabled: boolean }>;
+  updateUsers: Array<WantUser & { id: string; previousName: string; adminDisabled: boolean }>;
   disable: Array<{
     id: string;
     userName: string;
@@ -301,11 +352,17 @@ interface SyncPlan {
   }>;
   enable: Array<{ id: string; userName: string }>;
   createGroups: Array<{ dn: string; externalId: string; name: string; description: string | null }>;
-  updateGroups: Array<{ id: string; dn: string; name: string; description: string | null }>;
+  updateGroups: Array<{
+    id: string;
+    dn: string;
+    name: string;
+    previousName: string;
+    description: string | null;
+  }>;
   deleteGroups: StoredGroup[];
   /** By external ids (user, group): the rows may not exist yet. */
   addMemberships: Array<{ group: string; user: string }>;
-  removeMemberships: Array<{ id: string; userId: string }>;
+  removeMemberships: Array<{ id: string; userId: string; groupId: string }>;
   skipped: string[];
   /** Directory users here that are enabled: what the deletion guard's percentage is of. */
   enabledDirectoryUsers: number;
@@ -404,25 +461,23 @@ async function planSync(
   const nameCount = new Map<string, number>();
   for (const w of wanted)
     nameCount.set(userNameKey(w.userName), (nameCount.get(userNameKey(w.userName)) ?? 0) + 1);
+  const blocked = blockedNames(wanted, nameCount, localNames, users, byExternalId, full);
   const seen = new Set<string>();
   const userIdOfDn = new Map<string, string>(); // dn key → external id
   for (const w of wanted) {
-    const key = userNameKey(w.userName);
     seen.add(w.externalId);
-    if ((nameCount.get(key) ?? 0) > 1) {
-      plan.skipped.push(
-        `${w.dn}: user name "${w.userName}" is held by more than one directory entry; left out until it is unique`,
-      );
-      continue;
-    }
-    if (localNames.has(key)) {
-      plan.skipped.push(
-        `${w.dn}: user name "${w.userName}" belongs to a local user here; left out (rename one of them)`,
-      );
+    const stored = byExternalId.get(w.externalId);
+    const why = blocked.get(w.externalId);
+    if (why) {
+      plan.skipped.push(`${w.dn}: ${why}`);
+      if (!stored) continue;
+      // A user here whose new name cannot be taken keeps the old one, and stays who they are:
+      // in their groups, and disabled when the directory disables them.
+      userIdOfDn.set(dnKey(w.dn), w.externalId);
+      planStatus(plan, stored, w);
       continue;
     }
     userIdOfDn.set(dnKey(w.dn), w.externalId);
-    const stored = byExternalId.get(w.externalId);
     if (!stored) {
       plan.createUsers.push(w);
       continue;
@@ -438,15 +493,11 @@ async function planSync(
       plan.updateUsers.push({
         ...w,
         id: stored.id,
+        previousName: stored.user_name,
         adminDisabled: stored.status === 'DISABLED' && !SYNC_ACTORS.test(stored.updated_by),
       });
     }
-    if (w.disabled && stored.status === 'ENABLED') {
-      plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
-    } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
-      // Only what a sync disabled: a user an administrator disabled here stays disabled.
-      plan.enable.push({ id: stored.id, userName: w.userName });
-    }
+    planStatus(plan, stored, w);
   }
   if (full) {
     for (const [externalId, stored] of byExternalId) {
@@ -464,6 +515,105 @@ async function planSync(
 
   planGroups(plan, read.groups, groups, memberships, userIdOfDn, users, settings);
   return plan;
+}
+
+/** Disable or enable a user here as the directory says. */
+function planStatus(plan: SyncPlan, stored: StoredUser, w: WantUser): void {
+  if (w.disabled && stored.status === 'ENABLED') {
+    plan.disable.push({ id: stored.id, userName: stored.user_name, why: 'disabled in the directory' });
+  } else if (!w.disabled && stored.status === 'DISABLED' && SYNC_ACTORS.test(stored.updated_by)) {
+    // Only what a sync disabled: a user an administrator disabled here stays disabled.
+    plan.enable.push({ id: stored.id, userName: stored.user_name });
+  }
+}
+
+/**
+ * The directory entries read whose user name cannot be taken, each with why: a name two entries
+ * share, a name a local user holds, or a name another user here holds and keeps — one this
+ * sync did not read (an incremental sync after a rename in the directory), one gone from the
+ * directory (disabled, not deleted), or one whose own rename is left out. A name a user here
+ * gives up in the same sync (a rename, a swap) is free. Two users can never end up with one
+ * name, whichever kind of sync runs.
+ */
+function blockedNames(
+  wanted: WantUser[],
+  nameCount: Map<string, number>,
+  localNames: Set<string>,
+  users: StoredUser[],
+  byExternalId: Map<string, StoredUser>,
+  full: boolean,
+): Map<string, string> {
+  const blocked = new Map<string, string>(); // external id → why
+  for (const w of wanted) {
+    const key = userNameKey(w.userName);
+    if ((nameCount.get(key) ?? 0) > 1) {
+      blocked.set(
+        w.externalId,
+        `user name "${w.userName}" is held by more than one directory entry; left out until it is unique`,
+      );
+    } else if (localNames.has(key)) {
+      blocked.set(
+        w.externalId,
+        `user name "${w.userName}" belongs to a local user here; left out (rename one of them)`,
+      );
+    }
+  }
+  const holderOf = new Map(users.map((u) => [userNameKey(u.user_name), u]));
+  const readIds = new Set(wanted.map((w) => w.externalId));
+  const claims = wanted.map((w) => {
+    const stored = byExternalId.get(w.externalId);
+    return {
+      externalId: w.externalId,
+      name: w.userName,
+      key: userNameKey(w.userName),
+      stored: stored && { id: stored.id, key: userNameKey(stored.user_name) },
+    };
+  });
+  blockHeldNames(claims, holderOf, blocked, (c, holder) => {
+    const from = holder.directory_dn ?? holder.user_name;
+    const state =
+      holder.external_id && readIds.has(holder.external_id)
+        ? 'whose own new name is left out'
+        : full
+          ? 'gone from the directory; delete that user here to free the name'
+          : 'not read by this incremental sync; a full sync (--full) settles a rename';
+    return `user name "${c.name}" is held here by another directory user (${from}, ${state}); left out until the name is free`;
+  });
+  return blocked;
+}
+
+interface NameClaim {
+  externalId: string;
+  name: string;
+  key: string;
+  /** The row here of the same entry, and the name key it has now. */
+  stored: { id: string; key: string } | undefined;
+}
+
+/**
+ * Add to `blocked` the claims whose name a row here keeps: a row that is not the claim's own
+ * and is not renamed by this sync. A rename left out keeps its old name, which may block
+ * another claim: repeat until nothing moves.
+ */
+function blockHeldNames<H extends { id: string }>(
+  claims: NameClaim[],
+  holderOf: Map<string, H>,
+  blocked: Map<string, string>,
+  why: (claim: NameClaim, holder: H) => string,
+): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    const renamed = new Set<string>(); // ids of rows here whose name this sync changes
+    for (const c of claims)
+      if (c.stored && !blocked.has(c.externalId) && c.stored.key !== c.key) renamed.add(c.stored.id);
+    for (const c of claims) {
+      if (blocked.has(c.externalId)) continue;
+      const holder = holderOf.get(c.key);
+      if (!holder || holder.id === c.stored?.id || renamed.has(holder.id)) continue;
+      blocked.set(c.externalId, why(c, holder));
+      changed = true;
+    }
+  }
 }
 
 function planGroups(
@@ -485,20 +635,46 @@ function planGroups(
   for (const g of read)
     if (g.name) nameCount.set(g.name.toLowerCase(), (nameCount.get(g.name.toLowerCase()) ?? 0) + 1);
   const seen = new Set<string>();
+  const blocked = new Map<string, string>(); // external id → why
+  const claims: NameClaim[] = [];
+  for (const g of read) {
+    if (!g.externalId || !g.name) continue;
+    seen.add(g.externalId);
+    const key = g.name.toLowerCase();
+    if ((nameCount.get(key) ?? 0) > 1)
+      blocked.set(g.externalId, `group name "${g.name}" is held by more than one directory group; left out`);
+    else if (localNames.has(key))
+      blocked.set(g.externalId, `group name "${g.name}" belongs to a local group here; left out`);
+    const stored = byExternalId.get(g.externalId);
+    claims.push({
+      externalId: g.externalId,
+      name: g.name,
+      key,
+      stored: stored && { id: stored.id, key: stored.display_name.toLowerCase() },
+    });
+  }
+  // Groups not read are deleted before any is created or renamed: their names are free.
+  const holderOf = new Map(
+    [...byExternalId.values()]
+      .filter((g) => seen.has(g.external_id ?? ''))
+      .map((g) => [g.display_name.toLowerCase(), g]),
+  );
+  blockHeldNames(
+    claims,
+    holderOf,
+    blocked,
+    (c, holder) =>
+      `group name "${c.name}" is held here by another directory group (${holder.directory_dn ?? holder.display_name}, whose own new name is left out); left out until the name is free`,
+  );
   const wantMembers = new Map<string, Set<string>>(); // group external id → user external ids
   for (const g of read) {
     if (!g.externalId || !g.name) {
       plan.skipped.push(`${g.dn}: no ${g.name ? settings.attributes.externalId : 'cn'}; group left out`);
       continue;
     }
-    seen.add(g.externalId);
-    const key = g.name.toLowerCase();
-    if ((nameCount.get(key) ?? 0) > 1) {
-      plan.skipped.push(`${g.dn}: group name "${g.name}" is held by more than one directory group; left out`);
-      continue;
-    }
-    if (localNames.has(key)) {
-      plan.skipped.push(`${g.dn}: group name "${g.name}" belongs to a local group here; left out`);
+    const why = blocked.get(g.externalId);
+    if (why) {
+      plan.skipped.push(`${g.dn}: ${why}`);
       continue;
     }
     const description = g.description ?? null;
@@ -509,7 +685,13 @@ function planGroups(
       stored.description !== description ||
       stored.directory_dn !== g.dn
     ) {
-      plan.updateGroups.push({ id: stored.id, dn: g.dn, name: g.name, description });
+      plan.updateGroups.push({
+        id: stored.id,
+        dn: g.dn,
+        name: g.name,
+        previousName: stored.display_name,
+        description,
+      });
     }
     const members = new Set<string>();
     for (const dn of g.members) {
@@ -530,7 +712,7 @@ function planGroups(
     const want = wantMembers.get(g);
     if (want === undefined) continue; // the group is deleted (cascade) or left out
     if (want.has(u)) have.add(`${g}|${u}`);
-    else plan.removeMemberships.push({ id: m.id, userId: m.user_id });
+    else plan.removeMemberships.push({ id: m.id, userId: m.user_id, groupId: m.group_id });
   }
   for (const [g, members] of wantMembers) {
     for (const u of members) if (!have.has(`${g}|${u}`)) plan.addMemberships.push({ group: g, user: u });
@@ -542,10 +724,10 @@ async function writeSync(
   plan: SyncPlan,
   actor: string,
   progress: (message: string) => void,
-): Promise<void> {
+): Promise<WrittenRevocations> {
   const now = ctx.clock.now();
   const dialect = ctx.store.dialect;
-  await revokingTransaction(ctx, async (trx) => {
+  const { revocations, notBefore, ids } = await revokingTransaction(ctx, async (trx) => {
     const instance = await trx
       .selectFrom('instance')
       .select('identity_store_id')
@@ -560,13 +742,29 @@ async function writeSync(
       detail: Record<string, unknown>,
     ) => audit.push({ at: now, actor, action, targetType, targetId, detail });
 
+    // Ids by external id, for the memberships to add (read only when there are some).
+    const adding = plan.addMemberships.length > 0;
     const userIds = new Map<string, string>(); // external id → id
-    const existing = await trx
-      .selectFrom('users')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existing = adding
+      ? await trx
+          .selectFrom('users')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
+    await updateByIds(
+      trx,
+      dialect,
+      'users',
+      givingUpNames(
+        plan.updateUsers,
+        (u) => userNameKey(u.userName),
+        (u) => userNameKey(u.previousName),
+      ).map((u) => ({ id: u.id, set: { user_name_lower: ` renaming ${u.id}` } })),
+      undefined,
+      'users',
+    );
     await updateByIds(
       trx,
       dialect,
@@ -624,24 +822,18 @@ async function writeSync(
     );
 
     const groupIds = new Map<string, string>();
-    const existingGroups = await trx
-      .selectFrom('groups')
-      .select(['id', 'external_id'])
-      .where('source', '=', 'directory')
-      .execute();
+    const existingGroups = adding
+      ? await trx
+          .selectFrom('groups')
+          .select(['id', 'external_id'])
+          .where('source', '=', 'directory')
+          .execute()
+      : [];
     for (const g of existingGroups) if (g.external_id) groupIds.set(g.external_id, g.id);
+    // What the memberships and groups about to go gave, to revoke once every write is done.
+    const lossCandidates = await accessGivenBy(trx, plan);
     if (plan.deleteGroups.length > 0) {
       const ids = plan.deleteGroups.map((g) => g.id);
-      const members = await trx
-        .selectFrom('group_memberships')
-        .select('user_id')
-        .where('group_id', 'in', ids)
-        .execute();
-      // Members lose what the group gave them: their role credentials stop (they get new ones).
-      recordRevocations(
-        trx,
-        [...new Set(members.map((m) => m.user_id))].map((subject) => ({ kind: 'user' as const, subject })),
-      );
       await trx
         .deleteFrom('account_assignments')
         .where('principal_type', '=', 'GROUP')
@@ -651,6 +843,18 @@ async function writeSync(
       for (const g of plan.deleteGroups)
         ev('group.delete', 'GROUP', g.id, { name: g.display_name, source: 'directory' });
     }
+    await updateByIds(
+      trx,
+      dialect,
+      'groups',
+      givingUpNames(
+        plan.updateGroups,
+        (g) => g.name.toLowerCase(),
+        (g) => g.previousName.toLowerCase(),
+      ).map((g) => ({ id: g.id, set: { display_name_lower: ` renaming ${g.id}` } })),
+      undefined,
+      'groups',
+    );
     await updateByIds(
       trx,
       dialect,
@@ -704,13 +908,6 @@ async function writeSync(
         'group_memberships',
         plan.removeMemberships.map((m) => m.id),
       );
-      recordRevocations(
-        trx,
-        [...new Set(plan.removeMemberships.map((m) => m.userId))].map((subject) => ({
-          kind: 'user' as const,
-          subject,
-        })),
-      );
     }
     await insertChunked(
       trx,
@@ -733,6 +930,10 @@ async function writeSync(
       (_, done, total) => progress(`memberships written: ${done}/${total}`),
       'memberships',
     );
+    // A user who left a group keeps the role credentials of what another group (or their own
+    // assignment) still gives; those of what they lost stop.
+    const revoked = await revokeUnreachable(trx, lossCandidates);
+    if (revoked > 0) progress(`role credentials revoked for ${revoked} lost (account, permission set) pairs`);
     if (plan.removeMemberships.length + plan.addMemberships.length > 0) {
       ev('membership.create', 'DIRECTORY', 'sync', {
         added: plan.addMemberships.length,
@@ -742,6 +943,74 @@ async function writeSync(
     await writeAuditBatch(trx, audit);
     await bumpGeneration(trx);
   });
+  return { revocations, notBefore, ...(ids ? { ids } : {}) };
+}
+
+function writesSomething(plan: SyncPlan): boolean {
+  return (
+    plan.createUsers.length +
+      plan.updateUsers.length +
+      plan.createGroups.length +
+      plan.updateGroups.length +
+      plan.deleteGroups.length +
+      plan.addMemberships.length +
+      plan.removeMemberships.length >
+    0
+  );
+}
+
+/**
+ * Names that move from one row to another in this sync (a swap, a chain of renames): the rows
+ * giving one up first take a unique name nobody can have (names hold no leading space), so the
+ * unique index never sees two rows with one name. Returns the rows to move aside first.
+ */
+function givingUpNames<T>(rows: T[], newKey: (r: T) => string, oldKey: (r: T) => string): T[] {
+  const renamed = rows.filter((r) => newKey(r) !== oldKey(r));
+  const taken = new Set(renamed.map(newKey));
+  return renamed.filter((r) => taken.has(oldKey(r)));
+}
+
+/**
+ * The (user, account, permission set) reaches that the memberships the plan removes, and the
+ * groups it deletes, give today: each is revoked after the writes unless the user still has it.
+ */
+async function accessGivenBy(trx: Kysely<Database>, plan: SyncPlan): Promise<Reach[]> {
+  const membersOf = new Map<string, string[]>(); // group id → user ids losing it
+  for (const m of plan.removeMemberships) push(membersOf, m.groupId, m.userId);
+  const deleted = plan.deleteGroups.map((g) => g.id);
+  for (let i = 0; i < deleted.length; i += ID_CHUNK) {
+    const rows = await trx
+      .selectFrom('group_memberships')
+      .select(['group_id', 'user_id'])
+      .where('group_id', 'in', deleted.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const r of rows) push(membersOf, r.group_id, r.user_id);
+  }
+  const groupIds = [...membersOf.keys()];
+  const out: Reach[] = [];
+  for (let i = 0; i < groupIds.length; i += ID_CHUNK) {
+    const granted = await trx
+      .selectFrom('account_assignments')
+      .select(['principal_id', 'account_id', 'permission_set_id'])
+      .where('principal_type', '=', 'GROUP')
+      .where('principal_id', 'in', groupIds.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const a of granted) {
+      for (const userId of membersOf.get(a.principal_id) ?? []) {
+        out.push({ userId, accountId: a.account_id, permissionSetId: a.permission_set_id });
+      }
+    }
+  }
+  return out;
+}
+
+/** Ids per `in (…)` list: well under either dialect's bound-parameter limit. */
+const ID_CHUNK = 1000;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**

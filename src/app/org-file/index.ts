@@ -47,6 +47,16 @@ export function parseOrgFile(text: string): OrgFileResult {
   return { ok: false, problems: sortProblems(problems) };
 }
 
+/**
+ * Check an organization held as plain values (what `idcenter export` builds before writing it):
+ * the same rules as a file, every problem with its path and without a line.
+ *
+ * @example const { problems } = checkOrgValue({ users: [{ userName: 'alice', displayName: 'Alice' }] });
+ */
+export function checkOrgValue(value: unknown): { org: DesiredOrg; problems: FileProblem[] } {
+  return validate(value);
+}
+
 /** Shape and value rules (zod), then the rules between entries; every problem, without lines. */
 function validate(value: unknown): { org: DesiredOrg; problems: FileProblem[] } {
   const problems: FileProblem[] = [];

@@ -36,8 +36,9 @@ export interface DesiredUser {
   key: string;
   userName: string;
   displayName: string;
-  givenName: string;
-  familyName: string;
+  /** null: none (the identitystore API makes users without one). */
+  givenName: string | null;
+  familyName: string | null;
   email: string | null;
   /** Initial password: set only when the user is created or has none. Never logged. */
   password: string | undefined;

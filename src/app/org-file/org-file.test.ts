@@ -22,6 +22,17 @@ describe('reading the organization file', () => {
     assert.deepEqual(careful.ous, ['/A', '/A/B']);
   });
 
+  it('keeps OUs named in organizationalUnits, with their parents, and refuses one listed twice', () => {
+    const o = org(`accounts:\n${ACCOUNT}\norganizationalUnits: [/Sandbox/Empty, /A]\n`);
+    assert.deepEqual(o.ous, ['/A', '/Sandbox', '/A/B', '/Sandbox/Empty']);
+    const r = parseOrgFile('organizationalUnits: [/X, /X, "Y"]\n');
+    assert.ok(!r.ok);
+    assert.deepEqual(r.problems.map(formatProblem).sort(), [
+      'organizationalUnits[1] (line 1): OU /X is already listed at organizationalUnits[0]',
+      'organizationalUnits[2] (line 1): OU path must start with "/" (for example /Workloads/Prod), got "Y"',
+    ]);
+  });
+
   it('follows aliases', () => {
     const o = org(
       'permissionSets:\n  - { name: A, managedPolicies: &p [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n  - { name: B, managedPolicies: *p }\n',

@@ -148,6 +148,13 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       });
     }
   }
+  // OUs named on their own (`organizationalUnits:`): kept even with no account in them.
+  const ouNamed = new FirstSeen();
+  for (const [path, i] of strings(isEntry(file) ? file : {}, 'organizationalUnits')) {
+    const earlier = ouNamed.add(path, ['organizationalUnits', i]);
+    if (earlier) problem(['organizationalUnits', i], `OU ${path} is already listed at ${at(earlier)}`);
+    else if (path.startsWith('/') && path !== '/') for (const p of ouAncestry(path)) ouSet.add(p);
+  }
   const ous = [...ouSet].sort((x, y) => x.split('/').length - y.split('/').length || x.localeCompare(y));
   /** OU path → ids of the accounts in its subtree. */
   const subtree = new Map<string, string[]>();
@@ -230,8 +237,8 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       key,
       userName,
       displayName: str(u, 'displayName') ?? '',
-      givenName: str(u, 'givenName') ?? '',
-      familyName: str(u, 'familyName') ?? '',
+      givenName: str(u, 'givenName') ?? null,
+      familyName: str(u, 'familyName') ?? null,
       email: str(u, 'email') ?? null,
       password: str(u, 'password'),
       groups: memberOf,

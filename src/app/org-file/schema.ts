@@ -257,8 +257,8 @@ const groupSchema = mapping('a group', {
 const userSchema = mapping('a user', {
   userName: text('userName', checkUserName),
   displayName: text('displayName', checkDisplayName),
-  givenName: text('givenName', (v) => checkPersonName(v, 'given name')),
-  familyName: text('familyName', (v) => checkPersonName(v, 'family name')),
+  givenName: text('givenName', (v) => checkPersonName(v, 'given name')).nullish(),
+  familyName: text('familyName', (v) => checkPersonName(v, 'family name')).nullish(),
   email: text('email', checkEmail).nullish(),
   password: secret('password', checkPassword).nullish(),
   groups: list('groups', text('group name')).nullish(),
@@ -389,6 +389,7 @@ export const orgFileSchema = z.strictObject(
     federation: federationSchema.nullish(),
     identitySource: identitySourceSchema.nullish(),
     accounts: list('accounts', accountSchema).nullish(),
+    organizationalUnits: list('organizationalUnits', ouPath).nullish(),
     groups: list('groups', groupSchema).nullish(),
     users: list('users', userSchema).nullish(),
     permissionSets: list('permissionSets', permissionSetSchema).nullish(),

@@ -133,7 +133,7 @@ export async function runApply(
           progress(phase, done, total);
         },
       });
-      io.stdout.write(formatPlan(result.plan, { iam: result.iam }));
+      io.stdout.write(formatPlan(result.plan, { iam: result.iam, drift: result.drift }));
       if (opts.dryRun) {
         io.stdout.write('Dry run: nothing was written.\n');
       } else if (result.applied) {

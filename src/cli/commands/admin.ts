@@ -1,6 +1,6 @@
 /**
- * Administration commands that work on the store directly: `idcenter apply` (organization as
- * code) and `idcenter user set-password|disable|enable`. They open the store from the same
+ * Administration commands that work on the store directly: `idcenter apply` and `idcenter
+ * export` (organization as code) and `idcenter user set-password|disable|enable`. They open the store from the same
  * settings as the server (flags, then IDCENTER_* variables) and may run while a server uses it.
  * Implementations load only when a command runs (`admin-run.ts`).
  */
@@ -41,6 +41,22 @@ export function defineAdminCommands(program: Command): void {
   ).action(async (opts: ApplyFlags) => {
     const { runApply } = await import('./admin-run.ts');
     await runApply(opts);
+  });
+
+  storeOptions(
+    program
+      .command('export')
+      .description(
+        'Write the store’s organization as an organization file that idcenter apply accepts: accounts, OUs (as the accounts’ ou paths), groups, users with their groups, permission sets, administrators, assignments (an OU where a principal has a permission set in every account under it), the identity source and federation settings. Applying it to this store changes nothing; applying it to an empty store gives the same organization. Secrets are never written (no passwords, no bind password, no provisioning external id); users and groups of a directory are not written as local ones (they come from the identity source), and the comment lines at the top say what else the file cannot hold. Sorted, so two exports of one store are the same bytes.',
+      )
+      .option('-o, --output <file>', 'write the file here (atomically, mode 0600) instead of standard output')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  idcenter export --output org.yaml\n  idcenter apply -f org.yaml --dry-run     # No changes.\n  idcenter export | diff org.yaml -        # what changed since',
+      ),
+  ).action(async (opts: { output?: string } & StoreFlags) => {
+    const { runExport } = await import('./export-run.ts');
+    await runExport(opts);
   });
 
   const admin = program

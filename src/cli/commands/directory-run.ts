@@ -17,6 +17,7 @@ export async function runDirectorySync(
       result = await syncDirectory(ctx, {
         full: opts.full === true,
         dryRun: opts.dryRun === true,
+        force: opts.force === true,
         actor: 'cli:directory-sync',
         progress: (message) => io.stderr.write(`${message}\n`),
       });
@@ -44,6 +45,7 @@ export function formatResult(r: SyncResult): string {
   for (const n of r.groupsUpdated) out.push(`~ update group ${n}`);
   for (const n of r.groupsDeleted) out.push(`- delete group ${n}`);
   for (const s of r.skipped) out.push(`! ${s}`);
+  if (r.forced) out.push(`WARNING: ${r.forced}`);
   out.push(
     `${r.mode === 'full' ? 'Full' : 'Incremental'} sync from ${r.server}: read ${r.usersRead} users and ${r.groupsRead} groups; ` +
       `${r.created.length} users created, ${r.updated.length} updated, ${r.disabled.length} disabled, ${r.enabled.length} enabled; ` +

@@ -190,6 +190,29 @@ function paged<T>(
   );
 }
 
+/** Tags in one page of ListTagsForResource (a permission set has at most 50). */
+const TAGS_PAGE_SIZE = 20;
+
+/**
+ * One page of a short list held in memory (a permission set's policies and tags, bounded by
+ * their quotas): the items after the cursor `after`, in the byte order of `keyOf`, the same on
+ * every store (SQL collations differ).
+ */
+function pageOf<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  page: { after: string | undefined; limit: number },
+): { items: T[]; after: string | undefined } {
+  const keyed = items.map((item) => ({ key: keyOf(item), item }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const start = page.after === undefined ? keyed : keyed.filter((k) => k.key > (page.after as string));
+  const slice = start.slice(0, page.limit);
+  return {
+    items: slice.map((k) => k.item),
+    after: start.length > page.limit ? slice.at(-1)?.key : undefined,
+  };
+}
+
 /** A policy the permission set keeps must be one IAM would accept. */
 function checkInlinePolicy(text: string): void {
   const problems = checkPolicyDocument(text);
@@ -413,9 +436,13 @@ const operations: Record<string, AdminOperation> = {
     struct({ ...IP, ...PAGE }, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
       const arns = await managedPolicies(call.deps.ctx, enterPs(call));
-      return {
-        AttachedManagedPolicies: arns.map((Arn) => ({ Name: Arn.slice(Arn.lastIndexOf('/') + 1), Arn })),
-      };
+      return paged(
+        call,
+        [call.input.PermissionSetArn],
+        async (page) => pageOf(arns, (arn) => arn, page),
+        'AttachedManagedPolicies',
+        (Arn) => ({ Name: Arn.slice(Arn.lastIndexOf('/') + 1), Arn }),
+      );
     },
   ),
   PutInlinePolicyToPermissionSet: op<InstanceInput & { InlinePolicy: string }>(
@@ -447,7 +474,13 @@ const operations: Record<string, AdminOperation> = {
     struct({ ...IP, ...PAGE }, ['InstanceArn', 'PermissionSetArn']),
     async (call) => {
       const refs = await customerPolicies(call.deps.ctx, enterPs(call));
-      return { CustomerManagedPolicyReferences: refs.map((r) => ({ Name: r.name, Path: r.path })) };
+      return paged(
+        call,
+        [call.input.PermissionSetArn],
+        async (page) => pageOf(refs, (r) => JSON.stringify([r.path, r.name]), page),
+        'CustomerManagedPolicyReferences',
+        (r) => ({ Name: r.name, Path: r.path }),
+      );
     },
   ),
   PutPermissionsBoundaryToPermissionSet: op<
@@ -534,8 +567,16 @@ const operations: Record<string, AdminOperation> = {
       if (call.input.ResourceArn === ssoInstanceArn(call.instance.instance_id)) return { Tags: [] };
       const id = taggable(call);
       await describePermissionSet(call.deps.ctx, id);
-      const tags = await permissionSetTags(call.deps.ctx, id);
-      return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+      const tags = Object.entries(await permissionSetTags(call.deps.ctx, id));
+      // The operation has no MaxResults: pages of a fixed size, walked with NextToken.
+      return pagedAnswer(
+        call,
+        call.input.NextToken || undefined,
+        [call.input.ResourceArn],
+        async (after) => pageOf(tags, ([key]) => key, { after, limit: TAGS_PAGE_SIZE }),
+        'Tags',
+        ([Key, Value]) => ({ Key, Value }),
+      );
     },
   ),
 

@@ -5,6 +5,7 @@
  * where it came from (same origin only), else to `/start`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KNOWN_DEVICE_LIFETIME_MS } from '../../app/auth/known-device.ts';
 import {
   beginEnrolment,
   confirmEnrolment,
@@ -12,9 +13,10 @@ import {
   verifySecondFactor,
 } from '../../app/auth/mfa.ts';
 import { completeSessionMfa, createSession } from '../../app/auth/sessions.ts';
-import { checkPassword, MAX_USER_NAME_LENGTH, recordSignin } from '../../app/auth/signin.ts';
+import { checkPassword, deviceMarkFor, MAX_USER_NAME_LENGTH, recordSignin } from '../../app/auth/signin.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { signOut } from '../../app/sessions.ts';
+import { cookieNameAt, readCookie, setCookie } from '../cookies.ts';
 import { CSRF_FIELD, preSessionCsrf, verifyCsrf, verifyCsrfToken, verifyPreSessionCsrf } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { page } from '../layout.ts';
@@ -24,6 +26,7 @@ import { sendPage } from '../security.ts';
 import {
   clearSessionCookie,
   currentSession,
+  isHttps,
   safeReturnPath,
   sessionOrigin,
   setSessionCookie,
@@ -123,15 +126,31 @@ function lockedMessage(ms: number): string {
   return `Too many failed attempts. Sign-in for this user is paused; try again in ${waitText(ms)}.`;
 }
 
+/**
+ * The known-device cookie (`__Host-idc_device` over HTTPS, `idc_device_<port>` over HTTP): the
+ * mark a browser gets once its user has signed in, which puts that user's next password sign-in
+ * from it in the password queue's known lane (`app/auth/known-device.ts`). HttpOnly, Secure over
+ * HTTPS, SameSite=Strict: only our own sign-in form, posted from our own pages, ever sends it.
+ */
+function deviceCookieName(deps: ServerDeps): string {
+  return cookieNameAt(deps.config.publicUrl, 'idc_device');
+}
+
 async function finishSignin(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ServerDeps,
-  userId: string,
+  user: { id: string; userName: string },
   factor: string,
   back: string,
 ): Promise<FastifyReply> {
-  await recordSignin(deps.ctx, userId, factor, meta(request));
+  await recordSignin(deps.ctx, user.id, factor, meta(request));
+  setCookie(reply, deviceCookieName(deps), await deviceMarkFor(deps.ctx, user), {
+    maxAge: KNOWN_DEVICE_LIFETIME_MS / 1000,
+    secure: isHttps(deps.config),
+    httpOnly: true,
+    sameSite: 'Strict',
+  });
   return reply.redirect(webPath(pathPrefix(deps.config.publicUrl), back), 303);
 }
 
@@ -172,7 +191,9 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     if (!plausible || password.length === 0) {
       return sendPage(reply, userNamePage(prefix, csrf, back, 'Enter your user name and password.'), 400);
     }
-    const result = await checkPassword(ctx, userName, password, meta(request));
+    const result = await checkPassword(ctx, userName, password, meta(request), {
+      deviceMark: readCookie(request, deviceCookieName(deps)),
+    });
     if (result.kind === 'throttled') {
       reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
       return sendPage(
@@ -214,7 +235,7 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
       userAgent: userAgentOf(request),
     });
     setSessionCookie(reply, deps.config, session.token, (session.expiresAt - ctx.clock.now()) / 1000);
-    if (need === 'none') return finishSignin(request, reply, deps, result.user.id, 'password', back);
+    if (need === 'none') return finishSignin(request, reply, deps, result.user, 'password', back);
     return reply.redirect(to(withReturn(need === 'verify' ? '/signin/mfa' : '/signin/mfa/setup', back)), 303);
   });
 
@@ -239,7 +260,14 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     const done = await completeSessionMfa(ctx, pending.record.sessionId, ttlMs);
     if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
-    return finishSignin(request, reply, deps, userId, 'password+totp', back);
+    return finishSignin(
+      request,
+      reply,
+      deps,
+      { id: userId, userName: pending.record.userName },
+      'password+totp',
+      back,
+    );
   });
 
   const setupPage = async (
@@ -294,7 +322,14 @@ export function registerSigninFlow(app: FastifyInstance, deps: ServerDeps): void
     const done = await completeSessionMfa(ctx, pending.record.sessionId, ttlMs);
     if (!done) return reply.redirect(to(withReturn('/signin', back)), 303);
     setSessionCookie(reply, deps.config, done.token, ttlMs / 1000);
-    return finishSignin(request, reply, deps, userId, 'password+totp(enrolled)', back);
+    return finishSignin(
+      request,
+      reply,
+      deps,
+      { id: userId, userName: pending.record.userName },
+      'password+totp(enrolled)',
+      back,
+    );
   });
 
   app.post('/signout', async (request, reply) => {
