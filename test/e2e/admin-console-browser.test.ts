@@ -175,6 +175,21 @@ for (const kind of STORE_KINDS) {
       assert.ok((await page.locator('#reach tbody tr').count()) > 0);
       await shots('user', true);
 
+      await page.goto(`${server.url}/admin/accounts`);
+      assert.deepEqual(await page.locator('#ous > li > ul > li > a').allTextContents(), [
+        'Sandbox',
+        'Workloads',
+      ]);
+      assert.deepEqual(await page.locator('#ous > li > ul > li > ul > li > a').allTextContents(), [
+        'Dev',
+        'Prod',
+      ]);
+      await page.locator('#ous a', { hasText: 'Prod' }).click();
+      await page.waitForURL(/\/admin\/accounts\?ou=ou-/);
+      assert.deepEqual(await page.locator('#accounts tbody td:first-child a').allTextContents(), [
+        'Production',
+      ]);
+
       await page.goto(`${server.url}/admin/accounts/${PRODUCTION}`);
       const blocks = page.locator('.ps-block');
       assert.ok((await blocks.count()) > 0);
