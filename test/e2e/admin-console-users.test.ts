@@ -86,6 +86,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(await statusOf('alice'), 'ENABLED');
     });
 
+    it('links the profile page of an administrator, and only theirs, to the console', async () => {
+      assert.match(await (await admin.get('/profile')).text(), /href="\/admin">Open the admin console/);
+      const bob = await ConsoleClient.as(server.url, server.deps, org.users.bob ?? '');
+      assert.doesNotMatch(await (await bob.get('/profile')).text(), /admin console/);
+    });
+
     it('serves every page with the strict CSP and no caching', async () => {
       for (const path of [
         '/admin/users',

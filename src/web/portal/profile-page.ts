@@ -62,6 +62,8 @@ export interface ProfileInput {
   /** The instance requires MFA: a device cannot be removed by its owner. */
   requireMfa: boolean;
   notice?: string | undefined;
+  /** The person is an administrator: the page links to the admin console. */
+  administrator?: boolean;
 }
 
 export function profileBody(p: ProfileInput): Html {
@@ -69,6 +71,7 @@ export function profileBody(p: ProfileInput): Html {
   const u = p.user;
   const name = displayText([u.givenName, u.familyName].filter((s) => s).join(' '), 256);
   return html`<h1>Profile</h1>
+    ${p.administrator ? html`<p><a href="${to('/admin')}">Open the admin console</a></p>` : ''}
     ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
     <section class="card" aria-labelledby="details-h">
       <h2 id="details-h">Your details</h2>

@@ -18,6 +18,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { portalAccounts } from '../../app/access.ts';
+import { consoleAdmin } from '../../app/admin/console-authority.ts';
 import { loadProfile } from '../../app/profile.ts';
 import { MAX_CREDENTIAL_LIFETIME_MS } from '../../app/revocation.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
@@ -143,6 +144,7 @@ export async function registerPortal(app: FastifyInstance, deps: ServerDeps): Pr
           sessions,
           notice,
           requireMfa: deps.config.requireMfa,
+          administrator: (await consoleAdmin(deps.ctx, session, deps.config.partition)) !== undefined,
         }),
       }),
     );
