@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { SqliteCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer.ts';
 import { AUDIT_COLUMNS, type AuditRow, auditValues, StoreError } from './store.ts';
 
 /**
@@ -23,6 +24,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 10000');
 db.pragma('synchronous = FULL');
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
 const insert = db.prepare(workerData.insert);
 const insertAll = db.transaction((rows) => { for (const r of rows) insert.run(r); });
 parentPort.on('message', (rows) => {
@@ -36,6 +38,7 @@ export class SqliteAuditWorker {
   private readonly file: string;
   private readonly db: Kysely<Database>;
   private worker: Worker | null = null;
+  private checkpointer: SqliteCheckpointer | null = null;
   private pending: { resolve(): void; reject(err: Error): void } | null = null;
   private tail: Promise<void> = Promise.resolve();
 
@@ -45,11 +48,13 @@ export class SqliteAuditWorker {
   }
 
   private start(): Worker {
+    this.checkpointer ??= new SqliteCheckpointer(this.file);
     const worker = new Worker(AUDIT_WORKER_SOURCE, {
       eval: true,
       workerData: {
         file: this.file,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        autocheckpoint: WRITER_AUTOCHECKPOINT_PAGES,
         insert: `insert into audit_events (${AUDIT_COLUMNS.join(', ')}) values (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
       },
     });
@@ -101,6 +106,8 @@ export class SqliteAuditWorker {
 
   async close(): Promise<void> {
     await this.tail;
+    await this.checkpointer?.close();
+    this.checkpointer = null;
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
