@@ -125,6 +125,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(new URL(bobPage.url()).pathname, '/start');
 
       await page.goto(`${server.url}/admin/users`);
+      // The first Tab reaches the skip link, which takes the keyboard past the navigation.
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(new URL(page.url()).hash, '#main');
       await tabTo('the search field', (el) => el.id === 'q');
       await page.keyboard.type('bob@');
       await Promise.all([page.waitForURL(/\/admin\/users\?q=bob%40$/), page.keyboard.press('Enter')]);
@@ -169,6 +174,21 @@ for (const kind of STORE_KINDS) {
       await page.locator('#reach').waitFor();
       assert.ok((await page.locator('#reach tbody tr').count()) > 0);
       await shots('user', true);
+
+      await page.goto(`${server.url}/admin/accounts`);
+      assert.deepEqual(await page.locator('#ous > li > ul > li > a').allTextContents(), [
+        'Sandbox',
+        'Workloads',
+      ]);
+      assert.deepEqual(await page.locator('#ous > li > ul > li > ul > li > a').allTextContents(), [
+        'Dev',
+        'Prod',
+      ]);
+      await page.locator('#ous a', { hasText: 'Prod' }).click();
+      await page.waitForURL(/\/admin\/accounts\?ou=ou-/);
+      assert.deepEqual(await page.locator('#accounts tbody td:first-child a').allTextContents(), [
+        'Production',
+      ]);
 
       await page.goto(`${server.url}/admin/accounts/${PRODUCTION}`);
       const blocks = page.locator('.ps-block');

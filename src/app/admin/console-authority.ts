@@ -69,8 +69,25 @@ export async function consoleAdmin(
   partition: string,
 ): Promise<ConsoleAdmin | undefined> {
   const db = ctx.store.db;
+  // The user's assignments, direct and through groups, each part read by the assignments'
+  // unique key (principal type, principal id, …) as `access.ts` does: an OR of the two makes
+  // the planners scan every assignment.
+  const direct = db
+    .selectFrom('account_assignments')
+    .select(['account_id', 'permission_set_id'])
+    .where('principal_type', '=', 'USER')
+    .where('principal_id', '=', session.userId);
+  const viaGroups = db
+    .selectFrom('account_assignments')
+    .select(['account_id', 'permission_set_id'])
+    .where('principal_type', '=', 'GROUP')
+    .where(
+      'principal_id',
+      'in',
+      db.selectFrom('group_memberships').select('group_id').where('user_id', '=', session.userId),
+    );
   const held = await db
-    .selectFrom('account_assignments as a')
+    .selectFrom(direct.unionAll(viaGroups).as('a'))
     .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
     .leftJoin('provisioned_roles as pr', (j) =>
       j.onRef('pr.account_id', '=', 'a.account_id').onRef('pr.permission_set_id', '=', 'a.permission_set_id'),
@@ -78,19 +95,6 @@ export async function consoleAdmin(
     .select(['a.account_id', 'a.permission_set_id', 'ps.name', 'pr.role_hash', 'pr.role_id'])
     .distinct()
     .where('ps.administrators', '=', 1)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', session.userId)]),
-        eb.and([
-          eb('a.principal_type', '=', 'GROUP'),
-          eb(
-            'a.principal_id',
-            'in',
-            db.selectFrom('group_memberships').select('group_id').where('user_id', '=', session.userId),
-          ),
-        ]),
-      ]),
-    )
     .orderBy('a.account_id')
     .orderBy('a.permission_set_id')
     .limit(MAX_CALLERS)

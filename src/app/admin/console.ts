@@ -7,7 +7,8 @@
  *
  * Paging is by key, never by offset: a page is the rows after the last key of the one before
  * (`after`), read in index order, so the 1,000th page of 50,000 users costs what the first does.
- * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped).
+ * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped); the user search
+ * is read from indexes (migration 024: a range on SQLite, `text_pattern_ops` on PostgreSQL).
  */
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/schema.ts';
@@ -36,6 +37,19 @@ function startsWith(expression: ReturnType<typeof sql>, query: string) {
   return sql<boolean>`${expression} like ${prefixPattern(query)} escape '\\'`;
 }
 
+/** The highest code point: every string that starts with a prefix sorts below prefix + this. */
+const ABOVE_ALL = '\u{10FFFF}';
+
+/**
+ * `expression` starts with `query` (lower-cased), as a range SQLite answers from an index on the
+ * expression (migration 024): SQLite compares text by its UTF-8 bytes, so the strings with a
+ * prefix are exactly those from the prefix up to the prefix followed by the highest code point.
+ */
+function inRange(expression: ReturnType<typeof sql>, query: string) {
+  const low = query.toLowerCase();
+  return sql<boolean>`(${expression} >= ${low} and ${expression} < ${low + ABOVE_ALL})`;
+}
+
 // ---- users ----
 
 export interface UserListItem {
@@ -61,11 +75,11 @@ export async function searchUsers(
     .select(['id', 'user_name', 'user_name_lower', 'display_name', 'email', 'status', 'source'])
     .$if(q !== '', (qb) =>
       qb.where((eb) =>
-        eb.or([
-          startsWith(sql`user_name_lower`, q),
-          startsWith(sql`lower(display_name)`, q),
-          startsWith(sql`lower(email)`, q),
-        ]),
+        eb.or(
+          [sql`user_name_lower`, sql`lower(display_name)`, sql`lower(email)`].map((column) =>
+            ctx.store.dialect === 'sqlite' ? inRange(column, q) : startsWith(column, q),
+          ),
+        ),
       ),
     )
     .$if(page.after !== undefined, (qb) => qb.where('user_name_lower', '>', page.after ?? ''))

@@ -17,6 +17,7 @@ import { m016LiveUserCodes } from './016-live-user-codes.ts';
 import { m018FederationWeb } from './018-federation-web.ts';
 import { m019AdminPlane } from './019-admin-plane.ts';
 import { m020IdentitySource } from './020-identity-source.ts';
+import { m024UserSearch } from './024-user-search.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '018-federation-web': m018FederationWeb,
   '019-admin-plane': m019AdminPlane,
   '020-identity-source': m020IdentitySource,
+  '024-user-search': m024UserSearch,
 };

@@ -13,6 +13,7 @@ import {
   accountAccess,
   groupIdByName,
   listOus,
+  type OuListItem,
   type PermissionSetDetail,
   type PermissionSetListItem,
   permissionSetDetail,
@@ -82,12 +83,8 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       ${pager({ prefix: kit.prefix, path: '/admin/accounts', params: { q: query, ou }, isFirst: after === undefined, next: page.next })}
       <section class="card" aria-labelledby="ous-h">
         <h2 id="ous-h">Organizational units</h2>
-        <ul class="plain" id="ous">
-          <li><a href="${to('/admin/accounts?ou=root')}">/ (the root)</a></li>
-          ${ous.map(
-            (o) =>
-              html`<li><a href="${to(`/admin/accounts?ou=${o.id}`)}"><bdi>${o.path}</bdi></a> <span class="muted">(${o.accounts} account${o.accounts === 1 ? '' : 's'})</span></li>`,
-          )}
+        <ul class="plain tree" id="ous">
+          <li><a href="${to('/admin/accounts?ou=root')}">/ (the root)</a>${ouTree(kit.prefix, ous, '')}</li>
         </ul>
       </section>`,
     );
@@ -246,6 +243,21 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     noteRevocations(kit.deps.credentials, written);
     return kit.done(reply, back(request, accountId, permissionSetId), 'unassigned');
   });
+}
+
+/**
+ * The OUs under `parent` (a path; '' for the root) as nested lists: the tree of the organization,
+ * each OU linking to the accounts directly in it. `ous` is ordered by path.
+ */
+function ouTree(prefix: string, ous: readonly OuListItem[], parent: string): Html | string {
+  const children = ous.filter(
+    (o) => o.path.startsWith(`${parent}/`) && !o.path.slice(parent.length + 1).includes('/'),
+  );
+  if (children.length === 0) return '';
+  return html`<ul>${children.map(
+    (o) =>
+      html`<li><a href="${webPath(prefix, `/admin/accounts?ou=${o.id}`)}"><bdi>${o.path.slice(parent.length + 1)}</bdi></a> <span class="muted">(${o.accounts} account${o.accounts === 1 ? '' : 's'})</span>${ouTree(prefix, ous, o.path)}</li>`,
+  )}</ul>`;
 }
 
 /** The button that deletes one assignment. */
