@@ -128,11 +128,15 @@ async function applyText(ctx: AppContext, text: string): Promise<void> {
   await applyOrg(ctx, parsed.org, {});
 }
 
+/** Removes the store of the run in progress: what the budget's stop still has to clean up. */
+let removeStore: (() => Promise<void>) | undefined;
+
 /** Users in the directory: the preloaded ones and those each round of changes added. */
 let directoryUsers = USERS;
 
 async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd, round: number): Promise<void> {
   const temp = await tempStoreUrl(kind);
+  removeStore = () => temp.cleanup();
   const store = await openStore(temp.url);
   const ctx = createAppContext(store);
   try {
@@ -218,6 +222,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', slapd: Slapd, round: numb
     await ctx.memory.directoryConnections.close();
     await store.close();
     await temp.cleanup();
+    removeStore = undefined;
   }
 }
 
@@ -228,7 +233,7 @@ console.log(
 );
 const budget = setTimeout(() => {
   console.error(`directory bench: over its budget of ${BUDGET_MS / 1000} s; stopping`);
-  void slapd.stop().finally(() => process.exit(1));
+  void Promise.allSettled([slapd.stop(), removeStore?.()]).finally(() => process.exit(1));
 }, BUDGET_MS);
 budget.unref();
 try {

@@ -1,6 +1,6 @@
 /**
  * Drift, on SQLite and PostgreSQL: after an administrator changes the organization with boto3
- * (identitystore and sso-admin), `idcenter apply --dry-run` names each change, who made it and
+ * (identitystore, sso-admin and organizations), `idcenter apply --dry-run` names each change, who made it and
  * through which service, and what apply will do; `idcenter apply` sets the file's state back,
  * after which the dry run has nothing to say. A change the file does not pin (a status) is named
  * and kept.
@@ -43,6 +43,10 @@ ids.create_user(IdentityStoreId=store, UserName='gina', DisplayName='Gina')
 sso.update_permission_set(InstanceArn=inst, PermissionSetArn=ps_arn('Developer'), SessionDuration='PT3H')
 sso.delete_account_assignment(InstanceArn=inst, TargetId=wl, TargetType='AWS_ACCOUNT', PermissionSetArn=ps_arn('NotDirectory'),
     PrincipalType='USER', PrincipalId=user_id('dave'))
+org = boto3.client('organizations', **kw)
+root = org.list_roots()['Roots'][0]['Id']
+parent = org.list_parents(ChildId=wl)['Parents'][0]['Id']
+org.move_account(AccountId=wl, SourceParentId=parent, DestinationParentId=root)
 `;
 
 const WHEN = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ';
@@ -118,12 +122,18 @@ for (const kind of STORE_KINDS) {
         out,
         line(`user gina created by user:alice via identitystore at ${WHEN} \\(kept; --prune deletes it\\)`),
       );
-      assert.match(out, /Changed outside the file since the last apply \(5 changes, from the audit log\):/);
+      assert.match(
+        out,
+        line(
+          `account 222222222222 moved \\(/Workloads → /\\) by user:alice via organizations at ${WHEN} \\(apply sets it back to the file\\)`,
+        ),
+      );
+      assert.match(out, /Changed outside the file since the last apply \(6 changes, from the audit log\):/);
 
       // apply sets the file's state back; then the dry run is clean again but for the kept user.
       const applied = await idcenter(['apply', '-f', file, ...db]);
       assert.equal(applied.code, 0, applied.stderr);
-      assert.match(applied.stdout, /^Applied: 2 created, 2 updated, 0 deleted/m);
+      assert.match(applied.stdout, /^Applied: 2 created, 3 updated, 0 deleted/m);
       const store = server.deps.ctx.store.db;
       const bob = await store
         .selectFrom('users')

@@ -3,7 +3,8 @@
  * role credentials of what that group alone gave, and keeps the others (issue 21), on both
  * stores against a real OpenLDAP: credentials are taken and used through the AWS SDK (SSO
  * GetRoleCredentials, STS GetCallerIdentity) against the server that ran the sync, which revokes
- * by (account, permission set), never the user's every credential.
+ * by (account, permission set), never the user's every credential — unless the directory
+ * disables the user.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +41,7 @@ function orgFile(slapd: Slapd, assign: boolean) {
   bindPasswordEnv: ${ENV_NAME}
   users: { baseDn: "ou=people,${BASE_DN}" }
   groups: { baseDn: "ou=groups,${BASE_DN}" }
+  attributes: { disabled: employeeType }
   timeout: 3s
 accounts:
   - { id: "${DEV}", name: Development, email: dev@example.com }
@@ -186,6 +188,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(await whoAmI(server.url, bobRead.creds), DEV);
       assert.equal(await whoAmI(server.url, aliceRead.creds), DEV);
       assert.ok(!(await revocationKinds()).includes('user'), 'no user lost every credential');
+    });
+
+    it('a user disabled in the directory loses every role credential, refused at once by the server that synced', async () => {
+      const read = await credentials('bob', DEV, 'ReadOnly');
+      const ops = await credentials('bob', OPS, 'Admin');
+      assert.equal(await whoAmI(server.url, read.creds), DEV);
+      slapd.modify(`dn: ${userDn('bob')}\nchangetype: modify\nreplace: employeeType\nemployeeType: TRUE\n\n`);
+      const r = await sync();
+      assert.deepEqual(r.disabled, [{ userName: 'bob', why: 'disabled in the directory' }]);
+      assert.notEqual(await whoAmI(server.url, read.creds), DEV);
+      assert.notEqual(await whoAmI(server.url, ops.creds), OPS);
+      assert.ok((await revocationKinds()).includes('user'));
     });
   });
 }

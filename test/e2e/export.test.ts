@@ -21,7 +21,7 @@ import {
   startAdminServer,
   WORKLOAD,
 } from '../helpers/admin.ts';
-import { type AppliedStore, idcenter, openAppliedStore } from '../helpers/apply.ts';
+import { type AppliedStore, idcenter, openAppliedStore, SMALL_ORG } from '../helpers/apply.ts';
 import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
@@ -318,6 +318,43 @@ for (const kind of STORE_KINDS) {
         [['USER', 'dora']],
       );
       assert.equal(plan.users.delete.length + plan.groups.delete.length + plan.memberships.delete.length, 0);
+    });
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`export of values the file refuses (${kind})`, () => {
+    let applied: AppliedStore;
+    before(async () => {
+      applied = await openAppliedStore(kind, SMALL_ORG);
+      // An e-mail the identitystore API takes and the organization file does not.
+      await applied.store.db.updateTable('users').set({ email: 'alice@localhost' }).execute();
+    });
+    after(async () => applied?.close());
+
+    it('writes the file, lists each value with its path, and exits 253', async () => {
+      const file = path.join(applied.temp.dataDir, 'org.yaml');
+      const r = await idcenter(['export', '--output', file, '--database-url', applied.temp.url]);
+      assert.equal(r.code, 253);
+      assert.match(
+        r.stderr,
+        /the store holds 1 value that the organization file refuses; apply will refuse the file until it is changed:\n {2}users\[0\]\.email: "alice@localhost" is not an e-mail address/,
+      );
+      assert.match(fs.readFileSync(file, 'utf8'), /email: alice@localhost/);
+      const apply = await idcenter(['apply', '-f', file, '--dry-run', '--database-url', applied.temp.url]);
+      assert.equal(apply.code, 253);
+    });
+
+    it('says so when the file cannot be written, and exits 255', async () => {
+      const r = await idcenter([
+        'export',
+        '--output',
+        path.join(applied.temp.dataDir, 'no', 'org.yaml'),
+        '--database-url',
+        applied.temp.url,
+      ]);
+      assert.equal(r.code, 255);
+      assert.match(r.stderr, /cannot write .*no\/org\.yaml: no such directory/);
     });
   });
 }

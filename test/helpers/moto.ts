@@ -9,6 +9,8 @@ import { freePort } from './server.ts';
 export interface Moto {
   /** `http://127.0.0.1:<port>`: the STS and IAM endpoint override. */
   url: string;
+  /** The moto_server process, for benchmarks that read its CPU time. */
+  pid: number;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startMoto(options: { managedPolicies?: boolean } = {}): Pr
   }
   return {
     url,
+    pid: child.pid ?? -1,
     async reset() {
       await fetch(`${url}/moto-api/reset`, { method: 'POST' });
     },

@@ -164,6 +164,8 @@ function matchDrift(events: Event[], plan: Plan, state: StoreState): DriftItem[]
           : '';
     return `by ${actorName(e.actor)}${via} at ${new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
   };
+  /** A parent as MoveAccount names it (the root's or an OU's id), as the file writes it. */
+  const parentPath = (id: string) => (id.startsWith('r-') ? '/' : (state.ouById.get(id)?.path ?? id));
   /** `updated (DisplayName)`, `disabled`, `created`. */
   const verb = (e: Event) => {
     const what = e.action.slice(e.action.indexOf('.') + 1);
@@ -176,6 +178,11 @@ function matchDrift(events: Event[], plan: Plan, state: StoreState): DriftItem[]
             ? 'updated'
             : `${what}d`;
     if (what !== 'update') return past;
+    // A move (MoveAccount) or a rename (UpdateOrganizationalUnit) says where from and where to.
+    if (typeof e.detail.from === 'string' && typeof e.detail.to === 'string') {
+      if (e.action !== 'account.update') return `renamed (${e.detail.from} → ${e.detail.to})`;
+      return `moved (${parentPath(e.detail.from)} → ${parentPath(e.detail.to)})`;
+    }
     const changed = Array.isArray(e.detail.changed)
       ? (e.detail.changed as unknown[]).map(String)
       : Object.keys(e.detail).filter((k) => !WHO_KEYS.has(k) && k !== 'changed');

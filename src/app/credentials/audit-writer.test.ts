@@ -98,4 +98,26 @@ describe('AuditWriter', () => {
       { events: 1, committed: true },
     ]);
   });
+
+  it('hands a new batch to the store while the one before is still being committed', async () => {
+    const calls: number[] = [];
+    const gates: Array<() => void> = [];
+    const store = {
+      appendAudit(rows: readonly AuditRow[]) {
+        calls.push(rows.length);
+        return new Promise<void>((resolve) => gates.push(resolve));
+      },
+    } as unknown as Store;
+    const writer = new AuditWriter(store);
+    const first = writer.write(event(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [writer.write(event(2)), writer.write(event(3))];
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, [1, 2], 'the second batch did not wait for the first commit');
+    // Its commit settles its writes, whatever the first one is still doing.
+    gates[1]!();
+    await Promise.all(second);
+    gates[0]!();
+    await first;
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nestedMembers } from './read.ts';
+import { dnKey, nestedMembers } from './read.ts';
 
 const G = (cn: string) => `cn=${cn},ou=groups,dc=x`;
 const U = (uid: string) => `uid=${uid},ou=people,dc=x`;
@@ -20,5 +20,13 @@ describe('LDAP nested groups', () => {
     assert.deepEqual(sorted(G('b')), everyone);
     assert.deepEqual(sorted(G('c')), everyone);
     assert.deepEqual(sorted(G('solo')), [U('sam')]);
+  });
+});
+
+describe('DN keys', () => {
+  it('compare DNs without case and without spaces after commas', () => {
+    assert.equal(dnKey('UID=Ann, OU=People,\tDC=x'), 'uid=ann,ou=people,dc=x');
+    assert.equal(dnKey('uid=Ann,ou=People,dc=x'), 'uid=ann,ou=people,dc=x');
+    assert.equal(dnKey('cn=A B,ou=g,dc=x'), 'cn=a b,ou=g,dc=x');
   });
 });

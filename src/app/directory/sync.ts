@@ -91,20 +91,21 @@ export class SyncRefused extends Error {
   }
 }
 
-type StoredUser = Pick<
-  UserRow,
-  | 'id'
-  | 'user_name'
-  | 'display_name'
-  | 'given_name'
-  | 'family_name'
-  | 'email'
-  | 'status'
-  | 'external_id'
-  | 'directory_dn'
-  | 'source'
-  | 'updated_by'
->;
+/** What a sync needs of every user here: who, which entry, and status. */
+const STORED_USER_COLUMNS = [
+  'id',
+  'user_name',
+  'status',
+  'external_id',
+  'directory_dn',
+  'source',
+  'updated_by',
+] as const;
+/** What it compares with the directory, needed only for the users it read. */
+const USER_DETAIL_COLUMNS = ['display_name', 'given_name', 'family_name', 'email'] as const;
+
+type StoredUser = Pick<UserRow, (typeof STORED_USER_COLUMNS)[number]>;
+type UserDetail = Pick<UserRow, (typeof USER_DETAIL_COLUMNS)[number]>;
 
 /** Actors of the sync: a user they disabled is enabled again when the directory enables it. */
 const SYNC_ACTORS = /^(?:directory-sync|server:directory-sync|cli:directory-sync)$/;
@@ -402,23 +403,8 @@ async function planSync(
   read: DirectoryRead,
   full: boolean,
 ): Promise<SyncPlan> {
-  const [users, groups, memberships] = await Promise.all([
-    db
-      .selectFrom('users')
-      .select([
-        'id',
-        'user_name',
-        'display_name',
-        'given_name',
-        'family_name',
-        'email',
-        'status',
-        'external_id',
-        'directory_dn',
-        'source',
-        'updated_by',
-      ])
-      .execute() as Promise<StoredUser[]>,
+  const [[users, details], groups, memberships] = await Promise.all([
+    storedUsers(db, read, full),
     db
       .selectFrom('groups')
       .select(['id', 'display_name', 'description', 'external_id', 'directory_dn', 'source'])
@@ -482,12 +468,13 @@ async function planSync(
       plan.createUsers.push(w);
       continue;
     }
+    const detail = details.get(stored.id);
     if (
       stored.user_name !== w.userName ||
-      stored.display_name !== w.displayName ||
-      stored.given_name !== w.givenName ||
-      stored.family_name !== w.familyName ||
-      stored.email !== w.email ||
+      detail?.display_name !== w.displayName ||
+      detail.given_name !== w.givenName ||
+      detail.family_name !== w.familyName ||
+      detail.email !== w.email ||
       stored.directory_dn !== w.dn
     ) {
       plan.updateUsers.push({
@@ -517,6 +504,38 @@ async function planSync(
   return plan;
 }
 
+/**
+ * Every user here (the columns every sync needs), and the compared columns by id: of everyone on
+ * a full sync, in the same read; of the directory users read, on an incremental one (a few,
+ * usually, against tens of thousands of rows).
+ */
+async function storedUsers(
+  db: Kysely<Database>,
+  read: DirectoryRead,
+  full: boolean,
+): Promise<[StoredUser[], Map<string, UserDetail>]> {
+  if (full) {
+    const rows = await db
+      .selectFrom('users')
+      .select([...STORED_USER_COLUMNS, ...USER_DETAIL_COLUMNS])
+      .execute();
+    return [rows, new Map(rows.map((r) => [r.id, r]))];
+  }
+  const rows = await db.selectFrom('users').select(STORED_USER_COLUMNS).execute();
+  const details = new Map<string, UserDetail>();
+  const ids = read.users.flatMap((u) => (u.externalId ? [u.externalId] : []));
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const found = await db
+      .selectFrom('users')
+      .select(['id', ...USER_DETAIL_COLUMNS])
+      .where('source', '=', 'directory')
+      .where('external_id', 'in', ids.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const r of found) details.set(r.id, r);
+  }
+  return [rows, details];
+}
+
 /** Disable or enable a user here as the directory says. */
 function planStatus(plan: SyncPlan, stored: StoredUser, w: WantUser): void {
   if (w.disabled && stored.status === 'ENABLED') {
@@ -544,6 +563,7 @@ function blockedNames(
   full: boolean,
 ): Map<string, string> {
   const blocked = new Map<string, string>(); // external id → why
+  if (wanted.length === 0) return blocked;
   for (const w of wanted) {
     const key = userNameKey(w.userName);
     if ((nameCount.get(key) ?? 0) > 1) {
@@ -705,17 +725,16 @@ function planGroups(
 
   const userExternalIdOfId = new Map(users.map((u) => [u.id, u.external_id ?? '']));
   const groupExternalIdOfId = new Map(groups.map((g) => [g.id, g.external_id ?? '']));
-  const have = new Set<string>();
+  // What is here and wanted leaves the wanted sets; what remains in them is to add.
   for (const m of memberships) {
     const g = groupExternalIdOfId.get(m.group_id) ?? '';
     const u = userExternalIdOfId.get(m.user_id) ?? '';
     const want = wantMembers.get(g);
     if (want === undefined) continue; // the group is deleted (cascade) or left out
-    if (want.has(u)) have.add(`${g}|${u}`);
-    else plan.removeMemberships.push({ id: m.id, userId: m.user_id, groupId: m.group_id });
+    if (!want.delete(u)) plan.removeMemberships.push({ id: m.id, userId: m.user_id, groupId: m.group_id });
   }
   for (const [g, members] of wantMembers) {
-    for (const u of members) if (!have.has(`${g}|${u}`)) plan.addMemberships.push({ group: g, user: u });
+    for (const u of members) plan.addMemberships.push({ group: g, user: u });
   }
 }
 

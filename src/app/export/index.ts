@@ -27,7 +27,7 @@ import {
 import { DEFAULT_SESSION_DURATION } from '../../domain/identity/permission-set.ts';
 import { writePrivateFileAtomic } from '../../storage/private-files.ts';
 import { withReadSnapshot } from '../apply/index.ts';
-import { loadState, type StoreState } from '../apply/state.ts';
+import { loadState, type StoredPermissionSet, type StoreState } from '../apply/state.ts';
 import type { AppContext } from '../context.ts';
 import { checkOrgValue, formatProblem } from '../org-file/index.ts';
 import { block, flow, type YamlValue } from './yaml-writer.ts';
@@ -290,7 +290,7 @@ function identitySourceOf(s: DirectorySettings): Mapping {
   return out;
 }
 
-function permissionSetOf(ps: StoreState['permissionSets'] extends Map<string, infer P> ? P : never): Mapping {
+function permissionSetOf(ps: StoredPermissionSet): Mapping {
   const out: Mapping = { name: ps.name };
   if (ps.description !== null) out.description = ps.description;
   if (ps.session_duration !== DEFAULT_SESSION_DURATION) out.sessionDuration = ps.session_duration;

@@ -3,17 +3,16 @@
  * that `idcenter apply` writes from the organization file's `federation:`); a store that never
  * had one answers the defaults.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { isPartition } from '../../domain/federation/partitions.ts';
 import { DEFAULT_FEDERATION, type FederationSettings } from '../../domain/federation/settings.ts';
-import type { Database } from '../../storage/schema.ts';
+import type { Store } from '../../storage/db.ts';
+import { preparedRead } from '../../storage/prepared.ts';
+import type { Database, FederationSettingsTable } from '../../storage/schema.ts';
 
-export async function loadFederationSettings(db: Kysely<Database>): Promise<FederationSettings> {
-  const row = await db
-    .selectFrom('federation_settings')
-    .selectAll()
-    .where('id', '=', 'default')
-    .executeTakeFirst();
+type SettingsRow = Selectable<FederationSettingsTable>;
+
+function settingsOf(row: SettingsRow | undefined): FederationSettings {
   if (!row) return { ...DEFAULT_FEDERATION };
   return {
     providerName: row.provider_name,
@@ -23,6 +22,29 @@ export async function loadFederationSettings(db: Kysely<Database>): Promise<Fede
     region: row.region,
     oidcAudience: row.oidc_audience,
   };
+}
+
+export async function loadFederationSettings(db: Kysely<Database>): Promise<FederationSettings> {
+  const row = await db
+    .selectFrom('federation_settings')
+    .selectAll()
+    .where('id', '=', 'default')
+    .executeTakeFirst();
+  return settingsOf(row);
+}
+
+const settingsRow = preparedRead(['id'] as const, (db, p) =>
+  db.selectFrom('federation_settings').selectAll().where('id', '=', p.id),
+);
+
+/**
+ * The same settings for a hot path (every federated issuance): a prepared read on the store's
+ * read connection (`Store.readRows`), which never waits behind a transaction or an audit commit
+ * holding the main connection.
+ */
+export async function readFederationSettings(store: Store): Promise<FederationSettings> {
+  const [row] = await settingsRow(store, { id: 'default' });
+  return settingsOf(row);
 }
 
 /** Write the settings (insert or replace the one row). */

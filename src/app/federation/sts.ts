@@ -5,8 +5,8 @@
  * credentials of its own and never reads ambient ones.
  *
  * One SDK client per endpoint and region, made on first use and kept (they hold keep-alive
- * connections); each call is bounded by the timeout, connecting included, and not retried here,
- * so a caller waits at most that long. A failure comes back as an `StsCallError` saying whether
+ * connections, and each command's resolved middleware stack); each call is bounded by the
+ * timeout, connecting included, and not retried here, so a caller waits at most that long. A failure comes back as an `StsCallError` saying whether
  * STS answered (with its error code, message and request id) or could not be reached in time.
  */
 import type { Credentials, STSClient } from '@aws-sdk/client-sts';
@@ -158,6 +158,10 @@ export function createFederationSts(options: { timeoutMs: number }): FederationS
         endpoint,
         // The caller (an SDK, the CLI) retries; here one attempt, bounded.
         maxAttempts: 1,
+        // Each command's middleware stack is resolved once and kept, instead of on every call
+        // (a third of the SDK's own time per call); `send` then takes no per-call options, so
+        // the deadline is kept below rather than by an abort signal.
+        cacheMiddleware: true,
         requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs },
         // Both calls are unsigned; no credentials are looked for or sent.
         credentials: async () => {
@@ -170,19 +174,35 @@ export function createFederationSts(options: { timeoutMs: number }): FederationS
     }
     return client;
   };
-  /** One unsigned call, bounded by the timeout, its answer checked for complete credentials. */
+  /**
+   * One unsigned call, bounded by the timeout, its answer checked for complete credentials. The
+   * caller gets its answer or the timeout within `timeoutMs`; a request still open then is ended
+   * by the handler's own timeouts (connecting, and silence on the socket, the same length).
+   */
   const call = async (
     endpoint: string,
     region: string,
-    send: (sdk: Sdk, client: STSClient, abortSignal: AbortSignal) => Promise<StsAnswer>,
+    send: (sdk: Sdk, client: STSClient) => Promise<StsAnswer>,
   ): Promise<StsCredentials> => {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
     let out: StsAnswer;
     try {
       const sdk = await loadSdk();
-      out = await send(sdk, clientFor(sdk, endpoint, region), deadline);
+      const sent = send(sdk, clientFor(sdk, endpoint, region));
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          // Settled later, or never: nobody waits for it any more.
+          sent.catch(() => {});
+          reject(new Error(`no answer within ${options.timeoutMs} ms`));
+        }, options.timeoutMs);
+      });
+      out = await Promise.race([sent, deadline]);
     } catch (err) {
-      throw stsCallError(err, endpoint, deadline.aborted);
+      throw stsCallError(err, endpoint, timedOut);
+    } finally {
+      clearTimeout(timer);
     }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
@@ -203,7 +223,7 @@ export function createFederationSts(options: { timeoutMs: number }): FederationS
   };
   return {
     assumeRoleWithSaml: (request) =>
-      call(request.endpoint, request.region, (sdk, client, abortSignal) =>
+      call(request.endpoint, request.region, (sdk, client) =>
         client.send(
           new sdk.AssumeRoleWithSAMLCommand({
             RoleArn: request.roleArn,
@@ -211,11 +231,10 @@ export function createFederationSts(options: { timeoutMs: number }): FederationS
             SAMLAssertion: request.assertion,
             DurationSeconds: request.durationSeconds,
           }),
-          { abortSignal },
         ),
       ),
     assumeRoleWithWebIdentity: (request) =>
-      call(request.endpoint, request.region, (sdk, client, abortSignal) =>
+      call(request.endpoint, request.region, (sdk, client) =>
         client.send(
           new sdk.AssumeRoleWithWebIdentityCommand({
             RoleArn: request.roleArn,
@@ -223,7 +242,6 @@ export function createFederationSts(options: { timeoutMs: number }): FederationS
             WebIdentityToken: request.token,
             DurationSeconds: request.durationSeconds,
           }),
-          { abortSignal },
         ),
       ),
     close() {

@@ -33,6 +33,7 @@ import {
   roleNameFor,
 } from '../../domain/federation/settings.ts';
 import { checkIssuer, JWKS_PATH, webIdentityClaims } from '../../domain/federation/web-identity.ts';
+import { preparedRead } from '../../storage/prepared.ts';
 import { roleEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import type { VendedCredentials, VendInput } from '../credentials/vend-input.ts';
@@ -41,7 +42,7 @@ import { type AccountAccess, accountAccess } from './account-access.ts';
 import type { Federation } from './federation.ts';
 import type { SamlIdentityProvider } from './identity-provider.ts';
 import { signSamlResponse } from './saml-signer.ts';
-import { loadFederationSettings } from './stored-settings.ts';
+import { readFederationSettings } from './stored-settings.ts';
 import { StsCallError, type StsCredentials } from './sts.ts';
 
 /**
@@ -112,13 +113,16 @@ function targetOf(
   };
 }
 
-/** The user fields and free attributes session tags may name. */
-async function userAttributes(ctx: AppContext, userId: string): Promise<UserAttributes> {
-  const row = await ctx.store.db
+const userAttributesRow = preparedRead(['id'] as const, (db, p) =>
+  db
     .selectFrom('users')
     .select(['user_name', 'email', 'display_name', 'given_name', 'family_name', 'custom_attributes'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+    .where('id', '=', p.id),
+);
+
+/** The user fields and free attributes session tags may name. */
+async function userAttributes(ctx: AppContext, userId: string): Promise<UserAttributes> {
+  const [row] = await userAttributesRow(ctx.store, { id: userId });
   if (!row) throw new DomainError('forbidden', 'No access');
   return {
     userName: row.user_name,
@@ -130,16 +134,16 @@ async function userAttributes(ctx: AppContext, userId: string): Promise<UserAttr
   };
 }
 
+const permissionSetExtrasRow = preparedRead(['id'] as const, (db, p) =>
+  db.selectFrom('permission_sets').select(['session_tags', 'relay_state']).where('id', '=', p.id),
+);
+
 /** What a permission set adds to a federated session: its session tag mapping and relay state. */
 export async function permissionSetExtras(
   ctx: AppContext,
   permissionSetId: string,
 ): Promise<{ sessionTags: Record<string, string>; relayState: string | null }> {
-  const row = await ctx.store.db
-    .selectFrom('permission_sets')
-    .select(['session_tags', 'relay_state'])
-    .where('id', '=', permissionSetId)
-    .executeTakeFirst();
+  const [row] = await permissionSetExtrasRow(ctx.store, { id: permissionSetId });
   return { sessionTags: parseStringMap(row?.session_tags), relayState: row?.relay_state ?? null };
 }
 
@@ -156,7 +160,8 @@ export interface FederatedSession {
  * Everything a federated session needs before anything is signed: the user name checked as AWS
  * checks session names, the instance's federation settings, the role and provider ARNs, and the
  * session tags of the permission set from the user's attributes (a missing attribute is refused
- * by name).
+ * by name). Each is one prepared read on the store's read connection (`Store.readRows`): on
+ * SQLite it never waits for the main connection, which an audit commit holds meanwhile.
  */
 export async function federatedSession(
   deps: ServerDeps,
@@ -172,7 +177,7 @@ export async function federatedSession(
       `The user name "${who.userName}" cannot be an AWS role session name, which AWS requires to be 2 to 64 letters, digits and _+=,.@- only; an administrator can rename the user to use AWS account ${accountId}.`,
     );
   }
-  const settings = await loadFederationSettings(ctx.store.db);
+  const settings = await readFederationSettings(ctx.store);
   const target = targetOf(federation, settings, account, accountId, role.roleName);
   const extras = await permissionSetExtras(ctx, role.permissionSetId);
   let tags: Record<string, string> = {};
