@@ -14,6 +14,7 @@ import {
   userIdByName,
 } from '../../app/admin/console.ts';
 import { createMembership, deleteMembership } from '../../app/admin/directory.ts';
+import { assertOwnedHere, directoryOwnedMessage } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -29,8 +30,7 @@ const NOTICES: Record<string, string> = {
   removed: 'The user was removed from the group; role credentials the membership alone gave were stopped.',
 };
 
-const DIRECTORY_OWNS =
-  'This group comes from the directory, which decides its members: change them there, and the next directory sync brings the change here.';
+const DIRECTORY_OWNS = directoryOwnedMessage('group.members');
 
 export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
@@ -102,7 +102,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   async function ownGroup(id: string): Promise<GroupDetail> {
     const detail = ID.directory.test(id) ? await groupDetail(kit.ctx, id, { limit: 1 }) : undefined;
     if (!detail) throw bad('The form names a group that does not exist; nothing was changed.');
-    if (detail.group.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.group.source, 'group.members');
     return detail;
   }
 

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
 import { consoleMay } from '../../app/admin/console-authority.ts';
 import { createUser } from '../../app/admin/directory.ts';
+import { assertOwnedHere, directoryOwnedMessage } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { resetMfa } from '../../app/auth/mfa.ts';
 import { ensureInstance } from '../../app/instance.ts';
@@ -43,8 +44,7 @@ const NOTICES: Record<string, string> = {
     'Their sessions, command-line sign-ins and role credentials were ended. They may sign in again.',
 };
 
-const DIRECTORY_OWNS =
-  'This user comes from the directory, which decides whether they are enabled: disable or enable them there, and the next directory sync brings the change here.';
+const DIRECTORY_OWNS = directoryOwnedMessage('user.status');
 
 export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
@@ -194,7 +194,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   }
 
   action('disable', async (id, detail, who) => {
-    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.user.source, 'user.status');
     if (who.actor === `user:${id}`)
       throw new DomainError('conflict', 'You cannot disable yourself: another administrator can.');
     const r = await disableUser(kit.ctx, id, who.actor, who);
@@ -203,14 +203,13 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   action('enable', async (id, detail, who) => {
-    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.user.source, 'user.status');
     const r = await enableUser(kit.ctx, id, who.actor, who);
     return r.changed ? 'enabled' : 'already-enabled';
   });
 
   action('password', async (id, detail, who, request) => {
-    if (detail.user.source === 'directory')
-      throw new DomainError('conflict', 'This user comes from the directory: their password is set there.');
+    assertOwnedHere(detail.user.source, 'user.password');
     // Taken as typed: a password's spaces are part of it.
     const all = formFields(request).getAll('password');
     if (all.length !== 1) throw bad('The form must have one new password.');
