@@ -160,6 +160,124 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await memberships(org.groups.Synced ?? ''), []);
     });
 
+    const groupNamed = async (name: string) =>
+      db()
+        .selectFrom('groups')
+        .select(['id', 'description'])
+        .where('display_name', '=', name)
+        .executeTakeFirst();
+
+    it('creates a group and deletes it as DeleteGroup does: never one with members, assignments or from the directory', async () => {
+      const created = await admin.post('/admin/groups', {
+        name: HOSTILE.quotes,
+        description: HOSTILE.script,
+      });
+      assert.equal(created.status, 303);
+      const group = await groupNamed(HOSTILE.quotes);
+      assert.equal(group?.description, HOSTILE.script);
+      const page = await (await admin.get(created.headers.get('location') ?? '')).text();
+      assert.match(page, /The group was created/);
+      assert.doesNotMatch(page, /<script>window|<b>bold/);
+      assert.ok(flat(page).includes(HOSTILE.quotes));
+      assert.match(page, /Delete group/);
+      const again = await admin.post('/admin/groups', { name: HOSTILE.quotes.toUpperCase() });
+      assert.equal(again.status, 409);
+      assert.match(await again.text(), /exists already/);
+
+      // With members (Developers), assignments (the hostile group), or the directory's: refused.
+      const refusals: Array<[string, RegExp]> = [
+        [org.groups.Developers ?? '', /has members/],
+        [org.groups[HOSTILE.img] ?? '', /account assignments/],
+        [org.groups.Synced ?? '', /comes from the directory, which decides whether it exists/],
+      ];
+      for (const [id, message] of refusals) {
+        const res = await admin.post(`/admin/groups/${id}/delete`, {});
+        assert.equal(res.status, 409, id);
+        assert.match(await res.text(), message);
+        assert.ok(await db().selectFrom('groups').select('id').where('id', '=', id).executeTakeFirst());
+      }
+      assert.doesNotMatch(
+        await (await admin.get(`/admin/groups/${org.groups.Developers}`)).text(),
+        /Delete group</,
+      );
+
+      const deleted = await admin.post(`/admin/groups/${group?.id}/delete`, {});
+      assert.equal(deleted.status, 303);
+      assert.equal(await groupNamed(HOSTILE.quotes), undefined);
+      assert.match(
+        await (await admin.get(deleted.headers.get('location') ?? '')).text(),
+        /The group was deleted/,
+      );
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor', 'detail'])
+        .where('action', 'in', ['group.create', 'group.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
+        [
+          ['group.create', `user:${org.users.root}`, 'admin-console'],
+          ['group.delete', `user:${org.users.root}`, 'admin-console'],
+        ],
+      );
+    });
+
+    it('creates a permission set and deletes it as DeletePermissionSet does: never one still assigned', async () => {
+      const created = await admin.post('/admin/permission-sets', {
+        name: 'Auditors',
+        description: 'Reads the logs',
+        sessionDuration: 'PT4H',
+        relayState: 'https://console.aws.amazon.com/cloudtrail/',
+      });
+      assert.equal(created.status, 303);
+      const row = await db()
+        .selectFrom('permission_sets')
+        .selectAll()
+        .where('name', '=', 'Auditors')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(
+        [row.description, row.session_duration, row.session_seconds, row.relay_state],
+        ['Reads the logs', 'PT4H', 14400, 'https://console.aws.amazon.com/cloudtrail/'],
+      );
+      const page = await (await admin.get(created.headers.get('location') ?? '')).text();
+      assert.match(page, /The permission set was created/);
+      assert.match(page, /Delete permission set/);
+      assert.equal((await admin.post('/admin/permission-sets', { name: 'auditors' })).status, 409);
+
+      const assigned = await admin.post(`/admin/permission-sets/${org.permissionSets.ReadOnly}/delete`, {});
+      assert.equal(assigned.status, 409);
+      assert.match(await assigned.text(), /still provisioned/);
+      assert.ok(
+        await db()
+          .selectFrom('permission_sets')
+          .select('id')
+          .where('id', '=', org.permissionSets.ReadOnly ?? '')
+          .executeTakeFirst(),
+      );
+      assert.doesNotMatch(
+        await (await admin.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),
+        /Delete permission set</,
+      );
+
+      const deleted = await admin.post(`/admin/permission-sets/${row.id}/delete`, {});
+      assert.equal(deleted.status, 303);
+      assert.equal(
+        await db().selectFrom('permission_sets').select('id').where('id', '=', row.id).executeTakeFirst(),
+        undefined,
+      );
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor'])
+        .where('action', 'in', ['permission_set.create', 'permission_set.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(audit, [
+        { action: 'permission_set.create', actor: `user:${org.users.root}` },
+        { action: 'permission_set.delete', actor: `user:${org.users.root}` },
+      ]);
+    });
+
     it('shows who can access an account and how: per permission set, users directly and groups with their members', async () => {
       const page = await (await admin.get(`/admin/accounts/${DEV}`)).text();
       const blocks = [
@@ -270,6 +388,7 @@ for (const kind of STORE_KINDS) {
           'groups',
           'group_memberships',
           'account_assignments',
+          'permission_sets',
           'audit_events',
           'revocations',
         ] as const) {
@@ -333,6 +452,20 @@ for (const kind of STORE_KINDS) {
           '/admin/assignments/delete',
           { accountId: '1234', permissionSetId: ps, principalType: 'USER', principalId: org.users.bob ?? '' },
         ],
+        ['/admin/groups', { name: 'a\u0000b' }],
+        ['/admin/groups', { name: long }],
+        ['/admin/groups', { name: '  ' }],
+        ['/admin/groups', { name: 'Fine', description: 'x\u0085y' }],
+        [`/admin/groups/${nobody}/delete`, {}],
+        [`/admin/groups/${'<script>'}/delete`, {}],
+        ['/admin/permission-sets', { name: 'has space' }],
+        ['/admin/permission-sets', { name: 'x'.repeat(33) }],
+        ['/admin/permission-sets', { name: 'Fine', sessionDuration: 'PT13H' }],
+        ['/admin/permission-sets', { name: 'Fine', sessionDuration: 'four hours' }],
+        ['/admin/permission-sets', { name: 'Fine', relayState: '<javascript:>' }],
+        ['/admin/permission-sets', { name: 'Fine', description: 'tab\u0007' }],
+        ['/admin/permission-sets/ps-0000000000000000/delete', {}],
+        ['/admin/permission-sets/not-one/delete', {}],
         ['/admin/sessions/end', { session: 'not-a-session' }],
         ['/admin/sessions/end', { session: nobody }],
       ];
