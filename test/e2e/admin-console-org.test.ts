@@ -9,9 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import type { SeededOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient, DEV, firstCells, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import {
+  assertPagesBothWays,
+  ConsoleClient,
+  DEV,
+  firstCells,
+  PROD,
+  seedConsoleOrg,
+} from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
+const BULK = Array.from({ length: 60 }, (_, i) => ({
+  id: `3000000000${String(i).padStart(2, '0')}`,
+  name: `Bulk ${String(i).padStart(2, '0')}`,
+}));
 const TEAMS = Array.from({ length: 60 }, (_, i) => ({ name: `team${String(i).padStart(2, '0')}` }));
 
 /** The text of markup as a reader sees it: tags dropped, entities decoded, spaces collapsed. */
@@ -43,6 +54,7 @@ for (const kind of STORE_KINDS) {
           org = await seedConsoleOrg(deps, {
             users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
             groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+            accounts: BULK,
             assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
           });
           await deps.ctx.store.db
@@ -94,15 +106,15 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    it('lists groups by name, paged by key, and finds them by prefix', async () => {
-      const first = await (await admin.get('/admin/groups?q=team')).text();
-      const next = /rel="next" href="([^"]+)"/.exec(first)?.[1]?.replace(/&amp;/g, '&') ?? '';
-      const second = await (await admin.get(next)).text();
+    it('lists groups by name, paged by key on and back, and finds them by prefix', async () => {
+      const pages = await assertPagesBothWays(admin, '/admin/groups?q=team', (body) =>
+        firstCells(body, 'groups'),
+      );
+      assert.equal(pages.length, 2);
       assert.deepEqual(
-        [...firstCells(first, 'groups'), ...firstCells(second, 'groups')],
+        pages.flat(),
         TEAMS.map((t) => t.name),
       );
-      assert.doesNotMatch(second, /rel="next"/);
       assert.deepEqual(firstCells(await (await admin.get('/admin/groups?q=DEV')).text(), 'groups'), [
         'Developers',
       ]);
@@ -302,10 +314,22 @@ for (const kind of STORE_KINDS) {
         ['Development'],
       );
       const root = await (await admin.get('/admin/accounts?ou=root')).text();
-      assert.deepEqual(firstCells(root, 'accounts'), ['Production', 'Development']);
+      assert.deepEqual(firstCells(root, 'accounts'), [
+        'Production',
+        'Development',
+        ...BULK.slice(0, 48).map((a) => a.name),
+      ]);
       const badOu = await admin.get('/admin/accounts?ou=%3Cscript%3E');
       assert.equal(badOu.status, 400);
       assert.equal((await admin.get('/admin/accounts/999999999999')).status, 404);
+      const pages = await assertPagesBothWays(admin, '/admin/accounts?q=bulk', (body) =>
+        firstCells(body, 'accounts'),
+      );
+      assert.equal(pages.length, 2);
+      assert.deepEqual(
+        pages.flat(),
+        BULK.map((a) => a.name),
+      );
     });
 
     it('creates and deletes an assignment from an account page, refusing bad input without a change', async () => {
@@ -563,6 +587,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(byTarget.length, 35);
       assert.ok(byTarget.every((r) => r.includes('account.update') && r.includes(PROD)));
       assert.equal((await rows('actor=cli%3Aapply')).length, 70);
+      // Newest first, on to older pages and back to newer ones across the page boundary.
+      const pages = await assertPagesBothWays(admin, '/admin/audit?actor=cli%3Aapply', (body) =>
+        [
+          ...(/<table[^>]*id="audit"[\s\S]*?<\/table>/.exec(body)?.[0] ?? '').matchAll(
+            /<tr>\s*<td[\s\S]*?<\/tr>/g,
+          ),
+        ].map((m) => flat(m[0])),
+      );
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [50, 20],
+      );
       const root = await rows('actor=root&action=membership.');
       assert.equal(root.length, 2);
       assert.ok(root.every((r) => r.includes('root')));
@@ -580,6 +616,7 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal((await admin.get('/admin/audit?from=2026-12-07T10%3A30&to=2026-12-08')).status, 200);
       assert.equal((await admin.get('/admin/audit?before=abc')).status, 400);
+      assert.equal((await admin.get('/admin/audit?after=abc')).status, 400);
     });
   });
 }

@@ -46,8 +46,8 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
     await kit.require(request, view, { op: 'ListGroups' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchGroups(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchGroups(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
     const mayCreate = may(request, view, { op: 'CreateGroup' });
     return kit.send(
@@ -73,7 +73,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/groups', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/groups', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 

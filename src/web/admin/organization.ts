@@ -63,9 +63,9 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const ou = q.text('ou', 'the OU') || undefined;
     if (ou !== undefined && ou !== 'root' && !/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/.test(ou))
       throw bad('The page was asked for with an OU id that cannot exist.');
-    const after = q.key();
+    const keys = q.keys();
     const [page, ous] = await Promise.all([
-      searchAccounts(kit.ctx, { query, after, limit: PAGE_SIZE, ouId: ou }),
+      searchAccounts(kit.ctx, { query, ...keys, limit: PAGE_SIZE, ouId: ou }),
       listOus(kit.ctx),
     ]);
     const ouPath = ou === 'root' ? '/' : ous.find((o) => o.id === ou)?.path;
@@ -93,7 +93,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/accounts', params: { q: query, ou }, isFirst: after === undefined, next: page.next })}
+      ${pager({ prefix: kit.prefix, path: '/admin/accounts', params: { q: query, ou }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}
       <section class="card" aria-labelledby="ous-h">
         <h2 id="ous-h">Organizational units</h2>
         <ul class="plain tree" id="ous">
@@ -136,8 +136,8 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     await kit.require(request, view, { op: 'ListPermissionSets' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchPermissionSets(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchPermissionSets(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
     const mayCreate = consoleMay(
       view.admin,
@@ -169,7 +169,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 

@@ -57,8 +57,8 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     await kit.require(request, view, { op: 'ListUsers' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchUsers(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchUsers(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
     const mayCreate = consoleMay(view.admin, { op: 'CreateUser' }, kit.facts(request), kit.ctx.clock.now());
     return kit.send(
@@ -91,7 +91,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/users', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/users', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 
