@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       ['users search "person 4999" (display name)', '/admin/users?q=person%204999'],
       ['users search matching nobody', '/admin/users?q=nobody-at-all'],
       ['users list, a page deep in the list', '/admin/users?after=user45000'],
+      ['users list, the page before one deep in the list', '/admin/users?before=user45000'],
       ['accounts list, first page', '/admin/accounts'],
       ['accounts search "account 4999" (name)', '/admin/accounts?q=account%204999'],
       ['account who-can-access (2,000 people)', `/admin/accounts/${busy}`],
