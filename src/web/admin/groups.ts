@@ -5,7 +5,7 @@
  * role credentials the membership alone gave). A directory group's members are the directory's:
  * changing them here is refused.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   type GroupDetail,
   groupDetail,
@@ -13,7 +13,6 @@ import {
   searchGroups,
   userIdByName,
 } from '../../app/admin/console.ts';
-import { type ConsoleAct, consoleMay } from '../../app/admin/console-authority.ts';
 import { createGroup, createMembership, deleteGroup, deleteMembership } from '../../app/admin/directory.ts';
 import { assertOwnedHere, directoryOwnedMessage, isDirectoryOwned } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
@@ -24,7 +23,7 @@ import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
+import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
 import { notice, pager, searchForm, sourceBadge, statusBadge, text } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
@@ -49,7 +48,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
     const keys = q.keys();
     const page = await searchGroups(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
-    const mayCreate = may(request, view, { op: 'CreateGroup' });
+    const mayCreate = kit.may(request, view, { op: 'CreateGroup' });
     return kit.send(
       reply,
       session,
@@ -97,7 +96,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
         session,
       );
     const done = NOTICES[q.text('done', 'the notice')];
-    const mayDelete = may(request, view, { op: 'DeleteGroup', groupId: id });
+    const mayDelete = kit.may(request, view, { op: 'DeleteGroup', groupId: id });
     return kit.send(
       reply,
       session,
@@ -106,10 +105,6 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
       groupPage(kit.prefix, session, detail, after, done, mayDelete),
     );
   });
-
-  function may(request: FastifyRequest, view: AdminView, act: ConsoleAct): boolean {
-    return consoleMay(view.admin, act, kit.facts(request), kit.ctx.clock.now());
-  }
 
   app.post('/admin/groups', async (request, reply) => {
     const view = await kit.actor(request, reply);

@@ -11,6 +11,7 @@ import {
   type ConsoleAct,
   type ConsoleAdmin,
   consoleAdmin,
+  consoleMay,
 } from '../../app/admin/console-authority.ts';
 import type { AdminWho } from '../../app/admin/who.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
@@ -116,6 +117,11 @@ export class AdminKit {
         );
       throw err;
     }
+  }
+
+  /** True when `require` would allow `act` (to offer only the controls that work). */
+  may(request: FastifyRequest, view: AdminView, act: ConsoleAct): boolean {
+    return consoleMay(view.admin, act, this.facts(request), this.ctx.clock.now());
   }
 
   /** What the request adds to the caller, as the admin APIs read it. */

@@ -21,7 +21,6 @@ import {
   searchPermissionSets,
   userIdByName,
 } from '../../app/admin/console.ts';
-import { consoleMay } from '../../app/admin/console-authority.ts';
 import { createPermissionSet, deletePermissionSet } from '../../app/admin/permission-sets.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -139,12 +138,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const keys = q.keys();
     const page = await searchPermissionSets(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
-    const mayCreate = consoleMay(
-      view.admin,
-      { op: 'CreatePermissionSet' },
-      kit.facts(request),
-      kit.ctx.clock.now(),
-    );
+    const mayCreate = kit.may(request, view, { op: 'CreatePermissionSet' });
     return kit.send(
       reply,
       session,
@@ -193,12 +187,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         session,
       );
     const done = NOTICES[q.text('done', 'the notice')];
-    const mayDelete = consoleMay(
-      view.admin,
-      { op: 'DeletePermissionSet', permissionSetId: id },
-      kit.facts(request),
-      kit.ctx.clock.now(),
-    );
+    const mayDelete = kit.may(request, view, { op: 'DeletePermissionSet', permissionSetId: id });
     return kit.send(
       reply,
       session,

@@ -8,7 +8,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
-import { consoleMay } from '../../app/admin/console-authority.ts';
 import { createUser, updateUser, type Wire } from '../../app/admin/directory.ts';
 import { assertOwnedHere, directoryOwnedMessage } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
@@ -60,7 +59,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const keys = q.keys();
     const page = await searchUsers(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
-    const mayCreate = consoleMay(view.admin, { op: 'CreateUser' }, kit.facts(request), kit.ctx.clock.now());
+    const mayCreate = kit.may(request, view, { op: 'CreateUser' });
     return kit.send(
       reply,
       session,
@@ -148,12 +147,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         session,
       );
     const done = NOTICES[kit.query(request).text('done', 'the notice')];
-    const mayUpdate = consoleMay(
-      view.admin,
-      { op: 'UpdateUser', userId: id },
-      kit.facts(request),
-      kit.ctx.clock.now(),
-    );
+    const mayUpdate = kit.may(request, view, { op: 'UpdateUser', userId: id });
     return kit.send(
       reply,
       session,
