@@ -238,7 +238,7 @@ for (const kind of STORE_KINDS) {
     it('creates a permission set and deletes it as DeletePermissionSet does: never one still assigned', async () => {
       const created = await admin.post('/admin/permission-sets', {
         name: 'Auditors',
-        description: 'Reads the logs',
+        description: HOSTILE.quotes,
         sessionDuration: 'PT4H',
         relayState: 'https://console.aws.amazon.com/cloudtrail/',
       });
@@ -250,10 +250,12 @@ for (const kind of STORE_KINDS) {
         .executeTakeFirstOrThrow();
       assert.deepEqual(
         [row.description, row.session_duration, row.session_seconds, row.relay_state],
-        ['Reads the logs', 'PT4H', 14400, 'https://console.aws.amazon.com/cloudtrail/'],
+        [HOSTILE.quotes, 'PT4H', 14400, 'https://console.aws.amazon.com/cloudtrail/'],
       );
       const page = await (await admin.get(created.headers.get('location') ?? '')).text();
       assert.match(page, /The permission set was created/);
+      assert.doesNotMatch(page, /<b>bold/);
+      assert.ok(flat(page).includes(HOSTILE.quotes));
       assert.match(page, /Delete permission set/);
       assert.equal((await admin.post('/admin/permission-sets', { name: 'auditors' })).status, 409);
 
