@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../domain/errors.ts';
 import { checkPassword, userNameKey } from '../domain/identity/directory.ts';
 import type { Database, UserRow } from '../storage/schema.ts';
+import { assertOwnedHere } from './admin/directory-owned.ts';
 import { type ChangeOrigin, withOrigin, writeAudit } from './audit.ts';
 import type { AppContext } from './context.ts';
 import { bumpGeneration } from './instance.ts';
@@ -122,7 +123,8 @@ export async function endSignIns(
  * Set a local user's password (argon2id); a directory user's is refused. Also clears the user's password lockout counter, so an
  * administrator's reset lets a locked-out user sign in again.
  *
- * @throws DomainError `validation` for a password that breaks the rules, `not_found`
+ * @throws DomainError `validation` for a password that breaks the rules, `directory_owned` for a
+ *   directory user, `not_found`
  * @example await setPassword(ctx, user.id, 'a long passphrase', 'cli:user');
  */
 export async function setPassword(
@@ -139,12 +141,8 @@ export async function setPassword(
     .select('source')
     .where('id', '=', userId)
     .executeTakeFirst();
-  if (source?.source === 'directory') {
-    // A directory user's password is checked by the directory; a hash here would never be used.
-    throw new DomainError('validation', 'this user comes from the directory; change the password there', {
-      field: 'password',
-    });
-  }
+  // A directory user's password is checked by the directory; a hash here would never be used.
+  if (source) assertOwnedHere(source.source, 'user.password');
   const passwordHash = await hashPassword(password);
   const now = ctx.clock.now();
   await ctx.store.db.transaction().execute(async (trx) => {

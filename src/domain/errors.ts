@@ -9,6 +9,11 @@ export const DOMAIN_ERROR_CODES = [
   'validation',
   'not_found',
   'conflict',
+  /**
+   * The directory (the identity source) owns what the change would touch: a directory user's
+   * attributes, status, password or existence, a directory group or its members.
+   */
+  'directory_owned',
   'unauthorized',
   'forbidden',
   'throttled',

@@ -69,6 +69,7 @@ const EXPECTED: Record<DomainErrorCode, [string, number, string]> = {
   invalid_scope: ['InvalidRequestException', 400, 'own'],
   unsupported_grant_type: ['InvalidRequestException', 400, 'own'],
   conflict: ['InvalidRequestException', 400, 'own'],
+  directory_owned: ['InvalidRequestException', 400, 'own'],
   not_found: ['ResourceNotFoundException', 404, 'own'],
   unauthorized: ['UnauthorizedException', 401, UNAUTHORIZED],
   expired_token: ['UnauthorizedException', 401, UNAUTHORIZED],

@@ -80,6 +80,16 @@ for (const kind of STORE_KINDS) {
       assert.match(page, /you can look, not change/);
       assert.equal((await reader.get('/admin/users/new')).status, 403);
       assert.doesNotMatch(await (await reader.get('/admin/users')).text(), /Create user/);
+      assert.doesNotMatch(page, /Edit attributes/);
+      assert.doesNotMatch(await (await reader.get('/admin/groups')).text(), /Create a group/);
+      assert.doesNotMatch(
+        await (await reader.get('/admin/permission-sets')).text(),
+        /Create a permission set/,
+      );
+      assert.doesNotMatch(
+        await (await reader.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),
+        /Delete the permission set/,
+      );
     });
 
     it('refuses every change of a read-only administrator, naming the action, and changes nothing', async () => {
@@ -91,7 +101,16 @@ for (const kind of STORE_KINDS) {
           { password: 'a long passphrase' },
           'identitystore:UpdateUser',
         ],
+        [
+          `/admin/users/${org.users.alice}/attributes`,
+          { displayName: 'Mallory' },
+          'identitystore:UpdateUser',
+        ],
         ['/admin/users', { userName: 'mallory', displayName: 'Mallory' }, 'identitystore:CreateUser'],
+        ['/admin/groups', { name: 'Mallory' }, 'identitystore:CreateGroup'],
+        [`/admin/groups/${org.groups.Developers}/delete`, {}, 'identitystore:DeleteGroup'],
+        ['/admin/permission-sets', { name: 'Mallory' }, 'sso:CreatePermissionSet'],
+        [`/admin/permission-sets/${org.permissionSets.ReadOnly}/delete`, {}, 'sso:DeletePermissionSet'],
         [
           `/admin/groups/${org.groups.Developers}/members`,
           { userName: 'bob' },
@@ -126,6 +145,24 @@ for (const kind of STORE_KINDS) {
         .where('user_name_lower', '=', 'mallory')
         .execute();
       assert.deepEqual(made, []);
+      assert.equal(
+        (
+          await db()
+            .selectFrom('users')
+            .select('display_name')
+            .where('id', '=', org.users.alice ?? '')
+            .executeTakeFirstOrThrow()
+        ).display_name,
+        'Alice Doe',
+      );
+      assert.deepEqual(
+        await db().selectFrom('groups').select('id').where('display_name', '=', 'Mallory').execute(),
+        [],
+      );
+      assert.deepEqual(
+        await db().selectFrom('permission_sets').select('id').where('name', '=', 'Mallory').execute(),
+        [],
+      );
       const escalated = await db()
         .selectFrom('account_assignments')
         .select('id')
@@ -146,7 +183,12 @@ for (const kind of STORE_KINDS) {
           'UpdateUser',
           'UpdateUser',
           'UpdateUser',
+          'UpdateUser',
           'CreateUser',
+          'CreateGroup',
+          'DeleteGroup',
+          'CreatePermissionSet',
+          'DeletePermissionSet',
           'CreateGroupMembership',
           'CreateAccountAssignment',
         ].map((op) => ['admin.access_denied', `user:${org.users.reader}`, op]),

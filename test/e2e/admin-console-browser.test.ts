@@ -2,7 +2,7 @@
  * The admin console in Debian chromium, on SQLite and PostgreSQL: an administrator of the demo
  * organization signs in through the real sign-in pages (coming back to /admin), finds a user by
  * search and disables them with the keyboard alone, and the user's session is refused from then
- * on. Screenshots of the users list, a user's page and an account's "who can access" page, light
+ * on; a group is created and deleted with the keyboard alone. Screenshots of the users list, a user's page and an account's "who can access" page, light
  * and dark, go to test-output/screenshots/admin-*.png (the README shows copies from
  * docs/screenshots/).
  */
@@ -166,6 +166,34 @@ for (const kind of STORE_KINDS) {
         .where('id', '=', bobId)
         .executeTakeFirstOrThrow();
       assert.equal(status.status, 'DISABLED');
+    });
+
+    it('creates a group and deletes it with the keyboard alone', async () => {
+      await page.goto(`${server.url}/admin/groups`);
+      await tabTo('the create form', (el) => el.tagName === 'SUMMARY' && el.textContent === 'Create a group');
+      await page.keyboard.press('Enter');
+      await tabTo('the name field', (el) => el.id === 'group-name');
+      await page.keyboard.type('Keyboard Crew');
+      await Promise.all([
+        page.waitForURL(/\/admin\/groups\/[^/?]+\?done=created$/),
+        page.keyboard.press('Enter'),
+      ]);
+      assert.match((await page.locator('h1').textContent()) ?? '', /Keyboard Crew/);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /The group was created/);
+
+      await tabTo(
+        'the Delete button',
+        (el) => el.tagName === 'BUTTON' && (el.textContent ?? '').startsWith('Delete group'),
+      );
+      await Promise.all([page.waitForURL(/\/admin\/groups\?done=deleted$/), page.keyboard.press('Enter')]);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /The group was deleted/);
+      const left = await server.deps.ctx.store.db
+        .selectFrom('groups')
+        .select('id')
+        .where('display_name', '=', 'Keyboard Crew')
+        .execute();
+      assert.deepEqual(left, []);
+      assert.deepEqual(pageErrors, []);
     });
 
     it('shows what a user reaches, and who can access an account and how', async () => {

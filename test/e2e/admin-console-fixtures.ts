@@ -94,3 +94,46 @@ export function firstCells(page: string, tableId: string): string[] {
   const table = new RegExp(`<table[^>]*id="${tableId}"[\\s\\S]*?</table>`).exec(page)?.[0] ?? '';
   return [...table.matchAll(/<tr>\s*<td[^>]*><a [^>]*>(?:<bdi>)?([^<]*)/g)].map((m) => m[1] ?? '');
 }
+
+/**
+ * Follows a paged list's `rel="next"` or `rel="prev"` links from `path` to the end, returning
+ * every page's rows (read by `rows`) in the order visited and the path of the last page.
+ */
+export async function walkPages(
+  client: ConsoleClient,
+  path: string,
+  rel: 'next' | 'prev',
+  rows: (page: string) => string[],
+): Promise<{ pages: string[][]; last: string; lastBody: string }> {
+  const pages: string[][] = [];
+  let at: string | undefined = path;
+  let last = path;
+  let lastBody = '';
+  while (at) {
+    const res = await client.get(at);
+    if (res.status !== 200) throw new Error(`${at} answered ${res.status}`);
+    lastBody = await res.text();
+    pages.push(rows(lastBody));
+    last = at;
+    at = new RegExp(`<a [^>]*rel="${rel}" href="([^"]+)"`).exec(lastBody)?.[1]?.replace(/&amp;/g, '&');
+    if (pages.length > 1000) throw new Error(`${path}: the ${rel} links do not end`);
+  }
+  return { pages, last, lastBody };
+}
+
+/** Walks a list to its end and back: the pages read back are the pages read on, reversed. */
+export async function assertPagesBothWays(
+  client: ConsoleClient,
+  path: string,
+  rows: (page: string) => string[],
+): Promise<string[][]> {
+  const on = await walkPages(client, path, 'next', rows);
+  const back = await walkPages(client, on.last, 'prev', rows);
+  if (JSON.stringify(back.pages) !== JSON.stringify([...on.pages].reverse()))
+    throw new Error(
+      `${path}: read back, the pages differ:\n${JSON.stringify(back.pages)}\n${JSON.stringify(on.pages)}`,
+    );
+  // Back at the start: no way further back.
+  if (/rel="prev"|>First page</.test(back.lastBody)) throw new Error(`${path}: the first page links back`);
+  return on.pages;
+}

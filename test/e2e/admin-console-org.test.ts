@@ -9,9 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import type { SeededOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient, DEV, firstCells, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import {
+  assertPagesBothWays,
+  ConsoleClient,
+  DEV,
+  firstCells,
+  PROD,
+  seedConsoleOrg,
+} from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
+const BULK = Array.from({ length: 60 }, (_, i) => ({
+  id: `3000000000${String(i).padStart(2, '0')}`,
+  name: `Bulk ${String(i).padStart(2, '0')}`,
+}));
 const TEAMS = Array.from({ length: 60 }, (_, i) => ({ name: `team${String(i).padStart(2, '0')}` }));
 
 /** The text of markup as a reader sees it: tags dropped, entities decoded, spaces collapsed. */
@@ -43,6 +54,7 @@ for (const kind of STORE_KINDS) {
           org = await seedConsoleOrg(deps, {
             users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
             groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+            accounts: BULK,
             assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
           });
           await deps.ctx.store.db
@@ -94,15 +106,15 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    it('lists groups by name, paged by key, and finds them by prefix', async () => {
-      const first = await (await admin.get('/admin/groups?q=team')).text();
-      const next = /rel="next" href="([^"]+)"/.exec(first)?.[1]?.replace(/&amp;/g, '&') ?? '';
-      const second = await (await admin.get(next)).text();
+    it('lists groups by name, paged by key on and back, and finds them by prefix', async () => {
+      const pages = await assertPagesBothWays(admin, '/admin/groups?q=team', (body) =>
+        firstCells(body, 'groups'),
+      );
+      assert.equal(pages.length, 2);
       assert.deepEqual(
-        [...firstCells(first, 'groups'), ...firstCells(second, 'groups')],
+        pages.flat(),
         TEAMS.map((t) => t.name),
       );
-      assert.doesNotMatch(second, /rel="next"/);
       assert.deepEqual(firstCells(await (await admin.get('/admin/groups?q=DEV')).text(), 'groups'), [
         'Developers',
       ]);
@@ -160,6 +172,124 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await memberships(org.groups.Synced ?? ''), []);
     });
 
+    const groupNamed = async (name: string) =>
+      db()
+        .selectFrom('groups')
+        .select(['id', 'description'])
+        .where('display_name', '=', name)
+        .executeTakeFirst();
+
+    it('creates a group and deletes it as DeleteGroup does: never one with members, assignments or from the directory', async () => {
+      const created = await admin.post('/admin/groups', {
+        name: HOSTILE.quotes,
+        description: HOSTILE.script,
+      });
+      assert.equal(created.status, 303);
+      const group = await groupNamed(HOSTILE.quotes);
+      assert.equal(group?.description, HOSTILE.script);
+      const page = await (await admin.get(created.headers.get('location') ?? '')).text();
+      assert.match(page, /The group was created/);
+      assert.doesNotMatch(page, /<script>window|<b>bold/);
+      assert.ok(flat(page).includes(HOSTILE.quotes));
+      assert.match(page, /Delete group/);
+      const again = await admin.post('/admin/groups', { name: HOSTILE.quotes.toUpperCase() });
+      assert.equal(again.status, 409);
+      assert.match(await again.text(), /exists already/);
+
+      // With members (Developers), assignments (the hostile group), or the directory's: refused.
+      const refusals: Array<[string, RegExp]> = [
+        [org.groups.Developers ?? '', /has members/],
+        [org.groups[HOSTILE.img] ?? '', /account assignments/],
+        [org.groups.Synced ?? '', /comes from the directory, which decides whether it exists/],
+      ];
+      for (const [id, message] of refusals) {
+        const res = await admin.post(`/admin/groups/${id}/delete`, {});
+        assert.equal(res.status, 409, id);
+        assert.match(await res.text(), message);
+        assert.ok(await db().selectFrom('groups').select('id').where('id', '=', id).executeTakeFirst());
+      }
+      assert.doesNotMatch(
+        await (await admin.get(`/admin/groups/${org.groups.Developers}`)).text(),
+        /Delete group</,
+      );
+
+      const deleted = await admin.post(`/admin/groups/${group?.id}/delete`, {});
+      assert.equal(deleted.status, 303);
+      assert.equal(await groupNamed(HOSTILE.quotes), undefined);
+      assert.match(
+        await (await admin.get(deleted.headers.get('location') ?? '')).text(),
+        /The group was deleted/,
+      );
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor', 'detail'])
+        .where('action', 'in', ['group.create', 'group.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
+        [
+          ['group.create', `user:${org.users.root}`, 'admin-console'],
+          ['group.delete', `user:${org.users.root}`, 'admin-console'],
+        ],
+      );
+    });
+
+    it('creates a permission set and deletes it as DeletePermissionSet does: never one still assigned', async () => {
+      const created = await admin.post('/admin/permission-sets', {
+        name: 'Auditors',
+        description: 'Reads the logs',
+        sessionDuration: 'PT4H',
+        relayState: 'https://console.aws.amazon.com/cloudtrail/',
+      });
+      assert.equal(created.status, 303);
+      const row = await db()
+        .selectFrom('permission_sets')
+        .selectAll()
+        .where('name', '=', 'Auditors')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(
+        [row.description, row.session_duration, row.session_seconds, row.relay_state],
+        ['Reads the logs', 'PT4H', 14400, 'https://console.aws.amazon.com/cloudtrail/'],
+      );
+      const page = await (await admin.get(created.headers.get('location') ?? '')).text();
+      assert.match(page, /The permission set was created/);
+      assert.match(page, /Delete permission set/);
+      assert.equal((await admin.post('/admin/permission-sets', { name: 'auditors' })).status, 409);
+
+      const assigned = await admin.post(`/admin/permission-sets/${org.permissionSets.ReadOnly}/delete`, {});
+      assert.equal(assigned.status, 409);
+      assert.match(await assigned.text(), /still provisioned/);
+      assert.ok(
+        await db()
+          .selectFrom('permission_sets')
+          .select('id')
+          .where('id', '=', org.permissionSets.ReadOnly ?? '')
+          .executeTakeFirst(),
+      );
+      assert.doesNotMatch(
+        await (await admin.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),
+        /Delete permission set</,
+      );
+
+      const deleted = await admin.post(`/admin/permission-sets/${row.id}/delete`, {});
+      assert.equal(deleted.status, 303);
+      assert.equal(
+        await db().selectFrom('permission_sets').select('id').where('id', '=', row.id).executeTakeFirst(),
+        undefined,
+      );
+      const audit = await db()
+        .selectFrom('audit_events')
+        .select(['action', 'actor'])
+        .where('action', 'in', ['permission_set.create', 'permission_set.delete'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(audit, [
+        { action: 'permission_set.create', actor: `user:${org.users.root}` },
+        { action: 'permission_set.delete', actor: `user:${org.users.root}` },
+      ]);
+    });
+
     it('shows who can access an account and how: per permission set, users directly and groups with their members', async () => {
       const page = await (await admin.get(`/admin/accounts/${DEV}`)).text();
       const blocks = [
@@ -184,10 +314,22 @@ for (const kind of STORE_KINDS) {
         ['Development'],
       );
       const root = await (await admin.get('/admin/accounts?ou=root')).text();
-      assert.deepEqual(firstCells(root, 'accounts'), ['Production', 'Development']);
+      assert.deepEqual(firstCells(root, 'accounts'), [
+        'Production',
+        'Development',
+        ...BULK.slice(0, 48).map((a) => a.name),
+      ]);
       const badOu = await admin.get('/admin/accounts?ou=%3Cscript%3E');
       assert.equal(badOu.status, 400);
       assert.equal((await admin.get('/admin/accounts/999999999999')).status, 404);
+      const pages = await assertPagesBothWays(admin, '/admin/accounts?q=bulk', (body) =>
+        firstCells(body, 'accounts'),
+      );
+      assert.equal(pages.length, 2);
+      assert.deepEqual(
+        pages.flat(),
+        BULK.map((a) => a.name),
+      );
     });
 
     it('creates and deletes an assignment from an account page, refusing bad input without a change', async () => {
@@ -270,6 +412,7 @@ for (const kind of STORE_KINDS) {
           'groups',
           'group_memberships',
           'account_assignments',
+          'permission_sets',
           'audit_events',
           'revocations',
         ] as const) {
@@ -333,6 +476,20 @@ for (const kind of STORE_KINDS) {
           '/admin/assignments/delete',
           { accountId: '1234', permissionSetId: ps, principalType: 'USER', principalId: org.users.bob ?? '' },
         ],
+        ['/admin/groups', { name: 'a\u0000b' }],
+        ['/admin/groups', { name: long }],
+        ['/admin/groups', { name: '  ' }],
+        ['/admin/groups', { name: 'Fine', description: 'x\u0085y' }],
+        [`/admin/groups/${nobody}/delete`, {}],
+        [`/admin/groups/${'<script>'}/delete`, {}],
+        ['/admin/permission-sets', { name: 'has space' }],
+        ['/admin/permission-sets', { name: 'x'.repeat(33) }],
+        ['/admin/permission-sets', { name: 'Fine', sessionDuration: 'PT13H' }],
+        ['/admin/permission-sets', { name: 'Fine', sessionDuration: 'four hours' }],
+        ['/admin/permission-sets', { name: 'Fine', relayState: '<javascript:>' }],
+        ['/admin/permission-sets', { name: 'Fine', description: 'tab\u0007' }],
+        ['/admin/permission-sets/ps-0000000000000000/delete', {}],
+        ['/admin/permission-sets/not-one/delete', {}],
         ['/admin/sessions/end', { session: 'not-a-session' }],
         ['/admin/sessions/end', { session: nobody }],
       ];
@@ -430,6 +587,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(byTarget.length, 35);
       assert.ok(byTarget.every((r) => r.includes('account.update') && r.includes(PROD)));
       assert.equal((await rows('actor=cli%3Aapply')).length, 70);
+      // Newest first, on to older pages and back to newer ones across the page boundary.
+      const pages = await assertPagesBothWays(admin, '/admin/audit?actor=cli%3Aapply', (body) =>
+        [
+          ...(/<table[^>]*id="audit"[\s\S]*?<\/table>/.exec(body)?.[0] ?? '').matchAll(
+            /<tr>\s*<td[\s\S]*?<\/tr>/g,
+          ),
+        ].map((m) => flat(m[0])),
+      );
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [50, 20],
+      );
       const root = await rows('actor=root&action=membership.');
       assert.equal(root.length, 2);
       assert.ok(root.every((r) => r.includes('root')));
@@ -447,6 +616,7 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal((await admin.get('/admin/audit?from=2026-12-07T10%3A30&to=2026-12-08')).status, 200);
       assert.equal((await admin.get('/admin/audit?before=abc')).status, 400);
+      assert.equal((await admin.get('/admin/audit?after=abc')).status, 400);
     });
   });
 }

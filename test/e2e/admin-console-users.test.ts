@@ -10,7 +10,14 @@ import { verify } from '@node-rs/argon2';
 import type { SeededOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient, DEV, firstCells, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import {
+  assertPagesBothWays,
+  ConsoleClient,
+  DEV,
+  firstCells,
+  PROD,
+  seedConsoleOrg,
+} from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
 const MANY = 120;
@@ -56,6 +63,13 @@ for (const kind of STORE_KINDS) {
           .where('user_name_lower', '=', userName)
           .executeTakeFirstOrThrow()
       ).status;
+
+    const userRow = (userName: string) =>
+      server.deps.ctx.store.db
+        .selectFrom('users')
+        .select(['status', 'display_name', 'given_name', 'family_name', 'email', 'updated_by'])
+        .where('user_name_lower', '=', userName)
+        .executeTakeFirstOrThrow();
 
     const userCount = async () =>
       Number(
@@ -109,24 +123,16 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    it('pages through 120 users by key: every user once, in order, across page boundaries', async () => {
-      const seen: string[] = [];
-      let path: string | undefined = '/admin/users?q=user';
-      let pages = 0;
-      while (path) {
-        const res = await admin.get(path);
-        assert.equal(res.status, 200);
-        const body = await res.text();
-        seen.push(...firstCells(body, 'users'));
-        pages++;
-        const next = /<a [^>]*rel="next" href="([^"]+)"/.exec(body)?.[1];
-        path = next?.replace(/&amp;/g, '&');
-      }
-      assert.equal(pages, 3);
+    it('pages through 120 users by key, on and back: every user once, in order, across page boundaries', async () => {
+      const pages = await assertPagesBothWays(admin, '/admin/users?q=user', (body) =>
+        firstCells(body, 'users'),
+      );
+      assert.equal(pages.length, 3);
       assert.deepEqual(
-        seen,
+        pages.flat(),
         manyUsers.map((u) => u.userName),
       );
+      assert.equal((await admin.get('/admin/users?after=user010&before=user060')).status, 400);
     });
 
     it('finds users by the start of their user name, display name or e-mail, case aside', async () => {
@@ -178,12 +184,31 @@ for (const kind of STORE_KINDS) {
     });
 
     it('refuses a form without the CSRF token, or with a wrong one, and changes nothing', async () => {
-      for (const csrf of [null, 'wrong-token', `${admin.who?.csrf}x`]) {
-        const res = await admin.post(`/admin/users/${org.users.alice}/disable`, {}, csrf);
-        assert.equal(res.status, 403);
-        assert.match(await res.text(), /nothing was changed/);
+      const forms: Array<[string, Record<string, string>]> = [
+        [`/admin/users/${org.users.alice}/disable`, {}],
+        [`/admin/users/${org.users.alice}/attributes`, { displayName: 'Forged' }],
+        ['/admin/groups', { name: 'Forged' }],
+        ['/admin/permission-sets', { name: 'Forged' }],
+        [`/admin/permission-sets/${org.permissionSets.ReadOnly}/delete`, {}],
+      ];
+      const before = await userRow('alice');
+      for (const [path, fields] of forms) {
+        for (const csrf of [null, 'wrong-token', `${admin.who?.csrf}x`]) {
+          const res = await admin.post(path, fields, csrf);
+          assert.equal(res.status, 403, path);
+          assert.match(await res.text(), /nothing was changed/);
+        }
       }
-      assert.equal(await statusOf('alice'), 'ENABLED');
+      assert.deepEqual(await userRow('alice'), before);
+      const db = server.deps.ctx.store.db;
+      assert.deepEqual(
+        await db.selectFrom('groups').select('id').where('display_name', '=', 'Forged').execute(),
+        [],
+      );
+      assert.deepEqual(
+        await db.selectFrom('permission_sets').select('id').where('name', '=', 'Forged').execute(),
+        [],
+      );
     });
 
     it('disables a user: their session ends at once, audited with the administrator', async () => {
@@ -257,6 +282,48 @@ for (const kind of STORE_KINDS) {
       assert.equal(res.status, 409);
       assert.match(await res.text(), /comes from the directory/);
       assert.equal(await statusOf('carol'), 'ENABLED');
+    });
+
+    it('edits a user’s attributes as UpdateUser does, never a directory user’s', async () => {
+      const path = `/admin/users/${org.users.alice}/attributes`;
+      const form = await (await admin.get(`/admin/users/${org.users.alice}`)).text();
+      assert.match(form, /name="displayName" value="Alice Doe"/);
+      const saved = await admin.post(path, {
+        displayName: HOSTILE.quotes,
+        givenName: 'Alice',
+        familyName: '',
+        email: 'alice@new.example',
+      });
+      assert.equal(saved.status, 303);
+      const row = await userRow('alice');
+      assert.deepEqual(
+        [row.display_name, row.given_name, row.family_name, row.email, row.updated_by],
+        [HOSTILE.quotes, 'Alice', null, 'alice@new.example', `user:${org.users.root}`],
+      );
+      const page = await (await admin.get(saved.headers.get('location') ?? '')).text();
+      assert.match(page, /The attributes were saved/);
+      assert.doesNotMatch(page, /<b>bold/);
+      assert.match(page, /value="O&#39;Brien &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;\/b&gt;"/);
+      const audit = await server.deps.ctx.store.db
+        .selectFrom('audit_events')
+        .select(['actor', 'detail'])
+        .where('action', '=', 'user.update')
+        .where('target_id', '=', org.users.alice ?? '')
+        .executeTakeFirstOrThrow();
+      assert.equal(audit.actor, `user:${org.users.root}`);
+      assert.deepEqual(JSON.parse(audit.detail ?? '{}').changed.sort(), ['DisplayName', 'Emails', 'Name']);
+
+      const carol = await userRow('carol');
+      const directory = await admin.post(`/admin/users/${org.users.carol}/attributes`, {
+        displayName: 'Not Carol',
+      });
+      assert.equal(directory.status, 409);
+      assert.match(await directory.text(), /comes from the directory, which owns their attributes/);
+      assert.deepEqual(await userRow('carol'), carol);
+      assert.doesNotMatch(
+        await (await admin.get(`/admin/users/${org.users.carol}`)).text(),
+        /Edit attributes/,
+      );
     });
 
     it('creates a user, audited as coming from the console', async () => {
@@ -347,6 +414,19 @@ for (const kind of STORE_KINDS) {
         assert.match(await res.text(), message);
       }
       assert.equal(await userCount(), count);
+      const bob = await userRow('bob');
+      const edits: Array<[Record<string, string>, RegExp]> = [
+        [{ displayName: '' }, /missing/],
+        [{ displayName: 'x'.repeat(1025) }, /too long/],
+        [{ displayName: 'Bob', email: 'not-an-email' }, /e-?mail/i],
+        [{ displayName: 'Bob', givenName: 'B\u0007' }, /control character|form field/i],
+      ];
+      for (const [fields, message] of edits) {
+        const res = await admin.post(`/admin/users/${org.users.bob}/attributes`, fields);
+        assert.equal(res.status, 400, JSON.stringify(fields));
+        assert.match(await res.text(), message);
+      }
+      assert.deepEqual(await userRow('bob'), bob);
       const unknown = await admin.post('/admin/users/00000000-0000-4000-8000-000000000000/disable', {});
       assert.equal(unknown.status, 400);
       assert.match(await unknown.text(), /does not exist/);

@@ -40,13 +40,16 @@ export interface ConsoleAdmin {
 
 /** What a console page or form does, as the admin API call it stands for. */
 export type ConsoleAct =
-  | { op: 'ListUsers' | 'CreateUser' | 'ListGroups' | 'ListAccounts' | 'ListPermissionSets' }
+  | {
+      op: 'ListUsers' | 'CreateUser' | 'ListGroups' | 'CreateGroup' | 'ListAccounts';
+    }
+  | { op: 'ListPermissionSets' | 'CreatePermissionSet' }
   | { op: 'DescribeUser' | 'UpdateUser'; userId: string }
-  | { op: 'DescribeGroup'; groupId: string }
+  | { op: 'DescribeGroup' | 'DeleteGroup'; groupId: string }
   | { op: 'CreateGroupMembership'; groupId: string; userId: string }
   | { op: 'DeleteGroupMembership'; membershipId: string; groupId: string; userId: string }
   | { op: 'DescribeAccount'; accountId: string }
-  | { op: 'DescribePermissionSet'; permissionSetId: string }
+  | { op: 'DescribePermissionSet' | 'DeletePermissionSet'; permissionSetId: string }
   | {
       op: 'CreateAccountAssignment' | 'DeleteAccountAssignment';
       accountId: string;
@@ -129,12 +132,16 @@ const SERVICE: Record<ConsoleAct['op'], AdminService> = {
   UpdateUser: 'identitystore',
   ListGroups: 'identitystore',
   DescribeGroup: 'identitystore',
+  CreateGroup: 'identitystore',
+  DeleteGroup: 'identitystore',
   CreateGroupMembership: 'identitystore',
   DeleteGroupMembership: 'identitystore',
   ListAccounts: 'organizations',
   DescribeAccount: 'organizations',
   ListPermissionSets: 'sso-admin',
   DescribePermissionSet: 'sso-admin',
+  CreatePermissionSet: 'sso-admin',
+  DeletePermissionSet: 'sso-admin',
   CreateAccountAssignment: 'sso-admin',
   DeleteAccountAssignment: 'sso-admin',
 };
@@ -147,6 +154,7 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
     case 'ListUsers':
       return [store, IDENTITY_STORE_ALL_USERS];
     case 'CreateUser':
+    case 'CreateGroup':
       return [store];
     case 'DescribeUser':
     case 'UpdateUser':
@@ -154,6 +162,7 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
     case 'ListGroups':
       return [store, IDENTITY_STORE_ALL_GROUPS];
     case 'DescribeGroup':
+    case 'DeleteGroup':
       return [store, identityStoreGroupArn(act.groupId)];
     case 'CreateGroupMembership':
       return [store, identityStoreGroupArn(act.groupId), identityStoreUserArn(act.userId)];
@@ -170,7 +179,11 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
       return [organizationsAccountArn(i.management_account_id ?? '', i.organization_id, act.accountId)];
     case 'ListPermissionSets':
       return [instance];
+    case 'CreatePermissionSet':
+      // Its ARN is not known before it exists: any permission set of the instance, as the API.
+      return [instance, ssoPermissionSetArn(i.instance_id, '*')];
     case 'DescribePermissionSet':
+    case 'DeletePermissionSet':
       return [instance, ssoPermissionSetArn(i.instance_id, act.permissionSetId)];
     case 'CreateAccountAssignment':
     case 'DeleteAccountAssignment':

@@ -19,6 +19,50 @@ export interface ConsolePage<T> {
   items: T[];
   /** The key the next page starts after, when there is a next page. */
   next: string | undefined;
+  /** The key the previous page ends before, when there is a previous page (two-way lists). */
+  prev?: string | undefined;
+}
+
+/**
+ * Where a page of a two-way list starts: after a key (reading on), before one (reading back:
+ * the rows are read in reverse index order and turned round), or at the start.
+ */
+export interface PageAt {
+  after?: string | undefined;
+  before?: string | undefined;
+  limit: number;
+}
+
+/** The order to read a two-way page in. */
+function direction(at: PageAt): 'asc' | 'desc' {
+  return at.before !== undefined ? 'desc' : 'asc';
+}
+
+/**
+ * A page of a two-way list read with `limit + 1` rows in `direction(at)`: the extra row says
+ * there is a page beyond in the direction read; the other way, there is one when the page
+ * started from a key (a row before `after`, or `before` itself, exists or existed).
+ */
+function twoWay<R>(rows: R[], at: PageAt, key: (r: R) => string): Required<ConsolePage<R>> {
+  const more = rows.length > at.limit;
+  const items = rows.slice(0, at.limit);
+  if (at.before !== undefined) {
+    items.reverse();
+    const first = items[0];
+    const last = items.at(-1);
+    return {
+      items,
+      prev: more && first !== undefined ? key(first) : undefined,
+      next: last !== undefined ? key(last) : undefined,
+    };
+  }
+  const first = items[0];
+  const last = items.at(-1);
+  return {
+    items,
+    next: more && last !== undefined ? key(last) : undefined,
+    prev: at.after === undefined ? undefined : first !== undefined ? key(first) : at.after,
+  };
 }
 
 /** One page of rows read with `limit + 1`: the extra row only says there is a next page. */
@@ -67,7 +111,7 @@ export interface UserListItem {
  */
 export async function searchUsers(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number },
+  page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<UserListItem>> {
   const q = page.query?.trim() ?? '';
   const rows = await ctx.store.db
@@ -83,11 +127,13 @@ export async function searchUsers(
       ),
     )
     .$if(page.after !== undefined, (qb) => qb.where('user_name_lower', '>', page.after ?? ''))
-    .orderBy('user_name_lower')
+    .$if(page.before !== undefined, (qb) => qb.where('user_name_lower', '<', page.before ?? ''))
+    .orderBy('user_name_lower', direction(page))
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => r.user_name_lower);
+  const { items, next, prev } = twoWay(rows, page, (r) => r.user_name_lower);
   return {
+    prev,
     items: items.map((r) => ({
       id: r.id,
       userName: r.user_name,
@@ -275,7 +321,7 @@ export interface GroupListItem {
 /** Groups ordered by lower-case name, a page after `after`; `query` is a prefix of the name. */
 export async function searchGroups(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number },
+  page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<GroupListItem>> {
   const q = page.query?.trim() ?? '';
   const rows = await ctx.store.db
@@ -283,11 +329,13 @@ export async function searchGroups(
     .select(['id', 'display_name', 'display_name_lower', 'description', 'source'])
     .$if(q !== '', (qb) => qb.where(startsWith(sql`display_name_lower`, q)))
     .$if(page.after !== undefined, (qb) => qb.where('display_name_lower', '>', page.after ?? ''))
-    .orderBy('display_name_lower')
+    .$if(page.before !== undefined, (qb) => qb.where('display_name_lower', '<', page.before ?? ''))
+    .orderBy('display_name_lower', direction(page))
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => r.display_name_lower);
+  const { items, next, prev } = twoWay(rows, page, (r) => r.display_name_lower);
   return {
+    prev,
     items: items.map((r) => ({
       id: r.id,
       name: r.display_name,
@@ -400,7 +448,7 @@ export interface AccountListItem {
  */
 export async function searchAccounts(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number; ouId?: string | undefined },
+  page: PageAt & { query?: string | undefined; ouId?: string | undefined },
 ): Promise<ConsolePage<AccountListItem>> {
   const q = page.query?.trim().replace(/-/g, '') ?? '';
   const ou = page.ouId;
@@ -412,11 +460,12 @@ export async function searchAccounts(
       qb.where((eb) => eb.or([startsWith(sql`a.id`, q), startsWith(sql`lower(a.name)`, q)])),
     )
     .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
-    .orderBy('a.id')
+    .$if(page.before !== undefined, (qb) => qb.where('a.id', '<', page.before ?? ''))
+    .orderBy('a.id', direction(page))
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => r.id);
-  return { items: items.map(accountItem), next };
+  const { items, next, prev } = twoWay(rows, page, (r) => r.id);
+  return { items: items.map(accountItem), next, prev };
 }
 
 function accountQuery(db: Kysely<Database>) {
@@ -600,7 +649,7 @@ export interface PermissionSetListItem {
 /** Permission sets ordered by lower-case name, a page after `after`; `query` is a name prefix. */
 export async function searchPermissionSets(
   ctx: AppContext,
-  page: { query?: string | undefined; after?: string | undefined; limit: number },
+  page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<PermissionSetListItem>> {
   const q = page.query?.trim() ?? '';
   const rows = await ctx.store.db
@@ -608,11 +657,13 @@ export async function searchPermissionSets(
     .select(['id', 'name', 'name_lower', 'description', 'session_duration', 'administrators'])
     .$if(q !== '', (qb) => qb.where(startsWith(sql`name_lower`, q)))
     .$if(page.after !== undefined, (qb) => qb.where('name_lower', '>', page.after ?? ''))
-    .orderBy('name_lower')
+    .$if(page.before !== undefined, (qb) => qb.where('name_lower', '<', page.before ?? ''))
+    .orderBy('name_lower', direction(page))
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => r.name_lower);
+  const { items, next, prev } = twoWay(rows, page, (r) => r.name_lower);
   return {
+    prev,
     items: items.map((r) => ({
       id: r.id,
       name: r.name,
@@ -805,12 +856,15 @@ export interface AuditFilter {
   to?: number | undefined;
 }
 
-/** Audit events newest first, with ids below `before` when given. */
+/**
+ * Audit events newest first: older than `before` (reading on), or newer than `after` (reading
+ * back), or the newest. `next` is where the older page starts, `prev` the newer one.
+ */
 export async function searchAudit(
   ctx: AppContext,
   filter: AuditFilter,
-  page: { before?: number | undefined; limit: number },
-): Promise<{ items: StoredAuditEvent[]; next: number | undefined }> {
+  page: { before?: number | undefined; after?: number | undefined; limit: number },
+): Promise<{ items: StoredAuditEvent[]; next: number | undefined; prev: number | undefined }> {
   let q: SelectQueryBuilder<Database, 'audit_events', StoredAuditEvent> = ctx.store.db
     .selectFrom('audit_events')
     .selectAll();
@@ -823,13 +877,26 @@ export async function searchAudit(
   if (filter.from !== undefined) q = q.where('at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('at', '<', filter.to);
   if (page.before !== undefined) q = q.where('id', '<', page.before);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  // Newest first is the index read backwards; reading back (newer) is a forward read, turned round.
   const rows = await q
-    .orderBy('id', 'desc')
+    .orderBy('id', page.after !== undefined ? 'asc' : 'desc')
     .limit(page.limit + 1)
     .execute();
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > page.limit && last ? Number(last.id) : undefined };
+  const { items, next, prev } = twoWay(
+    rows,
+    {
+      limit: page.limit,
+      after: page.before === undefined ? undefined : String(page.before),
+      before: page.after === undefined ? undefined : String(page.after),
+    },
+    (r) => String(r.id),
+  );
+  return {
+    items,
+    next: next === undefined ? undefined : Number(next),
+    prev: prev === undefined ? undefined : Number(prev),
+  };
 }
 
 /** The group and user of a membership, or undefined when there is no such membership. */

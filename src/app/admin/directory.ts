@@ -9,6 +9,9 @@
  * take access away (a deleted user or membership) end what it granted: sessions and role
  * credentials of a deleted user, the role credentials a lost membership gave (`access`
  * revocations, as `apply --prune` does). The store generation moves by trigger.
+ *
+ * What the directory owns (a directory user, a directory group and its members) is refused
+ * inside each write's transaction by the rule the console keeps too (`directory-owned.ts`).
  */
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
@@ -19,6 +22,7 @@ import { writeAudit } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { revokingTransaction, type WrittenRevocations } from '../revocation.ts';
 import { revokeUserSessions } from '../users.ts';
+import { assertOwnedHere } from './directory-owned.ts';
 import { type AdminWho, auditOf, isUniqueViolation } from './who.ts';
 
 export type Wire = Record<string, unknown>;
@@ -298,6 +302,7 @@ export async function updateUser(
         .selectAll()
         .where('id', '=', userId)
         .executeTakeFirstOrThrow();
+      assertOwnedHere(row.source, 'user.attributes');
       const before = userWire(row, await externalIdsOfOne(trx, 'user_external_ids', userId), storeId);
       const after = mutate(before);
       const columns = userColumns(after);
@@ -336,10 +341,11 @@ export async function deleteUser(
   return revokingTransaction(ctx, async (trx) => {
     const row = await trx
       .selectFrom('users')
-      .select(['user_name'])
+      .select(['user_name', 'source'])
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!row) throw notFound('USER', userId);
+    assertOwnedHere(row.source, 'user.delete');
     await revokeUserSessions(trx, userId, now, 'user_deleted');
     await trx
       .deleteFrom('account_assignments')
@@ -488,6 +494,7 @@ export async function updateGroup(
         .selectAll()
         .where('id', '=', groupId)
         .executeTakeFirstOrThrow();
+      assertOwnedHere(row.source, 'group.attributes');
       const before = groupWire(row, await externalIdsOfOne(trx, 'group_external_ids', groupId), storeId);
       const after = mutate(before);
       await trx
@@ -513,10 +520,11 @@ export async function deleteGroup(ctx: AppContext, who: AdminWho, groupId: strin
   await ctx.store.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('groups')
-      .select(['display_name'])
+      .select(['display_name', 'source'])
       .where('id', '=', groupId)
       .executeTakeFirst();
     if (!row) throw notFound('GROUP', groupId);
+    assertOwnedHere(row.source, 'group.delete');
     const member = await trx
       .selectFrom('group_memberships')
       .select('id')
@@ -603,8 +611,13 @@ export async function createMembership(
   const id = newDirectoryId(ctx.random, storeId);
   await uniqueOr('Member is already in the group', () =>
     ctx.store.db.transaction().execute(async (trx) => {
-      const group = await trx.selectFrom('groups').select('id').where('id', '=', groupId).executeTakeFirst();
+      const group = await trx
+        .selectFrom('groups')
+        .select('source')
+        .where('id', '=', groupId)
+        .executeTakeFirst();
       if (!group) throw notFound('GROUP', groupId);
+      assertOwnedHere(group.source, 'group.members');
       const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
       if (!user) throw notFound('USER', userId);
       await trx
@@ -631,6 +644,12 @@ export async function deleteMembership(
       .where('id', '=', membershipId)
       .executeTakeFirst();
     if (!m) throw notFound('GROUP_MEMBERSHIP', membershipId);
+    const group = await trx
+      .selectFrom('groups')
+      .select('source')
+      .where('id', '=', m.group_id)
+      .executeTakeFirstOrThrow();
+    assertOwnedHere(group.source, 'group.members');
     await trx.deleteFrom('group_memberships').where('id', '=', membershipId).execute();
     const granted = await trx
       .selectFrom('account_assignments')

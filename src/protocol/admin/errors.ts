@@ -35,6 +35,8 @@ const BASE: Record<DomainErrorCode, string> = {
   unsupported_grant_type: 'ValidationException',
   not_found: 'ResourceNotFoundException',
   conflict: 'ConflictException',
+  // The identitystore model's answer to a write the identity source owns.
+  directory_owned: 'ValidationException',
   unauthorized: 'AccessDeniedException',
   invalid_client: 'AccessDeniedException',
   invalid_grant: 'AccessDeniedException',
@@ -54,6 +56,7 @@ const ORGANIZATIONS: Partial<Record<DomainErrorCode, string>> = {
   validation: 'InvalidInputException',
   invalid_request: 'InvalidInputException',
   conflict: 'ConstraintViolationException',
+  directory_owned: 'InvalidInputException',
   throttled: 'TooManyRequestsException',
   slow_down: 'TooManyRequestsException',
   unavailable: 'ServiceException',

@@ -28,6 +28,7 @@ export const OIDC_ERRORS: Record<DomainErrorCode, OidcErrorShape> = {
   validation: INVALID_REQUEST,
   not_found: INVALID_REQUEST,
   conflict: INVALID_REQUEST,
+  directory_owned: INVALID_REQUEST,
   invalid_client: E('InvalidClientException', 401, 'invalid_client'),
   unauthorized: E('InvalidClientException', 401, 'invalid_client'),
   invalid_client_metadata: E('InvalidClientMetadataException', 400, 'invalid_client_metadata'),

@@ -40,6 +40,7 @@ export const PORTAL_ERRORS = {
   invalid_scope: INVALID_REQUEST,
   unsupported_grant_type: INVALID_REQUEST,
   conflict: INVALID_REQUEST,
+  directory_owned: INVALID_REQUEST,
   not_found: ownMessageError(404, 'ResourceNotFoundException'),
   // Whatever is wrong with the token or its sign-in, the answer does not say which.
   unauthorized: UNAUTHORIZED,

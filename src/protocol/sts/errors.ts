@@ -34,6 +34,7 @@ export const STS_ERRORS = {
   validation: R.validationError,
   not_found: R.validationError,
   conflict: R.validationError,
+  directory_owned: R.validationError,
   invalid_request: R.invalidParameterValue,
   invalid_client_metadata: R.invalidParameterValue,
   invalid_redirect_uri: R.invalidParameterValue,

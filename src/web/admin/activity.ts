@@ -120,9 +120,9 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
       from: q.text('from', 'the start of the time range'),
       to: q.text('to', 'the end of the time range'),
     };
-    const beforeText = q.key('before');
-    if (beforeText !== undefined && !/^\d{1,15}$/.test(beforeText))
-      throw bad('The page key must be an event number.');
+    const keys = q.keys();
+    for (const key of [keys.before, keys.after])
+      if (key !== undefined && !/^\d{1,15}$/.test(key)) throw bad('The page key must be an event number.');
     // A user name stands for its user's actor (`user:<id>`); anything with a colon is an actor as stored.
     let actor: string | undefined = form.actor || undefined;
     if (actor && !actor.includes(':')) {
@@ -137,7 +137,8 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
       to: parseTime(form.to, 'The end of the time range'),
     };
     const page = await searchAudit(kit.ctx, filter, {
-      before: beforeText === undefined ? undefined : Number(beforeText),
+      before: keys.before === undefined ? undefined : Number(keys.before),
+      after: keys.after === undefined ? undefined : Number(keys.after),
       limit: PAGE_SIZE,
     });
     const names = await auditUserNames(kit.ctx.store, page.items);
@@ -185,9 +186,11 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
         prefix: kit.prefix,
         path: '/admin/audit',
         params: form,
-        isFirst: beforeText === undefined,
+        isFirst: page.prev === undefined,
         next: page.next === undefined ? undefined : String(page.next),
         nextParam: 'before',
+        prev: page.prev === undefined ? undefined : String(page.prev),
+        prevParam: 'after',
       })}`,
     );
   });

@@ -5,7 +5,7 @@
  * role credentials the membership alone gave). A directory group's members are the directory's:
  * changing them here is refused.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type GroupDetail,
   groupDetail,
@@ -13,24 +13,28 @@ import {
   searchGroups,
   userIdByName,
 } from '../../app/admin/console.ts';
-import { createMembership, deleteMembership } from '../../app/admin/directory.ts';
+import { type ConsoleAct, consoleMay } from '../../app/admin/console-authority.ts';
+import { createGroup, createMembership, deleteGroup, deleteMembership } from '../../app/admin/directory.ts';
+import { assertOwnedHere, directoryOwnedMessage, isDirectoryOwned } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { ensureInstance } from '../../app/instance.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { checkGroupDescription, checkGroupName } from '../../domain/identity/directory.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
+import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
 import { notice, pager, searchForm, sourceBadge, statusBadge, text } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
+  created: 'The group was created. Add its members below.',
+  deleted: 'The group was deleted.',
   added: 'The user was added to the group.',
   removed: 'The user was removed from the group; role credentials the membership alone gave were stopped.',
 };
 
-const DIRECTORY_OWNS =
-  'This group comes from the directory, which decides its members: change them there, and the next directory sync brings the change here.';
+const DIRECTORY_OWNS = directoryOwnedMessage('group.members');
 
 export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
@@ -42,14 +46,18 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
     await kit.require(request, view, { op: 'ListGroups' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchGroups(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchGroups(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
+    const done = NOTICES[q.text('done', 'the notice')];
+    const mayCreate = may(request, view, { op: 'CreateGroup' });
     return kit.send(
       reply,
       session,
       'groups',
       'Groups',
       html`<h1>Groups</h1>
+      ${notice(done)}
+      ${mayCreate ? createForm(kit.prefix, session) : ''}
       ${searchForm({ prefix: kit.prefix, path: '/admin/groups', label: 'Find groups', value: query, hint: 'The start of a group name.' })}
       ${
         page.items.length === 0
@@ -65,7 +73,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/groups', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/groups', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 
@@ -89,20 +97,62 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
         session,
       );
     const done = NOTICES[q.text('done', 'the notice')];
+    const mayDelete = may(request, view, { op: 'DeleteGroup', groupId: id });
     return kit.send(
       reply,
       session,
       'groups',
       detail.group.name,
-      groupPage(kit.prefix, session, detail, after, done),
+      groupPage(kit.prefix, session, detail, after, done, mayDelete),
     );
+  });
+
+  function may(request: FastifyRequest, view: AdminView, act: ConsoleAct): boolean {
+    return consoleMay(view.admin, act, kit.facts(request), kit.ctx.clock.now());
+  }
+
+  app.post('/admin/groups', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreateGroup' });
+    const name = kit.field(request, 'name', 'the group name', 1024);
+    const description = kit.field(request, 'description', 'the description', 1024, true);
+    const problem = checkGroupName(name) ?? (description ? checkGroupDescription(description) : undefined);
+    if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}; nothing was created.`);
+    const instance = await ensureInstance(kit.ctx);
+    let id: string;
+    try {
+      id = await createGroup(kit.ctx, kit.who(request, session), instance.identity_store_id, {
+        DisplayName: name,
+        ...(description ? { Description: description } : {}),
+      });
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict')
+        throw new DomainError('conflict', `A group named “${name}” exists already; nothing was created.`);
+      throw err;
+    }
+    return kit.done(reply, `/admin/groups/${id}`, 'created');
+  });
+
+  /** As DeleteGroup: refused while the group has members or assignments, or is the directory's. */
+  app.post('/admin/groups/:id/delete', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DeleteGroup', groupId: id });
+    const detail = ID.directory.test(id) ? await groupDetail(kit.ctx, id, { limit: 1 }) : undefined;
+    if (!detail) throw bad('The form names a group that does not exist; nothing was changed.');
+    await deleteGroup(kit.ctx, kit.who(request, session), id);
+    return kit.done(reply, '/admin/groups', 'deleted');
   });
 
   /** The group a membership form names, which must exist and be this server's own. */
   async function ownGroup(id: string): Promise<GroupDetail> {
     const detail = ID.directory.test(id) ? await groupDetail(kit.ctx, id, { limit: 1 }) : undefined;
     if (!detail) throw bad('The form names a group that does not exist; nothing was changed.');
-    if (detail.group.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.group.source, 'group.members');
     return detail;
   }
 
@@ -155,10 +205,11 @@ function groupPage(
   d: GroupDetail,
   after: string | undefined,
   done: string | undefined,
+  mayDelete: boolean,
 ): Html {
   const to = (path: string) => webPath(prefix, path);
   const g = d.group;
-  const own = g.source !== 'directory';
+  const own = !isDirectoryOwned(g.source);
   return html`<p class="crumbs"><a href="${to('/admin/groups')}">Groups</a></p>
   <h1><bdi>${text(g.name)}</bdi> ${sourceBadge(g.source)}</h1>
   ${notice(done)}
@@ -199,6 +250,7 @@ function groupPage(
     }
     ${pager({ prefix, path: `/admin/groups/${g.id}`, params: {}, isFirst: after === undefined, next: d.members.next })}
   </section>
+  ${own && mayDelete ? deleteSection(prefix, session, d) : ''}
   <section class="card" aria-labelledby="assign-h">
     <h2 id="assign-h">Account assignments</h2>
     ${
@@ -214,6 +266,36 @@ function groupPage(
         </tr>`,
       )}</tbody>
     </table>`
+    }
+  </section>`;
+}
+
+function createForm(prefix: string, session: PortalSessionInfo): Html {
+  return html`<details class="card">
+    <summary>Create a group</summary>
+    <form method="post" action="${webPath(prefix, '/admin/groups')}" class="form">
+      ${csrfField(session)}
+      <label for="group-name">Name</label>
+      <input type="text" id="group-name" name="name" required maxlength="1024" autocomplete="off" aria-describedby="group-name-hint">
+      <p class="muted small" id="group-name-hint">Unique regardless of case.</p>
+      <label for="group-description">Description <span class="muted">(optional)</span></label>
+      <input type="text" id="group-description" name="description" maxlength="1024" autocomplete="off">
+      <div class="actions"><button type="submit">Create group</button></div>
+    </form>
+  </details>`;
+}
+
+/** Deleting is offered only for an empty, unassigned group, as DeleteGroup allows only that. */
+function deleteSection(prefix: string, session: PortalSessionInfo, d: GroupDetail): Html {
+  const empty = d.memberCount === 0 && d.assignments.length === 0;
+  return html`<section class="card" aria-labelledby="delete-h">
+    <h2 id="delete-h">Delete the group</h2>
+    ${
+      empty
+        ? html`<form method="post" action="${webPath(prefix, `/admin/groups/${d.group.id}/delete`)}" class="inline">
+      ${csrfField(session)}<button type="submit" class="danger">Delete group<span class="visually-hidden"> ${d.group.name}</span></button>
+    </form>`
+        : html`<p class="muted">A group with members or account assignments is not deleted: remove them first, as identitystore:DeleteGroup requires.</p>`
     }
   </section>`;
 }

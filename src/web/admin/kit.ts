@@ -223,6 +223,14 @@ export class QueryReader {
     const v = this.text(name, 'the page key');
     return v === '' ? undefined : v;
   }
+  /** Where a two-way list's page starts: `after` a key or `before` one, not both. */
+  keys(): { after: string | undefined; before: string | undefined } {
+    const after = this.key('after');
+    const before = this.key('before');
+    if (after !== undefined && before !== undefined)
+      throw bad('The page was asked for with two page keys; follow one of the paging links.');
+    return { after, before };
+  }
 }
 
 function capital(s: string): string {

@@ -21,7 +21,17 @@ import {
   searchPermissionSets,
   userIdByName,
 } from '../../app/admin/console.ts';
+import { consoleMay } from '../../app/admin/console-authority.ts';
+import { createPermissionSet, deletePermissionSet } from '../../app/admin/permission-sets.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
+import { DomainError } from '../../domain/errors.ts';
+import {
+  checkPermissionSetDescription,
+  checkPermissionSetName,
+  checkRelayState,
+  checkSessionDuration,
+  DEFAULT_SESSION_DURATION,
+} from '../../domain/identity/permission-set.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
@@ -30,6 +40,9 @@ import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
 import { notice, pager, searchForm, statusBadge, text } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
+  'ps-created':
+    'The permission set was created. Assign it below; attach its policies through sso-admin or the organization file.',
+  'ps-deleted': 'The permission set was deleted.',
   assigned: 'The assignment was created.',
   unassigned: 'The assignment was deleted; role credentials it alone gave were stopped.',
 };
@@ -50,9 +63,9 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const ou = q.text('ou', 'the OU') || undefined;
     if (ou !== undefined && ou !== 'root' && !/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/.test(ou))
       throw bad('The page was asked for with an OU id that cannot exist.');
-    const after = q.key();
+    const keys = q.keys();
     const [page, ous] = await Promise.all([
-      searchAccounts(kit.ctx, { query, after, limit: PAGE_SIZE, ouId: ou }),
+      searchAccounts(kit.ctx, { query, ...keys, limit: PAGE_SIZE, ouId: ou }),
       listOus(kit.ctx),
     ]);
     const ouPath = ou === 'root' ? '/' : ous.find((o) => o.id === ou)?.path;
@@ -80,7 +93,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/accounts', params: { q: query, ou }, isFirst: after === undefined, next: page.next })}
+      ${pager({ prefix: kit.prefix, path: '/admin/accounts', params: { q: query, ou }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}
       <section class="card" aria-labelledby="ous-h">
         <h2 id="ous-h">Organizational units</h2>
         <ul class="plain tree" id="ous">
@@ -123,14 +136,23 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     await kit.require(request, view, { op: 'ListPermissionSets' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchPermissionSets(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchPermissionSets(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
+    const done = NOTICES[q.text('done', 'the notice')];
+    const mayCreate = consoleMay(
+      view.admin,
+      { op: 'CreatePermissionSet' },
+      kit.facts(request),
+      kit.ctx.clock.now(),
+    );
     return kit.send(
       reply,
       session,
       'permission-sets',
       'Permission sets',
       html`<h1>Permission sets</h1>
+      ${notice(done)}
+      ${mayCreate ? createPermissionSetForm(kit.prefix, session) : ''}
       ${searchForm({ prefix: kit.prefix, path: '/admin/permission-sets', label: 'Find permission sets', value: query, hint: 'The start of a permission set name.' })}
       ${
         page.items.length === 0
@@ -147,7 +169,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 
@@ -171,13 +193,68 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         session,
       );
     const done = NOTICES[q.text('done', 'the notice')];
+    const mayDelete = consoleMay(
+      view.admin,
+      { op: 'DeletePermissionSet', permissionSetId: id },
+      kit.facts(request),
+      kit.ctx.clock.now(),
+    );
     return kit.send(
       reply,
       session,
       'permission-sets',
       detail.name,
-      permissionSetPage(kit.prefix, session, detail, after, done),
+      permissionSetPage(kit.prefix, session, detail, after, done, mayDelete),
     );
+  });
+
+  app.post('/admin/permission-sets', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreatePermissionSet' });
+    const name = kit.field(request, 'name', 'the name', 32);
+    const description = kit.field(request, 'description', 'the description', 700, true);
+    const duration = kit.field(request, 'sessionDuration', 'the session duration', 100, true);
+    const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
+    const problem =
+      checkPermissionSetName(name) ??
+      (description ? checkPermissionSetDescription(description) : undefined) ??
+      (duration ? checkSessionDuration(duration) : undefined) ??
+      (relayState ? checkRelayState(relayState) : undefined);
+    if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}; nothing was created.`);
+    let id: string;
+    try {
+      id = (
+        await createPermissionSet(kit.ctx, kit.who(request, session), {
+          name,
+          description: description || undefined,
+          sessionDuration: duration || undefined,
+          relayState: relayState || undefined,
+        })
+      ).id;
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict')
+        throw new DomainError(
+          'conflict',
+          `A permission set named “${name}” exists already; nothing was created.`,
+        );
+      throw err;
+    }
+    return kit.done(reply, `/admin/permission-sets/${id}`, 'ps-created');
+  });
+
+  /** As DeletePermissionSet: refused while it is assigned or provisioned anywhere. */
+  app.post('/admin/permission-sets/:id/delete', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DeletePermissionSet', permissionSetId: id });
+    if (!ID.permissionSet.test(id))
+      throw bad('The form names a permission set that does not exist; nothing was changed.');
+    await deletePermissionSet(kit.ctx, kit.who(request, session), id);
+    return kit.done(reply, '/admin/permission-sets', 'ps-deleted');
   });
 
   /** Where an assignment form goes back to: the account's page or the permission set's. */
@@ -361,6 +438,7 @@ function permissionSetPage(
   p: PermissionSetDetail,
   after: string | undefined,
   done: string | undefined,
+  mayDelete: boolean,
 ): Html {
   const to = (path: string) => webPath(prefix, path);
   const pretty = (json: string | null) => {
@@ -418,5 +496,39 @@ function permissionSetPage(
       ${principalFields()}
       <div class="actions"><button type="submit">Assign</button></div>
     </form>
-  </section>`;
+  </section>
+  ${
+    mayDelete
+      ? html`<section class="card" aria-labelledby="ps-delete-h">
+    <h2 id="ps-delete-h">Delete the permission set</h2>
+    ${
+      p.assignments.items.length === 0 && after === undefined
+        ? html`<form method="post" action="${to(`/admin/permission-sets/${p.id}/delete`)}" class="inline">
+      ${csrfField(session)}<button type="submit" class="danger">Delete permission set<span class="visually-hidden"> ${p.name}</span></button>
+    </form>`
+        : html`<p class="muted">A permission set that is assigned or provisioned is not deleted: delete its assignments first, as sso:DeletePermissionSet requires.</p>`
+    }
+  </section>`
+      : ''
+  }`;
+}
+
+function createPermissionSetForm(prefix: string, session: PortalSessionInfo): Html {
+  return html`<details class="card">
+    <summary>Create a permission set</summary>
+    <form method="post" action="${webPath(prefix, '/admin/permission-sets')}" class="form">
+      ${csrfField(session)}
+      <label for="ps-name">Name</label>
+      <input type="text" id="ps-name" name="name" required maxlength="32" autocomplete="off" aria-describedby="ps-name-hint">
+      <p class="muted small" id="ps-name-hint">1 to 32 letters, digits and + = , . @ _ -; unique regardless of case.</p>
+      <label for="ps-description">Description <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off">
+      <label for="ps-duration">Session duration <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-duration" name="sessionDuration" maxlength="100" placeholder="${DEFAULT_SESSION_DURATION}" autocomplete="off" aria-describedby="ps-duration-hint">
+      <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H; ${DEFAULT_SESSION_DURATION} when empty.</p>
+      <label for="ps-relay">Relay state <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-relay" name="relayState" maxlength="240" autocomplete="off">
+      <div class="actions"><button type="submit">Create permission set</button></div>
+    </form>
+  </details>`;
 }

@@ -35,7 +35,7 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const refused = isDomainError(err, 'invalid_request') || isDomainError(err, 'validation');
     const notFound = isDomainError(err, 'not_found');
-    const conflict = isDomainError(err, 'conflict');
+    const conflict = isDomainError(err, 'conflict') || isDomainError(err, 'directory_owned');
     const denied = isDomainError(err, 'access_denied');
     const status =
       refused || notFound

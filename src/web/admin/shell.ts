@@ -94,7 +94,8 @@ export function searchForm(o: {
 }
 
 /**
- * Paging links: back to the first page, and on to the next one (`after` = the last key shown).
+ * Paging links: back to the first page, back to the previous one (`before` = the first key
+ * shown, on lists that read both ways), and on to the next one (`after` = the last key shown).
  * Keys travel in the query string; `params` are the page's other parameters (the search).
  */
 export function pager(o: {
@@ -104,6 +105,8 @@ export function pager(o: {
   isFirst: boolean;
   next: string | undefined;
   nextParam?: string;
+  prev?: string | undefined;
+  prevParam?: string;
 }): Html {
   const base = new URLSearchParams();
   for (const [k, v] of Object.entries(o.params)) if (v) base.set(k, v);
@@ -115,9 +118,16 @@ export function pager(o: {
     n.set(o.nextParam ?? 'after', o.next);
     nextLink = html`<a class="button secondary small" rel="next" href="${link(n.toString())}">Next page</a>`;
   }
+  let prevLink: Html | string = '';
+  if (o.prev !== undefined) {
+    const p = new URLSearchParams(base);
+    p.set(o.prevParam ?? 'before', o.prev);
+    prevLink = html`<a class="button secondary small" rel="prev" href="${link(p.toString())}">Previous page</a>`;
+  }
   if (o.isFirst && !nextLink) return html``;
   return html`<nav class="pager" aria-label="Pages">
     ${o.isFirst ? '' : html`<a class="button secondary small" href="${link(first)}">First page</a>`}
+    ${prevLink}
     ${nextLink}
   </nav>`;
 }

@@ -9,7 +9,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { searchUsers, type UserDetail, userDetail } from '../../app/admin/console.ts';
 import { consoleMay } from '../../app/admin/console-authority.ts';
-import { createUser } from '../../app/admin/directory.ts';
+import { createUser, updateUser, type Wire } from '../../app/admin/directory.ts';
+import { assertOwnedHere, directoryOwnedMessage } from '../../app/admin/directory-owned.ts';
 import { noteRevocations } from '../../app/admin/who.ts';
 import { resetMfa } from '../../app/auth/mfa.ts';
 import { ensureInstance } from '../../app/instance.ts';
@@ -37,14 +38,14 @@ const NOTICES: Record<string, string> = {
   enabled: 'The user is enabled. They sign in again.',
   'already-disabled': 'The user was already disabled.',
   'already-enabled': 'The user was already enabled.',
+  edited: 'The attributes were saved.',
   'password-set': 'The password was set (and any password lockout cleared).',
   'mfa-reset': 'Their MFA devices were removed; they set up a new one at their next sign-in.',
   'signed-out':
     'Their sessions, command-line sign-ins and role credentials were ended. They may sign in again.',
 };
 
-const DIRECTORY_OWNS =
-  'This user comes from the directory, which decides whether they are enabled: disable or enable them there, and the next directory sync brings the change here.';
+const DIRECTORY_OWNS = directoryOwnedMessage('user.status');
 
 export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   const to = (path: string) => webPath(kit.prefix, path);
@@ -56,8 +57,8 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     await kit.require(request, view, { op: 'ListUsers' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const after = q.key();
-    const page = await searchUsers(kit.ctx, { query, after, limit: PAGE_SIZE });
+    const keys = q.keys();
+    const page = await searchUsers(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
     const done = NOTICES[q.text('done', 'the notice')];
     const mayCreate = consoleMay(view.admin, { op: 'CreateUser' }, kit.facts(request), kit.ctx.clock.now());
     return kit.send(
@@ -90,7 +91,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/users', params: { q: query }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/users', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 
@@ -108,17 +109,9 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const { session } = view;
     await kit.require(request, view, { op: 'CreateUser' });
     const userName = kit.field(request, 'userName', 'the user name', 128);
-    const displayName = kit.field(request, 'displayName', 'the display name', 1024);
-    const givenName = kit.field(request, 'givenName', 'the given name', 1024, true);
-    const familyName = kit.field(request, 'familyName', 'the family name', 1024, true);
-    const email = kit.field(request, 'email', 'the e-mail address', 1024, true);
-    const problem =
-      checkUserName(userName) ??
-      checkDisplayName(displayName) ??
-      (givenName ? checkPersonName(givenName, 'given name') : undefined) ??
-      (familyName ? checkPersonName(familyName, 'family name') : undefined) ??
-      (email ? checkEmail(email) : undefined);
+    const problem = checkUserName(userName);
     if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`);
+    const { displayName, givenName, familyName, email } = attributeFields(request);
     const instance = await ensureInstance(kit.ctx);
     const name: Record<string, string> = {};
     if (givenName) name.GivenName = givenName;
@@ -194,7 +187,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   }
 
   action('disable', async (id, detail, who) => {
-    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.user.source, 'user.status');
     if (who.actor === `user:${id}`)
       throw new DomainError('conflict', 'You cannot disable yourself: another administrator can.');
     const r = await disableUser(kit.ctx, id, who.actor, who);
@@ -203,14 +196,51 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
   });
 
   action('enable', async (id, detail, who) => {
-    if (detail.user.source === 'directory') throw new DomainError('conflict', DIRECTORY_OWNS);
+    assertOwnedHere(detail.user.source, 'user.status');
     const r = await enableUser(kit.ctx, id, who.actor, who);
     return r.changed ? 'enabled' : 'already-enabled';
   });
 
+  /** The attributes a person reads (UpdateUser on them): what is left empty is removed. */
+  action('attributes', async (id, _detail, who, request) => {
+    const a = attributeFields(request);
+    const instance = await ensureInstance(kit.ctx);
+    const written = await updateUser(kit.ctx, who, instance.identity_store_id, id, (doc) => {
+      const out: Wire = { ...doc, DisplayName: a.displayName };
+      const name: Wire = { ...((doc.Name as Wire | undefined) ?? {}) };
+      if (a.givenName) name.GivenName = a.givenName;
+      else delete name.GivenName;
+      if (a.familyName) name.FamilyName = a.familyName;
+      else delete name.FamilyName;
+      if (Object.keys(name).length > 0) out.Name = name;
+      else delete out.Name;
+      const emails = (doc.Emails as Wire[] | undefined) ?? [];
+      const primary = emails.find((e) => e.Primary) ?? emails[0];
+      if (!a.email) delete out.Emails;
+      else if (primary?.Value !== a.email) out.Emails = [{ ...primary, Value: a.email, Primary: true }];
+      return out;
+    });
+    noteRevocations(kit.deps.credentials, written);
+    return 'edited';
+  });
+
+  /** The attribute fields of the create and edit forms, checked as the directory rules say. */
+  function attributeFields(request: FastifyRequest) {
+    const displayName = kit.field(request, 'displayName', 'the display name', 1024);
+    const givenName = kit.field(request, 'givenName', 'the given name', 1024, true);
+    const familyName = kit.field(request, 'familyName', 'the family name', 1024, true);
+    const email = kit.field(request, 'email', 'the e-mail address', 1024, true);
+    const problem =
+      checkDisplayName(displayName) ??
+      (givenName ? checkPersonName(givenName, 'given name') : undefined) ??
+      (familyName ? checkPersonName(familyName, 'family name') : undefined) ??
+      (email ? checkEmail(email) : undefined);
+    if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}; nothing was changed.`);
+    return { displayName, givenName, familyName, email };
+  }
+
   action('password', async (id, detail, who, request) => {
-    if (detail.user.source === 'directory')
-      throw new DomainError('conflict', 'This user comes from the directory: their password is set there.');
+    assertOwnedHere(detail.user.source, 'user.password');
     // Taken as typed: a password's spaces are part of it.
     const all = formFields(request).getAll('password');
     if (all.length !== 1) throw bad('The form must have one new password.');
@@ -319,6 +349,7 @@ function userPage(
       <dt>Created</dt><dd>${when(u.createdAt)} by <span class="mono">${u.createdBy}</span></dd>
       <dt>Updated</dt><dd>${when(u.updatedAt)} by <span class="mono">${u.updatedBy}</span></dd>
     </dl>
+    ${mayUpdate && !fromDirectory ? editForm(prefix, session, u) : ''}
   </section>
   <section class="card" aria-labelledby="groups-h">
     <h2 id="groups-h">Groups</h2>
@@ -358,4 +389,22 @@ function viaList(prefix: string, via: UserDetail['reach'][number]['via']): Html 
           : html`group <a href="${webPath(prefix, `/admin/groups/${v.groupId ?? ''}`)}">${text(v.groupName)}</a>`
       }`,
   )}`;
+}
+
+/** The attributes form of a user's page, filled with what is stored. */
+function editForm(prefix: string, session: PortalSessionInfo, u: UserDetail['user']): Html {
+  const field = (name: string, label: string, value: string | null, required = false, type = 'text') =>
+    html`<label for="edit-${name}">${label}${required ? '' : html` <span class="muted">(optional)</span>`}</label>
+    <input type="${type}" id="edit-${name}" name="${name}" value="${value ?? ''}"${required ? html` required` : ''} maxlength="1024" autocomplete="off">`;
+  return html`<details>
+    <summary>Edit attributes</summary>
+    <form method="post" action="${webPath(prefix, `/admin/users/${u.id}/attributes`)}" class="form">
+      ${csrfField(session)}
+      ${field('displayName', 'Display name', u.displayName, true)}
+      ${field('givenName', 'Given name', u.givenName)}
+      ${field('familyName', 'Family name', u.familyName)}
+      ${field('email', 'E-mail', u.email, false, 'email')}
+      <div class="actions"><button type="submit">Save attributes</button></div>
+    </form>
+  </details>`;
 }
