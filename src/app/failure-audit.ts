@@ -7,9 +7,9 @@
  *   detail): at most 256 characters in a row, control and invisible formatting characters
  *   replaced, and a note when it was cut.
  * - Repeats are counted, not written (`FailureAudit`): the first failure of a kind from an
- *   address in a minute is written at once, as before; the others of that minute become one
- *   row with their count and first and last time, written when the minute ends (or the server
- *   closes). At most 1,000 (address, kind) pairs are tracked a minute; failures beyond those
+ *   address in a minute is written at once, as before (group-committed, `writeNow`); the others
+ *   of that minute become one row with their count and first and last time, written when the
+ *   minute ends (or the server closes). At most 1,000 (address, kind) pairs are tracked a minute; failures beyond those
  *   are counted in one row per action without an address.
  *
  * What a kill -9 loses: the counts of the current minute not yet written (never a first
@@ -22,6 +22,7 @@
 import type { Clock } from '../domain/runtime.ts';
 import type { AuditRow, Store } from '../storage/db.ts';
 import { type AuditEvent, auditRow } from './audit.ts';
+import { AuditWriter } from './credentials/audit-writer.ts';
 
 /** How repeats are counted: one minute, at most 1,000 (address, kind) pairs in it. */
 export interface FailureAuditOptions {
@@ -56,12 +57,25 @@ export class FailureAudit {
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Group commits for the rows written at once (`writeNow`). */
+  private readonly now: AuditWriter;
 
   constructor(store: Store, clock: Clock, options: FailureAuditOptions = {}) {
     this.store = store;
     this.clock = clock;
     this.windowMs = options.windowMs ?? 60_000;
     this.maxKeys = options.maxKeys ?? 1000;
+    this.now = new AuditWriter(store);
+  }
+
+  /**
+   * Write an event `admit` returned, resolving once it is committed. Rows of one turn of the
+   * event loop share a commit (`AuditWriter`), made through `Store.appendAudit`: on SQLite in the
+   * audit worker's thread, so a flood of first failures from thousands of addresses never holds
+   * the event loop in a disk flush per row.
+   */
+  writeNow(event: AuditEvent): Promise<void> {
+    return this.now.write(event);
   }
 
   /**

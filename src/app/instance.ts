@@ -5,10 +5,24 @@
 
 import type { Kysely } from 'kysely';
 import { newIdentityStoreId, newInstanceId, newOrganizationId, newRootId } from '../domain/ids.ts';
+import { preparedRead } from '../storage/prepared.ts';
 import type { Database, InstanceTable } from '../storage/schema.ts';
 import type { AppContext } from './context.ts';
 
 export type Instance = InstanceTable;
+
+const instanceRow = preparedRead([] as const, (db) =>
+  db.selectFrom('instance').selectAll().where('id', '=', 'default'),
+);
+
+/**
+ * The instance for a hot path (every admin API call): a prepared read on the read connection,
+ * creating the instance only when there is none yet.
+ */
+export async function readInstance(ctx: AppContext): Promise<Instance> {
+  const [row] = await instanceRow(ctx.store, {});
+  return row ?? (await ensureInstance(ctx));
+}
 
 /** Read the instance, creating it on first use. */
 export async function ensureInstance(ctx: AppContext): Promise<Instance> {

@@ -66,15 +66,18 @@ c.update_user(IdentityStoreId=store, UserId=uid, Operations=[{'AttributePath': '
 out['byExternalId'] = c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'ExternalId': {'Issuer': 'https://scim.example.com', 'Id': 'g-1'}})['UserId'] == uid
 out['noSuchName'] = err(lambda: c.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': 'nobody'}}))
 out['filtered'] = [x['UserName'] for x in c.list_users(IdentityStoreId=store, Filters=[{'AttributePath': 'UserName', 'AttributeValue': 'alice'}])['Users']]
-names, tokens, kw = [], [], {}
+out['filteredExternalIds'] = [x.get('ExternalIds') for x in c.list_users(IdentityStoreId=store, Filters=[{'AttributePath': 'UserName', 'AttributeValue': 'grace'}])['Users']]
+names, tokens, kw, listedExternalIds = [], [], {}, {}
 while True:
     page = c.list_users(IdentityStoreId=store, MaxResults=2, **kw)
     names += [x['UserName'] for x in page['Users']]
+    listedExternalIds.update({x['UserName']: x['ExternalIds'] for x in page['Users'] if 'ExternalIds' in x})
     if 'NextToken' not in page: break
     tokens.append(page['NextToken'])
     kw = {'NextToken': page['NextToken']}
 out['paged'] = sorted(names)
 out['pages'] = len(tokens) + 1
+out['listedExternalIds'] = listedExternalIds
 out['paginator'] = sorted(x['UserName'] for p in c.get_paginator('list_users').paginate(IdentityStoreId=store, PaginationConfig={'PageSize': 4}) for x in p['Users'])
 t = tokens[0]
 out['forgedToken'] = err(lambda: c.list_users(IdentityStoreId=store, MaxResults=2, NextToken=t[:-3] + ('AAA' if t[-3:] != 'AAA' else 'BBB')))
@@ -161,6 +164,10 @@ for (const kind of STORE_KINDS) {
         const everyone = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
         assert.deepEqual(out.paged, everyone);
         assert.equal(out.pages, 4);
+        // A user's external ids come with them in a list, filtered or page by page.
+        const graceIds = [{ Issuer: 'https://scim.example.com', Id: 'g-1' }];
+        assert.deepEqual(out.filteredExternalIds, [graceIds]);
+        assert.deepEqual(out.listedExternalIds, { grace: graceIds });
         assert.deepEqual(out.paginator, everyone);
         assert.equal(out.forgedToken, 'ValidationException');
         assert.equal(out.otherQueryToken, 'ValidationException');

@@ -16,6 +16,7 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
+import { preparedRead } from '../../storage/prepared.ts';
 import type { Database, GroupRow, UserRow } from '../../storage/schema.ts';
 import { revokeUnreachable } from '../access-loss.ts';
 import { writeAudit } from '../audit.ts';
@@ -261,24 +262,73 @@ export interface Page<T> {
 }
 
 /** Users by id, a page after `after`; `filter` is ListUsers' one filter (UserName). */
+/**
+ * The reads of ListUsers, prepared once (`storage/prepared.ts`) and run on the read connection:
+ * building and compiling them with Kysely cost more than SQLite took to answer. A UserName
+ * filter matches at most one row (user names are unique), so that read has no ORDER BY or LIMIT,
+ * which SQLite would otherwise set up on every run (they doubled its cost).
+ */
+const usersByName = preparedRead(['name'] as const, (db, p) =>
+  db.selectFrom('users').selectAll().where('user_name_lower', '=', p.name),
+);
+const usersByNameAfter = preparedRead(['name', 'after'] as const, (db, p) =>
+  db.selectFrom('users').selectAll().where('user_name_lower', '=', p.name).where('id', '>', p.after),
+);
+const usersFirst = preparedRead(['limit'] as const, (db, p) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .orderBy('id')
+    .limit(p.limit as unknown as number),
+);
+const usersAfter = preparedRead(['after', 'limit'] as const, (db, p) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '>', p.after)
+    .orderBy('id')
+    .limit(p.limit as unknown as number),
+);
+/** External ids of the users whose ids lie between `from` and `to` (a page read in id order). */
+const userExternalIdsBetween = preparedRead(['from', 'to'] as const, (db, p) =>
+  db
+    .selectFrom('user_external_ids')
+    .select(['user_id as owner', 'issuer', 'external_id', 'position'])
+    .where('user_id', '>=', p.from)
+    .where('user_id', '<=', p.to)
+    .orderBy('user_id')
+    .orderBy('position'),
+);
+
 export async function listUsers(
   ctx: AppContext,
   storeId: string,
   page: { after: string | undefined; limit: number; userName?: string | undefined },
 ): Promise<Page<Wire>> {
-  const rows = await ctx.store.db
-    .selectFrom('users')
-    .selectAll()
-    .$if(page.userName !== undefined, (q) =>
-      q.where('user_name_lower', '=', (page.userName ?? '').toLowerCase()),
-    )
-    .$if(page.after !== undefined, (q) => q.where('id', '>', page.after ?? ''))
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
-  return wirePage(ctx.store.db, 'user_external_ids', pageOf(rows, page.limit), (r, ext) =>
-    userWire(r, ext, storeId),
-  );
+  const store = ctx.store;
+  const name = page.userName?.toLowerCase();
+  const rows =
+    name !== undefined
+      ? page.after !== undefined
+        ? await usersByNameAfter(store, { name, after: page.after })
+        : await usersByName(store, { name })
+      : page.after !== undefined
+        ? await usersAfter(store, { after: page.after, limit: page.limit + 1 })
+        : await usersFirst(store, { limit: page.limit + 1 });
+  const { items, after } = pageOf(rows, page.limit);
+  // The page is a run of consecutive ids (at most one row when filtered): its external ids are
+  // those of the users in its id range, one prepared read.
+  const ext = new Map<string, ExternalId[]>();
+  const first = items[0];
+  const last = items.at(-1);
+  if (first && last) {
+    for (const r of await userExternalIdsBetween(store, { from: first.id, to: last.id })) {
+      const list = ext.get(r.owner) ?? [];
+      list.push({ Issuer: r.issuer, Id: r.external_id });
+      ext.set(r.owner, list);
+    }
+  }
+  return { items: items.map((r) => userWire(r, ext.get(r.id) ?? [], storeId)), after };
 }
 
 /**

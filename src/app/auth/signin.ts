@@ -112,8 +112,9 @@ export async function checkPassword(
       sourceIp: meta.sourceIp ?? null,
       requestId: meta.requestId ?? null,
     };
-    const now = repeatsOf === undefined ? event : ctx.memory.failures.admit(event, repeatsOf);
-    if (now) await writeAudit(ctx.store.db, now);
+    if (repeatsOf === undefined) return writeAudit(ctx.store.db, event);
+    const first = ctx.memory.failures.admit(event, repeatsOf);
+    if (first) await ctx.memory.failures.writeNow(first);
   };
   const throttled = async (retryAfterMs: number): Promise<PasswordCheck> => {
     const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);

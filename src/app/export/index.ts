@@ -193,8 +193,15 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
     users.push(entry);
   }
   if (extras.profileUsers + extras.externalIdUsers + extras.externalIdGroups > 0) {
+    const parts = [
+      extras.profileUsers > 0
+        ? `${extras.profileUsers} users with attributes such as e-mail types, titles, phone numbers or addresses`
+        : '',
+      extras.externalIdUsers > 0 ? `${extras.externalIdUsers} users with external ids` : '',
+      extras.externalIdGroups > 0 ? `${extras.externalIdGroups} groups with external ids` : '',
+    ].filter((p) => p !== '');
     notes.push(
-      'identitystore attributes the file has no key for (addresses, phone numbers, nick names, external ids…) stay in the store and are not written',
+      `identitystore attributes the file has no key for stay in the store and are not written (${parts.join('; ')})`,
     );
   }
 

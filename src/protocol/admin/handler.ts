@@ -24,7 +24,7 @@ import {
   loadAdminCaller,
 } from '../../app/admin/caller.ts';
 import type { RoleSessionClaims } from '../../app/credentials/seal.ts';
-import { ensureInstance, type Instance } from '../../app/instance.ts';
+import { type Instance, readInstance } from '../../app/instance.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { type AdminService, operationAuthorization } from '../../domain/iam/operations.ts';
@@ -215,7 +215,7 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
         deps,
         caller: who,
         input,
-        instance: await ensureInstance(ctx),
+        instance: await readInstance(ctx),
         requestId: request.id,
         ip: request.ip,
         now,
