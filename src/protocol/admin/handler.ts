@@ -222,6 +222,8 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
         authorize: (resources, extra = {}) =>
           authorizeAdmin(who, { now, ...extra, operation: authorization, resources, facts }),
         pageStart: async (token, query) => {
+          // The first page: nothing to check (no key to read, no digest to make).
+          if (token === undefined) return undefined;
           const key = await ctx.memory.serverKeys.get('pagination');
           const start = readNextToken(key, token, operationName, queryDigest(query), ctx.clock.now());
           if (start === null) throw service.badToken();
