@@ -14,6 +14,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/schema.ts';
 import type { StoredAuditEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { sessionRows } from '../sessions.ts';
 
 export interface ConsolePage<T> {
   items: T[];
@@ -796,19 +797,7 @@ export async function liveSessions(
 ): Promise<ConsolePage<LiveSession>> {
   const now = ctx.clock.now();
   const cursor = parseSessionKey(page.after);
-  const rows = await ctx.store.db
-    .selectFrom('portal_sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .select([
-      's.id',
-      's.user_id',
-      'u.user_name',
-      's.created_at',
-      's.last_seen_at',
-      's.expires_at',
-      's.source_ip',
-      's.user_agent',
-    ])
+  const rows = await sessionRows(ctx.store.db)
     .where('s.revoked_at', 'is', null)
     .where('s.expires_at', '>', now)
     .where('s.mfa_done', '=', 1)
