@@ -323,6 +323,7 @@ for (const kind of STORE_KINDS) {
       ]);
       const badOu = await admin.get('/admin/accounts?ou=%3Cscript%3E');
       assert.equal(badOu.status, 400);
+      assert.match(await badOu.text(), /an OU id that cannot exist/);
       assert.equal((await admin.get('/admin/accounts/999999999999')).status, 404);
       const pages = await assertPagesBothWays(admin, '/admin/accounts?q=bulk', (body) =>
         firstCells(body, 'accounts'),
@@ -526,6 +527,9 @@ for (const kind of STORE_KINDS) {
       const victim = await signIn(server.deps, org.users.erin ?? '');
       const list = await (await admin.get(`/admin/sessions?user=${org.users.erin}`)).text();
       assert.match(list, new RegExp(`value="${victim.sessionId}"`));
+      const badUser = await admin.get('/admin/sessions?user=%3Cx%3E');
+      assert.equal(badUser.status, 400);
+      assert.match(await badUser.text(), /a user id that cannot exist/);
       assert.equal(
         (await admin.post('/admin/sessions/end', { session: victim.sessionId }, 'nope')).status,
         403,
