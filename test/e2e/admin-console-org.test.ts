@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SeededOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   assertPagesBothWays,
@@ -15,7 +15,7 @@ import {
   DEV,
   firstCells,
   PROD,
-  seedConsoleOrg,
+  startConsoleServer,
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
@@ -48,23 +48,22 @@ for (const kind of STORE_KINDS) {
     const db = () => server.deps.ctx.store.db;
 
     before(async () => {
-      server = await startTestServer({
+      ({ server, org, admin } = await startConsoleServer({
         store: kind,
-        seed: async (deps) => {
-          org = await seedConsoleOrg(deps, {
-            users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
-            groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
-            accounts: BULK,
-            assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
-          });
+        extra: {
+          users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
+          groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+          accounts: BULK,
+          assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
+        },
+        also: async (deps, org) => {
           await deps.ctx.store.db
             .updateTable('groups')
             .set({ source: 'directory' })
             .where('id', '=', org.groups.Synced ?? '')
             .execute();
         },
-      });
-      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+      }));
     });
     after(async () => server.stop());
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
 import type { SeededOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   assertPagesBothWays,
@@ -16,7 +16,7 @@ import {
   DEV,
   firstCells,
   PROD,
-  seedConsoleOrg,
+  startConsoleServer,
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
@@ -34,24 +34,23 @@ for (const kind of STORE_KINDS) {
     let admin: ConsoleClient;
 
     before(async () => {
-      server = await startTestServer({
+      ({ server, org, admin } = await startConsoleServer({
         store: kind,
-        seed: async (deps) => {
-          org = await seedConsoleOrg(deps, {
-            users: [
-              ...manyUsers,
-              { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
-              { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
-            ],
-          });
+        extra: {
+          users: [
+            ...manyUsers,
+            { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
+            { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
+          ],
+        },
+        also: async (deps, org) => {
           await deps.ctx.store.db
             .updateTable('users')
             .set({ source: 'directory', directory_dn: 'CN=Carol,DC=corp' })
             .where('id', '=', org.users.carol ?? '')
             .execute();
         },
-      });
-      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+      }));
     });
     after(async () => server.stop());
 
