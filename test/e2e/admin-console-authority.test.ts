@@ -10,9 +10,9 @@ import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   ConsoleClient,
+  consolePages,
   DEV,
   makeAdministrators,
-  PROD,
   startConsoleServer,
 } from './admin-console-fixtures.ts';
 
@@ -59,18 +59,7 @@ for (const kind of STORE_KINDS) {
         .status;
 
     it('lets a read-only administrator read every page, without the controls that change things', async () => {
-      for (const path of [
-        '/admin/users',
-        `/admin/users/${org.users.alice}`,
-        '/admin/groups',
-        `/admin/groups/${org.groups.Developers}`,
-        '/admin/accounts',
-        `/admin/accounts/${PROD}`,
-        '/admin/permission-sets',
-        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
-        '/admin/sessions',
-        '/admin/audit',
-      ]) {
+      for (const path of consolePages(org)) {
         assert.equal((await reader.get(path)).status, 200, path);
       }
       const page = await (await reader.get(`/admin/users/${org.users.alice}`)).text();

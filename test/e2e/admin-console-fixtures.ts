@@ -93,6 +93,22 @@ export async function startConsoleServer(
   return { server, org, admin: await ConsoleClient.as(server.url, server.deps, org.users.root ?? '') };
 }
 
+/** Every page of the console, one of each kind in the base organization. */
+export function consolePages(org: SeededOrg): string[] {
+  return [
+    '/admin/users',
+    `/admin/users/${org.users.alice}`,
+    '/admin/groups',
+    `/admin/groups/${org.groups.Developers}`,
+    '/admin/accounts',
+    `/admin/accounts/${PROD}`,
+    '/admin/permission-sets',
+    `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
+    '/admin/sessions',
+    '/admin/audit',
+  ];
+}
+
 export class ConsoleClient {
   readonly url: string;
   readonly who: SignedIn | null;

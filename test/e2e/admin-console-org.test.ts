@@ -12,6 +12,7 @@ import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   assertPagesBothWays,
   ConsoleClient,
+  consolePages,
   DEV,
   firstCells,
   PROD,
@@ -84,17 +85,7 @@ for (const kind of STORE_KINDS) {
 
     it('answers 403 on every page to a person who is not an administrator, with the strict CSP on every page', async () => {
       const bob = await ConsoleClient.as(server.url, server.deps, org.users.bob ?? '');
-      const pages = [
-        '/admin/groups',
-        `/admin/groups/${org.groups.Developers}`,
-        '/admin/accounts',
-        `/admin/accounts/${PROD}`,
-        '/admin/permission-sets',
-        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
-        '/admin/sessions',
-        '/admin/audit',
-      ];
-      for (const path of pages) {
+      for (const path of consolePages(org)) {
         const mine = await admin.get(path);
         assert.equal(mine.status, 200, path);
         assert.match(mine.headers.get('content-security-policy') ?? '', /default-src 'none'/, path);
