@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { auditRows } from '../helpers/oidc.ts';
 import type { SeededOrg } from '../helpers/seed.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -143,12 +144,9 @@ for (const kind of STORE_KINDS) {
       const removed = await admin.post(`/admin/groups/${ops}/members/remove`, { membership: bobsMembership });
       assert.equal(removed.status, 303);
       assert.deepEqual(await memberships(ops), [org.users.erin]);
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor'])
-        .where('action', 'in', ['membership.create', 'membership.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = (await auditRows(server.deps, ['membership.create', 'membership.delete'])).map(
+        ({ action, actor }) => ({ action, actor }),
+      );
       assert.deepEqual(audit, [
         { action: 'membership.create', actor: `user:${org.users.root}` },
         { action: 'membership.delete', actor: `user:${org.users.root}` },
@@ -210,12 +208,7 @@ for (const kind of STORE_KINDS) {
         await (await admin.get(deleted.headers.get('location') ?? '')).text(),
         /The group was deleted/,
       );
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor', 'detail'])
-        .where('action', 'in', ['group.create', 'group.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = await auditRows(server.deps, ['group.create', 'group.delete']);
       assert.deepEqual(
         audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [
@@ -270,12 +263,9 @@ for (const kind of STORE_KINDS) {
         await db().selectFrom('permission_sets').select('id').where('id', '=', row.id).executeTakeFirst(),
         undefined,
       );
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor'])
-        .where('action', 'in', ['permission_set.create', 'permission_set.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = (await auditRows(server.deps, ['permission_set.create', 'permission_set.delete'])).map(
+        ({ action, actor }) => ({ action, actor }),
+      );
       assert.deepEqual(audit, [
         { action: 'permission_set.create', actor: `user:${org.users.root}` },
         { action: 'permission_set.delete', actor: `user:${org.users.root}` },
@@ -382,12 +372,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(gone.status, 303);
       assert.equal(gone.headers.get('location'), `/admin/permission-sets/${ps}?done=unassigned`);
       assert.equal(await assignmentCount(), count);
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor', 'detail'])
-        .where('action', 'in', ['assignment.create', 'assignment.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = await auditRows(server.deps, ['assignment.create', 'assignment.delete']);
       assert.deepEqual(
         audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [

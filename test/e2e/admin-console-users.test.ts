@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
+import { auditRow, auditRows } from '../helpers/oidc.ts';
 import type { SeededOrg } from '../helpers/seed.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -226,12 +227,7 @@ for (const kind of STORE_KINDS) {
         headers: { cookie: victim.cookie },
       });
       assert.equal(afterwards.status, 303);
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail', 'source_ip'])
-        .where('action', '=', 'user.disable')
-        .where('target_id', '=', org.users.user000 ?? '')
-        .execute();
+      const audit = await auditRows(server.deps, 'user.disable', org.users.user000 ?? '');
       assert.deepEqual(
         audit.map((e) => [e.actor, JSON.parse(e.detail ?? '{}').via, e.source_ip]),
         [[`user:${org.users.root}`, 'admin-console', '127.0.0.1']],
@@ -303,12 +299,7 @@ for (const kind of STORE_KINDS) {
       assert.match(page, /The attributes were saved/);
       assert.doesNotMatch(page, /<b>bold/);
       assert.match(page, /value="O&#39;Brien &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;\/b&gt;"/);
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.update')
-        .where('target_id', '=', org.users.alice ?? '')
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.update', org.users.alice ?? '');
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.deepEqual(JSON.parse(audit.detail ?? '{}').changed.sort(), ['DisplayName', 'Emails', 'Name']);
 
@@ -347,12 +338,7 @@ for (const kind of STORE_KINDS) {
         given_name: 'Dave',
         status: 'ENABLED',
       });
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.create')
-        .where('target_id', '=', id)
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.create', id);
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.equal(JSON.parse(audit.detail ?? '{}').via, 'admin-console');
       const dup = await admin.post('/admin/users', { userName: 'DAVE', displayName: 'Another' });
@@ -387,12 +373,7 @@ for (const kind of STORE_KINDS) {
         await verify(stored, ' a long passphrase '),
         'the password is stored as typed, spaces included',
       );
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.password.set')
-        .where('target_id', '=', id)
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.password.set', id);
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.doesNotMatch(audit.detail ?? '', /passphrase/);
     });
