@@ -30,8 +30,9 @@ export interface AccessibleRole {
  * Sub-query of the assignment rows that apply to `userId` (direct ∪ via groups), written so
  * both planners use the unique key (principal type, principal id, …) for each part: a join from
  * assignments to memberships, or an OR of the two parts, makes them scan every assignment row.
+ * The admin console's authority (`admin/console-authority.ts`) reads a user's roles with it too.
  */
-function assignmentsOf(db: Kysely<Database>, userId: string, accountId?: string) {
+export function assignmentsOf(db: Kysely<Database>, userId: string, accountId?: string) {
   let direct = db
     .selectFrom('account_assignments')
     .select(['account_id', 'permission_set_id'])

@@ -46,13 +46,12 @@ export interface ListSessionsOptions {
   limit?: number;
 }
 
-/** Sessions, newest first: live ones only unless `all`. */
-export async function listSessions(
-  ctx: AppContext,
-  options: ListSessionsOptions = {},
-): Promise<SessionInfo[]> {
-  const now = ctx.clock.now();
-  let q = ctx.store.db
+/**
+ * Portal sessions (`s`) with their users' names (`u`), as the session lists read them (the admin
+ * console pages them: `admin/console.ts`).
+ */
+export function sessionRows(db: Kysely<Database>) {
+  return db
     .selectFrom('portal_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .select([
@@ -65,7 +64,16 @@ export async function listSessions(
       's.revoked_at',
       's.source_ip',
       's.user_agent',
-    ])
+    ]);
+}
+
+/** Sessions, newest first: live ones only unless `all`. */
+export async function listSessions(
+  ctx: AppContext,
+  options: ListSessionsOptions = {},
+): Promise<SessionInfo[]> {
+  const now = ctx.clock.now();
+  let q = sessionRows(ctx.store.db)
     .orderBy('s.created_at', 'desc')
     .orderBy('s.id')
     .limit(options.limit ?? 1000);

@@ -130,24 +130,64 @@ export function syncDirectory(dir: string): void {
  * the old file or the new one, never part of either; a failure leaves the old file as it was.
  */
 export function writePrivateFileAtomic(file: string, text: string): void {
+  const temp = openPrivateTemp(file);
+  try {
+    fs.writeFileSync(temp.fd, text);
+    temp.commit();
+  } finally {
+    temp.discard();
+  }
+}
+
+/** A temporary private file open for writing, to be put in place of another or thrown away. */
+export interface PrivateTemp {
+  fd: number;
+  /** fsync, close, rename over the file, fsync its directory. */
+  commit(): void;
+  /** Close and remove it unless committed (so it belongs in a `finally`). */
+  discard(): void;
+}
+
+/**
+ * The temporary file of `writePrivateFileAtomic`, for content written another way (a stream:
+ * the backup archive), with the same guarantees once the caller commits it.
+ *
+ * @example
+ * const temp = openPrivateTemp(output);
+ * try {
+ *   await pipeline(source, fs.createWriteStream('', { fd: temp.fd, autoClose: false }));
+ *   temp.commit();
+ * } finally {
+ *   temp.discard();
+ * }
+ */
+export function openPrivateTemp(file: string): PrivateTemp {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   const fd = fs.openSync(tmp, 'wx', PRIVATE_FILE_MODE);
   let renamed = false;
   try {
     fs.fchmodSync(fd, PRIVATE_FILE_MODE);
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
+  } catch (err) {
     fs.closeSync(fd);
-    fs.renameSync(tmp, file);
-    renamed = true;
-    syncDirectory(dir);
-  } finally {
-    if (!renamed) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  return {
+    fd,
+    commit() {
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(tmp, file);
+      renamed = true;
+      syncDirectory(dir);
+    },
+    discard() {
+      if (renamed) return;
       try {
         fs.closeSync(fd);
       } catch {}
       fs.rmSync(tmp, { force: true });
-    }
-  }
+    },
+  };
 }

@@ -1,4 +1,7 @@
-/** A card with a title, a message and a link to the portal's start page: every area's short answer page. */
+/**
+ * A card with a title, a message and a link (to the portal's start page unless told otherwise):
+ * every area's short answer page.
+ */
 import type { FastifyReply } from 'fastify';
 import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
@@ -9,7 +12,7 @@ import type { PortalSessionInfo } from './session.ts';
 /** The link's words on the portal's own pages, which the person reached from their accounts. */
 export const BACK_TO_ACCOUNTS = 'Back to your accounts';
 
-/** `prefix`: the public URL's path prefix; `link`: the words of the link to `/start`. */
+/** `prefix`: the public URL's path prefix; `link`: the words of the link to `to` (`/start`). */
 export function messagePage(
   reply: FastifyReply,
   prefix: string,
@@ -18,6 +21,7 @@ export function messagePage(
   message: string | Html,
   session: PortalSessionInfo | null = null,
   link = 'Go to the access portal',
+  to = '/start',
 ): FastifyReply {
   return sendPage(
     reply,
@@ -26,7 +30,7 @@ export function messagePage(
       narrow: true,
       session,
       prefix,
-      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, '/start')}">${link}</a></p></div>`,
+      body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p><a href="${webPath(prefix, to)}">${link}</a></p></div>`,
     }),
     status,
   );

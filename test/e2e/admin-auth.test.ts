@@ -20,6 +20,7 @@ import {
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { ListInstancesCommand, ListPermissionSetsCommand } from '@aws-sdk/client-sso-admin';
 import {
+  boto3,
   identityStoreClient,
   identityStoreId,
   MANAGEMENT,
@@ -30,7 +31,6 @@ import {
   startAdminServer,
   WORKLOAD,
 } from '../helpers/admin.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -72,18 +72,8 @@ for (const kind of STORE_KINDS) {
     it('an administrator with AdministratorAccess lists users (JS SDK and boto3)', async () => {
       assert.equal(await listUsers('alice', 'Administrator'), 'ok');
       const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_LIST_USERS,
-          [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, storeId],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(JSON.parse(r.stdout).users, ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
-      } finally {
-        cleanup();
-      }
+      const stdout = await boto3(server, c, BOTO3_LIST_USERS, [storeId]);
+      assert.deepEqual(JSON.parse(stdout).users, ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
     });
 
     it('a permission set that is not an administrators one is refused, AdministratorAccess or not', async () => {

@@ -6,9 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SeededOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient, DEV, PROD, seedConsoleOrg } from './admin-console-fixtures.ts';
+import {
+  ConsoleClient,
+  consolePages,
+  DEV,
+  makeAdministrators,
+  startConsoleServer,
+} from './admin-console-fixtures.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`admin console authority (${kind})`, () => {
@@ -19,38 +25,30 @@ for (const kind of STORE_KINDS) {
     const db = () => server.deps.ctx.store.db;
 
     before(async () => {
-      server = await startTestServer({
+      ({ server, org } = await startConsoleServer({
         store: kind,
-        seed: async (deps) => {
-          org = await seedConsoleOrg(deps, {
-            users: [{ userName: 'scoped', displayName: 'Scoped Admin' }],
-            permissionSets: [{ name: 'AllButAlice' }],
-            assignments: [{ user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] }],
-          });
-          const ps = org.permissionSets.AllButAlice ?? '';
-          await deps.ctx.store.db
-            .updateTable('permission_sets')
-            .set({
-              administrators: 1,
-              inline_policy: JSON.stringify({
-                Version: '2012-10-17',
-                Statement: [
-                  {
-                    Effect: 'Deny',
-                    Action: 'identitystore:UpdateUser',
-                    Resource: `arn:aws:identitystore:::user/${org.users.alice}`,
-                  },
-                ],
-              }),
-            })
-            .where('id', '=', ps)
-            .execute();
-          await deps.ctx.store.db
-            .insertInto('ps_managed_policies')
-            .values({ permission_set_id: ps, arn: 'arn:aws:iam::aws:policy/AdministratorAccess' })
-            .execute();
+        extra: {
+          users: [{ userName: 'scoped', displayName: 'Scoped Admin' }],
+          permissionSets: [{ name: 'AllButAlice' }],
+          assignments: [{ user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] }],
         },
-      });
+        also: (deps, org) =>
+          makeAdministrators(
+            deps,
+            org.permissionSets.AllButAlice ?? '',
+            'arn:aws:iam::aws:policy/AdministratorAccess',
+            {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Deny',
+                  Action: 'identitystore:UpdateUser',
+                  Resource: `arn:aws:identitystore:::user/${org.users.alice}`,
+                },
+              ],
+            },
+          ),
+      }));
       reader = await ConsoleClient.as(server.url, server.deps, org.users.reader ?? '');
       scoped = await ConsoleClient.as(server.url, server.deps, org.users.scoped ?? '');
     });
@@ -61,18 +59,7 @@ for (const kind of STORE_KINDS) {
         .status;
 
     it('lets a read-only administrator read every page, without the controls that change things', async () => {
-      for (const path of [
-        '/admin/users',
-        `/admin/users/${org.users.alice}`,
-        '/admin/groups',
-        `/admin/groups/${org.groups.Developers}`,
-        '/admin/accounts',
-        `/admin/accounts/${PROD}`,
-        '/admin/permission-sets',
-        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
-        '/admin/sessions',
-        '/admin/audit',
-      ]) {
+      for (const path of consolePages(org)) {
         assert.equal((await reader.get(path)).status, 200, path);
       }
       const page = await (await reader.get(`/admin/users/${org.users.alice}`)).text();

@@ -6,6 +6,7 @@
  */
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { type SeededOrg, type SeedOrgSpec, seedOrg } from '../helpers/seed.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.ts';
 import { type SignedIn, signIn } from './portal-fixtures.ts';
 
 export const PROD = '111111111111';
@@ -38,22 +39,74 @@ export async function seedConsoleOrg(deps: ServerDeps, extra: SeedOrgSpec = {}):
       ...(extra.assignments ?? []),
     ],
   });
-  const admins: Array<[string, string]> = [
-    [org.permissionSets.AdminConsole ?? '', 'arn:aws:iam::aws:policy/AdministratorAccess'],
-    [org.permissionSets.ConsoleReader ?? '', 'arn:aws:iam::aws:policy/ReadOnlyAccess'],
-  ];
-  for (const [id, arn] of admins) {
-    await deps.ctx.store.db
-      .updateTable('permission_sets')
-      .set({ administrators: 1 })
-      .where('id', '=', id)
-      .execute();
-    await deps.ctx.store.db
-      .insertInto('ps_managed_policies')
-      .values({ permission_set_id: id, arn })
-      .execute();
-  }
+  await makeAdministrators(
+    deps,
+    org.permissionSets.AdminConsole ?? '',
+    'arn:aws:iam::aws:policy/AdministratorAccess',
+  );
+  await makeAdministrators(
+    deps,
+    org.permissionSets.ConsoleReader ?? '',
+    'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  );
   return org;
+}
+
+/** Makes a permission set an administrators' one, with a managed policy and an inline one if given. */
+export async function makeAdministrators(
+  deps: ServerDeps,
+  permissionSetId: string,
+  managedPolicyArn: string,
+  inlinePolicy?: object,
+): Promise<void> {
+  await deps.ctx.store.db
+    .updateTable('permission_sets')
+    .set({ administrators: 1, ...(inlinePolicy ? { inline_policy: JSON.stringify(inlinePolicy) } : {}) })
+    .where('id', '=', permissionSetId)
+    .execute();
+  await deps.ctx.store.db
+    .insertInto('ps_managed_policies')
+    .values({ permission_set_id: permissionSetId, arn: managedPolicyArn })
+    .execute();
+}
+
+/**
+ * A server (`options`) with the base organization and `extra` seeded, then `also` run on it;
+ * `admin` is `root` signed in.
+ */
+export async function startConsoleServer(
+  options: TestServerOptions & {
+    extra?: SeedOrgSpec;
+    also?: (deps: ServerDeps, org: SeededOrg) => Promise<void>;
+  } = {},
+): Promise<{ server: TestServer; org: SeededOrg; admin: ConsoleClient }> {
+  const { extra, also, ...serverOptions } = options;
+  let org: SeededOrg | undefined;
+  const server = await startTestServer({
+    ...serverOptions,
+    seed: async (deps) => {
+      org = await seedConsoleOrg(deps, extra);
+      await also?.(deps, org);
+    },
+  });
+  if (!org) throw new Error('the console organization was not seeded');
+  return { server, org, admin: await ConsoleClient.as(server.url, server.deps, org.users.root ?? '') };
+}
+
+/** Every page of the console, one of each kind in the base organization. */
+export function consolePages(org: SeededOrg): string[] {
+  return [
+    '/admin/users',
+    `/admin/users/${org.users.alice}`,
+    '/admin/groups',
+    `/admin/groups/${org.groups.Developers}`,
+    '/admin/accounts',
+    `/admin/accounts/${PROD}`,
+    '/admin/permission-sets',
+    `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
+    '/admin/sessions',
+    '/admin/audit',
+  ];
 }
 
 export class ConsoleClient {

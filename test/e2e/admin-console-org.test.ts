@@ -6,16 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { auditRows } from '../helpers/oidc.ts';
 import type { SeededOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   assertPagesBothWays,
   ConsoleClient,
+  consolePages,
   DEV,
   firstCells,
   PROD,
-  seedConsoleOrg,
+  startConsoleServer,
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
@@ -48,23 +50,22 @@ for (const kind of STORE_KINDS) {
     const db = () => server.deps.ctx.store.db;
 
     before(async () => {
-      server = await startTestServer({
+      ({ server, org, admin } = await startConsoleServer({
         store: kind,
-        seed: async (deps) => {
-          org = await seedConsoleOrg(deps, {
-            users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
-            groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
-            accounts: BULK,
-            assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
-          });
+        extra: {
+          users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
+          groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+          accounts: BULK,
+          assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
+        },
+        also: async (deps, org) => {
           await deps.ctx.store.db
             .updateTable('groups')
             .set({ source: 'directory' })
             .where('id', '=', org.groups.Synced ?? '')
             .execute();
         },
-      });
-      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+      }));
     });
     after(async () => server.stop());
 
@@ -85,17 +86,7 @@ for (const kind of STORE_KINDS) {
 
     it('answers 403 on every page to a person who is not an administrator, with the strict CSP on every page', async () => {
       const bob = await ConsoleClient.as(server.url, server.deps, org.users.bob ?? '');
-      const pages = [
-        '/admin/groups',
-        `/admin/groups/${org.groups.Developers}`,
-        '/admin/accounts',
-        `/admin/accounts/${PROD}`,
-        '/admin/permission-sets',
-        `/admin/permission-sets/${org.permissionSets.ReadOnly}`,
-        '/admin/sessions',
-        '/admin/audit',
-      ];
-      for (const path of pages) {
+      for (const path of consolePages(org)) {
         const mine = await admin.get(path);
         assert.equal(mine.status, 200, path);
         assert.match(mine.headers.get('content-security-policy') ?? '', /default-src 'none'/, path);
@@ -153,12 +144,9 @@ for (const kind of STORE_KINDS) {
       const removed = await admin.post(`/admin/groups/${ops}/members/remove`, { membership: bobsMembership });
       assert.equal(removed.status, 303);
       assert.deepEqual(await memberships(ops), [org.users.erin]);
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor'])
-        .where('action', 'in', ['membership.create', 'membership.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = (await auditRows(server.deps, ['membership.create', 'membership.delete'])).map(
+        ({ action, actor }) => ({ action, actor }),
+      );
       assert.deepEqual(audit, [
         { action: 'membership.create', actor: `user:${org.users.root}` },
         { action: 'membership.delete', actor: `user:${org.users.root}` },
@@ -220,12 +208,7 @@ for (const kind of STORE_KINDS) {
         await (await admin.get(deleted.headers.get('location') ?? '')).text(),
         /The group was deleted/,
       );
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor', 'detail'])
-        .where('action', 'in', ['group.create', 'group.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = await auditRows(server.deps, ['group.create', 'group.delete']);
       assert.deepEqual(
         audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [
@@ -280,12 +263,9 @@ for (const kind of STORE_KINDS) {
         await db().selectFrom('permission_sets').select('id').where('id', '=', row.id).executeTakeFirst(),
         undefined,
       );
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor'])
-        .where('action', 'in', ['permission_set.create', 'permission_set.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = (await auditRows(server.deps, ['permission_set.create', 'permission_set.delete'])).map(
+        ({ action, actor }) => ({ action, actor }),
+      );
       assert.deepEqual(audit, [
         { action: 'permission_set.create', actor: `user:${org.users.root}` },
         { action: 'permission_set.delete', actor: `user:${org.users.root}` },
@@ -323,6 +303,7 @@ for (const kind of STORE_KINDS) {
       ]);
       const badOu = await admin.get('/admin/accounts?ou=%3Cscript%3E');
       assert.equal(badOu.status, 400);
+      assert.match(await badOu.text(), /an OU id that cannot exist/);
       assert.equal((await admin.get('/admin/accounts/999999999999')).status, 404);
       const pages = await assertPagesBothWays(admin, '/admin/accounts?q=bulk', (body) =>
         firstCells(body, 'accounts'),
@@ -391,12 +372,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(gone.status, 303);
       assert.equal(gone.headers.get('location'), `/admin/permission-sets/${ps}?done=unassigned`);
       assert.equal(await assignmentCount(), count);
-      const audit = await db()
-        .selectFrom('audit_events')
-        .select(['action', 'actor', 'detail'])
-        .where('action', 'in', ['assignment.create', 'assignment.delete'])
-        .orderBy('id')
-        .execute();
+      const audit = await auditRows(server.deps, ['assignment.create', 'assignment.delete']);
       assert.deepEqual(
         audit.map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [
@@ -526,6 +502,9 @@ for (const kind of STORE_KINDS) {
       const victim = await signIn(server.deps, org.users.erin ?? '');
       const list = await (await admin.get(`/admin/sessions?user=${org.users.erin}`)).text();
       assert.match(list, new RegExp(`value="${victim.sessionId}"`));
+      const badUser = await admin.get('/admin/sessions?user=%3Cx%3E');
+      assert.equal(badUser.status, 400);
+      assert.match(await badUser.text(), /a user id that cannot exist/);
       assert.equal(
         (await admin.post('/admin/sessions/end', { session: victim.sessionId }, 'nope')).status,
         403,

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verify } from '@node-rs/argon2';
+import { auditRow, auditRows } from '../helpers/oidc.ts';
 import type { SeededOrg } from '../helpers/seed.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   assertPagesBothWays,
@@ -16,7 +17,7 @@ import {
   DEV,
   firstCells,
   PROD,
-  seedConsoleOrg,
+  startConsoleServer,
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
@@ -34,24 +35,23 @@ for (const kind of STORE_KINDS) {
     let admin: ConsoleClient;
 
     before(async () => {
-      server = await startTestServer({
+      ({ server, org, admin } = await startConsoleServer({
         store: kind,
-        seed: async (deps) => {
-          org = await seedConsoleOrg(deps, {
-            users: [
-              ...manyUsers,
-              { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
-              { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
-            ],
-          });
+        extra: {
+          users: [
+            ...manyUsers,
+            { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
+            { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
+          ],
+        },
+        also: async (deps, org) => {
           await deps.ctx.store.db
             .updateTable('users')
             .set({ source: 'directory', directory_dn: 'CN=Carol,DC=corp' })
             .where('id', '=', org.users.carol ?? '')
             .execute();
         },
-      });
-      admin = await ConsoleClient.as(server.url, server.deps, org.users.root ?? '');
+      }));
     });
     after(async () => server.stop());
 
@@ -227,12 +227,7 @@ for (const kind of STORE_KINDS) {
         headers: { cookie: victim.cookie },
       });
       assert.equal(afterwards.status, 303);
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail', 'source_ip'])
-        .where('action', '=', 'user.disable')
-        .where('target_id', '=', org.users.user000 ?? '')
-        .execute();
+      const audit = await auditRows(server.deps, 'user.disable', org.users.user000 ?? '');
       assert.deepEqual(
         audit.map((e) => [e.actor, JSON.parse(e.detail ?? '{}').via, e.source_ip]),
         [[`user:${org.users.root}`, 'admin-console', '127.0.0.1']],
@@ -304,12 +299,7 @@ for (const kind of STORE_KINDS) {
       assert.match(page, /The attributes were saved/);
       assert.doesNotMatch(page, /<b>bold/);
       assert.match(page, /value="O&#39;Brien &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;\/b&gt;"/);
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.update')
-        .where('target_id', '=', org.users.alice ?? '')
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.update', org.users.alice ?? '');
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.deepEqual(JSON.parse(audit.detail ?? '{}').changed.sort(), ['DisplayName', 'Emails', 'Name']);
 
@@ -348,12 +338,7 @@ for (const kind of STORE_KINDS) {
         given_name: 'Dave',
         status: 'ENABLED',
       });
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.create')
-        .where('target_id', '=', id)
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.create', id);
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.equal(JSON.parse(audit.detail ?? '{}').via, 'admin-console');
       const dup = await admin.post('/admin/users', { userName: 'DAVE', displayName: 'Another' });
@@ -388,12 +373,7 @@ for (const kind of STORE_KINDS) {
         await verify(stored, ' a long passphrase '),
         'the password is stored as typed, spaces included',
       );
-      const audit = await server.deps.ctx.store.db
-        .selectFrom('audit_events')
-        .select(['actor', 'detail'])
-        .where('action', '=', 'user.password.set')
-        .where('target_id', '=', id)
-        .executeTakeFirstOrThrow();
+      const audit = await auditRow(server.deps, 'user.password.set', id);
       assert.equal(audit.actor, `user:${org.users.root}`);
       assert.doesNotMatch(audit.detail ?? '', /passphrase/);
     });

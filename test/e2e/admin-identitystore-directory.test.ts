@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { identityStoreId, roleCredentials, startAdminServer } from '../helpers/admin.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import { boto3, identityStoreId, roleCredentials, startAdminServer } from '../helpers/admin.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -91,47 +90,34 @@ for (const kind of STORE_KINDS) {
 
     it('refuses each change the directory owns with ValidationException, and changes nothing', async () => {
       const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
       const generation = await server.deps.ctx.store.generation();
-      try {
-        const r = await python(
-          BOTO3_DIRECTORY,
-          [
-            server.url,
-            c.accessKeyId,
-            c.secretAccessKey,
-            c.sessionToken,
-            storeId,
-            ids.carol,
-            ids.developers,
-            ids.membership,
-            ids.dave,
-          ],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        const refusals: Record<string, RegExp> = {
-          updateUser: /user comes from the directory, which owns their attributes: change them there/,
-          deleteUser: /user comes from the directory, which decides whether they exist/,
-          updateGroup: /group comes from the directory, which owns its name and description/,
-          deleteGroup: /group comes from the directory, which decides whether it exists: delete it there/,
-          addMember: /group comes from the directory, which decides its members: change them there/,
-          removeMember: /group comes from the directory, which decides its members: change them there/,
-        };
-        for (const [call, message] of Object.entries(refusals)) {
-          assert.equal(out[call].code, 'ValidationException', `${call}: ${JSON.stringify(out[call])}`);
-          assert.equal(out[call].status, 400, call);
-          assert.match(out[call].message, message, call);
-        }
-        assert.equal(out.carolAfter, 'Carol');
-        assert.equal(out.groupAfter, null, 'no description was set');
-        assert.deepEqual(out.membersAfter, [ids.carol]);
-        for (const call of ['localUpdateUser', 'localUpdateGroup', 'localRemoveMember', 'localDeleteGroup'])
-          assert.equal(out[call].code, 'ok', `${call}: ${JSON.stringify(out[call])}`);
-      } finally {
-        cleanup();
+      const out = JSON.parse(
+        await boto3(server, c, BOTO3_DIRECTORY, [
+          storeId,
+          ids.carol,
+          ids.developers,
+          ids.membership,
+          ids.dave,
+        ]),
+      );
+      const refusals: Record<string, RegExp> = {
+        updateUser: /user comes from the directory, which owns their attributes: change them there/,
+        deleteUser: /user comes from the directory, which decides whether they exist/,
+        updateGroup: /group comes from the directory, which owns its name and description/,
+        deleteGroup: /group comes from the directory, which decides whether it exists: delete it there/,
+        addMember: /group comes from the directory, which decides its members: change them there/,
+        removeMember: /group comes from the directory, which decides its members: change them there/,
+      };
+      for (const [call, message] of Object.entries(refusals)) {
+        assert.equal(out[call].code, 'ValidationException', `${call}: ${JSON.stringify(out[call])}`);
+        assert.equal(out[call].status, 400, call);
+        assert.match(out[call].message, message, call);
       }
+      assert.equal(out.carolAfter, 'Carol');
+      assert.equal(out.groupAfter, null, 'no description was set');
+      assert.deepEqual(out.membersAfter, [ids.carol]);
+      for (const call of ['localUpdateUser', 'localUpdateGroup', 'localRemoveMember', 'localDeleteGroup'])
+        assert.equal(out[call].code, 'ok', `${call}: ${JSON.stringify(out[call])}`);
       // The refusals wrote no audit row; the local changes did.
       const actions = await server.deps.ctx.store.db
         .selectFrom('audit_events')

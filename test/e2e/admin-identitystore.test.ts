@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-identitystore';
 import {
   ADMIN_ORG,
+  boto3,
   identityStoreClient,
   identityStoreId,
   roleCredentials,
@@ -23,7 +24,6 @@ import {
   WORKLOAD,
 } from '../helpers/admin.ts';
 import { applyText } from '../helpers/apply.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { whoAmI } from '../helpers/sts.ts';
@@ -123,74 +123,63 @@ for (const kind of STORE_KINDS) {
 
     it('boto3 drives every operation, with the answers and errors of the model', async () => {
       const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
       const generation = await server.deps.ctx.store.generation();
-      try {
-        const r = await python(
-          BOTO3_TOUR,
-          [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, storeId],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.described, {
-          UserName: 'grace',
-          DisplayName: 'Grace Hopper',
-          Name: { GivenName: 'Grace', FamilyName: 'Hopper', MiddleName: 'B', Formatted: 'Grace B. Hopper' },
-          NickName: 'Amazing Grace',
-          Emails: [{ Value: 'grace@example.com', Type: 'work', Primary: true }],
-          PhoneNumbers: [{ Value: '+1 555 0100', Type: 'work' }],
-          Title: 'Rear Admiral',
-          Locale: 'en-US',
-          UserStatus: 'ENABLED',
-        });
-        assert.equal(out.duplicate, 'ConflictException');
-        assert.equal(out.tooLong, 'ValidationException');
-        assert.equal(out.badPattern, 'ValidationException');
-        assert.equal(out.reserved, 'ValidationException');
-        assert.equal(out.badStore, 'ResourceNotFoundException/IDENTITY_STORE');
-        assert.deepEqual(out.updated, {
-          DisplayName: 'Grace M. Hopper',
-          GivenName: 'Grace M.',
-          NickName: null,
-        });
-        assert.equal(out.badPath, 'ValidationException');
-        assert.equal(out.removeRequired, 'ValidationException');
-        assert.equal(out.byName, true);
-        assert.equal(out.byEmail, true);
-        assert.equal(out.byExternalId, true);
-        assert.equal(out.noSuchName, 'ResourceNotFoundException/USER');
-        assert.deepEqual(out.filtered, ['alice']);
-        const everyone = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
-        assert.deepEqual(out.paged, everyone);
-        assert.equal(out.pages, 4);
-        // A user's external ids come with them in a list, filtered or page by page.
-        const graceIds = [{ Issuer: 'https://scim.example.com', Id: 'g-1' }];
-        assert.deepEqual(out.filteredExternalIds, [graceIds]);
-        assert.deepEqual(out.listedExternalIds, { grace: graceIds });
-        assert.deepEqual(out.paginator, everyone);
-        assert.equal(out.forgedToken, 'ValidationException');
-        assert.equal(out.otherQueryToken, 'ValidationException');
-        assert.equal(out.otherOperationToken, 'ValidationException');
-        assert.equal(out.groupDuplicate, 'ConflictException');
-        assert.deepEqual(out.group, { DisplayName: 'Pilots', Description: 'Who flies planes' });
-        assert.equal(out.groupByName, true);
-        assert.deepEqual(out.groups, ['Developers', 'Pilots']);
-        assert.equal(out.membershipDuplicate, 'ConflictException');
-        assert.equal(out.membershipNoUser, 'ResourceNotFoundException/USER');
-        assert.equal(out.membership, true);
-        assert.equal(out.membershipId, true);
-        assert.deepEqual(out.isMember, [true, false]);
-        assert.equal(out.listed, true);
-        assert.equal(out.listedForMember, true);
-        assert.equal(out.deleteGroupWithMembers, 'ConflictException');
-        assert.equal(out.membershipGone, 'ResourceNotFoundException/GROUP_MEMBERSHIP');
-        assert.equal(out.groupGone, 'ResourceNotFoundException/GROUP');
-        assert.equal(out.userGone, 'ResourceNotFoundException/USER');
-        assert.equal(out.deleteAgain, 'ResourceNotFoundException/USER');
-      } finally {
-        cleanup();
-      }
+      const out = JSON.parse(await boto3(server, c, BOTO3_TOUR, [storeId]));
+      assert.deepEqual(out.described, {
+        UserName: 'grace',
+        DisplayName: 'Grace Hopper',
+        Name: { GivenName: 'Grace', FamilyName: 'Hopper', MiddleName: 'B', Formatted: 'Grace B. Hopper' },
+        NickName: 'Amazing Grace',
+        Emails: [{ Value: 'grace@example.com', Type: 'work', Primary: true }],
+        PhoneNumbers: [{ Value: '+1 555 0100', Type: 'work' }],
+        Title: 'Rear Admiral',
+        Locale: 'en-US',
+        UserStatus: 'ENABLED',
+      });
+      assert.equal(out.duplicate, 'ConflictException');
+      assert.equal(out.tooLong, 'ValidationException');
+      assert.equal(out.badPattern, 'ValidationException');
+      assert.equal(out.reserved, 'ValidationException');
+      assert.equal(out.badStore, 'ResourceNotFoundException/IDENTITY_STORE');
+      assert.deepEqual(out.updated, {
+        DisplayName: 'Grace M. Hopper',
+        GivenName: 'Grace M.',
+        NickName: null,
+      });
+      assert.equal(out.badPath, 'ValidationException');
+      assert.equal(out.removeRequired, 'ValidationException');
+      assert.equal(out.byName, true);
+      assert.equal(out.byEmail, true);
+      assert.equal(out.byExternalId, true);
+      assert.equal(out.noSuchName, 'ResourceNotFoundException/USER');
+      assert.deepEqual(out.filtered, ['alice']);
+      const everyone = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
+      assert.deepEqual(out.paged, everyone);
+      assert.equal(out.pages, 4);
+      // A user's external ids come with them in a list, filtered or page by page.
+      const graceIds = [{ Issuer: 'https://scim.example.com', Id: 'g-1' }];
+      assert.deepEqual(out.filteredExternalIds, [graceIds]);
+      assert.deepEqual(out.listedExternalIds, { grace: graceIds });
+      assert.deepEqual(out.paginator, everyone);
+      assert.equal(out.forgedToken, 'ValidationException');
+      assert.equal(out.otherQueryToken, 'ValidationException');
+      assert.equal(out.otherOperationToken, 'ValidationException');
+      assert.equal(out.groupDuplicate, 'ConflictException');
+      assert.deepEqual(out.group, { DisplayName: 'Pilots', Description: 'Who flies planes' });
+      assert.equal(out.groupByName, true);
+      assert.deepEqual(out.groups, ['Developers', 'Pilots']);
+      assert.equal(out.membershipDuplicate, 'ConflictException');
+      assert.equal(out.membershipNoUser, 'ResourceNotFoundException/USER');
+      assert.equal(out.membership, true);
+      assert.equal(out.membershipId, true);
+      assert.deepEqual(out.isMember, [true, false]);
+      assert.equal(out.listed, true);
+      assert.equal(out.listedForMember, true);
+      assert.equal(out.deleteGroupWithMembers, 'ConflictException');
+      assert.equal(out.membershipGone, 'ResourceNotFoundException/GROUP_MEMBERSHIP');
+      assert.equal(out.groupGone, 'ResourceNotFoundException/GROUP');
+      assert.equal(out.userGone, 'ResourceNotFoundException/USER');
+      assert.equal(out.deleteAgain, 'ResourceNotFoundException/USER');
       assert.ok((await server.deps.ctx.store.generation()) > generation, 'the store generation moved');
       const alice = await server.deps.ctx.store.db
         .selectFrom('users')

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MANAGEMENT, roleCredentials, startAdminServer, WORKLOAD } from '../helpers/admin.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import { boto3, MANAGEMENT, roleCredentials, startAdminServer, WORKLOAD } from '../helpers/admin.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -74,49 +73,32 @@ for (const kind of STORE_KINDS) {
     it('boto3 reads and changes the structure, with the model exceptions', async () => {
       const c = await roleCredentials(server, 'alice', 'Administrator');
       const ro = await roleCredentials(server, 'bob', 'AdminReadOnly');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_TOUR,
-          [
-            server.url,
-            c.accessKeyId,
-            c.secretAccessKey,
-            c.sessionToken,
-            ro.accessKeyId,
-            ro.secretAccessKey,
-            ro.sessionToken,
-          ],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.org, [MANAGEMENT, 'mgmt@example.com', 'ALL']);
-        assert.deepEqual(out.accounts, [MANAGEMENT, WORKLOAD]);
-        assert.deepEqual(out.paged, [MANAGEMENT, WORKLOAD]);
-        assert.equal(out.described, 'Workload');
-        assert.equal(out.noAccount, 'AccountNotFoundException');
-        assert.deepEqual(out.ous, ['Workloads']);
-        assert.deepEqual(out.inWorkloads, [WORKLOAD]);
-        assert.deepEqual(out.children, [MANAGEMENT]);
-        assert.equal(out.parents, true);
-        assert.equal(out.duplicateOu, 'DuplicateOrganizationalUnitException');
-        assert.equal(out.noParent, 'ParentNotFoundException');
-        assert.equal(out.wrongSource, 'AccountNotFoundException');
-        assert.equal(out.notEmpty, 'OrganizationalUnitNotEmptyException');
-        assert.equal(out.renamed, 'Apps');
-        assert.deepEqual(out.created, ['SUCCEEDED', 12]);
-        assert.equal(out.createdStatus, true);
-        assert.deepEqual(out.duplicateEmail, ['FAILED', 'EMAIL_ALREADY_EXISTS']);
-        assert.deepEqual(out.statuses, ['FAILED', 'SUCCEEDED']);
-        assert.equal(out.noStatus, 'CreateAccountStatusNotFoundException');
-        assert.equal(out.badToken, 'InvalidInputException');
-        assert.equal(out.readOnlyReads, 'ok');
-        assert.equal(out.readOnlyWrites, 'AccessDeniedException');
-        assert.equal(out.deleted, 'OrganizationalUnitNotFoundException');
-      } finally {
-        cleanup();
-      }
+      const out = JSON.parse(
+        await boto3(server, c, BOTO3_TOUR, [ro.accessKeyId, ro.secretAccessKey, ro.sessionToken]),
+      );
+      assert.deepEqual(out.org, [MANAGEMENT, 'mgmt@example.com', 'ALL']);
+      assert.deepEqual(out.accounts, [MANAGEMENT, WORKLOAD]);
+      assert.deepEqual(out.paged, [MANAGEMENT, WORKLOAD]);
+      assert.equal(out.described, 'Workload');
+      assert.equal(out.noAccount, 'AccountNotFoundException');
+      assert.deepEqual(out.ous, ['Workloads']);
+      assert.deepEqual(out.inWorkloads, [WORKLOAD]);
+      assert.deepEqual(out.children, [MANAGEMENT]);
+      assert.equal(out.parents, true);
+      assert.equal(out.duplicateOu, 'DuplicateOrganizationalUnitException');
+      assert.equal(out.noParent, 'ParentNotFoundException');
+      assert.equal(out.wrongSource, 'AccountNotFoundException');
+      assert.equal(out.notEmpty, 'OrganizationalUnitNotEmptyException');
+      assert.equal(out.renamed, 'Apps');
+      assert.deepEqual(out.created, ['SUCCEEDED', 12]);
+      assert.equal(out.createdStatus, true);
+      assert.deepEqual(out.duplicateEmail, ['FAILED', 'EMAIL_ALREADY_EXISTS']);
+      assert.deepEqual(out.statuses, ['FAILED', 'SUCCEEDED']);
+      assert.equal(out.noStatus, 'CreateAccountStatusNotFoundException');
+      assert.equal(out.badToken, 'InvalidInputException');
+      assert.equal(out.readOnlyReads, 'ok');
+      assert.equal(out.readOnlyWrites, 'AccessDeniedException');
+      assert.equal(out.deleted, 'OrganizationalUnitNotFoundException');
       const paths = await server.deps.ctx.store.db.selectFrom('ous').select('path').orderBy('path').execute();
       assert.deepEqual(
         paths.map((p) => p.path),

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { instanceArn, roleCredentials, startAdminServer } from '../helpers/admin.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
+import { boto3, instanceArn, roleCredentials, startAdminServer } from '../helpers/admin.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -55,47 +54,36 @@ for (const kind of STORE_KINDS) {
 
     it('boto3 paginators walk managed policies, customer managed policies and tags page by page', async () => {
       const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_PAGES,
-          [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, await instanceArn(server)],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.managed.sizes, [3, 3, 1]);
-        assert.deepEqual(
-          out.managed.items.map((p: { Name: string }) => p.Name),
-          [
-            'AWSSupportAccess',
-            'AmazonS3ReadOnlyAccess',
-            'Billing',
-            'PowerUserAccess',
-            'ReadOnlyAccess',
-            'SecurityAudit',
-            'ViewOnlyAccess',
-          ],
-        );
-        assert.equal(out.managed.items[0].Arn, 'arn:aws:iam::aws:policy/AWSSupportAccess');
-        assert.deepEqual(out.customer.sizes, [2, 2, 1]);
-        assert.deepEqual(out.customer.items, [
-          { Name: 'Policy0', Path: '/' },
-          { Name: 'Policy2', Path: '/' },
-          { Name: 'Policy4', Path: '/' },
-          { Name: 'Policy1', Path: '/team/' },
-          { Name: 'Policy3', Path: '/team/' },
-        ]);
-        assert.deepEqual(out.tags.sizes, [20, 5]);
-        assert.deepEqual(
-          out.tags.items,
-          Array.from({ length: 25 }, (_, i) => ({ Key: `k${String(i).padStart(2, '0')}`, Value: `v${i}` })),
-        );
-        assert.equal(out.otherSet, 'ValidationException');
-        assert.equal(out.otherTags, 'ValidationException');
-      } finally {
-        cleanup();
-      }
+      const out = JSON.parse(await boto3(server, c, BOTO3_PAGES, [await instanceArn(server)]));
+      assert.deepEqual(out.managed.sizes, [3, 3, 1]);
+      assert.deepEqual(
+        out.managed.items.map((p: { Name: string }) => p.Name),
+        [
+          'AWSSupportAccess',
+          'AmazonS3ReadOnlyAccess',
+          'Billing',
+          'PowerUserAccess',
+          'ReadOnlyAccess',
+          'SecurityAudit',
+          'ViewOnlyAccess',
+        ],
+      );
+      assert.equal(out.managed.items[0].Arn, 'arn:aws:iam::aws:policy/AWSSupportAccess');
+      assert.deepEqual(out.customer.sizes, [2, 2, 1]);
+      assert.deepEqual(out.customer.items, [
+        { Name: 'Policy0', Path: '/' },
+        { Name: 'Policy2', Path: '/' },
+        { Name: 'Policy4', Path: '/' },
+        { Name: 'Policy1', Path: '/team/' },
+        { Name: 'Policy3', Path: '/team/' },
+      ]);
+      assert.deepEqual(out.tags.sizes, [20, 5]);
+      assert.deepEqual(
+        out.tags.items,
+        Array.from({ length: 25 }, (_, i) => ({ Key: `k${String(i).padStart(2, '0')}`, Value: `v${i}` })),
+      );
+      assert.equal(out.otherSet, 'ValidationException');
+      assert.equal(out.otherTags, 'ValidationException');
     });
   });
 }

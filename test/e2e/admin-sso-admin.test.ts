@@ -5,8 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { instanceArn, MANAGEMENT, roleCredentials, startAdminServer, WORKLOAD } from '../helpers/admin.ts';
-import { cleanAwsEnv, python, run, tempHome } from '../helpers/python.ts';
+import {
+  boto3,
+  instanceArn,
+  MANAGEMENT,
+  roleCredentials,
+  startAdminServer,
+  WORKLOAD,
+} from '../helpers/admin.ts';
+import { cleanAwsEnv, run, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { whoAmI } from '../helpers/sts.ts';
@@ -111,68 +118,55 @@ for (const kind of STORE_KINDS) {
 
     it('boto3 drives permission sets, assignments and provisioning', async () => {
       const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_TOUR,
-          [
-            server.url,
-            c.accessKeyId,
-            c.secretAccessKey,
-            c.sessionToken,
-            instance,
-            MANAGEMENT,
-            WORKLOAD,
-            await idOf('users', 'alice'),
-            await idOf('groups', 'developers'),
-          ],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.deepEqual(out.instances, [instance]);
-        assert.equal(out.describedInstance, 'ACTIVE');
-        assert.deepEqual(out.created, {
-          Name: 'Auditors',
-          Description: 'Read the logs',
-          SessionDuration: 'PT2H',
-          RelayState: 'https://console.aws.amazon.com/cloudtrail',
-        });
-        assert.equal(out.duplicate, 'ConflictException');
-        assert.equal(out.badDuration, 'ValidationException');
-        assert.equal(out.badName, 'ValidationException');
-        assert.equal(out.updated, 'PT4H');
-        assert.equal(out.listed, true);
-        assert.equal(out.attachTwice, 'ConflictException');
-        assert.deepEqual(out.managed, [
-          { Name: 'ReadOnlyAccess', Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
-        ]);
-        assert.equal(out.inline, 'cloudtrail:LookupEvents');
-        assert.equal(out.badInline, 'ValidationException');
-        assert.deepEqual(out.customer, [{ Name: 'LogReader', Path: '/sec/' }]);
-        assert.deepEqual(out.boundary, { ManagedPolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
-        assert.equal(out.boundaryGone, 'ResourceNotFoundException');
-        assert.deepEqual(out.tags, [{ Key: 'env', Value: 'prod' }]);
-        assert.equal(out.createStatus, 'SUCCEEDED');
-        assert.ok(out.creations >= 1);
-        assert.equal(out.assignments, true);
-        assert.deepEqual(out.forPrincipal, [MANAGEMENT, WORKLOAD]);
-        assert.deepEqual(out.provisionedAccounts, [WORKLOAD]);
-        assert.equal(out.provisionedToAccount, true);
-        assert.deepEqual(out.behind, [WORKLOAD]);
-        assert.equal(out.provision, 'SUCCEEDED');
-        assert.deepEqual(out.behindAfter, []);
-        assert.equal(out.deleteProvisioned, 'ConflictException');
-        assert.deepEqual(out.noPrincipal, ['FAILED', true]);
-        assert.equal(out.noAccount, 'FAILED');
-        assert.equal(out.noPermissionSet, 'ResourceNotFoundException');
-        assert.equal(out.deleteStatus, 'SUCCEEDED');
-        assert.deepEqual(out.provisionedAfterDelete, []);
-        assert.equal(out.psGone, 'ResourceNotFoundException');
-        assert.equal(out.wrongInstance, 'ResourceNotFoundException');
-      } finally {
-        cleanup();
-      }
+      const out = JSON.parse(
+        await boto3(server, c, BOTO3_TOUR, [
+          instance,
+          MANAGEMENT,
+          WORKLOAD,
+          await idOf('users', 'alice'),
+          await idOf('groups', 'developers'),
+        ]),
+      );
+      assert.deepEqual(out.instances, [instance]);
+      assert.equal(out.describedInstance, 'ACTIVE');
+      assert.deepEqual(out.created, {
+        Name: 'Auditors',
+        Description: 'Read the logs',
+        SessionDuration: 'PT2H',
+        RelayState: 'https://console.aws.amazon.com/cloudtrail',
+      });
+      assert.equal(out.duplicate, 'ConflictException');
+      assert.equal(out.badDuration, 'ValidationException');
+      assert.equal(out.badName, 'ValidationException');
+      assert.equal(out.updated, 'PT4H');
+      assert.equal(out.listed, true);
+      assert.equal(out.attachTwice, 'ConflictException');
+      assert.deepEqual(out.managed, [
+        { Name: 'ReadOnlyAccess', Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      ]);
+      assert.equal(out.inline, 'cloudtrail:LookupEvents');
+      assert.equal(out.badInline, 'ValidationException');
+      assert.deepEqual(out.customer, [{ Name: 'LogReader', Path: '/sec/' }]);
+      assert.deepEqual(out.boundary, { ManagedPolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
+      assert.equal(out.boundaryGone, 'ResourceNotFoundException');
+      assert.deepEqual(out.tags, [{ Key: 'env', Value: 'prod' }]);
+      assert.equal(out.createStatus, 'SUCCEEDED');
+      assert.ok(out.creations >= 1);
+      assert.equal(out.assignments, true);
+      assert.deepEqual(out.forPrincipal, [MANAGEMENT, WORKLOAD]);
+      assert.deepEqual(out.provisionedAccounts, [WORKLOAD]);
+      assert.equal(out.provisionedToAccount, true);
+      assert.deepEqual(out.behind, [WORKLOAD]);
+      assert.equal(out.provision, 'SUCCEEDED');
+      assert.deepEqual(out.behindAfter, []);
+      assert.equal(out.deleteProvisioned, 'ConflictException');
+      assert.deepEqual(out.noPrincipal, ['FAILED', true]);
+      assert.equal(out.noAccount, 'FAILED');
+      assert.equal(out.noPermissionSet, 'ResourceNotFoundException');
+      assert.equal(out.deleteStatus, 'SUCCEEDED');
+      assert.deepEqual(out.provisionedAfterDelete, []);
+      assert.equal(out.psGone, 'ResourceNotFoundException');
+      assert.equal(out.wrongInstance, 'ResourceNotFoundException');
     });
 
     it('deleting an assignment stops the role credentials it gave; the AWS CLI lists instances', async () => {

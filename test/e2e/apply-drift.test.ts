@@ -9,28 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  ADMIN_ORG,
-  identityStoreId,
-  instanceArn,
-  roleCredentials,
-  startAdminServer,
-  WORKLOAD,
-} from '../helpers/admin.ts';
+import { ADMIN_ORG, BOTO3_ADMIN_CLIENTS, changeAsAdministrator, startAdminServer } from '../helpers/admin.ts';
 import { idcenter } from '../helpers/apply.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
-const BOTO3_DRIFT = `
-import json, sys, boto3
-url, key, secret, token, store, inst, wl = sys.argv[1:8]
-kw = dict(region_name='us-east-1', endpoint_url=url, aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
-ids = boto3.client('identitystore', **kw)
-sso = boto3.client('sso-admin', **kw)
-def user_id(name):
-    return ids.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': name}})['UserId']
-def group_id(name):
+const BOTO3_DRIFT = `${BOTO3_ADMIN_CLIENTS}def group_id(name):
     return ids.get_group_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'displayName', 'AttributeValue': name}})['GroupId']
 def ps_arn(name):
     for arn in sso.list_permission_sets(InstanceArn=inst, MaxResults=100)['PermissionSets']:
@@ -68,26 +52,7 @@ for (const kind of STORE_KINDS) {
       const clean = await idcenter(['apply', '-f', file, '--dry-run', ...db]);
       assert.equal(clean.stdout, 'No changes.\nDry run: nothing was written.\n');
 
-      const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_DRIFT,
-          [
-            server.url,
-            c.accessKeyId,
-            c.secretAccessKey,
-            c.sessionToken,
-            await identityStoreId(server),
-            await instanceArn(server),
-            WORKLOAD,
-          ],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-      } finally {
-        cleanup();
-      }
+      await changeAsAdministrator(server, BOTO3_DRIFT);
 
       const dry = await idcenter(['apply', '-f', file, '--dry-run', ...db]);
       assert.equal(dry.code, 0, dry.stderr);

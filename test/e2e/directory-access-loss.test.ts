@@ -15,11 +15,10 @@ import { applyText } from '../helpers/apply.ts';
 import { issueBearerToken } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import {
-  BASE_DN,
   groupDn,
   groupLdif,
+  ldapSourceYaml,
   personLdif,
-  SERVICE_DN,
   SERVICE_PASSWORD,
   type Slapd,
   startSlapd,
@@ -33,17 +32,7 @@ const DEV = '111111111111';
 const OPS = '222222222222';
 
 function orgFile(slapd: Slapd, assign: boolean) {
-  return `identitySource:
-  type: ldap
-  urls: ["${slapd.ldapsUrl}"]
-  caFile: ${slapd.caFile}
-  bindDn: "${SERVICE_DN}"
-  bindPasswordEnv: ${ENV_NAME}
-  users: { baseDn: "ou=people,${BASE_DN}" }
-  groups: { baseDn: "ou=groups,${BASE_DN}" }
-  attributes: { disabled: employeeType }
-  timeout: 3s
-accounts:
+  return `${ldapSourceYaml(slapd, ENV_NAME)}accounts:
   - { id: "${DEV}", name: Development, email: dev@example.com }
   - { id: "${OPS}", name: Operations, email: ops@example.com }
 permissionSets:

@@ -17,8 +17,8 @@ import { scrapeMetrics } from '../helpers/metrics.ts';
 import { auditRows, DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../helpers/server.ts';
 import {
-  BASE_DN,
   groupLdif,
+  ldapSourceYaml,
   personLdif,
   SERVICE_DN,
   SERVICE_PASSWORD,
@@ -35,17 +35,7 @@ const ZOE = 'zoë*(ünï)';
 const WHO_AM_I = '1.3.6.1.4.1.4203.1.11.3';
 
 function orgFile(slapd: Slapd, o: { url?: string; urls?: string[]; caFile?: string; assign?: boolean } = {}) {
-  return `identitySource:
-  type: ldap
-  urls: ${JSON.stringify(o.urls ?? [o.url ?? slapd.ldapsUrl])}
-  caFile: ${o.caFile ?? slapd.caFile}
-  bindDn: "${SERVICE_DN}"
-  bindPasswordEnv: ${ENV_NAME}
-  users: { baseDn: "ou=people,${BASE_DN}" }
-  groups: { baseDn: "ou=groups,${BASE_DN}" }
-  attributes: { disabled: employeeType }
-  timeout: 3s
-users:
+  return `${ldapSourceYaml(slapd, ENV_NAME, { urls: o.urls ?? [o.url ?? slapd.ldapsUrl], caFile: o.caFile })}users:
   - { userName: breakglass, displayName: Break Glass, givenName: Break, familyName: Glass, password: "local-admin-pass-1" }
 accounts:
   - { id: "${ACCOUNT}", name: Production, email: prod@example.com }

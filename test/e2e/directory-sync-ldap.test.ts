@@ -20,8 +20,8 @@ import {
   BASE_DN,
   groupDn,
   groupLdif,
+  ldapSourceYaml,
   personLdif,
-  SERVICE_DN,
   SERVICE_PASSWORD,
   type Slapd,
   startSlapd,
@@ -37,18 +37,13 @@ function orgFile(
   slapd: Slapd,
   overrides: { url?: string; caFile?: string; filter?: string; extra?: string } = {},
 ) {
-  return `identitySource:
-  type: ldap
-  urls: ["${overrides.url ?? slapd.ldapsUrl}"]
-  caFile: ${overrides.caFile ?? slapd.caFile}
-  bindDn: "${SERVICE_DN}"
-  bindPasswordEnv: ${ENV_NAME}
-  users: { baseDn: "ou=people,${BASE_DN}"${overrides.filter ? `, filter: "${overrides.filter}"` : ''} }
-  groups: { baseDn: "ou=groups,${BASE_DN}" }
-  attributes: { disabled: employeeType }
-  deletionGuard: 2
-  timeout: 3s
-${overrides.extra ?? ''}
+  const source = ldapSourceYaml(slapd, ENV_NAME, {
+    urls: [overrides.url ?? slapd.ldapsUrl],
+    caFile: overrides.caFile,
+    usersFilter: overrides.filter,
+    more: '  deletionGuard: 2\n',
+  });
+  return `${source}${overrides.extra ?? ''}
 users:
   - { userName: breakglass, displayName: Break Glass, givenName: Break, familyName: Glass, password: "local-admin-pass-1" }
 accounts:

@@ -14,15 +14,8 @@ import { loadState } from '../../src/app/apply/state.ts';
 import { createAppContext } from '../../src/app/context.ts';
 import { exportOrg } from '../../src/app/export/index.ts';
 import { parseOrgFile } from '../../src/app/org-file/index.ts';
-import {
-  identityStoreId,
-  instanceArn,
-  roleCredentials,
-  startAdminServer,
-  WORKLOAD,
-} from '../helpers/admin.ts';
+import { BOTO3_ADMIN_CLIENTS, changeAsAdministrator, startAdminServer } from '../helpers/admin.ts';
 import { type AppliedStore, idcenter, openAppliedStore, SMALL_ORG } from '../helpers/apply.ts';
-import { cleanAwsEnv, python, tempHome } from '../helpers/python.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
@@ -30,15 +23,7 @@ import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.
  * Changes an administrator makes with boto3: a user without a name, a group, a permission set,
  * assignments, OUs without accounts.
  */
-const BOTO3_CHANGES = `
-import json, sys, boto3
-url, key, secret, token, store, inst, wl = sys.argv[1:8]
-kw = dict(region_name='us-east-1', endpoint_url=url, aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
-ids = boto3.client('identitystore', **kw)
-sso = boto3.client('sso-admin', **kw)
-def user_id(name):
-    return ids.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': name}})['UserId']
-gina = ids.create_user(IdentityStoreId=store, UserName='gina', DisplayName='Gina Ops',
+const BOTO3_CHANGES = `${BOTO3_ADMIN_CLIENTS}gina = ids.create_user(IdentityStoreId=store, UserName='gina', DisplayName='Gina Ops',
     Emails=[{'Value': 'gina@example.com', 'Primary': True}], Title='Operator')['UserId']
 ids.update_user(IdentityStoreId=store, UserId=user_id('bob'), Operations=[{'AttributePath': 'displayName', 'AttributeValue': 'Bob Roe, Jr.'}])
 ops = ids.create_group(IdentityStoreId=store, DisplayName='Ops', Description='On call: 24/7')['GroupId']
@@ -76,26 +61,7 @@ for (const kind of STORE_KINDS) {
       server = await startAdminServer(kind);
       dir = fs.mkdtempSync(path.join(server.config.dataDir, 'export-'));
       fresh = await tempStoreUrl(kind);
-      const c = await roleCredentials(server, 'alice', 'Administrator');
-      const { home, cleanup } = tempHome();
-      try {
-        const r = await python(
-          BOTO3_CHANGES,
-          [
-            server.url,
-            c.accessKeyId,
-            c.secretAccessKey,
-            c.sessionToken,
-            await identityStoreId(server),
-            await instanceArn(server),
-            WORKLOAD,
-          ],
-          cleanAwsEnv(home),
-        );
-        assert.equal(r.code, 0, r.stderr);
-      } finally {
-        cleanup();
-      }
+      await changeAsAdministrator(server, BOTO3_CHANGES);
     });
     after(async () => {
       await server?.stop();

@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { verify } from '@node-rs/argon2';
 import type { Page } from 'playwright-core';
-import { PasswordQueue } from '../../src/app/auth/password-queue.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { csrfOf, FormClient, seedUser } from '../helpers/oidc.ts';
+import { heldPasswordQueue } from '../helpers/password-queue.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const PASSWORD = 'known-device-password-1';
@@ -27,17 +25,9 @@ async function signIn(page: Page, url: string): Promise<void> {
 describe('the known lane of the password queue, in chromium', () => {
   let server: TestServer;
   let browser: TestBrowser;
-  let gate: Promise<void> | null = null;
-  let release: () => void = () => {};
-  const queue = new PasswordQueue({
-    concurrency: 1,
-    maxWaiting: 1,
-    // The anonymous guesses wait at the gate while it is set; alice's checks never do.
-    verify: async (stored, password) => {
-      if (gate && password === 'guess') await gate;
-      return verify(stored, password);
-    },
-  });
+  // The anonymous guesses wait while the queue is held; alice's checks never do.
+  const held = heldPasswordQueue((password) => password === 'guess');
+  const { queue } = held;
 
   before(async () => {
     server = await startTestServer({
@@ -49,7 +39,7 @@ describe('the known lane of the password queue, in chromium', () => {
     browser = await launchBrowser();
   });
   after(async () => {
-    release();
+    held.release();
     await browser?.close();
     await server?.stop();
   });
@@ -68,9 +58,7 @@ describe('the known lane of the password queue, in chromium', () => {
       await browser.context.clearCookies({ name: `idc_session_${port}` });
 
       // Two anonymous sign-ins fill the anonymous lane (one checking, one waiting).
-      gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      held.hold();
       const anonymous = await Promise.all(
         [1, 2].map(async () => {
           const web = new FormClient(server.url);
@@ -80,7 +68,7 @@ describe('the known lane of the password queue, in chromium', () => {
       const flood = anonymous.map(({ web, csrf }, i) =>
         web.post('/signin', { _csrf: csrf, step: 'password', user_name: `ghost-${i}`, password: 'guess' }),
       );
-      for (let i = 0; i < 500 && queue.size < 2; i++) await sleep(5);
+      await held.filled(2);
       assert.equal(queue.size, 2);
 
       // Without the cookie (another browser profile's state), alice is answered busy.
@@ -97,13 +85,13 @@ describe('the known lane of the password queue, in chromium', () => {
       // Chromium, with its cookie, signs alice in while the anonymous ones still wait.
       await signIn(page, server.url);
       assert.equal(new URL(page.url()).pathname, '/start', 'signed in through the known lane');
-      release();
+      held.release();
       assert.deepEqual(
         (await Promise.all(flood)).map((r) => r.status),
         [401, 401],
       );
     } finally {
-      release();
+      held.release();
       await page.close();
     }
   });

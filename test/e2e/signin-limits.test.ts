@@ -10,12 +10,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { verify } from '@node-rs/argon2';
-import { PasswordQueue } from '../../src/app/auth/password-queue.ts';
+import type { PasswordQueue } from '../../src/app/auth/password-queue.ts';
 import { countFailure, readThrottle, throttleKey } from '../../src/app/auth/throttles.ts';
 import { PASSWORD_LOCKOUT } from '../../src/domain/auth/lockout.ts';
 import { ManualClock } from '../../src/domain/runtime.ts';
 import { auditRows, csrfOf, eventCount, FormClient, fetchThrough, seedUser } from '../helpers/oidc.ts';
+import { heldPasswordQueue } from '../helpers/password-queue.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -177,29 +177,22 @@ for (const kind of STORE_KINDS) {
       assert.equal((await (await browser('2001:db8:5:7::1')).post('kate', PASSWORD)).status, 303);
     });
 
-    it('a browser where the user signed in before gets past a queue full of anonymous sign-ins', async () => {
-      /** Passwords checked, in order; while `gate` is set, each check waits for it. */
-      const checked: string[] = [];
-      let gate: Promise<void> | null = null;
-      let release: () => void = () => {};
-      const queue = new PasswordQueue({
-        concurrency: 1,
-        maxWaiting: 1,
-        verify: async (hash, password) => {
-          checked.push(password);
-          if (gate) await gate;
-          return verify(hash, password);
-        },
-      });
-      const small = await startTestServer({
+    /** A server of its own, given `queue` where it is put together, with these users. */
+    const startQueued = (queue: PasswordQueue, users: string[]) =>
+      startTestServer({
         store: kind,
         clock,
         settings: { trustProxy: 'true' },
         passwordQueue: queue,
         seed: async (deps) => {
-          for (const name of ['mona', 'nick']) await seedUser(deps, { userName: name, password: PASSWORD });
+          for (const name of users) await seedUser(deps, { userName: name, password: PASSWORD });
         },
       });
+
+    it('a browser where the user signed in before gets past a queue full of anonymous sign-ins', async () => {
+      const held = heldPasswordQueue();
+      const { queue, checked, release } = held;
+      const small = await startQueued(queue, ['mona', 'nick']);
       const port = new URL(small.url).port;
       const deviceCookie = `idc_device_${port}`;
       try {
@@ -217,13 +210,11 @@ for (const kind of STORE_KINDS) {
         checked.length = 0;
 
         // A flood fills the anonymous lane: one check running, one waiting, the rest refused.
-        gate = new Promise<void>((resolve) => {
-          release = resolve;
-        });
+        held.hold();
         const flood = [1, 2].map(async (i) =>
           (await browser(`203.0.113.${i}`, small)).post(`ghost-${i}`, `guess-${i}`),
         );
-        for (let i = 0; i < 500 && (queue.size < 2 || checked.length < 1); i++) await sleep(5);
+        await held.filled(2, 1);
         assert.equal(queue.size, 2);
         const excess = await (await browser('203.0.113.3', small)).post('ghost-3', 'guess-3');
         assert.equal(excess.status, 503);
@@ -242,7 +233,7 @@ for (const kind of STORE_KINDS) {
 
         // Mona, from her browser, gets a place and is checked before the anonymous one waiting.
         const again = mona.post('mona', PASSWORD);
-        for (let i = 0; i < 500 && queue.size < 3; i++) await sleep(5);
+        await held.filled(3);
         assert.equal(queue.size, 3);
         release();
         assert.equal((await again).status, 303);
@@ -288,44 +279,24 @@ for (const kind of STORE_KINDS) {
     });
 
     it('a full password queue answers at once, checking and counting nothing', async () => {
-      let checks = 0;
-      let release: () => void = () => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const queue = new PasswordQueue({
-        concurrency: 1,
-        maxWaiting: 1,
-        verify: async (hash, password) => {
-          checks++;
-          await held;
-          return verify(hash, password);
-        },
-      });
-      // A server of its own, given this queue where it is put together.
-      const small = await startTestServer({
-        store: kind,
-        clock,
-        settings: { trustProxy: 'true' },
-        passwordQueue: queue,
-        seed: async (deps) => {
-          await seedUser(deps, { userName: 'liam', password: PASSWORD });
-        },
-      });
+      const held = heldPasswordQueue();
+      const { queue, checked, release } = held;
+      held.hold();
+      const small = await startQueued(queue, ['liam']);
       try {
         const first = (await browser('192.0.2.1', small)).post('liam', PASSWORD);
         const second = (await browser('192.0.2.2', small)).post('liam', 'wrong');
-        for (let i = 0; i < 500 && (queue.size < 2 || checks < 1); i++) await sleep(5);
+        await held.filled(2, 1);
         assert.equal(queue.size, 2);
         const busy = await (await browser('192.0.2.3', small)).post('liam', PASSWORD);
         assert.equal(busy.status, 503);
         assert.match(busy.text, /Too many sign-ins right now\. Try again in a moment\./);
         assert.equal(busy.headers.get('retry-after'), '1');
-        assert.equal(checks, 1, 'one check running, one waiting, none for the refused sign-in');
+        assert.equal(checked.length, 1, 'one check running, one waiting, none for the refused sign-in');
         release();
         assert.equal((await first).status, 303);
         assert.equal((await second).status, 401);
-        assert.equal(checks, 2);
+        assert.equal(checked.length, 2);
         assert.equal(
           await readThrottle(small.deps.ctx.store.db, throttleKey.signinAddress('192.0.2.3')),
           null,

@@ -4,10 +4,12 @@
  * aws:PrincipalTag, one scoped by resource ARN, one by aws:RequestedRegion) and one person who is no administrator; role credentials for each, taken
  * through GetRoleCredentials like any role; and the JS SDK clients of the three services.
  */
+import assert from 'node:assert/strict';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { applyText } from './apply.ts';
+import { cleanAwsEnv, python, tempHome } from './python.ts';
 import { issueBearerToken } from './seed.ts';
 import { startTestServer, type TestServer } from './server.ts';
 import type { StoreKind } from './stores.ts';
@@ -122,6 +124,52 @@ export async function instanceArn(server: TestServer): Promise<string> {
     .select('instance_id')
     .executeTakeFirstOrThrow();
   return `arn:aws:sso:::instance/${row.instance_id}`;
+}
+
+/**
+ * Runs a boto3 script with the credentials `c` in a clean AWS environment and home: its
+ * arguments are the server's URL, the three parts of `c`, then `args`. Returns what it printed;
+ * a script that fails fails the test with its stderr.
+ */
+export async function boto3(
+  server: TestServer,
+  c: RoleCredentials,
+  script: string,
+  args: string[] = [],
+): Promise<string> {
+  const { home, cleanup } = tempHome();
+  try {
+    const r = await python(
+      script,
+      [server.url, c.accessKeyId, c.secretAccessKey, c.sessionToken, ...args],
+      cleanAwsEnv(home),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * The start of a script that changes the organization through identitystore and sso-admin as an
+ * administrator (`changeAsAdministrator`): its clients `ids` and `sso`, the identity store
+ * `store`, the instance `inst`, the workload account `wl`, and `user_id(name)`.
+ */
+export const BOTO3_ADMIN_CLIENTS = `
+import json, sys, boto3
+url, key, secret, token, store, inst, wl = sys.argv[1:8]
+kw = dict(region_name='us-east-1', endpoint_url=url, aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
+ids = boto3.client('identitystore', **kw)
+sso = boto3.client('sso-admin', **kw)
+def user_id(name):
+    return ids.get_user_id(IdentityStoreId=store, AlternateIdentifier={'UniqueAttribute': {'AttributePath': 'userName', 'AttributeValue': name}})['UserId']
+`;
+
+/** Runs a script that starts with `BOTO3_ADMIN_CLIENTS` as alice, Administrator: what it printed. */
+export async function changeAsAdministrator(server: TestServer, script: string): Promise<string> {
+  const c = await roleCredentials(server, 'alice', 'Administrator');
+  return boto3(server, c, script, [await identityStoreId(server), await instanceArn(server), WORKLOAD]);
 }
 
 const config = (url: string, c: RoleCredentials, region = 'us-east-1') => ({

@@ -291,14 +291,22 @@ export async function signedIn(
   return web;
 }
 
-/** Rows of the audit log with a given action, in the order they were written. */
-export async function auditRows(deps: ServerDeps, action: string) {
+/** Rows of the audit log with a given action (or one of them), on `target` if given, in the order they were written. */
+export async function auditRows(deps: ServerDeps, action: string | string[], target?: string) {
   return deps.ctx.store.db
     .selectFrom('audit_events')
     .selectAll()
-    .where('action', '=', action)
+    .where('action', 'in', typeof action === 'string' ? [action] : action)
+    .$if(target !== undefined, (qb) => qb.where('target_id', '=', target ?? ''))
     .orderBy('id')
     .execute();
+}
+
+/** The first audit row of `action` on `target`; there must be one. */
+export async function auditRow(deps: ServerDeps, action: string, target: string) {
+  const [row] = await auditRows(deps, action, target);
+  if (!row) throw new Error(`no ${action} audit row on ${target}`);
+  return row;
 }
 
 /** Set up an authenticator app for a signed-in person through `/mfa/enroll`; returns its secret. */

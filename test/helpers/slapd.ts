@@ -237,6 +237,34 @@ ou: groups
   };
 }
 
+/**
+ * An organization file's `identitySource:` for `slapd`: bound as the service account, whose
+ * password is in the environment variable `passwordEnv`; people and groups under their OUs;
+ * `employeeType` says a user is disabled. `more` adds lines (indented) to it.
+ */
+export function ldapSourceYaml(
+  slapd: Slapd,
+  passwordEnv: string,
+  o: {
+    urls?: string[] | undefined;
+    caFile?: string | undefined;
+    usersFilter?: string | undefined;
+    more?: string;
+  } = {},
+): string {
+  return `identitySource:
+  type: ldap
+  urls: ${JSON.stringify(o.urls ?? [slapd.ldapsUrl])}
+  caFile: ${o.caFile ?? slapd.caFile}
+  bindDn: "${SERVICE_DN}"
+  bindPasswordEnv: ${passwordEnv}
+  users: { baseDn: "ou=people,${BASE_DN}"${o.usersFilter ? `, filter: "${o.usersFilter}"` : ''} }
+  groups: { baseDn: "ou=groups,${BASE_DN}" }
+  attributes: { disabled: employeeType }
+  timeout: 3s
+${o.more ?? ''}`;
+}
+
 /** LDIF of one inetOrgPerson under `ou` (default people) with a password. */
 export function personLdif(
   uid: string,

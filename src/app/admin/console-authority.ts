@@ -25,6 +25,7 @@ import {
   ssoPermissionSetArn,
 } from '../../domain/iam/arn.ts';
 import { type AdminService, operationAuthorization } from '../../domain/iam/operations.ts';
+import { assignmentsOf } from '../access.ts';
 import type { AppContext } from '../context.ts';
 import type { RoleSessionClaims } from '../credentials/seal.ts';
 import { ensureInstance, type Instance } from '../instance.ts';
@@ -72,25 +73,8 @@ export async function consoleAdmin(
   partition: string,
 ): Promise<ConsoleAdmin | undefined> {
   const db = ctx.store.db;
-  // The user's assignments, direct and through groups, each part read by the assignments'
-  // unique key (principal type, principal id, …) as `access.ts` does: an OR of the two makes
-  // the planners scan every assignment.
-  const direct = db
-    .selectFrom('account_assignments')
-    .select(['account_id', 'permission_set_id'])
-    .where('principal_type', '=', 'USER')
-    .where('principal_id', '=', session.userId);
-  const viaGroups = db
-    .selectFrom('account_assignments')
-    .select(['account_id', 'permission_set_id'])
-    .where('principal_type', '=', 'GROUP')
-    .where(
-      'principal_id',
-      'in',
-      db.selectFrom('group_memberships').select('group_id').where('user_id', '=', session.userId),
-    );
   const held = await db
-    .selectFrom(direct.unionAll(viaGroups).as('a'))
+    .selectFrom(assignmentsOf(db, session.userId).as('a'))
     .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
     .leftJoin('provisioned_roles as pr', (j) =>
       j.onRef('pr.account_id', '=', 'a.account_id').onRef('pr.permission_set_id', '=', 'a.permission_set_id'),

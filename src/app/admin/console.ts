@@ -14,6 +14,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/schema.ts';
 import type { StoredAuditEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
+import { sessionRows } from '../sessions.ts';
 
 export interface ConsolePage<T> {
   items: T[];
@@ -36,6 +37,26 @@ export interface PageAt {
 /** The order to read a two-way page in. */
 function direction(at: PageAt): 'asc' | 'desc' {
   return at.before !== undefined ? 'desc' : 'asc';
+}
+
+/**
+ * Reads the two-way page `at` of `qb`, ordered by `column` (whose values are the page keys,
+ * `key` reads one from a row): the rows after `after` or before `before`, one more than a page.
+ */
+async function readTwoWay<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  column: string,
+  at: PageAt,
+  key: (r: O) => string,
+): Promise<Required<ConsolePage<O>>> {
+  let q = qb;
+  if (at.after !== undefined) q = q.where(sql.ref(column), '>', at.after);
+  if (at.before !== undefined) q = q.where(sql.ref(column), '<', at.before);
+  const rows = await q
+    .orderBy(sql.ref(column), direction(at))
+    .limit(at.limit + 1)
+    .execute();
+  return twoWay(rows, at, key);
 }
 
 /**
@@ -114,7 +135,7 @@ export async function searchUsers(
   page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<UserListItem>> {
   const q = page.query?.trim() ?? '';
-  const rows = await ctx.store.db
+  const users = ctx.store.db
     .selectFrom('users')
     .select(['id', 'user_name', 'user_name_lower', 'display_name', 'email', 'status', 'source'])
     .$if(q !== '', (qb) =>
@@ -125,24 +146,26 @@ export async function searchUsers(
           ),
         ),
       ),
-    )
-    .$if(page.after !== undefined, (qb) => qb.where('user_name_lower', '>', page.after ?? ''))
-    .$if(page.before !== undefined, (qb) => qb.where('user_name_lower', '<', page.before ?? ''))
-    .orderBy('user_name_lower', direction(page))
-    .limit(page.limit + 1)
-    .execute();
-  const { items, next, prev } = twoWay(rows, page, (r) => r.user_name_lower);
+    );
+  const { items, next, prev } = await readTwoWay(users, 'user_name_lower', page, (r) => r.user_name_lower);
+  return { items: items.map(userItem), next, prev };
+}
+
+function userItem(r: {
+  id: string;
+  user_name: string;
+  display_name: string;
+  email: string | null;
+  status: string;
+  source: string;
+}): UserListItem {
   return {
-    prev,
-    items: items.map((r) => ({
-      id: r.id,
-      userName: r.user_name,
-      displayName: r.display_name,
-      email: r.email,
-      status: r.status,
-      source: r.source,
-    })),
-    next,
+    id: r.id,
+    userName: r.user_name,
+    displayName: r.display_name,
+    email: r.email,
+    status: r.status,
+    source: r.source,
   };
 }
 
@@ -324,16 +347,16 @@ export async function searchGroups(
   page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<GroupListItem>> {
   const q = page.query?.trim() ?? '';
-  const rows = await ctx.store.db
+  const groups = ctx.store.db
     .selectFrom('groups')
     .select(['id', 'display_name', 'display_name_lower', 'description', 'source'])
-    .$if(q !== '', (qb) => qb.where(startsWith(sql`display_name_lower`, q)))
-    .$if(page.after !== undefined, (qb) => qb.where('display_name_lower', '>', page.after ?? ''))
-    .$if(page.before !== undefined, (qb) => qb.where('display_name_lower', '<', page.before ?? ''))
-    .orderBy('display_name_lower', direction(page))
-    .limit(page.limit + 1)
-    .execute();
-  const { items, next, prev } = twoWay(rows, page, (r) => r.display_name_lower);
+    .$if(q !== '', (qb) => qb.where(startsWith(sql`display_name_lower`, q)));
+  const { items, next, prev } = await readTwoWay(
+    groups,
+    'display_name_lower',
+    page,
+    (r) => r.display_name_lower,
+  );
   return {
     prev,
     items: items.map((r) => ({
@@ -410,15 +433,7 @@ export async function groupDetail(
   return {
     group: { id: g.id, name: g.display_name, description: g.description, source: g.source },
     members: {
-      items: paged.items.map((r) => ({
-        id: r.id,
-        userName: r.user_name,
-        displayName: r.display_name,
-        email: r.email,
-        status: r.status,
-        source: r.source,
-        membershipId: r.membership_id,
-      })),
+      items: paged.items.map((r) => ({ ...userItem(r), membershipId: r.membership_id })),
       next: paged.next,
     },
     memberCount: Number(count?.n ?? 0),
@@ -452,19 +467,14 @@ export async function searchAccounts(
 ): Promise<ConsolePage<AccountListItem>> {
   const q = page.query?.trim().replace(/-/g, '') ?? '';
   const ou = page.ouId;
-  const rows = await accountQuery(ctx.store.db)
+  const accounts = accountQuery(ctx.store.db)
     .$if(ou !== undefined, (qb) =>
       ou === 'root' ? qb.where('a.ou_id', 'is', null) : qb.where('a.ou_id', '=', ou ?? ''),
     )
     .$if(q !== '', (qb) =>
       qb.where((eb) => eb.or([startsWith(sql`a.id`, q), startsWith(sql`lower(a.name)`, q)])),
-    )
-    .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
-    .$if(page.before !== undefined, (qb) => qb.where('a.id', '<', page.before ?? ''))
-    .orderBy('a.id', direction(page))
-    .limit(page.limit + 1)
-    .execute();
-  const { items, next, prev } = twoWay(rows, page, (r) => r.id);
+    );
+  const { items, next, prev } = await readTwoWay(accounts, 'a.id', page, (r) => r.id);
   return { items: items.map(accountItem), next, prev };
 }
 
@@ -652,16 +662,11 @@ export async function searchPermissionSets(
   page: PageAt & { query?: string | undefined },
 ): Promise<ConsolePage<PermissionSetListItem>> {
   const q = page.query?.trim() ?? '';
-  const rows = await ctx.store.db
+  const sets = ctx.store.db
     .selectFrom('permission_sets')
     .select(['id', 'name', 'name_lower', 'description', 'session_duration', 'administrators'])
-    .$if(q !== '', (qb) => qb.where(startsWith(sql`name_lower`, q)))
-    .$if(page.after !== undefined, (qb) => qb.where('name_lower', '>', page.after ?? ''))
-    .$if(page.before !== undefined, (qb) => qb.where('name_lower', '<', page.before ?? ''))
-    .orderBy('name_lower', direction(page))
-    .limit(page.limit + 1)
-    .execute();
-  const { items, next, prev } = twoWay(rows, page, (r) => r.name_lower);
+    .$if(q !== '', (qb) => qb.where(startsWith(sql`name_lower`, q)));
+  const { items, next, prev } = await readTwoWay(sets, 'name_lower', page, (r) => r.name_lower);
   return {
     prev,
     items: items.map((r) => ({
@@ -792,19 +797,7 @@ export async function liveSessions(
 ): Promise<ConsolePage<LiveSession>> {
   const now = ctx.clock.now();
   const cursor = parseSessionKey(page.after);
-  const rows = await ctx.store.db
-    .selectFrom('portal_sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .select([
-      's.id',
-      's.user_id',
-      'u.user_name',
-      's.created_at',
-      's.last_seen_at',
-      's.expires_at',
-      's.source_ip',
-      's.user_agent',
-    ])
+  const rows = await sessionRows(ctx.store.db)
     .where('s.revoked_at', 'is', null)
     .where('s.expires_at', '>', now)
     .where('s.mfa_done', '=', 1)

@@ -6,7 +6,7 @@
  * what --prune would remove) and executed only with it.
  */
 import { storedStringMap } from '../../domain/federation/session-tags.ts';
-import type { FederationSettings } from '../../domain/federation/settings.ts';
+import { FEDERATION_FIELDS, type FederationSettings } from '../../domain/federation/settings.ts';
 import type { IdentitySource } from '../../domain/identity/identity-source.ts';
 import { identitySourceText } from '../directory/settings.ts';
 import {
@@ -330,14 +330,7 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
 
   // Federation settings.
   const federationChanges: FieldChange[] = [];
-  for (const field of [
-    'providerName',
-    'roleNamePattern',
-    'rolePath',
-    'partition',
-    'region',
-    'oidcAudience',
-  ] as const) {
+  for (const field of FEDERATION_FIELDS) {
     change(federationChanges, field, state.federation[field], org.federation[field]);
   }
   if (federationChanges.length > 0) plan.federation = { want: org.federation, changes: federationChanges };

@@ -19,8 +19,8 @@ import { create, list, type ReadEntry } from 'tar';
 import {
   ensurePrivateDir,
   KEY_DIR_NAMES,
+  openPrivateTemp,
   PRIVATE_FILE_MODE,
-  syncDirectory,
 } from '../../storage/private-files.ts';
 import { KEY_FILE_NAME } from '../credentials/keys.ts';
 
@@ -108,28 +108,16 @@ export async function describeFiles(staging: string, names: readonly string[]): 
 export async function writeArchive(staging: string, manifest: Manifest, output: string): Promise<void> {
   const manifestFile = path.join(staging, MANIFEST_NAME);
   fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
-  const tmp = `${output}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'wx', PRIVATE_FILE_MODE);
-  let renamed = false;
+  const temp = openPrivateTemp(output);
   try {
-    fs.fchmodSync(fd, PRIVATE_FILE_MODE);
     const pack = create({ gzip: true, cwd: staging, portable: true }, [
       MANIFEST_NAME,
       ...manifest.files.map((f) => f.name),
     ]);
-    await pipeline(pack, fs.createWriteStream('', { fd, autoClose: false }));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, output);
-    renamed = true;
-    syncDirectory(path.dirname(output));
+    await pipeline(pack, fs.createWriteStream('', { fd: temp.fd, autoClose: false }));
+    temp.commit();
   } finally {
-    if (!renamed) {
-      try {
-        fs.closeSync(fd);
-      } catch {}
-      fs.rmSync(tmp, { force: true });
-    }
+    temp.discard();
   }
 }
 

@@ -14,7 +14,7 @@
  * environment variable), no provisioning external id (not kept in the store).
  */
 import { parseStringMap } from '../../domain/federation/session-tags.ts';
-import { DEFAULT_FEDERATION } from '../../domain/federation/settings.ts';
+import { DEFAULT_FEDERATION, FEDERATION_FIELDS } from '../../domain/federation/settings.ts';
 import {
   DEFAULT_DELETION_GUARD,
   DEFAULT_FULL_SYNC_INTERVAL_SECONDS,
@@ -241,14 +241,7 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
 function federationOf(state: StoreState): Mapping | undefined {
   const out: Mapping = {};
   const f = state.federation;
-  for (const k of [
-    'providerName',
-    'roleNamePattern',
-    'rolePath',
-    'partition',
-    'region',
-    'oidcAudience',
-  ] as const) {
+  for (const k of FEDERATION_FIELDS) {
     // The region's default follows the partition: name it whenever the partition is not the default.
     if (f[k] !== DEFAULT_FEDERATION[k] || (k === 'region' && f.partition !== DEFAULT_FEDERATION.partition))
       out[k] = f[k];

@@ -66,6 +66,9 @@ export const DEFAULT_FEDERATION: Readonly<FederationSettings> = Object.freeze({
   oidcAudience: DEFAULT_OIDC_AUDIENCE,
 });
 
+/** The settings' fields, in the order the organization file writes them. */
+export const FEDERATION_FIELDS = Object.keys(DEFAULT_FEDERATION) as ReadonlyArray<keyof FederationSettings>;
+
 export function isAccessMode(value: string): value is AccessMode {
   return (ACCESS_MODES as readonly string[]).includes(value);
 }

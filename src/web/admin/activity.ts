@@ -47,9 +47,7 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
     if (!view) return reply;
     const { session } = view;
     const q = kit.query(request);
-    const user = q.text('user', 'the user') || undefined;
-    if (user !== undefined && !ID.directory.test(user))
-      throw bad('The page was asked for with a user id that cannot exist.');
+    const user = q.id('user', 'a user id', ID.directory);
     const after = q.key();
     const page = await liveSessions(kit.ctx, { after, limit: PAGE_SIZE, userId: user });
     const done = NOTICES[q.text('done', 'the notice')];

@@ -17,8 +17,8 @@ import type { AdminWho } from '../../app/admin/who.ts';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { DomainError, isDomainError } from '../../domain/errors.ts';
 import { verifyCsrf } from '../csrf.ts';
-import { type Html, html } from '../html.ts';
-import { page } from '../layout.ts';
+import type { Html } from '../html.ts';
+import { messagePage } from '../message-page.ts';
 import { webPath } from '../paths.ts';
 import { formFields } from '../request-text.ts';
 import { sendPage } from '../security.ts';
@@ -171,20 +171,18 @@ export class AdminKit {
     session: PortalSessionInfo | null = null,
     toPortal = false,
   ): FastifyReply {
-    const back = toPortal
-      ? html`<a href="${webPath(this.prefix, '/start')}">Go to the access portal</a>`
-      : html`<a href="${webPath(this.prefix, '/admin/users')}">Back to the admin console</a>`;
-    return sendPage(
-      reply,
-      page({
-        title,
-        narrow: true,
-        session,
-        prefix: this.prefix,
-        body: html`<div class="card"><h1>${title}</h1><p>${message}</p><p>${back}</p></div>`,
-      }),
-      status,
-    );
+    return toPortal
+      ? messagePage(reply, this.prefix, status, title, message, session)
+      : messagePage(
+          reply,
+          this.prefix,
+          status,
+          title,
+          message,
+          session,
+          'Back to the admin console',
+          '/admin/users',
+        );
   }
 
   /** A page's query parameters (checked as text by the area's hook). */
@@ -224,6 +222,13 @@ export class QueryReader {
       throw bad(`${capital(label)} is too long (at most ${MAX_QUERY} characters).`);
     return v.trim();
   }
+  /** An id parameter, or undefined when absent; one that `pattern` refuses cannot exist (400). */
+  id(name: string, label: string, pattern: RegExp): string | undefined {
+    const v = this.text(name, label);
+    if (v === '') return undefined;
+    if (!pattern.test(v)) throw bad(`The page was asked for with ${label} that cannot exist.`);
+    return v;
+  }
   /** A paging key, or undefined. */
   key(name = 'after'): string | undefined {
     const v = this.text(name, 'the page key');
@@ -248,10 +253,12 @@ export function bad(message: string): DomainError {
   return new DomainError('invalid_request', message);
 }
 
-/** Ids of users and groups (UUIDs, or identity-store ids), permission sets, accounts, sessions. */
+/** Ids of users and groups (UUIDs, or identity-store ids), permission sets, accounts, sessions, OUs. */
 export const ID = {
   directory: /^[A-Za-z0-9-]{1,64}$/,
   permissionSet: /^ps-[0-9a-f]{16}$/,
   account: /^\d{12}$/,
   session: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  /** An OU, or `root` for the accounts directly under the root. */
+  ou: /^(?:root|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})$/,
 } as const;

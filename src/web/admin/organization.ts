@@ -59,9 +59,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     await kit.require(request, view, { op: 'ListAccounts' });
     const q = kit.query(request);
     const query = q.text('q', 'the search text');
-    const ou = q.text('ou', 'the OU') || undefined;
-    if (ou !== undefined && ou !== 'root' && !/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/.test(ou))
-      throw bad('The page was asked for with an OU id that cannot exist.');
+    const ou = q.id('ou', 'an OU id', ID.ou);
     const keys = q.keys();
     const [page, ous] = await Promise.all([
       searchAccounts(kit.ctx, { query, ...keys, limit: PAGE_SIZE, ouId: ou }),
