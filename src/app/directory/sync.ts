@@ -25,6 +25,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { checkDisplayName, checkEmail, checkUserName, userNameKey } from '../../domain/identity/directory.ts';
 import { type DirectorySettings, guardLimit } from '../../domain/identity/identity-source.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
+import type { Dialect } from '../../storage/db.ts';
 import type { Database, UserRow } from '../../storage/schema.ts';
 import { type Reach, revokeUnreachable } from '../access-loss.ts';
 import { deleteByIds, insertChunked, updateByIds } from '../apply/steps/bulk.ts';
@@ -772,17 +773,14 @@ async function writeSync(
           .execute()
       : [];
     for (const u of existing) if (u.external_id) userIds.set(u.external_id, u.id);
-    await updateByIds(
+    await moveNamesAside(
       trx,
       dialect,
       'users',
-      givingUpNames(
-        plan.updateUsers,
-        (u) => userNameKey(u.userName),
-        (u) => userNameKey(u.previousName),
-      ).map((u) => ({ id: u.id, set: { user_name_lower: ` renaming ${u.id}` } })),
-      undefined,
-      'users',
+      'user_name_lower',
+      plan.updateUsers,
+      (u) => userNameKey(u.userName),
+      (u) => userNameKey(u.previousName),
     );
     await updateByIds(
       trx,
@@ -862,17 +860,14 @@ async function writeSync(
       for (const g of plan.deleteGroups)
         ev('group.delete', 'GROUP', g.id, { name: g.display_name, source: 'directory' });
     }
-    await updateByIds(
+    await moveNamesAside(
       trx,
       dialect,
       'groups',
-      givingUpNames(
-        plan.updateGroups,
-        (g) => g.name.toLowerCase(),
-        (g) => g.previousName.toLowerCase(),
-      ).map((g) => ({ id: g.id, set: { display_name_lower: ` renaming ${g.id}` } })),
-      undefined,
-      'groups',
+      'display_name_lower',
+      plan.updateGroups,
+      (g) => g.name.toLowerCase(),
+      (g) => g.previousName.toLowerCase(),
     );
     await updateByIds(
       trx,
@@ -981,12 +976,28 @@ function writesSomething(plan: SyncPlan): boolean {
 /**
  * Names that move from one row to another in this sync (a swap, a chain of renames): the rows
  * giving one up first take a unique name nobody can have (names hold no leading space), so the
- * unique index never sees two rows with one name. Returns the rows to move aside first.
+ * unique index never sees two rows with one name when the renames are written after this.
  */
-function givingUpNames<T>(rows: T[], newKey: (r: T) => string, oldKey: (r: T) => string): T[] {
+async function moveNamesAside<T extends { id: string }>(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  table: 'users' | 'groups',
+  column: 'user_name_lower' | 'display_name_lower',
+  rows: T[],
+  newKey: (r: T) => string,
+  oldKey: (r: T) => string,
+): Promise<void> {
   const renamed = rows.filter((r) => newKey(r) !== oldKey(r));
   const taken = new Set(renamed.map(newKey));
-  return renamed.filter((r) => taken.has(oldKey(r)));
+  const aside = renamed.filter((r) => taken.has(oldKey(r)));
+  await updateByIds(
+    trx,
+    dialect,
+    table,
+    aside.map((r) => ({ id: r.id, set: { [column]: ` renaming ${r.id}` } })),
+    undefined,
+    table,
+  );
 }
 
 /**
