@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
-import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
 import { Client } from 'ldapts';
 import { syncDirectory } from '../../src/app/directory/sync.ts';
 import { applyText } from '../helpers/apply.ts';
-import { auditRows, DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
+import { auditRows, deviceFlowAccessToken, FormClient } from '../helpers/oidc.ts';
 import {
   AD_ADMIN_DN,
   AD_ADMIN_PASSWORD,
@@ -202,17 +201,9 @@ describe('Active Directory (Samba AD DC)', () => {
       it('refuses role credentials once the user is disabled in AD and synced', async () => {
         const web = new FormClient(server.url);
         assert.equal((await web.signIn('alice', 'Alice-Pass-123!')).status, 303);
-        const client = await registerDeviceClient(server.url);
-        const oidc = new SSOOIDCClient({ region: 'us-east-1', endpoint: server.url, maxAttempts: 1 });
-        const start = await oidc.send(
-          new StartDeviceAuthorizationCommand({ ...client, startUrl: server.config.startUrl }),
-        );
-        assert.equal((await decideDevice(web, start.userCode ?? '')).status, 200);
-        const token = await oidc.send(
-          new CreateTokenCommand({ ...client, grantType: DEVICE_GRANT, deviceCode: start.deviceCode }),
-        );
+        const accessToken = await deviceFlowAccessToken(web, server.url, server.config.startUrl);
         const sso = new SSOClient({ region: 'us-east-1', endpoint: server.url, maxAttempts: 1 });
-        const role = { accessToken: token.accessToken, accountId: ACCOUNT, roleName: 'Admin' };
+        const role = { accessToken, accountId: ACCOUNT, roleName: 'Admin' };
         assert.ok((await sso.send(new GetRoleCredentialsCommand(role))).roleCredentials?.accessKeyId);
 
         dc.tool(['user', 'disable', 'alice']);

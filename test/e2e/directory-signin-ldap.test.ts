@@ -9,12 +9,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
-import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
 import { loadIdentitySource } from '../../src/app/directory/settings.ts';
 import { syncDirectory, takeSyncLease } from '../../src/app/directory/sync.ts';
 import { applyText } from '../helpers/apply.ts';
 import { scrapeMetrics } from '../helpers/metrics.ts';
-import { auditRows, DEVICE_GRANT, decideDevice, FormClient, registerDeviceClient } from '../helpers/oidc.ts';
+import { auditRows, deviceFlowAccessToken, FormClient } from '../helpers/oidc.ts';
 import { startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../helpers/server.ts';
 import {
   groupLdif,
@@ -134,18 +133,9 @@ for (const kind of STORE_KINDS) {
     it('lets a directory user take role credentials through the device flow, until the directory disables them', async () => {
       const web = new FormClient(server.url);
       assert.equal((await web.signIn('alice', 'alice-directory-pass')).status, 303);
-      const client = await registerDeviceClient(server.url);
-      const oidc = new SSOOIDCClient({ region: 'us-east-1', endpoint: server.url, maxAttempts: 1 });
-      const start = await oidc.send(
-        new StartDeviceAuthorizationCommand({ ...client, startUrl: server.config.startUrl }),
-      );
-      const decided = await decideDevice(web, start.userCode ?? '');
-      assert.equal(decided.status, 200);
-      const token = await oidc.send(
-        new CreateTokenCommand({ ...client, grantType: DEVICE_GRANT, deviceCode: start.deviceCode }),
-      );
+      const accessToken = await deviceFlowAccessToken(web, server.url, server.config.startUrl);
       const sso = new SSOClient({ region: 'us-east-1', endpoint: server.url, maxAttempts: 1 });
-      const role = { accessToken: token.accessToken, accountId: ACCOUNT, roleName: 'Admin' };
+      const role = { accessToken, accountId: ACCOUNT, roleName: 'Admin' };
       const creds = await sso.send(new GetRoleCredentialsCommand(role));
       assert.ok(creds.roleCredentials?.accessKeyId);
 

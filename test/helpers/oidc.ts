@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { CreateTokenCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
 import { hash } from '@node-rs/argon2';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { base32Decode, totp } from '../../src/domain/auth/totp.ts';
@@ -233,6 +234,27 @@ export async function decideDevice(web: FormClient, userCode: string, decision: 
     user_code: hiddenOf(consent.text, 'user_code'),
     decision,
   });
+}
+
+/**
+ * The device flow as `aws sso login` makes it, through the AWS SDK: a device authorization
+ * approved by the person signed in on `web`, redeemed for an access token.
+ */
+export async function deviceFlowAccessToken(
+  web: FormClient,
+  serverUrl: string,
+  startUrl: string,
+): Promise<string> {
+  const client = await registerDeviceClient(serverUrl);
+  const oidc = new SSOOIDCClient({ region: 'us-east-1', endpoint: serverUrl, maxAttempts: 1 });
+  const start = await oidc.send(new StartDeviceAuthorizationCommand({ ...client, startUrl }));
+  const decided = await decideDevice(web, start.userCode ?? '');
+  if (decided.status !== 200) throw new Error(`device decision: ${decided.status}`);
+  const token = await oidc.send(
+    new CreateTokenCommand({ ...client, grantType: DEVICE_GRANT, deviceCode: start.deviceCode }),
+  );
+  if (!token.accessToken) throw new Error('CreateToken answered without an access token');
+  return token.accessToken;
 }
 
 /**

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'ldapts';
+import { makeTestCa } from './slapd.ts';
 
 export const AD_BASE = 'DC=idc,DC=test';
 export const AD_ADMIN_DN = `CN=Administrator,CN=Users,${AD_BASE}`;
@@ -28,64 +29,14 @@ export interface SambaDc {
   stop(): Promise<void>;
 }
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
 export async function startSambaDc(): Promise<SambaDc> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idcenter-samba-'));
   const address = `127.${randomInt(1, 250)}.${randomInt(0, 250)}.${randomInt(2, 250)}`;
   const tls = path.join(dir, 'tls');
   fs.mkdirSync(tls);
   fs.mkdirSync(path.join(dir, 'run'));
-  openssl(tls, [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=idcenter test AD CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  ]);
-  openssl(tls, [
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    `/CN=${address}`,
-    '-keyout',
-    'key.pem',
-    '-out',
-    'dc.csr',
-  ]);
-  fs.writeFileSync(path.join(tls, 'ext.cnf'), `subjectAltName=IP:${address}\n`);
-  openssl(tls, [
-    'x509',
-    '-req',
-    '-in',
-    'dc.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf',
-    '-out',
-    'cert.pem',
-  ]);
-  fs.chmodSync(path.join(tls, 'key.pem'), 0o600);
+  const tlsFiles = makeTestCa(tls, 'ca', { host: address, serverKey: 'rsa' });
+  fs.chmodSync(tlsFiles.key, 0o600);
   execFileSync(
     'samba-tool',
     [
@@ -108,9 +59,9 @@ export async function startSambaDc(): Promise<SambaDc> {
       `--option=winbindd socket directory=${dir}/run/winbindd`,
       `--option=log file=${dir}/samba.log`,
       '--option=tls enabled=yes',
-      `--option=tls keyfile=${tls}/key.pem`,
-      `--option=tls certfile=${tls}/cert.pem`,
-      `--option=tls cafile=${tls}/ca.pem`,
+      `--option=tls keyfile=${tlsFiles.key}`,
+      `--option=tls certfile=${tlsFiles.cert}`,
+      `--option=tls cafile=${tlsFiles.ca}`,
     ],
     { stdio: 'ignore', timeout: 120_000 },
   );
@@ -125,7 +76,7 @@ export async function startSambaDc(): Promise<SambaDc> {
   for (;;) {
     const client = new Client({
       url,
-      tlsOptions: { ca: fs.readFileSync(path.join(tls, 'ca.pem')) },
+      tlsOptions: { ca: fs.readFileSync(tlsFiles.ca) },
       connectTimeout: 1000,
     });
     try {
@@ -151,7 +102,7 @@ export async function startSambaDc(): Promise<SambaDc> {
   return {
     address,
     url,
-    caFile: path.join(tls, 'ca.pem'),
+    caFile: tlsFiles.ca,
     tool,
     userDn: (name) => `CN=${name},${PEOPLE_OU}`,
     async stop() {

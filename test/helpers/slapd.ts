@@ -37,8 +37,16 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 }
 
-/** A CA and a server certificate for 127.0.0.1 and localhost. */
-export function makeTestCa(dir: string, name = 'ca'): { ca: string; cert: string; key: string } {
+/**
+ * A CA and a server certificate, for 127.0.0.1 and localhost unless `host` names another
+ * loopback address; the server key is P-256 unless `serverKey` asks for RSA (Samba's TLS).
+ */
+export function makeTestCa(
+  dir: string,
+  name = 'ca',
+  options: { host?: string; serverKey?: 'ec' | 'rsa' } = {},
+): { ca: string; cert: string; key: string } {
+  const host = options.host ?? '127.0.0.1';
   openssl(dir, [
     'req',
     '-x509',
@@ -59,18 +67,17 @@ export function makeTestCa(dir: string, name = 'ca'): { ca: string; cert: string
   openssl(dir, [
     'req',
     '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
+    ...(options.serverKey === 'rsa' ? ['rsa:2048'] : ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
     '-nodes',
     '-subj',
-    '/CN=127.0.0.1',
+    `/CN=${host}`,
     '-keyout',
     `${name}-server.key`,
     '-out',
     `${name}-server.csr`,
   ]);
-  fs.writeFileSync(path.join(dir, `${name}-ext.cnf`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const names = options.host === undefined ? 'IP:127.0.0.1,DNS:localhost' : `IP:${host}`;
+  fs.writeFileSync(path.join(dir, `${name}-ext.cnf`), `subjectAltName=${names}\n`);
   openssl(dir, [
     'x509',
     '-req',
