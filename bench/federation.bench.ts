@@ -11,7 +11,8 @@
  *
  * The server is the built `bin/idcenter.js server` in a process of its own on SQLite, log level
  * info (one line per request) to /dev/null, the audit row of every issuance committed before the
- * answer leaves.
+ * answer leaves. `IDCENTER_BENCH_SERVER_FLAGS` gives node flags for the server process, to look
+ * into it: `--cpu-prof --cpu-prof-dir=/tmp/prof`, say, or `--trace-gc`.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ import { applyText } from '../test/helpers/apply.ts';
 import { issueBearerToken } from '../test/helpers/seed.ts';
 import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
+import { processCpuMs } from './load.ts';
 import { percentile, report } from './report.ts';
 
 const BIN = path.resolve('bin/idcenter.js');
@@ -61,6 +63,7 @@ http.createServer((req, res) => {
 
 interface Proc {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -94,7 +97,7 @@ async function startCannedSts(): Promise<Proc> {
   const child = spawn(process.execPath, ['-e', CANNED_STS, String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url, child, 'the stand-in STS');
-  return { url, stop: stopper(child) };
+  return { url, pid: child.pid ?? 0, stop: stopper(child) };
 }
 
 async function startServer(dataDir: string, databaseUrl: string, stsUrl: string): Promise<Proc> {
@@ -111,10 +114,11 @@ async function startServer(dataDir: string, databaseUrl: string, stsUrl: string)
     IDCENTER_DATABASE_URL: databaseUrl,
     IDCENTER_AWS_STS_ENDPOINT: stsUrl,
   });
-  const child = spawn(process.execPath, [BIN, 'server'], { env, stdio: 'ignore' });
+  const flags = (process.env.IDCENTER_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, BIN, 'server'], { env, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/readyz`, child, 'idcenter server');
-  return { url, stop: stopper(child) };
+  return { url, pid: child.pid ?? 0, stop: stopper(child) };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -217,7 +221,9 @@ async function main(): Promise<void> {
       unit: 'ms',
     });
     const alone = await openLoop(SECONDS, stsAlone);
+    const cpuBefore = processCpuMs(server.pid);
     const federated = await openLoop(SECONDS, credentials);
+    const cpuAfter = processCpuMs(server.pid);
     if (federated.bad > 0 || alone.bad > 0) {
       console.log(
         `failed requests: federated ${JSON.stringify(federated.statuses)}, STS alone ${JSON.stringify(alone.statuses)}`,
@@ -246,6 +252,15 @@ async function main(): Promise<void> {
       unit: 'ms',
       detail,
     });
+    if (cpuBefore !== null && cpuAfter !== null) {
+      // Steadier than latencies when other work shares the machine: what one request costs the
+      // server process (its main thread, the SDK's call to STS, the audit and checkpoint threads).
+      report({
+        name: 'server CPU per federated GetRoleCredentials',
+        value: (cpuAfter - cpuBefore) / (RATE * SECONDS),
+        unit: 'ms',
+      });
+    }
     report({ name: 'stand-in STS alone p99 at 200 req/s', value: detail.stsAloneP99, unit: 'ms', detail });
     report({
       name: "idcenter's own overhead p99 (federated p99 - STS p99)",

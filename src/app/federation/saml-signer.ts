@@ -12,7 +12,7 @@
  * saml). The tests verify every signature with two independent verifiers (xmlsec1 and
  * xml-crypto), so a slip in the canonical form cannot pass unnoticed.
  */
-import { createHash, createSign, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject, sign } from 'node:crypto';
 import { SAML_NAMES } from '../../domain/federation/saml-names.ts';
 import type { SamlResponseParts } from '../../domain/federation/saml-response.ts';
 
@@ -49,7 +49,8 @@ export function signSamlResponse(parts: SamlResponseParts, key: SamlSigningKey):
   const content = signedInfoContent(parts.assertionId, digest);
   // Canonicalised on its own, SignedInfo carries the ds namespace its ancestor declares.
   const canonicalSignedInfo = `<ds:SignedInfo xmlns:ds="${SAML_NAMES.xmldsig}">${content}</ds:SignedInfo>`;
-  const value = createSign('RSA-SHA256').update(canonicalSignedInfo).sign(key.privateKey, 'base64');
+  // The one-shot form: no Sign object per signature for the collector to track.
+  const value = sign('sha256', Buffer.from(canonicalSignedInfo), key.privateKey).toString('base64');
   const signature =
     `<ds:Signature xmlns:ds="${SAML_NAMES.xmldsig}">` +
     `<ds:SignedInfo>${content}</ds:SignedInfo>` +

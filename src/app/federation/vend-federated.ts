@@ -391,7 +391,13 @@ export async function vendFederatedCredentials(
   const { ctx, federation } = deps;
   const { target, tags } = await federatedSession(deps, input, input.accountId, role, account);
   const now = ctx.clock.now();
-  const id = () => `_${ctx.random.bytes(16).toString('hex')}`;
+  // The three ids of a SAML Response (its own, its Assertion's, the session's) from one draw.
+  const random = ctx.random.bytes(48).toString('hex');
+  const ids = {
+    response: `_${random.slice(0, 32)}`,
+    assertion: `_${random.slice(32, 64)}`,
+    session: `_${random.slice(64)}`,
+  };
   const oidc = target.protocol === 'oidc';
   const service = deps.credentials;
   const audited = {
@@ -412,7 +418,7 @@ export async function vendFederatedCredentials(
     if (oidc) {
       const token = await webIdentityToken(
         federation,
-        { userId: input.userId, userName: input.userName, now, jti: id().slice(1), principalTags: tags },
+        { userId: input.userId, userName: input.userName, now, jti: ids.session.slice(1), principalTags: tags },
         target,
       );
       credentials = await federation.sts.assumeRoleWithWebIdentity({
@@ -430,7 +436,7 @@ export async function vendFederatedCredentials(
           userId: input.userId,
           userName: input.userName,
           now,
-          ids: { response: id(), assertion: id(), session: id() },
+          ids,
           principalTags: tags,
         },
         target,
