@@ -385,10 +385,11 @@ export interface GroupDetail {
   }>;
 }
 
+/** A group with a two-way page of its members (by lower-case user name) and its assignments. */
 export async function groupDetail(
   ctx: AppContext,
   groupId: string,
-  page: { after?: string | undefined; limit: number },
+  page: PageAt,
 ): Promise<GroupDetail | undefined> {
   const db = ctx.store.db;
   const g = await db
@@ -398,24 +399,25 @@ export async function groupDetail(
     .executeTakeFirst();
   if (!g) return undefined;
   const [members, count, assignments] = await Promise.all([
-    db
-      .selectFrom('group_memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select([
-        'u.id',
-        'u.user_name',
-        'u.user_name_lower',
-        'u.display_name',
-        'u.email',
-        'u.status',
-        'u.source',
-        'm.id as membership_id',
-      ])
-      .where('m.group_id', '=', groupId)
-      .$if(page.after !== undefined, (qb) => qb.where('u.user_name_lower', '>', page.after ?? ''))
-      .orderBy('u.user_name_lower')
-      .limit(page.limit + 1)
-      .execute(),
+    readTwoWay(
+      db
+        .selectFrom('group_memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select([
+          'u.id',
+          'u.user_name',
+          'u.user_name_lower',
+          'u.display_name',
+          'u.email',
+          'u.status',
+          'u.source',
+          'm.id as membership_id',
+        ])
+        .where('m.group_id', '=', groupId),
+      'u.user_name_lower',
+      page,
+      (r) => r.user_name_lower,
+    ),
     db
       .selectFrom('group_memberships')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -429,12 +431,12 @@ export async function groupDetail(
       .limit(MAX_REACH_ROWS)
       .execute(),
   ]);
-  const paged = keyed(members, page.limit, (r) => r.user_name_lower);
   return {
     group: { id: g.id, name: g.display_name, description: g.description, source: g.source },
     members: {
-      items: paged.items.map((r) => ({ ...userItem(r), membershipId: r.membership_id })),
-      next: paged.next,
+      items: members.items.map((r) => ({ ...userItem(r), membershipId: r.membership_id })),
+      next: members.next,
+      prev: members.prev,
     },
     memberCount: Number(count?.n ?? 0),
     assignments: assignments.map((a) => ({
@@ -453,6 +455,8 @@ export interface AccountListItem {
   name: string;
   email: string;
   status: string;
+  /** The OU the account is directly in; null: directly under the root. */
+  ouId: string | null;
   ouPath: string;
   access: string;
 }
@@ -482,7 +486,7 @@ function accountQuery(db: Kysely<Database>) {
   return db
     .selectFrom('accounts as a')
     .leftJoin('ous as o', 'o.id', 'a.ou_id')
-    .select(['a.id', 'a.name', 'a.email', 'a.status', 'a.access', 'o.path']);
+    .select(['a.id', 'a.name', 'a.email', 'a.status', 'a.access', 'a.ou_id', 'o.path']);
 }
 
 function accountItem(r: {
@@ -491,6 +495,7 @@ function accountItem(r: {
   email: string;
   status: string;
   access: string;
+  ou_id: string | null;
   path: string | null;
 }): AccountListItem {
   return {
@@ -499,6 +504,7 @@ function accountItem(r: {
     email: r.email,
     status: r.status,
     access: r.access,
+    ouId: r.ou_id,
     ouPath: r.path ?? '/',
   };
 }
@@ -696,10 +702,11 @@ export interface PermissionSetDetail extends PermissionSetListItem {
   }>;
 }
 
+/** A permission set's definition and a two-way page of its assignments (by assignment id). */
 export async function permissionSetDetail(
   ctx: AppContext,
   id: string,
-  page: { after?: string | undefined; limit: number },
+  page: PageAt,
 ): Promise<PermissionSetDetail | undefined> {
   const db = ctx.store.db;
   const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
@@ -717,31 +724,31 @@ export async function permissionSetDetail(
       .where('permission_set_id', '=', id)
       .orderBy('name')
       .execute(),
-    db
-      .selectFrom('account_assignments as a')
-      .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
-      .leftJoin('users as u', (j) =>
-        j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'),
-      )
-      .leftJoin('groups as g', (j) =>
-        j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
-      )
-      .select([
-        'a.id',
-        'a.account_id',
-        'ac.name as account_name',
-        'a.principal_type',
-        'a.principal_id',
-        'u.user_name',
-        'g.display_name as group_name',
-      ])
-      .where('a.permission_set_id', '=', id)
-      .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
-      .orderBy('a.id')
-      .limit(page.limit + 1)
-      .execute(),
+    readTwoWay(
+      db
+        .selectFrom('account_assignments as a')
+        .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
+        .leftJoin('users as u', (j) =>
+          j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'),
+        )
+        .leftJoin('groups as g', (j) =>
+          j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+        )
+        .select([
+          'a.id',
+          'a.account_id',
+          'ac.name as account_name',
+          'a.principal_type',
+          'a.principal_id',
+          'u.user_name',
+          'g.display_name as group_name',
+        ])
+        .where('a.permission_set_id', '=', id),
+      'a.id',
+      page,
+      (r) => r.id,
+    ),
   ]);
-  const paged = keyed(assignments, page.limit, (r) => r.id);
   return {
     id: ps.id,
     name: ps.name,
@@ -754,7 +761,8 @@ export async function permissionSetDetail(
     managedPolicies: managed.map((m) => m.arn),
     customerPolicies: customer,
     assignments: {
-      items: paged.items.map((r) => ({
+      prev: assignments.prev,
+      items: assignments.items.map((r) => ({
         id: r.id,
         accountId: r.account_id,
         accountName: r.account_name,
@@ -762,7 +770,7 @@ export async function permissionSetDetail(
         principalId: r.principal_id,
         principalName: r.user_name ?? r.group_name ?? r.principal_id,
       })),
-      next: paged.next,
+      next: assignments.next,
     },
   };
 }
