@@ -10,7 +10,7 @@
  * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped); the user search
  * is read from indexes (migration 024: a range on SQLite, `text_pattern_ops` on PostgreSQL).
  */
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/schema.ts';
 import type { StoredAuditEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
@@ -45,15 +45,16 @@ function direction(at: PageAt): 'asc' | 'desc' {
  */
 async function readTwoWay<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
-  column: string,
+  column: string | RawBuilder<string>,
   at: PageAt,
   key: (r: O) => string,
 ): Promise<Required<ConsolePage<O>>> {
+  const ref = typeof column === 'string' ? sql.ref(column) : column;
   let q = qb;
-  if (at.after !== undefined) q = q.where(sql.ref(column), '>', at.after);
-  if (at.before !== undefined) q = q.where(sql.ref(column), '<', at.before);
+  if (at.after !== undefined) q = q.where(ref, '>', at.after);
+  if (at.before !== undefined) q = q.where(ref, '<', at.before);
   const rows = await q
-    .orderBy(sql.ref(column), direction(at))
+    .orderBy(ref, direction(at))
     .limit(at.limit + 1)
     .execute();
   return twoWay(rows, at, key);
@@ -197,50 +198,66 @@ export interface Reach {
 
 export interface UserDetail {
   user: ConsoleUser;
-  groups: Array<{ id: string; name: string; membershipId: string }>;
-  reach: Reach[];
-  /** More (account, permission set, way) rows exist than `reach` shows. */
-  reachCut: boolean;
+  /** A two-way page of the user's groups, by lower-case name. */
+  groups: ConsolePage<{ id: string; name: string; membershipId: string }>;
+  /** A two-way page of what the user reaches, by account id and permission-set id. */
+  reach: ConsolePage<Reach>;
   mfaDevices: number;
   liveSessions: number;
 }
 
-/** Most assignment rows a user page lists. */
-const MAX_REACH_ROWS = 2000;
+/** Where the two lists of a user's page start. */
+export interface UserPages {
+  groups: PageAt;
+  reach: PageAt;
+}
 
-export async function userDetail(ctx: AppContext, userId: string): Promise<UserDetail | undefined> {
+/** The key of one (account, permission set) a user reaches: both ids are of fixed width. */
+const REACH_KEY = sql<string>`a.account_id || '.' || a.permission_set_id`;
+
+export async function userDetail(
+  ctx: AppContext,
+  userId: string,
+  pages: UserPages = { groups: { limit: 50 }, reach: { limit: 50 } },
+): Promise<UserDetail | undefined> {
   const db = ctx.store.db;
   const u = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!u) return undefined;
   const now = ctx.clock.now();
-  const groups = await db
-    .selectFrom('group_memberships as m')
-    .innerJoin('groups as g', 'g.id', 'm.group_id')
-    .select(['g.id', 'g.display_name', 'm.id as membership_id'])
-    .where('m.user_id', '=', userId)
-    .orderBy('g.display_name_lower')
-    .execute();
-  const groupName = new Map(groups.map((g) => [g.id, g.display_name]));
-  // Each part reads the assignments' unique key (principal type, principal id, …).
-  const [direct, viaGroups, mfa, sessions] = await Promise.all([
-    reachQuery(db)
-      .select('a.principal_id')
-      .where('a.principal_type', '=', 'USER')
-      .where('a.principal_id', '=', userId)
-      .limit(MAX_REACH_ROWS + 1)
-      .execute(),
-    groups.length === 0
-      ? Promise.resolve([])
-      : reachQuery(db)
-          .select('a.principal_id')
-          .where('a.principal_type', '=', 'GROUP')
-          .where(
-            'a.principal_id',
-            'in',
-            groups.map((g) => g.id),
-          )
-          .limit(MAX_REACH_ROWS + 1)
-          .execute(),
+  const [groups, reached, mfa, sessions] = await Promise.all([
+    readTwoWay(
+      db
+        .selectFrom('group_memberships as m')
+        .innerJoin('groups as g', 'g.id', 'm.group_id')
+        .select(['g.id', 'g.display_name', 'g.display_name_lower', 'm.id as membership_id'])
+        .where('m.user_id', '=', userId),
+      'g.display_name_lower',
+      pages.groups,
+      (r) => r.display_name_lower,
+    ),
+    // Each (account, permission set) once, whether assigned directly or through groups.
+    readTwoWay(
+      db
+        .selectFrom('account_assignments as a')
+        .select([REACH_KEY.as('k'), 'a.account_id', 'a.permission_set_id'])
+        .distinct()
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
+            eb.and([
+              eb('a.principal_type', '=', 'GROUP'),
+              eb(
+                'a.principal_id',
+                'in',
+                eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+              ),
+            ]),
+          ]),
+        ),
+      REACH_KEY,
+      pages.reach,
+      (r) => r.k,
+    ),
     db
       .selectFrom('mfa_devices')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -255,36 +272,6 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
       .where('expires_at', '>', now)
       .executeTakeFirst(),
   ]);
-  const rows = [
-    ...direct.map((r) => ({ ...r, group_id: null })),
-    ...viaGroups.map((r) => ({ ...r, group_id: r.principal_id })),
-  ];
-  const byKey = new Map<string, Reach>();
-  for (const r of rows.slice(0, MAX_REACH_ROWS)) {
-    const key = `${r.account_id}|${r.permission_set_id}`;
-    let reach = byKey.get(key);
-    if (!reach) {
-      reach = {
-        accountId: r.account_id,
-        accountName: r.account_name,
-        permissionSetId: r.permission_set_id,
-        permissionSetName: r.permission_set_name,
-        via: [],
-      };
-      byKey.set(key, reach);
-    }
-    reach.via.push(
-      r.group_id === null
-        ? { type: 'USER' }
-        : { type: 'GROUP', groupId: r.group_id, groupName: groupName.get(r.group_id) ?? r.group_id },
-    );
-  }
-  const reach = [...byKey.values()].sort(
-    (a, b) =>
-      a.accountName.localeCompare(b.accountName) ||
-      a.accountId.localeCompare(b.accountId) ||
-      a.permissionSetName.localeCompare(b.permissionSetName),
-  );
   return {
     user: {
       id: u.id,
@@ -301,12 +288,79 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
       updatedAt: u.updated_at,
       updatedBy: u.updated_by,
     },
-    groups: groups.map((g) => ({ id: g.id, name: g.display_name, membershipId: g.membership_id })),
-    reach,
-    reachCut: rows.length > MAX_REACH_ROWS,
+    groups: {
+      items: groups.items.map((g) => ({ id: g.id, name: g.display_name, membershipId: g.membership_id })),
+      next: groups.next,
+      prev: groups.prev,
+    },
+    reach: { items: await reachOf(db, userId, reached.items), next: reached.next, prev: reached.prev },
     mfaDevices: Number(mfa?.n ?? 0),
     liveSessions: Number(sessions?.n ?? 0),
   };
+}
+
+/** The names of a page of (account, permission set) a user reaches, and every way they reach each. */
+async function reachOf(
+  db: Kysely<Database>,
+  userId: string,
+  page: Array<{ k: string; account_id: string; permission_set_id: string }>,
+): Promise<Reach[]> {
+  if (page.length === 0) return [];
+  const rows = await reachQuery(db)
+    .leftJoin('groups as g', (j) =>
+      j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+    )
+    .select(['a.principal_type', 'a.principal_id', 'g.display_name as group_name'])
+    .where((eb) =>
+      eb.or(
+        page.map((p) =>
+          eb.and([
+            eb('a.account_id', '=', p.account_id),
+            eb('a.permission_set_id', '=', p.permission_set_id),
+          ]),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
+        eb.and([
+          eb('a.principal_type', '=', 'GROUP'),
+          eb(
+            'a.principal_id',
+            'in',
+            eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      ]),
+    )
+    .execute();
+  const byKey = new Map<string, Reach>();
+  for (const p of page) {
+    byKey.set(p.k, {
+      accountId: p.account_id,
+      accountName: p.account_id,
+      permissionSetId: p.permission_set_id,
+      permissionSetName: p.permission_set_id,
+      via: [],
+    });
+  }
+  for (const r of rows) {
+    const reach = byKey.get(`${r.account_id}.${r.permission_set_id}`);
+    if (!reach) continue;
+    reach.accountName = r.account_name;
+    reach.permissionSetName = r.permission_set_name;
+    reach.via.push(
+      r.principal_type === 'USER'
+        ? { type: 'USER' }
+        : { type: 'GROUP', groupId: r.principal_id, groupName: r.group_name ?? r.principal_id },
+    );
+  }
+  for (const reach of byKey.values())
+    reach.via.sort((a, b) =>
+      a.type !== b.type ? (a.type === 'USER' ? -1 : 1) : (a.groupName ?? '').localeCompare(b.groupName ?? ''),
+    );
+  return [...byKey.values()];
 }
 
 function reachQuery(db: Kysely<Database>) {
@@ -368,6 +422,9 @@ export async function searchGroups(
     next,
   };
 }
+
+/** Most assignment rows a group page lists. */
+const MAX_REACH_ROWS = 2000;
 
 export interface GroupMember extends UserListItem {
   membershipId: string;
