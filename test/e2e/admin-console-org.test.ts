@@ -620,6 +620,24 @@ for (const kind of STORE_KINDS) {
       assert.equal(row.actor, `user:${org.users.root}`);
     });
 
+    it('pages live sessions newest first, on and back, sessions started in the same millisecond included', async () => {
+      const crowd = org.users.crowd01 ?? '';
+      const started: string[] = [];
+      for (let i = 0; i < 60; i++) started.push((await signIn(server.deps, crowd)).sessionId);
+      const pages = await assertPagesBothWays(admin, `/admin/sessions?user=${crowd}`, (body) =>
+        [...body.matchAll(/name="session" value="([^"]+)"/g)].map((m) => m[1] ?? ''),
+      );
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [50, 10],
+      );
+      assert.deepEqual([...pages.flat()].sort(), [...started].sort());
+      for (const key of ['abc', '12.x', `1.${'0'.repeat(36)}x`]) {
+        assert.equal((await admin.get(`/admin/sessions?after=${key}`)).status, 400, key);
+        assert.equal((await admin.get(`/admin/sessions?before=${key}`)).status, 400, key);
+      }
+    });
+
     it('filters the audit log by actor, action prefix, target and time, paged by event id', async () => {
       const base = server.deps.ctx.clock.now();
       await db()

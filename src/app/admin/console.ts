@@ -855,31 +855,48 @@ export interface LiveSession {
   userAgent: string | null;
 }
 
-/** Live portal sessions, newest first; `after` is the key `<created_at>.<id>` of the last row shown. */
+/**
+ * Live portal sessions, newest first, a two-way page: `after` (reading on, older) or `before`
+ * (reading back, newer) is the key `<created_at>.<id>` of the row the page starts from.
+ */
 export async function liveSessions(
   ctx: AppContext,
-  page: { after?: string | undefined; limit: number; userId?: string | undefined },
-): Promise<ConsolePage<LiveSession>> {
+  page: PageAt & { userId?: string | undefined },
+): Promise<Required<ConsolePage<LiveSession>>> {
   const now = ctx.clock.now();
-  const cursor = parseSessionKey(page.after);
+  const after = parseSessionKey(page.after);
+  const before = parseSessionKey(page.before);
+  const back = before !== undefined;
   const rows = await sessionRows(ctx.store.db)
     .where('s.revoked_at', 'is', null)
     .where('s.expires_at', '>', now)
     .where('s.mfa_done', '=', 1)
     .$if(page.userId !== undefined, (qb) => qb.where('s.user_id', '=', page.userId ?? ''))
-    .$if(cursor !== undefined, (qb) =>
+    .$if(after !== undefined, (qb) =>
       qb.where((eb) =>
         eb.or([
-          eb('s.created_at', '<', cursor?.at ?? 0),
-          eb.and([eb('s.created_at', '=', cursor?.at ?? 0), eb('s.id', '>', cursor?.id ?? '')]),
+          eb('s.created_at', '<', after?.at ?? 0),
+          eb.and([eb('s.created_at', '=', after?.at ?? 0), eb('s.id', '>', after?.id ?? '')]),
         ]),
       ),
     )
-    .orderBy('s.created_at', 'desc')
-    .orderBy('s.id')
+    .$if(back, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb('s.created_at', '>', before?.at ?? 0),
+          eb.and([eb('s.created_at', '=', before?.at ?? 0), eb('s.id', '<', before?.id ?? '')]),
+        ]),
+      ),
+    )
+    .orderBy('s.created_at', back ? 'asc' : 'desc')
+    .orderBy('s.id', back ? 'desc' : 'asc')
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => `${r.created_at}.${r.id}`);
+  const { items, next, prev } = twoWay(
+    rows,
+    { limit: page.limit, after: after && page.after, before: before && page.before },
+    (r) => `${r.created_at}.${r.id}`,
+  );
   return {
     items: items.map((r) => ({
       id: r.id,
@@ -892,6 +909,7 @@ export async function liveSessions(
       userAgent: r.user_agent,
     })),
     next,
+    prev,
   };
 }
 
