@@ -27,6 +27,8 @@ const BULK = Array.from({ length: 60 }, (_, i) => ({
   name: `Bulk ${String(i).padStart(2, '0')}`,
 }));
 const TEAMS = Array.from({ length: 60 }, (_, i) => ({ name: `team${String(i).padStart(2, '0')}` }));
+/** Permission sets assigned in one account, more than a page of them. */
+const ROLES = Array.from({ length: 55 }, (_, i) => ({ name: `Role${String(i).padStart(2, '0')}` }));
 /** The members of the group Crowd, more than a page. */
 const CROWD = Array.from({ length: 60 }, (_, i) => ({
   userName: `crowd${String(i).padStart(2, '0')}`,
@@ -62,8 +64,9 @@ for (const kind of STORE_KINDS) {
           users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }, ...CROWD],
           groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }, { name: 'Crowd' }],
           accounts: BULK,
-          permissionSets: [{ name: 'Wide' }],
+          permissionSets: [{ name: 'Wide' }, ...ROLES],
           assignments: [
+            ...ROLES.map((r) => ({ user: 'erin', permissionSet: r.name, accounts: [BULK[59]?.id ?? ''] })),
             { group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] },
             { group: 'Crowd', permissionSet: 'Wide', accounts: BULK.map((a) => a.id) },
           ],
@@ -121,7 +124,7 @@ for (const kind of STORE_KINDS) {
       ]);
     });
 
-    it('pages a group’s members and a permission set’s assignments on and back', async () => {
+    it('pages a group’s members, a permission set’s assignments and an account’s permission sets on and back', async () => {
       const members = await assertPagesBothWays(admin, `/admin/groups/${org.groups.Crowd}`, (body) =>
         firstCells(body, 'members'),
       );
@@ -147,6 +150,14 @@ for (const kind of STORE_KINDS) {
         BULK.map((a) => a.name),
       );
       assert.equal((await admin.get(`/admin/groups/${org.groups.Crowd}?after=a&before=b`)).status, 400);
+      const sets = await assertPagesBothWays(admin, `/admin/accounts/${BULK[59]?.id}`, (body) =>
+        [...body.matchAll(/<div class="ps-block" data-permission-set="([^"]+)">/g)].map((m) => m[1] ?? ''),
+      );
+      assert.deepEqual(
+        sets.map((p) => p.length),
+        [50, 6],
+      );
+      assert.deepEqual(sets.flat(), [...ROLES.map((r) => r.name), 'Wide']);
     });
 
     it('adds and removes a member, refusing a missing CSRF token, an unknown user and another group’s membership', async () => {

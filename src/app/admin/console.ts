@@ -5,8 +5,11 @@
  * Its changes go through the use cases the admin APIs and the CLI use (`directory.ts`,
  * `assignments.ts`, `../users.ts`, `../sessions.ts`, `../auth/mfa.ts`); only reads live here.
  *
- * Paging is by key, never by offset: a page is the rows after the last key of the one before
- * (`after`), read in index order, so the 1,000th page of 50,000 users costs what the first does.
+ * Paging is by key, never by offset, both ways: a page is the rows after the last key of the one
+ * before (`after`), or before the first key of the one after (`before`), read in index order, so
+ * the 1,000th page of 50,000 users costs what the first does. Every list pages so, the lists of a
+ * detail page too (a group's members, a user's groups and what they reach, the permission sets
+ * of an account, a permission set's assignments).
  * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped); the user search
  * is read from indexes (migration 024: a range on SQLite, `text_pattern_ops` on PostgreSQL).
  */
@@ -85,13 +88,6 @@ function twoWay<R>(rows: R[], at: PageAt, key: (r: R) => string): Required<Conso
     next: more && last !== undefined ? key(last) : undefined,
     prev: at.after === undefined ? undefined : first !== undefined ? key(first) : at.after,
   };
-}
-
-/** One page of rows read with `limit + 1`: the extra row only says there is a next page. */
-function keyed<R>(rows: R[], limit: number, key: (r: R) => string): ConsolePage<R> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > limit && last !== undefined ? key(last) : undefined };
 }
 
 /** `abc` → `abc%` with LIKE's wildcards and the escape character taken literally. */
@@ -603,17 +599,38 @@ export interface AccountAccessEntry {
 
 export interface AccountAccess {
   account: AccountListItem;
-  entries: AccountAccessEntry[];
+  /** A two-way page of the permission sets assigned in the account, by lower-case name. */
+  entries: ConsolePage<AccountAccessEntry>;
 }
 
 /** Most members listed under a group on an account page (the group page lists them all). */
 const MEMBERS_SHOWN = 50;
 
-/** "Who can access this account and how": per permission set, the users assigned and the groups with their members. */
-export async function accountAccess(ctx: AppContext, accountId: string): Promise<AccountAccess | undefined> {
+/**
+ * "Who can access this account and how": per permission set assigned in the account (a two-way
+ * page of them, by name), the users assigned and the groups with their members.
+ */
+export async function accountAccess(
+  ctx: AppContext,
+  accountId: string,
+  page: PageAt = { limit: 50 },
+): Promise<AccountAccess | undefined> {
   const db = ctx.store.db;
   const account = await accountQuery(db).where('a.id', '=', accountId).executeTakeFirst();
   if (!account) return undefined;
+  const sets = await readTwoWay(
+    db
+      .selectFrom('account_assignments as a')
+      .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+      .select(['ps.id', 'ps.name_lower'])
+      .distinct()
+      .where('a.account_id', '=', accountId),
+    'ps.name_lower',
+    page,
+    (r) => r.name_lower,
+  );
+  const entries = new Map<string, AccountAccessEntry>();
+  if (sets.items.length === 0) return { account: accountItem(account), entries: { ...sets, items: [] } };
   const rows = await db
     .selectFrom('account_assignments as a')
     .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
@@ -632,8 +649,12 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       'g.display_name as group_name',
     ])
     .where('a.account_id', '=', accountId)
+    .where(
+      'a.permission_set_id',
+      'in',
+      sets.items.map((p) => p.id),
+    )
     .execute();
-  const entries = new Map<string, AccountAccessEntry>();
   const groupIds = new Set<string>();
   for (const r of rows) {
     let e = entries.get(r.permission_set_id);
@@ -696,7 +717,7 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
     });
   });
   const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
-  const out = [...entries.values()].sort((a, b) => a.permissionSetName.localeCompare(b.permissionSetName));
+  const out = sets.items.flatMap((p) => entries.get(p.id) ?? []);
   for (const e of out) {
     e.users.sort(byName);
     e.groups.sort(byName);
@@ -706,7 +727,7 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       g.memberCount = m?.count ?? 0;
     }
   }
-  return { account: accountItem(account), entries: out };
+  return { account: accountItem(account), entries: { items: out, next: sets.next, prev: sets.prev } };
 }
 
 // ---- permission sets ----

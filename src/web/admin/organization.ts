@@ -228,7 +228,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const { session } = view;
     const { id } = request.params as { id: string };
     await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
-    const access = ID.account.test(id) ? await accountAccess(kit.ctx, id) : undefined;
+    const q = kit.query(request);
+    const keys = q.keys();
+    const access = ID.account.test(id)
+      ? await accountAccess(kit.ctx, id, { ...keys, limit: PAGE_SIZE })
+      : undefined;
     if (!access)
       return kit.refusal(
         reply,
@@ -241,7 +245,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       searchPermissionSets(kit.ctx, { limit: MAX_PERMISSION_SETS }),
       listOus(kit.ctx),
     ]);
-    const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    const done = NOTICES[q.text('done', 'the notice')];
     const from = access.account.ouId ?? 'root';
     const mayMove = kit.may(request, view, {
       op: 'MoveAccount',
@@ -403,9 +407,9 @@ function accountPage(
   <section class="card" aria-labelledby="who-h">
     <h2 id="who-h">Who can access this account and how</h2>
     ${
-      a.entries.length === 0
-        ? html`<p class="muted">Nobody: no assignment names this account.</p>`
-        : a.entries.map(
+      a.entries.items.length === 0
+        ? html`<p class="muted">${a.entries.prev === undefined ? 'Nobody: no assignment names this account.' : 'No permission set on this page.'}</p>`
+        : a.entries.items.map(
             (e) => html`<div class="ps-block" data-permission-set="${e.permissionSetName}">
       <h3><a href="${to(`/admin/permission-sets/${e.permissionSetId}`)}">${text(e.permissionSetName)}</a></h3>
       <ul class="plain">
@@ -433,6 +437,7 @@ function accountPage(
     </div>`,
           )
     }
+    ${pager({ prefix, path: `/admin/accounts/${acc.id}`, params: {}, isFirst: a.entries.prev === undefined, next: a.entries.next, prev: a.entries.prev, label: 'Pages of permission sets' })}
   </section>
   <section class="card" aria-labelledby="assign-h">
     <h2 id="assign-h">Assign a permission set in this account</h2>
