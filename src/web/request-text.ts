@@ -5,7 +5,8 @@
  *
  * - A form body (`application/x-www-form-urlencoded`, at most 64 KiB) is decoded by the web
  *   plugin's content-type parser (`parseForms`) with the strict decoder of `codecs/form.ts`; a
- *   field that breaks the rule fails the request with `invalid_request`, which the area's error
+ *   field that breaks the rule fails the request with `invalid_request` (a textarea's field,
+ *   `MULTILINE_FIELDS`, may also hold tabs and line breaks), which the area's error
  *   handler answers with a 400 page (or the JSON error of a JSON route). @fastify/formbody is not
  *   used: it hands its parser the body as a string, made with `toString()`, which has already
  *   turned bytes that are not UTF-8 into U+FFFD.
@@ -20,8 +21,14 @@ import { DomainError } from '../domain/errors.ts';
 import { decodeUtf8, textFault } from '../domain/wire-text.ts';
 import { decodeForm, formFaultMessage, queryFault } from '../protocol/codecs/form.ts';
 
-/** Largest form body accepted (413 beyond); the pages' forms send a few hundred bytes. */
+/**
+ * Largest form body accepted (413 beyond); the pages' forms send a few hundred bytes, a
+ * permission set's inline policy up to 32 KiB.
+ */
 export const MAX_FORM_BYTES = 64 * 1024;
+
+/** The form fields that are textareas, whose values may hold tabs and line breaks. */
+const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['policy']);
 
 /** Longest User-Agent kept with a session, in UTF-16 units (as the store column is capped). */
 const MAX_USER_AGENT = 256;
@@ -37,7 +44,7 @@ export function parseForms(scope: FastifyInstance): void {
     'application/x-www-form-urlencoded',
     { parseAs: 'buffer', bodyLimit: MAX_FORM_BYTES },
     (_request, body, done) => {
-      const decoded = decodeForm(body as Buffer);
+      const decoded = decodeForm(body as Buffer, MULTILINE_FIELDS);
       if (decoded.ok) done(null, new URLSearchParams(decoded.pairs));
       else done(unreadable(formFaultMessage(decoded.fault, 'form field')), undefined);
     },

@@ -149,15 +149,21 @@ export function firstCells(page: string, tableId: string): string[] {
 }
 
 /**
- * Follows a paged list's `rel="next"` or `rel="prev"` links from `path` to the end, returning
- * every page's rows (read by `rows`) in the order visited and the path of the last page.
+ * Follows a paged list's `rel="next"` or `rel="prev"` links from `path` to the end (only those
+ * setting `param`, when given), returning every page's rows (read by `rows`) in the order
+ * visited and the path of the last page.
  */
 export async function walkPages(
   client: ConsoleClient,
   path: string,
   rel: 'next' | 'prev',
   rows: (page: string) => string[],
+  param?: string,
 ): Promise<{ pages: string[][]; last: string; lastBody: string }> {
+  // On a page with two lists, the links of one are those that set its paging parameter.
+  const link = new RegExp(
+    `<a [^>]*rel="${rel}" href="([^"]*${param === undefined ? '' : `[?&;]${param}=[^"]*`})"`,
+  );
   const pages: string[][] = [];
   let at: string | undefined = path;
   let last = path;
@@ -168,7 +174,7 @@ export async function walkPages(
     lastBody = await res.text();
     pages.push(rows(lastBody));
     last = at;
-    at = new RegExp(`<a [^>]*rel="${rel}" href="([^"]+)"`).exec(lastBody)?.[1]?.replace(/&amp;/g, '&');
+    at = link.exec(lastBody)?.[1]?.replace(/&amp;/g, '&') || undefined;
     if (pages.length > 1000) throw new Error(`${path}: the ${rel} links do not end`);
   }
   return { pages, last, lastBody };
@@ -179,9 +185,10 @@ export async function assertPagesBothWays(
   client: ConsoleClient,
   path: string,
   rows: (page: string) => string[],
+  params?: { next: string; prev: string },
 ): Promise<string[][]> {
-  const on = await walkPages(client, path, 'next', rows);
-  const back = await walkPages(client, on.last, 'prev', rows);
+  const on = await walkPages(client, path, 'next', rows, params?.next);
+  const back = await walkPages(client, on.last, 'prev', rows, params?.prev);
   if (JSON.stringify(back.pages) !== JSON.stringify([...on.pages].reverse()))
     throw new Error(
       `${path}: read back, the pages differ:\n${JSON.stringify(back.pages)}\n${JSON.stringify(on.pages)}`,

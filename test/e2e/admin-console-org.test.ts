@@ -21,11 +21,19 @@ import {
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const BULK = Array.from({ length: 60 }, (_, i) => ({
   id: `3000000000${String(i).padStart(2, '0')}`,
   name: `Bulk ${String(i).padStart(2, '0')}`,
 }));
 const TEAMS = Array.from({ length: 60 }, (_, i) => ({ name: `team${String(i).padStart(2, '0')}` }));
+/** Permission sets assigned in one account, more than a page of them. */
+const ROLES = Array.from({ length: 55 }, (_, i) => ({ name: `Role${String(i).padStart(2, '0')}` }));
+/** The members of the group Crowd, more than a page. */
+const CROWD = Array.from({ length: 60 }, (_, i) => ({
+  userName: `crowd${String(i).padStart(2, '0')}`,
+  groups: ['Crowd'],
+}));
 
 /** The text of markup as a reader sees it: tags dropped, entities decoded, spaces collapsed. */
 const ENTITIES: Record<string, string> = {
@@ -53,10 +61,15 @@ for (const kind of STORE_KINDS) {
       ({ server, org, admin } = await startConsoleServer({
         store: kind,
         extra: {
-          users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }],
-          groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }],
+          users: [{ userName: 'erin', displayName: 'Erin', groups: ['Ops'] }, ...CROWD],
+          groups: [...TEAMS, { name: 'Ops' }, { name: HOSTILE.img }, { name: 'Synced' }, { name: 'Crowd' }],
           accounts: BULK,
-          assignments: [{ group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] }],
+          permissionSets: [{ name: 'Wide' }, ...ROLES],
+          assignments: [
+            ...ROLES.map((r) => ({ user: 'erin', permissionSet: r.name, accounts: [BULK[59]?.id ?? ''] })),
+            { group: HOSTILE.img, permissionSet: 'ReadOnly', accounts: [DEV] },
+            { group: 'Crowd', permissionSet: 'Wide', accounts: BULK.map((a) => a.id) },
+          ],
         },
         also: async (deps, org) => {
           await deps.ctx.store.db
@@ -109,6 +122,42 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(firstCells(await (await admin.get('/admin/groups?q=DEV')).text(), 'groups'), [
         'Developers',
       ]);
+    });
+
+    it('pages a group’s members, a permission set’s assignments and an account’s permission sets on and back', async () => {
+      const members = await assertPagesBothWays(admin, `/admin/groups/${org.groups.Crowd}`, (body) =>
+        firstCells(body, 'members'),
+      );
+      assert.deepEqual(
+        members.map((p) => p.length),
+        [50, 10],
+      );
+      assert.deepEqual(
+        members.flat(),
+        CROWD.map((u) => u.userName),
+      );
+      const assignments = await assertPagesBothWays(
+        admin,
+        `/admin/permission-sets/${org.permissionSets.Wide}`,
+        (body) => firstCells(body, 'ps-assignments'),
+      );
+      assert.deepEqual(
+        assignments.map((p) => p.length),
+        [50, 10],
+      );
+      assert.deepEqual(
+        assignments.flat().sort(),
+        BULK.map((a) => a.name),
+      );
+      assert.equal((await admin.get(`/admin/groups/${org.groups.Crowd}?after=a&before=b`)).status, 400);
+      const sets = await assertPagesBothWays(admin, `/admin/accounts/${BULK[59]?.id}`, (body) =>
+        [...body.matchAll(/<div class="ps-block" data-permission-set="([^"]+)">/g)].map((m) => m[1] ?? ''),
+      );
+      assert.deepEqual(
+        sets.map((p) => p.length),
+        [50, 6],
+      );
+      assert.deepEqual(sets.flat(), [...ROLES.map((r) => r.name), 'Wide']);
     });
 
     it('adds and removes a member, refusing a missing CSRF token, an unknown user and another group’s membership', async () => {
@@ -393,6 +442,9 @@ for (const kind of STORE_KINDS) {
           'permission_sets',
           'audit_events',
           'revocations',
+          'ous',
+          'ps_managed_policies',
+          'ps_customer_policies',
         ] as const) {
           out[table] = Number(
             (
@@ -470,6 +522,38 @@ for (const kind of STORE_KINDS) {
         ['/admin/permission-sets/not-one/delete', {}],
         ['/admin/sessions/end', { session: 'not-a-session' }],
         ['/admin/sessions/end', { session: nobody }],
+        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT13H' }],
+        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT1H', relayState: '<javascript:>' }],
+        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT1H', description: 'tab\u0007' }],
+        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: '' }],
+        ['/admin/permission-sets/ps-0000000000000000/edit', { sessionDuration: 'PT2H' }],
+        ['/admin/permission-sets/not-one/edit', { sessionDuration: 'PT2H' }],
+        [`/admin/permission-sets/${ps}/managed-policies`, { arn: 'arn:aws:iam::123456789012:policy/Mine' }],
+        [`/admin/permission-sets/${ps}/managed-policies`, { arn: long }],
+        [
+          `/admin/permission-sets/${ps}/managed-policies/detach`,
+          { arn: 'arn:aws:iam::aws:policy/PowerUserAccess' },
+        ],
+        ['/admin/permission-sets/ps-0000000000000000/managed-policies', { arn: READ_ONLY }],
+        [`/admin/permission-sets/${ps}/customer-policies`, { name: 'has space' }],
+        [`/admin/permission-sets/${ps}/customer-policies`, { name: 'Fine', path: 'no-slashes' }],
+        [`/admin/permission-sets/${ps}/customer-policies/detach`, { name: 'NotThere', path: '/' }],
+        [`/admin/permission-sets/${ps}/boundary`, { kind: 'both', arn: READ_ONLY }],
+        [`/admin/permission-sets/${ps}/boundary`, { kind: 'managed', arn: 'nope' }],
+        [`/admin/permission-sets/${ps}/boundary`, { kind: 'customer', name: 'a b' }],
+        ['/admin/ous', { parent: 'root', name: 'a/b' }],
+        ['/admin/ous', { parent: 'root', name: 'x'.repeat(129) }],
+        ['/admin/ous', { parent: 'root', name: '  ' }],
+        ['/admin/ous', { parent: '<script>', name: 'Fine' }],
+        ['/admin/ous', { parent: 'ou-zzzz-zzzzzzzz', name: 'Fine' }],
+        ['/admin/ous/ou-zzzz-zzzzzzzz/rename', { name: 'Fine' }],
+        ['/admin/ous/root/rename', { name: 'Fine' }],
+        ['/admin/ous/ou-zzzz-zzzzzzzz/delete', {}],
+        ['/admin/ous/root/delete', {}],
+        ['/admin/accounts/999999999999/move', { to: 'root' }],
+        ['/admin/accounts/12345/move', { to: 'root' }],
+        [`/admin/accounts/${PROD}/move`, { to: '<script>' }],
+        [`/admin/accounts/${PROD}/move`, { to: 'ou-zzzz-zzzzzzzz' }],
       ];
       for (const [path, fields] of cases) {
         const res = await admin.post(path, fields);
@@ -478,6 +562,19 @@ for (const kind of STORE_KINDS) {
         assert.match(body, /<h1>Bad request<\/h1>/, path);
         assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
       }
+      // An inline policy IAM would refuse comes back in the editor, with what is wrong.
+      const policy = await admin.post(`/admin/permission-sets/${ps}/inline-policy`, {
+        policy: '{"Statement": 7, "x": "</textarea><b>bold"}',
+      });
+      assert.equal(policy.status, 400);
+      const editor = await policy.text();
+      assert.match(editor, /role="alert" id="policy-error">The inline policy is not valid: /);
+      assert.match(editor, /&lt;\/textarea&gt;&lt;b&gt;bold/);
+      assert.doesNotMatch(editor, /<b>bold/);
+      // A move to where the account is already is a conflict, and changes nothing either.
+      const already = await admin.post(`/admin/accounts/${PROD}/move`, { to: 'root' });
+      assert.equal(already.status, 409);
+      assert.match(await already.text(), /already present in the specified destination/);
       // A field given twice is refused too, rather than one of them picked.
       const twice = await fetch(`${server.url}/admin/groups/${dev}/members`, {
         method: 'POST',
@@ -532,6 +629,24 @@ for (const kind of STORE_KINDS) {
         .where('target_id', '=', victim.sessionId)
         .executeTakeFirstOrThrow();
       assert.equal(row.actor, `user:${org.users.root}`);
+    });
+
+    it('pages live sessions newest first, on and back, sessions started in the same millisecond included', async () => {
+      const crowd = org.users.crowd01 ?? '';
+      const started: string[] = [];
+      for (let i = 0; i < 60; i++) started.push((await signIn(server.deps, crowd)).sessionId);
+      const pages = await assertPagesBothWays(admin, `/admin/sessions?user=${crowd}`, (body) =>
+        [...body.matchAll(/name="session" value="([^"]+)"/g)].map((m) => m[1] ?? ''),
+      );
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [50, 10],
+      );
+      assert.deepEqual([...pages.flat()].sort(), [...started].sort());
+      for (const key of ['abc', '12.x', `1.${'0'.repeat(36)}x`]) {
+        assert.equal((await admin.get(`/admin/sessions?after=${key}`)).status, 400, key);
+        assert.equal((await admin.get(`/admin/sessions?before=${key}`)).status, 400, key);
+      }
     });
 
     it('filters the audit log by actor, action prefix, target and time, paged by event id', async () => {

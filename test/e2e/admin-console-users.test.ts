@@ -21,6 +21,13 @@ import {
 } from './admin-console-fixtures.ts';
 import { HOSTILE, signIn } from './portal-fixtures.ts';
 
+/** Groups a user is in and accounts they reach, more than a page of each. */
+const CLUBS = Array.from({ length: 55 }, (_, i) => ({ name: `club${String(i).padStart(2, '0')}` }));
+const FAR = Array.from({ length: 55 }, (_, i) => ({
+  id: `4000000000${String(i).padStart(2, '0')}`,
+  name: `Far ${String(i).padStart(2, '0')}`,
+}));
+
 const MANY = 120;
 const manyUsers = Array.from({ length: MANY }, (_, i) => ({
   userName: `user${String(i).padStart(3, '0')}`,
@@ -42,6 +49,13 @@ for (const kind of STORE_KINDS) {
             ...manyUsers,
             { userName: 'mallory', displayName: HOSTILE.script, email: 'zed@evil.example' },
             { userName: 'carol', displayName: 'Zoe Carol', email: 'carol.x@corp.example' },
+            { userName: 'joiner', groups: CLUBS.map((c) => c.name) },
+          ],
+          groups: CLUBS,
+          accounts: FAR,
+          assignments: [
+            { user: 'joiner', permissionSet: 'ReadOnly', accounts: FAR.map((a) => a.id) },
+            { group: 'club00', permissionSet: 'ReadOnly', accounts: [FAR[0]?.id ?? ''] },
           ],
         },
         also: async (deps, org) => {
@@ -176,11 +190,54 @@ for (const kind of STORE_KINDS) {
           .replace(/\s+/g, ' ')
           .trim(),
       );
+      // By account id, then permission set.
       assert.deepEqual(rows, [
-        `Development ${DEV} ReadOnly assigned directly, group Developers`,
         `Production ${PROD} ReadOnly group Developers`,
+        `Development ${DEV} ReadOnly assigned directly, group Developers`,
       ]);
       assert.match(body, /Developers/);
+    });
+
+    it('pages a user’s groups and what they reach, each on and back', async () => {
+      const path = `/admin/users/${org.users.joiner}`;
+      const groups = await assertPagesBothWays(
+        admin,
+        path,
+        (body) =>
+          [
+            ...(/<ul class="plain" id="user-groups">([\s\S]*?)<\/ul>/.exec(body)?.[1] ?? '').matchAll(
+              /<a [^>]*>(?:<bdi>)?([^<]*)/g,
+            ),
+          ].map((m) => m[1] ?? ''),
+        { next: 'groups-after', prev: 'groups-before' },
+      );
+      assert.deepEqual(
+        groups.map((p) => p.length),
+        [50, 5],
+      );
+      assert.deepEqual(
+        groups.flat(),
+        CLUBS.map((c) => c.name),
+      );
+      const reach = await assertPagesBothWays(admin, path, (body) => firstCells(body, 'reach'), {
+        next: 'after',
+        prev: 'before',
+      });
+      assert.deepEqual(
+        reach.map((p) => p.length),
+        [50, 5],
+      );
+      assert.deepEqual(
+        reach.flat(),
+        FAR.map((a) => a.name),
+      );
+      // Reached two ways, the account is one row naming both.
+      const first = await (await admin.get(path)).text();
+      assert.match(
+        first,
+        /Far 00<\/bdi><\/a> <span class="mono muted">400000000000<\/span><\/td>\s*<td[^>]*>[\s\S]*?<td data-label="Through">assigned directly, group <a [^>]*><bdi>club00/,
+      );
+      assert.equal((await admin.get(`${path}?groups-after=a&groups-before=b`)).status, 400);
     });
 
     it('refuses a form without the CSRF token, or with a wrong one, and changes nothing', async () => {

@@ -19,7 +19,9 @@ import {
   identityStoreGroupArn,
   identityStoreMembershipArn,
   identityStoreUserArn,
+  organizationalUnitArn,
   organizationsAccountArn,
+  organizationsRootArn,
   ssoAccountArn,
   ssoInstanceArn,
   ssoPermissionSetArn,
@@ -50,12 +52,27 @@ export type ConsoleAct =
   | { op: 'CreateGroupMembership'; groupId: string; userId: string }
   | { op: 'DeleteGroupMembership'; membershipId: string; groupId: string; userId: string }
   | { op: 'DescribeAccount'; accountId: string }
-  | { op: 'DescribePermissionSet' | 'DeletePermissionSet'; permissionSetId: string }
+  | { op: 'DescribePermissionSet' | 'DeletePermissionSet' | PermissionSetChange; permissionSetId: string }
+  | { op: 'CreateOrganizationalUnit'; parentId: string }
+  | { op: 'UpdateOrganizationalUnit' | 'DeleteOrganizationalUnit'; ouId: string }
+  | { op: 'MoveAccount'; accountId: string; sourceParentId: string; destinationParentId: string }
   | {
       op: 'CreateAccountAssignment' | 'DeleteAccountAssignment';
       accountId: string;
       permissionSetId: string;
     };
+
+/** The sso-admin calls that change one permission set's definition. */
+export type PermissionSetChange =
+  | 'UpdatePermissionSet'
+  | 'AttachManagedPolicyToPermissionSet'
+  | 'DetachManagedPolicyFromPermissionSet'
+  | 'PutInlinePolicyToPermissionSet'
+  | 'DeleteInlinePolicyFromPermissionSet'
+  | 'AttachCustomerManagedPolicyReferenceToPermissionSet'
+  | 'DetachCustomerManagedPolicyReferenceFromPermissionSet'
+  | 'PutPermissionsBoundaryToPermissionSet'
+  | 'DeletePermissionsBoundaryFromPermissionSet';
 
 /** Most administrators' permission sets of one person that are looked at. */
 const MAX_CALLERS = 20;
@@ -126,6 +143,19 @@ const SERVICE: Record<ConsoleAct['op'], AdminService> = {
   DescribePermissionSet: 'sso-admin',
   CreatePermissionSet: 'sso-admin',
   DeletePermissionSet: 'sso-admin',
+  UpdatePermissionSet: 'sso-admin',
+  AttachManagedPolicyToPermissionSet: 'sso-admin',
+  DetachManagedPolicyFromPermissionSet: 'sso-admin',
+  PutInlinePolicyToPermissionSet: 'sso-admin',
+  DeleteInlinePolicyFromPermissionSet: 'sso-admin',
+  AttachCustomerManagedPolicyReferenceToPermissionSet: 'sso-admin',
+  DetachCustomerManagedPolicyReferenceFromPermissionSet: 'sso-admin',
+  PutPermissionsBoundaryToPermissionSet: 'sso-admin',
+  DeletePermissionsBoundaryFromPermissionSet: 'sso-admin',
+  CreateOrganizationalUnit: 'organizations',
+  UpdateOrganizationalUnit: 'organizations',
+  DeleteOrganizationalUnit: 'organizations',
+  MoveAccount: 'organizations',
   CreateAccountAssignment: 'sso-admin',
   DeleteAccountAssignment: 'sso-admin',
 };
@@ -168,7 +198,27 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
       return [instance, ssoPermissionSetArn(i.instance_id, '*')];
     case 'DescribePermissionSet':
     case 'DeletePermissionSet':
+    case 'UpdatePermissionSet':
+    case 'AttachManagedPolicyToPermissionSet':
+    case 'DetachManagedPolicyFromPermissionSet':
+    case 'PutInlinePolicyToPermissionSet':
+    case 'DeleteInlinePolicyFromPermissionSet':
+    case 'AttachCustomerManagedPolicyReferenceToPermissionSet':
+    case 'DetachCustomerManagedPolicyReferenceFromPermissionSet':
+    case 'PutPermissionsBoundaryToPermissionSet':
+    case 'DeletePermissionsBoundaryFromPermissionSet':
       return [instance, ssoPermissionSetArn(i.instance_id, act.permissionSetId)];
+    case 'CreateOrganizationalUnit':
+      return [parentArn(i, act.parentId)];
+    case 'UpdateOrganizationalUnit':
+    case 'DeleteOrganizationalUnit':
+      return [organizationalUnitArn(i.management_account_id ?? '', i.organization_id, act.ouId)];
+    case 'MoveAccount':
+      return [
+        organizationsAccountArn(i.management_account_id ?? '', i.organization_id, act.accountId),
+        parentArn(i, act.sourceParentId),
+        parentArn(i, act.destinationParentId),
+      ];
     case 'CreateAccountAssignment':
     case 'DeleteAccountAssignment':
       return [
@@ -177,6 +227,14 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
         ssoAccountArn(act.accountId),
       ];
   }
+}
+
+/** The ARN of a parent as the organizations API names it: the root (its id, or `root`) or an OU. */
+function parentArn(i: Instance, parentId: string): string {
+  const management = i.management_account_id ?? '';
+  return parentId === 'root' || parentId === i.root_id
+    ? organizationsRootArn(management, i.organization_id, i.root_id)
+    : organizationalUnitArn(management, i.organization_id, parentId);
 }
 
 /**

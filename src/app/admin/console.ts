@@ -5,12 +5,15 @@
  * Its changes go through the use cases the admin APIs and the CLI use (`directory.ts`,
  * `assignments.ts`, `../users.ts`, `../sessions.ts`, `../auth/mfa.ts`); only reads live here.
  *
- * Paging is by key, never by offset: a page is the rows after the last key of the one before
- * (`after`), read in index order, so the 1,000th page of 50,000 users costs what the first does.
+ * Paging is by key, never by offset, both ways: a page is the rows after the last key of the one
+ * before (`after`), or before the first key of the one after (`before`), read in index order, so
+ * the 1,000th page of 50,000 users costs what the first does. Every list pages so, the lists of a
+ * detail page too (a group's members, a user's groups and what they reach, the permission sets
+ * of an account, a permission set's assignments).
  * Searches are prefixes of lower-cased text (`LIKE 'abc%'`, wildcards escaped); the user search
  * is read from indexes (migration 024: a range on SQLite, `text_pattern_ops` on PostgreSQL).
  */
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/schema.ts';
 import type { StoredAuditEvent } from '../audit.ts';
 import type { AppContext } from '../context.ts';
@@ -45,15 +48,16 @@ function direction(at: PageAt): 'asc' | 'desc' {
  */
 async function readTwoWay<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
-  column: string,
+  column: string | RawBuilder<string>,
   at: PageAt,
   key: (r: O) => string,
 ): Promise<Required<ConsolePage<O>>> {
+  const ref = typeof column === 'string' ? sql.ref(column) : column;
   let q = qb;
-  if (at.after !== undefined) q = q.where(sql.ref(column), '>', at.after);
-  if (at.before !== undefined) q = q.where(sql.ref(column), '<', at.before);
+  if (at.after !== undefined) q = q.where(ref, '>', at.after);
+  if (at.before !== undefined) q = q.where(ref, '<', at.before);
   const rows = await q
-    .orderBy(sql.ref(column), direction(at))
+    .orderBy(ref, direction(at))
     .limit(at.limit + 1)
     .execute();
   return twoWay(rows, at, key);
@@ -84,13 +88,6 @@ function twoWay<R>(rows: R[], at: PageAt, key: (r: R) => string): Required<Conso
     next: more && last !== undefined ? key(last) : undefined,
     prev: at.after === undefined ? undefined : first !== undefined ? key(first) : at.after,
   };
-}
-
-/** One page of rows read with `limit + 1`: the extra row only says there is a next page. */
-function keyed<R>(rows: R[], limit: number, key: (r: R) => string): ConsolePage<R> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > limit && last !== undefined ? key(last) : undefined };
 }
 
 /** `abc` → `abc%` with LIKE's wildcards and the escape character taken literally. */
@@ -197,50 +194,66 @@ export interface Reach {
 
 export interface UserDetail {
   user: ConsoleUser;
-  groups: Array<{ id: string; name: string; membershipId: string }>;
-  reach: Reach[];
-  /** More (account, permission set, way) rows exist than `reach` shows. */
-  reachCut: boolean;
+  /** A two-way page of the user's groups, by lower-case name. */
+  groups: ConsolePage<{ id: string; name: string; membershipId: string }>;
+  /** A two-way page of what the user reaches, by account id and permission-set id. */
+  reach: ConsolePage<Reach>;
   mfaDevices: number;
   liveSessions: number;
 }
 
-/** Most assignment rows a user page lists. */
-const MAX_REACH_ROWS = 2000;
+/** Where the two lists of a user's page start. */
+export interface UserPages {
+  groups: PageAt;
+  reach: PageAt;
+}
 
-export async function userDetail(ctx: AppContext, userId: string): Promise<UserDetail | undefined> {
+/** The key of one (account, permission set) a user reaches: both ids are of fixed width. */
+const REACH_KEY = sql<string>`a.account_id || '.' || a.permission_set_id`;
+
+export async function userDetail(
+  ctx: AppContext,
+  userId: string,
+  pages: UserPages = { groups: { limit: 50 }, reach: { limit: 50 } },
+): Promise<UserDetail | undefined> {
   const db = ctx.store.db;
   const u = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!u) return undefined;
   const now = ctx.clock.now();
-  const groups = await db
-    .selectFrom('group_memberships as m')
-    .innerJoin('groups as g', 'g.id', 'm.group_id')
-    .select(['g.id', 'g.display_name', 'm.id as membership_id'])
-    .where('m.user_id', '=', userId)
-    .orderBy('g.display_name_lower')
-    .execute();
-  const groupName = new Map(groups.map((g) => [g.id, g.display_name]));
-  // Each part reads the assignments' unique key (principal type, principal id, …).
-  const [direct, viaGroups, mfa, sessions] = await Promise.all([
-    reachQuery(db)
-      .select('a.principal_id')
-      .where('a.principal_type', '=', 'USER')
-      .where('a.principal_id', '=', userId)
-      .limit(MAX_REACH_ROWS + 1)
-      .execute(),
-    groups.length === 0
-      ? Promise.resolve([])
-      : reachQuery(db)
-          .select('a.principal_id')
-          .where('a.principal_type', '=', 'GROUP')
-          .where(
-            'a.principal_id',
-            'in',
-            groups.map((g) => g.id),
-          )
-          .limit(MAX_REACH_ROWS + 1)
-          .execute(),
+  const [groups, reached, mfa, sessions] = await Promise.all([
+    readTwoWay(
+      db
+        .selectFrom('group_memberships as m')
+        .innerJoin('groups as g', 'g.id', 'm.group_id')
+        .select(['g.id', 'g.display_name', 'g.display_name_lower', 'm.id as membership_id'])
+        .where('m.user_id', '=', userId),
+      'g.display_name_lower',
+      pages.groups,
+      (r) => r.display_name_lower,
+    ),
+    // Each (account, permission set) once, whether assigned directly or through groups.
+    readTwoWay(
+      db
+        .selectFrom('account_assignments as a')
+        .select([REACH_KEY.as('k'), 'a.account_id', 'a.permission_set_id'])
+        .distinct()
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
+            eb.and([
+              eb('a.principal_type', '=', 'GROUP'),
+              eb(
+                'a.principal_id',
+                'in',
+                eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+              ),
+            ]),
+          ]),
+        ),
+      REACH_KEY,
+      pages.reach,
+      (r) => r.k,
+    ),
     db
       .selectFrom('mfa_devices')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -255,36 +268,6 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
       .where('expires_at', '>', now)
       .executeTakeFirst(),
   ]);
-  const rows = [
-    ...direct.map((r) => ({ ...r, group_id: null })),
-    ...viaGroups.map((r) => ({ ...r, group_id: r.principal_id })),
-  ];
-  const byKey = new Map<string, Reach>();
-  for (const r of rows.slice(0, MAX_REACH_ROWS)) {
-    const key = `${r.account_id}|${r.permission_set_id}`;
-    let reach = byKey.get(key);
-    if (!reach) {
-      reach = {
-        accountId: r.account_id,
-        accountName: r.account_name,
-        permissionSetId: r.permission_set_id,
-        permissionSetName: r.permission_set_name,
-        via: [],
-      };
-      byKey.set(key, reach);
-    }
-    reach.via.push(
-      r.group_id === null
-        ? { type: 'USER' }
-        : { type: 'GROUP', groupId: r.group_id, groupName: groupName.get(r.group_id) ?? r.group_id },
-    );
-  }
-  const reach = [...byKey.values()].sort(
-    (a, b) =>
-      a.accountName.localeCompare(b.accountName) ||
-      a.accountId.localeCompare(b.accountId) ||
-      a.permissionSetName.localeCompare(b.permissionSetName),
-  );
   return {
     user: {
       id: u.id,
@@ -301,12 +284,79 @@ export async function userDetail(ctx: AppContext, userId: string): Promise<UserD
       updatedAt: u.updated_at,
       updatedBy: u.updated_by,
     },
-    groups: groups.map((g) => ({ id: g.id, name: g.display_name, membershipId: g.membership_id })),
-    reach,
-    reachCut: rows.length > MAX_REACH_ROWS,
+    groups: {
+      items: groups.items.map((g) => ({ id: g.id, name: g.display_name, membershipId: g.membership_id })),
+      next: groups.next,
+      prev: groups.prev,
+    },
+    reach: { items: await reachOf(db, userId, reached.items), next: reached.next, prev: reached.prev },
     mfaDevices: Number(mfa?.n ?? 0),
     liveSessions: Number(sessions?.n ?? 0),
   };
+}
+
+/** The names of a page of (account, permission set) a user reaches, and every way they reach each. */
+async function reachOf(
+  db: Kysely<Database>,
+  userId: string,
+  page: Array<{ k: string; account_id: string; permission_set_id: string }>,
+): Promise<Reach[]> {
+  if (page.length === 0) return [];
+  const rows = await reachQuery(db)
+    .leftJoin('groups as g', (j) =>
+      j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+    )
+    .select(['a.principal_type', 'a.principal_id', 'g.display_name as group_name'])
+    .where((eb) =>
+      eb.or(
+        page.map((p) =>
+          eb.and([
+            eb('a.account_id', '=', p.account_id),
+            eb('a.permission_set_id', '=', p.permission_set_id),
+          ]),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
+        eb.and([
+          eb('a.principal_type', '=', 'GROUP'),
+          eb(
+            'a.principal_id',
+            'in',
+            eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
+          ),
+        ]),
+      ]),
+    )
+    .execute();
+  const byKey = new Map<string, Reach>();
+  for (const p of page) {
+    byKey.set(p.k, {
+      accountId: p.account_id,
+      accountName: p.account_id,
+      permissionSetId: p.permission_set_id,
+      permissionSetName: p.permission_set_id,
+      via: [],
+    });
+  }
+  for (const r of rows) {
+    const reach = byKey.get(`${r.account_id}.${r.permission_set_id}`);
+    if (!reach) continue;
+    reach.accountName = r.account_name;
+    reach.permissionSetName = r.permission_set_name;
+    reach.via.push(
+      r.principal_type === 'USER'
+        ? { type: 'USER' }
+        : { type: 'GROUP', groupId: r.principal_id, groupName: r.group_name ?? r.principal_id },
+    );
+  }
+  for (const reach of byKey.values())
+    reach.via.sort((a, b) =>
+      a.type !== b.type ? (a.type === 'USER' ? -1 : 1) : (a.groupName ?? '').localeCompare(b.groupName ?? ''),
+    );
+  return [...byKey.values()];
 }
 
 function reachQuery(db: Kysely<Database>) {
@@ -369,6 +419,9 @@ export async function searchGroups(
   };
 }
 
+/** Most assignment rows a group page lists. */
+const MAX_REACH_ROWS = 2000;
+
 export interface GroupMember extends UserListItem {
   membershipId: string;
 }
@@ -385,10 +438,11 @@ export interface GroupDetail {
   }>;
 }
 
+/** A group with a two-way page of its members (by lower-case user name) and its assignments. */
 export async function groupDetail(
   ctx: AppContext,
   groupId: string,
-  page: { after?: string | undefined; limit: number },
+  page: PageAt,
 ): Promise<GroupDetail | undefined> {
   const db = ctx.store.db;
   const g = await db
@@ -398,24 +452,25 @@ export async function groupDetail(
     .executeTakeFirst();
   if (!g) return undefined;
   const [members, count, assignments] = await Promise.all([
-    db
-      .selectFrom('group_memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select([
-        'u.id',
-        'u.user_name',
-        'u.user_name_lower',
-        'u.display_name',
-        'u.email',
-        'u.status',
-        'u.source',
-        'm.id as membership_id',
-      ])
-      .where('m.group_id', '=', groupId)
-      .$if(page.after !== undefined, (qb) => qb.where('u.user_name_lower', '>', page.after ?? ''))
-      .orderBy('u.user_name_lower')
-      .limit(page.limit + 1)
-      .execute(),
+    readTwoWay(
+      db
+        .selectFrom('group_memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select([
+          'u.id',
+          'u.user_name',
+          'u.user_name_lower',
+          'u.display_name',
+          'u.email',
+          'u.status',
+          'u.source',
+          'm.id as membership_id',
+        ])
+        .where('m.group_id', '=', groupId),
+      'u.user_name_lower',
+      page,
+      (r) => r.user_name_lower,
+    ),
     db
       .selectFrom('group_memberships')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -429,12 +484,12 @@ export async function groupDetail(
       .limit(MAX_REACH_ROWS)
       .execute(),
   ]);
-  const paged = keyed(members, page.limit, (r) => r.user_name_lower);
   return {
     group: { id: g.id, name: g.display_name, description: g.description, source: g.source },
     members: {
-      items: paged.items.map((r) => ({ ...userItem(r), membershipId: r.membership_id })),
-      next: paged.next,
+      items: members.items.map((r) => ({ ...userItem(r), membershipId: r.membership_id })),
+      next: members.next,
+      prev: members.prev,
     },
     memberCount: Number(count?.n ?? 0),
     assignments: assignments.map((a) => ({
@@ -453,6 +508,8 @@ export interface AccountListItem {
   name: string;
   email: string;
   status: string;
+  /** The OU the account is directly in; null: directly under the root. */
+  ouId: string | null;
   ouPath: string;
   access: string;
 }
@@ -482,7 +539,7 @@ function accountQuery(db: Kysely<Database>) {
   return db
     .selectFrom('accounts as a')
     .leftJoin('ous as o', 'o.id', 'a.ou_id')
-    .select(['a.id', 'a.name', 'a.email', 'a.status', 'a.access', 'o.path']);
+    .select(['a.id', 'a.name', 'a.email', 'a.status', 'a.access', 'a.ou_id', 'o.path']);
 }
 
 function accountItem(r: {
@@ -491,6 +548,7 @@ function accountItem(r: {
   email: string;
   status: string;
   access: string;
+  ou_id: string | null;
   path: string | null;
 }): AccountListItem {
   return {
@@ -499,6 +557,7 @@ function accountItem(r: {
     email: r.email,
     status: r.status,
     access: r.access,
+    ouId: r.ou_id,
     ouPath: r.path ?? '/',
   };
 }
@@ -540,17 +599,38 @@ export interface AccountAccessEntry {
 
 export interface AccountAccess {
   account: AccountListItem;
-  entries: AccountAccessEntry[];
+  /** A two-way page of the permission sets assigned in the account, by lower-case name. */
+  entries: ConsolePage<AccountAccessEntry>;
 }
 
 /** Most members listed under a group on an account page (the group page lists them all). */
 const MEMBERS_SHOWN = 50;
 
-/** "Who can access this account and how": per permission set, the users assigned and the groups with their members. */
-export async function accountAccess(ctx: AppContext, accountId: string): Promise<AccountAccess | undefined> {
+/**
+ * "Who can access this account and how": per permission set assigned in the account (a two-way
+ * page of them, by name), the users assigned and the groups with their members.
+ */
+export async function accountAccess(
+  ctx: AppContext,
+  accountId: string,
+  page: PageAt = { limit: 50 },
+): Promise<AccountAccess | undefined> {
   const db = ctx.store.db;
   const account = await accountQuery(db).where('a.id', '=', accountId).executeTakeFirst();
   if (!account) return undefined;
+  const sets = await readTwoWay(
+    db
+      .selectFrom('account_assignments as a')
+      .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
+      .select(['ps.id', 'ps.name_lower'])
+      .distinct()
+      .where('a.account_id', '=', accountId),
+    'ps.name_lower',
+    page,
+    (r) => r.name_lower,
+  );
+  const entries = new Map<string, AccountAccessEntry>();
+  if (sets.items.length === 0) return { account: accountItem(account), entries: { ...sets, items: [] } };
   const rows = await db
     .selectFrom('account_assignments as a')
     .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
@@ -569,8 +649,12 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       'g.display_name as group_name',
     ])
     .where('a.account_id', '=', accountId)
+    .where(
+      'a.permission_set_id',
+      'in',
+      sets.items.map((p) => p.id),
+    )
     .execute();
-  const entries = new Map<string, AccountAccessEntry>();
   const groupIds = new Set<string>();
   for (const r of rows) {
     let e = entries.get(r.permission_set_id);
@@ -633,7 +717,7 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
     });
   });
   const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
-  const out = [...entries.values()].sort((a, b) => a.permissionSetName.localeCompare(b.permissionSetName));
+  const out = sets.items.flatMap((p) => entries.get(p.id) ?? []);
   for (const e of out) {
     e.users.sort(byName);
     e.groups.sort(byName);
@@ -643,7 +727,7 @@ export async function accountAccess(ctx: AppContext, accountId: string): Promise
       g.memberCount = m?.count ?? 0;
     }
   }
-  return { account: accountItem(account), entries: out };
+  return { account: accountItem(account), entries: { items: out, next: sets.next, prev: sets.prev } };
 }
 
 // ---- permission sets ----
@@ -696,10 +780,11 @@ export interface PermissionSetDetail extends PermissionSetListItem {
   }>;
 }
 
+/** A permission set's definition and a two-way page of its assignments (by assignment id). */
 export async function permissionSetDetail(
   ctx: AppContext,
   id: string,
-  page: { after?: string | undefined; limit: number },
+  page: PageAt,
 ): Promise<PermissionSetDetail | undefined> {
   const db = ctx.store.db;
   const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
@@ -717,31 +802,31 @@ export async function permissionSetDetail(
       .where('permission_set_id', '=', id)
       .orderBy('name')
       .execute(),
-    db
-      .selectFrom('account_assignments as a')
-      .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
-      .leftJoin('users as u', (j) =>
-        j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'),
-      )
-      .leftJoin('groups as g', (j) =>
-        j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
-      )
-      .select([
-        'a.id',
-        'a.account_id',
-        'ac.name as account_name',
-        'a.principal_type',
-        'a.principal_id',
-        'u.user_name',
-        'g.display_name as group_name',
-      ])
-      .where('a.permission_set_id', '=', id)
-      .$if(page.after !== undefined, (qb) => qb.where('a.id', '>', page.after ?? ''))
-      .orderBy('a.id')
-      .limit(page.limit + 1)
-      .execute(),
+    readTwoWay(
+      db
+        .selectFrom('account_assignments as a')
+        .innerJoin('accounts as ac', 'ac.id', 'a.account_id')
+        .leftJoin('users as u', (j) =>
+          j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'),
+        )
+        .leftJoin('groups as g', (j) =>
+          j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
+        )
+        .select([
+          'a.id',
+          'a.account_id',
+          'ac.name as account_name',
+          'a.principal_type',
+          'a.principal_id',
+          'u.user_name',
+          'g.display_name as group_name',
+        ])
+        .where('a.permission_set_id', '=', id),
+      'a.id',
+      page,
+      (r) => r.id,
+    ),
   ]);
-  const paged = keyed(assignments, page.limit, (r) => r.id);
   return {
     id: ps.id,
     name: ps.name,
@@ -754,7 +839,8 @@ export async function permissionSetDetail(
     managedPolicies: managed.map((m) => m.arn),
     customerPolicies: customer,
     assignments: {
-      items: paged.items.map((r) => ({
+      prev: assignments.prev,
+      items: assignments.items.map((r) => ({
         id: r.id,
         accountId: r.account_id,
         accountName: r.account_name,
@@ -762,7 +848,7 @@ export async function permissionSetDetail(
         principalId: r.principal_id,
         principalName: r.user_name ?? r.group_name ?? r.principal_id,
       })),
-      next: paged.next,
+      next: assignments.next,
     },
   };
 }
@@ -790,31 +876,48 @@ export interface LiveSession {
   userAgent: string | null;
 }
 
-/** Live portal sessions, newest first; `after` is the key `<created_at>.<id>` of the last row shown. */
+/**
+ * Live portal sessions, newest first, a two-way page: `after` (reading on, older) or `before`
+ * (reading back, newer) is the key `<created_at>.<id>` of the row the page starts from.
+ */
 export async function liveSessions(
   ctx: AppContext,
-  page: { after?: string | undefined; limit: number; userId?: string | undefined },
-): Promise<ConsolePage<LiveSession>> {
+  page: PageAt & { userId?: string | undefined },
+): Promise<Required<ConsolePage<LiveSession>>> {
   const now = ctx.clock.now();
-  const cursor = parseSessionKey(page.after);
+  const after = parseSessionKey(page.after);
+  const before = parseSessionKey(page.before);
+  const back = before !== undefined;
   const rows = await sessionRows(ctx.store.db)
     .where('s.revoked_at', 'is', null)
     .where('s.expires_at', '>', now)
     .where('s.mfa_done', '=', 1)
     .$if(page.userId !== undefined, (qb) => qb.where('s.user_id', '=', page.userId ?? ''))
-    .$if(cursor !== undefined, (qb) =>
+    .$if(after !== undefined, (qb) =>
       qb.where((eb) =>
         eb.or([
-          eb('s.created_at', '<', cursor?.at ?? 0),
-          eb.and([eb('s.created_at', '=', cursor?.at ?? 0), eb('s.id', '>', cursor?.id ?? '')]),
+          eb('s.created_at', '<', after?.at ?? 0),
+          eb.and([eb('s.created_at', '=', after?.at ?? 0), eb('s.id', '>', after?.id ?? '')]),
         ]),
       ),
     )
-    .orderBy('s.created_at', 'desc')
-    .orderBy('s.id')
+    .$if(back, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb('s.created_at', '>', before?.at ?? 0),
+          eb.and([eb('s.created_at', '=', before?.at ?? 0), eb('s.id', '<', before?.id ?? '')]),
+        ]),
+      ),
+    )
+    .orderBy('s.created_at', back ? 'asc' : 'desc')
+    .orderBy('s.id', back ? 'desc' : 'asc')
     .limit(page.limit + 1)
     .execute();
-  const { items, next } = keyed(rows, page.limit, (r) => `${r.created_at}.${r.id}`);
+  const { items, next, prev } = twoWay(
+    rows,
+    { limit: page.limit, after: after && page.after, before: before && page.before },
+    (r) => `${r.created_at}.${r.id}`,
+  );
   return {
     items: items.map((r) => ({
       id: r.id,
@@ -827,6 +930,7 @@ export async function liveSessions(
       userAgent: r.user_agent,
     })),
     next,
+    prev,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   MAX_TAGS,
   parseSessionDuration,
 } from '../../domain/identity/permission-set.ts';
+import { checkPolicyDocument } from '../../domain/identity/policy-document.ts';
 import { newPermissionSetId } from '../../domain/ids.ts';
 import type { Database, PermissionSetRow } from '../../storage/schema.ts';
 import { writeAudit } from '../audit.ts';
@@ -338,6 +339,59 @@ export async function setPolicyColumn(
       .where('id', '=', id)
       .execute();
   });
+}
+
+/**
+ * What is wrong with an inline policy, as one sentence naming every problem, or undefined when
+ * IAM would accept it (`domain/identity/policy-document.ts`).
+ */
+export function inlinePolicyProblem(text: string): string | undefined {
+  const problems = checkPolicyDocument(text);
+  return problems.length === 0
+    ? undefined
+    : `The inline policy is not valid: ${problems.map((p) => p.message).join('; ')}`;
+}
+
+/** PutInlinePolicyToPermissionSet: a policy IAM would accept (`validation` otherwise, nothing changed). */
+export async function putInlinePolicy(
+  ctx: AppContext,
+  who: AdminWho,
+  id: string,
+  text: string,
+): Promise<void> {
+  const problem = inlinePolicyProblem(text);
+  if (problem) throw new DomainError('validation', problem);
+  await setPolicyColumn(ctx, who, id, 'inline_policy', text);
+}
+
+/**
+ * PutPermissionsBoundaryToPermissionSet: exactly one of a managed policy ARN and a customer
+ * managed policy reference (`validation` otherwise), stored as the wire's structure.
+ */
+export async function putPermissionsBoundary(
+  ctx: AppContext,
+  who: AdminWho,
+  id: string,
+  boundary: {
+    managedPolicyArn?: string | undefined;
+    customerPolicy?: { name: string; path: string } | undefined;
+  },
+): Promise<void> {
+  if ((boundary.managedPolicyArn === undefined) === (boundary.customerPolicy === undefined)) {
+    throw new DomainError(
+      'validation',
+      'A permissions boundary is one managed policy ARN or one customer managed policy reference',
+    );
+  }
+  const stored = boundary.managedPolicyArn
+    ? { ManagedPolicyArn: boundary.managedPolicyArn }
+    : {
+        CustomerManagedPolicyReference: {
+          Name: boundary.customerPolicy?.name,
+          Path: boundary.customerPolicy?.path,
+        },
+      };
+  await setPolicyColumn(ctx, who, id, 'permissions_boundary', JSON.stringify(stored));
 }
 
 async function putTags(

@@ -28,6 +28,8 @@ import {
   managedPolicies,
   permissionSetNotFound,
   permissionSetTags,
+  putInlinePolicy,
+  putPermissionsBoundary,
   type StoredPermissionSet,
   setPolicyColumn,
   tagPermissionSet,
@@ -38,7 +40,6 @@ import { noteRevocations } from '../../app/admin/who.ts';
 import type { Instance } from '../../app/instance.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { ssoAccountArn, ssoInstanceArn, ssoPermissionSetArn } from '../../domain/iam/arn.ts';
-import { checkPolicyDocument } from '../../domain/identity/policy-document.ts';
 import { AdminError } from './errors.ts';
 import { type AdminCall, type AdminOperation, type AdminServiceDef, op, pagedAnswer } from './handler.ts';
 import { whoOf } from './identitystore.ts';
@@ -211,17 +212,6 @@ function pageOf<T>(
     items: slice.map((k) => k.item),
     after: start.length > page.limit ? slice.at(-1)?.key : undefined,
   };
-}
-
-/** A policy the permission set keeps must be one IAM would accept. */
-function checkInlinePolicy(text: string): void {
-  const problems = checkPolicyDocument(text);
-  if (problems.length > 0) {
-    throw new AdminError(
-      'ValidationException',
-      `The inline policy is not valid: ${problems.map((p) => p.message).join('; ')}`,
-    );
-  }
 }
 
 type AssignmentInput = InstanceInput & {
@@ -448,9 +438,7 @@ const operations: Record<string, AdminOperation> = {
   PutInlinePolicyToPermissionSet: op<InstanceInput & { InlinePolicy: string }>(
     struct({ ...IP, InlinePolicy: POLICY_DOCUMENT }, ['InstanceArn', 'PermissionSetArn', 'InlinePolicy']),
     async (call) => {
-      const id = enterPs(call);
-      checkInlinePolicy(call.input.InlinePolicy);
-      await setPolicyColumn(call.deps.ctx, whoOf(call), id, 'inline_policy', call.input.InlinePolicy);
+      await putInlinePolicy(call.deps.ctx, whoOf(call), enterPs(call), call.input.InlinePolicy);
       return {};
     },
   ),
@@ -504,21 +492,13 @@ const operations: Record<string, AdminOperation> = {
     async (call) => {
       const id = enterPs(call);
       const b = call.input.PermissionsBoundary;
-      if ((b.ManagedPolicyArn === undefined) === (b.CustomerManagedPolicyReference === undefined)) {
-        throw new AdminError(
-          'ValidationException',
-          'A permissions boundary is one managed policy ARN or one customer managed policy reference',
-        );
-      }
-      const stored = b.ManagedPolicyArn
-        ? { ManagedPolicyArn: b.ManagedPolicyArn }
-        : {
-            CustomerManagedPolicyReference: {
-              Name: b.CustomerManagedPolicyReference?.Name,
-              Path: b.CustomerManagedPolicyReference?.Path ?? '/',
-            },
-          };
-      await setPolicyColumn(call.deps.ctx, whoOf(call), id, 'permissions_boundary', JSON.stringify(stored));
+      await putPermissionsBoundary(call.deps.ctx, whoOf(call), id, {
+        managedPolicyArn: b.ManagedPolicyArn,
+        customerPolicy: b.CustomerManagedPolicyReference && {
+          name: b.CustomerManagedPolicyReference.Name,
+          path: b.CustomerManagedPolicyReference.Path ?? '/',
+        },
+      });
       return {};
     },
   ),

@@ -38,6 +38,19 @@ describe('form and query decoding', () => {
     }
   });
 
+  it('lets the fields named multiline hold tabs and line breaks, and nothing else more', () => {
+    const multiline = new Set(['policy']);
+    const lines = decodeForm('policy=%7B%0D%0A%09%22a%22%3A1%0A%7D&b=1', multiline);
+    assert.ok(lines.ok);
+    assert.deepEqual(lines.pairs, [
+      ['policy', '{\r\n\t"a":1\n}'],
+      ['b', '1'],
+    ]);
+    for (const input of ['policy=a%00b', 'policy=a%0Bb', 'policy=%C2%85', 'b=x%0Ay']) {
+      assert.equal(decodeForm(input, multiline).ok, false, input);
+    }
+  });
+
   it('checks a request target and words the refusal', () => {
     assert.equal(queryFault('/start'), undefined);
     assert.equal(queryFault('/start?'), undefined);

@@ -65,14 +65,21 @@ function decodeComponent(bytes: Buffer, start: number, end: number): string | un
   return decodeUtf8(out.subarray(0, n));
 }
 
+/** No field may hold line breaks or tabs. */
+const SINGLE_LINE: ReadonlySet<string> = new Set();
+
 /**
  * Decode a form body (bytes) or a query string (text without the `?`). Empty pairs (`a=1&&b=2`)
- * are skipped; a pair without `=` is a name with an empty value.
+ * are skipped; a pair without `=` is a name with an empty value. The values of the fields
+ * named in `multiline` (a page's textareas) may hold tab, line feed and carriage return too.
  *
  * @example decodeForm('a=1&b=x+y') // { ok: true, pairs: [['a', '1'], ['b', 'x y']] }
  * @example decodeForm('a=%00') // { ok: false, fault: { fault: 'control', name: 'a' } }
  */
-export function decodeForm(input: Buffer | string): FormDecoding {
+export function decodeForm(
+  input: Buffer | string,
+  multiline: ReadonlySet<string> = SINGLE_LINE,
+): FormDecoding {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const pairs: FormPairs = [];
   let start = 0;
@@ -88,7 +95,8 @@ export function decodeForm(input: Buffer | string): FormDecoding {
       if (name === undefined || value === undefined) {
         return { ok: false, fault: { fault: 'encoding', name: shown } };
       }
-      const fault = textFault(name) ?? textFault(value);
+      const fault =
+        textFault(name) ?? textFault(multiline.has(name) ? value.replace(/[\t\n\r]/g, ' ') : value);
       if (fault) return { ok: false, fault: { fault, name: shown } };
       pairs.push([name, value]);
     }

@@ -48,8 +48,11 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
     const { session } = view;
     const q = kit.query(request);
     const user = q.id('user', 'a user id', ID.directory);
-    const after = q.key();
-    const page = await liveSessions(kit.ctx, { after, limit: PAGE_SIZE, userId: user });
+    const keys = q.keys();
+    for (const key of [keys.after, keys.before])
+      if (key !== undefined && !/^\d{1,15}\.[0-9a-f-]{36}$/.test(key))
+        throw bad('The page was asked for with a page key that cannot be; follow one of the paging links.');
+    const page = await liveSessions(kit.ctx, { ...keys, limit: PAGE_SIZE, userId: user });
     const done = NOTICES[q.text('done', 'the notice')];
     return kit.send(
       reply,
@@ -81,7 +84,7 @@ export function registerActivity(app: FastifyInstance, kit: AdminKit): void {
         )}</tbody>
       </table>`
       }
-      ${pager({ prefix: kit.prefix, path: '/admin/sessions', params: { user }, isFirst: after === undefined, next: page.next })}`,
+      ${pager({ prefix: kit.prefix, path: '/admin/sessions', params: { user }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
     );
   });
 

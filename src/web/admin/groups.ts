@@ -83,9 +83,9 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
     const { id } = request.params as { id: string };
     await kit.require(request, view, { op: 'DescribeGroup', groupId: id });
     const q = kit.query(request);
-    const after = q.key();
+    const keys = q.keys();
     const detail = ID.directory.test(id)
-      ? await groupDetail(kit.ctx, id, { after, limit: PAGE_SIZE })
+      ? await groupDetail(kit.ctx, id, { ...keys, limit: PAGE_SIZE })
       : undefined;
     if (!detail)
       return kit.refusal(
@@ -102,7 +102,7 @@ export function registerGroups(app: FastifyInstance, kit: AdminKit): void {
       session,
       'groups',
       detail.group.name,
-      groupPage(kit.prefix, session, detail, after, done, mayDelete),
+      groupPage(kit.prefix, session, detail, done, mayDelete),
     );
   });
 
@@ -198,7 +198,6 @@ function groupPage(
   prefix: string,
   session: PortalSessionInfo,
   d: GroupDetail,
-  after: string | undefined,
   done: string | undefined,
   mayDelete: boolean,
 ): Html {
@@ -222,7 +221,7 @@ function groupPage(
     }
     ${
       d.members.items.length === 0
-        ? html`<p class="muted">No members${after ? ' on this page' : ''}.</p>`
+        ? html`<p class="muted">No members${d.members.prev !== undefined || d.members.next !== undefined ? ' on this page' : ''}.</p>`
         : html`<table class="data stack" id="members">
       <caption class="visually-hidden">Members of the group</caption>
       <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Status</th>${own ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
@@ -243,7 +242,7 @@ function groupPage(
       )}</tbody>
     </table>`
     }
-    ${pager({ prefix, path: `/admin/groups/${g.id}`, params: {}, isFirst: after === undefined, next: d.members.next })}
+    ${pager({ prefix, path: `/admin/groups/${g.id}`, params: {}, isFirst: d.members.prev === undefined, next: d.members.next, prev: d.members.prev })}
   </section>
   ${own && mayDelete ? deleteSection(prefix, session, d) : ''}
   <section class="card" aria-labelledby="assign-h">

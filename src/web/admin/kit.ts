@@ -234,10 +234,16 @@ export class QueryReader {
     const v = this.text(name, 'the page key');
     return v === '' ? undefined : v;
   }
-  /** Where a two-way list's page starts: `after` a key or `before` one, not both. */
-  keys(): { after: string | undefined; before: string | undefined } {
-    const after = this.key('after');
-    const before = this.key('before');
+  /**
+   * Where a two-way list's page starts: `after` a key or `before` one, not both (a page with two
+   * lists names the second's parameters).
+   */
+  keys(
+    afterName = 'after',
+    beforeName = 'before',
+  ): { after: string | undefined; before: string | undefined } {
+    const after = this.key(afterName);
+    const before = this.key(beforeName);
     if (after !== undefined && before !== undefined)
       throw bad('The page was asked for with two page keys; follow one of the paging links.');
     return { after, before };

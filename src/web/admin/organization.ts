@@ -1,10 +1,13 @@
 /**
- * The console's organization: accounts (search by id or name prefix, by OU, paged by key) and
- * OUs, an account's page with "who can access this account and how" (per permission set: the
- * users assigned, and the groups with their members), permission sets (their policies, session
- * duration and relay state, and where they are assigned), and creating and deleting account
+ * The console's organization: accounts (search by id or name prefix, by OU, paged by key both
+ * ways) and OUs, an account's page with "who can access this account and how" (per permission
+ * set: the users assigned, and the groups with their members), and creating and deleting account
  * assignments from an account's or a permission set's page, through the sso-admin use cases
  * (`createAssignment`, `deleteAssignment`: a deletion stops the role credentials it alone gave).
+ * OUs are created, renamed and deleted (only when empty), and accounts moved between them,
+ * through the organizations use cases (`app/admin/organization.ts`), each authorised as its
+ * organizations action (CreateOrganizationalUnit, UpdateOrganizationalUnit,
+ * DeleteOrganizationalUnit, MoveAccount). Permission sets are `permission-sets.ts`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAssignment, deleteAssignment } from '../../app/admin/assignments.ts';
@@ -14,34 +17,32 @@ import {
   groupIdByName,
   listOus,
   type OuListItem,
-  type PermissionSetDetail,
   type PermissionSetListItem,
-  permissionSetDetail,
   searchAccounts,
   searchPermissionSets,
   userIdByName,
 } from '../../app/admin/console.ts';
-import { createPermissionSet, deletePermissionSet } from '../../app/admin/permission-sets.ts';
-import { noteRevocations } from '../../app/admin/who.ts';
-import { DomainError } from '../../domain/errors.ts';
 import {
-  checkPermissionSetDescription,
-  checkPermissionSetName,
-  checkRelayState,
-  checkSessionDuration,
-  DEFAULT_SESSION_DURATION,
-} from '../../domain/identity/permission-set.ts';
+  createOu,
+  deleteOu,
+  describeOu,
+  moveAccount,
+  readAccount,
+  renameOu,
+} from '../../app/admin/organization.ts';
+import { noteRevocations } from '../../app/admin/who.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
+import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
 import { notice, pager, searchForm, statusBadge, text } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
-  'ps-created':
-    'The permission set was created. Assign it below; attach its policies through sso-admin or the organization file.',
-  'ps-deleted': 'The permission set was deleted.',
+  'ou-created': 'The OU was created. Move accounts into it from their pages.',
+  'ou-renamed': 'The OU was renamed; the OUs under it were renamed with it.',
+  'ou-deleted': 'The OU was deleted.',
+  moved: 'The account was moved.',
   assigned: 'The assignment was created.',
   unassigned: 'The assignment was deleted; role credentials it alone gave were stopped.',
 };
@@ -66,12 +67,14 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       listOus(kit.ctx),
     ]);
     const ouPath = ou === 'root' ? '/' : ous.find((o) => o.id === ou)?.path;
+    const done = NOTICES[q.text('done', 'the notice')];
     return kit.send(
       reply,
       session,
       'accounts',
       'Accounts',
       html`<h1>Accounts${ouPath ? html` in <bdi>${ouPath}</bdi>` : ''}</h1>
+      ${notice(done)}
       ${searchForm({ prefix: kit.prefix, path: '/admin/accounts', label: 'Find accounts', value: query, hint: 'The start of an account id or name.' })}
       ${
         page.items.length === 0
@@ -96,8 +99,127 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         <ul class="plain tree" id="ous">
           <li><a href="${to('/admin/accounts?ou=root')}">/ (the root)</a>${ouTree(kit.prefix, ous, '')}</li>
         </ul>
+        ${ouForms(request, view, ous, ou && ouPath ? ou : 'root')}
       </section>`,
     );
+  });
+
+  /**
+   * Under the OU tree: creating an OU (under the OU shown, or the root), and renaming and
+   * deleting the OU shown, each offered when the administrator may.
+   */
+  function ouForms(request: FastifyRequest, view: AdminView, ous: OuListItem[], shown: string): Html {
+    const { session } = view;
+    const mayCreate = kit.may(request, view, { op: 'CreateOrganizationalUnit', parentId: shown });
+    const current = shown === 'root' ? undefined : ous.find((o) => o.id === shown);
+    const mayRename =
+      current !== undefined && kit.may(request, view, { op: 'UpdateOrganizationalUnit', ouId: shown });
+    const mayDelete =
+      current !== undefined && kit.may(request, view, { op: 'DeleteOrganizationalUnit', ouId: shown });
+    const name = current?.path.slice(current.path.lastIndexOf('/') + 1) ?? '';
+    return html`${
+      mayCreate
+        ? html`<details>
+      <summary>Create an OU${current ? html` in <bdi>${current.path}</bdi>` : ' under the root'}</summary>
+      <form method="post" action="${to('/admin/ous')}" class="search">
+        ${csrfField(session)}
+        <input type="hidden" name="parent" value="${shown}">
+        <label for="ou-name">Name of the new OU</label>
+        <div class="search-row"><input type="text" id="ou-name" name="name" required maxlength="128" autocomplete="off"><button type="submit">Create OU</button></div>
+      </form>
+    </details>`
+        : ''
+    }
+    ${
+      mayRename && current
+        ? html`<details>
+      <summary>Rename <bdi>${current.path}</bdi></summary>
+      <form method="post" action="${to(`/admin/ous/${shown}/rename`)}" class="search">
+        ${csrfField(session)}
+        <label for="ou-rename">New name</label>
+        <div class="search-row"><input type="text" id="ou-rename" name="name" required maxlength="128" autocomplete="off" value="${name}"><button type="submit">Rename OU</button></div>
+      </form>
+    </details>`
+        : ''
+    }
+    ${
+      mayDelete && current
+        ? html`<form method="post" action="${to(`/admin/ous/${shown}/delete`)}" class="inline">
+      ${csrfField(session)}<button type="submit" class="danger">Delete OU<span class="visually-hidden"> ${current.path}</span></button>
+    </form>
+    <p class="muted small">Only an empty OU is deleted: move its accounts and delete the OUs under it first.</p>`
+        : ''
+    }`;
+  }
+
+  /** An OU id of the console (`root` or `ou-…`) as the organizations use cases take it. */
+  const parentId = (view: AdminView, id: string) => (id === 'root' ? view.admin.instance.root_id : id);
+
+  /** As CreateOrganizationalUnit: a new OU under the root or an OU. */
+  app.post('/admin/ous', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const parent = kit.idField(request, 'parent', 'parent OU', ID.ou);
+    await kit.require(request, view, { op: 'CreateOrganizationalUnit', parentId: parent });
+    const name = kit.field(request, 'name', 'the OU name', 128);
+    const ou = await createOu(
+      kit.ctx,
+      kit.who(request, view.session),
+      view.admin.instance,
+      parentId(view, parent),
+      name,
+    );
+    return kit.done(reply, `/admin/accounts?ou=${ou.id}`, 'ou-created');
+  });
+
+  /** As UpdateOrganizationalUnit: a new name, the OUs under it following. */
+  app.post('/admin/ous/:id/rename', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'UpdateOrganizationalUnit', ouId: id });
+    if (!ID.ou.test(id) || id === 'root')
+      throw bad('The form names an OU that does not exist; nothing was changed.');
+    const name = kit.field(request, 'name', 'the OU name', 128);
+    await renameOu(kit.ctx, kit.who(request, view.session), id, name);
+    return kit.done(reply, `/admin/accounts?ou=${id}`, 'ou-renamed');
+  });
+
+  /** As DeleteOrganizationalUnit: only an OU without accounts or OUs in it. */
+  app.post('/admin/ous/:id/delete', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DeleteOrganizationalUnit', ouId: id });
+    if (!ID.ou.test(id) || id === 'root')
+      throw bad('The form names an OU that does not exist; nothing was changed.');
+    const { parent_id } = await describeOu(kit.ctx, id);
+    await deleteOu(kit.ctx, kit.who(request, view.session), id);
+    const up = parent_id === view.admin.instance.root_id ? 'root' : parent_id;
+    return kit.done(reply, `/admin/accounts?ou=${up}`, 'ou-deleted');
+  });
+
+  /** As MoveAccount: from the OU the account is in to another one, or the root. */
+  app.post('/admin/accounts/:id/move', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { id } = request.params as { id: string };
+    if (!ID.account.test(id))
+      throw bad('The form names an account that does not exist; nothing was changed.');
+    const destination = kit.idField(request, 'to', 'OU', ID.ou);
+    const source = (await readAccount(kit.ctx, id)).ou_id ?? 'root';
+    await kit.require(request, view, {
+      op: 'MoveAccount',
+      accountId: id,
+      sourceParentId: source,
+      destinationParentId: destination,
+    });
+    await moveAccount(kit.ctx, kit.who(request, view.session), view.admin.instance, {
+      accountId: id,
+      from: parentId(view, source),
+      to: parentId(view, destination),
+    });
+    return kit.done(reply, `/admin/accounts/${id}`, 'moved');
   });
 
   app.get('/admin/accounts/:id', async (request, reply) => {
@@ -106,7 +228,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const { session } = view;
     const { id } = request.params as { id: string };
     await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
-    const access = ID.account.test(id) ? await accountAccess(kit.ctx, id) : undefined;
+    const q = kit.query(request);
+    const keys = q.keys();
+    const access = ID.account.test(id)
+      ? await accountAccess(kit.ctx, id, { ...keys, limit: PAGE_SIZE })
+      : undefined;
     if (!access)
       return kit.refusal(
         reply,
@@ -115,133 +241,25 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
         'There is no account with that id in the organization.',
         session,
       );
-    const sets = await searchPermissionSets(kit.ctx, { limit: MAX_PERMISSION_SETS });
-    const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    const [sets, ous] = await Promise.all([
+      searchPermissionSets(kit.ctx, { limit: MAX_PERMISSION_SETS }),
+      listOus(kit.ctx),
+    ]);
+    const done = NOTICES[q.text('done', 'the notice')];
+    const from = access.account.ouId ?? 'root';
+    const mayMove = kit.may(request, view, {
+      op: 'MoveAccount',
+      accountId: id,
+      sourceParentId: from,
+      destinationParentId: from,
+    });
     return kit.send(
       reply,
       session,
       'accounts',
       access.account.name,
-      accountPage(kit.prefix, session, access, sets.items, done),
+      accountPage(kit.prefix, session, access, sets.items, done, mayMove ? ous : undefined),
     );
-  });
-
-  app.get('/admin/permission-sets', async (request, reply) => {
-    const view = await kit.viewer(request, reply);
-    if (!view) return reply;
-    const { session } = view;
-    await kit.require(request, view, { op: 'ListPermissionSets' });
-    const q = kit.query(request);
-    const query = q.text('q', 'the search text');
-    const keys = q.keys();
-    const page = await searchPermissionSets(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
-    const done = NOTICES[q.text('done', 'the notice')];
-    const mayCreate = kit.may(request, view, { op: 'CreatePermissionSet' });
-    return kit.send(
-      reply,
-      session,
-      'permission-sets',
-      'Permission sets',
-      html`<h1>Permission sets</h1>
-      ${notice(done)}
-      ${mayCreate ? createPermissionSetForm(kit.prefix, session) : ''}
-      ${searchForm({ prefix: kit.prefix, path: '/admin/permission-sets', label: 'Find permission sets', value: query, hint: 'The start of a permission set name.' })}
-      ${
-        page.items.length === 0
-          ? html`<p class="empty">No permission set${query ? html` whose name starts with “<bdi>${query}</bdi>”` : ''}.</p>`
-          : html`<table class="data stack" id="permission-sets">
-        <caption class="visually-hidden">Permission sets</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Session duration</th></tr></thead>
-        <tbody>${page.items.map(
-          (p) => html`<tr>
-            <td data-label="Name"><a href="${to(`/admin/permission-sets/${p.id}`)}">${text(p.name)}</a>${p.administrators ? html` <span class="badge">Administrators</span>` : ''}</td>
-            <td data-label="Description">${text(p.description, 256)}</td>
-            <td data-label="Session duration" class="mono">${p.sessionDuration}</td>
-          </tr>`,
-        )}</tbody>
-      </table>`
-      }
-      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
-    );
-  });
-
-  app.get('/admin/permission-sets/:id', async (request, reply) => {
-    const view = await kit.viewer(request, reply);
-    if (!view) return reply;
-    const { session } = view;
-    const { id } = request.params as { id: string };
-    await kit.require(request, view, { op: 'DescribePermissionSet', permissionSetId: id });
-    const q = kit.query(request);
-    const after = q.key();
-    const detail = ID.permissionSet.test(id)
-      ? await permissionSetDetail(kit.ctx, id, { after, limit: PAGE_SIZE })
-      : undefined;
-    if (!detail)
-      return kit.refusal(
-        reply,
-        404,
-        'No such permission set',
-        'There is no permission set with that id.',
-        session,
-      );
-    const done = NOTICES[q.text('done', 'the notice')];
-    const mayDelete = kit.may(request, view, { op: 'DeletePermissionSet', permissionSetId: id });
-    return kit.send(
-      reply,
-      session,
-      'permission-sets',
-      detail.name,
-      permissionSetPage(kit.prefix, session, detail, after, done, mayDelete),
-    );
-  });
-
-  app.post('/admin/permission-sets', async (request, reply) => {
-    const view = await kit.actor(request, reply);
-    if (!view) return reply;
-    const { session } = view;
-    await kit.require(request, view, { op: 'CreatePermissionSet' });
-    const name = kit.field(request, 'name', 'the name', 32);
-    const description = kit.field(request, 'description', 'the description', 700, true);
-    const duration = kit.field(request, 'sessionDuration', 'the session duration', 100, true);
-    const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
-    const problem =
-      checkPermissionSetName(name) ??
-      (description ? checkPermissionSetDescription(description) : undefined) ??
-      (duration ? checkSessionDuration(duration) : undefined) ??
-      (relayState ? checkRelayState(relayState) : undefined);
-    if (problem) throw bad(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}; nothing was created.`);
-    let id: string;
-    try {
-      id = (
-        await createPermissionSet(kit.ctx, kit.who(request, session), {
-          name,
-          description: description || undefined,
-          sessionDuration: duration || undefined,
-          relayState: relayState || undefined,
-        })
-      ).id;
-    } catch (err) {
-      if (err instanceof DomainError && err.code === 'conflict')
-        throw new DomainError(
-          'conflict',
-          `A permission set named “${name}” exists already; nothing was created.`,
-        );
-      throw err;
-    }
-    return kit.done(reply, `/admin/permission-sets/${id}`, 'ps-created');
-  });
-
-  /** As DeletePermissionSet: refused while it is assigned or provisioned anywhere. */
-  app.post('/admin/permission-sets/:id/delete', async (request, reply) => {
-    const view = await kit.actor(request, reply);
-    if (!view) return reply;
-    const { session } = view;
-    const { id } = request.params as { id: string };
-    await kit.require(request, view, { op: 'DeletePermissionSet', permissionSetId: id });
-    if (!ID.permissionSet.test(id))
-      throw bad('The form names a permission set that does not exist; nothing was changed.');
-    await deletePermissionSet(kit.ctx, kit.who(request, session), id);
-    return kit.done(reply, '/admin/permission-sets', 'ps-deleted');
   });
 
   /** Where an assignment form goes back to: the account's page or the permission set's. */
@@ -324,8 +342,8 @@ function ouTree(prefix: string, ous: readonly OuListItem[], parent: string): Htm
   )}</ul>`;
 }
 
-/** The button that deletes one assignment. */
-function unassignButton(
+/** The button that deletes one assignment (on an account's page or a permission set's). */
+export function unassignButton(
   prefix: string,
   session: PortalSessionInfo,
   key: { accountId: string; permissionSetId: string; principalType: 'USER' | 'GROUP'; principalId: string },
@@ -343,7 +361,8 @@ function unassignButton(
   </form>`;
 }
 
-function principalFields(): Html {
+/** The fields of an assignment form that name the user or group. */
+export function principalFields(): Html {
   return html`<label for="principal-type">Assign to</label>
     <select id="principal-type" name="principalType"><option value="USER">a user</option><option value="GROUP">a group</option></select>
     <label for="principal">User or group name</label>
@@ -356,9 +375,11 @@ function accountPage(
   a: AccountAccess,
   sets: PermissionSetListItem[],
   done: string | undefined,
+  moveTo: OuListItem[] | undefined,
 ): Html {
   const to = (path: string) => webPath(prefix, path);
   const acc = a.account;
+  const here = acc.ouId ?? 'root';
   return html`<p class="crumbs"><a href="${to('/admin/accounts')}">Accounts</a></p>
   <h1><bdi>${text(acc.name)}</bdi> <span class="mono muted">${acc.id}</span></h1>
   ${notice(done)}
@@ -370,13 +391,25 @@ function accountPage(
       <dt>Status</dt><dd>${acc.status}</dd>
       <dt>Credentials</dt><dd>${acc.access === 'aws' ? 'real AWS credentials (federated)' : 'issued by this server'}</dd>
     </dl>
+    ${
+      moveTo
+        ? html`<form method="post" action="${to(`/admin/accounts/${acc.id}/move`)}" class="search">
+      ${csrfField(session)}
+      <label for="move-to">Move the account to</label>
+      <div class="search-row"><select id="move-to" name="to">
+        ${here === 'root' ? '' : html`<option value="root">/ (the root)</option>`}
+        ${moveTo.filter((o) => o.id !== here).map((o) => html`<option value="${o.id}">${o.path}</option>`)}
+      </select><button type="submit">Move account</button></div>
+    </form>`
+        : ''
+    }
   </section>
   <section class="card" aria-labelledby="who-h">
     <h2 id="who-h">Who can access this account and how</h2>
     ${
-      a.entries.length === 0
-        ? html`<p class="muted">Nobody: no assignment names this account.</p>`
-        : a.entries.map(
+      a.entries.items.length === 0
+        ? html`<p class="muted">${a.entries.prev === undefined ? 'Nobody: no assignment names this account.' : 'No permission set on this page.'}</p>`
+        : a.entries.items.map(
             (e) => html`<div class="ps-block" data-permission-set="${e.permissionSetName}">
       <h3><a href="${to(`/admin/permission-sets/${e.permissionSetId}`)}">${text(e.permissionSetName)}</a></h3>
       <ul class="plain">
@@ -404,6 +437,7 @@ function accountPage(
     </div>`,
           )
     }
+    ${pager({ prefix, path: `/admin/accounts/${acc.id}`, params: {}, isFirst: a.entries.prev === undefined, next: a.entries.next, prev: a.entries.prev, label: 'Pages of permission sets' })}
   </section>
   <section class="card" aria-labelledby="assign-h">
     <h2 id="assign-h">Assign a permission set in this account</h2>
@@ -417,105 +451,4 @@ function accountPage(
       <div class="actions"><button type="submit">Assign</button></div>
     </form>
   </section>`;
-}
-
-function permissionSetPage(
-  prefix: string,
-  session: PortalSessionInfo,
-  p: PermissionSetDetail,
-  after: string | undefined,
-  done: string | undefined,
-  mayDelete: boolean,
-): Html {
-  const to = (path: string) => webPath(prefix, path);
-  const pretty = (json: string | null) => {
-    if (!json) return null;
-    try {
-      return JSON.stringify(JSON.parse(json), null, 2);
-    } catch {
-      return json;
-    }
-  };
-  const inline = pretty(p.inlinePolicy);
-  const boundary = pretty(p.permissionsBoundary);
-  return html`<p class="crumbs"><a href="${to('/admin/permission-sets')}">Permission sets</a></p>
-  <h1><bdi>${text(p.name)}</bdi>${p.administrators ? html` <span class="badge">Administrators</span>` : ''}</h1>
-  ${notice(done)}
-  <section class="card" aria-labelledby="ps-h">
-    <h2 id="ps-h">Definition</h2>
-    <dl class="details">
-      <dt>Description</dt><dd>${text(p.description, 700)}</dd>
-      <dt>Session duration</dt><dd class="mono">${p.sessionDuration}</dd>
-      <dt>Relay state</dt><dd>${text(p.relayState, 240)}</dd>
-      <dt>Permission set id</dt><dd class="mono">${p.id}</dd>
-      <dt>AWS managed policies</dt><dd>${p.managedPolicies.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="plain">${p.managedPolicies.map((arn) => html`<li class="mono">${arn}</li>`)}</ul>`}</dd>
-      <dt>Customer managed policies</dt><dd>${p.customerPolicies.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="plain">${p.customerPolicies.map((c) => html`<li class="mono">${c.path}${c.name}</li>`)}</ul>`}</dd>
-      <dt>Permissions boundary</dt><dd>${boundary ? html`<pre class="policy">${boundary}</pre>` : html`<span class="muted">none</span>`}</dd>
-    </dl>
-    <h3>Inline policy</h3>
-    ${inline ? html`<pre class="policy">${inline}</pre>` : html`<p class="muted">none</p>`}
-  </section>
-  <section class="card" aria-labelledby="assignments-h">
-    <h2 id="assignments-h">Assignments</h2>
-    ${
-      p.assignments.items.length === 0
-        ? html`<p class="muted">No assignment${after ? ' on this page' : ''}.</p>`
-        : html`<table class="data stack" id="ps-assignments">
-      <caption class="visually-hidden">Where this permission set is assigned</caption>
-      <thead><tr><th scope="col">Account</th><th scope="col">Principal</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-      <tbody>${p.assignments.items.map(
-        (a) => html`<tr>
-          <td data-label="Account"><a href="${to(`/admin/accounts/${a.accountId}`)}">${text(a.accountName)}</a> <span class="mono muted">${a.accountId}</span></td>
-          <td data-label="Principal">${a.principalType === 'USER' ? 'user' : 'group'} <a href="${to(`/admin/${a.principalType === 'USER' ? 'users' : 'groups'}/${a.principalId}`)}">${text(a.principalName)}</a></td>
-          <td class="nowrap">${unassignButton(prefix, session, { accountId: a.accountId, permissionSetId: p.id, principalType: a.principalType, principalId: a.principalId }, `${a.principalName} in ${a.accountId}`, 'permission-set')}</td>
-        </tr>`,
-      )}</tbody>
-    </table>`
-    }
-    ${pager({ prefix, path: `/admin/permission-sets/${p.id}`, params: {}, isFirst: after === undefined, next: p.assignments.next })}
-    <h3>Assign this permission set</h3>
-    <form method="post" action="${to('/admin/assignments')}">
-      ${csrfField(session)}
-      <input type="hidden" name="permissionSetId" value="${p.id}">
-      <input type="hidden" name="from" value="permission-set">
-      <label for="account">Account id</label>
-      <input type="text" id="account" name="accountId" required maxlength="14" inputmode="numeric" autocomplete="off">
-      ${principalFields()}
-      <div class="actions"><button type="submit">Assign</button></div>
-    </form>
-  </section>
-  ${
-    mayDelete
-      ? html`<section class="card" aria-labelledby="ps-delete-h">
-    <h2 id="ps-delete-h">Delete the permission set</h2>
-    ${
-      p.assignments.items.length === 0 && after === undefined
-        ? html`<form method="post" action="${to(`/admin/permission-sets/${p.id}/delete`)}" class="inline">
-      ${csrfField(session)}<button type="submit" class="danger">Delete permission set<span class="visually-hidden"> ${p.name}</span></button>
-    </form>`
-        : html`<p class="muted">A permission set that is assigned or provisioned is not deleted: delete its assignments first, as sso:DeletePermissionSet requires.</p>`
-    }
-  </section>`
-      : ''
-  }`;
-}
-
-function createPermissionSetForm(prefix: string, session: PortalSessionInfo): Html {
-  return html`<details class="card">
-    <summary>Create a permission set</summary>
-    <form method="post" action="${webPath(prefix, '/admin/permission-sets')}" class="form">
-      ${csrfField(session)}
-      <label for="ps-name">Name</label>
-      <input type="text" id="ps-name" name="name" required maxlength="32" autocomplete="off" aria-describedby="ps-name-hint">
-      <p class="muted small" id="ps-name-hint">1 to 32 letters, digits and + = , . @ _ -; unique regardless of case.</p>
-      <label for="ps-description">Description <span class="muted">(optional)</span></label>
-      <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off">
-      <label for="ps-duration">Session duration <span class="muted">(optional)</span></label>
-      <input type="text" id="ps-duration" name="sessionDuration" maxlength="100" placeholder="${DEFAULT_SESSION_DURATION}" autocomplete="off" aria-describedby="ps-duration-hint">
-      <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H; ${DEFAULT_SESSION_DURATION} when empty.</p>
-      <label for="ps-relay">Relay state <span class="muted">(optional)</span></label>
-      <input type="text" id="ps-relay" name="relayState" maxlength="240" autocomplete="off">
-      <div class="actions"><button type="submit">Create permission set</button></div>
-    </form>
-  </details>`;
 }

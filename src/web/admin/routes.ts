@@ -6,7 +6,8 @@
  * | `GET /admin` | to the users |
  * | `GET /admin/users`, `/admin/users/:id`, `POST /admin/users…` | users (`users.ts`) |
  * | `GET /admin/groups…`, `POST …/members` | groups and memberships (`groups.ts`) |
- * | `GET /admin/accounts…`, `/admin/permission-sets…`, `POST /admin/assignments…` | accounts, OUs, permission sets, assignments (`organization.ts`) |
+ * | `GET /admin/accounts…`, `POST /admin/ous…`, `POST /admin/accounts/:id/move`, `POST /admin/assignments…` | accounts, OUs, assignments (`organization.ts`) |
+ * | `GET /admin/permission-sets…`, `POST /admin/permission-sets…` | permission sets and their policies (`permission-sets.ts`) |
  * | `GET /admin/sessions`, `POST /admin/sessions/end`, `GET /admin/audit` | sessions and the audit log (`activity.ts`) |
  *
  * What an administrator may see and do is what their administrators' permission sets allow
@@ -26,6 +27,7 @@ import { registerActivity } from './activity.ts';
 import { registerGroups } from './groups.ts';
 import { AdminKit } from './kit.ts';
 import { registerOrganization } from './organization.ts';
+import { registerPermissionSets } from './permission-sets.ts';
 import { registerUsers } from './users.ts';
 
 export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Promise<void> {
@@ -78,5 +80,6 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
   registerUsers(app, kit);
   registerGroups(app, kit);
   registerOrganization(app, kit);
+  registerPermissionSets(app, kit);
   registerActivity(app, kit);
 }

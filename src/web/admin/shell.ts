@@ -107,6 +107,8 @@ export function pager(o: {
   nextParam?: string;
   prev?: string | undefined;
   prevParam?: string;
+  /** What the links page through, when a page has more than one list. */
+  label?: string;
 }): Html {
   const base = new URLSearchParams();
   for (const [k, v] of Object.entries(o.params)) if (v) base.set(k, v);
@@ -125,7 +127,7 @@ export function pager(o: {
     prevLink = html`<a class="button secondary small" rel="prev" href="${link(p.toString())}">Previous page</a>`;
   }
   if (o.isFirst && !nextLink) return html``;
-  return html`<nav class="pager" aria-label="Pages">
+  return html`<nav class="pager" aria-label="${o.label ?? 'Pages'}">
     ${o.isFirst ? '' : html`<a class="button secondary small" href="${link(first)}">First page</a>`}
     ${prevLink}
     ${nextLink}

@@ -137,7 +137,12 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const { session } = view;
     const { id } = request.params as { id: string };
     await kit.require(request, view, { op: 'DescribeUser', userId: id });
-    const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
+    const q = kit.query(request);
+    const pages = {
+      groups: { ...q.keys('groups-after', 'groups-before'), limit: PAGE_SIZE },
+      reach: { ...q.keys(), limit: PAGE_SIZE },
+    };
+    const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id, pages) : undefined;
     if (!detail)
       return kit.refusal(
         reply,
@@ -146,7 +151,7 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
         'There is no user with that id. It may have been deleted.',
         session,
       );
-    const done = NOTICES[kit.query(request).text('done', 'the notice')];
+    const done = NOTICES[q.text('done', 'the notice')];
     const mayUpdate = kit.may(request, view, { op: 'UpdateUser', userId: id });
     return kit.send(
       reply,
@@ -348,20 +353,21 @@ function userPage(
   <section class="card" aria-labelledby="groups-h">
     <h2 id="groups-h">Groups</h2>
     ${
-      d.groups.length === 0
-        ? html`<p class="muted">Not in any group.</p>`
-        : html`<ul class="plain">${d.groups.map((g) => html`<li><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></li>`)}</ul>`
+      d.groups.items.length === 0
+        ? html`<p class="muted">${d.groups.prev === undefined ? 'Not in any group.' : 'No group on this page.'}</p>`
+        : html`<ul class="plain" id="user-groups">${d.groups.items.map((g) => html`<li><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></li>`)}</ul>`
     }
+    ${pager({ prefix, path: `/admin/users/${u.id}`, params: {}, isFirst: d.groups.prev === undefined, next: d.groups.next, nextParam: 'groups-after', prev: d.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
   </section>
   <section class="card" aria-labelledby="reach-h">
     <h2 id="reach-h">What this user can reach</h2>
     ${
-      d.reach.length === 0
-        ? html`<p class="muted">No account: no assignment names this user or a group of theirs.</p>`
+      d.reach.items.length === 0
+        ? html`<p class="muted">${d.reach.prev === undefined ? 'No account: no assignment names this user or a group of theirs.' : 'No account on this page.'}</p>`
         : html`<table class="data stack" id="reach">
       <caption class="visually-hidden">Accounts and permission sets this user can use, and how</caption>
       <thead><tr><th scope="col">Account</th><th scope="col">Permission set</th><th scope="col">Through</th></tr></thead>
-      <tbody>${d.reach.map(
+      <tbody>${d.reach.items.map(
         (r) => html`<tr>
           <td data-label="Account"><a href="${to(`/admin/accounts/${r.accountId}`)}">${text(r.accountName)}</a> <span class="mono muted">${r.accountId}</span></td>
           <td data-label="Permission set"><a href="${to(`/admin/permission-sets/${r.permissionSetId}`)}">${text(r.permissionSetName)}</a></td>
@@ -370,11 +376,11 @@ function userPage(
       )}</tbody>
     </table>`
     }
-    ${d.reachCut ? html`<p class="muted">Only the first 2,000 assignments are listed.</p>` : ''}
+    ${pager({ prefix, path: `/admin/users/${u.id}`, params: {}, isFirst: d.reach.prev === undefined, next: d.reach.next, prev: d.reach.prev, label: 'Pages of what the user reaches' })}
   </section>`;
 }
 
-function viaList(prefix: string, via: UserDetail['reach'][number]['via']): Html {
+function viaList(prefix: string, via: UserDetail['reach']['items'][number]['via']): Html {
   return html`${via.map(
     (v, i) =>
       html`${i > 0 ? ', ' : ''}${

@@ -1,0 +1,641 @@
+/**
+ * The console's permission sets: the list (search by name prefix, paged by key both ways), a
+ * permission set's page (its definition, where it is assigned, paged both ways) and the changes
+ * an administrator makes there — create, delete, edit the description, session duration and
+ * relay state, attach and detach AWS managed policies and customer managed policy references,
+ * put or remove the inline policy and the permissions boundary. Each change goes through the
+ * sso-admin use case (`app/admin/permission-sets.ts`), is authorised as that sso-admin action and
+ * audited with the administrator as actor, as a call of the API would be.
+ *
+ * An inline policy IAM would refuse is answered with the permission set's page again (400): the
+ * problems shown above the editor, which keeps what was typed.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type PermissionSetDetail,
+  permissionSetDetail,
+  searchPermissionSets,
+} from '../../app/admin/console.ts';
+import type { PermissionSetChange } from '../../app/admin/console-authority.ts';
+import {
+  attachCustomerPolicy,
+  attachManagedPolicy,
+  createPermissionSet,
+  deletePermissionSet,
+  detachCustomerPolicy,
+  detachManagedPolicy,
+  inlinePolicyProblem,
+  putInlinePolicy,
+  putPermissionsBoundary,
+  setPolicyColumn,
+  updatePermissionSet,
+} from '../../app/admin/permission-sets.ts';
+import { DomainError } from '../../domain/errors.ts';
+import {
+  checkCustomerPolicyName,
+  checkCustomerPolicyPath,
+  checkManagedPolicyArn,
+  checkPermissionSetDescription,
+  checkPermissionSetName,
+  checkRelayState,
+  checkSessionDuration,
+  DEFAULT_SESSION_DURATION,
+  MAX_ATTACHED_POLICIES,
+} from '../../domain/identity/permission-set.ts';
+import { MAX_POLICY_BYTES } from '../../domain/identity/policy-document.ts';
+import { csrfField } from '../csrf.ts';
+import { type Html, html } from '../html.ts';
+import { webPath } from '../paths.ts';
+import type { PortalSessionInfo } from '../session.ts';
+import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
+import { principalFields, unassignButton } from './organization.ts';
+import { notice, pager, searchForm, text } from './shell.ts';
+
+const PROVISION_NOTE =
+  'Accounts it is provisioned to take the change when it is provisioned again (sso-admin ProvisionPermissionSet, or idcenter apply).';
+
+const NOTICES: Record<string, string> = {
+  'ps-created': 'The permission set was created. Attach its policies and assign it below.',
+  'ps-deleted': 'The permission set was deleted.',
+  'ps-updated': `The permission set was changed. ${PROVISION_NOTE}`,
+  'ps-unchanged': 'Nothing was changed: the values given are the ones it has.',
+  'managed-attached': `The managed policy was attached. ${PROVISION_NOTE}`,
+  'managed-detached': `The managed policy was detached. ${PROVISION_NOTE}`,
+  'customer-attached': `The customer managed policy reference was attached. ${PROVISION_NOTE}`,
+  'customer-detached': `The customer managed policy reference was detached. ${PROVISION_NOTE}`,
+  'inline-saved': `The inline policy was saved. ${PROVISION_NOTE}`,
+  'inline-removed': `The inline policy was removed. ${PROVISION_NOTE}`,
+  'boundary-saved': `The permissions boundary was set. ${PROVISION_NOTE}`,
+  'boundary-removed': `The permissions boundary was removed. ${PROVISION_NOTE}`,
+  assigned: 'The assignment was created.',
+  unassigned: 'The assignment was deleted; role credentials it alone gave were stopped.',
+};
+
+/** What the administrator may change on a permission set's page (to offer only what works). */
+type Allowed = Record<PermissionSetChange | 'DeletePermissionSet', boolean>;
+
+const CHANGES: ReadonlyArray<PermissionSetChange | 'DeletePermissionSet'> = [
+  'UpdatePermissionSet',
+  'AttachManagedPolicyToPermissionSet',
+  'DetachManagedPolicyFromPermissionSet',
+  'PutInlinePolicyToPermissionSet',
+  'DeleteInlinePolicyFromPermissionSet',
+  'AttachCustomerManagedPolicyReferenceToPermissionSet',
+  'DetachCustomerManagedPolicyReferenceFromPermissionSet',
+  'PutPermissionsBoundaryToPermissionSet',
+  'DeletePermissionsBoundaryFromPermissionSet',
+  'DeletePermissionSet',
+];
+
+/** An inline policy the administrator typed that was refused, shown again with why. */
+interface PolicyDraft {
+  text: string;
+  problem: string;
+}
+
+export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): void {
+  const to = (path: string) => webPath(kit.prefix, path);
+
+  app.get('/admin/permission-sets', async (request, reply) => {
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'ListPermissionSets' });
+    const q = kit.query(request);
+    const query = q.text('q', 'the search text');
+    const keys = q.keys();
+    const page = await searchPermissionSets(kit.ctx, { query, ...keys, limit: PAGE_SIZE });
+    const done = NOTICES[q.text('done', 'the notice')];
+    const mayCreate = kit.may(request, view, { op: 'CreatePermissionSet' });
+    return kit.send(
+      reply,
+      session,
+      'permission-sets',
+      'Permission sets',
+      html`<h1>Permission sets</h1>
+      ${notice(done)}
+      ${mayCreate ? createPermissionSetForm(kit.prefix, session) : ''}
+      ${searchForm({ prefix: kit.prefix, path: '/admin/permission-sets', label: 'Find permission sets', value: query, hint: 'The start of a permission set name.' })}
+      ${
+        page.items.length === 0
+          ? html`<p class="empty">No permission set${query ? html` whose name starts with “<bdi>${query}</bdi>”` : ''}.</p>`
+          : html`<table class="data stack" id="permission-sets">
+        <caption class="visually-hidden">Permission sets</caption>
+        <thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Session duration</th></tr></thead>
+        <tbody>${page.items.map(
+          (p) => html`<tr>
+            <td data-label="Name"><a href="${to(`/admin/permission-sets/${p.id}`)}">${text(p.name)}</a>${p.administrators ? html` <span class="badge">Administrators</span>` : ''}</td>
+            <td data-label="Description">${text(p.description, 256)}</td>
+            <td data-label="Session duration" class="mono">${p.sessionDuration}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`
+      }
+      ${pager({ prefix: kit.prefix, path: '/admin/permission-sets', params: { q: query }, isFirst: page.prev === undefined, next: page.next, prev: page.prev })}`,
+    );
+  });
+
+  /** A permission set's page; with `draft`, the inline policy refused (400), as typed. */
+  async function showPermissionSet(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: AdminView,
+    id: string,
+    draft?: PolicyDraft,
+  ): Promise<FastifyReply> {
+    const { session } = view;
+    const q = kit.query(request);
+    const keys = draft ? {} : q.keys();
+    const detail = ID.permissionSet.test(id)
+      ? await permissionSetDetail(kit.ctx, id, { ...keys, limit: PAGE_SIZE })
+      : undefined;
+    if (!detail)
+      return kit.refusal(
+        reply,
+        404,
+        'No such permission set',
+        'There is no permission set with that id.',
+        session,
+      );
+    const done = draft ? undefined : NOTICES[q.text('done', 'the notice')];
+    const allowed = Object.fromEntries(
+      CHANGES.map((op) => [op, kit.may(request, view, { op, permissionSetId: id })]),
+    ) as Allowed;
+    return kit.send(
+      reply,
+      session,
+      'permission-sets',
+      detail.name,
+      permissionSetPage(kit.prefix, session, detail, done, allowed, draft),
+      draft ? 400 : 200,
+    );
+  }
+
+  app.get('/admin/permission-sets/:id', async (request, reply) => {
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { id } = request.params as { id: string };
+    await kit.require(request, view, { op: 'DescribePermissionSet', permissionSetId: id });
+    return showPermissionSet(request, reply, view, id);
+  });
+
+  app.post('/admin/permission-sets', async (request, reply) => {
+    const view = await kit.actor(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    await kit.require(request, view, { op: 'CreatePermissionSet' });
+    const name = kit.field(request, 'name', 'the name', 32);
+    const description = kit.field(request, 'description', 'the description', 700, true);
+    const duration = kit.field(request, 'sessionDuration', 'the session duration', 100, true);
+    const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
+    const problem =
+      checkPermissionSetName(name) ??
+      (description ? checkPermissionSetDescription(description) : undefined) ??
+      (duration ? checkSessionDuration(duration) : undefined) ??
+      (relayState ? checkRelayState(relayState) : undefined);
+    if (problem) throw bad(`${sentence(problem)}; nothing was created.`);
+    let id: string;
+    try {
+      id = (
+        await createPermissionSet(kit.ctx, kit.who(request, session), {
+          name,
+          description: description || undefined,
+          sessionDuration: duration || undefined,
+          relayState: relayState || undefined,
+        })
+      ).id;
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict')
+        throw new DomainError(
+          'conflict',
+          `A permission set named “${name}” exists already; nothing was created.`,
+        );
+      throw err;
+    }
+    return kit.done(reply, `/admin/permission-sets/${id}`, 'ps-created');
+  });
+
+  /**
+   * A change form's route: the administrator (CSRF checked), authorised as `op` on the
+   * permission set of the path, whose id must be one; `change` reads the form and makes the
+   * change, returning the notice to go back with.
+   */
+  function change(
+    path: string,
+    op: PermissionSetChange | 'DeletePermissionSet',
+    handle: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: AdminView,
+      id: string,
+    ) => Promise<string | FastifyReply>,
+  ): void {
+    app.post(`/admin/permission-sets/:id${path}`, async (request, reply) => {
+      const view = await kit.actor(request, reply);
+      if (!view) return reply;
+      const { id } = request.params as { id: string };
+      await kit.require(request, view, { op, permissionSetId: id });
+      if (!ID.permissionSet.test(id))
+        throw bad('The form names a permission set that does not exist; nothing was changed.');
+      const result = await handle(request, reply, view, id);
+      if (typeof result !== 'string') return result;
+      return kit.done(
+        reply,
+        result === 'ps-deleted' ? '/admin/permission-sets' : `/admin/permission-sets/${id}`,
+        result,
+      );
+    });
+  }
+
+  /** As DeletePermissionSet: refused while it is assigned or provisioned anywhere. */
+  change('/delete', 'DeletePermissionSet', async (request, _reply, view, id) => {
+    await deletePermissionSet(kit.ctx, kit.who(request, view.session), id);
+    return 'ps-deleted';
+  });
+
+  /** As UpdatePermissionSet: the attributes that differ from the stored ones. */
+  change('/edit', 'UpdatePermissionSet', async (request, _reply, view, id) => {
+    const description = kit.field(request, 'description', 'the description', 700, true);
+    const duration = kit.field(request, 'sessionDuration', 'the session duration', 100);
+    const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
+    const current = await permissionSetDetail(kit.ctx, id, { limit: 1 });
+    if (!current) throw bad('The form names a permission set that does not exist; nothing was changed.');
+    const cleared = (value: string, was: string | null, label: string) => {
+      if (value === '' && was)
+        throw bad(
+          `${label} cannot be removed, only changed (sso-admin takes no empty ${label.toLowerCase()}); nothing was changed.`,
+        );
+    };
+    cleared(description, current.description, 'The description');
+    cleared(relayState, current.relayState, 'The relay state');
+    const problem =
+      (description ? checkPermissionSetDescription(description) : undefined) ??
+      checkSessionDuration(duration) ??
+      (relayState ? checkRelayState(relayState) : undefined);
+    if (problem) throw bad(`${sentence(problem)}; nothing was changed.`);
+    const input = {
+      description: description && description !== current.description ? description : undefined,
+      sessionDuration: duration !== current.sessionDuration ? duration : undefined,
+      relayState: relayState && relayState !== current.relayState ? relayState : undefined,
+    };
+    if (Object.values(input).every((v) => v === undefined)) return 'ps-unchanged';
+    await updatePermissionSet(kit.ctx, kit.who(request, view.session), id, input);
+    return 'ps-updated';
+  });
+
+  /** The AWS managed policy ARN of a form. */
+  function managedArn(request: FastifyRequest): string {
+    const arn = kit.field(request, 'arn', 'the managed policy ARN', 2048);
+    const problem = checkManagedPolicyArn(arn);
+    if (problem) throw bad(`${sentence(problem)}; nothing was changed.`);
+    return arn;
+  }
+
+  change('/managed-policies', 'AttachManagedPolicyToPermissionSet', async (request, _reply, view, id) => {
+    await attachManagedPolicy(kit.ctx, kit.who(request, view.session), id, managedArn(request));
+    return 'managed-attached';
+  });
+
+  change(
+    '/managed-policies/detach',
+    'DetachManagedPolicyFromPermissionSet',
+    async (request, _reply, view, id) => {
+      await detachManagedPolicy(kit.ctx, kit.who(request, view.session), id, managedArn(request));
+      return 'managed-detached';
+    },
+  );
+
+  /** The customer managed policy reference of a form: a name, and a path (`/` when empty). */
+  function customerRef(request: FastifyRequest): { name: string; path: string } {
+    const name = kit.field(request, 'name', 'the policy name', 128);
+    const path = kit.field(request, 'path', 'the policy path', 512, true) || '/';
+    const problem = checkCustomerPolicyName(name) ?? checkCustomerPolicyPath(path);
+    if (problem) throw bad(`${sentence(problem)}; nothing was changed.`);
+    return { name, path };
+  }
+
+  change(
+    '/customer-policies',
+    'AttachCustomerManagedPolicyReferenceToPermissionSet',
+    async (request, _reply, view, id) => {
+      await attachCustomerPolicy(kit.ctx, kit.who(request, view.session), id, customerRef(request));
+      return 'customer-attached';
+    },
+  );
+
+  change(
+    '/customer-policies/detach',
+    'DetachCustomerManagedPolicyReferenceFromPermissionSet',
+    async (request, _reply, view, id) => {
+      await detachCustomerPolicy(kit.ctx, kit.who(request, view.session), id, customerRef(request));
+      return 'customer-detached';
+    },
+  );
+
+  /** As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. */
+  change('/inline-policy', 'PutInlinePolicyToPermissionSet', async (request, reply, view, id) => {
+    // Checked here rather than by the field's limit, so that what was typed comes back.
+    const policy = kit.field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true);
+    const problem = inlinePolicyProblem(policy);
+    if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
+    await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
+    return 'inline-saved';
+  });
+
+  change(
+    '/inline-policy/delete',
+    'DeleteInlinePolicyFromPermissionSet',
+    async (request, _reply, view, id) => {
+      await setPolicyColumn(kit.ctx, kit.who(request, view.session), id, 'inline_policy', null);
+      return 'inline-removed';
+    },
+  );
+
+  /** As PutPermissionsBoundaryToPermissionSet: an AWS managed policy, or a customer one. */
+  change('/boundary', 'PutPermissionsBoundaryToPermissionSet', async (request, _reply, view, id) => {
+    const kind = kit.field(request, 'kind', 'the kind of boundary', 16);
+    if (kind !== 'managed' && kind !== 'customer')
+      throw bad('Choose an AWS managed policy or a customer managed policy; nothing was changed.');
+    await putPermissionsBoundary(
+      kit.ctx,
+      kit.who(request, view.session),
+      id,
+      kind === 'managed'
+        ? { managedPolicyArn: managedArn(request) }
+        : { customerPolicy: customerRef(request) },
+    );
+    return 'boundary-saved';
+  });
+
+  change(
+    '/boundary/delete',
+    'DeletePermissionsBoundaryFromPermissionSet',
+    async (request, _reply, view, id) => {
+      await setPolicyColumn(kit.ctx, kit.who(request, view.session), id, 'permissions_boundary', null);
+      return 'boundary-removed';
+    },
+  );
+}
+
+/** A check's problem as the start of a sentence. */
+function sentence(problem: string): string {
+  return `${problem.charAt(0).toUpperCase()}${problem.slice(1)}`;
+}
+
+/** A stored JSON document, indented for reading (as stored when it does not parse). */
+function pretty(json: string | null): string | null {
+  if (!json) return null;
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+}
+
+/** The permissions boundary as stored (the wire's structure), in words. */
+function boundaryText(json: string | null): Html {
+  if (!json) return html`<span class="muted">none</span>`;
+  try {
+    const b = JSON.parse(json) as {
+      ManagedPolicyArn?: string;
+      CustomerManagedPolicyReference?: { Name?: string; Path?: string };
+    };
+    if (b.ManagedPolicyArn)
+      return html`<span class="mono">${b.ManagedPolicyArn}</span> <span class="muted">(AWS managed)</span>`;
+    const c = b.CustomerManagedPolicyReference;
+    if (c)
+      return html`<span class="mono">${c.Path ?? '/'}${c.Name ?? ''}</span> <span class="muted">(customer managed)</span>`;
+  } catch {
+    // As stored, below.
+  }
+  return html`<pre class="policy">${pretty(json)}</pre>`;
+}
+
+/** A one-button form posting to `action` on this permission set. */
+function button(
+  prefix: string,
+  session: PortalSessionInfo,
+  action: string,
+  fields: Record<string, string>,
+  label: Html | string,
+  kind = 'secondary small',
+): Html {
+  return html`<form method="post" action="${webPath(prefix, action)}" class="inline">
+    ${csrfField(session)}${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+    <button type="submit" class="${kind}">${label}</button>
+  </form>`;
+}
+
+function permissionSetPage(
+  prefix: string,
+  session: PortalSessionInfo,
+  p: PermissionSetDetail,
+  done: string | undefined,
+  allowed: Allowed,
+  draft: PolicyDraft | undefined,
+): Html {
+  const to = (path: string) => webPath(prefix, path);
+  const base = `/admin/permission-sets/${p.id}`;
+  const inline = pretty(p.inlinePolicy);
+  const attached = p.managedPolicies.length + p.customerPolicies.length;
+  const full = attached >= MAX_ATTACHED_POLICIES;
+  const mayEdit = allowed.UpdatePermissionSet;
+  return html`<p class="crumbs"><a href="${to('/admin/permission-sets')}">Permission sets</a></p>
+  <h1><bdi>${text(p.name)}</bdi>${p.administrators ? html` <span class="badge">Administrators</span>` : ''}</h1>
+  ${notice(done)}
+  ${draft ? html`<p class="error" role="alert" id="policy-error">${draft.problem}. Nothing was changed; correct the policy below and save it again.</p>` : ''}
+  <section class="card" aria-labelledby="ps-h">
+    <h2 id="ps-h">Definition</h2>
+    <dl class="details">
+      <dt>Description</dt><dd>${text(p.description, 700)}</dd>
+      <dt>Session duration</dt><dd class="mono" id="ps-duration-now">${p.sessionDuration}</dd>
+      <dt>Relay state</dt><dd>${text(p.relayState, 240)}</dd>
+      <dt>Permission set id</dt><dd class="mono">${p.id}</dd>
+    </dl>
+    ${
+      mayEdit
+        ? html`<details>
+      <summary>Edit the definition</summary>
+      <form method="post" action="${to(`${base}/edit`)}" class="form">
+        ${csrfField(session)}
+        <label for="ps-description">Description <span class="muted">(optional)</span></label>
+        <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off" value="${p.description ?? ''}">
+        <label for="ps-duration">Session duration</label>
+        <input type="text" id="ps-duration" name="sessionDuration" required maxlength="100" autocomplete="off" value="${p.sessionDuration}" aria-describedby="ps-duration-hint">
+        <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H (for example PT4H or PT2H30M).</p>
+        <label for="ps-relay">Relay state <span class="muted">(optional)</span></label>
+        <input type="text" id="ps-relay" name="relayState" maxlength="240" autocomplete="off" value="${p.relayState ?? ''}" aria-describedby="ps-relay-hint">
+        <p class="muted small" id="ps-relay-hint">The URL of the AWS console page the role opens on.</p>
+        <div class="actions"><button type="submit">Save the definition</button></div>
+      </form>
+    </details>`
+        : ''
+    }
+  </section>
+  <section class="card" aria-labelledby="managed-h">
+    <h2 id="managed-h">AWS managed policies</h2>
+    ${
+      p.managedPolicies.length === 0
+        ? html`<p class="muted">None attached.</p>`
+        : html`<ul class="plain" id="managed-policies">${p.managedPolicies.map(
+            (arn) =>
+              html`<li><span class="mono">${arn}</span> ${allowed.DetachManagedPolicyFromPermissionSet ? button(prefix, session, `${base}/managed-policies/detach`, { arn }, html`Detach<span class="visually-hidden"> ${arn}</span>`) : ''}</li>`,
+          )}</ul>`
+    }
+    ${
+      allowed.AttachManagedPolicyToPermissionSet
+        ? full
+          ? html`<p class="muted">${MAX_ATTACHED_POLICIES} policies are attached, the most a permission set takes.</p>`
+          : html`<form method="post" action="${to(`${base}/managed-policies`)}" class="search">
+      ${csrfField(session)}
+      <label for="managed-arn">Attach an AWS managed policy by ARN</label>
+      <div class="search-row"><input type="text" id="managed-arn" name="arn" required maxlength="2048" autocomplete="off" placeholder="arn:aws:iam::aws:policy/ReadOnlyAccess"><button type="submit">Attach</button></div>
+    </form>`
+        : ''
+    }
+  </section>
+  <section class="card" aria-labelledby="customer-h">
+    <h2 id="customer-h">Customer managed policies</h2>
+    <p class="muted small">References by name and path to policies that must exist in each account the permission set is provisioned to.</p>
+    ${
+      p.customerPolicies.length === 0
+        ? html`<p class="muted">None attached.</p>`
+        : html`<ul class="plain" id="customer-policies">${p.customerPolicies.map(
+            (c) =>
+              html`<li><span class="mono">${c.path}${c.name}</span> ${allowed.DetachCustomerManagedPolicyReferenceFromPermissionSet ? button(prefix, session, `${base}/customer-policies/detach`, { name: c.name, path: c.path }, html`Detach<span class="visually-hidden"> ${c.path}${c.name}</span>`) : ''}</li>`,
+          )}</ul>`
+    }
+    ${
+      allowed.AttachCustomerManagedPolicyReferenceToPermissionSet && !full
+        ? html`<form method="post" action="${to(`${base}/customer-policies`)}" class="form">
+      ${csrfField(session)}
+      <label for="customer-name">Policy name</label>
+      <input type="text" id="customer-name" name="name" required maxlength="128" autocomplete="off">
+      <label for="customer-path">Path <span class="muted">(optional)</span></label>
+      <input type="text" id="customer-path" name="path" maxlength="512" autocomplete="off" placeholder="/">
+      <div class="actions"><button type="submit">Attach reference</button></div>
+    </form>`
+        : ''
+    }
+  </section>
+  <section class="card" aria-labelledby="boundary-h">
+    <h2 id="boundary-h">Permissions boundary</h2>
+    <p id="boundary">${boundaryText(p.permissionsBoundary)}</p>
+    ${
+      p.permissionsBoundary && allowed.DeletePermissionsBoundaryFromPermissionSet
+        ? button(prefix, session, `${base}/boundary/delete`, {}, 'Remove the boundary')
+        : ''
+    }
+    ${
+      allowed.PutPermissionsBoundaryToPermissionSet
+        ? html`<details>
+      <summary>Set the boundary</summary>
+      <form method="post" action="${to(`${base}/boundary`)}" class="form">
+        ${csrfField(session)}
+        <fieldset>
+          <legend>The boundary is</legend>
+          <label><input type="radio" name="kind" value="managed" checked> an AWS managed policy</label>
+          <label><input type="radio" name="kind" value="customer"> a customer managed policy</label>
+        </fieldset>
+        <label for="boundary-arn">AWS managed policy ARN</label>
+        <input type="text" id="boundary-arn" name="arn" maxlength="2048" autocomplete="off" placeholder="arn:aws:iam::aws:policy/PowerUserAccess">
+        <label for="boundary-name">or customer managed policy name</label>
+        <input type="text" id="boundary-name" name="name" maxlength="128" autocomplete="off">
+        <label for="boundary-path">and its path <span class="muted">(optional)</span></label>
+        <input type="text" id="boundary-path" name="path" maxlength="512" autocomplete="off" placeholder="/">
+        <div class="actions"><button type="submit">Set the boundary</button></div>
+      </form>
+    </details>`
+        : ''
+    }
+  </section>
+  <section class="card" aria-labelledby="inline-h">
+    <h2 id="inline-h">Inline policy</h2>
+    ${
+      allowed.PutInlinePolicyToPermissionSet
+        ? html`<form method="post" action="${to(`${base}/inline-policy`)}" class="form">
+      ${csrfField(session)}
+      <label for="inline-policy">Policy document (JSON)</label>
+      <textarea id="inline-policy" name="policy" class="policy" rows="16" spellcheck="false" autocomplete="off" aria-describedby="inline-hint${draft ? ' policy-error' : ''}"${draft ? html` aria-invalid="true"` : ''}>${draft ? draft.text : (inline ?? '')}</textarea>
+      <p class="muted small" id="inline-hint">An IAM policy: Version and Statement, at most ${MAX_POLICY_BYTES.toLocaleString('en')} bytes. It is checked as sso-admin PutInlinePolicyToPermissionSet checks it.</p>
+      <div class="actions"><button type="submit">Save the inline policy</button></div>
+    </form>`
+        : inline
+          ? html`<pre class="policy" id="inline-policy-text">${inline}</pre>`
+          : html`<p class="muted">none</p>`
+    }
+    ${
+      p.inlinePolicy && allowed.DeleteInlinePolicyFromPermissionSet
+        ? button(prefix, session, `${base}/inline-policy/delete`, {}, 'Remove the inline policy')
+        : ''
+    }
+  </section>
+  <section class="card" aria-labelledby="assignments-h">
+    <h2 id="assignments-h">Assignments</h2>
+    ${
+      p.assignments.items.length === 0
+        ? html`<p class="muted">No assignment${p.assignments.prev !== undefined ? ' on this page' : ''}.</p>`
+        : html`<table class="data stack" id="ps-assignments">
+      <caption class="visually-hidden">Where this permission set is assigned</caption>
+      <thead><tr><th scope="col">Account</th><th scope="col">Principal</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${p.assignments.items.map(
+        (a) => html`<tr>
+          <td data-label="Account"><a href="${to(`/admin/accounts/${a.accountId}`)}">${text(a.accountName)}</a> <span class="mono muted">${a.accountId}</span></td>
+          <td data-label="Principal">${a.principalType === 'USER' ? 'user' : 'group'} <a href="${to(`/admin/${a.principalType === 'USER' ? 'users' : 'groups'}/${a.principalId}`)}">${text(a.principalName)}</a></td>
+          <td class="nowrap">${unassignButton(prefix, session, { accountId: a.accountId, permissionSetId: p.id, principalType: a.principalType, principalId: a.principalId }, `${a.principalName} in ${a.accountId}`, 'permission-set')}</td>
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+    ${pager({ prefix, path: base, params: {}, isFirst: p.assignments.prev === undefined, next: p.assignments.next, prev: p.assignments.prev })}
+    <h3>Assign this permission set</h3>
+    <form method="post" action="${to('/admin/assignments')}">
+      ${csrfField(session)}
+      <input type="hidden" name="permissionSetId" value="${p.id}">
+      <input type="hidden" name="from" value="permission-set">
+      <label for="account">Account id</label>
+      <input type="text" id="account" name="accountId" required maxlength="14" inputmode="numeric" autocomplete="off">
+      ${principalFields()}
+      <div class="actions"><button type="submit">Assign</button></div>
+    </form>
+  </section>
+  ${
+    allowed.DeletePermissionSet
+      ? html`<section class="card" aria-labelledby="ps-delete-h">
+    <h2 id="ps-delete-h">Delete the permission set</h2>
+    ${
+      p.assignments.items.length === 0 && p.assignments.prev === undefined
+        ? button(
+            prefix,
+            session,
+            `${base}/delete`,
+            {},
+            html`Delete permission set<span class="visually-hidden"> ${p.name}</span>`,
+            'danger',
+          )
+        : html`<p class="muted">A permission set that is assigned or provisioned is not deleted: delete its assignments first, as sso:DeletePermissionSet requires.</p>`
+    }
+  </section>`
+      : ''
+  }`;
+}
+
+function createPermissionSetForm(prefix: string, session: PortalSessionInfo): Html {
+  return html`<details class="card">
+    <summary>Create a permission set</summary>
+    <form method="post" action="${webPath(prefix, '/admin/permission-sets')}" class="form">
+      ${csrfField(session)}
+      <label for="ps-name">Name</label>
+      <input type="text" id="ps-name" name="name" required maxlength="32" autocomplete="off" aria-describedby="ps-name-hint">
+      <p class="muted small" id="ps-name-hint">1 to 32 letters, digits and + = , . @ _ -; unique regardless of case.</p>
+      <label for="ps-description">Description <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off">
+      <label for="ps-duration">Session duration <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-duration" name="sessionDuration" maxlength="100" placeholder="${DEFAULT_SESSION_DURATION}" autocomplete="off" aria-describedby="ps-duration-hint">
+      <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H; ${DEFAULT_SESSION_DURATION} when empty.</p>
+      <label for="ps-relay">Relay state <span class="muted">(optional)</span></label>
+      <input type="text" id="ps-relay" name="relayState" maxlength="240" autocomplete="off">
+      <div class="actions"><button type="submit">Create permission set</button></div>
+    </form>
+  </details>`;
+}
