@@ -48,6 +48,7 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded/i;
 const PLAIN_QUERY = /^[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*$/;
 const GET_ROLE_CREDENTIALS = '/federation/credentials';
 const EMPTY = Buffer.alloc(0);
+const ADMIN_ANSWER_TYPE = `${ADMIN_CONTENT_TYPE}; charset=utf-8`;
 
 export interface FastPathOptions {
   deps: ServerDeps;
@@ -259,7 +260,8 @@ export function installFastPath(app: FastifyInstance, options: FastPathOptions):
   ) => {
     const id = randomUUID();
     const answered = (a: AdminAnswer) => {
-      const headers: Record<string, string | number> = { 'content-type': ADMIN_CONTENT_TYPE };
+      // As Fastify sends a text answer: with the charset.
+      const headers: Record<string, string | number> = { 'content-type': ADMIN_ANSWER_TYPE };
       if (a.errorType !== undefined) headers[ERROR_TYPE_HEADER] = a.errorType;
       headers[REQUEST_ID_HEADER] = id;
       finish(req, res, '/', url, id, started, a.status, headers, a.body);
