@@ -17,11 +17,19 @@ const instanceRow = preparedRead([] as const, (db) =>
 
 /**
  * The instance for a hot path (every admin API call): a prepared read on the read connection,
- * creating the instance only when there is none yet.
+ * creating the instance only when there is none yet. With `generation` (the store generation
+ * the caller has just read), the row read is kept while it stands still (`memory.instance`):
+ * the only column that ever changes, the management account, raises it (migration 025).
  */
-export async function readInstance(ctx: AppContext): Promise<Instance> {
+export async function readInstance(ctx: AppContext, generation?: number): Promise<Instance> {
+  if (generation !== undefined) {
+    const kept = ctx.memory.instance.get(generation, 'default');
+    if (kept) return kept;
+  }
   const [row] = await instanceRow(ctx.store, {});
-  return row ?? (await ensureInstance(ctx));
+  const instance = row ?? (await ensureInstance(ctx));
+  if (generation !== undefined) ctx.memory.instance.set(generation, 'default', instance);
+  return instance;
 }
 
 /** Read the instance, creating it on first use. */

@@ -9,6 +9,7 @@ import type { AccountAccess } from '../domain/federation/settings.ts';
 import type { Clock, Random } from '../domain/runtime.ts';
 import type { Store } from '../storage/db.ts';
 import { GenerationCache } from '../storage/generation-cache.ts';
+import type { InstanceTable } from '../storage/schema.ts';
 import type { UsableRole } from './access.ts';
 import type { AdminCaller } from './admin/caller-type.ts';
 import { ClientCache } from './auth/client-cache.ts';
@@ -41,6 +42,8 @@ export interface ContextMemory {
   readonly accountAccess: GenerationCache<AccountAccess>;
   /** Callers of the admin APIs with their permission set's policies, keyed by user and role. */
   readonly adminCallers: GenerationCache<AdminCaller>;
+  /** The instance row (`readInstance`), under the one key `default`. */
+  readonly instance: GenerationCache<InstanceTable>;
   /** The directory's service-account connections, for finding a person at sign-in; closed on stop. */
   readonly directoryConnections: DirectoryConnectionPool;
 }
@@ -67,6 +70,7 @@ export function createMemory(
     allowedRoles: new GenerationCache(),
     accountAccess: new GenerationCache(),
     adminCallers: new GenerationCache(),
+    instance: new GenerationCache(1),
     directoryConnections: new DirectoryConnectionPool(clock),
   };
 }

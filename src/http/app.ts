@@ -15,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import type { Histogram } from 'prom-client';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { createAdminAnswerer } from '../protocol/admin/handler.ts';
 import { registerOidcIssuer } from '../protocol/oidc-issuer/routes.ts';
 import { rawBodies } from '../protocol/raw-body.ts';
 import { registerSamlMetadata } from '../protocol/saml/metadata-route.ts';
@@ -229,9 +230,11 @@ export async function buildApp(
       .catch((err: unknown) => deps.log.error({ err }, 'cannot write the counted failures to the audit log')),
   );
 
-  // The server's STS, one for the Fastify route and the fast path: the signing keys its verifier
-  // derives serve both.
+  // The server's STS and admin APIs, one each for the Fastify routes and the fast path: the
+  // signing keys their verifiers derive, and what the admin answerer keeps, serve both. The admin
+  // APIs verify with a verifier of their own (the signing keys of admin callers).
   const sts = createStsAnswerer(deps, new SigV4Verifier());
+  const admin = createAdminAnswerer(deps, new SigV4Verifier());
 
   await registerAssets(app);
   registerClientDownloads(app, deps);
@@ -239,12 +242,13 @@ export async function buildApp(
   await app.register(async (scope) => registerSsoOidc(scope, deps));
   await app.register(async (scope) => registerSsoPortal(scope, deps));
   await app.register(async (scope) => registerWeb(scope, deps));
-  await app.register(async (scope) => registerRoot(scope, deps, sts));
+  await app.register(async (scope) => registerRoot(scope, deps, sts, admin));
 
   if (options.fastPath !== false) {
     installFastPath(app, {
       deps,
       sts,
+      admin,
       rewrite: (url) => rewriteUrl(url, prefix),
       recordDuration,
       requestLine: requestLineWriterOf(deps.log),

@@ -20,8 +20,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ServerDeps } from '../app/server-deps.ts';
+import { INTERNAL_MESSAGE } from '../protocol/admin/errors.ts';
+import {
+  ADMIN_CONTENT_TYPE,
+  type AdminAnswer,
+  type AdminAnswerer,
+  type AdminServiceDef,
+} from '../protocol/admin/handler.ts';
+import { type AdminTarget, adminTarget } from '../protocol/admin/services.ts';
+import { ERROR_TYPE_HEADER } from '../protocol/codecs/aws-json.ts';
 import { queryErrorXml } from '../protocol/codecs/aws-query.ts';
 import { REQUEST_ID_HEADER } from '../protocol/request-id.ts';
 import { PORTAL_INTERNAL, portalErrorAnswer } from '../protocol/sso-portal/errors.ts';
@@ -38,11 +48,14 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded/i;
 const PLAIN_QUERY = /^[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*$/;
 const GET_ROLE_CREDENTIALS = '/federation/credentials';
 const EMPTY = Buffer.alloc(0);
+const ADMIN_ANSWER_TYPE = `${ADMIN_CONTENT_TYPE}; charset=utf-8`;
 
 export interface FastPathOptions {
   deps: ServerDeps;
   /** The server's STS, the one its Fastify route answers through. */
   sts: StsAnswerer;
+  /** The server's admin APIs, the one answerer of their Fastify route. */
+  admin: AdminAnswerer;
   /** The same URL rewriting as Fastify's `rewriteUrl` option. */
   rewrite: (url: string) => string;
   /** The request-duration metric, as the Fastify hook records it. */
@@ -93,7 +106,7 @@ function parsePlainQuery(text: string): Record<string, string | string[]> {
 
 /** Put the fast path in front of Fastify's request handler on the app's server. */
 export function installFastPath(app: FastifyInstance, options: FastPathOptions): void {
-  const { deps, sts, rewrite, recordDuration } = options;
+  const { deps, sts, admin, rewrite, recordDuration } = options;
   if (deps.config.trustProxy) return;
   const server = app.server;
   const [fastifyHandler] = server.listeners('request') as Array<
@@ -237,6 +250,50 @@ export function installFastPath(app: FastifyInstance, options: FastPathOptions):
     });
   };
 
+  const answerAdmin = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    body: Buffer,
+    started: number,
+    target: AdminTarget & { service: AdminServiceDef },
+  ) => {
+    const id = randomUUID();
+    const answered = (a: AdminAnswer) => {
+      // As Fastify sends a text answer: with the charset.
+      const headers: Record<string, string | number> = { 'content-type': ADMIN_ANSWER_TYPE };
+      if (a.errorType !== undefined) headers[ERROR_TYPE_HEADER] = a.errorType;
+      headers[REQUEST_ID_HEADER] = id;
+      finish(req, res, '/', url, id, started, a.status, headers, a.body);
+    };
+    const log = errorLog(deps.log, id);
+    admin(
+      {
+        method: 'POST',
+        url: req.url ?? '/',
+        rawHeaders: req.rawHeaders,
+        body,
+        id,
+        ip: req.socket.remoteAddress ?? '',
+        secure: (req.socket as TLSSocket).encrypted === true,
+        log,
+        receivedAt: started,
+      },
+      target.service,
+      target.operation,
+    ).then(answered, (err: unknown) => {
+      // The answerer never rejects; should it, the answer is the service's generic error.
+      log.error({ err }, `${target.operation} failed`);
+      const type =
+        target.service.service === 'organizations' ? 'ServiceException' : 'InternalServerException';
+      answered({
+        status: 500,
+        errorType: type,
+        body: JSON.stringify({ __type: type, Message: INTERNAL_MESSAGE, message: INTERNAL_MESSAGE }),
+      });
+    });
+  };
+
   /**
    * Requests read in this turn of the event loop, answered together when it ends (the check
    * phase), and then the answers that are ready written together. Working through a burst at
@@ -262,26 +319,39 @@ export function installFastPath(app: FastifyInstance, options: FastPathOptions):
     const h = req.headers;
     if (h['transfer-encoding'] !== undefined) return false;
     if (req.method === 'POST') {
-      if (raw.includes('?') || h['x-amz-target'] !== undefined) return false;
+      if (raw.includes('?')) return false;
       const url = rewrite(raw);
       if (url !== '/') return false;
       const type = h['content-type'];
       const length = h['content-length'];
-      if (typeof type !== 'string' || !FORM_CONTENT_TYPE.test(type)) return false;
+      if (typeof type !== 'string') return false;
       if (typeof length !== 'string' || !/^\d{1,6}$/.test(length) || Number(length) > MAX_FAST_PATH_BODY) {
         return false;
+      }
+      const named = h['x-amz-target'];
+      let answer: (body: Buffer, started: number) => void;
+      if (named === undefined) {
+        if (!FORM_CONTENT_TYPE.test(type)) return false;
+        answer = (body, started) => answerSts(req, res, url, body, started);
+      } else {
+        // An admin call of one of this server's services, as the AWS SDKs send it.
+        if (type !== ADMIN_CONTENT_TYPE || typeof named !== 'string') return false;
+        const target = adminTarget(named);
+        if (!target?.service) return false;
+        const known = { ...target, service: target.service };
+        answer = (body, started) => answerAdmin(req, res, url, body, started, known);
       }
       const started = performance.now();
       if (length === '0') {
         req.resume();
-        req.once('end', () => later(() => answerSts(req, res, url, EMPTY, started)));
+        req.once('end', () => later(() => answer(EMPTY, started)));
         return true;
       }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.once('end', () => {
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        later(() => answerSts(req, res, url, body, started));
+        later(() => answer(body, started));
       });
       return true;
     }

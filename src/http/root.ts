@@ -6,12 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerDeps } from '../app/server-deps.ts';
-import { createAdminHandler } from '../protocol/admin/handler.ts';
-import { adminServiceOf } from '../protocol/admin/services.ts';
+import { type AdminAnswerer, createAdminHandler } from '../protocol/admin/handler.ts';
+import { adminTarget } from '../protocol/admin/services.ts';
 import { sendAwsJsonError } from '../protocol/codecs/aws-json.ts';
 import { rawBodies } from '../protocol/raw-body.ts';
 import { sendRequestIds } from '../protocol/request-id.ts';
-import { SigV4Verifier } from '../protocol/sigv4/verify.ts';
 import { createStsHandler, type StsAnswerer } from '../protocol/sts/handler.ts';
 import { pathPrefix, webPath } from '../web/paths.ts';
 
@@ -20,29 +19,30 @@ function unknownOperation(reply: FastifyReply, message: string): FastifyReply {
   return sendAwsJsonError(reply, 'awsJson1_1', 400, 'UnknownOperationException', message);
 }
 
-/** The root routes; STS calls are answered by the server's one `StsAnswerer`. */
+/**
+ * The root routes; STS calls are answered by the server's one `StsAnswerer`, admin calls by its
+ * one `AdminAnswerer` (the fast path answers through the same two).
+ */
 export async function registerRoot(
   app: FastifyInstance,
   deps: ServerDeps,
   stsAnswerer: StsAnswerer,
+  adminAnswerer: AdminAnswerer,
 ): Promise<void> {
   // STS verifies the signature over the body's bytes, then reads its form (`protocol/sts/handler.ts`).
   rawBodies(app);
   sendRequestIds(app);
   const sts = await createStsHandler(app, stsAnswerer);
   const portal = webPath(pathPrefix(deps.config.publicUrl), '/start');
-  // The admin APIs verify with a verifier of their own (the signing keys of admin callers).
-  const admin = createAdminHandler(deps, new SigV4Verifier());
+  const admin = createAdminHandler(adminAnswerer);
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string' && target.length > 0) {
       // Only a plain `Service.Operation` is named back; other header bytes are not echoed.
-      if (!/^[\w.-]{1,256}$/.test(target)) {
-        return unknownOperation(reply, 'The X-Amz-Target header does not name an operation');
-      }
-      const [prefix = '', operation = ''] = target.split('.');
-      const service = adminServiceOf(prefix);
+      const named = adminTarget(target);
+      if (!named) return unknownOperation(reply, 'The X-Amz-Target header does not name an operation');
+      const { prefix, operation, service } = named;
       if (service) return admin(request, reply, service, operation);
       return unknownOperation(reply, `${operation || target} of ${prefix} is not supported by this server`);
     }

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { resolveAccessToken } from '../../src/app/auth/tokens.ts';
 import { type AppContext, createAppContext } from '../../src/app/context.ts';
 import { vendRoleCredentials } from '../../src/app/credentials/vend.ts';
-import { ensureInstance } from '../../src/app/instance.ts';
+import { ensureInstance, readInstance } from '../../src/app/instance.ts';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
@@ -153,6 +153,24 @@ for (const kind of STORE_KINDS) {
         },
       ]);
       assert.equal(await store.generation(), g0);
+    });
+
+    it('rises when the management account changes, so the kept instance row follows', async () => {
+      const g0 = await store.generation();
+      await other.db.updateTable('instance').set({ management_account_id: '999999999999' }).execute();
+      const g1 = await store.generation();
+      assert.ok(g1 > g0, 'a new management account');
+      assert.equal((await readInstance(ctx, g1)).management_account_id, '999999999999');
+      await other.db.updateTable('instance').set({ management_account_id: null }).execute();
+      const g2 = await store.generation();
+      assert.ok(g2 > g1, 'none any more');
+      assert.equal(
+        (await readInstance(ctx, g2)).management_account_id,
+        null,
+        'the row kept at g1 is not used at g2',
+      );
+      await other.db.updateTable('instance').set({ created_at: 1 }).execute();
+      assert.equal(await store.generation(), g2, 'a column written only when the instance is made');
     });
 
     it('a request that arrived before a read may reuse it; one that arrived after reads again', async () => {

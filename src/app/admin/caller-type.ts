@@ -22,4 +22,11 @@ export interface AdminCaller {
   principalTags: Readonly<Record<string, string>>;
   /** False when the permission set is not an administrators' one: every call is denied. */
   administrator: boolean;
+  /**
+   * The calls allowed so far (action and resources), when every statement of the policies and
+   * the boundary is context-free (`Statement.contextFree`): a decision that then depends on
+   * nothing else is taken again without evaluating. Undefined otherwise. Kept with the caller,
+   * so it goes when the store generation moves (a policy changed, the user disabled).
+   */
+  decisions: Map<string, true> | undefined;
 }

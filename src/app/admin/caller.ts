@@ -32,18 +32,23 @@ export interface AdminRequestFacts {
 
 const NOTHING: Policy = { name: 'unreadable permissions boundary', statements: [] };
 
+/** Allowed calls kept per caller (`AdminCaller.decisions`); all dropped when it is full. */
+const MAX_DECISIONS = 1000;
+
 /**
  * The caller of verified credentials, read from the store (kept while the store generation
- * stands still: `memory.adminCallers`). Undefined when the user or permission set is gone or the
- * user is disabled: such credentials are refused like unknown ones.
+ * stands still: `memory.adminCallers`; `generation` is that value when the caller has just read
+ * it). Undefined when the user or permission set is gone or the user is disabled: such
+ * credentials are refused like unknown ones.
  */
 export async function loadAdminCaller(
   ctx: AppContext,
   claims: RoleSessionClaims,
   partition: string,
+  generation?: number,
 ): Promise<AdminCaller | undefined> {
+  generation ??= await ctx.store.generation();
   const key = `${claims.userId}|${claims.permissionSetId}|${claims.accountId}|${claims.roleHash}`;
-  const generation = await ctx.store.generation();
   const kept = ctx.memory.adminCallers.get(generation, key);
   if (kept) return { ...kept, claims, principalArn: assumedRoleArn(partition, claims) };
   const caller = await readCaller(ctx, claims, partition);
@@ -106,15 +111,20 @@ async function readCaller(
     ps.name,
   );
   const roleName = assumedRoleArn(partition, claims).split('/')[1] ?? '';
+  const boundary = boundaryPolicy(ps.permissions_boundary);
+  const contextFree = [...policies, ...(boundary ? [boundary] : [])].every((p) =>
+    p.statements.every((st) => st.contextFree),
+  );
   return {
     claims,
     principalArn: assumedRoleArn(partition, claims),
     roleArn: `arn:${partition}:iam::${claims.accountId}:role/aws-reserved/sso.amazonaws.com/${roleName}`,
     actor: `user:${claims.userId}`,
     policies,
-    boundary: boundaryPolicy(ps.permissions_boundary),
+    boundary,
     principalTags: 'tags' in tags ? tags.tags : {},
     administrator: ps.administrators === 1,
+    decisions: contextFree ? new Map() : undefined,
   };
 }
 
@@ -147,6 +157,9 @@ export interface AuthorizeInput {
  */
 export function authorizeAdmin(caller: AdminCaller, input: AuthorizeInput): void {
   const { operation, facts } = input;
+  const decisions = caller.administrator ? caller.decisions : undefined;
+  const decision = decisions ? `${operation.action}\n${input.resources.join('\n')}` : '';
+  if (decisions?.has(decision)) return;
   const context = buildRequestContext({
     principalArn: caller.roleArn,
     userId: callerUserId(caller.claims),
@@ -173,7 +186,13 @@ export function authorizeAdmin(caller: AdminCaller, input: AuthorizeInput): void
   const result = evaluateResources({ action: operation.action, resources, context }, caller.policies, {
     permissionsBoundary: caller.boundary,
   });
-  if (result.decision === 'allow') return;
+  if (result.decision === 'allow') {
+    if (decisions) {
+      if (decisions.size >= MAX_DECISIONS) decisions.clear();
+      decisions.set(decision, true);
+    }
+    return;
+  }
   throw new DomainError(
     'access_denied',
     accessDeniedMessage({

@@ -278,24 +278,54 @@ export interface Page<T> {
   after: string | undefined;
 }
 
-/** Users by id, a page after `after`; `filter` is ListUsers' one filter (UserName). */
 /**
  * The reads of ListUsers, prepared once (`storage/prepared.ts`) and run on the read connection:
  * building and compiling them with Kysely cost more than SQLite took to answer. A UserName
- * filter matches at most one row (user names are unique), so that read has no ORDER BY or LIMIT,
- * which SQLite would otherwise set up on every run (they doubled its cost). Only the columns of
- * the answer are read: making the row objects is most of what a page of 100 costs SQLite
- * (`select *` took 1.5 times as long).
+ * filter matches at most one user (user names are unique): one statement reads them with their
+ * external ids (a left join; a user with none comes once, with nulls), and has no ORDER BY or
+ * LIMIT, which SQLite would otherwise set up on every run (they doubled its cost). A page is
+ * the users in id order, then the external ids of its id range: for a hundred users the join
+ * cost more than the second read (one index search per user against one range scan). Only the
+ * columns of the answer are read: making the row objects is most of what a page of 100 costs
+ * SQLite (`select *` took 1.5 times as long).
  */
+const USER_JOINED_COLUMNS = [
+  'u.id',
+  'u.user_name',
+  'u.display_name',
+  'u.profile',
+  'u.given_name',
+  'u.family_name',
+  'u.email',
+  'u.status',
+  'u.created_at',
+  'u.created_by',
+  'u.updated_at',
+  'u.updated_by',
+  'e.issuer as ext_issuer',
+  'e.external_id as ext_id',
+  'e.position as ext_position',
+] as const;
+type UserJoinedRow = UserWireRow & {
+  ext_issuer: string | null;
+  ext_id: string | null;
+  ext_position: number | null;
+};
+
 const usersByName = preparedRead(['name'] as const, (db, p) =>
-  db.selectFrom('users').select(USER_WIRE_COLUMNS).where('user_name_lower', '=', p.name),
+  db
+    .selectFrom('users as u')
+    .leftJoin('user_external_ids as e', 'e.user_id', 'u.id')
+    .select(USER_JOINED_COLUMNS)
+    .where('u.user_name_lower', '=', p.name),
 );
 const usersByNameAfter = preparedRead(['name', 'after'] as const, (db, p) =>
   db
-    .selectFrom('users')
-    .select(USER_WIRE_COLUMNS)
-    .where('user_name_lower', '=', p.name)
-    .where('id', '>', p.after),
+    .selectFrom('users as u')
+    .leftJoin('user_external_ids as e', 'e.user_id', 'u.id')
+    .select(USER_JOINED_COLUMNS)
+    .where('u.user_name_lower', '=', p.name)
+    .where('u.id', '>', p.after),
 );
 const usersFirst = preparedRead(['limit'] as const, (db, p) =>
   db
@@ -323,6 +353,31 @@ const userExternalIdsBetween = preparedRead(['from', 'to'] as const, (db, p) =>
     .orderBy('position'),
 );
 
+/** The users of a joined read in the order first met, each with its external ids in order. */
+function joinedUsers(rows: readonly UserJoinedRow[], storeId: string): Wire[] {
+  const users = new Map<string, { row: UserJoinedRow; ext: UserJoinedRow[] }>();
+  for (const row of rows) {
+    let user = users.get(row.id);
+    if (!user) {
+      user = { row, ext: [] };
+      users.set(row.id, user);
+    }
+    if (row.ext_issuer !== null) user.ext.push(row);
+  }
+  const out: Wire[] = [];
+  for (const { row, ext } of users.values()) {
+    if (ext.length > 1) ext.sort((a, b) => (a.ext_position ?? 0) - (b.ext_position ?? 0));
+    out.push(
+      userWire(
+        row,
+        ext.map((r) => ({ Issuer: r.ext_issuer ?? '', Id: r.ext_id ?? '' })),
+        storeId,
+      ),
+    );
+  }
+  return out;
+}
+
 export async function listUsers(
   ctx: AppContext,
   storeId: string,
@@ -330,17 +385,21 @@ export async function listUsers(
 ): Promise<Page<Wire>> {
   const store = ctx.store;
   const name = page.userName?.toLowerCase();
-  const rows =
-    name !== undefined
-      ? page.after !== undefined
+  if (name !== undefined) {
+    const rows =
+      page.after !== undefined
         ? await usersByNameAfter(store, { name, after: page.after })
-        : await usersByName(store, { name })
-      : page.after !== undefined
-        ? await usersAfter(store, { after: page.after, limit: page.limit + 1 })
-        : await usersFirst(store, { limit: page.limit + 1 });
+        : await usersByName(store, { name });
+    // At most one user: never a page after it (MaxResults is at least 1).
+    return { items: joinedUsers(rows, storeId), after: undefined };
+  }
+  const rows =
+    page.after !== undefined
+      ? await usersAfter(store, { after: page.after, limit: page.limit + 1 })
+      : await usersFirst(store, { limit: page.limit + 1 });
   const { items, after } = pageOf(rows, page.limit);
-  // The page is a run of consecutive ids (at most one row when filtered): its external ids are
-  // those of the users in its id range, one prepared read.
+  // The page is a run of consecutive ids: its external ids are those of the users in its id
+  // range, one prepared read.
   const ext = new Map<string, ExternalId[]>();
   const first = items[0];
   const last = items.at(-1);

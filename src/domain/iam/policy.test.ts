@@ -107,4 +107,37 @@ describe('parsing identity policies for evaluation', () => {
       },
     ]);
   });
+
+  it('marks the statements whose outcome depends on nothing but the action and the resource', () => {
+    const parsed = parsePolicy('inline', {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'identitystore:List*', Resource: '*' },
+        { Effect: 'Deny', NotAction: 'sso:*', NotResource: 'arn:aws:sso:::instance/*' },
+        {
+          Effect: 'Allow',
+          Action: '*',
+          Resource: '*',
+          Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+        },
+        { Effect: 'Allow', Action: '*', Resource: 'arn:aws:identitystore:::user/${aws:userid}' },
+        {
+          Effect: 'Allow',
+          Action: '*',
+          NotResource: 'arn:aws:identitystore:::group/${aws:PrincipalTag/team}',
+        },
+      ],
+    });
+    assert.ok(parsed.ok);
+    assert.deepEqual(
+      parsed.policy.statements.map((st) => st.contextFree),
+      [true, true, false, false, false],
+    );
+    // Without Version 2012-10-17 `${…}` is literal text: nothing is read from the request.
+    const old = parsePolicy('inline', {
+      Statement: { Effect: 'Allow', Action: '*', Resource: 'arn:aws:identitystore:::user/${aws:userid}' },
+    });
+    assert.ok(old.ok);
+    assert.equal(old.policy.statements[0]?.contextFree, true);
+  });
 });

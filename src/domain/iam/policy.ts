@@ -45,6 +45,11 @@ export interface Statement {
   readonly matchesResource: (resource: string, context: RequestContext) => boolean;
   /** All must hold. */
   readonly conditions: readonly Condition[];
+  /**
+   * Whether the statement applies or not by the action and the resource alone: no condition,
+   * and no policy variable in Resource/NotResource (nothing read from the request's context).
+   */
+  readonly contextFree: boolean;
 }
 
 export interface Policy {
@@ -97,6 +102,10 @@ function compilePolicy(name: string, doc: PolicyDocumentJson): PolicyParseResult
       matchesAction: actionMatcher(st),
       matchesResource: resourceMatcher(st, variables),
       conditions: compiled.conditions,
+      contextFree:
+        compiled.conditions.length === 0 &&
+        Object.keys(st.Condition ?? {}).length === 0 &&
+        !(variables && asList(st.Resource ?? st.NotResource).some((r) => r.includes('${'))),
     };
     return statement;
   });

@@ -33,11 +33,13 @@ import { ERROR_TYPE_HEADER } from '../codecs/aws-json.ts';
 import type { SigV4Failure } from '../sigv4/failure.ts';
 import type { SigV4Verifier, Verified } from '../sigv4/verify.ts';
 import { auditSignatureFailure, roleCredentialResolver, signableRequest } from '../sts/handler.ts';
+import type { ErrorLog } from '../wire-error.ts';
 import { AdminError, adminErrorOf, INTERNAL_MESSAGE } from './errors.ts';
 import { issueNextToken, queryDigest, readNextToken } from './pagination.ts';
 import { readInput, SerializationProblem, type Shape, ValidationProblem } from './shapes.ts';
 
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** The content type of the admin APIs' requests and answers (awsJson1.1). */
+export const ADMIN_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Allowed difference between a request's X-Amz-Date and the server clock, as AWS allows. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -113,17 +115,46 @@ const SIGV4_ERRORS: Record<SigV4Failure['code'], { type: string; status: number 
 };
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const EMPTY = Buffer.alloc(0);
 
-function send(reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply {
-  return reply.code(status).type(CONTENT_TYPE).send(JSON.stringify(body));
+/** One admin call as it arrived, whichever path took it (a Fastify route or the fast path). */
+export interface AdminRequest {
+  method: string;
+  /** The URL as sent (before any rewriting): the path and query SigV4 signed. */
+  url: string;
+  rawHeaders: readonly string[];
+  body: Buffer;
+  /** The request id, also sent as `x-amzn-RequestId`. */
+  id: string;
+  ip: string;
+  /** Whether it came over TLS (`aws:SecureTransport`). */
+  secure: boolean;
+  log: ErrorLog;
+  /** When it arrived (`performance.now()`), for `Store.generation`; unset: read afresh. */
+  receivedAt?: number;
 }
 
-function sendError(reply: FastifyReply, err: AdminError): FastifyReply {
-  return reply
-    .code(err.status)
-    .header(ERROR_TYPE_HEADER, err.type)
-    .type(CONTENT_TYPE)
-    .send(JSON.stringify({ __type: err.type, Message: err.message, message: err.message, ...err.fields }));
+/** The answer to an admin call: status, the exception's name for an error, the JSON body. */
+export interface AdminAnswer {
+  status: number;
+  /** `x-amzn-ErrorType` of an error answer. */
+  errorType?: string;
+  body: string;
+}
+
+/** The admin calls of a server from request to answer (never rejects). */
+export type AdminAnswerer = (
+  request: AdminRequest,
+  service: AdminServiceDef,
+  operation: string,
+) => Promise<AdminAnswer>;
+
+function errorAnswer(err: AdminError): AdminAnswer {
+  return {
+    status: err.status,
+    errorType: err.type,
+    body: JSON.stringify({ __type: err.type, Message: err.message, message: err.message, ...err.fields }),
+  };
 }
 
 export type AdminHandler = (
@@ -133,11 +164,38 @@ export type AdminHandler = (
   operation: string,
 ) => Promise<FastifyReply>;
 
-/** The handler of every admin call of a server, with its own verifier. */
-export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): AdminHandler {
+/** The Fastify route's handler over the server's answerer. */
+export function createAdminHandler(answer: AdminAnswerer): AdminHandler {
+  return async (request, reply, service, operation) => {
+    const a = await answer(
+      {
+        method: request.method,
+        url: request.originalUrl,
+        rawHeaders: request.raw.rawHeaders,
+        body: Buffer.isBuffer(request.body) ? request.body : EMPTY,
+        id: request.id,
+        ip: request.ip,
+        secure: request.protocol === 'https',
+        log: request.log,
+      },
+      service,
+      operation,
+    );
+    reply.code(a.status);
+    if (a.errorType !== undefined) reply.header(ERROR_TYPE_HEADER, a.errorType);
+    return reply.type(ADMIN_CONTENT_TYPE).send(a.body);
+  };
+}
+
+/**
+ * The answerer of every admin call of a server, with its own verifier (whose signing keys it
+ * keeps). One per server: the Fastify route and the fast path answer through the same one.
+ */
+export function createAdminAnswerer(deps: ServerDeps, verifier: SigV4Verifier): AdminAnswerer {
   const ctx = deps.ctx;
   const resolve = roleCredentialResolver(deps);
-  const auditFailure = (request: FastifyRequest, failure: SigV4Failure, service: AdminService) =>
+  const partition = deps.config.partition;
+  const auditFailure = (request: AdminRequest, failure: SigV4Failure, service: AdminService) =>
     auditSignatureFailure(deps, failure, {
       action: 'admin.signature_failure',
       targetType: service,
@@ -146,12 +204,7 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
       log: request.log,
     });
 
-  const auditDenial = async (
-    request: FastifyRequest,
-    caller: AdminCaller,
-    action: string,
-    message: string,
-  ) => {
+  const auditDenial = async (request: AdminRequest, caller: AdminCaller, action: string, message: string) => {
     deps.metrics.securityEvents.labels('admin_access_denied').inc();
     await deps.credentials.audit
       .write({
@@ -171,27 +224,48 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
       .catch((err: unknown) => request.log.error({ err }, 'cannot write the audit event of a denied call'));
   };
 
-  return async (request, reply, service, operationName) => {
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const paging = (service: AdminServiceDef, operationName: string) => ({
+    pageStart: async (token: string | undefined, query: readonly unknown[]) => {
+      // The first page: nothing to check (no key to read, no digest to make).
+      if (token === undefined) return undefined;
+      const key = await ctx.memory.serverKeys.get('pagination');
+      const start = readNextToken(key, token, operationName, queryDigest(query), ctx.clock.now());
+      if (start === null) throw service.badToken();
+      return start;
+    },
+    nextToken: async (after: string, query: readonly unknown[]) =>
+      issueNextToken(
+        await ctx.memory.serverKeys.get('pagination'),
+        operationName,
+        queryDigest(query),
+        after,
+        ctx.clock.now(),
+      ),
+  });
+
+  const run = async (
+    request: AdminRequest,
+    service: AdminServiceDef,
+    operationName: string,
+  ): Promise<AdminAnswer> => {
     const verified = await verifier.verify(
       signableRequest({
         method: request.method,
-        url: request.originalUrl,
-        rawHeaders: request.raw.rawHeaders,
-        body,
+        url: request.url,
+        rawHeaders: request.rawHeaders,
+        body: request.body,
       }),
       { now: ctx.clock.now(), service: service.signingName, maxSkewMs: CLOCK_SKEW_MS, resolve },
     );
     if (!verified.ok) {
       await auditFailure(request, verified, service.service);
       const e = SIGV4_ERRORS[verified.code];
-      return sendError(reply, new AdminError(e.type, verified.message, {}, e.status));
+      return errorAnswer(new AdminError(e.type, verified.message, {}, e.status));
     }
     const operation = service.operations[operationName];
     const authorization = operationAuthorization(service.service, operationName);
     if (request.method !== 'POST' || !operation || !authorization) {
-      return sendError(
-        reply,
+      return errorAnswer(
         new AdminError(
           'UnknownOperationException',
           `${operationName} of ${service.targetPrefix} is not supported by this server`,
@@ -200,14 +274,16 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
     }
     let caller: AdminCaller | undefined;
     try {
-      caller = await loadAdminCaller(ctx, verified.principal, deps.config.partition);
-      if (!caller)
-        return sendError(reply, new AdminError('UnrecognizedClientException', INVALID_TOKEN, {}, 403));
-      const input = readBody(body, operation);
+      // The store generation, read once: what is kept for the caller and the instance holds
+      // while it stands still.
+      const generation = await ctx.store.generation(request.receivedAt);
+      caller = await loadAdminCaller(ctx, verified.principal, partition, generation);
+      if (!caller) return errorAnswer(new AdminError('UnrecognizedClientException', INVALID_TOKEN, {}, 403));
+      const input = readBody(request.body, operation);
       const facts: AdminRequestFacts = {
         region: (verified as Verified<RoleSessionClaims>).region,
         sourceIp: request.ip,
-        secureTransport: request.protocol === 'https',
+        secureTransport: request.secure,
       };
       const now = ctx.clock.now();
       const who = caller;
@@ -215,51 +291,44 @@ export function createAdminHandler(deps: ServerDeps, verifier: SigV4Verifier): A
         deps,
         caller: who,
         input,
-        instance: await readInstance(ctx),
+        instance: await readInstance(ctx, generation),
         requestId: request.id,
         ip: request.ip,
         now,
         authorize: (resources, extra = {}) =>
           authorizeAdmin(who, { now, ...extra, operation: authorization, resources, facts }),
-        pageStart: async (token, query) => {
-          // The first page: nothing to check (no key to read, no digest to make).
-          if (token === undefined) return undefined;
-          const key = await ctx.memory.serverKeys.get('pagination');
-          const start = readNextToken(key, token, operationName, queryDigest(query), ctx.clock.now());
-          if (start === null) throw service.badToken();
-          return start;
-        },
-        nextToken: async (after, query) =>
-          issueNextToken(
-            await ctx.memory.serverKeys.get('pagination'),
-            operationName,
-            queryDigest(query),
-            after,
-            ctx.clock.now(),
-          ),
+        ...paging(service, operationName),
       };
-      return send(reply, 200, await operation.run(call));
+      return { status: 200, body: JSON.stringify(await operation.run(call)) };
     } catch (err) {
-      if (err instanceof AdminError) return sendError(reply, err);
+      if (err instanceof AdminError) return errorAnswer(err);
       if (err instanceof SerializationProblem) {
-        return sendError(reply, new AdminError('SerializationException', err.message));
+        return errorAnswer(new AdminError('SerializationException', err.message));
       }
       if (err instanceof ValidationProblem) {
         const type = service.service === 'organizations' ? 'InvalidInputException' : 'ValidationException';
-        return sendError(reply, new AdminError(type, err.message));
+        return errorAnswer(new AdminError(type, err.message));
       }
       if (isDomainError(err)) {
         const answer = adminErrorOf(service.service, err);
         if (answer.status >= 500) request.log.error({ err }, `${operationName} failed`);
         if (err.code === 'access_denied' && caller)
           await auditDenial(request, caller, authorization.action, err.message);
-        return sendError(reply, answer);
+        return errorAnswer(answer);
       }
       request.log.error({ err }, `${operationName} failed`);
       const type = service.service === 'organizations' ? 'ServiceException' : 'InternalServerException';
-      return sendError(reply, new AdminError(type, INTERNAL_MESSAGE, {}, 500));
+      return errorAnswer(new AdminError(type, INTERNAL_MESSAGE, {}, 500));
     }
   };
+
+  return (request, service, operationName) =>
+    run(request, service, operationName).catch((err: unknown) => {
+      // Should anything above throw (the signature failure's audit, say), the generic error.
+      request.log.error({ err }, `${operationName} failed`);
+      const type = service.service === 'organizations' ? 'ServiceException' : 'InternalServerException';
+      return errorAnswer(new AdminError(type, INTERNAL_MESSAGE, {}, 500));
+    });
 }
 
 /** The body as the operation's input: JSON text (empty means `{}`), then the model's checks. */

@@ -18,6 +18,7 @@ import { m018FederationWeb } from './018-federation-web.ts';
 import { m019AdminPlane } from './019-admin-plane.ts';
 import { m020IdentitySource } from './020-identity-source.ts';
 import { m024UserSearch } from './024-user-search.ts';
+import { m025InstanceGeneration } from './025-instance-generation.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '019-admin-plane': m019AdminPlane,
   '020-identity-source': m020IdentitySource,
   '024-user-search': m024UserSearch,
+  '025-instance-generation': m025InstanceGeneration,
 };
