@@ -24,6 +24,7 @@ import {
 import {
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
   ListManagedPoliciesInPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
@@ -235,6 +236,29 @@ for (const kind of STORE_KINDS) {
       assert.equal(await page.locator('#ps-duration-now').textContent(), 'PT4H');
     });
 
+    it('provisions the changed permission set to the accounts whose role is behind', async () => {
+      const behind = async () =>
+        (
+          await sso.send(
+            new ListAccountsForProvisionedPermissionSetCommand({
+              InstanceArn: inst,
+              PermissionSetArn: devArn,
+              ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+            }),
+          )
+        ).AccountIds;
+      assert.deepEqual(await behind(), [WORKLOAD]);
+      await page.goto(`${server.url}${psPath()}`);
+      assert.match(
+        (await page.locator('#provisioning').textContent()) ?? '',
+        /1 account has an older version/,
+      );
+      assert.equal((await clickButton('Provision to every account')).status(), 303);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /latest version now/);
+      assert.deepEqual(await behind(), []);
+      assert.equal(await page.getByRole('button', { name: 'Provision to every account' }).count(), 0);
+    });
+
     it('creates, renames and deletes an OU and moves an account, as organizations then describes them', async () => {
       const root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
       const namesUnderRoot = async () =>
@@ -297,6 +321,11 @@ for (const kind of STORE_KINDS) {
     /** What the forms below could change, to show that nothing did. */
     const state = async () => ({
       duration: await duration(),
+      versions: await db()
+        .selectFrom('provisioned_roles')
+        .select(['account_id', 'provisioned_version'])
+        .where('permission_set_id', '=', devId)
+        .execute(),
       managed: await managed(),
       inline: await inlinePolicy(),
       ous: (await db().selectFrom('ous').select(['id', 'name']).orderBy('id').execute()).map((o) => o.name),
@@ -321,6 +350,7 @@ for (const kind of STORE_KINDS) {
       ).id;
       return [
         [`${psPath()}/edit`, { sessionDuration: 'PT2H' }, 'sso:UpdatePermissionSet'],
+        [`${psPath()}/provision`, {}, 'sso:ProvisionPermissionSet'],
         [`${psPath()}/managed-policies`, { arn: READ_ONLY }, 'sso:AttachManagedPolicyToPermissionSet'],
         [
           `${psPath()}/managed-policies/detach`,
@@ -423,6 +453,7 @@ for (const kind of STORE_KINDS) {
           .filter((a) => a.actor !== 'cli:apply')
           .map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [
+          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],
