@@ -307,16 +307,9 @@ async function reachOf(
       j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
     )
     .select(['a.principal_type', 'a.principal_id', 'g.display_name as group_name'])
-    .where((eb) =>
-      eb.or(
-        page.map((p) =>
-          eb.and([
-            eb('a.account_id', '=', p.account_id),
-            eb('a.permission_set_id', '=', p.permission_set_id),
-          ]),
-        ),
-      ),
-    )
+    // The page's keys are in order: the range from its first to its last.
+    .where(REACH_KEY, '>=', page[0]?.k ?? '')
+    .where(REACH_KEY, '<=', page.at(-1)?.k ?? '')
     .where((eb) =>
       eb.or([
         eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
