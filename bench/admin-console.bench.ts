@@ -1,7 +1,8 @@
 /**
  * The admin console on 50,000 users and 5,000 accounts (issue 20): for the users list, a
- * search, a search that matches nothing (every row looked at), a page deep in the list, and an
- * account's "who can access" page, the time to the first byte and to the whole HTML over
+ * search, a search that matches nothing (every row looked at), a page deep in the list, an
+ * account's "who can access" page, a user's page and its second page of what they reach, a
+ * permission set's page and a group's page, the time to the first byte and to the whole HTML over
  * loopback (median and p95 of sequential requests); and the first contentful paint of
  * /admin/users in Debian chromium (target < 300 ms). SQLite by default;
  * `IDCENTER_BENCH_STORE=postgres` (with `IDCENTER_TEST_DATABASE_URL`) measures PostgreSQL.
@@ -80,6 +81,28 @@ async function main(): Promise<void> {
       .select('id')
       .where('user_name_lower', '=', 'user00007')
       .executeTakeFirstOrThrow();
+    const db = server.deps.ctx.store.db;
+    const ps0 = (
+      await db
+        .selectFrom('permission_sets')
+        .select('id')
+        .where('name', '=', 'PermissionSet0')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const group0 = (
+      await db
+        .selectFrom('groups')
+        .select('id')
+        .where('display_name', '=', 'group000')
+        .executeTakeFirstOrThrow()
+    ).id;
+    // The key of the 50th (account, permission set) user00007 reaches: where the second page starts.
+    const reachKey = await (async () => {
+      const page = await (await admin.get(`/admin/users/${someone.id}`)).text();
+      const next = /rel="next" href="[^"]*[?&;]after=([^"&]+)"/.exec(page)?.[1];
+      if (!next) throw new Error('the user page has no second page of what they reach');
+      return decodeURIComponent(next);
+    })();
     const pages: Array<[string, string]> = [
       ['users list, first page', '/admin/users'],
       ['users search "user4" (first 50 of 10,000)', '/admin/users?q=user4'],
@@ -91,6 +114,12 @@ async function main(): Promise<void> {
       ['accounts search "account 4999" (name)', '/admin/accounts?q=account%204999'],
       ['account who-can-access (2,000 people)', `/admin/accounts/${busy}`],
       ['user detail with reach (100 accounts through a group)', `/admin/users/${someone.id}`],
+      [
+        'user detail, the second page of what they reach',
+        `/admin/users/${someone.id}?after=${encodeURIComponent(reachKey)}`,
+      ],
+      ['permission set page (2,500 assignments), first page', `/admin/permission-sets/${ps0}`],
+      ['group page (100 members), first page', `/admin/groups/${group0}`],
     ];
     for (const [label, path] of pages) {
       const ttfb: number[] = [];

@@ -24,6 +24,7 @@ import {
 import {
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
   ListManagedPoliciesInPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
@@ -71,6 +72,14 @@ for (const kind of STORE_KINDS) {
     const pageErrors: string[] = [];
     const db = () => server.deps.ctx.store.db;
     const psPath = () => `/admin/permission-sets/${devId}`;
+    const userIdOf = async (name: string) =>
+      (
+        await db()
+          .selectFrom('users')
+          .select('id')
+          .where('user_name_lower', '=', name)
+          .executeTakeFirstOrThrow()
+      ).id;
 
     before(async () => {
       server = await startAdminServer(kind);
@@ -235,6 +244,29 @@ for (const kind of STORE_KINDS) {
       assert.equal(await page.locator('#ps-duration-now').textContent(), 'PT4H');
     });
 
+    it('provisions the changed permission set to the accounts whose role is behind', async () => {
+      const behind = async () =>
+        (
+          await sso.send(
+            new ListAccountsForProvisionedPermissionSetCommand({
+              InstanceArn: inst,
+              PermissionSetArn: devArn,
+              ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+            }),
+          )
+        ).AccountIds;
+      assert.deepEqual(await behind(), [WORKLOAD]);
+      await page.goto(`${server.url}${psPath()}`);
+      assert.match(
+        (await page.locator('#provisioning').textContent()) ?? '',
+        /1 account has an older version/,
+      );
+      assert.equal((await clickButton('Provision to every account')).status(), 303);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /latest version now/);
+      assert.deepEqual(await behind(), []);
+      assert.equal(await page.getByRole('button', { name: 'Provision to every account' }).count(), 0);
+    });
+
     it('creates, renames and deletes an OU and moves an account, as organizations then describes them', async () => {
       const root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
       const namesUnderRoot = async () =>
@@ -297,6 +329,11 @@ for (const kind of STORE_KINDS) {
     /** What the forms below could change, to show that nothing did. */
     const state = async () => ({
       duration: await duration(),
+      versions: await db()
+        .selectFrom('provisioned_roles')
+        .select(['account_id', 'provisioned_version'])
+        .where('permission_set_id', '=', devId)
+        .execute(),
       managed: await managed(),
       inline: await inlinePolicy(),
       ous: (await db().selectFrom('ous').select(['id', 'name']).orderBy('id').execute()).map((o) => o.name),
@@ -321,6 +358,7 @@ for (const kind of STORE_KINDS) {
       ).id;
       return [
         [`${psPath()}/edit`, { sessionDuration: 'PT2H' }, 'sso:UpdatePermissionSet'],
+        [`${psPath()}/provision`, {}, 'sso:ProvisionPermissionSet'],
         [`${psPath()}/managed-policies`, { arn: READ_ONLY }, 'sso:AttachManagedPolicyToPermissionSet'],
         [
           `${psPath()}/managed-policies/detach`,
@@ -382,6 +420,52 @@ for (const kind of STORE_KINDS) {
 
     it('offers a read-only administrator no control and refuses every change as the API action it is', async () => {
       const before = await state();
+      // In bob's browser: the page has no editor; a form made up in the page, with his own valid
+      // CSRF token, is refused as the sso-admin action and names it.
+      const bobBrowser = await launchBrowser();
+      try {
+        const bobSession = await signIn(server.deps, await userIdOf('bob'));
+        await bobBrowser.context.addCookies([
+          { name: bobSession.cookieName, value: bobSession.token, url: server.url },
+        ]);
+        const bobPage = await bobBrowser.context.newPage();
+        await bobPage.goto(`${server.url}${psPath()}`);
+        assert.equal(await bobPage.locator('#inline-policy').count(), 0);
+        assert.match((await bobPage.locator('#inline-policy-text').textContent()) ?? '', /logs:GetLogEvents/);
+        const [refused] = await Promise.all([
+          bobPage.waitForResponse((r) => r.request().method() === 'POST'),
+          bobPage.waitForNavigation(),
+          bobPage.evaluate((action) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = action;
+            for (const [name, value] of [
+              ['_csrf', document.querySelector<HTMLInputElement>('input[name=_csrf]')?.value ?? ''],
+              [
+                'policy',
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+              ],
+            ]) {
+              const input = document.createElement('input');
+              input.type = 'hidden';
+              input.name = name ?? '';
+              input.value = value ?? '';
+              form.append(input);
+            }
+            document.body.append(form);
+            form.submit();
+          }, `${psPath()}/inline-policy`),
+        ]);
+        assert.equal(refused.status(), 403);
+        assert.equal(await bobPage.locator('h1').textContent(), 'Not allowed');
+        assert.match(
+          (await bobPage.locator('main').textContent()) ?? '',
+          /sso:PutInlinePolicyToPermissionSet/,
+        );
+      } finally {
+        await bobBrowser.close();
+      }
+      assert.deepEqual(await state(), before);
       const psPage = await (await bob.get(psPath())).text();
       for (const control of [
         /Save the inline policy/,
@@ -397,7 +481,12 @@ for (const kind of STORE_KINDS) {
       const accounts = await (await bob.get('/admin/accounts?ou=root')).text();
       assert.doesNotMatch(accounts, /Create an OU/);
       assert.doesNotMatch(await (await bob.get(`/admin/accounts/${WORKLOAD}`)).text(), /Move account/);
+      const bobId = await userIdOf('bob');
       const denied = await auditRows(server.deps, 'admin.access_denied');
+      assert.deepEqual(
+        denied.map((d) => [d.actor, d.target_id]),
+        [[`user:${await userIdOf('bob')}`, 'PutInlinePolicyToPermissionSet']],
+      );
       for (const [action, fields, iamAction] of await forms()) {
         const res = await bob.post(action, fields);
         assert.equal(res.status, 403, action);
@@ -408,6 +497,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await state(), before);
       const deniedNow = await auditRows(server.deps, 'admin.access_denied');
       assert.equal(deniedNow.length - denied.length, (await forms()).length);
+      assert.ok(deniedNow.every((d) => d.actor === `user:${bobId}`));
     });
 
     it('audits every change with the administrator; apply --dry-run names them, and export writes them', async () => {
@@ -423,6 +513,7 @@ for (const kind of STORE_KINDS) {
           .filter((a) => a.actor !== 'cli:apply')
           .map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
         [
+          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],
           ['permission_set.update', `user:${aliceId}`, 'admin-console'],

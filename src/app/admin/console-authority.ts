@@ -62,8 +62,9 @@ export type ConsoleAct =
       permissionSetId: string;
     };
 
-/** The sso-admin calls that change one permission set's definition. */
+/** The sso-admin calls that change one permission set: its definition, or its roles' version. */
 export type PermissionSetChange =
+  | 'ProvisionPermissionSet'
   | 'UpdatePermissionSet'
   | 'AttachManagedPolicyToPermissionSet'
   | 'DetachManagedPolicyFromPermissionSet'
@@ -144,6 +145,7 @@ const SERVICE: Record<ConsoleAct['op'], AdminService> = {
   CreatePermissionSet: 'sso-admin',
   DeletePermissionSet: 'sso-admin',
   UpdatePermissionSet: 'sso-admin',
+  ProvisionPermissionSet: 'sso-admin',
   AttachManagedPolicyToPermissionSet: 'sso-admin',
   DetachManagedPolicyFromPermissionSet: 'sso-admin',
   PutInlinePolicyToPermissionSet: 'sso-admin',
@@ -199,6 +201,7 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
     case 'DescribePermissionSet':
     case 'DeletePermissionSet':
     case 'UpdatePermissionSet':
+    case 'ProvisionPermissionSet':
     case 'AttachManagedPolicyToPermissionSet':
     case 'DetachManagedPolicyFromPermissionSet':
     case 'PutInlinePolicyToPermissionSet':

@@ -307,16 +307,9 @@ async function reachOf(
       j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
     )
     .select(['a.principal_type', 'a.principal_id', 'g.display_name as group_name'])
-    .where((eb) =>
-      eb.or(
-        page.map((p) =>
-          eb.and([
-            eb('a.account_id', '=', p.account_id),
-            eb('a.permission_set_id', '=', p.permission_set_id),
-          ]),
-        ),
-      ),
-    )
+    // The page's keys are in order: the range from its first to its last.
+    .where(REACH_KEY, '>=', page[0]?.k ?? '')
+    .where(REACH_KEY, '<=', page.at(-1)?.k ?? '')
     .where((eb) =>
       eb.or([
         eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
@@ -770,6 +763,8 @@ export interface PermissionSetDetail extends PermissionSetListItem {
   permissionsBoundary: string | null;
   managedPolicies: string[];
   customerPolicies: Array<{ name: string; path: string }>;
+  /** Accounts it is provisioned to whose role has an older version of it. */
+  behind: number;
   assignments: ConsolePage<{
     id: string;
     accountId: string;
@@ -789,7 +784,7 @@ export async function permissionSetDetail(
   const db = ctx.store.db;
   const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
   if (!ps) return undefined;
-  const [managed, customer, assignments] = await Promise.all([
+  const [managed, customer, behind, assignments] = await Promise.all([
     db
       .selectFrom('ps_managed_policies')
       .select('arn')
@@ -802,6 +797,12 @@ export async function permissionSetDetail(
       .where('permission_set_id', '=', id)
       .orderBy('name')
       .execute(),
+    db
+      .selectFrom('provisioned_roles')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('permission_set_id', '=', id)
+      .where('provisioned_version', '<>', ps.version)
+      .executeTakeFirst(),
     readTwoWay(
       db
         .selectFrom('account_assignments as a')
@@ -838,6 +839,7 @@ export async function permissionSetDetail(
     permissionsBoundary: ps.permissions_boundary,
     managedPolicies: managed.map((m) => m.arn),
     customerPolicies: customer,
+    behind: Number(behind?.n ?? 0),
     assignments: {
       prev: assignments.prev,
       items: assignments.items.map((r) => ({

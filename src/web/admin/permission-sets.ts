@@ -11,6 +11,7 @@
  * problems shown above the editor, which keeps what was typed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { provisionPermissionSet } from '../../app/admin/assignments.ts';
 import {
   type PermissionSetDetail,
   permissionSetDetail,
@@ -52,7 +53,7 @@ import { principalFields, unassignButton } from './organization.ts';
 import { notice, pager, searchForm, text } from './shell.ts';
 
 const PROVISION_NOTE =
-  'Accounts it is provisioned to take the change when it is provisioned again (sso-admin ProvisionPermissionSet, or idcenter apply).';
+  'Accounts it is provisioned to take the change when it is provisioned again (below, sso-admin ProvisionPermissionSet, or idcenter apply).';
 
 const NOTICES: Record<string, string> = {
   'ps-created': 'The permission set was created. Attach its policies and assign it below.',
@@ -67,6 +68,7 @@ const NOTICES: Record<string, string> = {
   'inline-removed': `The inline policy was removed. ${PROVISION_NOTE}`,
   'boundary-saved': `The permissions boundary was set. ${PROVISION_NOTE}`,
   'boundary-removed': `The permissions boundary was removed. ${PROVISION_NOTE}`,
+  provisioned: 'Every account it is provisioned to has its latest version now.',
   assigned: 'The assignment was created.',
   unassigned: 'The assignment was deleted; role credentials it alone gave were stopped.',
 };
@@ -75,6 +77,7 @@ const NOTICES: Record<string, string> = {
 type Allowed = Record<PermissionSetChange | 'DeletePermissionSet', boolean>;
 
 const CHANGES: ReadonlyArray<PermissionSetChange | 'DeletePermissionSet'> = [
+  'ProvisionPermissionSet',
   'UpdatePermissionSet',
   'AttachManagedPolicyToPermissionSet',
   'DetachManagedPolicyFromPermissionSet',
@@ -367,6 +370,12 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     return 'boundary-saved';
   });
 
+  /** As ProvisionPermissionSet with ALL_PROVISIONED_ACCOUNTS: every role takes the latest version. */
+  change('/provision', 'ProvisionPermissionSet', async (request, _reply, view, id) => {
+    await provisionPermissionSet(kit.ctx, kit.who(request, view.session), id, undefined);
+    return 'provisioned';
+  });
+
   change(
     '/boundary/delete',
     'DeletePermissionsBoundaryFromPermissionSet',
@@ -451,7 +460,13 @@ function permissionSetPage(
       <dt>Session duration</dt><dd class="mono" id="ps-duration-now">${p.sessionDuration}</dd>
       <dt>Relay state</dt><dd>${text(p.relayState, 240)}</dd>
       <dt>Permission set id</dt><dd class="mono">${p.id}</dd>
+      <dt>Provisioned</dt><dd id="provisioning">${p.behind === 0 ? 'every account it is provisioned to has its latest version' : html`<strong>${p.behind} account${p.behind === 1 ? ' has' : 's have'} an older version</strong>`}</dd>
     </dl>
+    ${
+      p.behind > 0 && allowed.ProvisionPermissionSet
+        ? button(prefix, session, `${base}/provision`, {}, 'Provision to every account', '')
+        : ''
+    }
     ${
       mayEdit
         ? html`<details>
