@@ -17,8 +17,10 @@
  * script sees; p50 and p99 are reported beside it. boto3's own cost per call (signing, parsing)
  * is in those figures, so the server's own rate is measured too: one signed filtered ListUsers
  * replayed by 10 clients from a process of its own, with the CPU time each server process spent
- * per call (steadier than rates when other work shares the machine). The whole run stays under
- * three minutes.
+ * per call (steadier than rates when other work shares the machine). The issue's target is the
+ * line that divides moto's CPU per call by idcenter's at the same size; the bare node:http
+ * server's figure beside it is the floor of any server here, and moto's over it the ceiling of
+ * that ratio. The whole run stays under three minutes.
  */
 import os from 'node:os';
 import { sql } from 'kysely';
@@ -361,19 +363,44 @@ async function main(): Promise<void> {
       name: `ListUsers filtered, 10 clients, idcenter / moto at ${n(MOTO_USERS)}`,
       value: capRatio,
       unit: 'x',
-      target: '>= 50',
-      met: capRatio >= 50,
       detail: { load: load() },
     });
-    if (smallCapacity.cpuMs !== null && motoCapacity.cpuMs !== null) {
-      const cpuRatio = motoCapacity.cpuMs / smallCapacity.cpuMs;
+    // The issue's target: server CPU per call, the steadier figure, moto and idcenter at the same
+    // size (50,000 users for both with IDCENTER_BENCH_MOTO_SEED=backend
+    // IDCENTER_BENCH_MOTO_USERS=50000). Both of idcenter's runs at that size are its samples; the
+    // line takes the larger CPU figure of the two. Beside it, the ceiling: moto's CPU per call
+    // over the bare node:http server's, the most any server answering over node:http could
+    // reach on this machine at this moment.
+    if (motoCapacity.cpuMs !== null && bareCapacity.cpuMs !== null) {
+      const samples = [smallCapacity, ...(MOTO_USERS === USERS ? [bigCapacity] : [])]
+        .map((r) => r.cpuMs)
+        .filter((v): v is number => v !== null);
+      if (samples.length > 0) {
+        const idcenterMs = Math.max(...samples);
+        const cpuRatio = motoCapacity.cpuMs / idcenterMs;
+        report({
+          name: `Target: ListUsers filtered, server CPU per call, moto / idcenter at ${n(MOTO_USERS)} users`,
+          value: cpuRatio,
+          unit: 'x',
+          target: '>= 50',
+          met: cpuRatio >= 50,
+          detail: {
+            motoMs: motoCapacity.cpuMs,
+            idcenterMs,
+            bareMs: bareCapacity.cpuMs,
+            idcenterOverBareMs: Number((idcenterMs - bareCapacity.cpuMs).toFixed(3)),
+            load: load(),
+          },
+        });
+        console.log(
+          `${''.padEnd(58)}   moto ${motoCapacity.cpuMs.toFixed(3)} ms, idcenter ${idcenterMs.toFixed(3)} ms (larger of ${samples.length}), bare node:http ${bareCapacity.cpuMs.toFixed(3)} ms, load ${load()}`,
+        );
+      }
       report({
-        name: `ListUsers filtered, server CPU per call, moto / idcenter at ${n(MOTO_USERS)}`,
-        value: cpuRatio,
+        name: 'ListUsers filtered, server CPU per call, moto / bare node:http (the ceiling here)',
+        value: motoCapacity.cpuMs / bareCapacity.cpuMs,
         unit: 'x',
-        target: '>= 50',
-        met: cpuRatio >= 50,
-        detail: { motoMs: motoCapacity.cpuMs, idcenterMs: smallCapacity.cpuMs, load: load() },
+        detail: { load: load() },
       });
     }
     report({

@@ -1,19 +1,24 @@
 /**
- * The fast path: the two calls that dominate a busy server — STS calls (a form POST to `/`, the
- * SigV4 check behind every AWS client's GetCallerIdentity) and the portal's GetRoleCredentials
- * — answered straight from node:http, without Fastify's per-request machinery (request and
- * reply objects, hook runners, a child logger each), which costs more than the calls' own work.
+ * The fast path: the calls that dominate a busy server — STS calls (a form POST to `/`, the
+ * SigV4 check behind every AWS client's GetCallerIdentity), the portal's GetRoleCredentials and
+ * the admin APIs' JSON calls (identitystore, sso-admin, organizations: what scripts and
+ * Terraform send) — answered straight from node:http, without Fastify's per-request machinery
+ * (request and reply objects, hook runners, a child logger each), which costs more than the
+ * calls' own work.
  *
  * They run the same protocol code as the Fastify routes (the server's one `StsAnswerer`,
- * `answerGetRoleCredentials`), and what Fastify adds around it is done here too: the request
- * id, `x-amzn-RequestId`, the one request log line and the duration metric. While the server
+ * `answerGetRoleCredentials`, the server's one `AdminAnswerer`), and what Fastify adds around it
+ * is done here too: the request id, `x-amzn-RequestId`, the content type as Fastify sends it,
+ * the one request log line and the duration metric. While the server
  * shuts down the fast path keeps answering; the server's response class (`http/drain.ts`) adds
  * `Connection: close` to its answers as to Fastify's. Bodies are read here, but the time a client has to send one is
  * node:http's, enforced on the connection for every request (`clientTimeouts` in `app.ts`): a
  * body that never completes ends in a 408 and a closed connection, and its chunks are dropped
  * with the request. Only plain shapes are taken; anything
- * else goes to Fastify unchanged: a query string, an X-Amz-Target or another content type on
- * `POST /`, a body without Content-Length or over 64 KiB, a percent-encoded or odd query on
+ * else goes to Fastify unchanged: a query string on `POST /`, a content type other than a form
+ * (STS) or exactly `application/x-amz-json-1.1` with the X-Amz-Target of one of the admin
+ * services (another target, even a malformed one, is Fastify's to answer), a body without
+ * Content-Length or over 64 KiB, a percent-encoded or odd query on
  * GetRoleCredentials, any other path or method — and every request when the server trusts a
  * proxy (Fastify then works out client addresses). Requests taken here skip Fastify hooks: a
  * new global hook that must see them has to be mirrored here.
@@ -41,7 +46,7 @@ import type { StsAnswer, StsAnswerer } from '../protocol/sts/handler.ts';
 import type { ErrorLog } from '../protocol/wire-error.ts';
 import type { RequestLineWriter } from './request-log.ts';
 
-/** Largest body the fast path reads; bigger STS bodies go through Fastify and its limit. */
+/** Largest body the fast path reads; bigger bodies go through Fastify and its limit. */
 const MAX_FAST_PATH_BODY = 64 * 1024;
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded/i;
 /** A query string the fast path parses itself: `name=value` pairs of unreserved characters. */

@@ -394,8 +394,8 @@ export function hstsValue(config: Config): string | undefined {
 
 /**
  * Send HSTS on every answer the Fastify routes give (pages, assets, the OIDC and portal APIs).
- * The fast path's STS and GetRoleCredentials answers go without it: only SDKs call those, and
- * HSTS is a browser's business.
+ * The fast path's STS, GetRoleCredentials and admin API answers go without it: only SDKs call
+ * those, and HSTS is a browser's business.
  */
 export function installHsts(app: FastifyInstance, config: Config): void {
   const value = hstsValue(config);
