@@ -266,7 +266,7 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     const cleared = (value: string, was: string | null, label: string) => {
       if (value === '' && was)
         throw bad(
-          `${label} cannot be removed, only changed (sso-admin takes no empty ${label.toLowerCase()}); nothing was changed.`,
+          `${label} cannot be removed, only changed: sso-admin takes no empty one. Nothing was changed.`,
         );
     };
     cleared(description, current.description, 'The description');
@@ -544,7 +544,7 @@ function permissionSetPage(
     ${
       allowed.PutPermissionsBoundaryToPermissionSet
         ? html`<details>
-      <summary>Set the boundary</summary>
+      <summary>Set a boundary</summary>
       <form method="post" action="${to(`${base}/boundary`)}" class="form">
         ${csrfField(session)}
         <fieldset>
