@@ -258,7 +258,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /** As UpdatePermissionSet: the attributes that differ from the stored ones. */
   change('/edit', 'UpdatePermissionSet', async (request, _reply, view, id) => {
-    const description = kit.field(request, 'description', 'the description', 700, true);
+    // A textarea: its lines come as CRLF, kept as LF.
+    const description = kit
+      .field(request, 'psDescription', 'the description', 700, true)
+      .replace(/\r\n?/g, '\n');
     const duration = kit.field(request, 'sessionDuration', 'the session duration', 100);
     const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
     const current = await permissionSetDetail(kit.ctx, id, { limit: 1 });
@@ -276,8 +279,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       checkSessionDuration(duration) ??
       (relayState ? checkRelayState(relayState) : undefined);
     if (problem) throw bad(`${sentence(problem)}; nothing was changed.`);
+    // What the form showed comes back with its line breaks as LF and its ends trimmed.
+    const shown = (current.description ?? '').replace(/\r\n?/g, '\n').trim();
     const input = {
-      description: description && description !== current.description ? description : undefined,
+      description: description && description !== shown ? description : undefined,
       sessionDuration: duration !== current.sessionDuration ? duration : undefined,
       relayState: relayState && relayState !== current.relayState ? relayState : undefined,
     };
@@ -474,7 +479,7 @@ function permissionSetPage(
       <form method="post" action="${to(`${base}/edit`)}" class="form">
         ${csrfField(session)}
         <label for="ps-description">Description <span class="muted">(optional)</span></label>
-        <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off" value="${p.description ?? ''}">
+        <textarea id="ps-description" name="psDescription" rows="2" maxlength="700" autocomplete="off">${p.description ?? ''}</textarea>
         <label for="ps-duration">Session duration</label>
         <input type="text" id="ps-duration" name="sessionDuration" required maxlength="100" autocomplete="off" value="${p.sessionDuration}" aria-describedby="ps-duration-hint">
         <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H (for example PT4H or PT2H30M).</p>
