@@ -621,6 +621,31 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await row(), { description: 'First\nSecond', session_duration: 'PT2H' });
     });
 
+    it('saves an inline policy near IAM’s size limit through the form, as a browser sends it, its lines as LF', async () => {
+      const wide = org.permissionSets.Wide ?? '';
+      const statements: object[] = [];
+      const compact = () => JSON.stringify({ Version: '2012-10-17', Statement: statements }).length;
+      for (let i = 0; compact() < 10_000; i++)
+        statements.push({
+          Sid: `S${i}`,
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: [`arn:aws:s3:::bucket-${i}/*`],
+        });
+      const typed = JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 4).replace(
+        /\n/g,
+        '\r\n',
+      );
+      const res = await admin.post(`/admin/permission-sets/${wide}/inline-policy`, { policy: typed });
+      assert.equal(res.status, 303);
+      const stored = await db()
+        .selectFrom('permission_sets')
+        .select('inline_policy')
+        .where('id', '=', wide)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.inline_policy, typed.replace(/\r\n/g, '\n'));
+    });
+
     it('shows a permission set’s definition and where it is assigned', async () => {
       const page = flat(
         await (await admin.get(`/admin/permission-sets/${org.permissionSets.ReadOnly}`)).text(),

@@ -342,8 +342,11 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /** As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. */
   change('/inline-policy', 'PutInlinePolicyToPermissionSet', async (request, reply, view, id) => {
-    // Checked here rather than by the field's limit, so that what was typed comes back.
-    const policy = kit.field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true);
+    // Checked here rather than by the field's limit, so that what was typed comes back; the
+    // textarea's lines come as CRLF, kept as LF (as typed, and fewer of IAM's bytes).
+    const policy = kit
+      .field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true)
+      .replace(/\r\n?/g, '\n');
     const problem = inlinePolicyProblem(policy);
     if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
     await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
