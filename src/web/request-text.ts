@@ -28,7 +28,7 @@ import { decodeForm, formFaultMessage, queryFault } from '../protocol/codecs/for
 export const MAX_FORM_BYTES = 64 * 1024;
 
 /** The form fields that are textareas, whose values may hold tabs and line breaks. */
-const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['policy']);
+const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['policy', 'psDescription']);
 
 /** Longest User-Agent kept with a session, in UTF-16 units (as the store column is capped). */
 const MAX_USER_AGENT = 256;

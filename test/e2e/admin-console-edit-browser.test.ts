@@ -24,7 +24,9 @@ import {
 import {
   DescribePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
+  GetPermissionsBoundaryForPermissionSetCommand,
   ListAccountsForProvisionedPermissionSetCommand,
+  ListCustomerManagedPolicyReferencesInPermissionSetCommand,
   ListManagedPoliciesInPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
@@ -128,6 +130,19 @@ for (const kind of STORE_KINDS) {
         act(),
       ]);
       return response;
+    }
+
+    /** Press Tab until the focused element is the one `matches` describes (at most 60 presses). */
+    async function tabTo(description: string, matches: (el: Element) => boolean): Promise<void> {
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const found = await page.evaluate((src) => {
+          const el = document.activeElement;
+          return el ? (new Function('el', `return (${src})(el)`) as (e: Element) => boolean)(el) : false;
+        }, matches.toString());
+        if (found) return;
+      }
+      assert.fail(`Tab never reached ${description}`);
     }
 
     /** Submits the form of the field `selector` with Enter. */
@@ -242,6 +257,75 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal(await duration(), 'PT4H');
       assert.equal(await page.locator('#ps-duration-now').textContent(), 'PT4H');
+    });
+
+    it('edits the description and relay state with the keyboard alone', async () => {
+      await page.goto(`${server.url}${psPath()}`);
+      await tabTo(
+        'the definition form',
+        (el) => el.tagName === 'SUMMARY' && el.textContent === 'Edit the definition',
+      );
+      await page.keyboard.press('Enter');
+      await tabTo('the description', (el) => el.id === 'ps-description');
+      await page.keyboard.type('Builds the workloads');
+      await tabTo('the relay state', (el) => el.id === 'ps-relay');
+      await page.keyboard.type('https://console.aws.amazon.com/ecs/home');
+      const res = await posted(() => page.keyboard.press('Enter'));
+      assert.equal(res.status(), 303);
+      const ps = (
+        await sso.send(new DescribePermissionSetCommand({ InstanceArn: inst, PermissionSetArn: devArn }))
+      ).PermissionSet;
+      assert.deepEqual(
+        [ps?.Description, ps?.RelayState, ps?.SessionDuration],
+        ['Builds the workloads', 'https://console.aws.amazon.com/ecs/home', 'PT4H'],
+      );
+      // Emptied, they are refused (sso-admin takes no empty one), and kept.
+      await page.getByText('Edit the definition').click();
+      await page.fill('#ps-relay', '');
+      const emptied = await submitWithEnter('#ps-relay');
+      assert.equal(emptied.status(), 400);
+      assert.match((await page.locator('main').textContent()) ?? '', /The relay state cannot be removed/);
+      // Sent as they are, nothing changes and nothing is written.
+      const rows = (await auditRows(server.deps, 'permission_set.update')).length;
+      await page.goto(`${server.url}${psPath()}`);
+      await page.getByText('Edit the definition').click();
+      await submitWithEnter('#ps-duration');
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /Nothing was changed/);
+      assert.equal((await auditRows(server.deps, 'permission_set.update')).length, rows);
+    });
+
+    it('attaches a customer managed policy reference and sets and removes a permissions boundary', async () => {
+      const refs = async () =>
+        (
+          await sso.send(
+            new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
+              InstanceArn: inst,
+              PermissionSetArn: devArn,
+            }),
+          )
+        ).CustomerManagedPolicyReferences;
+      const boundary = () =>
+        sso.send(
+          new GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn: inst, PermissionSetArn: devArn }),
+        );
+      await page.goto(`${server.url}${psPath()}`);
+      await page.fill('#customer-name', 'LogReader');
+      await page.fill('#customer-path', '/sec/');
+      assert.equal((await clickButton('Attach reference')).status(), 303);
+      assert.deepEqual(await refs(), [{ Name: 'LogReader', Path: '/sec/' }]);
+      assert.equal((await clickButton('Detach /sec/LogReader')).status(), 303);
+      assert.deepEqual(await refs(), []);
+
+      await page.getByText('Set a boundary').click();
+      await page.check('input[name=kind][value=customer]');
+      await page.fill('#boundary-name', 'Fence');
+      assert.equal((await clickButton('Set the boundary')).status(), 303);
+      assert.deepEqual((await boundary()).PermissionsBoundary, {
+        CustomerManagedPolicyReference: { Name: 'Fence', Path: '/' },
+      });
+      assert.match((await page.locator('#boundary').textContent()) ?? '', /\/Fence \(customer managed\)/);
+      assert.equal((await clickButton('Remove the boundary')).status(), 303);
+      assert.equal(await outcome(boundary()), 'ResourceNotFoundException');
     });
 
     it('provisions the changed permission set to the accounts whose role is behind', async () => {
@@ -471,7 +555,7 @@ for (const kind of STORE_KINDS) {
         /Save the inline policy/,
         /Attach/,
         /Edit the definition/,
-        /Set the boundary/,
+        /Set (a|the) boundary/,
         /Remove the inline policy/,
         />Detach/,
       ]) {
@@ -508,21 +592,34 @@ for (const kind of STORE_KINDS) {
         'ou.delete',
         'account.update',
       ]);
+      const byConsole = audit.filter((a) => a.actor !== 'cli:apply');
+      assert.ok(
+        byConsole.every(
+          (a) => a.actor === `user:${aliceId}` && JSON.parse(a.detail ?? '{}').via === 'admin-console',
+        ),
+      );
+      // Each kind of change once, in the order made: what changed is in the detail.
       assert.deepEqual(
-        audit
-          .filter((a) => a.actor !== 'cli:apply')
-          .map((a) => [a.action, a.actor, JSON.parse(a.detail ?? '{}').via]),
+        byConsole.map((a) => {
+          const { via: _, ...what } = JSON.parse(a.detail ?? '{}');
+          return `${a.action} ${Object.keys(what).join(',')}${what.changed ? ` ${what.changed.join(',')}` : ''}`;
+        }),
         [
-          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
-          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
-          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
-          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
-          ['permission_set.update', `user:${aliceId}`, 'admin-console'],
-          ['ou.create', `user:${aliceId}`, 'admin-console'],
-          ['ou.update', `user:${aliceId}`, 'admin-console'],
-          ['account.update', `user:${aliceId}`, 'admin-console'],
-          ['account.update', `user:${aliceId}`, 'admin-console'],
-          ['ou.delete', `user:${aliceId}`, 'admin-console'],
+          'permission_set.update inline_policy',
+          'permission_set.update attachManagedPolicy',
+          'permission_set.update detachManagedPolicy',
+          'permission_set.update changed sessionDuration',
+          'permission_set.update changed description,relayState',
+          'permission_set.update attachCustomerManagedPolicy',
+          'permission_set.update detachCustomerManagedPolicy',
+          'permission_set.update permissions_boundary',
+          'permission_set.update permissions_boundary',
+          'permission_set.update provisioned,version',
+          'ou.create path',
+          'ou.update from,to',
+          'account.update from,to',
+          'account.update from,to',
+          'ou.delete path',
         ],
       );
       const file = path.join(server.config.dataDir, 'org.yaml');

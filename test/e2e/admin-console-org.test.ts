@@ -524,7 +524,7 @@ for (const kind of STORE_KINDS) {
         ['/admin/sessions/end', { session: nobody }],
         [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT13H' }],
         [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT1H', relayState: '<javascript:>' }],
-        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT1H', description: 'tab\u0007' }],
+        [`/admin/permission-sets/${ps}/edit`, { sessionDuration: 'PT1H', psDescription: 'tab\u0007' }],
         [`/admin/permission-sets/${ps}/edit`, { sessionDuration: '' }],
         ['/admin/permission-sets/ps-0000000000000000/edit', { sessionDuration: 'PT2H' }],
         ['/admin/permission-sets/not-one/edit', { sessionDuration: 'PT2H' }],
@@ -584,6 +584,66 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(twice.status, 400);
       assert.deepEqual(await counts(), before);
+    });
+
+    it('keeps a description of several lines through an edit of something else, and sets one', async () => {
+      const wide = org.permissionSets.Wide ?? '';
+      await db()
+        .updateTable('permission_sets')
+        .set({ description: 'Line one\nLine two ' })
+        .where('id', '=', wide)
+        .execute();
+      const page = await (await admin.get(`/admin/permission-sets/${wide}`)).text();
+      assert.match(
+        page,
+        /<textarea id="ps-description" name="psDescription"[^>]*>Line one\nLine two <\/textarea>/,
+      );
+      // As a browser sends the form back: the textarea's lines as CRLF, the duration changed.
+      const edited = await admin.post(`/admin/permission-sets/${wide}/edit`, {
+        psDescription: 'Line one\r\nLine two ',
+        sessionDuration: 'PT2H',
+        relayState: '',
+      });
+      assert.equal(edited.status, 303);
+      const row = async () =>
+        db()
+          .selectFrom('permission_sets')
+          .select(['description', 'session_duration'])
+          .where('id', '=', wide)
+          .executeTakeFirstOrThrow();
+      assert.deepEqual(await row(), { description: 'Line one\nLine two ', session_duration: 'PT2H' });
+      const [audit] = (await auditRows(server.deps, 'permission_set.update', wide)).slice(-1);
+      assert.deepEqual(JSON.parse(audit?.detail ?? '{}').changed, ['sessionDuration']);
+      await admin.post(`/admin/permission-sets/${wide}/edit`, {
+        psDescription: 'First\r\nSecond',
+        sessionDuration: 'PT2H',
+      });
+      assert.deepEqual(await row(), { description: 'First\nSecond', session_duration: 'PT2H' });
+    });
+
+    it('saves an inline policy near IAM’s size limit through the form, as a browser sends it, its lines as LF', async () => {
+      const wide = org.permissionSets.Wide ?? '';
+      const statements: object[] = [];
+      const compact = () => JSON.stringify({ Version: '2012-10-17', Statement: statements }).length;
+      for (let i = 0; compact() < 10_000; i++)
+        statements.push({
+          Sid: `S${i}`,
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: [`arn:aws:s3:::bucket-${i}/*`],
+        });
+      const typed = JSON.stringify({ Version: '2012-10-17', Statement: statements }, null, 4).replace(
+        /\n/g,
+        '\r\n',
+      );
+      const res = await admin.post(`/admin/permission-sets/${wide}/inline-policy`, { policy: typed });
+      assert.equal(res.status, 303);
+      const stored = await db()
+        .selectFrom('permission_sets')
+        .select('inline_policy')
+        .where('id', '=', wide)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.inline_policy, typed.replace(/\r\n/g, '\n'));
     });
 
     it('shows a permission set’s definition and where it is assigned', async () => {

@@ -258,7 +258,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /** As UpdatePermissionSet: the attributes that differ from the stored ones. */
   change('/edit', 'UpdatePermissionSet', async (request, _reply, view, id) => {
-    const description = kit.field(request, 'description', 'the description', 700, true);
+    // A textarea: its lines come as CRLF, kept as LF.
+    const description = kit
+      .field(request, 'psDescription', 'the description', 700, true)
+      .replace(/\r\n?/g, '\n');
     const duration = kit.field(request, 'sessionDuration', 'the session duration', 100);
     const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
     const current = await permissionSetDetail(kit.ctx, id, { limit: 1 });
@@ -266,7 +269,7 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     const cleared = (value: string, was: string | null, label: string) => {
       if (value === '' && was)
         throw bad(
-          `${label} cannot be removed, only changed (sso-admin takes no empty ${label.toLowerCase()}); nothing was changed.`,
+          `${label} cannot be removed, only changed: sso-admin takes no empty one. Nothing was changed.`,
         );
     };
     cleared(description, current.description, 'The description');
@@ -276,8 +279,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       checkSessionDuration(duration) ??
       (relayState ? checkRelayState(relayState) : undefined);
     if (problem) throw bad(`${sentence(problem)}; nothing was changed.`);
+    // What the form showed comes back with its line breaks as LF and its ends trimmed.
+    const shown = (current.description ?? '').replace(/\r\n?/g, '\n').trim();
     const input = {
-      description: description && description !== current.description ? description : undefined,
+      description: description && description !== shown ? description : undefined,
       sessionDuration: duration !== current.sessionDuration ? duration : undefined,
       relayState: relayState && relayState !== current.relayState ? relayState : undefined,
     };
@@ -337,8 +342,11 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /** As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. */
   change('/inline-policy', 'PutInlinePolicyToPermissionSet', async (request, reply, view, id) => {
-    // Checked here rather than by the field's limit, so that what was typed comes back.
-    const policy = kit.field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true);
+    // Checked here rather than by the field's limit, so that what was typed comes back; the
+    // textarea's lines come as CRLF, kept as LF (as typed, and fewer of IAM's bytes).
+    const policy = kit
+      .field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true)
+      .replace(/\r\n?/g, '\n');
     const problem = inlinePolicyProblem(policy);
     if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
     await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
@@ -474,7 +482,7 @@ function permissionSetPage(
       <form method="post" action="${to(`${base}/edit`)}" class="form">
         ${csrfField(session)}
         <label for="ps-description">Description <span class="muted">(optional)</span></label>
-        <input type="text" id="ps-description" name="description" maxlength="700" autocomplete="off" value="${p.description ?? ''}">
+        <textarea id="ps-description" name="psDescription" rows="2" maxlength="700" autocomplete="off">${p.description ?? ''}</textarea>
         <label for="ps-duration">Session duration</label>
         <input type="text" id="ps-duration" name="sessionDuration" required maxlength="100" autocomplete="off" value="${p.sessionDuration}" aria-describedby="ps-duration-hint">
         <p class="muted small" id="ps-duration-hint">ISO-8601, from PT1H to PT12H (for example PT4H or PT2H30M).</p>
@@ -544,7 +552,7 @@ function permissionSetPage(
     ${
       allowed.PutPermissionsBoundaryToPermissionSet
         ? html`<details>
-      <summary>Set the boundary</summary>
+      <summary>Set a boundary</summary>
       <form method="post" action="${to(`${base}/boundary`)}" class="form">
         ${csrfField(session)}
         <fieldset>
