@@ -418,7 +418,13 @@ export async function vendFederatedCredentials(
     if (oidc) {
       const token = await webIdentityToken(
         federation,
-        { userId: input.userId, userName: input.userName, now, jti: ids.session.slice(1), principalTags: tags },
+        {
+          userId: input.userId,
+          userName: input.userName,
+          now,
+          jti: ids.session.slice(1),
+          principalTags: tags,
+        },
         target,
       );
       credentials = await federation.sts.assumeRoleWithWebIdentity({
