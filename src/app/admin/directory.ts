@@ -618,7 +618,7 @@ export async function updateGroup(
   mutate: (doc: Wire) => Wire,
 ): Promise<void> {
   const now = ctx.clock.now();
-  await uniqueOr('Duplicate GroupDisplayName', () =>
+  await uniqueOr('Duplicate GroupDisplayName or ExternalId', () =>
     ctx.store.db.transaction().execute(async (trx) => {
       await stampForUpdate(trx, 'groups', groupId, now);
       const row = await trx
@@ -634,6 +634,9 @@ export async function updateGroup(
         .set({ ...groupColumns(after), updated_at: now, updated_by: who.actor })
         .where('id', '=', groupId)
         .execute();
+      if (JSON.stringify(after.ExternalIds ?? null) !== JSON.stringify(before.ExternalIds ?? null)) {
+        await writeExternalIds(trx, 'group', groupId, after.ExternalIds as ExternalId[] | undefined);
+      }
       await writeAudit(
         trx,
         auditOf(who, now, 'group.update', 'GROUP', groupId, { changed: changedKeys(before, after) }),

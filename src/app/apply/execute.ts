@@ -13,6 +13,7 @@ import type { Plan } from './plan.ts';
 import type { StoreState } from './state.ts';
 import { writeAccounts } from './steps/accounts.ts';
 import { createAssignments } from './steps/assignments.ts';
+import { writeExternalIds } from './steps/external-ids.ts';
 import { writeFederationSettings } from './steps/federation.ts';
 import { writeGroups } from './steps/groups.ts';
 import { writeIdentitySource } from './steps/identity-source.ts';
@@ -84,6 +85,7 @@ export async function executePlan(
   await createMemberships(tx, plan.memberships);
   await createAssignments(tx, plan.assignments);
   if (plan.prune) await prune(tx, plan);
+  await writeExternalIds(tx, plan);
   await writeProvisionedRoles(tx, plan.provision, plan.prune);
   await setManagementAccount(tx, plan.managementAccount);
   await setAdministrators(tx, plan.administrators);

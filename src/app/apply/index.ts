@@ -36,7 +36,7 @@ import { hashPassword } from '../users.ts';
 import { type DriftItem, findDrift } from './drift.ts';
 import { executePlan, type Progress } from './execute.ts';
 import { formatIamChange } from './format.ts';
-import { computePlan, directoryConflicts, isEmptyPlan, type Plan } from './plan.ts';
+import { computePlan, directoryConflicts, externalIdConflicts, isEmptyPlan, type Plan } from './plan.ts';
 import { loadState, type StoreState } from './state.ts';
 
 export type { DriftItem } from './drift.ts';
@@ -161,7 +161,7 @@ export async function applyOrg(
   let drift: DriftItem[] = [];
   const snapshot = await withReadSnapshot(ctx.store, async (db) => {
     const state = await loadState(db);
-    refuseDirectoryConflicts(org, state);
+    refuseConflicts(org, state, prune);
     plan = computePlan(org, state, { prune });
     drift = await findDrift(db, plan, state, actor);
     return state;
@@ -216,7 +216,7 @@ export async function applyOrg(
     result = await withWriteLock(ctx.store, async (db) => {
       // The store may have changed since the snapshot: plan again under the lock.
       const state = await loadState(db);
-      refuseDirectoryConflicts(org, state);
+      refuseConflicts(org, state, prune);
       plan = computePlan(org, state, { prune });
       if (isEmptyPlan(plan)) throw new NothingToDo();
       await hashAll(
@@ -256,12 +256,17 @@ export async function applyOrg(
   };
 }
 
-/** @throws DomainError `validation` naming every name the directory has taken or lacks */
-function refuseDirectoryConflicts(org: DesiredOrg, state: StoreState): void {
+/**
+ * @throws DomainError `validation` naming every name the directory has taken or lacks, and every
+ * external id that a user or group the file does not declare keeps
+ */
+function refuseConflicts(org: DesiredOrg, state: StoreState, prune: boolean): void {
   const problems = directoryConflicts(org, state);
   if (problems.length > 0) {
     throw new DomainError('validation', problems.join('\n'), { field: 'identitySource' });
   }
+  const taken = externalIdConflicts(org, state, prune);
+  if (taken.length > 0) throw new DomainError('validation', taken.join('\n'), { field: 'externalIds' });
 }
 
 async function hashAll(

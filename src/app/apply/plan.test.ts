@@ -68,6 +68,8 @@ describe('planning', () => {
       status: 'ENABLED',
       hasPassword: false,
       custom_attributes: null,
+      profile: null,
+      externalIds: [],
       fromDirectory: false,
     });
     state.userById.set('u-bob', 'bob');

@@ -17,6 +17,12 @@ import {
   type DesiredPermissionSet,
   type DesiredUser,
 } from '../org-file/model.ts';
+import {
+  describeExternalIds,
+  profileChanges,
+  profileOfStored,
+  sameExternalIds,
+} from '../org-file/user-profile.ts';
 import type {
   StoredAccount,
   StoredGroup,
@@ -41,6 +47,8 @@ export interface Update<S, D> {
 export interface UserUpdate extends Update<StoredUser, DesiredUser> {
   /** Fields of the users row that change (excluding status and password). */
   fieldsChanged: boolean;
+  /** The external ids change (`user_external_ids`). */
+  externalIdsChanged: boolean;
   status: 'ENABLED' | 'DISABLED' | undefined;
   setPassword: boolean;
 }
@@ -232,6 +240,13 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     const changes: FieldChange[] = [];
     change(changes, 'name', stored.display_name, want.name);
     change(changes, 'description', stored.description, want.description);
+    if (!sameExternalIds(stored.externalIds, want.externalIds))
+      change(
+        changes,
+        'externalIds',
+        describeExternalIds(stored.externalIds),
+        describeExternalIds(want.externalIds),
+      );
     if (changes.length > 0) plan.groups.update.push({ stored, want, changes });
   }
   // Groups and users of the directory belong to its sync, not to the file.
@@ -259,7 +274,22 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
       mapText(stored.custom_attributes),
       mapText(storedStringMap(want.attributes)),
     );
+    for (const c of profileChanges(
+      profileOfStored(stored.profile, stored.email),
+      want.profile,
+      stored.email,
+      want.email,
+    ))
+      change(changes, c.field, c.from, c.to);
     const fieldsChanged = changes.length > 0;
+    const externalIdsChanged = !sameExternalIds(stored.externalIds, want.externalIds);
+    if (externalIdsChanged)
+      change(
+        changes,
+        'externalIds',
+        describeExternalIds(stored.externalIds),
+        describeExternalIds(want.externalIds),
+      );
     let status: 'ENABLED' | 'DISABLED' | undefined;
     if (want.disabled === true && stored.status !== 'DISABLED') status = 'DISABLED';
     if (want.disabled === false && stored.status === 'DISABLED') status = 'ENABLED';
@@ -267,7 +297,15 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
     const setPassword = want.password !== undefined && !stored.hasPassword;
     if (setPassword) changes.push({ field: 'password', from: '(none)', to: '(set)' });
     if (changes.length > 0)
-      plan.users.update.push({ stored, want, changes, fieldsChanged, status, setPassword });
+      plan.users.update.push({
+        stored,
+        want,
+        changes,
+        fieldsChanged,
+        externalIdsChanged,
+        status,
+        setPassword,
+      });
   }
   for (const [key, stored] of state.users)
     if (!wantUsers.has(key) && !stored.fromDirectory) plan.users.delete.push(stored);
@@ -609,6 +647,54 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/**
+ * External ids the file gives that the store has given to a user or group the file does not
+ * declare, which keeps them after this apply (one external id names one user, and one group):
+ * each a sentence naming both. Those that --prune deletes give theirs up.
+ */
+export function externalIdConflicts(org: DesiredOrg, state: StoreState, prune: boolean): string[] {
+  const problems: string[] = [];
+  const check = (
+    kind: 'user' | 'group',
+    wanted: Array<{ name: string; key: string; externalIds: Array<{ issuer: string; id: string }> }>,
+    stored: Map<
+      string,
+      { id: string; externalIds: Array<{ issuer: string; id: string }>; fromDirectory: boolean }
+    >,
+    nameOf: (key: string) => string,
+  ) => {
+    const declared = new Set(wanted.map((w) => w.key));
+    const holder = new Map<string, string>();
+    for (const [key, s] of stored) {
+      if (declared.has(key) || (prune && !s.fromDirectory)) continue;
+      for (const e of s.externalIds) holder.set(`${e.issuer}\u0000${e.id}`, key);
+    }
+    if (holder.size === 0) return;
+    for (const w of wanted) {
+      for (const e of w.externalIds) {
+        const other = holder.get(`${e.issuer}\u0000${e.id}`);
+        if (other === undefined) continue;
+        problems.push(
+          `${kind} "${w.name}": the external id "${e.id}" of issuer "${e.issuer}" belongs to ${kind} "${nameOf(other)}", which the file does not declare (remove it there, declare that ${kind} in the file, or run apply with --prune)`,
+        );
+      }
+    }
+  };
+  check(
+    'user',
+    org.users.map((u) => ({ name: u.userName, key: u.key, externalIds: u.externalIds })),
+    state.users,
+    (k) => state.users.get(k)?.user_name ?? k,
+  );
+  check(
+    'group',
+    org.groups.map((g) => ({ name: g.name, key: g.key, externalIds: g.externalIds })),
+    state.groups,
+    (k) => state.groups.get(k)?.display_name ?? k,
+  );
+  return problems;
 }
 
 /**

@@ -9,6 +9,7 @@ import { BUILT_IN } from '../../domain/identity/identity-source.ts';
 import type { Database, InstanceTable, UserRow } from '../../storage/schema.ts';
 import { identitySourceText, loadIdentitySourceText } from '../directory/settings.ts';
 import { loadFederationSettings } from '../federation/stored-settings.ts';
+import type { ExternalIdRef } from '../org-file/user-profile.ts';
 
 export interface StoredOu {
   id: string;
@@ -31,6 +32,8 @@ export interface StoredGroup {
   id: string;
   display_name: string;
   description: string | null;
+  /** In their order (`group_external_ids.position`). */
+  externalIds: ExternalIdRef[];
   /** Synced from the directory: apply never changes or removes it. */
   fromDirectory: boolean;
 }
@@ -43,6 +46,10 @@ export interface StoredUser
   hasPassword: boolean;
   /** Free attributes, as stored (sorted JSON) or null. */
   custom_attributes: string | null;
+  /** The identitystore attributes beyond the columns (`users.profile`), JSON or null. */
+  profile: string | null;
+  /** In their order (`user_external_ids.position`). */
+  externalIds: ExternalIdRef[];
   /** Synced from the directory: apply never changes or removes it. */
   fromDirectory: boolean;
 }
@@ -141,6 +148,8 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
     provisioned,
     federation,
     identitySource,
+    userExternalIds,
+    groupExternalIds,
   ] = await Promise.all([
     db.selectFrom('ous').select(['id', 'parent_id', 'name', 'path']).execute(),
     db
@@ -163,6 +172,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
         'email',
         'status',
         'custom_attributes',
+        'profile',
         'source',
       ])
       .select((eb) =>
@@ -200,7 +210,30 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       .execute(),
     loadFederationSettings(db),
     loadIdentitySourceText(db),
+    db
+      .selectFrom('user_external_ids')
+      .select(['user_id as owner', 'issuer', 'external_id'])
+      .orderBy('user_id')
+      .orderBy('position')
+      .execute(),
+    db
+      .selectFrom('group_external_ids')
+      .select(['group_id as owner', 'issuer', 'external_id'])
+      .orderBy('group_id')
+      .orderBy('position')
+      .execute(),
   ]);
+  const externalIdsOf = (rows: typeof userExternalIds) => {
+    const out = new Map<string, ExternalIdRef[]>();
+    for (const r of rows) {
+      const list = out.get(r.owner);
+      if (list) list.push({ issuer: r.issuer, id: r.external_id });
+      else out.set(r.owner, [{ issuer: r.issuer, id: r.external_id }]);
+    }
+    return out;
+  };
+  const userIds = externalIdsOf(userExternalIds);
+  const groupIds = externalIdsOf(groupExternalIds);
 
   const state = emptyState(instance, assignments);
   state.federation = federation;
@@ -216,6 +249,7 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       id: g.id,
       display_name: g.display_name,
       description: g.description,
+      externalIds: groupIds.get(g.id) ?? [],
       fromDirectory: g.source === 'directory',
     });
     state.groupById.set(g.id, g.display_name_lower);
@@ -231,6 +265,8 @@ export async function loadState(db: Kysely<Database>): Promise<StoreState> {
       status: u.status,
       hasPassword: Number(u.has_password) === 1,
       custom_attributes: u.custom_attributes,
+      profile: u.profile,
+      externalIds: userIds.get(u.id) ?? [],
       fromDirectory: u.source === 'directory',
     });
     state.userById.set(u.id, u.user_name_lower);

@@ -7,9 +7,10 @@
  * and permission sets by name, assignments by principal then permission set) so that two exports
  * of one store are the same bytes and a diff between exports shows what changed.
  *
+ * Users carry every identitystore attribute (name parts, title, e-mails with their type,
+ * addresses, phone numbers…, `org-file/user-profile.ts`) and users and groups their external ids.
  * What the file cannot say is named in comment lines at its top instead of being dropped
- * silently: users and groups of a directory (they come from the identity source), identitystore
- * attributes beyond the file's (addresses, phone numbers, external ids), account status.
+ * silently: users and groups of a directory (they come from the identity source), account status.
  * Secrets are never written: no password or its hash, no bind password (the file names its
  * environment variable), no provisioning external id (not kept in the store).
  */
@@ -30,6 +31,7 @@ import { withReadSnapshot } from '../apply/index.ts';
 import { loadState, type StoredPermissionSet, type StoreState } from '../apply/state.ts';
 import type { AppContext } from '../context.ts';
 import { checkOrgValue, formatProblem } from '../org-file/index.ts';
+import { fileKeysOfProfile, NAME_PARTS, profileOfStored } from '../org-file/user-profile.ts';
 import { block, flow, type YamlValue } from './yaml-writer.ts';
 
 type Mapping = { [key: string]: YamlValue };
@@ -46,9 +48,6 @@ export interface ExportResult {
 
 /** What the store holds beyond `loadState`, for the notes. */
 interface Extras {
-  profileUsers: number;
-  externalIdUsers: number;
-  externalIdGroups: number;
   inactiveAccounts: string[];
 }
 
@@ -62,34 +61,13 @@ interface Extras {
 export async function exportOrg(ctx: AppContext): Promise<ExportResult> {
   const { state, extras } = await withReadSnapshot(ctx.store, async (db) => {
     const state = await loadState(db);
-    const [profiles, userExt, groupExt, inactive] = await Promise.all([
-      db
-        .selectFrom('users')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('profile', 'is not', null)
-        .where('source', '!=', 'directory')
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('user_external_ids')
-        .select((eb) => eb.fn.count('user_id').distinct().as('n'))
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('group_external_ids')
-        .select((eb) => eb.fn.count('group_id').distinct().as('n'))
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('accounts')
-        .select(['id', 'status'])
-        .where('status', '!=', 'ACTIVE')
-        .orderBy('id')
-        .execute(),
-    ]);
-    const extras: Extras = {
-      profileUsers: Number(profiles.n),
-      externalIdUsers: Number(userExt.n),
-      externalIdGroups: Number(groupExt.n),
-      inactiveAccounts: inactive.map((a) => `${a.id} (${a.status})`),
-    };
+    const inactive = await db
+      .selectFrom('accounts')
+      .select(['id', 'status'])
+      .where('status', '!=', 'ACTIVE')
+      .orderBy('id')
+      .execute();
+    const extras: Extras = { inactiveAccounts: inactive.map((a) => `${a.id} (${a.status})`) };
     return { state, extras };
   });
   return buildExport(state, extras);
@@ -152,11 +130,13 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
   const groupName = (key: string) => state.groups.get(key)?.display_name ?? key;
   const groups: Mapping[] = localGroups
     .sort(([a], [b]) => byText(a, b))
-    .map(([, g]) =>
-      g.description === null
-        ? { name: g.display_name }
-        : { name: g.display_name, description: g.description },
-    );
+    .map(([, g]) => {
+      const entry: Mapping = { name: g.display_name };
+      if (g.description !== null) entry.description = g.description;
+      if (g.externalIds.length > 0)
+        entry.externalIds = g.externalIds.map((e) => ({ issuer: e.issuer, id: e.id }));
+      return entry;
+    });
 
   const groupsOfUser = new Map<string, string[]>();
   let directoryMemberships = 0;
@@ -184,25 +164,22 @@ function buildExport(state: StoreState, extras: Extras): ExportResult {
     const entry: Mapping = { userName: u.user_name, displayName: u.display_name };
     if (u.given_name !== null) entry.givenName = u.given_name;
     if (u.family_name !== null) entry.familyName = u.family_name;
-    if (u.email !== null) entry.email = u.email;
+    // The name parts and the e-mail next to the names, the other attributes after the file's own.
+    const { email, ...profile } = fileKeysOfProfile(profileOfStored(u.profile, u.email));
+    for (const [k] of NAME_PARTS) {
+      if (profile[k] !== undefined) entry[k] = profile[k] as YamlValue;
+      delete profile[k];
+    }
+    if (email !== undefined) entry.email = email;
     if (u.status === 'DISABLED') entry.disabled = true;
     const memberOf = groupsOfUser.get(key);
     if (memberOf) entry.groups = memberOf.sort(byText).map(groupName);
     const attributes = parseStringMap(u.custom_attributes);
     if (Object.keys(attributes).length > 0) entry.attributes = attributes;
+    for (const [k, v] of Object.entries(profile)) entry[k] = v as YamlValue;
+    if (u.externalIds.length > 0)
+      entry.externalIds = u.externalIds.map((e) => ({ issuer: e.issuer, id: e.id }));
     users.push(entry);
-  }
-  if (extras.profileUsers + extras.externalIdUsers + extras.externalIdGroups > 0) {
-    const parts = [
-      extras.profileUsers > 0
-        ? `${extras.profileUsers} users with attributes such as e-mail types, titles, phone numbers or addresses`
-        : '',
-      extras.externalIdUsers > 0 ? `${extras.externalIdUsers} users with external ids` : '',
-      extras.externalIdGroups > 0 ? `${extras.externalIdGroups} groups with external ids` : '',
-    ].filter((p) => p !== '');
-    notes.push(
-      `identitystore attributes the file has no key for stay in the store and are not written (${parts.join('; ')})`,
-    );
   }
 
   const permissionSets = [...state.permissionSets.entries()]

@@ -11,6 +11,7 @@ import type {
   ProvisioningSettings,
 } from '../../domain/federation/settings.ts';
 import type { IdentitySource } from '../../domain/identity/identity-source.ts';
+import type { ExternalIdRef } from './user-profile.ts';
 
 export interface DesiredAccount {
   id: string;
@@ -30,6 +31,8 @@ export interface DesiredGroup {
   key: string;
   name: string;
   description: string | null;
+  /** `externalIds:`, in the file's order; empty for none. */
+  externalIds: ExternalIdRef[];
 }
 
 export interface DesiredUser {
@@ -39,7 +42,15 @@ export interface DesiredUser {
   /** null: none (the identitystore API makes users without one). */
   givenName: string | null;
   familyName: string | null;
+  /** The primary e-mail: `email:`, or the primary (else the first) of `emails:`. */
   email: string | null;
+  /**
+   * The identitystore attributes beyond the fields above, in the identitystore shape
+   * (`org-file/user-profile.ts`), `Emails` included; empty when the file sets none.
+   */
+  profile: Record<string, unknown>;
+  /** `externalIds:`, in the file's order; empty for none. */
+  externalIds: ExternalIdRef[];
   /** Initial password: set only when the user is created or has none. Never logged. */
   password: string | undefined;
   /** Group keys. */

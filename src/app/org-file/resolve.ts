@@ -43,6 +43,7 @@ import type {
   DesiredPermissionSet,
   DesiredUser,
 } from './model.ts';
+import { type ExternalIdRef, emailOfEmails, profileOfFileUser } from './user-profile.ts';
 import type { FileProblem, PathSegment } from './yaml-source.ts';
 
 type Entry = Record<string, unknown>;
@@ -96,6 +97,35 @@ class FirstSeen {
   has(key: string): boolean {
     return this.map.has(key);
   }
+}
+
+/**
+ * The external ids of a user or group entry (those the schema accepts). One (issuer, id) names at
+ * most one user, and one group: a second use, in this entry or another, is a problem.
+ */
+function externalIdsOf(
+  e: Entry,
+  path: PathSegment[],
+  seen: FirstSeen,
+  problem: (path: PathSegment[], message: string) => void,
+): ExternalIdRef[] {
+  const list = e.externalIds;
+  if (!Array.isArray(list)) return [];
+  const out: ExternalIdRef[] = [];
+  list.forEach((x, j) => {
+    if (!isEntry(x) || typeof x.issuer !== 'string' || typeof x.id !== 'string') return;
+    const here = [...path, 'externalIds', j];
+    const earlier = seen.add(`${x.issuer}\u0000${x.id}`, here);
+    if (earlier) {
+      problem(
+        here,
+        `the external id "${x.id}" of issuer "${x.issuer}" is already given at ${at(earlier)} (it names one ${path[0] === 'groups' ? 'group' : 'user'})`,
+      );
+      return;
+    }
+    out.push({ issuer: x.issuer, id: x.id });
+  });
+  return out;
 }
 
 /**
@@ -179,6 +209,7 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
   }
 
   // Groups.
+  const groupExternalIds = new FirstSeen();
   const groups: DesiredGroup[] = [];
   const groupKeys = new FirstSeen();
   for (const [g, i] of entries(file, 'groups')) {
@@ -193,10 +224,16 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       );
       continue;
     }
-    groups.push({ key, name, description: str(g, 'description') ?? null });
+    groups.push({
+      key,
+      name,
+      description: str(g, 'description') ?? null,
+      externalIds: externalIdsOf(g, ['groups', i], groupExternalIds, problem),
+    });
   }
 
   // Users and their groups.
+  const userExternalIds = new FirstSeen();
   const users: DesiredUser[] = [];
   const userKeys = new FirstSeen();
   for (const [u, i] of entries(file, 'users')) {
@@ -233,13 +270,23 @@ export function resolveOrg(file: unknown): { org: DesiredOrg; problems: FileProb
       }
     }
     const disabled = u.disabled;
+    if (u.email !== undefined && u.email !== null && u.emails !== undefined && u.emails !== null) {
+      problem(
+        ['users', i, 'emails'],
+        'give email or emails, not both (emails says the e-mail with its type; email is the short form)',
+      );
+    }
+    const profile = profileOfFileUser(u);
+    const externalIds = externalIdsOf(u, ['users', i], userExternalIds, problem);
     users.push({
       key,
       userName,
       displayName: str(u, 'displayName') ?? '',
       givenName: str(u, 'givenName') ?? null,
       familyName: str(u, 'familyName') ?? null,
-      email: str(u, 'email') ?? null,
+      email: emailOfEmails(profile.Emails),
+      profile,
+      externalIds,
       password: str(u, 'password'),
       groups: memberOf,
       disabled: typeof disabled === 'boolean' ? disabled : undefined,

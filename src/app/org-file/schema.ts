@@ -63,6 +63,14 @@ import {
   checkPolicySize,
   checkPolicyValue,
 } from '../../domain/identity/policy-document.ts';
+import {
+  checkAttributeText,
+  checkExtensionName,
+  checkExternalIdText,
+  MAX_EXTENSIONS,
+  MAX_EXTERNAL_IDS,
+} from '../../domain/identity/user-attributes.ts';
+import { LIST_ATTRIBUTES, NAME_PARTS, TEXT_ATTRIBUTES } from './user-profile.ts';
 
 function describe(input: unknown): string {
   if (input === null) return 'empty';
@@ -249,9 +257,80 @@ const identitySourceSchema = mapping('identitySource', {
   timeout: durationText('timeout').nullish(),
 });
 
+/** The identitystore attributes' rules (`domain/identity/user-attributes.ts`), as the API checks them. */
+const attributeText = (what: string) => text(what, (v) => checkAttributeText(v, what));
+
+/** A list the identitystore keeps at least one and at most `max` entries of. */
+function limitedList<T extends z.ZodType>(what: string, item: T, max: number, entries: string) {
+  return list(what, item)
+    .min(1, `${what} must have at least one entry (leave ${what} out for none)`)
+    .max(
+      max,
+      max === 1
+        ? `the identitystore keeps one ${entries} per user`
+        : `${what} may have at most ${max} entries`,
+    );
+}
+
+const externalIdSchema = mapping('an external id', {
+  issuer: text('issuer', (v) => checkExternalIdText(v, 'issuer')),
+  id: text('id', (v) => checkExternalIdText(v, 'id')),
+});
+
+const externalIdsSchema = list('externalIds', externalIdSchema)
+  .min(1, 'externalIds must have at least one entry (leave externalIds out for none)')
+  .max(MAX_EXTERNAL_IDS, `externalIds may have at most ${MAX_EXTERNAL_IDS} entries`);
+
+/** `emails`, `addresses`, `phoneNumbers`, `photos`, `roles`: their entries' members (`user-profile.ts`). */
+const listAttributeSchemas = Object.fromEntries(
+  LIST_ATTRIBUTES.map((l) => {
+    const members: Record<string, z.ZodType> = {};
+    for (const [k] of l.members) {
+      members[k] =
+        k === 'primary'
+          ? z
+              .boolean({ error: (iss) => `primary must be true or false, not ${describe(iss.input)}` })
+              .nullish()
+          : l.required.includes(k)
+            ? attributeText(k)
+            : attributeText(k).nullish();
+    }
+    return [
+      l.key,
+      limitedList(l.key, mapping(l.entry, members), l.max, l.entry.replace(/^an? /, '')).nullish(),
+    ];
+  }),
+);
+
+const extensionsSchema = z
+  .record(
+    text('extension name', checkExtensionName),
+    z.unknown().superRefine((v, ctx) => {
+      if (v === undefined || v === null)
+        ctx.addIssue({ code: 'custom', message: 'an extension needs a value (leave it out for none)' });
+    }),
+    {
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? `extensions must be a mapping of extension name: value, not ${describe(iss.input)}`
+          : undefined,
+    },
+  )
+  .superRefine((v, ctx) => {
+    const n = Object.keys(v).length;
+    if (n === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'extensions must have at least one entry (leave extensions out for none)',
+      });
+    if (n > MAX_EXTENSIONS)
+      ctx.addIssue({ code: 'custom', message: `extensions may have at most ${MAX_EXTENSIONS} entries` });
+  });
+
 const groupSchema = mapping('a group', {
   name: text('group name', checkGroupName),
   description: text('group description', checkGroupDescription).nullish(),
+  externalIds: externalIdsSchema.nullish(),
 });
 
 const userSchema = mapping('a user', {
@@ -273,6 +352,11 @@ const userSchema = mapping('a user', {
           : undefined,
     })
     .nullish(),
+  ...Object.fromEntries(NAME_PARTS.map(([k]) => [k, attributeText(k).nullish()])),
+  ...Object.fromEntries(TEXT_ATTRIBUTES.map(([k]) => [k, attributeText(k).nullish()])),
+  ...listAttributeSchemas,
+  extensions: extensionsSchema.nullish(),
+  externalIds: externalIdsSchema.nullish(),
 });
 
 const customerPolicySchema = mapping('a customer managed policy reference', {
@@ -422,6 +506,8 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   provisioning: Object.keys(provisioningSchema.shape),
   groups: Object.keys(groupSchema.shape),
   users: Object.keys(userSchema.shape),
+  externalIds: Object.keys(externalIdSchema.shape),
+  ...Object.fromEntries(LIST_ATTRIBUTES.map((l) => [l.key, l.members.map(([k]) => k)])),
   permissionSets: Object.keys(permissionSetSchema.shape),
   customerManagedPolicies: Object.keys(customerPolicySchema.shape),
   permissionsBoundary: Object.keys(customerPolicySchema.shape),

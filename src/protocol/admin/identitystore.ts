@@ -39,6 +39,19 @@ import {
   identityStoreMembershipArn,
   identityStoreUserArn,
 } from '../../domain/iam/arn.ts';
+import {
+  EXTENSION_NAME_TEXT,
+  EXTERNAL_ID_TEXT,
+  MAX_ADDRESSES,
+  MAX_EMAILS,
+  MAX_EXTENSIONS,
+  MAX_EXTERNAL_IDS,
+  MAX_PHONE_NUMBERS,
+  MAX_PHOTOS,
+  MAX_ROLES,
+  SENSITIVE_TEXT,
+  type TextLimits,
+} from '../../domain/identity/user-attributes.ts';
 import { AdminError } from './errors.ts';
 import { type AdminCall, type AdminOperation, type AdminServiceDef, op, pagedAnswer } from './handler.ts';
 import {
@@ -55,7 +68,8 @@ import {
   ValidationProblem,
 } from './shapes.ts';
 
-const TEXT = '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \\u00a0\\u3000]+';
+/** A string shape from the limits the organization file checks too (`domain/identity/user-attributes.ts`). */
+const limited = (limits: TextLimits) => str(limits.min, limits.max, limits.pattern);
 const STORE_ID = str(1, 36, 'd-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}');
 const RESOURCE_ID = str(
   1,
@@ -63,9 +77,9 @@ const RESOURCE_ID = str(
   '([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}',
 );
 const USER_NAME = str(1, 128, '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+');
-const SENSITIVE = str(1, 1024, TEXT);
+const SENSITIVE = limited(SENSITIVE_TEXT);
 const GROUP_NAME = str(1, 1024, '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \\u00a0]+');
-const ISSUER = str(1, 256, '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+');
+const ISSUER = limited(EXTERNAL_ID_TEXT);
 const ATTRIBUTE_PATH = str(
   1,
   255,
@@ -74,7 +88,7 @@ const ATTRIBUTE_PATH = str(
 const NEXT_TOKEN = str(1, 65535, '[-a-zA-Z0-9+=/:_]*');
 const MAX_RESULTS = int(1, 100);
 const EXTERNAL_ID = struct({ Issuer: ISSUER, Id: ISSUER }, ['Issuer', 'Id']);
-const EXTERNAL_IDS = list(EXTERNAL_ID, 1, 10);
+const EXTERNAL_IDS = list(EXTERNAL_ID, 1, MAX_EXTERNAL_IDS);
 const MEMBER_ID = union({ UserId: RESOURCE_ID });
 const ALTERNATE_ID = union({
   ExternalId: EXTERNAL_ID,
@@ -93,7 +107,7 @@ const OPERATIONS = list(
   1,
   100,
 );
-const EXTENSION_NAME = str(1, 50, 'aws:identitystore:[a-z]{1,20}');
+const EXTENSION_NAME = limited(EXTENSION_NAME_TEXT);
 const typed = (members: Record<string, Shape>) => struct({ ...members, Type: SENSITIVE, Primary: bool });
 
 /** The attributes of a user, as CreateUser takes them and UpdateUser may set them. */
@@ -110,7 +124,7 @@ const USER_ATTRIBUTES: Record<string, Shape> = {
   DisplayName: SENSITIVE,
   NickName: SENSITIVE,
   ProfileUrl: SENSITIVE,
-  Emails: list(typed({ Value: SENSITIVE }), 1, 1),
+  Emails: list(typed({ Value: SENSITIVE }), 1, MAX_EMAILS),
   Addresses: list(
     typed({
       StreetAddress: SENSITIVE,
@@ -121,9 +135,9 @@ const USER_ATTRIBUTES: Record<string, Shape> = {
       Formatted: SENSITIVE,
     }),
     1,
-    1,
+    MAX_ADDRESSES,
   ),
-  PhoneNumbers: list(typed({ Value: SENSITIVE }), 1, 1),
+  PhoneNumbers: list(typed({ Value: SENSITIVE }), 1, MAX_PHONE_NUMBERS),
   UserType: SENSITIVE,
   Title: SENSITIVE,
   PreferredLanguage: SENSITIVE,
@@ -132,12 +146,12 @@ const USER_ATTRIBUTES: Record<string, Shape> = {
   Photos: list(
     struct({ Value: SENSITIVE, Type: SENSITIVE, Display: SENSITIVE, Primary: bool }, ['Value']),
     1,
-    3,
+    MAX_PHOTOS,
   ),
   Website: SENSITIVE,
   Birthdate: SENSITIVE,
-  Roles: list(typed({ Value: SENSITIVE }), 1, 1),
-  Extensions: map(EXTENSION_NAME, doc, 1, 10),
+  Roles: list(typed({ Value: SENSITIVE }), 1, MAX_ROLES),
+  Extensions: map(EXTENSION_NAME, doc, 1, MAX_EXTENSIONS),
 };
 /** What UpdateUser may also set: the identifiers of external identity providers. */
 const USER_UPDATABLE = struct({ ...USER_ATTRIBUTES, ExternalIds: EXTERNAL_IDS }, ['UserName', 'DisplayName']);

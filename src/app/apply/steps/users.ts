@@ -1,10 +1,12 @@
 /**
- * Apply step: create and update the users of the plan (names, status, initial passwords), and
+ * Apply step: create and update the users of the plan (names, identitystore attributes, status,
+ * initial passwords; their external ids are `external-ids.ts`), and
  * note the ids of the new ones for the memberships and assignments that name them. Disabling a
  * user ends their sessions. Deleting users is part of `prune.ts`.
  */
 import { storedStringMap } from '../../../domain/federation/session-tags.ts';
 import { newDirectoryId } from '../../../domain/ids.ts';
+import { storedProfileText } from '../../org-file/user-profile.ts';
 import { revokeUserSessions } from '../../users.ts';
 import type { Plan } from '../plan.ts';
 import { insertChunked, updateByIds } from './bulk.ts';
@@ -29,6 +31,7 @@ export async function writeUsers(tx: ApplyTx, users: Plan['users']): Promise<voi
         given_name: u.givenName,
         family_name: u.familyName,
         email: u.email,
+        profile: storedProfileText(u.profile, u.email),
         status: u.disabled === true ? 'DISABLED' : 'ENABLED',
         password_hash: passwordHashes.get(u.key) ?? null,
         external_id: null,
@@ -53,6 +56,7 @@ export async function writeUsers(tx: ApplyTx, users: Plan['users']): Promise<voi
         given_name: u.want.givenName,
         family_name: u.want.familyName,
         email: u.want.email,
+        profile: storedProfileText(u.want.profile, u.want.email),
         custom_attributes: storedStringMap(u.want.attributes),
       });
     }
