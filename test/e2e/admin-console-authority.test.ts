@@ -29,7 +29,7 @@ for (const kind of STORE_KINDS) {
         store: kind,
         extra: {
           users: [{ userName: 'scoped', displayName: 'Scoped Admin' }],
-          permissionSets: [{ name: 'AllButAlice' }],
+          permissionSets: [{ name: 'AllButAlice' }, { name: 'Target' }],
           assignments: [{ user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] }],
         },
         also: (deps, org) =>
@@ -45,6 +45,12 @@ for (const kind of STORE_KINDS) {
                   Action: 'identitystore:UpdateUser',
                   Resource: `arn:aws:identitystore:::user/${org.users.alice}`,
                 },
+                {
+                  Effect: 'Deny',
+                  Action: 'sso:PutInlinePolicyToPermissionSet',
+                  Resource: `arn:aws:sso:::permissionSet/*/${org.permissionSets.ReadOnly}`,
+                },
+                { Effect: 'Deny', Action: 'organizations:DeleteOrganizationalUnit', Resource: '*' },
               ],
             },
           ),
@@ -192,6 +198,51 @@ for (const kind of STORE_KINDS) {
       const allowed = await scoped.post(`/admin/users/${org.users.bob}/disable`, {});
       assert.equal(allowed.status, 303);
       assert.equal(await statusOf(org.users.bob ?? ''), 'DISABLED');
+    });
+
+    it('holds an explicit deny on one permission set’s inline policy and on deleting OUs, allowing the rest', async () => {
+      const policy = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' }],
+      });
+      const inline = async (id: string) =>
+        (
+          await db()
+            .selectFrom('permission_sets')
+            .select('inline_policy')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).inline_policy;
+      const readOnly = org.permissionSets.ReadOnly ?? '';
+      const target = org.permissionSets.Target ?? '';
+      const denied = await scoped.post(`/admin/permission-sets/${readOnly}/inline-policy`, { policy });
+      assert.equal(denied.status, 403);
+      assert.match(await denied.text(), /sso:PutInlinePolicyToPermissionSet/);
+      assert.equal(await inline(readOnly), null);
+      assert.doesNotMatch(
+        await (await scoped.get(`/admin/permission-sets/${readOnly}`)).text(),
+        /Save the inline policy/,
+      );
+      assert.match(
+        await (await scoped.get(`/admin/permission-sets/${target}`)).text(),
+        /Save the inline policy/,
+      );
+      assert.equal(
+        (await scoped.post(`/admin/permission-sets/${target}/inline-policy`, { policy })).status,
+        303,
+      );
+      assert.equal(await inline(target), policy);
+
+      const created = await scoped.post('/admin/ous', { parent: 'root', name: 'Scoped' });
+      assert.equal(created.status, 303);
+      const ou = new URL(created.headers.get('location') ?? '', server.url).searchParams.get('ou') ?? '';
+      const page = await (await scoped.get(`/admin/accounts?ou=${ou}`)).text();
+      assert.match(page, /Rename/);
+      assert.doesNotMatch(page, /Delete OU/);
+      const refused = await scoped.post(`/admin/ous/${ou}/delete`, {});
+      assert.equal(refused.status, 403);
+      assert.match(await refused.text(), /organizations:DeleteOrganizationalUnit/);
+      assert.ok(await db().selectFrom('ous').select('id').where('id', '=', ou).executeTakeFirst());
     });
   });
 }

@@ -196,7 +196,7 @@ export interface UserDetail {
   user: ConsoleUser;
   /** A two-way page of the user's groups, by lower-case name. */
   groups: ConsolePage<{ id: string; name: string; membershipId: string }>;
-  /** A two-way page of what the user reaches, by account id and permission-set id. */
+  /** A two-way page of what the user reaches, by account id and permission-set name. */
   reach: ConsolePage<Reach>;
   mfaDevices: number;
   liveSessions: number;
@@ -208,8 +208,11 @@ export interface UserPages {
   reach: PageAt;
 }
 
-/** The key of one (account, permission set) a user reaches: both ids are of fixed width. */
-const REACH_KEY = sql<string>`a.account_id || '.' || a.permission_set_id`;
+/**
+ * The key of one (account, permission set) a user reaches: the account id (of fixed width, so
+ * the key orders by it first) and the permission set's lower-case name (unique).
+ */
+const REACH_KEY = sql<string>`a.account_id || '.' || ps.name_lower`;
 
 export async function userDetail(
   ctx: AppContext,
@@ -235,6 +238,7 @@ export async function userDetail(
     readTwoWay(
       db
         .selectFrom('account_assignments as a')
+        .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
         .select([REACH_KEY.as('k'), 'a.account_id', 'a.permission_set_id'])
         .distinct()
         .where((eb) =>
@@ -326,7 +330,7 @@ async function reachOf(
     .execute();
   const byKey = new Map<string, Reach>();
   for (const p of page) {
-    byKey.set(p.k, {
+    byKey.set(`${p.account_id}|${p.permission_set_id}`, {
       accountId: p.account_id,
       accountName: p.account_id,
       permissionSetId: p.permission_set_id,
@@ -335,7 +339,7 @@ async function reachOf(
     });
   }
   for (const r of rows) {
-    const reach = byKey.get(`${r.account_id}.${r.permission_set_id}`);
+    const reach = byKey.get(`${r.account_id}|${r.permission_set_id}`);
     if (!reach) continue;
     reach.accountName = r.account_name;
     reach.permissionSetName = r.permission_set_name;
