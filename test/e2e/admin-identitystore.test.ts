@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateUserCommand,
   DeleteGroupMembershipCommand,
+  DeleteUserCommand,
   DescribeUserCommand,
   GetGroupIdCommand,
   GetGroupMembershipIdCommand,
@@ -253,14 +255,12 @@ for (const kind of STORE_KINDS) {
     it('API changes racing an apply all land, and neither side answers an error', async () => {
       const client = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
       try {
+        // A user the file does not declare (the file manages every attribute of its own users).
         const { UserId } = await client.send(
-          new GetUserIdCommand({
-            IdentityStoreId: storeId,
-            AlternateIdentifier: { UniqueAttribute: { AttributePath: 'userName', AttributeValue: 'dave' } },
-          }),
+          new CreateUserCommand({ IdentityStoreId: storeId, UserName: 'ivan', DisplayName: 'Ivan' }),
         );
-        // The file changes a display name the API leaves alone; the API sets attributes the file
-        // does not manage, while apply runs.
+        // The file changes a display name the API leaves alone; the API sets attributes of a user
+        // the file does not manage, while apply runs.
         const attributes = ['title', 'nickName', 'userType', 'locale', 'timezone', 'website'];
         const [applied] = await Promise.all([
           applyText(server.deps.ctx, ADMIN_ORG.replace('displayName: Frank,', 'displayName: Franklin,')),
@@ -275,13 +275,14 @@ for (const kind of STORE_KINDS) {
           ),
         ]);
         assert.equal(applied.changed, true);
-        const dave = (await client.send(
+        const ivan = (await client.send(
           new DescribeUserCommand({ IdentityStoreId: storeId, UserId }),
         )) as unknown as Record<string, unknown>;
         for (const path of attributes) {
           const member = path.charAt(0).toUpperCase() + path.slice(1);
-          assert.equal(dave[member], `raced ${path}`, member);
+          assert.equal(ivan[member], `raced ${path}`, member);
         }
+        await client.send(new DeleteUserCommand({ IdentityStoreId: storeId, UserId }));
         const frank = await server.deps.ctx.store.db
           .selectFrom('users')
           .select('display_name')
