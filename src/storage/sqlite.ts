@@ -137,12 +137,6 @@ class SqliteReader {
         this.conn = new SqliteDatabase(this.file);
         this.conn.pragma('busy_timeout = 10000');
         this.conn.pragma('query_only = ON');
-        // A page cache that holds the hot tables of a large directory (up to 64 MiB, filled
-        // only as pages are read): with SQLite's default 2 MiB, a page of 100 users out of
-        // 50,000, read in id order, found most of its table pages gone and read each one again
-        // from the file (ListUsers' page of 100 took 490 µs of SQLite, 280 µs with this).
-        // Another connection's commit still empties it (WAL), as it does the default one.
-        this.conn.pragma('cache_size = -65536');
         // No mmap: with the audit worker committing all the time, a mapped reader pays to
         // re-map on most reads (a read after another connection's commit took ~37 µs mapped,
         // ~12 µs through the page cache).
