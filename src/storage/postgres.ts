@@ -77,6 +77,15 @@ export async function openPostgres(url: string, poolSize: number): Promise<Store
       });
       return result.rows as R[];
     },
+    async readArrays(sqlText: string, parameters: readonly unknown[]): Promise<unknown[][]> {
+      const result = await pool.query({
+        name: statementName(sqlText),
+        text: sqlText,
+        values: [...parameters],
+        rowMode: 'array',
+      });
+      return result.rows as unknown[][];
+    },
     async appendAudit(rows) {
       if (rows.length === 0) return;
       const columns = AUDIT_COLUMNS.map(() => [] as unknown[]);

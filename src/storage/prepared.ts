@@ -20,6 +20,33 @@ export function preparedRead<K extends string, R>(
   keys: readonly K[],
   build: (db: Kysely<Database>, p: Record<K, string>) => Compilable<R>,
 ): (store: Store, values: Record<K, unknown>) => Promise<R[]> {
+  const compiled = compiledOnce(keys, build);
+  return (store, values) => {
+    const { sql, parameters } = compiled(store, values);
+    return store.readRows<R>(sql, parameters);
+  };
+}
+
+/**
+ * `preparedRead` with each row as an array of its column values, in the order of the select
+ * list (`Store.readArrays`): for reads of many rows.
+ */
+export function preparedReadArrays<K extends string>(
+  keys: readonly K[],
+  build: (db: Kysely<Database>, p: Record<K, string>) => Compilable<unknown>,
+): (store: Store, values: Record<K, unknown>) => Promise<unknown[][]> {
+  const compiled = compiledOnce(keys, build);
+  return (store, values) => {
+    const { sql, parameters } = compiled(store, values);
+    return store.readArrays(sql, parameters);
+  };
+}
+
+/** The SQL of a query built once per store, and each call's parameters in its slots. */
+function compiledOnce<K extends string, R>(
+  keys: readonly K[],
+  build: (db: Kysely<Database>, p: Record<K, string>) => Compilable<R>,
+): (store: Store, values: Record<K, unknown>) => { sql: string; parameters: unknown[] } {
   const compiled = new WeakMap<Kysely<Database>, { sql: string; slots: Array<K | { value: unknown }> }>();
   const sentinels = Object.fromEntries(keys.map((k) => [k, `\u0000prepared:${k}\u0000`])) as Record<
     K,
@@ -35,6 +62,6 @@ export function preparedRead<K extends string, R>(
       compiled.set(store.db, entry);
     }
     const parameters = entry.slots.map((s) => (typeof s === 'string' ? values[s] : s.value));
-    return store.readRows<R>(entry.sql, parameters);
+    return { sql: entry.sql, parameters };
   };
 }

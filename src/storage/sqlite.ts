@@ -85,6 +85,12 @@ export function openSqlite(file: string): Store {
       if (reader) return reader.all<R>(sqlText, parameters);
       return db.executeQuery<R>(CompiledQuery.raw(sqlText, [...parameters])).then((r) => r.rows);
     },
+    readArrays(sqlText: string, parameters: readonly unknown[]): Promise<unknown[][]> {
+      if (reader) return reader.arrays(sqlText, parameters);
+      return db
+        .executeQuery<Record<string, unknown>>(CompiledQuery.raw(sqlText, [...parameters]))
+        .then((r) => r.rows.map((row) => Object.values(row)));
+    },
     async appendAudit(rows) {
       if (rows.length === 0) return;
       if (auditWriter) return auditWriter.append(rows);
@@ -117,6 +123,7 @@ class SqliteReader {
   private readonly file: string;
   private conn: SqliteDatabase.Database | null = null;
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
+  private readonly rawStatements = new Map<string, SqliteDatabase.Statement>();
 
   constructor(file: string) {
     this.file = file;
@@ -130,8 +137,28 @@ class SqliteReader {
     }
   }
 
+  /** Rows as arrays: a statement of its own per SQL text, in better-sqlite3's raw mode. */
+  arrays(sqlText: string, parameters: readonly unknown[]): Promise<unknown[][]> {
+    try {
+      let stmt = this.rawStatements.get(sqlText);
+      if (!stmt) {
+        stmt = this.statement(sqlText, false).raw(true);
+        if (this.rawStatements.size >= 100) this.rawStatements.clear();
+        this.rawStatements.set(sqlText, stmt);
+      }
+      return Promise.resolve(stmt.all(parameters) as unknown[][]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   allSync<R>(sqlText: string, parameters: readonly unknown[]): R[] {
-    let stmt = this.statements.get(sqlText);
+    return this.statement(sqlText, true).all(parameters) as R[];
+  }
+
+  /** The statement of a SQL text: prepared once (`keep`) or anew, on the connection opened on first use. */
+  private statement(sqlText: string, keep: boolean): SqliteDatabase.Statement {
+    let stmt = keep ? this.statements.get(sqlText) : undefined;
     if (!stmt) {
       if (!this.conn) {
         this.conn = new SqliteDatabase(this.file);
@@ -142,15 +169,17 @@ class SqliteReader {
         // ~12 µs through the page cache).
       }
       stmt = this.conn.prepare(sqlText);
+      if (!keep) return stmt;
       // Callers pass a handful of fixed texts; the bound only guards against misuse.
       if (this.statements.size >= 100) this.statements.clear();
       this.statements.set(sqlText, stmt);
     }
-    return stmt.all(parameters) as R[];
+    return stmt;
   }
 
   close(): void {
     this.statements.clear();
+    this.rawStatements.clear();
     this.conn?.close();
     this.conn = null;
   }

@@ -34,6 +34,12 @@ export interface Store {
    */
   readRows<R>(sqlText: string, parameters: readonly unknown[]): Promise<R[]>;
   /**
+   * `readRows` with each row as an array of its column values, in the order of the select list:
+   * for a read of many rows, whose objects cost more to make than the arrays (SQLite makes an
+   * object's properties one by one). Use `preparedReadArrays` (`storage/prepared.ts`).
+   */
+  readArrays(sqlText: string, parameters: readonly unknown[]): Promise<unknown[][]>;
+  /**
    * Insert audit rows in one transaction; resolves once it is committed, with the same
    * durability as every commit of this store. SQLite file: the commit and its disk flush run in
    * a worker thread with a connection of its own, so they never block the event loop, while the

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAppContext } from '../../src/app/context.ts';
 import { ensureInstance } from '../../src/app/instance.ts';
 import { openStore, type Store, StoreError } from '../../src/storage/db.ts';
+import { preparedRead, preparedReadArrays } from '../../src/storage/prepared.ts';
 import { STORE_KINDS, type TempStoreUrl, tempStoreUrl } from '../helpers/stores.ts';
 
 for (const kind of STORE_KINDS) {
@@ -52,6 +53,34 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('prepared reads', () => {
+  // Each store kind, and SQLite in memory (no read connection: through Kysely).
+  for (const kind of [...STORE_KINDS, 'memory'] as const) {
+    it(`give the same rows as objects and as arrays in select order (${kind})`, async () => {
+      const temp = kind === 'memory' ? undefined : await tempStoreUrl(kind);
+      const store = await openStore(temp?.url ?? 'sqlite::memory:');
+      try {
+        const ctx = createAppContext(store);
+        const instance = await ensureInstance(ctx);
+        const build = (db: Store['db'], p: Record<'id', string>) =>
+          db.selectFrom('instance').select(['root_id', 'id', 'created_at']).where('id', '=', p.id);
+        const objects = await preparedRead(['id'] as const, build)(store, { id: 'default' });
+        const arrays = await preparedReadArrays(['id'] as const, build)(store, { id: 'default' });
+        assert.deepEqual(objects, [
+          { root_id: instance.root_id, id: 'default', created_at: instance.created_at },
+        ]);
+        assert.deepEqual(arrays, [[instance.root_id, 'default', instance.created_at]]);
+        // The same SQL text read both ways, again: each keeps its own form.
+        assert.deepEqual(await preparedRead(['id'] as const, build)(store, { id: 'default' }), objects);
+        assert.deepEqual(await preparedReadArrays(['id'] as const, build)(store, { id: 'none' }), []);
+      } finally {
+        await store.close();
+        await temp?.cleanup();
+      }
+    });
+  }
+});
 
 describe('store errors', () => {
   it('says in one line that PostgreSQL is unreachable', async () => {

@@ -16,7 +16,7 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
-import { preparedRead } from '../../storage/prepared.ts';
+import { preparedRead, preparedReadArrays } from '../../storage/prepared.ts';
 import type { Database, GroupRow, UserRow } from '../../storage/schema.ts';
 import { revokeUnreachable } from '../access-loss.ts';
 import { writeAudit } from '../audit.ts';
@@ -115,7 +115,10 @@ function userColumns(doc: Wire) {
   };
 }
 
-/** The columns of a user that its identitystore shape is made of (`userWire`). */
+/**
+ * The columns of a user that its identitystore shape is made of (`userWire`); `userWireRow`
+ * reads a row of them as an array, in this order.
+ */
 const USER_WIRE_COLUMNS = [
   'id',
   'user_name',
@@ -327,14 +330,14 @@ const usersByNameAfter = preparedRead(['name', 'after'] as const, (db, p) =>
     .where('u.user_name_lower', '=', p.name)
     .where('u.id', '>', p.after),
 );
-const usersFirst = preparedRead(['limit'] as const, (db, p) =>
+const usersFirst = preparedReadArrays(['limit'] as const, (db, p) =>
   db
     .selectFrom('users')
     .select(USER_WIRE_COLUMNS)
     .orderBy('id')
     .limit(p.limit as unknown as number),
 );
-const usersAfter = preparedRead(['after', 'limit'] as const, (db, p) =>
+const usersAfter = preparedReadArrays(['after', 'limit'] as const, (db, p) =>
   db
     .selectFrom('users')
     .select(USER_WIRE_COLUMNS)
@@ -342,6 +345,24 @@ const usersAfter = preparedRead(['after', 'limit'] as const, (db, p) =>
     .orderBy('id')
     .limit(p.limit as unknown as number),
 );
+
+/** A row of `usersFirst`/`usersAfter` (an array in the order of `USER_WIRE_COLUMNS`). */
+function userWireRow(a: readonly unknown[]): UserWireRow {
+  return {
+    id: a[0] as string,
+    user_name: a[1] as string,
+    display_name: a[2] as string,
+    profile: a[3] as string | null,
+    given_name: a[4] as string | null,
+    family_name: a[5] as string | null,
+    email: a[6] as string | null,
+    status: a[7] as string,
+    created_at: a[8] as number,
+    created_by: a[9] as string,
+    updated_at: a[10] as number,
+    updated_by: a[11] as string,
+  };
+}
 /** External ids of the users whose ids lie between `from` and `to` (a page read in id order). */
 const userExternalIdsBetween = preparedRead(['from', 'to'] as const, (db, p) =>
   db
@@ -393,11 +414,11 @@ export async function listUsers(
     // At most one user: never a page after it (MaxResults is at least 1).
     return { items: joinedUsers(rows, storeId), after: undefined };
   }
-  const rows =
+  const arrays =
     page.after !== undefined
       ? await usersAfter(store, { after: page.after, limit: page.limit + 1 })
       : await usersFirst(store, { limit: page.limit + 1 });
-  const { items, after } = pageOf(rows, page.limit);
+  const { items, after } = pageOf(arrays.map(userWireRow), page.limit);
   // The page is a run of consecutive ids: its external ids are those of the users in its id
   // range, one prepared read.
   const ext = new Map<string, ExternalId[]>();
