@@ -418,10 +418,10 @@ function boundaryText(json: string | null): Html {
       CustomerManagedPolicyReference?: { Name?: string; Path?: string };
     };
     if (b.ManagedPolicyArn)
-      return html`<span class="mono">${b.ManagedPolicyArn}</span> <span class="muted">(AWS managed)</span>`;
+      return html`<span class="mono arn">${b.ManagedPolicyArn}</span> <span class="muted">(AWS managed)</span>`;
     const c = b.CustomerManagedPolicyReference;
     if (c)
-      return html`<span class="mono">${c.Path ?? '/'}${c.Name ?? ''}</span> <span class="muted">(customer managed)</span>`;
+      return html`<span class="mono arn">${c.Path ?? '/'}${c.Name ?? ''}</span> <span class="muted">(customer managed)</span>`;
   } catch {
     // As stored, below.
   }
@@ -502,7 +502,7 @@ function permissionSetPage(
         ? html`<p class="muted">None attached.</p>`
         : html`<ul class="plain" id="managed-policies">${p.managedPolicies.map(
             (arn) =>
-              html`<li><span class="mono">${arn}</span> ${allowed.DetachManagedPolicyFromPermissionSet ? button(prefix, session, `${base}/managed-policies/detach`, { arn }, html`Detach<span class="visually-hidden"> ${arn}</span>`) : ''}</li>`,
+              html`<li><span class="mono arn">${arn}</span> ${allowed.DetachManagedPolicyFromPermissionSet ? button(prefix, session, `${base}/managed-policies/detach`, { arn }, html`Detach<span class="visually-hidden"> ${arn}</span>`) : ''}</li>`,
           )}</ul>`
     }
     ${
@@ -525,7 +525,7 @@ function permissionSetPage(
         ? html`<p class="muted">None attached.</p>`
         : html`<ul class="plain" id="customer-policies">${p.customerPolicies.map(
             (c) =>
-              html`<li><span class="mono">${c.path}${c.name}</span> ${allowed.DetachCustomerManagedPolicyReferenceFromPermissionSet ? button(prefix, session, `${base}/customer-policies/detach`, { name: c.name, path: c.path }, html`Detach<span class="visually-hidden"> ${c.path}${c.name}</span>`) : ''}</li>`,
+              html`<li><span class="mono arn">${c.path}${c.name}</span> ${allowed.DetachCustomerManagedPolicyReferenceFromPermissionSet ? button(prefix, session, `${base}/customer-policies/detach`, { name: c.name, path: c.path }, html`Detach<span class="visually-hidden"> ${c.path}${c.name}</span>`) : ''}</li>`,
           )}</ul>`
     }
     ${
