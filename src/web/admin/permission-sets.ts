@@ -23,6 +23,7 @@ import {
   attachManagedPolicy,
   createPermissionSet,
   deletePermissionSet,
+  describePermissionSet,
   detachCustomerPolicy,
   detachManagedPolicy,
   inlinePolicyProblem,
@@ -220,8 +221,8 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /**
    * A change form's route: the administrator (CSRF checked), authorised as `op` on the
-   * permission set of the path, whose id must be one; `change` reads the form and makes the
-   * change, returning the notice to go back with.
+   * permission set of the path, whose id must be one; `handle` reads the form and makes the
+   * change, returning the notice to go back with (or the answer it sent).
    */
   function change(
     path: string,
@@ -264,8 +265,12 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       .replace(/\r\n?/g, '\n');
     const duration = kit.field(request, 'sessionDuration', 'the session duration', 100);
     const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
-    const current = await permissionSetDetail(kit.ctx, id, { limit: 1 });
-    if (!current) throw bad('The form names a permission set that does not exist; nothing was changed.');
+    const stored = await describePermissionSet(kit.ctx, id);
+    const current = {
+      description: stored.description,
+      sessionDuration: stored.session_duration,
+      relayState: stored.relay_state,
+    };
     const cleared = (value: string, was: string | null, label: string) => {
       if (value === '' && was)
         throw bad(
