@@ -228,11 +228,18 @@ for (const kind of STORE_KINDS) {
 
     it('fits a phone: no page scrolls sideways at 390 px, tables stack', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
+      const admins = await server.deps.ctx.store.db
+        .selectFrom('permission_sets')
+        .select('id')
+        .where('name', '=', 'AdministratorAccess')
+        .executeTakeFirstOrThrow();
       try {
         for (const path of [
           '/admin/users',
           `/admin/users/${bobId}`,
           `/admin/accounts/${PRODUCTION}`,
+          `/admin/permission-sets/${admins.id}`,
+          '/admin/accounts?ou=root',
           '/admin/audit',
         ]) {
           await page.goto(`${server.url}${path}`);

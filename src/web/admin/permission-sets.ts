@@ -23,6 +23,7 @@ import {
   attachManagedPolicy,
   createPermissionSet,
   deletePermissionSet,
+  describePermissionSet,
   detachCustomerPolicy,
   detachManagedPolicy,
   inlinePolicyProblem,
@@ -220,8 +221,8 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
 
   /**
    * A change form's route: the administrator (CSRF checked), authorised as `op` on the
-   * permission set of the path, whose id must be one; `change` reads the form and makes the
-   * change, returning the notice to go back with.
+   * permission set of the path, whose id must be one; `handle` reads the form and makes the
+   * change, returning the notice to go back with (or the answer it sent).
    */
   function change(
     path: string,
@@ -264,8 +265,12 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       .replace(/\r\n?/g, '\n');
     const duration = kit.field(request, 'sessionDuration', 'the session duration', 100);
     const relayState = kit.field(request, 'relayState', 'the relay state', 240, true);
-    const current = await permissionSetDetail(kit.ctx, id, { limit: 1 });
-    if (!current) throw bad('The form names a permission set that does not exist; nothing was changed.');
+    const stored = await describePermissionSet(kit.ctx, id);
+    const current = {
+      description: stored.description,
+      sessionDuration: stored.session_duration,
+      relayState: stored.relay_state,
+    };
     const cleared = (value: string, was: string | null, label: string) => {
       if (value === '' && was)
         throw bad(
@@ -418,10 +423,10 @@ function boundaryText(json: string | null): Html {
       CustomerManagedPolicyReference?: { Name?: string; Path?: string };
     };
     if (b.ManagedPolicyArn)
-      return html`<span class="mono">${b.ManagedPolicyArn}</span> <span class="muted">(AWS managed)</span>`;
+      return html`<span class="mono arn">${b.ManagedPolicyArn}</span> <span class="muted">(AWS managed)</span>`;
     const c = b.CustomerManagedPolicyReference;
     if (c)
-      return html`<span class="mono">${c.Path ?? '/'}${c.Name ?? ''}</span> <span class="muted">(customer managed)</span>`;
+      return html`<span class="mono arn">${c.Path ?? '/'}${c.Name ?? ''}</span> <span class="muted">(customer managed)</span>`;
   } catch {
     // As stored, below.
   }
@@ -502,7 +507,7 @@ function permissionSetPage(
         ? html`<p class="muted">None attached.</p>`
         : html`<ul class="plain" id="managed-policies">${p.managedPolicies.map(
             (arn) =>
-              html`<li><span class="mono">${arn}</span> ${allowed.DetachManagedPolicyFromPermissionSet ? button(prefix, session, `${base}/managed-policies/detach`, { arn }, html`Detach<span class="visually-hidden"> ${arn}</span>`) : ''}</li>`,
+              html`<li><span class="mono arn">${arn}</span> ${allowed.DetachManagedPolicyFromPermissionSet ? button(prefix, session, `${base}/managed-policies/detach`, { arn }, html`Detach<span class="visually-hidden"> ${arn}</span>`) : ''}</li>`,
           )}</ul>`
     }
     ${
@@ -525,7 +530,7 @@ function permissionSetPage(
         ? html`<p class="muted">None attached.</p>`
         : html`<ul class="plain" id="customer-policies">${p.customerPolicies.map(
             (c) =>
-              html`<li><span class="mono">${c.path}${c.name}</span> ${allowed.DetachCustomerManagedPolicyReferenceFromPermissionSet ? button(prefix, session, `${base}/customer-policies/detach`, { name: c.name, path: c.path }, html`Detach<span class="visually-hidden"> ${c.path}${c.name}</span>`) : ''}</li>`,
+              html`<li><span class="mono arn">${c.path}${c.name}</span> ${allowed.DetachCustomerManagedPolicyReferenceFromPermissionSet ? button(prefix, session, `${base}/customer-policies/detach`, { name: c.name, path: c.path }, html`Detach<span class="visually-hidden"> ${c.path}${c.name}</span>`) : ''}</li>`,
           )}</ul>`
     }
     ${
