@@ -68,6 +68,8 @@ const TABLES = [
   'accounts',
   'groups',
   'users',
+  'user_external_ids',
+  'group_external_ids',
   'group_memberships',
   'permission_sets',
   'ps_managed_policies',

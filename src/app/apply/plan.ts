@@ -19,6 +19,7 @@ import {
 } from '../org-file/model.ts';
 import {
   describeExternalIds,
+  isPlainProfile,
   profileChanges,
   profileOfStored,
   sameExternalIds,
@@ -274,13 +275,16 @@ export function computePlan(org: DesiredOrg, state: StoreState, options: { prune
       mapText(stored.custom_attributes),
       mapText(storedStringMap(want.attributes)),
     );
-    for (const c of profileChanges(
-      profileOfStored(stored.profile, stored.email),
-      want.profile,
-      stored.email,
-      want.email,
-    ))
-      change(changes, c.field, c.from, c.to);
+    // A user the file and the store give no attribute beyond the columns: nothing to compare.
+    if (stored.profile !== null || !isPlainProfile(want.profile, want.email)) {
+      for (const c of profileChanges(
+        profileOfStored(stored.profile, stored.email),
+        want.profile,
+        stored.email,
+        want.email,
+      ))
+        change(changes, c.field, c.from, c.to);
+    }
     const fieldsChanged = changes.length > 0;
     const externalIdsChanged = !sameExternalIds(stored.externalIds, want.externalIds);
     if (externalIdsChanged)

@@ -315,6 +315,21 @@ export function profileChanges(
   return out;
 }
 
+/**
+ * True when a profile holds nothing beyond the user's `email` column (no attribute, at most that
+ * one plain e-mail): what most users of a file are, compared without building any JSON.
+ */
+export function isPlainProfile(profile: Wire, email: string | null): boolean {
+  for (const k in profile) {
+    if (k !== 'Emails') return false;
+    const e = profile.Emails as Array<Record<string, unknown>>;
+    const only = e.length === 1 ? e[0] : undefined;
+    if (!only || only.Value !== email || only.Primary !== true || Object.keys(only).length !== 2)
+      return false;
+  }
+  return true;
+}
+
 /** External ids as the plan prints them: `g-1 (https://scim.example.com), …`. */
 export function describeExternalIds(ids: readonly ExternalIdRef[]): string | null {
   return ids.length === 0 ? null : ids.map((e) => `${e.id} (${e.issuer})`).join(', ');
