@@ -7,13 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateGroupCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
   DeleteGroupMembershipCommand,
   DeleteUserCommand,
+  DescribeGroupCommand,
   DescribeUserCommand,
   GetGroupIdCommand,
   GetGroupMembershipIdCommand,
   GetUserIdCommand,
+  UpdateGroupCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-identitystore';
 import {
@@ -21,6 +25,7 @@ import {
   boto3,
   identityStoreClient,
   identityStoreId,
+  outcome,
   roleCredentials,
   startAdminServer,
   WORKLOAD,
@@ -289,6 +294,45 @@ for (const kind of STORE_KINDS) {
           .where('user_name', '=', 'frank')
           .executeTakeFirstOrThrow();
         assert.equal(frank.display_name, 'Franklin');
+      } finally {
+        client.destroy();
+      }
+    });
+
+    it("UpdateGroup keeps a group's external ids; one already another group's is a ConflictException", async () => {
+      const client = identityStoreClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      const externalId = { Issuer: 'https://scim.example.com', Id: 'g-shared' };
+      const externalIds = [externalId];
+      try {
+        const first = await client.send(
+          new CreateGroupCommand({ IdentityStoreId: storeId, DisplayName: 'First' }),
+        );
+        const second = await client.send(
+          new CreateGroupCommand({ IdentityStoreId: storeId, DisplayName: 'Second' }),
+        );
+        const setIds = (GroupId: string) =>
+          client.send(
+            new UpdateGroupCommand({
+              IdentityStoreId: storeId,
+              GroupId,
+              Operations: [{ AttributePath: 'externalIds', AttributeValue: externalIds }],
+            }),
+          );
+        assert.equal(await outcome(setIds(first.GroupId ?? '')), 'ok');
+        assert.equal(await outcome(setIds(second.GroupId ?? '')), 'ConflictException');
+        const found = await client.send(
+          new GetGroupIdCommand({
+            IdentityStoreId: storeId,
+            AlternateIdentifier: { ExternalId: externalId },
+          }),
+        );
+        assert.equal(found.GroupId, first.GroupId);
+        const described = await client.send(
+          new DescribeGroupCommand({ IdentityStoreId: storeId, GroupId: second.GroupId }),
+        );
+        assert.equal(described.ExternalIds, undefined);
+        for (const g of [first, second])
+          await client.send(new DeleteGroupCommand({ IdentityStoreId: storeId, GroupId: g.GroupId }));
       } finally {
         client.destroy();
       }
