@@ -214,6 +214,10 @@ export interface UserPages {
  */
 const REACH_KEY = sql<string>`a.account_id || '.' || ps.name_lower`;
 
+/** Assignments (as `a`) to the user directly or to one of their groups. */
+const assignedToUser = (userId: string) =>
+  sql<boolean>`((a.principal_type = 'USER' and a.principal_id = ${userId}) or (a.principal_type = 'GROUP' and a.principal_id in (select group_id from group_memberships where user_id = ${userId})))`;
+
 export async function userDetail(
   ctx: AppContext,
   userId: string,
@@ -241,19 +245,7 @@ export async function userDetail(
         .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
         .select([REACH_KEY.as('k'), 'a.account_id', 'a.permission_set_id'])
         .distinct()
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
-            eb.and([
-              eb('a.principal_type', '=', 'GROUP'),
-              eb(
-                'a.principal_id',
-                'in',
-                eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
-              ),
-            ]),
-          ]),
-        ),
+        .where(assignedToUser(userId)),
       REACH_KEY,
       pages.reach,
       (r) => r.k,
@@ -314,19 +306,7 @@ async function reachOf(
     // The page's keys are in order: the range from its first to its last.
     .where(REACH_KEY, '>=', page[0]?.k ?? '')
     .where(REACH_KEY, '<=', page.at(-1)?.k ?? '')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('a.principal_type', '=', 'USER'), eb('a.principal_id', '=', userId)]),
-        eb.and([
-          eb('a.principal_type', '=', 'GROUP'),
-          eb(
-            'a.principal_id',
-            'in',
-            eb.selectFrom('group_memberships').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      ]),
-    )
+    .where(assignedToUser(userId))
     .execute();
   const byKey = new Map<string, Reach>();
   for (const p of page) {

@@ -378,18 +378,7 @@ const userExternalIdsBetween = preparedRead(['from', 'to'] as const, (db, p) =>
 /** A row of `usersByName`/`usersByNameAfter` (an array in the order of `USER_JOINED_COLUMNS`). */
 function userJoinedRow(a: readonly unknown[]): UserJoinedRow {
   return {
-    id: a[0] as string,
-    user_name: a[1] as string,
-    display_name: a[2] as string,
-    profile: a[3] as string | null,
-    given_name: a[4] as string | null,
-    family_name: a[5] as string | null,
-    email: a[6] as string | null,
-    status: a[7] as string,
-    created_at: a[8] as number,
-    created_by: a[9] as string,
-    updated_at: a[10] as number,
-    updated_by: a[11] as string,
+    ...userWireRow(a),
     ext_issuer: a[12] as string | null,
     ext_id: a[13] as string | null,
     ext_position: a[14] as number | null,
