@@ -26,7 +26,6 @@ import { buildApp } from './app.ts';
 import { limitConnections } from './connections.ts';
 import { type DirectorySyncer, startDirectorySync } from './directory-sync.ts';
 import { createDrain, drainServer } from './drain.ts';
-import { collectWhenIdle } from './idle-gc.ts';
 import { createMetrics } from './metrics.ts';
 import { type RequestLineWriter, setRequestLineWriter } from './request-log.ts';
 import { type Sweeper, startSweeper } from './sweeper.ts';
@@ -303,7 +302,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       metrics,
     });
-    collectWhenIdle(app.server);
     await listenOrExplain(app, config.host, port);
     // A generated certificate is replaced while the server runs (it lives 90 days); with TLS on,
     // app.server is an https server.
