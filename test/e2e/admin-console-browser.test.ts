@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import YAML from 'yaml';
 import { grantAdministrator } from '../../src/app/admin/grant.ts';
 import { applyText } from '../helpers/apply.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { launchBrowser, type TestBrowser, tabTo as tabToIn } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -83,17 +83,8 @@ for (const kind of STORE_KINDS) {
     }
 
     /** Press Tab until the focused element is the one `matches` describes (at most 40 presses). */
-    async function tabTo(description: string, matches: (el: Element) => boolean): Promise<void> {
-      for (let i = 0; i < 40; i++) {
-        await page.keyboard.press('Tab');
-        const found = await page.evaluate((src) => {
-          const el = document.activeElement;
-          return el ? (new Function('el', `return (${src})(el)`) as (e: Element) => boolean)(el) : false;
-        }, matches.toString());
-        if (found) return;
-      }
-      assert.fail(`Tab never reached ${description}`);
-    }
+    const tabTo = (description: string, matches: (el: Element) => boolean) =>
+      tabToIn(page, description, matches, 40);
 
     /** Light and dark screenshots of the page as it is (SQLite run only: one set is enough). */
     async function shots(name: string, fullPage = false): Promise<void> {

@@ -44,7 +44,7 @@ import {
   WORKLOAD,
 } from '../helpers/admin.ts';
 import { idcenter } from '../helpers/apply.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { launchBrowser, type TestBrowser, tabTo as tabToIn } from '../helpers/browser.ts';
 import { auditRows } from '../helpers/oidc.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -86,15 +86,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       server = await startAdminServer(kind);
       fs.writeFileSync(path.join(server.config.dataDir, 'org.yaml'), ADMIN_ORG);
-      const userId = async (name: string) =>
-        (
-          await db()
-            .selectFrom('users')
-            .select('id')
-            .where('user_name_lower', '=', name)
-            .executeTakeFirstOrThrow()
-        ).id;
-      aliceId = await userId('alice');
+      aliceId = await userIdOf('alice');
       devId = (
         await db()
           .selectFrom('permission_sets')
@@ -108,7 +100,7 @@ for (const kind of STORE_KINDS) {
       sso = ssoAdminClient(server.url, creds);
       orgs = organizationsClient(server.url, creds);
       alice = await ConsoleClient.as(server.url, server.deps, aliceId);
-      bob = await ConsoleClient.as(server.url, server.deps, await userId('bob'));
+      bob = await ConsoleClient.as(server.url, server.deps, await userIdOf('bob'));
       const who = await signIn(server.deps, aliceId);
       browser = await launchBrowser();
       browser.context.setDefaultTimeout(15_000);
@@ -133,17 +125,8 @@ for (const kind of STORE_KINDS) {
     }
 
     /** Press Tab until the focused element is the one `matches` describes (at most 60 presses). */
-    async function tabTo(description: string, matches: (el: Element) => boolean): Promise<void> {
-      for (let i = 0; i < 60; i++) {
-        await page.keyboard.press('Tab');
-        const found = await page.evaluate((src) => {
-          const el = document.activeElement;
-          return el ? (new Function('el', `return (${src})(el)`) as (e: Element) => boolean)(el) : false;
-        }, matches.toString());
-        if (found) return;
-      }
-      assert.fail(`Tab never reached ${description}`);
-    }
+    const tabTo = (description: string, matches: (el: Element) => boolean) =>
+      tabToIn(page, description, matches, 60);
 
     /** Submits the form of the field `selector` with Enter. */
     const submitWithEnter = (selector: string) => posted(() => page.press(selector, 'Enter'));

@@ -2,10 +2,12 @@
  * Debian's chromium driven by playwright-core, never a downloaded browser. Each launch gets a
  * fresh profile directory, removed on close.
  */
+
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.IDCENTER_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -41,6 +43,28 @@ export async function launchBrowser(
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Press Tab until the focused element is the one `matches` describes (at most `presses` times):
+ * keyboard operation as a person does it. `matches` runs in the page, so it may use only its
+ * argument.
+ */
+export async function tabTo(
+  page: Page,
+  description: string,
+  matches: (el: Element) => boolean,
+  presses = 40,
+): Promise<void> {
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press('Tab');
+    const found = await page.evaluate((src) => {
+      const el = document.activeElement;
+      return el ? (new Function('el', `return (${src})(el)`) as (e: Element) => boolean)(el) : false;
+    }, matches.toString());
+    if (found) return;
+  }
+  assert.fail(`Tab never reached ${description}`);
 }
 
 export type { Browser };
