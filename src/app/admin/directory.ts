@@ -15,6 +15,7 @@
  */
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
+import { PROFILE_ATTRIBUTES, PROFILE_NAME_PARTS } from '../../domain/identity/user-attributes.ts';
 import { newDirectoryId } from '../../domain/ids.ts';
 import { preparedRead, preparedReadArrays } from '../../storage/prepared.ts';
 import type { Database, GroupRow, UserRow } from '../../storage/schema.ts';
@@ -92,12 +93,17 @@ function userColumns(doc: Wire) {
   const name = (doc.Name ?? {}) as Record<string, unknown>;
   const emails = (doc.Emails ?? []) as Array<{ Value?: string; Primary?: boolean }>;
   const email = (emails.find((e) => e.Primary) ?? emails[0])?.Value ?? null;
-  const { GivenName, FamilyName, ...otherName } = name;
+  // Only attributes are stored: the document may be an answer (UpdateUser changes the user as
+  // DescribeUser shows it), whose ids, status and times are the row's own columns.
   const profile: Wire = {};
-  for (const [k, v] of Object.entries(doc)) {
-    if (['UserName', 'DisplayName', 'Name', 'ExternalIds'].includes(k) || v === undefined || v === null)
-      continue;
-    profile[k] = v;
+  for (const k of PROFILE_ATTRIBUTES) {
+    const v = doc[k];
+    if (k !== 'Name' && v !== undefined && v !== null) profile[k] = v;
+  }
+  const otherName: Wire = {};
+  for (const part of PROFILE_NAME_PARTS) {
+    const v = name[part];
+    if (v !== undefined && v !== null) otherName[part] = v;
   }
   if (Object.keys(otherName).length > 0) profile.Name = otherName;
   const userName = doc.UserName as string;
@@ -108,8 +114,8 @@ function userColumns(doc: Wire) {
     user_name: userName,
     user_name_lower: userName.toLowerCase(),
     display_name: doc.DisplayName as string,
-    given_name: (GivenName as string | undefined) ?? null,
-    family_name: (FamilyName as string | undefined) ?? null,
+    given_name: (name.GivenName as string | undefined) ?? null,
+    family_name: (name.FamilyName as string | undefined) ?? null,
     email,
     profile: Object.keys(profile).length > 0 ? JSON.stringify(profile) : null,
   };

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PROFILE_ATTRIBUTES, PROFILE_NAME_PARTS } from '../../domain/identity/user-attributes.ts';
 import { formatProblem, parseOrgFile } from './index.ts';
-import { fileKeysOfProfile, profileChanges, profileOfStored, storedProfileText } from './user-profile.ts';
+import {
+  fileKeysOfProfile,
+  LIST_ATTRIBUTES,
+  NAME_PARTS,
+  profileChanges,
+  profileOfStored,
+  storedProfileText,
+  TEXT_ATTRIBUTES,
+} from './user-profile.ts';
 
 function problems(users: string): string[] {
   const r = parseOrgFile(`users:\n${users}`);
@@ -90,5 +99,16 @@ users:
       { field: 'formattedName', from: 'F', to: null },
       { field: 'title', from: 'T', to: 'U' },
     ]);
+  });
+
+  it('has a file key for every attribute a stored profile may hold, and no other', () => {
+    const wired = [
+      'Name',
+      ...TEXT_ATTRIBUTES.map(([, w]) => w),
+      ...LIST_ATTRIBUTES.map((l) => l.wire),
+      'Extensions',
+    ];
+    assert.deepEqual([...wired].sort(), [...PROFILE_ATTRIBUTES].sort());
+    assert.deepEqual(NAME_PARTS.map(([, w]) => w).sort(), [...PROFILE_NAME_PARTS].sort());
   });
 });

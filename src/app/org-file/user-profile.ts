@@ -19,6 +19,8 @@ import {
   MAX_PHONE_NUMBERS,
   MAX_PHOTOS,
   MAX_ROLES,
+  PROFILE_ATTRIBUTES,
+  PROFILE_NAME_PARTS,
 } from '../../domain/identity/user-attributes.ts';
 
 export type Wire = Record<string, unknown>;
@@ -114,14 +116,13 @@ export const LIST_ATTRIBUTES: readonly ListAttribute[] = [
   { key: 'roles', wire: 'Roles', entry: 'a role', members: TYPED, required: [], max: MAX_ROLES },
 ];
 
-/** The identitystore members a profile may hold (the others a stored profile has are not attributes). */
-const PROFILE_MEMBERS = new Set<string>([
-  'Name',
-  ...TEXT_ATTRIBUTES.map(([, w]) => w),
-  ...LIST_ATTRIBUTES.map((l) => l.wire),
-  'Extensions',
-]);
-const NAME_MEMBERS = new Set<string>(NAME_PARTS.map(([, w]) => w));
+/**
+ * The identitystore members a profile may hold (a profile stored before migration 026 may have
+ * others, which are not attributes). The file's keys above name each of them (a test holds the
+ * two lists together).
+ */
+const PROFILE_MEMBERS = new Set<string>(PROFILE_ATTRIBUTES);
+const NAME_MEMBERS = new Set<string>(PROFILE_NAME_PARTS);
 
 /** The file's keys of the profile, in the order the export writes them and the plan lists them. */
 export const PROFILE_KEYS: readonly string[] = [

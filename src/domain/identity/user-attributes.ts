@@ -52,6 +52,39 @@ export const MAX_PHOTOS = 3;
 export const MAX_EXTERNAL_IDS = 10;
 export const MAX_EXTENSIONS = 10;
 
+/**
+ * What a user's `users.profile` holds: every attribute of the service's user but the columns the
+ * rest of the server reads (user name, display name, and `Name`'s given and family names) and the
+ * external ids (a table of their own). What an answer adds to a user (its ids, status, times) is
+ * never an attribute, so it is never stored with them.
+ */
+export const PROFILE_ATTRIBUTES: readonly string[] = [
+  'Name',
+  'NickName',
+  'ProfileUrl',
+  'Emails',
+  'Addresses',
+  'PhoneNumbers',
+  'UserType',
+  'Title',
+  'PreferredLanguage',
+  'Locale',
+  'Timezone',
+  'Photos',
+  'Website',
+  'Birthdate',
+  'Roles',
+  'Extensions',
+];
+
+/** The parts of `Name` the profile keeps (the given and family names are columns). */
+export const PROFILE_NAME_PARTS: readonly string[] = [
+  'Formatted',
+  'MiddleName',
+  'HonorificPrefix',
+  'HonorificSuffix',
+];
+
 const compiled = new Map<string, RegExp>();
 
 /** The limits' pattern anchored at both ends, as the service applies it. */

@@ -19,6 +19,7 @@ import { m019AdminPlane } from './019-admin-plane.ts';
 import { m020IdentitySource } from './020-identity-source.ts';
 import { m024UserSearch } from './024-user-search.ts';
 import { m025InstanceGeneration } from './025-instance-generation.ts';
+import { m026UserProfileAttributes } from './026-user-profile-attributes.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '020-identity-source': m020IdentitySource,
   '024-user-search': m024UserSearch,
   '025-instance-generation': m025InstanceGeneration,
+  '026-user-profile-attributes': m026UserProfileAttributes,
 };
