@@ -861,6 +861,8 @@ export interface PermissionSetDetail extends PermissionSetListItem {
   permissionsBoundary: string | null;
   managedPolicies: string[];
   customerPolicies: Array<{ name: string; path: string }>;
+  /** Its tags by key (at most 75). */
+  tags: Array<{ key: string; value: string }>;
   /** Accounts it is provisioned to whose role has an older version of it. */
   behind: number;
   assignments: ConsolePage<{
@@ -882,7 +884,7 @@ export async function permissionSetDetail(
   const db = ctx.store.db;
   const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
   if (!ps) return undefined;
-  const [managed, customer, behind, assignments] = await Promise.all([
+  const [managed, customer, tags, behind, assignments] = await Promise.all([
     db
       .selectFrom('ps_managed_policies')
       .select('arn')
@@ -894,6 +896,12 @@ export async function permissionSetDetail(
       .select(['name', 'path'])
       .where('permission_set_id', '=', id)
       .orderBy('name')
+      .execute(),
+    db
+      .selectFrom('ps_tags')
+      .select(['key', 'value'])
+      .where('permission_set_id', '=', id)
+      .orderBy('key')
       .execute(),
     db
       .selectFrom('provisioned_roles')
@@ -937,6 +945,7 @@ export async function permissionSetDetail(
     permissionsBoundary: ps.permissions_boundary,
     managedPolicies: managed.map((m) => m.arn),
     customerPolicies: customer,
+    tags,
     behind: Number(behind?.n ?? 0),
     assignments: {
       prev: assignments.prev,
