@@ -10,7 +10,9 @@
  * audited with the administrator as actor, as a call of the API would be.
  *
  * An inline policy IAM would refuse is answered with the permission set's page again (400): the
- * problems shown above the editor, which keeps what was typed.
+ * problems shown above the editor, which keeps what was typed. Its form alone may be larger
+ * than the others (`POLICY_FORM_BYTES`): URL-encoded, a policy IAM accepts can take six times
+ * its size, and it must reach the check to be answered with IAM's reason.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { provisionPermissionSet } from '../../app/admin/assignments.ts';
@@ -53,6 +55,7 @@ import { MAX_POLICY_BYTES } from '../../domain/identity/policy-document.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
+import { POLICY_FORM_BYTES } from '../request-text.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
 import { principalFields, unassignButton } from './organization.ts';
@@ -244,8 +247,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       view: AdminView,
       id: string,
     ) => Promise<string | FastifyReply>,
+    formBytes?: number,
   ): void {
-    app.post(`/admin/permission-sets/:id${path}`, async (request, reply) => {
+    const options = formBytes ? { bodyLimit: formBytes, config: { formBytes } } : {};
+    app.post(`/admin/permission-sets/:id${path}`, options, async (request, reply) => {
       const view = await kit.actor(request, reply);
       if (!view) return reply;
       const { id } = request.params as { id: string };
@@ -356,18 +361,27 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     },
   );
 
-  /** As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. */
-  change('/inline-policy', 'PutInlinePolicyToPermissionSet', async (request, reply, view, id) => {
-    // Checked here rather than by the field's limit, so that what was typed comes back; the
-    // textarea's lines come as CRLF, kept as LF (as typed, and fewer of IAM's bytes).
-    const policy = kit
-      .field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true)
-      .replace(/\r\n?/g, '\n');
-    const problem = inlinePolicyProblem(policy);
-    if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
-    await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
-    return 'inline-saved';
-  });
+  /**
+   * As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. Its
+   * form may be up to `POLICY_FORM_BYTES`, so that any policy the API takes arrives here.
+   */
+  change(
+    '/inline-policy',
+    'PutInlinePolicyToPermissionSet',
+    async (request, reply, view, id) => {
+      // Checked here rather than by the field's limit (any text the form's body can hold), so
+      // that what was typed comes back; the textarea's lines come as CRLF, kept as LF (as typed,
+      // and fewer of IAM's bytes).
+      const policy = kit
+        .field(request, 'policy', 'the inline policy', POLICY_FORM_BYTES, true)
+        .replace(/\r\n?/g, '\n');
+      const problem = inlinePolicyProblem(policy);
+      if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
+      await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
+      return 'inline-saved';
+    },
+    POLICY_FORM_BYTES,
+  );
 
   change(
     '/inline-policy/delete',
