@@ -750,8 +750,8 @@ function tagsSection(
       <thead><tr><th scope="col">Key</th><th scope="col">Value</th>${allowed.UntagResource ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
       <tbody>${p.tags.map(
         (t) => html`<tr>
-          <td data-label="Key"><bdi>${t.key}</bdi></td>
-          <td data-label="Value">${t.value === '' ? html`<span class="muted">empty</span>` : html`<bdi>${t.value}</bdi>`}</td>
+          <td data-label="Key" class="wrap">${text(t.key, 128)}</td>
+          <td data-label="Value" class="wrap">${t.value === '' ? html`<span class="muted">empty</span>` : text(t.value, 256)}</td>
           ${allowed.UntagResource ? html`<td class="nowrap">${button(prefix, session, `${base}/tags/delete`, { key: t.key }, html`Remove<span class="visually-hidden"> tag ${t.key}</span>`)}</td>` : ''}
         </tr>`,
       )}</tbody>
