@@ -145,6 +145,21 @@ for (const kind of STORE_KINDS) {
         'owner',
       ]);
 
+      // A key with spaces at its ends (the API takes one) is removed as it is.
+      await sso.send(
+        new TagResourceCommand({
+          InstanceArn: inst,
+          ResourceArn: devArn,
+          Tags: [{ Key: ' spaced ', Value: 'v' }],
+        }),
+      );
+      await page.goto(`${server.url}${psPath()}`);
+      assert.equal((await clickButton('Remove tag  spaced ')).status(), 303);
+      assert.deepEqual(await tags(), [
+        { Key: 'Cost Center', Value: 'sec' },
+        { Key: 'owner', Value: '' },
+      ]);
+
       const removed = await clickButton('Remove tag owner');
       assert.equal(removed.status(), 303);
       assert.match((await page.locator('[role=status]').textContent()) ?? '', /The tag was removed/);
@@ -232,11 +247,12 @@ for (const kind of STORE_KINDS) {
       );
       assert.ok(byConsole.every((a) => a.actor === `user:${aliceId}`));
       assert.deepEqual(
-        byConsole.slice(0, 4).map((a) => JSON.parse(a.detail ?? '{}')),
+        byConsole.slice(0, 5).map((a) => JSON.parse(a.detail ?? '{}')),
         [
           { tagged: ['Cost Center'], via: 'admin-console' },
           { tagged: ['Cost Center'], via: 'admin-console' },
           { tagged: ['owner'], via: 'admin-console' },
+          { untagged: [' spaced '], via: 'admin-console' },
           { untagged: ['owner'], via: 'admin-console' },
         ],
       );

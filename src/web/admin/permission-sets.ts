@@ -457,10 +457,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     'tag-saved',
   );
 
-  /** As UntagResource with one key. */
+  /** As UntagResource with one key, as stored (the Remove button's). */
   tagChange(
     '/tags/delete',
-    (request) => kit.field(request, 'key', 'the tag key', 1024),
+    (request) => kit.exactField(request, 'key', 'the tag key', 1024),
     (id, key) => ({ op: 'UntagResource', permissionSetId: id, tagKeys: [key] }),
     (request, view, id, key) => untagPermissionSet(kit.ctx, kit.who(request, view.session), id, [key]),
     'tag-removed',
