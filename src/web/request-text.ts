@@ -3,7 +3,8 @@
  * recorded with a session — checked against the rule of `domain/wire-text.ts` (UTF-8, no
  * control characters) before any handler reads it, so nothing is looked up, written or audited:
  *
- * - A form body (`application/x-www-form-urlencoded`, at most 64 KiB) is decoded by the web
+ * - A form body (`application/x-www-form-urlencoded`, at most 64 KiB, or its route's larger
+ *   `bodyLimit`) is decoded by the web
  *   plugin's content-type parser (`parseForms`) with the strict decoder of `codecs/form.ts`; a
  *   field that breaks the rule fails the request with `invalid_request` (a textarea's field,
  *   `MULTILINE_FIELDS`, may also hold tabs and line breaks), which the area's error
@@ -22,10 +23,23 @@ import { decodeUtf8, textFault } from '../domain/wire-text.ts';
 import { decodeForm, formFaultMessage, queryFault } from '../protocol/codecs/form.ts';
 
 /**
- * Largest form body accepted (413 beyond); the pages' forms send a few hundred bytes, a
- * permission set's inline policy up to 32 KiB.
+ * Largest form body accepted (413 beyond): the pages' forms send a few hundred bytes. A route
+ * may take more (its `bodyLimit`, told to the error page by its `config.formBytes`).
  */
 export const MAX_FORM_BYTES = 64 * 1024;
+
+/**
+ * Largest body of the console's inline policy form. A policy is at most 32,768 characters of
+ * U+0009 to U+00FF (IAM); URL-encoded, each can take six bytes (`%C3%BF`, a line break sent
+ * as CRLF, `%0D%0A`), so 192 KiB, and the form's other fields are a few hundred bytes.
+ */
+export const POLICY_FORM_BYTES = 256 * 1024;
+
+/** The largest form body the request's route takes. */
+export function formLimitOf(request: FastifyRequest): number {
+  const config = request.routeOptions.config as { formBytes?: unknown } | undefined;
+  return typeof config?.formBytes === 'number' ? config.formBytes : MAX_FORM_BYTES;
+}
 
 /** The form fields that are textareas, whose values may hold tabs and line breaks. */
 const MULTILINE_FIELDS: ReadonlySet<string> = new Set(['policy', 'psDescription']);

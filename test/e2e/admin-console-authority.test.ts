@@ -1,7 +1,8 @@
 /**
  * The admin console allows what the administrator's permission sets allow through the admin
  * APIs, on SQLite and PostgreSQL: a read-only administrator (ReadOnlyAccess) reads every page and
- * changes nothing, and an explicit deny in an otherwise all-powerful permission set holds.
+ * changes nothing, and an explicit deny in an otherwise all-powerful permission set holds (one
+ * on a tag key or value too, read from the console's form as the API reads its request).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +52,18 @@ for (const kind of STORE_KINDS) {
                   Resource: `arn:aws:sso:::permissionSet/*/${org.permissionSets.ReadOnly}`,
                 },
                 { Effect: 'Deny', Action: 'organizations:DeleteOrganizationalUnit', Resource: '*' },
+                {
+                  Effect: 'Deny',
+                  Action: ['sso:TagResource', 'sso:UntagResource'],
+                  Resource: '*',
+                  Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['owner'] } },
+                },
+                {
+                  Effect: 'Deny',
+                  Action: 'sso:TagResource',
+                  Resource: '*',
+                  Condition: { StringEquals: { 'aws:RequestTag/env': 'prod' } },
+                },
               ],
             },
           ),
@@ -243,6 +256,49 @@ for (const kind of STORE_KINDS) {
       assert.equal(refused.status, 403);
       assert.match(await refused.text(), /organizations:DeleteOrganizationalUnit/);
       assert.ok(await db().selectFrom('ous').select('id').where('id', '=', ou).executeTakeFirst());
+    });
+
+    it('holds a deny on a tag key (aws:TagKeys) and a tag value (aws:RequestTag), tagging with the others', async () => {
+      const target = org.permissionSets.Target ?? '';
+      const tags = async () =>
+        (
+          await db()
+            .selectFrom('ps_tags')
+            .select(['key', 'value'])
+            .where('permission_set_id', '=', target)
+            .orderBy('key')
+            .execute()
+        ).map((t) => `${t.key}=${t.value}`);
+      for (const fields of [
+        { key: 'owner', value: 'alice' },
+        { key: 'env', value: 'prod' },
+      ]) {
+        const res = await scoped.post(`/admin/permission-sets/${target}/tags`, fields);
+        assert.equal(res.status, 403, fields.key);
+        assert.match(await res.text(), /sso:TagResource/);
+      }
+      assert.deepEqual(await tags(), []);
+      for (const fields of [
+        { key: 'env', value: 'dev' },
+        { key: 'team', value: 'blue' },
+      ]) {
+        assert.equal((await scoped.post(`/admin/permission-sets/${target}/tags`, fields)).status, 303);
+      }
+      assert.deepEqual(await tags(), ['env=dev', 'team=blue']);
+      // The page offers the form; the key it may not remove is refused as UntagResource.
+      assert.match(await (await scoped.get(`/admin/permission-sets/${target}`)).text(), /Save the tag/);
+      await db()
+        .insertInto('ps_tags')
+        .values({ permission_set_id: target, key: 'owner', value: 'x' })
+        .execute();
+      const untag = await scoped.post(`/admin/permission-sets/${target}/tags/delete`, { key: 'owner' });
+      assert.equal(untag.status, 403);
+      assert.match(await untag.text(), /sso:UntagResource/);
+      assert.equal(
+        (await scoped.post(`/admin/permission-sets/${target}/tags/delete`, { key: 'team' })).status,
+        303,
+      );
+      assert.deepEqual(await tags(), ['env=dev', 'owner=x']);
     });
   });
 }

@@ -224,11 +224,22 @@ for (const kind of STORE_KINDS) {
         .select('id')
         .where('name', '=', 'AdministratorAccess')
         .executeTakeFirstOrThrow();
+      // A tag as long as AWS takes, without a space to break it at.
+      await server.deps.ctx.store.db
+        .insertInto('ps_tags')
+        .values({ permission_set_id: admins.id, key: 'k'.repeat(128), value: 'v'.repeat(256) })
+        .execute();
+      const assigned = await server.deps.ctx.store.db
+        .selectFrom('account_assignments')
+        .select('permission_set_id')
+        .where('account_id', '=', PRODUCTION)
+        .executeTakeFirstOrThrow();
       try {
         for (const path of [
           '/admin/users',
           `/admin/users/${bobId}`,
           `/admin/accounts/${PRODUCTION}`,
+          `/admin/accounts/${PRODUCTION}/permission-sets/${assigned.permission_set_id}`,
           `/admin/permission-sets/${admins.id}`,
           '/admin/accounts?ou=root',
           '/admin/audit',

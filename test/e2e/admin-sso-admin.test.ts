@@ -1,7 +1,7 @@
 /**
- * sso-admin end to end, judged by boto3 (permission sets with their policies, boundary and tags;
- * account assignments with their status operations; provisioning) and the AWS CLI v1, on SQLite
- * and PostgreSQL. Deleting an assignment stops the role credentials it gave.
+ * sso-admin end to end, judged by boto3 (permission sets with their policies, boundary and tags,
+ * `aws:` tag keys refused; account assignments with their status operations; provisioning) and
+ * the AWS CLI v1, on SQLite and PostgreSQL. Deleting an assignment stops the role credentials it gave.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -59,6 +59,9 @@ c.delete_permissions_boundary_from_permission_set(InstanceArn=inst, PermissionSe
 out['boundaryGone'] = err(lambda: c.get_permissions_boundary_for_permission_set(InstanceArn=inst, PermissionSetArn=arn))
 c.tag_resource(InstanceArn=inst, ResourceArn=arn, Tags=[{'Key': 'env', 'Value': 'prod'}])
 c.untag_resource(InstanceArn=inst, ResourceArn=arn, TagKeys=['team'])
+out['reservedTag'] = err(lambda: c.tag_resource(InstanceArn=inst, ResourceArn=arn, Tags=[{'Key': 'aws:owner', 'Value': 'x'}]))
+out['reservedOnCreate'] = err(lambda: c.create_permission_set(InstanceArn=inst, Name='Reserved', Tags=[{'Key': 'AWS:cost', 'Value': '1'}]))
+out['untagReserved'] = err(lambda: c.untag_resource(InstanceArn=inst, ResourceArn=arn, TagKeys=['aws:owner']))
 out['tags'] = c.list_tags_for_resource(InstanceArn=inst, ResourceArn=arn)['Tags']
 
 a = dict(InstanceArn=inst, TargetId=wl, TargetType='AWS_ACCOUNT', PermissionSetArn=arn, PrincipalType='USER', PrincipalId=alice)
@@ -150,6 +153,10 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(out.boundary, { ManagedPolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
       assert.equal(out.boundaryGone, 'ResourceNotFoundException');
       assert.deepEqual(out.tags, [{ Key: 'env', Value: 'prod' }]);
+      // aws: keys are reserved, as in the organization file and the console; one may be removed.
+      assert.equal(out.reservedTag, 'ValidationException');
+      assert.equal(out.reservedOnCreate, 'ValidationException');
+      assert.equal(out.untagReserved, 'ok');
       assert.equal(out.createStatus, 'SUCCEEDED');
       assert.ok(out.creations >= 1);
       assert.equal(out.assignments, true);

@@ -53,6 +53,13 @@ export type ConsoleAct =
   | { op: 'DeleteGroupMembership'; membershipId: string; groupId: string; userId: string }
   | { op: 'DescribeAccount'; accountId: string }
   | { op: 'DescribePermissionSet' | 'DeletePermissionSet' | PermissionSetChange; permissionSetId: string }
+  | {
+      /** Tags a permission set; `tags` are the request's (aws:RequestTag, aws:TagKeys) when known. */
+      op: 'TagResource';
+      permissionSetId: string;
+      tags?: Readonly<Record<string, string>>;
+    }
+  | { op: 'UntagResource'; permissionSetId: string; tagKeys?: readonly string[] }
   | { op: 'CreateOrganizationalUnit'; parentId: string }
   | { op: 'UpdateOrganizationalUnit' | 'DeleteOrganizationalUnit'; ouId: string }
   | { op: 'MoveAccount'; accountId: string; sourceParentId: string; destinationParentId: string }
@@ -154,6 +161,8 @@ const SERVICE: Record<ConsoleAct['op'], AdminService> = {
   DetachCustomerManagedPolicyReferenceFromPermissionSet: 'sso-admin',
   PutPermissionsBoundaryToPermissionSet: 'sso-admin',
   DeletePermissionsBoundaryFromPermissionSet: 'sso-admin',
+  TagResource: 'sso-admin',
+  UntagResource: 'sso-admin',
   CreateOrganizationalUnit: 'organizations',
   UpdateOrganizationalUnit: 'organizations',
   DeleteOrganizationalUnit: 'organizations',
@@ -211,6 +220,10 @@ function resourcesOf(i: Instance, act: ConsoleAct): string[] {
     case 'PutPermissionsBoundaryToPermissionSet':
     case 'DeletePermissionsBoundaryFromPermissionSet':
       return [instance, ssoPermissionSetArn(i.instance_id, act.permissionSetId)];
+    case 'TagResource':
+    case 'UntagResource':
+      // As the API: the resource the call names, the permission set.
+      return [ssoPermissionSetArn(i.instance_id, act.permissionSetId)];
     case 'CreateOrganizationalUnit':
       return [parentArn(i, act.parentId)];
     case 'UpdateOrganizationalUnit':
@@ -253,10 +266,16 @@ export function assertConsoleMay(
   const operation = operationAuthorization(SERVICE[act.op], act.op);
   if (!operation) throw new Error(`internal: no authorization for ${act.op}`);
   const resources = resourcesOf(admin.instance, act);
+  const tags =
+    act.op === 'TagResource' && act.tags
+      ? { requestTags: act.tags, tagKeys: Object.keys(act.tags) }
+      : act.op === 'UntagResource' && act.tagKeys
+        ? { tagKeys: act.tagKeys }
+        : {};
   let denial: unknown;
   for (const caller of admin.callers) {
     try {
-      authorizeAdmin(caller, { operation, resources, facts, now });
+      authorizeAdmin(caller, { operation, resources, facts, now, ...tags });
       return;
     } catch (err) {
       denial = err;

@@ -566,12 +566,22 @@ export interface Principal {
   status?: string;
 }
 
-/** Who reaches an account with one permission set: users directly, and groups with their members. */
+/**
+ * Who reaches an account with one permission set: the first users assigned directly and the
+ * first groups with their first members (by name), and how many there are of each.
+ */
 export interface AccountAccessEntry {
   permissionSetId: string;
   permissionSetName: string;
   users: Principal[];
-  groups: Array<Principal & { members: Principal[]; memberCount: number }>;
+  userCount: number;
+  groups: AccountGroup[];
+  groupCount: number;
+}
+
+export interface AccountGroup extends Principal {
+  members: Principal[];
+  memberCount: number;
 }
 
 export interface AccountAccess {
@@ -584,8 +594,77 @@ export interface AccountAccess {
 const MEMBERS_SHOWN = 50;
 
 /**
+ * Most users, and most groups, listed under one permission set on an account page; the page of
+ * the account and permission set (`accountPermissionSetAccess`) lists them all.
+ */
+export const PRINCIPALS_SHOWN = 20;
+
+/** The users assigned `permissionSetId` in `accountId` directly, keyed by lower-case user name. */
+function assignedUsers(db: Kysely<Database>, accountId: string, permissionSetId: string) {
+  return db
+    .selectFrom('account_assignments as a')
+    .leftJoin('users as u', 'u.id', 'a.principal_id')
+    .select([
+      'a.principal_id',
+      'u.user_name',
+      'u.display_name',
+      'u.status',
+      // A user deleted without its assignments would still be listed, by id.
+      sql<string>`coalesce(u.user_name_lower, a.principal_id)`.as('k'),
+    ])
+    .where('a.account_id', '=', accountId)
+    .where('a.permission_set_id', '=', permissionSetId)
+    .where('a.principal_type', '=', 'USER');
+}
+
+/** The groups assigned `permissionSetId` in `accountId`, keyed by lower-case display name. */
+function assignedGroups(db: Kysely<Database>, accountId: string, permissionSetId: string) {
+  return db
+    .selectFrom('account_assignments as a')
+    .leftJoin('groups as g', 'g.id', 'a.principal_id')
+    .select([
+      'a.principal_id',
+      'g.display_name',
+      sql<string>`coalesce(g.display_name_lower, a.principal_id)`.as('k'),
+    ])
+    .where('a.account_id', '=', accountId)
+    .where('a.permission_set_id', '=', permissionSetId)
+    .where('a.principal_type', '=', 'GROUP');
+}
+
+const USER_KEY = sql<string>`coalesce(u.user_name_lower, a.principal_id)`;
+const GROUP_KEY = sql<string>`coalesce(g.display_name_lower, a.principal_id)`;
+
+function assignedUser(r: {
+  principal_id: string;
+  user_name: string | null;
+  display_name: string | null;
+  status: string | null;
+}): Principal {
+  return {
+    id: r.principal_id,
+    name: r.user_name ?? r.principal_id,
+    displayName: r.display_name ?? '',
+    status: r.status ?? 'UNKNOWN',
+  };
+}
+
+/** The member counts of `groupIds`, in one query. */
+async function memberCounts(db: Kysely<Database>, groupIds: string[]): Promise<Map<string, number>> {
+  if (groupIds.length === 0) return new Map();
+  const counts = await db
+    .selectFrom('group_memberships')
+    .select(['group_id', (eb) => eb.fn.countAll().as('n')])
+    .where('group_id', 'in', groupIds)
+    .groupBy('group_id')
+    .execute();
+  return new Map(counts.map((c) => [c.group_id, Number(c.n)]));
+}
+
+/**
  * "Who can access this account and how": per permission set assigned in the account (a two-way
- * page of them, by name), the users assigned and the groups with their members.
+ * page of them, by name), the first `PRINCIPALS_SHOWN` users assigned and groups with their
+ * first members, and how many of each there are.
  */
 export async function accountAccess(
   ctx: AppContext,
@@ -599,76 +678,41 @@ export async function accountAccess(
     db
       .selectFrom('account_assignments as a')
       .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
-      .select(['ps.id', 'ps.name_lower'])
+      .select(['ps.id', 'ps.name', 'ps.name_lower'])
       .distinct()
       .where('a.account_id', '=', accountId),
     'ps.name_lower',
     page,
     (r) => r.name_lower,
   );
-  const entries = new Map<string, AccountAccessEntry>();
   if (sets.items.length === 0) return { account: accountItem(account), entries: { ...sets, items: [] } };
-  const rows = await db
-    .selectFrom('account_assignments as a')
-    .innerJoin('permission_sets as ps', 'ps.id', 'a.permission_set_id')
-    .leftJoin('users as u', (j) => j.onRef('u.id', '=', 'a.principal_id').on('a.principal_type', '=', 'USER'))
-    .leftJoin('groups as g', (j) =>
-      j.onRef('g.id', '=', 'a.principal_id').on('a.principal_type', '=', 'GROUP'),
-    )
-    .select([
-      'a.permission_set_id',
-      'ps.name as ps_name',
-      'a.principal_type',
-      'a.principal_id',
-      'u.user_name',
-      'u.display_name as user_display_name',
-      'u.status as user_status',
-      'g.display_name as group_name',
-    ])
-    .where('a.account_id', '=', accountId)
-    .where(
-      'a.permission_set_id',
-      'in',
-      sets.items.map((p) => p.id),
-    )
-    .execute();
-  const groupIds = new Set<string>();
-  for (const r of rows) {
-    let e = entries.get(r.permission_set_id);
-    if (!e) {
-      e = { permissionSetId: r.permission_set_id, permissionSetName: r.ps_name, users: [], groups: [] };
-      entries.set(r.permission_set_id, e);
-    }
-    if (r.principal_type === 'USER') {
-      e.users.push({
-        id: r.principal_id,
-        name: r.user_name ?? r.principal_id,
-        displayName: r.user_display_name ?? '',
-        status: r.user_status ?? 'UNKNOWN',
-      });
-    } else {
-      groupIds.add(r.principal_id);
-      e.groups.push({
-        id: r.principal_id,
-        name: r.group_name ?? r.principal_id,
-        members: [],
-        memberCount: 0,
-      });
-    }
-  }
-  // The groups' member counts in one query, their first members one query per group at once.
-  const ids = [...groupIds];
-  const [counts, lists] = await Promise.all([
-    ids.length === 0
-      ? Promise.resolve([])
-      : db
-          .selectFrom('group_memberships')
-          .select(['group_id', (eb) => eb.fn.countAll().as('n')])
-          .where('group_id', 'in', ids)
-          .groupBy('group_id')
-          .execute(),
+  const ids = sets.items.map((p) => p.id);
+  // How many of each kind per permission set in one query; the first of each, a query apiece.
+  const [counts, firsts] = await Promise.all([
+    db
+      .selectFrom('account_assignments')
+      .select(['permission_set_id', 'principal_type', (eb) => eb.fn.countAll().as('n')])
+      .where('account_id', '=', accountId)
+      .where('permission_set_id', 'in', ids)
+      .groupBy(['permission_set_id', 'principal_type'])
+      .execute(),
     Promise.all(
-      ids.map((groupId) =>
+      ids.map((id) =>
+        Promise.all([
+          assignedUsers(db, accountId, id).orderBy(USER_KEY).limit(PRINCIPALS_SHOWN).execute(),
+          assignedGroups(db, accountId, id).orderBy(GROUP_KEY).limit(PRINCIPALS_SHOWN).execute(),
+        ]),
+      ),
+    ),
+  ]);
+  const countOf = (id: string, type: string) =>
+    Number(counts.find((c) => c.permission_set_id === id && c.principal_type === type)?.n ?? 0);
+  // The groups' member counts in one query, their first members one query per group at once.
+  const groupIds = [...new Set(firsts.flatMap(([, groups]) => groups.map((g) => g.principal_id)))];
+  const [memberCount, lists] = await Promise.all([
+    memberCounts(db, groupIds),
+    Promise.all(
+      groupIds.map((groupId) =>
         db
           .selectFrom('group_memberships as m')
           .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -680,31 +724,101 @@ export async function accountAccess(
       ),
     ),
   ]);
-  const countOf = new Map(counts.map((c) => [c.group_id, Number(c.n)]));
-  const members = new Map<string, { list: Principal[]; count: number }>();
-  ids.forEach((groupId, i) => {
-    members.set(groupId, {
-      list: (lists[i] ?? []).map((m) => ({
+  const members = new Map(
+    groupIds.map((groupId, i) => [
+      groupId,
+      (lists[i] ?? []).map((m) => ({
         id: m.id,
         name: m.user_name,
         displayName: m.display_name,
         status: m.status,
       })),
-      count: countOf.get(groupId) ?? 0,
-    });
+    ]),
+  );
+  const items = sets.items.map((p, i): AccountAccessEntry => {
+    const [users, groups] = firsts[i] ?? [[], []];
+    return {
+      permissionSetId: p.id,
+      permissionSetName: p.name,
+      users: users.map(assignedUser),
+      userCount: countOf(p.id, 'USER'),
+      groups: groups.map((g) => ({
+        id: g.principal_id,
+        name: g.display_name ?? g.principal_id,
+        members: members.get(g.principal_id) ?? [],
+        memberCount: memberCount.get(g.principal_id) ?? 0,
+      })),
+      groupCount: countOf(p.id, 'GROUP'),
+    };
   });
-  const byName = (a: Principal, b: Principal) => a.name.toLowerCase().localeCompare(b.name.toLowerCase());
-  const out = sets.items.flatMap((p) => entries.get(p.id) ?? []);
-  for (const e of out) {
-    e.users.sort(byName);
-    e.groups.sort(byName);
-    for (const g of e.groups) {
-      const m = members.get(g.id);
-      g.members = m?.list ?? [];
-      g.memberCount = m?.count ?? 0;
-    }
-  }
-  return { account: accountItem(account), entries: { items: out, next: sets.next, prev: sets.prev } };
+  return { account: accountItem(account), entries: { items, next: sets.next, prev: sets.prev } };
+}
+
+/** The users and groups one permission set is assigned to in one account, each listed by page. */
+export interface AccountPermissionSetAccess {
+  account: AccountListItem;
+  permissionSet: { id: string; name: string };
+  /** A two-way page of the users assigned directly, by lower-case user name. */
+  users: ConsolePage<Principal>;
+  userCount: number;
+  /** A two-way page of the groups assigned, by lower-case name, with their member counts. */
+  groups: ConsolePage<Principal & { memberCount: number }>;
+  groupCount: number;
+}
+
+/**
+ * The users and groups assigned `permissionSetId` in `accountId` (the account page lists the
+ * first of them), each a two-way page by key; undefined when the account or the permission set
+ * does not exist.
+ */
+export async function accountPermissionSetAccess(
+  ctx: AppContext,
+  accountId: string,
+  permissionSetId: string,
+  pages: { users: PageAt; groups: PageAt },
+): Promise<AccountPermissionSetAccess | undefined> {
+  const db = ctx.store.db;
+  const [account, ps] = await Promise.all([
+    accountQuery(db).where('a.id', '=', accountId).executeTakeFirst(),
+    db
+      .selectFrom('permission_sets')
+      .select(['id', 'name'])
+      .where('id', '=', permissionSetId)
+      .executeTakeFirst(),
+  ]);
+  if (!account || !ps) return undefined;
+  const [users, groups, counts] = await Promise.all([
+    readTwoWay(assignedUsers(db, accountId, permissionSetId), USER_KEY, pages.users, (r) => r.k),
+    readTwoWay(assignedGroups(db, accountId, permissionSetId), GROUP_KEY, pages.groups, (r) => r.k),
+    db
+      .selectFrom('account_assignments')
+      .select(['principal_type', (eb) => eb.fn.countAll().as('n')])
+      .where('account_id', '=', accountId)
+      .where('permission_set_id', '=', permissionSetId)
+      .groupBy('principal_type')
+      .execute(),
+  ]);
+  const memberCount = await memberCounts(
+    db,
+    groups.items.map((g) => g.principal_id),
+  );
+  const countOf = (type: string) => Number(counts.find((c) => c.principal_type === type)?.n ?? 0);
+  return {
+    account: accountItem(account),
+    permissionSet: ps,
+    users: { items: users.items.map(assignedUser), next: users.next, prev: users.prev },
+    userCount: countOf('USER'),
+    groups: {
+      items: groups.items.map((g) => ({
+        id: g.principal_id,
+        name: g.display_name ?? g.principal_id,
+        memberCount: memberCount.get(g.principal_id) ?? 0,
+      })),
+      next: groups.next,
+      prev: groups.prev,
+    },
+    groupCount: countOf('GROUP'),
+  };
 }
 
 // ---- permission sets ----
@@ -747,6 +861,8 @@ export interface PermissionSetDetail extends PermissionSetListItem {
   permissionsBoundary: string | null;
   managedPolicies: string[];
   customerPolicies: Array<{ name: string; path: string }>;
+  /** Its tags by key (at most 75). */
+  tags: Array<{ key: string; value: string }>;
   /** Accounts it is provisioned to whose role has an older version of it. */
   behind: number;
   assignments: ConsolePage<{
@@ -768,7 +884,7 @@ export async function permissionSetDetail(
   const db = ctx.store.db;
   const ps = await db.selectFrom('permission_sets').selectAll().where('id', '=', id).executeTakeFirst();
   if (!ps) return undefined;
-  const [managed, customer, behind, assignments] = await Promise.all([
+  const [managed, customer, tags, behind, assignments] = await Promise.all([
     db
       .selectFrom('ps_managed_policies')
       .select('arn')
@@ -780,6 +896,12 @@ export async function permissionSetDetail(
       .select(['name', 'path'])
       .where('permission_set_id', '=', id)
       .orderBy('name')
+      .execute(),
+    db
+      .selectFrom('ps_tags')
+      .select(['key', 'value'])
+      .where('permission_set_id', '=', id)
+      .orderBy('key')
       .execute(),
     db
       .selectFrom('provisioned_roles')
@@ -823,6 +945,7 @@ export async function permissionSetDetail(
     permissionsBoundary: ps.permissions_boundary,
     managedPolicies: managed.map((m) => m.arn),
     customerPolicies: customer,
+    tags,
     behind: Number(behind?.n ?? 0),
     assignments: {
       prev: assignments.prev,

@@ -8,6 +8,9 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../../domain/errors.ts';
 import {
+  checkTagKey,
+  checkTagKeyText,
+  checkTagValue,
   MAX_ATTACHED_POLICIES,
   MAX_TAGS,
   parseSessionDuration,
@@ -59,6 +62,7 @@ export async function createPermissionSet(
   who: AdminWho,
   input: NewPermissionSet,
 ): Promise<PermissionSetRow> {
+  if (input.tags) checkTags(input.tags);
   const id = newPermissionSetId(ctx.random);
   const now = ctx.clock.now();
   const duration = input.sessionDuration ?? 'PT1H';
@@ -394,6 +398,31 @@ export async function putPermissionsBoundary(
   await setPolicyColumn(ctx, who, id, 'permissions_boundary', JSON.stringify(stored));
 }
 
+/**
+ * Throws `validation` (ValidationException; a 400 page in the console) unless every tag is one
+ * AWS takes: a key of 1–128 and a value of 0–256 letters, digits, spaces and `_.:/=+-@`, the key
+ * not starting with `aws:`. The one rule of CreatePermissionSet, TagResource and the console;
+ * the organization file's (`checkTagKey`, `checkTagValue`) too. The count is `putTags`'s.
+ */
+export function checkTags(tags: ReadonlyArray<{ Key: string; Value: string }>): void {
+  for (const t of tags) {
+    const problem = checkTagKey(t.Key) ?? checkTagValue(t.Value);
+    if (problem) throw new DomainError('validation', sentence(problem));
+  }
+}
+
+/** As `checkTags`, for the keys UntagResource names (a reserved `aws:` key may be removed). */
+export function checkTagKeys(keys: readonly string[]): void {
+  for (const key of keys) {
+    const problem = checkTagKeyText(key);
+    if (problem) throw new DomainError('validation', sentence(problem));
+  }
+}
+
+function sentence(problem: string): string {
+  return `${problem.charAt(0).toUpperCase()}${problem.slice(1)}`;
+}
+
 async function putTags(
   trx: Kysely<Database>,
   id: string,
@@ -417,6 +446,7 @@ export async function tagPermissionSet(
   id: string,
   tags: ReadonlyArray<{ Key: string; Value: string }>,
 ): Promise<void> {
+  checkTags(tags);
   await changePermissionSet(
     ctx,
     who,
@@ -433,6 +463,7 @@ export async function untagPermissionSet(
   id: string,
   keys: readonly string[],
 ): Promise<void> {
+  checkTagKeys(keys);
   await changePermissionSet(
     ctx,
     who,

@@ -8,6 +8,7 @@ import {
   checkPermissionSetName,
   checkRelayState,
   checkTagKey,
+  checkTagKeyText,
   checkTagValue,
   parseSessionDuration,
 } from './permission-set.ts';
@@ -78,6 +79,8 @@ describe('relay state, policies and tags', () => {
     assert.equal(checkTagKey('Cost Center'), undefined);
     assert.equal(checkTagValue(''), undefined);
     assert.match(checkTagKey('aws:owner') ?? '', /reserved/);
+    assert.equal(checkTagKeyText('aws:owner'), undefined);
+    assert.match(checkTagKeyText('semi;colon') ?? '', /may contain only/);
     assert.match(checkTagKey('') ?? '', /must not be empty/);
     assert.match(checkTagKey('k'.repeat(129)) ?? '', /at most 128/);
     assert.match(checkTagValue('v'.repeat(257)) ?? '', /at most 256/);

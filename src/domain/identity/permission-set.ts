@@ -116,13 +116,23 @@ const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** A tag key: 1–128 of letters, spaces, digits and `_.:/=+-@`; the `aws:` prefix is reserved. */
 export function checkTagKey(value: string): string | undefined {
   return firstProblem(
+    () => checkTagKeyText(value),
+    () => (/^aws:/i.test(value) ? 'tag keys starting with "aws:" are reserved' : undefined),
+  );
+}
+
+/**
+ * A tag key as UntagResource names one: 1–128 of letters, spaces, digits and `_.:/=+-@` (a
+ * reserved `aws:` key may be removed: one stored before the rule held would stay forever).
+ */
+export function checkTagKeyText(value: string): string | undefined {
+  return firstProblem(
     () => checkLength(value, 'tag key', 1, 128),
     () => checkNoControlChars(value, 'tag key'),
     () =>
       TAG_TEXT.test(value)
         ? undefined
         : 'tag key may contain only letters, digits, spaces and _ . : / = + - @',
-    () => (/^aws:/i.test(value) ? 'tag keys starting with "aws:" are reserved' : undefined),
   );
 }
 

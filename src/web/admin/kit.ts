@@ -200,6 +200,19 @@ export class AdminKit {
     return value;
   }
 
+  /**
+   * A form field as sent, not trimmed (a hidden field naming stored text, such as a tag key,
+   * whose spaces are part of it): required, at most `max` characters.
+   */
+  exactField(request: FastifyRequest, name: string, label: string, max: number): string {
+    const all = formFields(request).getAll(name);
+    if (all.length > 1) throw bad(`The form has ${label} more than once.`);
+    const value = all[0] ?? '';
+    if (value === '') throw bad(`${capital(label)} is missing.`);
+    if ([...value].length > max) throw bad(`${capital(label)} is too long (at most ${max} characters).`);
+    return value;
+  }
+
   /** A form field naming something by id: required and of the id's shape. */
   idField(request: FastifyRequest, name: string, label: string, shape: RegExp): string {
     const value = this.field(request, name, label, 128);

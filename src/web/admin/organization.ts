@@ -1,8 +1,10 @@
 /**
  * The console's organization: accounts (search by id or name prefix, by OU, paged by key both
  * ways) and OUs, an account's page with "who can access this account and how" (per permission
- * set: the users assigned, and the groups with their members), and creating and deleting account
- * assignments from an account's or a permission set's page, through the sso-admin use cases
+ * set: the first users assigned, and the first groups with their first members, each block
+ * linking to the page of that account and permission set, which lists them all by page both
+ * ways), and creating and deleting account assignments from these pages or a permission set's,
+ * through the sso-admin use cases
  * (`createAssignment`, `deleteAssignment`: a deletion stops the role credentials it alone gave).
  * OUs are created, renamed and deleted (only when empty), and accounts moved between them,
  * through the organizations use cases (`app/admin/organization.ts`), each authorised as its
@@ -13,7 +15,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAssignment, deleteAssignment } from '../../app/admin/assignments.ts';
 import {
   type AccountAccess,
+  type AccountAccessEntry,
+  type AccountPermissionSetAccess,
   accountAccess,
+  accountPermissionSetAccess,
   groupIdByName,
   listOus,
   type OuListItem,
@@ -262,11 +267,55 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     );
   });
 
-  /** Where an assignment form goes back to: the account's page or the permission set's. */
+  /**
+   * Who one permission set lets into the account: the users assigned directly and the groups,
+   * each listed by page both ways (users `after`/`before`, groups `groups-after`/`groups-before`).
+   */
+  app.get('/admin/accounts/:id/permission-sets/:psId', async (request, reply) => {
+    const view = await kit.viewer(request, reply);
+    if (!view) return reply;
+    const { session } = view;
+    const { id, psId } = request.params as { id: string; psId: string };
+    await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
+    const q = kit.query(request);
+    const userKeys = q.keys();
+    const groupKeys = q.keys('groups-after', 'groups-before');
+    const access =
+      ID.account.test(id) && ID.permissionSet.test(psId)
+        ? await accountPermissionSetAccess(kit.ctx, id, psId, {
+            users: { ...userKeys, limit: PAGE_SIZE },
+            groups: { ...groupKeys, limit: PAGE_SIZE },
+          })
+        : undefined;
+    if (!access)
+      return kit.refusal(
+        reply,
+        404,
+        'No such account or permission set',
+        'There is no account with that id in the organization, or no permission set with that id.',
+        session,
+      );
+    const done = NOTICES[q.text('done', 'the notice')];
+    return kit.send(
+      reply,
+      session,
+      'accounts',
+      `${access.permissionSet.name} in ${access.account.name}`,
+      accountPermissionSetPage(kit.prefix, session, access, done),
+    );
+  });
+
+  /**
+   * Where an assignment form goes back to: the account's page, the page of the account and
+   * permission set, or the permission set's.
+   */
   function back(request: FastifyRequest, accountId: string, permissionSetId: string): string {
-    return kit.field(request, 'from', 'the page to return to', 32, true) === 'permission-set'
+    const from = kit.field(request, 'from', 'the page to return to', 32, true);
+    return from === 'permission-set'
       ? `/admin/permission-sets/${permissionSetId}`
-      : `/admin/accounts/${accountId}`;
+      : from === 'account-permission-set'
+        ? `/admin/accounts/${accountId}/permission-sets/${permissionSetId}`
+        : `/admin/accounts/${accountId}`;
   }
 
   app.post('/admin/assignments', async (request, reply) => {
@@ -348,7 +397,7 @@ export function unassignButton(
   session: PortalSessionInfo,
   key: { accountId: string; permissionSetId: string; principalType: 'USER' | 'GROUP'; principalId: string },
   label: string,
-  from: 'account' | 'permission-set',
+  from: 'account' | 'account-permission-set' | 'permission-set',
 ): Html {
   return html`<form method="post" action="${webPath(prefix, '/admin/assignments/delete')}" class="inline">
     ${csrfField(session)}
@@ -367,6 +416,111 @@ export function principalFields(): Html {
     <select id="principal-type" name="principalType"><option value="USER">a user</option><option value="GROUP">a group</option></select>
     <label for="principal">User or group name</label>
     <input type="text" id="principal" name="principal" required maxlength="1024" autocomplete="off">`;
+}
+
+/** "Who can access": one permission set's block, its first users and groups. */
+function accessBlock(
+  prefix: string,
+  session: PortalSessionInfo,
+  accountId: string,
+  e: AccountAccessEntry,
+): Html {
+  const to = (path: string) => webPath(prefix, path);
+  const all = `/admin/accounts/${accountId}/permission-sets/${e.permissionSetId}`;
+  const more = e.userCount - e.users.length + (e.groupCount - e.groups.length);
+  return html`<div class="ps-block" data-permission-set="${e.permissionSetName}">
+      <h3><a href="${to(`/admin/permission-sets/${e.permissionSetId}`)}">${text(e.permissionSetName)}</a></h3>
+      <ul class="plain">
+        ${e.users.map(
+          (
+            u,
+          ) => html`<li>user <a href="${to(`/admin/users/${u.id}`)}">${text(u.name)}</a> ${statusBadge(u.status ?? '')} <span class="muted">directly</span>
+            ${unassignButton(prefix, session, { accountId, permissionSetId: e.permissionSetId, principalType: 'USER', principalId: u.id }, `${u.name}'s ${e.permissionSetName}`, 'account')}</li>`,
+        )}
+        ${e.groups.map(
+          (
+            g,
+          ) => html`<li>group <a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a> <span class="muted">(${g.memberCount} member${g.memberCount === 1 ? '' : 's'})</span>
+            ${unassignButton(prefix, session, { accountId, permissionSetId: e.permissionSetId, principalType: 'GROUP', principalId: g.id }, `group ${g.name}'s ${e.permissionSetName}`, 'account')}
+            ${
+              g.members.length > 0
+                ? html`<ul class="members">${g.members.map(
+                    (m) =>
+                      html`<li><a href="${to(`/admin/users/${m.id}`)}">${text(m.name)}</a> ${m.status === 'ENABLED' ? '' : statusBadge(m.status ?? '')}</li>`,
+                  )}${g.memberCount > g.members.length ? html`<li class="muted">and ${g.memberCount - g.members.length} more: <a href="${to(`/admin/groups/${g.id}`)}">see the group</a></li>` : ''}</ul>`
+                : ''
+            }</li>`,
+        )}
+        ${
+          more > 0
+            ? html`<li class="muted more">and ${principalsText(e.userCount - e.users.length, e.groupCount - e.groups.length)} more: <a href="${to(all)}">see all ${principalsText(e.userCount, e.groupCount)}<span class="visually-hidden"> with ${e.permissionSetName}</span></a></li>`
+            : ''
+        }
+      </ul>
+    </div>`;
+}
+
+/** “3 users and 1 group”, leaving out a kind there is none of. */
+function principalsText(users: number, groups: number): string {
+  const u = users > 0 ? `${users} user${users === 1 ? '' : 's'}` : '';
+  const g = groups > 0 ? `${groups} group${groups === 1 ? '' : 's'}` : '';
+  return u && g ? `${u} and ${g}` : u || g;
+}
+
+/** The users and groups one permission set lets into an account, each list paged both ways. */
+function accountPermissionSetPage(
+  prefix: string,
+  session: PortalSessionInfo,
+  a: AccountPermissionSetAccess,
+  done: string | undefined,
+): Html {
+  const to = (path: string) => webPath(prefix, path);
+  const acc = a.account;
+  const ps = a.permissionSet;
+  const path = `/admin/accounts/${acc.id}/permission-sets/${ps.id}`;
+  const key = { accountId: acc.id, permissionSetId: ps.id };
+  return html`<p class="crumbs"><a href="${to('/admin/accounts')}">Accounts</a> <span aria-hidden="true">›</span> <a href="${to(`/admin/accounts/${acc.id}`)}">${text(acc.name)}</a></p>
+  <h1><a href="${to(`/admin/permission-sets/${ps.id}`)}">${text(ps.name)}</a> in <bdi>${text(acc.name)}</bdi> <span class="mono muted">${acc.id}</span></h1>
+  ${notice(done)}
+  <section class="card" aria-labelledby="ps-users-h">
+    <h2 id="ps-users-h">Users assigned directly <span class="muted">(${a.userCount})</span></h2>
+    ${
+      a.users.items.length === 0
+        ? html`<p class="muted">${a.users.prev === undefined ? 'None.' : 'No user on this page.'}</p>`
+        : html`<table class="data stack" id="ps-users">
+      <caption class="visually-hidden">Users assigned ${ps.name} in this account</caption>
+      <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${a.users.items.map(
+        (u) => html`<tr>
+          <td data-label="User name"><a href="${to(`/admin/users/${u.id}`)}">${text(u.name)}</a></td>
+          <td data-label="Display name">${text(u.displayName)}</td>
+          <td data-label="Status">${statusBadge(u.status ?? '')}</td>
+          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'USER', principalId: u.id }, `${u.name}'s ${ps.name}`, 'account-permission-set')}</td>
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+    ${pager({ prefix, path, params: {}, isFirst: a.users.prev === undefined, next: a.users.next, prev: a.users.prev, label: 'Pages of users' })}
+  </section>
+  <section class="card" aria-labelledby="ps-groups-h">
+    <h2 id="ps-groups-h">Groups <span class="muted">(${a.groupCount})</span></h2>
+    ${
+      a.groups.items.length === 0
+        ? html`<p class="muted">${a.groups.prev === undefined ? 'None.' : 'No group on this page.'}</p>`
+        : html`<table class="data stack" id="ps-groups">
+      <caption class="visually-hidden">Groups assigned ${ps.name} in this account</caption>
+      <thead><tr><th scope="col">Group</th><th scope="col">Members</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <tbody>${a.groups.items.map(
+        (g) => html`<tr>
+          <td data-label="Group"><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></td>
+          <td data-label="Members">${g.memberCount}</td>
+          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'GROUP', principalId: g.id }, `group ${g.name}'s ${ps.name}`, 'account-permission-set')}</td>
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+    ${pager({ prefix, path, params: {}, isFirst: a.groups.prev === undefined, next: a.groups.next, nextParam: 'groups-after', prev: a.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
+  </section>`;
 }
 
 function accountPage(
@@ -409,33 +563,7 @@ function accountPage(
     ${
       a.entries.items.length === 0
         ? html`<p class="muted">${a.entries.prev === undefined ? 'Nobody: no assignment names this account.' : 'No permission set on this page.'}</p>`
-        : a.entries.items.map(
-            (e) => html`<div class="ps-block" data-permission-set="${e.permissionSetName}">
-      <h3><a href="${to(`/admin/permission-sets/${e.permissionSetId}`)}">${text(e.permissionSetName)}</a></h3>
-      <ul class="plain">
-        ${e.users.map(
-          (
-            u,
-          ) => html`<li>user <a href="${to(`/admin/users/${u.id}`)}">${text(u.name)}</a> ${statusBadge(u.status ?? '')} <span class="muted">directly</span>
-            ${unassignButton(prefix, session, { accountId: acc.id, permissionSetId: e.permissionSetId, principalType: 'USER', principalId: u.id }, `${u.name}'s ${e.permissionSetName}`, 'account')}</li>`,
-        )}
-        ${e.groups.map(
-          (
-            g,
-          ) => html`<li>group <a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a> <span class="muted">(${g.memberCount} member${g.memberCount === 1 ? '' : 's'})</span>
-            ${unassignButton(prefix, session, { accountId: acc.id, permissionSetId: e.permissionSetId, principalType: 'GROUP', principalId: g.id }, `group ${g.name}'s ${e.permissionSetName}`, 'account')}
-            ${
-              g.members.length > 0
-                ? html`<ul class="members">${g.members.map(
-                    (m) =>
-                      html`<li><a href="${to(`/admin/users/${m.id}`)}">${text(m.name)}</a> ${m.status === 'ENABLED' ? '' : statusBadge(m.status ?? '')}</li>`,
-                  )}${g.memberCount > g.members.length ? html`<li class="muted">and ${g.memberCount - g.members.length} more: <a href="${to(`/admin/groups/${g.id}`)}">see the group</a></li>` : ''}</ul>`
-                : ''
-            }</li>`,
-        )}
-      </ul>
-    </div>`,
-          )
+        : a.entries.items.map((e) => accessBlock(prefix, session, acc.id, e))
     }
     ${pager({ prefix, path: `/admin/accounts/${acc.id}`, params: {}, isFirst: a.entries.prev === undefined, next: a.entries.next, prev: a.entries.prev, label: 'Pages of permission sets' })}
   </section>

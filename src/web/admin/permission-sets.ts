@@ -3,12 +3,16 @@
  * permission set's page (its definition, where it is assigned, paged both ways) and the changes
  * an administrator makes there — create, delete, edit the description, session duration and
  * relay state, attach and detach AWS managed policies and customer managed policy references,
- * put or remove the inline policy and the permissions boundary. Each change goes through the
- * sso-admin use case (`app/admin/permission-sets.ts`), is authorised as that sso-admin action and
+ * put or remove the inline policy and the permissions boundary, add, change and remove tags.
+ * Each change goes through the sso-admin use case (`app/admin/permission-sets.ts`, which checks
+ * what the API checks: a tag's key and value, their count), is authorised as that sso-admin
+ * action (TagResource with the tag as aws:RequestTag, UntagResource with aws:TagKeys) and
  * audited with the administrator as actor, as a call of the API would be.
  *
  * An inline policy IAM would refuse is answered with the permission set's page again (400): the
- * problems shown above the editor, which keeps what was typed.
+ * problems shown above the editor, which keeps what was typed. Its form alone may be larger
+ * than the others (`POLICY_FORM_BYTES`): URL-encoded, a policy IAM accepts can take six times
+ * its size, and it must reach the check to be answered with IAM's reason.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { provisionPermissionSet } from '../../app/admin/assignments.ts';
@@ -17,7 +21,7 @@ import {
   permissionSetDetail,
   searchPermissionSets,
 } from '../../app/admin/console.ts';
-import type { PermissionSetChange } from '../../app/admin/console-authority.ts';
+import type { ConsoleAct, PermissionSetChange } from '../../app/admin/console-authority.ts';
 import {
   attachCustomerPolicy,
   attachManagedPolicy,
@@ -30,9 +34,11 @@ import {
   putInlinePolicy,
   putPermissionsBoundary,
   setPolicyColumn,
+  tagPermissionSet,
+  untagPermissionSet,
   updatePermissionSet,
 } from '../../app/admin/permission-sets.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, isDomainError } from '../../domain/errors.ts';
 import {
   checkCustomerPolicyName,
   checkCustomerPolicyPath,
@@ -43,11 +49,13 @@ import {
   checkSessionDuration,
   DEFAULT_SESSION_DURATION,
   MAX_ATTACHED_POLICIES,
+  MAX_TAGS,
 } from '../../domain/identity/permission-set.ts';
 import { MAX_POLICY_BYTES } from '../../domain/identity/policy-document.ts';
 import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
+import { POLICY_FORM_BYTES } from '../request-text.ts';
 import type { PortalSessionInfo } from '../session.ts';
 import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
 import { principalFields, unassignButton } from './organization.ts';
@@ -69,15 +77,19 @@ const NOTICES: Record<string, string> = {
   'inline-removed': `The inline policy was removed. ${PROVISION_NOTE}`,
   'boundary-saved': `The permissions boundary was set. ${PROVISION_NOTE}`,
   'boundary-removed': `The permissions boundary was removed. ${PROVISION_NOTE}`,
+  'tag-saved': 'The tag was saved.',
+  'tag-removed': 'The tag was removed.',
   provisioned: 'Every account it is provisioned to has its latest version now.',
   assigned: 'The assignment was created.',
   unassigned: 'The assignment was deleted; role credentials it alone gave were stopped.',
 };
 
-/** What the administrator may change on a permission set's page (to offer only what works). */
-type Allowed = Record<PermissionSetChange | 'DeletePermissionSet', boolean>;
+type Change = PermissionSetChange | 'DeletePermissionSet' | 'TagResource' | 'UntagResource';
 
-const CHANGES: ReadonlyArray<PermissionSetChange | 'DeletePermissionSet'> = [
+/** What the administrator may change on a permission set's page (to offer only what works). */
+type Allowed = Record<Change, boolean>;
+
+const CHANGES: ReadonlyArray<Change> = [
   'ProvisionPermissionSet',
   'UpdatePermissionSet',
   'AttachManagedPolicyToPermissionSet',
@@ -88,6 +100,8 @@ const CHANGES: ReadonlyArray<PermissionSetChange | 'DeletePermissionSet'> = [
   'DetachCustomerManagedPolicyReferenceFromPermissionSet',
   'PutPermissionsBoundaryToPermissionSet',
   'DeletePermissionsBoundaryFromPermissionSet',
+  'TagResource',
+  'UntagResource',
   'DeletePermissionSet',
 ];
 
@@ -233,8 +247,10 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
       view: AdminView,
       id: string,
     ) => Promise<string | FastifyReply>,
+    formBytes?: number,
   ): void {
-    app.post(`/admin/permission-sets/:id${path}`, async (request, reply) => {
+    const options = formBytes ? { bodyLimit: formBytes, config: { formBytes } } : {};
+    app.post(`/admin/permission-sets/:id${path}`, options, async (request, reply) => {
       const view = await kit.actor(request, reply);
       if (!view) return reply;
       const { id } = request.params as { id: string };
@@ -345,18 +361,27 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     },
   );
 
-  /** As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. */
-  change('/inline-policy', 'PutInlinePolicyToPermissionSet', async (request, reply, view, id) => {
-    // Checked here rather than by the field's limit, so that what was typed comes back; the
-    // textarea's lines come as CRLF, kept as LF (as typed, and fewer of IAM's bytes).
-    const policy = kit
-      .field(request, 'policy', 'the inline policy', 2 * MAX_POLICY_BYTES, true)
-      .replace(/\r\n?/g, '\n');
-    const problem = inlinePolicyProblem(policy);
-    if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
-    await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
-    return 'inline-saved';
-  });
+  /**
+   * As PutInlinePolicyToPermissionSet; a policy IAM would refuse comes back to the editor. Its
+   * form may be up to `POLICY_FORM_BYTES`, so that any policy the API takes arrives here.
+   */
+  change(
+    '/inline-policy',
+    'PutInlinePolicyToPermissionSet',
+    async (request, reply, view, id) => {
+      // Checked here rather than by the field's limit (any text the form's body can hold), so
+      // that what was typed comes back; the textarea's lines come as CRLF, kept as LF (as typed,
+      // and fewer of IAM's bytes).
+      const policy = kit
+        .field(request, 'policy', 'the inline policy', POLICY_FORM_BYTES, true)
+        .replace(/\r\n?/g, '\n');
+      const problem = inlinePolicyProblem(policy);
+      if (problem) return showPermissionSet(request, reply, view, id, { text: policy, problem });
+      await putInlinePolicy(kit.ctx, kit.who(request, view.session), id, policy);
+      return 'inline-saved';
+    },
+    POLICY_FORM_BYTES,
+  );
 
   change(
     '/inline-policy/delete',
@@ -382,6 +407,64 @@ export function registerPermissionSets(app: FastifyInstance, kit: AdminKit): voi
     );
     return 'boundary-saved';
   });
+
+  /**
+   * A tag change's route: the administrator (CSRF checked), authorised as `act(fields)` (the
+   * sso-admin call with its tag condition keys) on the permission set of the path; `handle`
+   * makes the change. What the use case refuses (a key or value AWS does not take, one tag too
+   * many) is answered 400 or 409 with the reason, nothing changed.
+   */
+  function tagChange<F>(
+    path: string,
+    read: (request: FastifyRequest) => F,
+    act: (id: string, fields: F) => ConsoleAct,
+    handle: (request: FastifyRequest, view: AdminView, id: string, fields: F) => Promise<void>,
+    notice: string,
+  ): void {
+    app.post(`/admin/permission-sets/:id${path}`, async (request, reply) => {
+      const view = await kit.actor(request, reply);
+      if (!view) return reply;
+      const { id } = request.params as { id: string };
+      const fields = read(request);
+      await kit.require(request, view, act(id, fields));
+      if (!ID.permissionSet.test(id))
+        throw bad('The form names a permission set that does not exist; nothing was changed.');
+      try {
+        await handle(request, view, id, fields);
+      } catch (err) {
+        if (isDomainError(err, 'validation')) throw bad(`${err.message}; nothing was changed.`);
+        if (isDomainError(err, 'conflict'))
+          throw new DomainError('conflict', `${err.message}; nothing was changed.`);
+        throw err;
+      }
+      return kit.done(reply, `/admin/permission-sets/${id}`, notice);
+    });
+  }
+
+  /**
+   * As TagResource with one tag: added, or its value changed when the key is there. The key and
+   * value are read as typed (ends trimmed) and checked by the use case, as the API's are.
+   */
+  tagChange(
+    '/tags',
+    (request) => ({
+      key: kit.field(request, 'key', 'the tag key', 1024),
+      value: kit.field(request, 'value', 'the tag value', 1024, true),
+    }),
+    (id, t) => ({ op: 'TagResource', permissionSetId: id, tags: { [t.key]: t.value } }),
+    (request, view, id, t) =>
+      tagPermissionSet(kit.ctx, kit.who(request, view.session), id, [{ Key: t.key, Value: t.value }]),
+    'tag-saved',
+  );
+
+  /** As UntagResource with one key, as stored (the Remove button's). */
+  tagChange(
+    '/tags/delete',
+    (request) => kit.exactField(request, 'key', 'the tag key', 1024),
+    (id, key) => ({ op: 'UntagResource', permissionSetId: id, tagKeys: [key] }),
+    (request, view, id, key) => untagPermissionSet(kit.ctx, kit.who(request, view.session), id, [key]),
+    'tag-removed',
+  );
 
   /** As ProvisionPermissionSet with ALL_PROVISIONED_ACCOUNTS: every role takes the latest version. */
   change('/provision', 'ProvisionPermissionSet', async (request, _reply, view, id) => {
@@ -500,6 +583,7 @@ function permissionSetPage(
         : ''
     }
   </section>
+  ${tagsSection(prefix, session, p, allowed)}
   <section class="card" aria-labelledby="managed-h">
     <h2 id="managed-h">AWS managed policies</h2>
     ${
@@ -646,6 +730,50 @@ function permissionSetPage(
   </section>`
       : ''
   }`;
+}
+
+/** The permission set's tags, with the forms that add, change and remove one when allowed. */
+function tagsSection(
+  prefix: string,
+  session: PortalSessionInfo,
+  p: PermissionSetDetail,
+  allowed: Allowed,
+): Html {
+  const base = `/admin/permission-sets/${p.id}`;
+  return html`<section class="card" aria-labelledby="tags-h">
+    <h2 id="tags-h">Tags</h2>
+    ${
+      p.tags.length === 0
+        ? html`<p class="muted" id="ps-no-tags">None.</p>`
+        : html`<table class="data stack" id="ps-tags">
+      <caption class="visually-hidden">Tags of this permission set</caption>
+      <thead><tr><th scope="col">Key</th><th scope="col">Value</th>${allowed.UntagResource ? html`<th scope="col"><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
+      <tbody>${p.tags.map(
+        (t) => html`<tr>
+          <td data-label="Key" class="wrap">${text(t.key, 128)}</td>
+          <td data-label="Value" class="wrap">${t.value === '' ? html`<span class="muted">empty</span>` : text(t.value, 256)}</td>
+          ${allowed.UntagResource ? html`<td class="nowrap">${button(prefix, session, `${base}/tags/delete`, { key: t.key }, html`Remove<span class="visually-hidden"> tag ${t.key}</span>`)}</td>` : ''}
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+    ${
+      allowed.TagResource
+        ? html`<details>
+      <summary>Add or change a tag</summary>
+      <form method="post" action="${webPath(prefix, `${base}/tags`)}" class="form">
+        ${csrfField(session)}
+        <label for="tag-key">Key</label>
+        <input type="text" id="tag-key" name="key" required maxlength="128" autocomplete="off" aria-describedby="tag-hint">
+        <label for="tag-value">Value <span class="muted">(may be empty)</span></label>
+        <input type="text" id="tag-value" name="value" maxlength="256" autocomplete="off" aria-describedby="tag-hint">
+        <p class="muted small" id="tag-hint">A key of 1 to 128 and a value of up to 256 letters, digits, spaces and _ . : / = + - @; keys starting with aws: are reserved. A key the permission set has takes the new value. At most ${MAX_TAGS} tags.</p>
+        <div class="actions"><button type="submit">Save the tag</button></div>
+      </form>
+    </details>`
+        : ''
+    }
+  </section>`;
 }
 
 function createPermissionSetForm(prefix: string, session: PortalSessionInfo): Html {

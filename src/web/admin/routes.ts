@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerDeps } from '../../app/server-deps.ts';
 import { isDomainError } from '../../domain/errors.ts';
 import { pathPrefix, webPath } from '../paths.ts';
-import { refuseUnreadableText } from '../request-text.ts';
+import { formLimitOf, refuseUnreadableText } from '../request-text.ts';
 import { registerActivity } from './activity.ts';
 import { registerGroups } from './groups.ts';
 import { AdminKit } from './kit.ts';
@@ -56,7 +56,7 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
         : notFound
           ? 'The form names something that does not exist; nothing was changed.'
           : status === 413
-            ? 'The request is too large.'
+            ? `The form is larger than this page takes (${formLimitOf(request) / 1024} KiB); nothing was changed. Go back and send less.`
             : status === 500
               ? 'Something went wrong on our side. Try again in a moment.'
               : 'The request could not be understood.';
@@ -67,7 +67,9 @@ export async function registerAdmin(app: FastifyInstance, deps: ServerDeps): Pro
           ? 'Not allowed'
           : status === 409
             ? 'Not changed'
-            : 'Bad request';
+            : status === 413
+              ? 'Too large'
+              : 'Bad request';
     return kit.refusal(reply, status, title, message);
   });
 

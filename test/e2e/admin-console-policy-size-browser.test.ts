@@ -1,0 +1,153 @@
+/**
+ * Inline policies at IAM's size limit through the admin console, in Debian chromium on SQLite
+ * and PostgreSQL, judged by @aws-sdk/client-sso-admin: a policy of about 32,000 characters that
+ * IAM accepts, whose form is well above 64 KiB once URL-encoded (its tabs, quotes and line
+ * breaks are three bytes each, six for CRLF), saves, and GetInlinePolicyForPermissionSet returns
+ * it byte for byte; one of 32,769 characters comes back in the editor with IAM's reason; a body
+ * above the form's limit (256 KiB for the inline policy, 64 KiB for the other forms) is answered
+ * 413 with a page that names the limit, nothing changed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GetInlinePolicyForPermissionSetCommand, type SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import type { Page, Response } from 'playwright-core';
+import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
+import {
+  MAX_POLICY_BYTES,
+  MAX_POLICY_NON_WHITESPACE_BYTES,
+} from '../../src/domain/identity/policy-document.ts';
+import { MAX_FORM_BYTES } from '../../src/web/request-text.ts';
+import { instanceArn, roleCredentials, ssoAdminClient, startAdminServer } from '../helpers/admin.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { ConsoleClient } from './admin-console-fixtures.ts';
+import { signIn } from './portal-fixtures.ts';
+
+/**
+ * A policy IAM accepts of about 32,000 characters, most of them tabs (IAM allows 10,240 that
+ * are not whitespace) and the rest quotes, colons and commas: each is three bytes in a form.
+ */
+function bigPolicy(): string {
+  const actions: string[] = [];
+  const text = () =>
+    JSON.stringify(
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] },
+      null,
+      '\t\t\t\t\t\t\t\t\t\t',
+    );
+  while (text().length < 31_900) actions.push(`s3:Get${actions.length}`);
+  return text();
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`admin console: inline policies at IAM's size limit in chromium (${kind})`, () => {
+    let server: TestServer;
+    let browser: TestBrowser;
+    let page: Page;
+    let sso: SSOAdminClient;
+    let inst: string;
+    let devId: string;
+    let devArn: string;
+    let alice: ConsoleClient;
+    const pageErrors: string[] = [];
+    const db = () => server.deps.ctx.store.db;
+    const psPath = () => `/admin/permission-sets/${devId}`;
+
+    before(async () => {
+      server = await startAdminServer(kind);
+      const aliceId = (
+        await db()
+          .selectFrom('users')
+          .select('id')
+          .where('user_name_lower', '=', 'alice')
+          .executeTakeFirstOrThrow()
+      ).id;
+      devId = (
+        await db()
+          .selectFrom('permission_sets')
+          .select('id')
+          .where('name', '=', 'Developer')
+          .executeTakeFirstOrThrow()
+      ).id;
+      inst = await instanceArn(server);
+      devArn = ssoPermissionSetArn(inst.slice(inst.lastIndexOf('/') + 1), devId);
+      sso = ssoAdminClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
+      alice = await ConsoleClient.as(server.url, server.deps, aliceId);
+      const who = await signIn(server.deps, aliceId);
+      browser = await launchBrowser();
+      browser.context.setDefaultTimeout(15_000);
+      await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
+      page = await browser.context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    /** Clicks the button `name`, which sends a form: the answer, once the page it leads to is loaded. */
+    async function clickButton(name: string): Promise<Response> {
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.waitForNavigation(),
+        page.getByRole('button', { name, exact: true }).click(),
+      ]);
+      return response;
+    }
+
+    const inlinePolicy = async () =>
+      (
+        await sso.send(
+          new GetInlinePolicyForPermissionSetCommand({ InstanceArn: inst, PermissionSetArn: devArn }),
+        )
+      ).InlinePolicy;
+
+    it('saves an inline policy of about 32,000 characters whose form is above 64 KiB, byte for byte', async () => {
+      const policy = bigPolicy();
+      assert.ok(policy.length > 31_000 && policy.length <= MAX_POLICY_BYTES, `${policy.length}`);
+      assert.ok(policy.replace(/\s+/g, '').length <= MAX_POLICY_NON_WHITESPACE_BYTES);
+      // As chromium sends it: lines as CRLF, then URL-encoded.
+      const encoded = new URLSearchParams({ policy: policy.replace(/\n/g, '\r\n') }).toString();
+      assert.ok(encoded.length > MAX_FORM_BYTES, `${encoded.length} bytes`);
+
+      await page.goto(`${server.url}${psPath()}`);
+      await page.fill('#inline-policy', policy);
+      const saved = await clickButton('Save the inline policy');
+      assert.equal(saved.status(), 303);
+      assert.ok((saved.request().postDataBuffer()?.length ?? 0) > MAX_FORM_BYTES);
+      assert.match((await page.locator('[role=status]').textContent()) ?? '', /The inline policy was saved/);
+      assert.equal(await inlinePolicy(), policy);
+    });
+
+    it('keeps a policy of 32,769 characters in the editor with IAM’s reason, and answers a body above the form’s limit with 413', async () => {
+      const policy = bigPolicy();
+      const long = policy.replace('\n', `\n${'\t'.repeat(MAX_POLICY_BYTES + 1 - policy.length)}`);
+      assert.equal(long.length, MAX_POLICY_BYTES + 1);
+      await page.goto(`${server.url}${psPath()}`);
+      await page.fill('#inline-policy', long);
+      const refused = await clickButton('Save the inline policy');
+      assert.equal(refused.status(), 400);
+      assert.match(
+        (await page.locator('#policy-error').textContent()) ?? '',
+        /inline policy is 32769 bytes; at most 32768 are allowed.*Nothing was changed/,
+      );
+      assert.equal((await page.inputValue('#inline-policy')).replace(/\r\n/g, '\n'), long);
+      assert.equal(await inlinePolicy(), policy);
+
+      // Above the limit of the inline policy's form, and of every other form.
+      for (const [action, fields, limit] of [
+        [`${psPath()}/inline-policy`, { policy: `${policy}${' '.repeat(300 * 1024)}` }, /256 KiB/],
+        [`${psPath()}/tags`, { key: 'team', value: 'x'.repeat(70 * 1024) }, /64 KiB/],
+      ] as const) {
+        const res = await alice.post(action, fields);
+        assert.equal(res.status, 413, action);
+        const body = await res.text();
+        assert.match(body, limit, action);
+        assert.match(body, /nothing was changed/, action);
+      }
+      assert.equal(await inlinePolicy(), policy);
+      assert.deepEqual(pageErrors, []);
+    });
+  });
+}
