@@ -599,12 +599,16 @@ const MEMBERS_SHOWN = 50;
  */
 export const PRINCIPALS_SHOWN = 20;
 
-/** The users assigned `permissionSetId` in `accountId` directly, keyed by lower-case user name. */
-function assignedUsers(db: Kysely<Database>, accountId: string, permissionSetId: string) {
+/**
+ * The users assigned the permission sets `permissionSetIds` in `accountId` directly, keyed by
+ * lower-case user name.
+ */
+function assignedUsers(db: Kysely<Database>, accountId: string, permissionSetIds: readonly string[]) {
   return db
     .selectFrom('account_assignments as a')
     .leftJoin('users as u', 'u.id', 'a.principal_id')
     .select([
+      'a.permission_set_id',
       'a.principal_id',
       'u.user_name',
       'u.display_name',
@@ -613,24 +617,29 @@ function assignedUsers(db: Kysely<Database>, accountId: string, permissionSetId:
       sql<string>`coalesce(u.user_name_lower, a.principal_id)`.as('k'),
     ])
     .where('a.account_id', '=', accountId)
-    .where('a.permission_set_id', '=', permissionSetId)
+    .where('a.permission_set_id', 'in', permissionSetIds)
     .where('a.principal_type', '=', 'USER');
 }
 
-/** The groups assigned `permissionSetId` in `accountId`, keyed by lower-case display name. */
-function assignedGroups(db: Kysely<Database>, accountId: string, permissionSetId: string) {
+/** The groups assigned the permission sets `permissionSetIds` in `accountId`, keyed by lower-case display name. */
+function assignedGroups(db: Kysely<Database>, accountId: string, permissionSetIds: readonly string[]) {
   return db
     .selectFrom('account_assignments as a')
     .leftJoin('groups as g', 'g.id', 'a.principal_id')
     .select([
+      'a.permission_set_id',
       'a.principal_id',
       'g.display_name',
       sql<string>`coalesce(g.display_name_lower, a.principal_id)`.as('k'),
     ])
     .where('a.account_id', '=', accountId)
-    .where('a.permission_set_id', '=', permissionSetId)
+    .where('a.permission_set_id', 'in', permissionSetIds)
     .where('a.principal_type', '=', 'GROUP');
 }
+
+/** Rank of an assignment among those of its permission set, by `key` (1 for the first). */
+const rankBy = (key: RawBuilder<string>) =>
+  sql<number>`row_number() over (partition by a.permission_set_id order by ${key})`.as('rank');
 
 const USER_KEY = sql<string>`coalesce(u.user_name_lower, a.principal_id)`;
 const GROUP_KEY = sql<string>`coalesce(g.display_name_lower, a.principal_id)`;
@@ -687,8 +696,9 @@ export async function accountAccess(
   );
   if (sets.items.length === 0) return { account: accountItem(account), entries: { ...sets, items: [] } };
   const ids = sets.items.map((p) => p.id);
-  // How many of each kind per permission set in one query; the first of each, a query apiece.
-  const [counts, firsts] = await Promise.all([
+  // How many of each kind per permission set, and the first of each kind per permission set
+  // (ranked within it): three queries, whatever the number of permission sets on the page.
+  const [counts, firstUsers, firstGroups] = await Promise.all([
     db
       .selectFrom('account_assignments')
       .select(['permission_set_id', 'principal_type', (eb) => eb.fn.countAll().as('n')])
@@ -696,45 +706,66 @@ export async function accountAccess(
       .where('permission_set_id', 'in', ids)
       .groupBy(['permission_set_id', 'principal_type'])
       .execute(),
-    Promise.all(
-      ids.map((id) =>
-        Promise.all([
-          assignedUsers(db, accountId, id).orderBy(USER_KEY).limit(PRINCIPALS_SHOWN).execute(),
-          assignedGroups(db, accountId, id).orderBy(GROUP_KEY).limit(PRINCIPALS_SHOWN).execute(),
-        ]),
-      ),
-    ),
+    db
+      .selectFrom(assignedUsers(db, accountId, ids).select(rankBy(USER_KEY)).as('t'))
+      .selectAll()
+      .where('t.rank', '<=', PRINCIPALS_SHOWN)
+      .orderBy('t.rank')
+      .execute(),
+    db
+      .selectFrom(assignedGroups(db, accountId, ids).select(rankBy(GROUP_KEY)).as('t'))
+      .selectAll()
+      .where('t.rank', '<=', PRINCIPALS_SHOWN)
+      .orderBy('t.rank')
+      .execute(),
   ]);
+  const firsts = ids.map(
+    (id) =>
+      [
+        firstUsers.filter((r) => r.permission_set_id === id),
+        firstGroups.filter((r) => r.permission_set_id === id),
+      ] as const,
+  );
   const countOf = (id: string, type: string) =>
     Number(counts.find((c) => c.permission_set_id === id && c.principal_type === type)?.n ?? 0);
-  // The groups' member counts in one query, their first members one query per group at once.
+  // The groups' member counts in one query, their first members (ranked within each) in another.
   const groupIds = [...new Set(firsts.flatMap(([, groups]) => groups.map((g) => g.principal_id)))];
-  const [memberCount, lists] = await Promise.all([
+  const [memberCount, firstMembers] = await Promise.all([
     memberCounts(db, groupIds),
-    Promise.all(
-      groupIds.map((groupId) =>
-        db
-          .selectFrom('group_memberships as m')
-          .innerJoin('users as u', 'u.id', 'm.user_id')
-          .select(['u.id', 'u.user_name', 'u.display_name', 'u.status'])
-          .where('m.group_id', '=', groupId)
-          .orderBy('u.user_name_lower')
-          .limit(MEMBERS_SHOWN)
+    groupIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom(
+            db
+              .selectFrom('group_memberships as m')
+              .innerJoin('users as u', 'u.id', 'm.user_id')
+              .select([
+                'm.group_id',
+                'u.id',
+                'u.user_name',
+                'u.display_name',
+                'u.status',
+                sql<number>`row_number() over (partition by m.group_id order by u.user_name_lower)`.as(
+                  'rank',
+                ),
+              ])
+              .where('m.group_id', 'in', groupIds)
+              .as('t'),
+          )
+          .selectAll()
+          .where('t.rank', '<=', MEMBERS_SHOWN)
+          .orderBy('t.rank')
           .execute(),
-      ),
-    ),
   ]);
-  const members = new Map(
-    groupIds.map((groupId, i) => [
-      groupId,
-      (lists[i] ?? []).map((m) => ({
-        id: m.id,
-        name: m.user_name,
-        displayName: m.display_name,
-        status: m.status,
-      })),
-    ]),
-  );
+  const members = new Map<string, Principal[]>(groupIds.map((groupId) => [groupId, []]));
+  for (const m of firstMembers) {
+    members.get(m.group_id)?.push({
+      id: m.id,
+      name: m.user_name,
+      displayName: m.display_name,
+      status: m.status,
+    });
+  }
   const items = sets.items.map((p, i): AccountAccessEntry => {
     const [users, groups] = firsts[i] ?? [[], []];
     return {
@@ -788,8 +819,8 @@ export async function accountPermissionSetAccess(
   ]);
   if (!account || !ps) return undefined;
   const [users, groups, counts] = await Promise.all([
-    readTwoWay(assignedUsers(db, accountId, permissionSetId), USER_KEY, pages.users, (r) => r.k),
-    readTwoWay(assignedGroups(db, accountId, permissionSetId), GROUP_KEY, pages.groups, (r) => r.k),
+    readTwoWay(assignedUsers(db, accountId, [permissionSetId]), USER_KEY, pages.users, (r) => r.k),
+    readTwoWay(assignedGroups(db, accountId, [permissionSetId]), GROUP_KEY, pages.groups, (r) => r.k),
     db
       .selectFrom('account_assignments')
       .select(['principal_type', (eb) => eb.fn.countAll().as('n')])

@@ -20,6 +20,7 @@ import { m020IdentitySource } from './020-identity-source.ts';
 import { m024UserSearch } from './024-user-search.ts';
 import { m025InstanceGeneration } from './025-instance-generation.ts';
 import { m026UserProfileAttributes } from './026-user-profile-attributes.ts';
+import { m027AssignmentPrincipalsIndex } from './027-assignment-principals-index.ts';
 
 export const migrations: Record<string, Migration> = {
   '001-directory': m001Directory,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '024-user-search': m024UserSearch,
   '025-instance-generation': m025InstanceGeneration,
   '026-user-profile-attributes': m026UserProfileAttributes,
+  '027-assignment-principals-index': m027AssignmentPrincipalsIndex,
 };
