@@ -9,6 +9,10 @@
  * stall shows as the queue it causes. The same schedule against the stand-in alone gives the STS
  * round trip, which is subtracted. Target: idcenter's overhead p99 < 3 ms at 200 req/s.
  *
+ * Then the floor (`FLOOR_SERVER`), on the same schedule: a node:http server that only makes the
+ * STS round trip and has a worker thread commit an audit row before it answers. Its overhead
+ * over STS alone is what the waits alone cost here, whatever a server does around them.
+ *
  * The server is the built `bin/idcenter.js server` in a process of its own on SQLite, log level
  * info (one line per request) to /dev/null, the audit row of every issuance committed before the
  * answer leaves. `IDCENTER_BENCH_SERVER_FLAGS` gives node flags for the server process, to look
@@ -61,6 +65,58 @@ http.createServer((req, res) => {
 }).listen(port, '127.0.0.1');
 `;
 
+/**
+ * The floor: the two waits every federated issuance has, and nothing else. A node:http server
+ * that, for each request, sends an AssumeRoleWithSAML body of the real size to the stand-in STS
+ * (keep-alive), then has a worker thread commit an audit row to SQLite (WAL, synchronous FULL,
+ * as idcenter's audit worker does), then answers. No token, no access check, no signature, no
+ * SDK: what any server that calls STS and keeps a durable record before answering waits for on
+ * this machine. Arguments: port, the STS URL, the SQLite file.
+ */
+const FLOOR_SERVER = `
+const http = require('node:http');
+const { Worker } = require('node:worker_threads');
+const [port, stsUrl, file] = process.argv.slice(1);
+const worker = new Worker(\`
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+const db = new Database(workerData);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec('create table if not exists audit (id integer primary key, at integer not null, detail text not null)');
+const insert = db.prepare('insert into audit (at, detail) values (?, ?)');
+parentPort.on('message', (m) => { insert.run(Date.now(), m.detail); parentPort.postMessage(m.id); });
+\`, { eval: true, workerData: file });
+const waiting = new Map();
+let next = 0;
+worker.on('message', (id) => { const done = waiting.get(id); waiting.delete(id); done(); });
+const agent = new http.Agent({ keepAlive: true });
+const sts = new URL(stsUrl);
+const stsBody = 'Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=' + 'A'.repeat(8000);
+http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    const call = http.request({ host: sts.hostname, port: sts.port, path: '/', method: 'POST', agent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': Buffer.byteLength(stsBody) } }, (answer) => {
+      const chunks = [];
+      answer.on('data', (c) => chunks.push(c));
+      answer.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const id = next++;
+        waiting.set(id, () => {
+          const body = JSON.stringify({ roleCredentials: { accessKeyId: text.slice(0, 20), expiration: Date.now() } });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+        worker.postMessage({ id, detail: text.slice(0, 400) });
+      });
+    });
+    call.on('error', () => { res.writeHead(502); res.end(); });
+    call.end(stsBody);
+  });
+}).listen(Number(port), '127.0.0.1');
+`;
+
 interface Proc {
   url: string;
   pid: number;
@@ -97,6 +153,16 @@ async function startCannedSts(): Promise<Proc> {
   const child = spawn(process.execPath, ['-e', CANNED_STS, String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url, child, 'the stand-in STS');
+  return { url, pid: child.pid ?? 0, stop: stopper(child) };
+}
+
+async function startFloor(stsUrl: string, file: string): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', FLOOR_SERVER, String(port), stsUrl, file], {
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, child, 'the floor server');
   return { url, pid: child.pid ?? 0, stop: stopper(child) };
 }
 
@@ -270,6 +336,40 @@ async function main(): Promise<void> {
       met: overheadP99 < 3 && detail.failed === 0,
       detail,
     });
+
+    // The floor, measured the same way right after: how far above STS alone the two waits of
+    // every issuance (the STS round trip, the audit commit on a worker thread) put the p99 here.
+    const floor = await startFloor(sts.url, path.join(temp.dataDir, 'floor.db'));
+    try {
+      const floorCall = () => send(`${floor.url}/`, { method: 'GET', headers: {} });
+      await openLoop(WARMUP_SECONDS, floorCall);
+      const floorSequential: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const t = performance.now();
+        await floorCall();
+        floorSequential.push(performance.now() - t);
+      }
+      const floorLoop = await openLoop(SECONDS, floorCall);
+      report({
+        name: 'floor (STS round trip + audit commit on node:http) one at a time, p99',
+        value: p(floorSequential, 99),
+        unit: 'ms',
+      });
+      report({
+        name: 'floor (STS round trip + audit commit on node:http) p99 at 200 req/s',
+        value: p(floorLoop.latencies, 99),
+        unit: 'ms',
+        detail: { p50: p(floorLoop.latencies, 50), failed: floorLoop.bad },
+      });
+      report({
+        name: 'floor overhead p99 (floor p99 - STS p99): the least any server could show here',
+        value: p(floorLoop.latencies, 99) - detail.stsAloneP99,
+        unit: 'ms',
+        detail: { failed: floorLoop.bad },
+      });
+    } finally {
+      await floor.stop();
+    }
   } finally {
     agent.destroy();
     await server.stop();
