@@ -32,23 +32,17 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import type { Page, Response } from 'playwright-core';
 import { exportOrg } from '../../src/app/export/index.ts';
-import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
-import {
-  ADMIN_ORG,
-  instanceArn,
-  organizationsClient,
-  outcome,
-  roleCredentials,
-  ssoAdminClient,
-  startAdminServer,
-  WORKLOAD,
-} from '../helpers/admin.ts';
+import { organizationsClient, outcome, WORKLOAD } from '../helpers/admin.ts';
 import { idcenter } from '../helpers/apply.ts';
-import { launchBrowser, type TestBrowser, tabTo as tabToIn } from '../helpers/browser.ts';
+import { launchBrowser, tabTo as tabToIn } from '../helpers/browser.ts';
 import { auditRows } from '../helpers/oidc.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient } from './admin-console-fixtures.ts';
+import {
+  ConsoleClient,
+  type PermissionSetConsole,
+  startPermissionSetConsole,
+} from './admin-console-fixtures.ts';
 import { signIn } from './portal-fixtures.ts';
 
 const SHOTS = path.resolve('test-output/screenshots');
@@ -61,7 +55,6 @@ const POLICY = {
 for (const kind of STORE_KINDS) {
   describe(`admin console changes in chromium (${kind})`, () => {
     let server: TestServer;
-    let browser: TestBrowser;
     let page: Page;
     let sso: SSOAdminClient;
     let orgs: OrganizationsClient;
@@ -71,48 +64,21 @@ for (const kind of STORE_KINDS) {
     let aliceId: string;
     let bob: ConsoleClient;
     let alice: ConsoleClient;
-    const pageErrors: string[] = [];
+    let pageErrors: string[];
+    let userIdOf: (name: string) => Promise<string>;
+    let fixture: PermissionSetConsole | undefined;
     const db = () => server.deps.ctx.store.db;
     const psPath = () => `/admin/permission-sets/${devId}`;
-    const userIdOf = async (name: string) =>
-      (
-        await db()
-          .selectFrom('users')
-          .select('id')
-          .where('user_name_lower', '=', name)
-          .executeTakeFirstOrThrow()
-      ).id;
 
     before(async () => {
-      server = await startAdminServer(kind);
-      fs.writeFileSync(path.join(server.config.dataDir, 'org.yaml'), ADMIN_ORG);
-      aliceId = await userIdOf('alice');
-      devId = (
-        await db()
-          .selectFrom('permission_sets')
-          .select('id')
-          .where('name', '=', 'Developer')
-          .executeTakeFirstOrThrow()
-      ).id;
-      inst = await instanceArn(server);
-      devArn = ssoPermissionSetArn(inst.slice(inst.lastIndexOf('/') + 1), devId);
-      const creds = await roleCredentials(server, 'alice', 'Administrator');
-      sso = ssoAdminClient(server.url, creds);
-      orgs = organizationsClient(server.url, creds);
-      alice = await ConsoleClient.as(server.url, server.deps, aliceId);
+      fixture = await startPermissionSetConsole(kind);
+      ({ server, page, pageErrors, sso, devId, devArn, aliceId, alice, userIdOf } = fixture);
+      inst = fixture.instanceArn;
+      orgs = organizationsClient(server.url, fixture.credentials);
       bob = await ConsoleClient.as(server.url, server.deps, await userIdOf('bob'));
-      const who = await signIn(server.deps, aliceId);
-      browser = await launchBrowser();
-      browser.context.setDefaultTimeout(15_000);
-      await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
-      page = await browser.context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
       fs.mkdirSync(SHOTS, { recursive: true });
     });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    after(async () => fixture?.stop());
 
     /** Does `act`, which sends a form: the answer to the post, once the page it leads to is loaded. */
     async function posted(act: () => Promise<void>): Promise<Response> {

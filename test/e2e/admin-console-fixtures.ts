@@ -4,9 +4,24 @@
  * administrator (`reader`, `ConsoleReader`, ReadOnlyAccess), a person who is not one (`bob`),
  * and helpers to read pages and post forms as a signed-in browser would.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import type { Page } from 'playwright-core';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
+import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
+import {
+  ADMIN_ORG,
+  instanceArn,
+  roleCredentials,
+  ssoAdminClient,
+  startAdminServer,
+} from '../helpers/admin.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { type SeededOrg, type SeedOrgSpec, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.ts';
+import type { StoreKind } from '../helpers/stores.ts';
+import type { RoleCredentials } from '../helpers/sts.ts';
 import { type SignedIn, signIn } from './portal-fixtures.ts';
 
 export const PROD = '111111111111';
@@ -196,4 +211,82 @@ export async function assertPagesBothWays(
   // Back at the start: no way further back.
   if (/rel="prev"|>First page</.test(back.lastBody)) throw new Error(`${path}: the first page links back`);
   return on.pages;
+}
+
+/**
+ * The console's permission set pages in chromium: a server with the admin APIs' organization
+ * (`ADMIN_ORG`, also written as the data dir's `org.yaml` for `apply` and `export`), its
+ * Developer permission set (id and ARN), alice (Administrator) signed in to the console in a
+ * fresh browser and as a `ConsoleClient`, and an sso-admin client with her credentials to
+ * confirm what the console changed. `pageErrors` collects the page's script errors.
+ */
+export interface PermissionSetConsole {
+  server: TestServer;
+  browser: TestBrowser;
+  page: Page;
+  pageErrors: string[];
+  credentials: RoleCredentials;
+  sso: SSOAdminClient;
+  instanceArn: string;
+  devId: string;
+  devArn: string;
+  aliceId: string;
+  alice: ConsoleClient;
+  userIdOf(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startPermissionSetConsole(kind: StoreKind): Promise<PermissionSetConsole> {
+  const server = await startAdminServer(kind);
+  try {
+    fs.writeFileSync(path.join(server.config.dataDir, 'org.yaml'), ADMIN_ORG);
+    const db = server.deps.ctx.store.db;
+    const userIdOf = async (name: string) =>
+      (
+        await db
+          .selectFrom('users')
+          .select('id')
+          .where('user_name_lower', '=', name)
+          .executeTakeFirstOrThrow()
+      ).id;
+    const aliceId = await userIdOf('alice');
+    const devId = (
+      await db
+        .selectFrom('permission_sets')
+        .select('id')
+        .where('name', '=', 'Developer')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const inst = await instanceArn(server);
+    const credentials = await roleCredentials(server, 'alice', 'Administrator');
+    const alice = await ConsoleClient.as(server.url, server.deps, aliceId);
+    const who = await signIn(server.deps, aliceId);
+    const browser = await launchBrowser();
+    browser.context.setDefaultTimeout(15_000);
+    await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    return {
+      server,
+      browser,
+      page,
+      pageErrors,
+      credentials,
+      sso: ssoAdminClient(server.url, credentials),
+      instanceArn: inst,
+      devId,
+      devArn: ssoPermissionSetArn(inst.slice(inst.lastIndexOf('/') + 1), devId),
+      aliceId,
+      alice,
+      userIdOf,
+      async stop() {
+        await browser.close();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
 }

@@ -11,18 +11,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetInlinePolicyForPermissionSetCommand, type SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import type { Page, Response } from 'playwright-core';
-import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
 import {
   MAX_POLICY_BYTES,
   MAX_POLICY_NON_WHITESPACE_BYTES,
 } from '../../src/domain/identity/policy-document.ts';
 import { MAX_FORM_BYTES } from '../../src/web/request-text.ts';
-import { instanceArn, roleCredentials, ssoAdminClient, startAdminServer } from '../helpers/admin.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient } from './admin-console-fixtures.ts';
-import { signIn } from './portal-fixtures.ts';
+import {
+  type ConsoleClient,
+  type PermissionSetConsole,
+  startPermissionSetConsole,
+} from './admin-console-fixtures.ts';
 
 /**
  * A policy IAM accepts of about 32,000 characters, most of them tabs (IAM allows 10,240 that
@@ -43,48 +43,22 @@ function bigPolicy(): string {
 for (const kind of STORE_KINDS) {
   describe(`admin console: inline policies at IAM's size limit in chromium (${kind})`, () => {
     let server: TestServer;
-    let browser: TestBrowser;
     let page: Page;
     let sso: SSOAdminClient;
     let inst: string;
     let devId: string;
     let devArn: string;
     let alice: ConsoleClient;
-    const pageErrors: string[] = [];
-    const db = () => server.deps.ctx.store.db;
+    let pageErrors: string[];
+    let fixture: PermissionSetConsole | undefined;
     const psPath = () => `/admin/permission-sets/${devId}`;
 
     before(async () => {
-      server = await startAdminServer(kind);
-      const aliceId = (
-        await db()
-          .selectFrom('users')
-          .select('id')
-          .where('user_name_lower', '=', 'alice')
-          .executeTakeFirstOrThrow()
-      ).id;
-      devId = (
-        await db()
-          .selectFrom('permission_sets')
-          .select('id')
-          .where('name', '=', 'Developer')
-          .executeTakeFirstOrThrow()
-      ).id;
-      inst = await instanceArn(server);
-      devArn = ssoPermissionSetArn(inst.slice(inst.lastIndexOf('/') + 1), devId);
-      sso = ssoAdminClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
-      alice = await ConsoleClient.as(server.url, server.deps, aliceId);
-      const who = await signIn(server.deps, aliceId);
-      browser = await launchBrowser();
-      browser.context.setDefaultTimeout(15_000);
-      await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
-      page = await browser.context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      fixture = await startPermissionSetConsole(kind);
+      ({ server, page, pageErrors, sso, devId, devArn, alice } = fixture);
+      inst = fixture.instanceArn;
     });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    after(async () => fixture?.stop());
 
     /** Clicks the button `name`, which sends a form: the answer, once the page it leads to is loaded. */
     async function clickButton(name: string): Promise<Response> {

@@ -11,7 +11,6 @@
  *   is in `idcenter export`.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,26 +22,19 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import type { Page, Response } from 'playwright-core';
 import { exportOrg } from '../../src/app/export/index.ts';
-import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
-import {
-  ADMIN_ORG,
-  instanceArn,
-  roleCredentials,
-  ssoAdminClient,
-  startAdminServer,
-} from '../helpers/admin.ts';
 import { idcenter } from '../helpers/apply.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { auditRows } from '../helpers/oidc.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { ConsoleClient } from './admin-console-fixtures.ts';
-import { signIn } from './portal-fixtures.ts';
+import {
+  ConsoleClient,
+  type PermissionSetConsole,
+  startPermissionSetConsole,
+} from './admin-console-fixtures.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`admin console: permission set tags in chromium (${kind})`, () => {
     let server: TestServer;
-    let browser: TestBrowser;
     let page: Page;
     let sso: SSOAdminClient;
     let inst: string;
@@ -51,45 +43,17 @@ for (const kind of STORE_KINDS) {
     let aliceId: string;
     let alice: ConsoleClient;
     let bob: ConsoleClient;
-    const pageErrors: string[] = [];
-    const db = () => server.deps.ctx.store.db;
+    let fixture: PermissionSetConsole | undefined;
+    const _db = () => server.deps.ctx.store.db;
     const psPath = () => `/admin/permission-sets/${devId}`;
-    const userIdOf = async (name: string) =>
-      (
-        await db()
-          .selectFrom('users')
-          .select('id')
-          .where('user_name_lower', '=', name)
-          .executeTakeFirstOrThrow()
-      ).id;
 
     before(async () => {
-      server = await startAdminServer(kind);
-      fs.writeFileSync(path.join(server.config.dataDir, 'org.yaml'), ADMIN_ORG);
-      aliceId = await userIdOf('alice');
-      devId = (
-        await db()
-          .selectFrom('permission_sets')
-          .select('id')
-          .where('name', '=', 'Developer')
-          .executeTakeFirstOrThrow()
-      ).id;
-      inst = await instanceArn(server);
-      devArn = ssoPermissionSetArn(inst.slice(inst.lastIndexOf('/') + 1), devId);
-      sso = ssoAdminClient(server.url, await roleCredentials(server, 'alice', 'Administrator'));
-      alice = await ConsoleClient.as(server.url, server.deps, aliceId);
-      bob = await ConsoleClient.as(server.url, server.deps, await userIdOf('bob'));
-      const who = await signIn(server.deps, aliceId);
-      browser = await launchBrowser();
-      browser.context.setDefaultTimeout(15_000);
-      await browser.context.addCookies([{ name: who.cookieName, value: who.token, url: server.url }]);
-      page = await browser.context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      fixture = await startPermissionSetConsole(kind);
+      ({ server, page, sso, devId, devArn, aliceId, alice } = fixture);
+      inst = fixture.instanceArn;
+      bob = await ConsoleClient.as(server.url, server.deps, await fixture.userIdOf('bob'));
     });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    after(async () => fixture?.stop());
 
     /** Does `act`, which sends a form: the answer to the post, once the page it leads to is loaded. */
     async function posted(act: () => Promise<void>): Promise<Response> {
@@ -272,6 +236,10 @@ for (const kind of STORE_KINDS) {
       assert.match(dry.stdout, /^~ update permission set Developer/m);
       assert.match(dry.stdout, /tags/);
       assert.match((await exportOrg(server.deps.ctx)).text, /Cost Center: sec/);
+    });
+
+    it('raised no script error on any page', () => {
+      assert.deepEqual(fixture?.pageErrors, []);
     });
   });
 }
