@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListAccountAssignmentsCommand, type SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
 import { ADMIN_ORG, instanceArn, roleCredentials, ssoAdminClient, WORKLOAD } from '../helpers/admin.ts';
 import { applyText } from '../helpers/apply.ts';
@@ -18,7 +18,7 @@ import { launchBrowser, type TestBrowser, tabTo as tabToIn } from '../helpers/br
 import { type SeededOrg, seedOrg } from '../helpers/seed.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { assertPagesBothWays, ConsoleClient } from './admin-console-fixtures.ts';
+import { assertPagesBothWays, ConsoleClient, formPosted } from './admin-console-fixtures.ts';
 import { signIn } from './portal-fixtures.ts';
 
 const USERS = Array.from({ length: 2000 }, (_, i) => ({ userName: `many${String(i).padStart(4, '0')}` }));
@@ -176,11 +176,7 @@ for (const kind of STORE_KINDS) {
           'the first user’s remove button',
           (el) => el.tagName === 'BUTTON' && (el.textContent ?? '').includes('many0000'),
         );
-        const [res]: [Response, unknown, unknown] = await Promise.all([
-          page.waitForResponse((r) => r.request().method() === 'POST'),
-          page.waitForNavigation(),
-          page.keyboard.press('Enter'),
-        ]);
+        const res = await formPosted(page, () => page.keyboard.press('Enter'));
         assert.equal(res.status(), 303);
         assert.equal(new URL(page.url()).pathname, allPath());
         assert.match((await page.locator('[role=status]').textContent()) ?? '', /The assignment was deleted/);

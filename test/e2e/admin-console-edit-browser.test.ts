@@ -30,7 +30,7 @@ import {
   ListManagedPoliciesInPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { exportOrg } from '../../src/app/export/index.ts';
 import { organizationsClient, outcome, WORKLOAD } from '../helpers/admin.ts';
 import { idcenter } from '../helpers/apply.ts';
@@ -40,6 +40,7 @@ import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   ConsoleClient,
+  formPosted,
   type PermissionSetConsole,
   startPermissionSetConsole,
 } from './admin-console-fixtures.ts';
@@ -80,15 +81,7 @@ for (const kind of STORE_KINDS) {
     });
     after(async () => fixture?.stop());
 
-    /** Does `act`, which sends a form: the answer to the post, once the page it leads to is loaded. */
-    async function posted(act: () => Promise<void>): Promise<Response> {
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
-        page.waitForNavigation(),
-        act(),
-      ]);
-      return response;
-    }
+    const posted = (act: () => Promise<void>) => formPosted(page, act);
 
     /** Press Tab until the focused element is the one `matches` describes (at most 60 presses). */
     const tabTo = (description: string, matches: (el: Element) => boolean) =>

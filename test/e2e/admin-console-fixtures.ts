@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import type { Page } from 'playwright-core';
+import type { Page, Response as PageResponse } from 'playwright-core';
 import type { ServerDeps } from '../../src/app/server-deps.ts';
 import { ssoPermissionSetArn } from '../../src/domain/iam/arn.ts';
 import {
@@ -289,4 +289,17 @@ export async function startPermissionSetConsole(kind: StoreKind): Promise<Permis
     await server.stop();
     throw err;
   }
+}
+
+/**
+ * Does `act` in `page`, which sends a form: the answer to the POST, once the page it leads to
+ * (after the redirect) is loaded.
+ */
+export async function formPosted(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.waitForNavigation(),
+    act(),
+  ]);
+  return response;
 }

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetInlinePolicyForPermissionSetCommand, type SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   MAX_POLICY_BYTES,
   MAX_POLICY_NON_WHITESPACE_BYTES,
@@ -20,6 +20,7 @@ import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   type ConsoleClient,
+  formPosted,
   type PermissionSetConsole,
   startPermissionSetConsole,
 } from './admin-console-fixtures.ts';
@@ -61,14 +62,8 @@ for (const kind of STORE_KINDS) {
     after(async () => fixture?.stop());
 
     /** Clicks the button `name`, which sends a form: the answer, once the page it leads to is loaded. */
-    async function clickButton(name: string): Promise<Response> {
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
-        page.waitForNavigation(),
-        page.getByRole('button', { name, exact: true }).click(),
-      ]);
-      return response;
-    }
+    const clickButton = (name: string) =>
+      formPosted(page, () => page.getByRole('button', { name, exact: true }).click());
 
     const inlinePolicy = async () =>
       (

@@ -28,6 +28,7 @@ import type { TestServer } from '../helpers/server.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import {
   ConsoleClient,
+  formPosted,
   type PermissionSetConsole,
   startPermissionSetConsole,
 } from './admin-console-fixtures.ts';
@@ -55,15 +56,7 @@ for (const kind of STORE_KINDS) {
     });
     after(async () => fixture?.stop());
 
-    /** Does `act`, which sends a form: the answer to the post, once the page it leads to is loaded. */
-    async function posted(act: () => Promise<void>): Promise<Response> {
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
-        page.waitForNavigation(),
-        act(),
-      ]);
-      return response;
-    }
+    const posted = (act: () => Promise<void>) => formPosted(page, act);
     const clickButton = (name: string) =>
       posted(() => page.getByRole('button', { name, exact: true }).click());
 
