@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildRequestContext, contextFromKeys } from './context.ts';
+import { buildRequestContext, contextFromKeys, isRequestTagKey } from './context.ts';
 
 describe('request context', () => {
   it('finds keys whatever their case (IAM: key names are not case-sensitive)', () => {
@@ -50,5 +50,12 @@ describe('request context', () => {
   it('takes aws:TagKeys as given when the request names keys only (UntagResource)', () => {
     assert.deepEqual(buildRequestContext({ tagKeys: ['a', 'b'] }).get('aws:TagKeys'), ['a', 'b']);
     assert.equal(buildRequestContext({}).get('aws:TagKeys'), undefined);
+  });
+
+  it('names the keys read from the tags a request sends (lower case, as conditions hold them)', () => {
+    for (const key of ['aws:requesttag/team', 'aws:requesttag/cost center', 'aws:tagkeys'])
+      assert.equal(isRequestTagKey(key), true, key);
+    for (const key of ['aws:resourcetag/team', 'aws:principaltag/team', 'aws:sourceip', 'aws:tagkeysx'])
+      assert.equal(isRequestTagKey(key), false, key);
   });
 });

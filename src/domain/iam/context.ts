@@ -104,3 +104,14 @@ export function buildRequestContext(caller: CallerContext): RequestContext {
   keys['aws:TagKeys'] = tagKeys;
   return contextFromKeys({ ...keys, ...caller.otherKeys });
 }
+
+/**
+ * Whether a condition key (in lower case) is read from the tags a request sends:
+ * `aws:RequestTag/<key>` and `aws:TagKeys`. A form that tags is offered before its tags are
+ * known, so these are its unknown keys (`EvaluationOptions.unknownKeys`).
+ *
+ * @example isRequestTagKey('aws:requesttag/team') // true
+ */
+export function isRequestTagKey(key: string): boolean {
+  return key.startsWith('aws:requesttag/') || key === 'aws:tagkeys';
+}

@@ -19,7 +19,7 @@ import {
   ssoInstanceArn,
   ssoPermissionSetArn,
 } from './arn.ts';
-import { type ContextInput, contextFromKeys } from './context.ts';
+import { type ContextInput, contextFromKeys, isRequestTagKey } from './context.ts';
 import { awsManagedPolicy } from './managed-policies.ts';
 import { type Policy, type PolicyDocumentJson, parsePolicy } from './policy.ts';
 import { type EvaluationOptions, evaluate, evaluateResources } from './policy-evaluation.ts';
@@ -583,6 +583,92 @@ describe('conditions in whole policies', () => {
       decide([managed('AdministratorAccess'), deny.policy], 'sso:ListInstances', '*'),
       'explicit-deny',
     );
+  });
+});
+
+describe('keys not known yet (unknownKeys: a form before its tags are typed)', () => {
+  const someTags: EvaluationOptions = { unknownKeys: isRequestTagKey };
+  const statement = (
+    effect: 'Allow' | 'Deny',
+    condition: Record<string, Record<string, string | string[]>>,
+  ) =>
+    policy({
+      Version: '2012-10-17',
+      Statement: { Effect: effect, Action: 'sso:TagResource', Resource: '*', Condition: condition },
+    });
+  const blueOnly = statement('Allow', { StringEquals: { 'aws:RequestTag/team': 'blue' } });
+  const teamKeyOnly = statement('Allow', { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['team'] } });
+  const tag = (policies: Policy[], keys: Record<string, ContextInput> = {}, options = someTags) =>
+    decide(policies, 'sso:TagResource', PERMISSION_SET, keys, options);
+
+  it('an Allow conditioned on the request’s tags may allow some tags; known tags still decide', () => {
+    assert.equal(tag([blueOnly], {}, {}), 'implicit-deny');
+    assert.equal(tag([blueOnly]), 'allow');
+    assert.equal(tag([teamKeyOnly], {}, {}), 'implicit-deny');
+    assert.equal(tag([teamKeyOnly]), 'allow');
+    assert.equal(tag([blueOnly], { 'aws:RequestTag/team': 'blue', 'aws:TagKeys': ['team'] }, {}), 'allow');
+    assert.equal(
+      tag([blueOnly], { 'aws:RequestTag/team': 'red', 'aws:TagKeys': ['team'] }, {}),
+      'implicit-deny',
+    );
+  });
+
+  it('other conditions of the statement are still evaluated, and an action it does not cover is not allowed', () => {
+    const blueFromOffice = statement('Allow', {
+      StringEquals: { 'aws:RequestTag/team': 'blue' },
+      IpAddress: { 'aws:SourceIp': '203.0.113.0/24' },
+    });
+    assert.equal(tag([blueFromOffice], { 'aws:SourceIp': '203.0.113.9' }), 'allow');
+    assert.equal(tag([blueFromOffice], { 'aws:SourceIp': '192.0.2.1' }), 'implicit-deny');
+    assert.equal(decide([blueOnly], 'sso:UntagResource', PERMISSION_SET, {}, someTags), 'implicit-deny');
+  });
+
+  it('a Deny conditioned on the request’s tags does not decide (other tags may pass); one without such a condition does', () => {
+    const all = managed('AdministratorAccess');
+    const notProd = statement('Deny', { StringEquals: { 'aws:RequestTag/env': 'prod' } });
+    const onlyListedKeys = statement('Deny', { 'ForAllValues:StringNotEquals': { 'aws:TagKeys': ['team'] } });
+    assert.equal(tag([all, onlyListedKeys], {}, {}), 'explicit-deny');
+    assert.equal(tag([all, onlyListedKeys]), 'allow');
+    assert.equal(tag([all, notProd]), 'allow');
+    const fromOffice = statement('Deny', {
+      StringEquals: { 'aws:RequestTag/env': 'prod' },
+      NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' },
+    });
+    assert.equal(tag([all, fromOffice], { 'aws:SourceIp': '192.0.2.1' }), 'allow');
+    const always = policy({
+      Version: '2012-10-17',
+      Statement: { Effect: 'Deny', Action: 'sso:TagResource', Resource: '*' },
+    });
+    assert.equal(tag([all, always]), 'explicit-deny');
+    const wrongIp = statement('Deny', { NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' } });
+    assert.equal(tag([all, wrongIp], { 'aws:SourceIp': '192.0.2.1' }), 'explicit-deny');
+  });
+
+  it('a permissions boundary is read the same way: it may allow some tags, and its tag Deny does not decide', () => {
+    const all = managed('AdministratorAccess');
+    assert.equal(tag([all], {}, { ...someTags, permissionsBoundary: blueOnly }), 'allow');
+    assert.equal(tag([all], {}, { permissionsBoundary: blueOnly }), 'implicit-deny');
+    const notProd = statement('Deny', { StringEquals: { 'aws:RequestTag/env': 'prod' } });
+    assert.equal(tag([all], {}, { ...someTags, permissionsBoundary: notProd }), 'implicit-deny');
+  });
+
+  it('a condition IAM would reject still fails closed', () => {
+    const broken = (effect: 'Allow' | 'Deny') => {
+      const parsed = parsePolicy('broken', {
+        Version: '2012-10-17',
+        Statement: {
+          Effect: effect,
+          Action: 'sso:TagResource',
+          Resource: '*',
+          Condition: { NumericLessThan: { 'aws:RequestTag/size': 'big' } },
+        },
+      });
+      assert.ok(parsed.ok);
+      assert.equal(parsed.problems.length, 1);
+      return parsed.policy;
+    };
+    assert.equal(tag([broken('Allow')]), 'implicit-deny');
+    assert.equal(tag([managed('AdministratorAccess'), broken('Deny')]), 'explicit-deny');
   });
 });
 

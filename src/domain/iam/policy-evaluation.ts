@@ -13,6 +13,11 @@
  * when the policy was parsed) fails closed: it makes an Allow statement not apply and a Deny
  * statement apply.
  *
+ * A request whose values for some condition keys are not known yet (the tags of a form not filled
+ * in) can be asked whether it may be allowed for some of their values (`unknownKeys`): a
+ * condition on such a key then counts as holding in an Allow statement and as failing in a Deny
+ * one, so only a Deny that applies whatever they are decides.
+ *
  * Not evaluated: resource-based policies, SCPs and RCPs, session policies (see
  * docs/iam-policy-evaluation.md).
  */
@@ -50,6 +55,14 @@ export interface EvaluationResult {
 export interface EvaluationOptions {
   /** The caller's permissions boundary: it caps what the identity policies grant. */
   permissionsBoundary?: Policy | undefined;
+  /**
+   * The condition keys (given in lower case) whose values the request is not known to have yet:
+   * the decision is then `allow` when some values of them may be allowed. Each condition on one
+   * is taken to hold in an Allow statement and to fail in a Deny statement, one by one, so
+   * conditions that no single request could meet together still allow; the request, once its
+   * values are known, must be evaluated again.
+   */
+  unknownKeys?: ((key: string) => boolean) | undefined;
 }
 
 /**
@@ -65,17 +78,18 @@ export function evaluate(
   options: EvaluationOptions = {},
 ): EvaluationResult {
   const boundary = options.permissionsBoundary;
-  const identityDeny = firstApplying(request, policies, 'Deny');
+  const unknown = options.unknownKeys;
+  const identityDeny = firstApplying(request, policies, 'Deny', unknown);
   if (identityDeny)
     return { decision: 'explicit-deny', matched: identityDeny, deniedBy: 'identity-based policy' };
   if (boundary) {
-    const boundaryDeny = firstApplying(request, [boundary], 'Deny');
+    const boundaryDeny = firstApplying(request, [boundary], 'Deny', unknown);
     if (boundaryDeny)
       return { decision: 'explicit-deny', matched: boundaryDeny, deniedBy: 'permissions boundary' };
   }
-  const allow = firstApplying(request, policies, 'Allow');
+  const allow = firstApplying(request, policies, 'Allow', unknown);
   if (!allow) return { decision: 'implicit-deny', deniedBy: 'identity-based policy' };
-  if (boundary && !firstApplying(request, [boundary], 'Allow')) {
+  if (boundary && !firstApplying(request, [boundary], 'Allow', unknown)) {
     return { decision: 'implicit-deny', deniedBy: 'permissions boundary' };
   }
   return { decision: 'allow', matched: allow };
@@ -116,10 +130,11 @@ function firstApplying(
   request: AuthorizationRequest,
   policies: readonly Policy[],
   effect: 'Allow' | 'Deny',
+  unknown: EvaluationOptions['unknownKeys'],
 ): MatchedStatement | undefined {
   for (const policy of policies) {
     for (const st of policy.statements) {
-      if (st.effect === effect && applies(st, request)) {
+      if (st.effect === effect && applies(st, request, unknown)) {
         return { policy: policy.name, statementIndex: st.index, sid: st.sid };
       }
     }
@@ -127,11 +142,18 @@ function firstApplying(
   return undefined;
 }
 
-function applies(st: Statement, request: AuthorizationRequest): boolean {
+function applies(
+  st: Statement,
+  request: AuthorizationRequest,
+  unknown: EvaluationOptions['unknownKeys'],
+): boolean {
   if (!st.matchesAction(request.action)) return false;
   if (!st.matchesResource(request.resource, request.context)) return false;
   for (const condition of st.conditions) {
-    const result = condition.evaluate(request.context);
+    const evaluated = condition.evaluate(request.context);
+    // A key not known yet: possibly true for an Allow, possibly false for a Deny (one IAM would
+    // reject still fails closed).
+    const result = evaluated !== 'invalid' && unknown?.(condition.key) ? st.effect === 'Allow' : evaluated;
     const holds = result === 'invalid' ? st.effect === 'Deny' : result;
     if (!holds) return false;
   }
