@@ -2,7 +2,9 @@
  * The admin console allows what the administrator's permission sets allow through the admin
  * APIs, on SQLite and PostgreSQL: a read-only administrator (ReadOnlyAccess) reads every page and
  * changes nothing, and an explicit deny in an otherwise all-powerful permission set holds (one
- * on a tag key or value too, read from the console's form as the API reads its request).
+ * on a tag key or value too, read from the console's form as the API reads its request). An
+ * administrator allowed to tag only with team=blue is offered the tag form and may save that tag
+ * alone (issue 20).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -23,18 +25,53 @@ for (const kind of STORE_KINDS) {
     let org: SeededOrg;
     let reader: ConsoleClient;
     let scoped: ConsoleClient;
+    let tagger: ConsoleClient;
     const db = () => server.deps.ctx.store.db;
 
     before(async () => {
       ({ server, org } = await startConsoleServer({
         store: kind,
         extra: {
-          users: [{ userName: 'scoped', displayName: 'Scoped Admin' }],
-          permissionSets: [{ name: 'AllButAlice' }, { name: 'Target' }],
-          assignments: [{ user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] }],
+          users: [
+            { userName: 'scoped', displayName: 'Scoped Admin' },
+            { userName: 'tagger', displayName: 'Blue Tagger' },
+          ],
+          permissionSets: [
+            { name: 'AllButAlice' },
+            { name: 'Target' },
+            { name: 'BlueTags' },
+            { name: 'Tagged' },
+          ],
+          assignments: [
+            { user: 'scoped', permissionSet: 'AllButAlice', accounts: [DEV] },
+            { user: 'tagger', permissionSet: 'BlueTags', accounts: [DEV] },
+          ],
         },
-        also: (deps, org) =>
-          makeAdministrators(
+        also: async (deps, org) => {
+          // Reads everything; tags only with team=blue, and removes only the key team.
+          await makeAdministrators(
+            deps,
+            org.permissionSets.BlueTags ?? '',
+            'arn:aws:iam::aws:policy/ReadOnlyAccess',
+            {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'sso:TagResource',
+                  Resource: '*',
+                  Condition: { StringEquals: { 'aws:RequestTag/team': 'blue' } },
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 'sso:UntagResource',
+                  Resource: '*',
+                  Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['team'] } },
+                },
+              ],
+            },
+          );
+          await makeAdministrators(
             deps,
             org.permissionSets.AllButAlice ?? '',
             'arn:aws:iam::aws:policy/AdministratorAccess',
@@ -66,12 +103,24 @@ for (const kind of STORE_KINDS) {
                 },
               ],
             },
-          ),
+          );
+        },
       }));
       reader = await ConsoleClient.as(server.url, server.deps, org.users.reader ?? '');
       scoped = await ConsoleClient.as(server.url, server.deps, org.users.scoped ?? '');
+      tagger = await ConsoleClient.as(server.url, server.deps, org.users.tagger ?? '');
     });
     after(async () => server.stop());
+
+    const tagsOf = async (permissionSetId: string) =>
+      (
+        await db()
+          .selectFrom('ps_tags')
+          .select(['key', 'value'])
+          .where('permission_set_id', '=', permissionSetId)
+          .orderBy('key')
+          .execute()
+      ).map((t) => `${t.key}=${t.value}`);
 
     const statusOf = async (userId: string) =>
       (await db().selectFrom('users').select('status').where('id', '=', userId).executeTakeFirstOrThrow())
@@ -260,15 +309,7 @@ for (const kind of STORE_KINDS) {
 
     it('holds a deny on a tag key (aws:TagKeys) and a tag value (aws:RequestTag), tagging with the others', async () => {
       const target = org.permissionSets.Target ?? '';
-      const tags = async () =>
-        (
-          await db()
-            .selectFrom('ps_tags')
-            .select(['key', 'value'])
-            .where('permission_set_id', '=', target)
-            .orderBy('key')
-            .execute()
-        ).map((t) => `${t.key}=${t.value}`);
+      const tags = () => tagsOf(target);
       for (const fields of [
         { key: 'owner', value: 'alice' },
         { key: 'env', value: 'prod' },
@@ -299,6 +340,57 @@ for (const kind of STORE_KINDS) {
         303,
       );
       assert.deepEqual(await tags(), ['env=dev', 'owner=x']);
+    });
+
+    it('offers the tag form to an administrator allowed to tag with team=blue only; saves that tag, refuses team=red (issue 20)', async () => {
+      const tagged = org.permissionSets.Tagged ?? '';
+      const page = async () => (await tagger.get(`/admin/permission-sets/${tagged}`)).text();
+      const before = await page();
+      assert.match(before, /Add or change a tag/);
+      assert.match(before, /Save the tag/);
+      // A read-only administrator is still offered neither.
+      assert.doesNotMatch(
+        await (await reader.get(`/admin/permission-sets/${tagged}`)).text(),
+        /Add or change a tag|Save the tag/,
+      );
+
+      const saved = await tagger.post(`/admin/permission-sets/${tagged}/tags`, {
+        key: 'team',
+        value: 'blue',
+      });
+      assert.equal(saved.status, 303);
+      assert.deepEqual(await tagsOf(tagged), ['team=blue']);
+      const shown = await (await tagger.get(saved.headers.get('location') ?? '')).text();
+      assert.match(shown, /The tag was saved/);
+      assert.match(
+        shown,
+        /<td data-label="Key"[^>]*>(?:<bdi>)?team(?:<\/bdi>)?<\/td>\s*<td data-label="Value"[^>]*>(?:<bdi>)?blue/,
+      );
+
+      for (const fields of [
+        { key: 'team', value: 'red' },
+        { key: 'owner', value: 'blue' },
+      ]) {
+        const refused = await tagger.post(`/admin/permission-sets/${tagged}/tags`, fields);
+        assert.equal(refused.status, 403, JSON.stringify(fields));
+        assert.match(await refused.text(), /sso:TagResource/);
+      }
+      assert.deepEqual(await tagsOf(tagged), ['team=blue']);
+
+      // Remove buttons too (UntagResource allowed for the key team only): removing owner is refused.
+      await db()
+        .insertInto('ps_tags')
+        .values({ permission_set_id: tagged, key: 'owner', value: 'x' })
+        .execute();
+      assert.match(await page(), /Remove<span class="visually-hidden"> tag team/);
+      const untag = await tagger.post(`/admin/permission-sets/${tagged}/tags/delete`, { key: 'owner' });
+      assert.equal(untag.status, 403);
+      assert.match(await untag.text(), /sso:UntagResource/);
+      assert.equal(
+        (await tagger.post(`/admin/permission-sets/${tagged}/tags/delete`, { key: 'team' })).status,
+        303,
+      );
+      assert.deepEqual(await tagsOf(tagged), ['owner=x']);
     });
   });
 }

@@ -148,6 +148,11 @@ export interface AuthorizeInput {
   requestTags?: Readonly<Record<string, string>>;
   tagKeys?: readonly string[];
   otherKeys?: Readonly<Record<string, ContextInput>>;
+  /**
+   * Condition keys the request's values of are not known yet: allowed when some values of them
+   * may be (`EvaluationOptions.unknownKeys`), to offer a form before it is filled in.
+   */
+  unknownKeys?: (key: string) => boolean;
   now: number;
 }
 
@@ -185,6 +190,7 @@ export function authorizeAdmin(caller: AdminCaller, input: AuthorizeInput): void
   }
   const result = evaluateResources({ action: operation.action, resources, context }, caller.policies, {
     permissionsBoundary: caller.boundary,
+    unknownKeys: input.unknownKeys,
   });
   if (result.decision === 'allow') {
     if (decisions) {

@@ -26,6 +26,7 @@ import {
   ssoInstanceArn,
   ssoPermissionSetArn,
 } from '../../domain/iam/arn.ts';
+import { isRequestTagKey } from '../../domain/iam/context.ts';
 import { type AdminService, operationAuthorization } from '../../domain/iam/operations.ts';
 import { assignmentsOf } from '../access.ts';
 import type { AppContext } from '../context.ts';
@@ -54,12 +55,20 @@ export type ConsoleAct =
   | { op: 'DescribeAccount'; accountId: string }
   | { op: 'DescribePermissionSet' | 'DeletePermissionSet' | PermissionSetChange; permissionSetId: string }
   | {
-      /** Tags a permission set; `tags` are the request's (aws:RequestTag, aws:TagKeys) when known. */
+      /**
+       * Tags a permission set; `tags` are the request's (aws:RequestTag, aws:TagKeys). Without
+       * them: whether some tags may be added (to offer the form before one is typed).
+       */
       op: 'TagResource';
       permissionSetId: string;
       tags?: Readonly<Record<string, string>>;
     }
-  | { op: 'UntagResource'; permissionSetId: string; tagKeys?: readonly string[] }
+  | {
+      /** Untags a permission set; without `tagKeys`: whether some keys may be removed. */
+      op: 'UntagResource';
+      permissionSetId: string;
+      tagKeys?: readonly string[];
+    }
   | { op: 'CreateOrganizationalUnit'; parentId: string }
   | { op: 'UpdateOrganizationalUnit' | 'DeleteOrganizationalUnit'; ouId: string }
   | { op: 'MoveAccount'; accountId: string; sourceParentId: string; destinationParentId: string }
@@ -266,11 +275,17 @@ export function assertConsoleMay(
   const operation = operationAuthorization(SERVICE[act.op], act.op);
   if (!operation) throw new Error(`internal: no authorization for ${act.op}`);
   const resources = resourcesOf(admin.instance, act);
+  // Tags not known yet: a condition on them may hold for an Allow, may fail for a Deny.
+  const someTags = { unknownKeys: isRequestTagKey };
   const tags =
-    act.op === 'TagResource' && act.tags
-      ? { requestTags: act.tags, tagKeys: Object.keys(act.tags) }
-      : act.op === 'UntagResource' && act.tagKeys
-        ? { tagKeys: act.tagKeys }
+    act.op === 'TagResource'
+      ? act.tags
+        ? { requestTags: act.tags, tagKeys: Object.keys(act.tags) }
+        : someTags
+      : act.op === 'UntagResource'
+        ? act.tagKeys
+          ? { tagKeys: act.tagKeys }
+          : someTags
         : {};
   let denial: unknown;
   for (const caller of admin.callers) {

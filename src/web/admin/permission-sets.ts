@@ -86,7 +86,12 @@ const NOTICES: Record<string, string> = {
 
 type Change = PermissionSetChange | 'DeletePermissionSet' | 'TagResource' | 'UntagResource';
 
-/** What the administrator may change on a permission set's page (to offer only what works). */
+/**
+ * What the administrator may change on a permission set's page (to offer only what works). The
+ * tag form and the Remove buttons are offered when some tags may be added or removed: the tags
+ * a form will send are not known yet, so a condition on them may hold (`ConsoleAct`), and the
+ * POST is then authorised with the tag it sends.
+ */
 type Allowed = Record<Change, boolean>;
 
 const CHANGES: ReadonlyArray<Change> = [
