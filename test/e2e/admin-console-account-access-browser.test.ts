@@ -3,7 +3,7 @@
  * SQLite and PostgreSQL: 2,000 users and 60 groups assigned `Crowded` directly in one account.
  * The account page lists the first 20 users and 20 groups of the block and links to the page of
  * that account and permission set, which lists every user and every group, each paged by key on
- * and back. Removing an assignment there, in
+ * and back while the other list stays on its page (issue 20). Removing an assignment there, in
  * Debian chromium with the keyboard alone, leaves the user out of what
  * @aws-sdk/client-sso-admin ListAccountAssignments answers and comes back to that page.
  */
@@ -100,6 +100,7 @@ for (const kind of STORE_KINDS) {
       const users = await assertPagesBothWays(admin, allPath(), (p) => names(p, 'ps-users'), {
         next: 'after',
         prev: 'before',
+        label: 'Pages of users',
       });
       assert.deepEqual(
         users.flat(),
@@ -109,6 +110,7 @@ for (const kind of STORE_KINDS) {
       const groups = await assertPagesBothWays(admin, allPath(), (p) => names(p, 'ps-groups'), {
         next: 'groups-after',
         prev: 'groups-before',
+        label: 'Pages of groups',
       });
       assert.deepEqual(
         groups.flat(),
@@ -121,6 +123,70 @@ for (const kind of STORE_KINDS) {
       assert.equal(names(both, 'ps-groups')[0], 'crew50');
       assert.match(both, /Users assigned directly <span class="muted">\(2000\)/);
       assert.match(both, /Groups <span class="muted">\(60\)/);
+    });
+
+    it('keeps each list on its page while the other is paged, whichever key it was reached by (issue 20)', async () => {
+      // The users on and back, the groups staying on their second page (reached with groups-after).
+      const users = await assertPagesBothWays(
+        admin,
+        `${allPath()}?groups-after=crew49`,
+        (p) => {
+          assert.deepEqual(
+            names(p, 'ps-groups'),
+            GROUPS.slice(50).map((g) => g.name),
+          );
+          return names(p, 'ps-users');
+        },
+        { next: 'after', prev: 'before', label: 'Pages of users' },
+      );
+      assert.deepEqual(
+        users.flat(),
+        USERS.map((u) => u.userName),
+      );
+      // The groups on and back, the users staying on a page reached with before.
+      const groups = await assertPagesBothWays(
+        admin,
+        `${allPath()}?before=many1000`,
+        (p) => {
+          assert.deepEqual(
+            names(p, 'ps-users'),
+            USERS.slice(950, 1000).map((u) => u.userName),
+          );
+          return names(p, 'ps-groups');
+        },
+        { next: 'groups-after', prev: 'groups-before', label: 'Pages of groups' },
+      );
+      assert.deepEqual(
+        groups.flat(),
+        GROUPS.map((g) => g.name),
+      );
+      // Each list's links carry the other's key exactly as the page was asked for with it.
+      const page = await (await admin.get(`${allPath()}?after=many0049&groups-before=crew55`)).text();
+      const links = (label: string) =>
+        [
+          ...(
+            new RegExp(`<nav class="pager" aria-label="${label}">[\\s\\S]*?</nav>`).exec(page)?.[0] ?? ''
+          ).matchAll(/href="([^"]*)"/g),
+        ].map((m) => (m[1] ?? '').replace(/&amp;/g, '&').replace(allPath(), ''));
+      assert.deepEqual(links('Pages of users'), [
+        '?groups-before=crew55',
+        '?groups-before=crew55&before=many0050',
+        '?groups-before=crew55&after=many0099',
+      ]);
+      assert.deepEqual(links('Pages of groups'), [
+        '?after=many0049',
+        '?after=many0049&groups-before=crew05',
+        '?after=many0049&groups-after=crew54',
+      ]);
+      // Two keys for one list are still refused, for either list.
+      for (const query of [
+        '?groups-after=crew01&groups-before=crew09',
+        '?after=many0001&before=many0009&groups-after=crew01',
+      ]) {
+        const res = await admin.get(`${allPath()}${query}`);
+        assert.equal(res.status, 400, query);
+        assert.match(await res.text(), /two page keys/);
+      }
     });
 
     it('answers with the strict CSP of the console; refuses two page keys, and answers 404 for an account or permission set that does not exist', async () => {
@@ -189,6 +255,39 @@ for (const kind of STORE_KINDS) {
       assert.equal(after.includes(target), false);
       assert.equal(after.length, 2000 + 60 - 1);
       assert.deepEqual(pageErrors, []);
+    });
+
+    it('comes back to the pages both lists were on after removing an assignment there (issue 20)', async () => {
+      const at = `${allPath()}?after=many0049&groups-before=crew55`;
+      const page = await (await admin.get(at)).text();
+      const form =
+        /<form [^>]*action="\/admin\/assignments\/delete"[^>]*>([\s\S]*?)<\/form>/.exec(page)?.[1] ?? '';
+      const fields = Object.fromEntries(
+        [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+      );
+      assert.equal(fields.principalId, seeded.users.many0050);
+      assert.equal(fields.after, 'many0049');
+      assert.equal(fields['groups-before'], 'crew55');
+      assert.equal(fields.before, undefined);
+      assert.equal(fields['groups-after'], undefined);
+
+      const { _csrf: _, ...sent } = fields as Record<string, string>;
+      // A form with two keys for one list changes nothing.
+      const twoKeys = await admin.post('/admin/assignments/delete', { ...sent, before: 'many0060' });
+      assert.equal(twoKeys.status, 400);
+      assert.match(await twoKeys.text(), /two page keys; nothing was changed/);
+      assert.equal(names(await (await admin.get(at)).text(), 'ps-users')[0], 'many0050');
+
+      const removed = await admin.post('/admin/assignments/delete', sent);
+      assert.equal(removed.status, 303);
+      assert.equal(removed.headers.get('location'), `${at}&done=unassigned`);
+      const back = await (await admin.get(removed.headers.get('location') ?? '')).text();
+      assert.match(back, /The assignment was deleted/);
+      assert.deepEqual(names(back, 'ps-users').slice(0, 2), ['many0051', 'many0052']);
+      assert.deepEqual(
+        names(back, 'ps-groups'),
+        GROUPS.slice(5, 55).map((g) => g.name),
+      );
     });
   });
 }

@@ -164,9 +164,18 @@ export function firstCells(page: string, tableId: string): string[] {
 }
 
 /**
+ * The paging links of the list whose pager is labelled `label` (a page with two lists), or of
+ * the whole page when no label is given.
+ */
+function pagerOf(page: string, label: string | undefined): string {
+  if (label === undefined) return page;
+  return new RegExp(`<nav class="pager" aria-label="${label}">[\\s\\S]*?</nav>`).exec(page)?.[0] ?? '';
+}
+
+/**
  * Follows a paged list's `rel="next"` or `rel="prev"` links from `path` to the end (only those
- * setting `param`, when given), returning every page's rows (read by `rows`) in the order
- * visited and the path of the last page.
+ * setting `param`, when given, and only in the pager labelled `label`, when given), returning
+ * every page's rows (read by `rows`) in the order visited and the path of the last page.
  */
 export async function walkPages(
   client: ConsoleClient,
@@ -174,6 +183,7 @@ export async function walkPages(
   rel: 'next' | 'prev',
   rows: (page: string) => string[],
   param?: string,
+  label?: string,
 ): Promise<{ pages: string[][]; last: string; lastBody: string }> {
   // On a page with two lists, the links of one are those that set its paging parameter.
   const link = new RegExp(
@@ -189,27 +199,31 @@ export async function walkPages(
     lastBody = await res.text();
     pages.push(rows(lastBody));
     last = at;
-    at = link.exec(lastBody)?.[1]?.replace(/&amp;/g, '&') || undefined;
+    at = link.exec(pagerOf(lastBody, label))?.[1]?.replace(/&amp;/g, '&') || undefined;
     if (pages.length > 1000) throw new Error(`${path}: the ${rel} links do not end`);
   }
   return { pages, last, lastBody };
 }
 
-/** Walks a list to its end and back: the pages read back are the pages read on, reversed. */
+/**
+ * Walks a list to its end and back: the pages read back are the pages read on, reversed. On a
+ * page with two lists, `params` name the list's paging parameters and `label` its pager.
+ */
 export async function assertPagesBothWays(
   client: ConsoleClient,
   path: string,
   rows: (page: string) => string[],
-  params?: { next: string; prev: string },
+  params?: { next: string; prev: string; label?: string },
 ): Promise<string[][]> {
-  const on = await walkPages(client, path, 'next', rows, params?.next);
-  const back = await walkPages(client, on.last, 'prev', rows, params?.prev);
+  const on = await walkPages(client, path, 'next', rows, params?.next, params?.label);
+  const back = await walkPages(client, on.last, 'prev', rows, params?.prev, params?.label);
   if (JSON.stringify(back.pages) !== JSON.stringify([...on.pages].reverse()))
     throw new Error(
       `${path}: read back, the pages differ:\n${JSON.stringify(back.pages)}\n${JSON.stringify(on.pages)}`,
     );
   // Back at the start: no way further back.
-  if (/rel="prev"|>First page</.test(back.lastBody)) throw new Error(`${path}: the first page links back`);
+  if (/rel="prev"|>First page</.test(pagerOf(back.lastBody, params?.label)))
+    throw new Error(`${path}: the first page links back`);
   return on.pages;
 }
 

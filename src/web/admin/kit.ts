@@ -213,6 +213,23 @@ export class AdminKit {
     return value;
   }
 
+  /**
+   * Where a two-way list's page started, as a form carries it back to that page (hidden fields
+   * named as the page's query parameters, read as `QueryReader.keys` reads those): `after` a key
+   * or `before` one, not both.
+   */
+  formKeys(
+    request: FastifyRequest,
+    afterName = 'after',
+    beforeName = 'before',
+  ): { after: string | undefined; before: string | undefined } {
+    const after = this.field(request, afterName, 'the page key', MAX_QUERY, true) || undefined;
+    const before = this.field(request, beforeName, 'the page key', MAX_QUERY, true) || undefined;
+    if (after !== undefined && before !== undefined)
+      throw bad('The form has two page keys; nothing was changed.');
+    return { after, before };
+  }
+
   /** A form field naming something by id: required and of the id's shape. */
   idField(request: FastifyRequest, name: string, label: string, shape: RegExp): string {
     const value = this.field(request, name, label, 128);

@@ -278,13 +278,12 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const { id, psId } = request.params as { id: string; psId: string };
     await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
     const q = kit.query(request);
-    const userKeys = q.keys();
-    const groupKeys = q.keys('groups-after', 'groups-before');
+    const at: AccessPosition = { users: q.keys(), groups: q.keys('groups-after', 'groups-before') };
     const access =
       ID.account.test(id) && ID.permissionSet.test(psId)
         ? await accountPermissionSetAccess(kit.ctx, id, psId, {
-            users: { ...userKeys, limit: PAGE_SIZE },
-            groups: { ...groupKeys, limit: PAGE_SIZE },
+            users: { ...at.users, limit: PAGE_SIZE },
+            groups: { ...at.groups, limit: PAGE_SIZE },
           })
         : undefined;
     if (!access)
@@ -301,21 +300,31 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       session,
       'accounts',
       `${access.permissionSet.name} in ${access.account.name}`,
-      accountPermissionSetPage(kit.prefix, session, access, done),
+      accountPermissionSetPage(kit.prefix, session, access, at, done),
     );
   });
 
   /**
    * Where an assignment form goes back to: the account's page, the page of the account and
-   * permission set, or the permission set's.
+   * permission set (at the pages of users and groups the form was on), or the permission set's.
    */
   function back(request: FastifyRequest, accountId: string, permissionSetId: string): string {
     const from = kit.field(request, 'from', 'the page to return to', 32, true);
+    if (from === 'account-permission-set') {
+      const at = new URLSearchParams();
+      for (const [k, v] of Object.entries(
+        positionParams({
+          users: kit.formKeys(request),
+          groups: kit.formKeys(request, 'groups-after', 'groups-before'),
+        }),
+      ))
+        if (v) at.set(k, v);
+      const query = at.toString();
+      return `/admin/accounts/${accountId}/permission-sets/${permissionSetId}${query ? `?${query}` : ''}`;
+    }
     return from === 'permission-set'
       ? `/admin/permission-sets/${permissionSetId}`
-      : from === 'account-permission-set'
-        ? `/admin/accounts/${accountId}/permission-sets/${permissionSetId}`
-        : `/admin/accounts/${accountId}`;
+      : `/admin/accounts/${accountId}`;
   }
 
   app.post('/admin/assignments', async (request, reply) => {
@@ -334,6 +343,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
       principalType === 'USER' ? 'the user name' : 'the group name',
       1024,
     );
+    const backTo = back(request, accountId, permissionSetId);
     const principalId =
       principalType === 'USER' ? await userIdByName(kit.ctx, name) : await groupIdByName(kit.ctx, name);
     if (!principalId)
@@ -349,7 +359,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     });
     if (status.status === 'FAILED')
       throw bad(`${status.failureReason ?? 'The assignment was refused'}; nothing was changed.`);
-    return kit.done(reply, back(request, accountId, permissionSetId), 'assigned');
+    return kit.done(reply, backTo, 'assigned');
   });
 
   app.post('/admin/assignments/delete', async (request, reply) => {
@@ -362,6 +372,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     if (principalType !== 'USER' && principalType !== 'GROUP')
       throw bad('The form names no kind of principal; nothing was changed.');
     const principalId = kit.idField(request, 'principalId', 'principal', ID.directory);
+    const backTo = back(request, accountId, permissionSetId);
     await kit.require(request, view, { op: 'DeleteAccountAssignment', accountId, permissionSetId });
     const { status, written } = await deleteAssignment(kit.ctx, kit.who(request, session), {
       accountId,
@@ -372,7 +383,7 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     if (status.status === 'FAILED')
       throw bad(`${status.failureReason ?? 'The assignment could not be deleted'}; nothing was changed.`);
     noteRevocations(kit.deps.credentials, written);
-    return kit.done(reply, back(request, accountId, permissionSetId), 'unassigned');
+    return kit.done(reply, backTo, 'unassigned');
   });
 }
 
@@ -391,13 +402,17 @@ function ouTree(prefix: string, ous: readonly OuListItem[], parent: string): Htm
   )}</ul>`;
 }
 
-/** The button that deletes one assignment (on an account's page or a permission set's). */
+/**
+ * The button that deletes one assignment (on an account's page or a permission set's); `at`, the
+ * page's paging parameters, to come back to the same pages of its lists.
+ */
 export function unassignButton(
   prefix: string,
   session: PortalSessionInfo,
   key: { accountId: string; permissionSetId: string; principalType: 'USER' | 'GROUP'; principalId: string },
   label: string,
   from: 'account' | 'account-permission-set' | 'permission-set',
+  at: Readonly<Record<string, string | undefined>> = {},
 ): Html {
   return html`<form method="post" action="${webPath(prefix, '/admin/assignments/delete')}" class="inline">
     ${csrfField(session)}
@@ -406,6 +421,7 @@ export function unassignButton(
     <input type="hidden" name="principalType" value="${key.principalType}">
     <input type="hidden" name="principalId" value="${key.principalId}">
     <input type="hidden" name="from" value="${from}">
+    ${Object.entries(at).map(([name, value]) => (value ? html`<input type="hidden" name="${name}" value="${value}">` : ''))}
     <button type="submit" class="secondary small">Remove<span class="visually-hidden"> ${label}</span></button>
   </form>`;
 }
@@ -467,11 +483,31 @@ function principalsText(users: number, groups: number): string {
   return u && g ? `${u} and ${g}` : u || g;
 }
 
-/** The users and groups one permission set lets into an account, each list paged both ways. */
+/** Where the pages of the users and of the groups of an account and permission set start. */
+interface AccessPosition {
+  users: { after: string | undefined; before: string | undefined };
+  groups: { after: string | undefined; before: string | undefined };
+}
+
+/** The query parameters of a position (`after`/`before` the users', `groups-…` the groups'). */
+function positionParams(at: AccessPosition): Record<string, string | undefined> {
+  return {
+    after: at.users.after,
+    before: at.users.before,
+    'groups-after': at.groups.after,
+    'groups-before': at.groups.before,
+  };
+}
+
+/**
+ * The users and groups one permission set lets into an account, each list paged both ways; the
+ * links that page one list keep the other where it is (`at`), and so do the Remove buttons.
+ */
 function accountPermissionSetPage(
   prefix: string,
   session: PortalSessionInfo,
   a: AccountPermissionSetAccess,
+  at: AccessPosition,
   done: string | undefined,
 ): Html {
   const to = (path: string) => webPath(prefix, path);
@@ -479,6 +515,10 @@ function accountPermissionSetPage(
   const ps = a.permissionSet;
   const path = `/admin/accounts/${acc.id}/permission-sets/${ps.id}`;
   const key = { accountId: acc.id, permissionSetId: ps.id };
+  // Each list's links carry the other list's key, the Remove buttons both.
+  const here = positionParams(at);
+  const usersAt = { after: here.after, before: here.before };
+  const groupsAt = { 'groups-after': here['groups-after'], 'groups-before': here['groups-before'] };
   return html`<p class="crumbs"><a href="${to('/admin/accounts')}">Accounts</a> <span aria-hidden="true">›</span> <a href="${to(`/admin/accounts/${acc.id}`)}">${text(acc.name)}</a></p>
   <h1><a href="${to(`/admin/permission-sets/${ps.id}`)}">${text(ps.name)}</a> in <bdi>${text(acc.name)}</bdi> <span class="mono muted">${acc.id}</span></h1>
   ${notice(done)}
@@ -495,12 +535,12 @@ function accountPermissionSetPage(
           <td data-label="User name"><a href="${to(`/admin/users/${u.id}`)}">${text(u.name)}</a></td>
           <td data-label="Display name">${text(u.displayName)}</td>
           <td data-label="Status">${statusBadge(u.status ?? '')}</td>
-          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'USER', principalId: u.id }, `${u.name}'s ${ps.name}`, 'account-permission-set')}</td>
+          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'USER', principalId: u.id }, `${u.name}'s ${ps.name}`, 'account-permission-set', here)}</td>
         </tr>`,
       )}</tbody>
     </table>`
     }
-    ${pager({ prefix, path, params: {}, isFirst: a.users.prev === undefined, next: a.users.next, prev: a.users.prev, label: 'Pages of users' })}
+    ${pager({ prefix, path, params: groupsAt, isFirst: a.users.prev === undefined, next: a.users.next, prev: a.users.prev, label: 'Pages of users' })}
   </section>
   <section class="card" aria-labelledby="ps-groups-h">
     <h2 id="ps-groups-h">Groups <span class="muted">(${a.groupCount})</span></h2>
@@ -514,12 +554,12 @@ function accountPermissionSetPage(
         (g) => html`<tr>
           <td data-label="Group"><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></td>
           <td data-label="Members">${g.memberCount}</td>
-          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'GROUP', principalId: g.id }, `group ${g.name}'s ${ps.name}`, 'account-permission-set')}</td>
+          <td class="nowrap">${unassignButton(prefix, session, { ...key, principalType: 'GROUP', principalId: g.id }, `group ${g.name}'s ${ps.name}`, 'account-permission-set', here)}</td>
         </tr>`,
       )}</tbody>
     </table>`
     }
-    ${pager({ prefix, path, params: {}, isFirst: a.groups.prev === undefined, next: a.groups.next, nextParam: 'groups-after', prev: a.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
+    ${pager({ prefix, path, params: usersAt, isFirst: a.groups.prev === undefined, next: a.groups.next, nextParam: 'groups-after', prev: a.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
   </section>`;
 }
 
