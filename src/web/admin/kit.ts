@@ -218,16 +218,17 @@ export class AdminKit {
    * named as the page's query parameters, read as `QueryReader.keys` reads those): `after` a key
    * or `before` one, not both.
    */
-  formKeys(
-    request: FastifyRequest,
-    afterName = 'after',
-    beforeName = 'before',
-  ): { after: string | undefined; before: string | undefined } {
+  formKeys(request: FastifyRequest, afterName = 'after', beforeName = 'before'): PageKeys {
     const after = this.field(request, afterName, 'the page key', MAX_QUERY, true) || undefined;
     const before = this.field(request, beforeName, 'the page key', MAX_QUERY, true) || undefined;
     if (after !== undefined && before !== undefined)
       throw bad('The form has two page keys; nothing was changed.');
     return { after, before };
+  }
+
+  /** Where the two lists of a page started, as a form carries it back (`formKeys` of each). */
+  formPosition(request: FastifyRequest): TwoListsAt {
+    return { list: this.formKeys(request), groups: this.formKeys(request, 'groups-after', 'groups-before') };
   }
 
   /** A form field naming something by id: required and of the id's shape. */
@@ -268,16 +269,51 @@ export class QueryReader {
    * Where a two-way list's page starts: `after` a key or `before` one, not both (a page with two
    * lists names the second's parameters).
    */
-  keys(
-    afterName = 'after',
-    beforeName = 'before',
-  ): { after: string | undefined; before: string | undefined } {
+  keys(afterName = 'after', beforeName = 'before'): PageKeys {
     const after = this.key(afterName);
     const before = this.key(beforeName);
     if (after !== undefined && before !== undefined)
       throw bad('The page was asked for with two page keys; follow one of the paging links.');
     return { after, before };
   }
+  /** Where the two lists of a page start (`keys` of each). */
+  position(): TwoListsAt {
+    return { list: this.keys(), groups: this.keys('groups-after', 'groups-before') };
+  }
+}
+
+/** Where a two-way list's page starts: `after` a key or `before` one, not both. */
+export interface PageKeys {
+  after: string | undefined;
+  before: string | undefined;
+}
+
+/**
+ * Where the pages of a page with two lists start: the list paged by `after`/`before` (the users
+ * of an account and permission set, what a user reaches) and the groups beside it, paged by
+ * `groups-after`/`groups-before`. Paging one list keeps the other where it is (issue 20).
+ */
+export interface TwoListsAt {
+  list: PageKeys;
+  groups: PageKeys;
+}
+
+/** The query parameters of a position (`after`/`before` the list's, `groups-…` the groups'). */
+export function positionParams(at: TwoListsAt): Record<string, string | undefined> {
+  return {
+    after: at.list.after,
+    before: at.list.before,
+    'groups-after': at.groups.after,
+    'groups-before': at.groups.before,
+  };
+}
+
+/** An app path with the parameters that are set as its query (a form going back to a page). */
+export function pathWith(path: string, params: Readonly<Record<string, string | undefined>>): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) query.set(k, v);
+  const q = query.toString();
+  return q ? `${path}?${q}` : path;
 }
 
 function capital(s: string): string {

@@ -40,8 +40,17 @@ import { csrfField } from '../csrf.ts';
 import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { type AdminKit, type AdminView, bad, ID, PAGE_SIZE } from './kit.ts';
-import { notice, pager, searchForm, statusBadge, text } from './shell.ts';
+import {
+  type AdminKit,
+  type AdminView,
+  bad,
+  ID,
+  PAGE_SIZE,
+  pathWith,
+  positionParams,
+  type TwoListsAt,
+} from './kit.ts';
+import { hiddenFields, notice, pager, searchForm, statusBadge, text } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
   'ou-created': 'The OU was created. Move accounts into it from their pages.',
@@ -278,11 +287,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
     const { id, psId } = request.params as { id: string; psId: string };
     await kit.require(request, view, { op: 'DescribeAccount', accountId: id });
     const q = kit.query(request);
-    const at: AccessPosition = { users: q.keys(), groups: q.keys('groups-after', 'groups-before') };
+    const at = q.position();
     const access =
       ID.account.test(id) && ID.permissionSet.test(psId)
         ? await accountPermissionSetAccess(kit.ctx, id, psId, {
-            users: { ...at.users, limit: PAGE_SIZE },
+            users: { ...at.list, limit: PAGE_SIZE },
             groups: { ...at.groups, limit: PAGE_SIZE },
           })
         : undefined;
@@ -310,18 +319,11 @@ export function registerOrganization(app: FastifyInstance, kit: AdminKit): void 
    */
   function back(request: FastifyRequest, accountId: string, permissionSetId: string): string {
     const from = kit.field(request, 'from', 'the page to return to', 32, true);
-    if (from === 'account-permission-set') {
-      const at = new URLSearchParams();
-      for (const [k, v] of Object.entries(
-        positionParams({
-          users: kit.formKeys(request),
-          groups: kit.formKeys(request, 'groups-after', 'groups-before'),
-        }),
-      ))
-        if (v) at.set(k, v);
-      const query = at.toString();
-      return `/admin/accounts/${accountId}/permission-sets/${permissionSetId}${query ? `?${query}` : ''}`;
-    }
+    if (from === 'account-permission-set')
+      return pathWith(
+        `/admin/accounts/${accountId}/permission-sets/${permissionSetId}`,
+        positionParams(kit.formPosition(request)),
+      );
     return from === 'permission-set'
       ? `/admin/permission-sets/${permissionSetId}`
       : `/admin/accounts/${accountId}`;
@@ -421,7 +423,7 @@ export function unassignButton(
     <input type="hidden" name="principalType" value="${key.principalType}">
     <input type="hidden" name="principalId" value="${key.principalId}">
     <input type="hidden" name="from" value="${from}">
-    ${Object.entries(at).map(([name, value]) => (value ? html`<input type="hidden" name="${name}" value="${value}">` : ''))}
+    ${hiddenFields(at)}
     <button type="submit" class="secondary small">Remove<span class="visually-hidden"> ${label}</span></button>
   </form>`;
 }
@@ -483,22 +485,6 @@ function principalsText(users: number, groups: number): string {
   return u && g ? `${u} and ${g}` : u || g;
 }
 
-/** Where the pages of the users and of the groups of an account and permission set start. */
-interface AccessPosition {
-  users: { after: string | undefined; before: string | undefined };
-  groups: { after: string | undefined; before: string | undefined };
-}
-
-/** The query parameters of a position (`after`/`before` the users', `groups-…` the groups'). */
-function positionParams(at: AccessPosition): Record<string, string | undefined> {
-  return {
-    after: at.users.after,
-    before: at.users.before,
-    'groups-after': at.groups.after,
-    'groups-before': at.groups.before,
-  };
-}
-
 /**
  * The users and groups one permission set lets into an account, each list paged both ways; the
  * links that page one list keep the other where it is (`at`), and so do the Remove buttons.
@@ -507,7 +493,7 @@ function accountPermissionSetPage(
   prefix: string,
   session: PortalSessionInfo,
   a: AccountPermissionSetAccess,
-  at: AccessPosition,
+  at: TwoListsAt,
   done: string | undefined,
 ): Html {
   const to = (path: string) => webPath(prefix, path);

@@ -94,6 +94,14 @@ export function searchForm(o: {
 }
 
 /**
+ * Hidden fields carrying a page's parameters that are set (where its lists are) in a form that
+ * comes back to it.
+ */
+export function hiddenFields(params: Readonly<Record<string, string | undefined>>): Html {
+  return html`${Object.entries(params).map(([name, value]) => (value ? html`<input type="hidden" name="${name}" value="${value}">` : ''))}`;
+}
+
+/**
  * Paging links: back to the first page, back to the previous one (`before` = the first key
  * shown, on lists that read both ways), and on to the next one (`after` = the last key shown).
  * Keys travel in the query string; `params` are the page's other parameters (the search).
