@@ -1,8 +1,9 @@
 /**
  * The admin console's users over HTTP, on SQLite and PostgreSQL: who may open it, search and
- * paging by key, a user's page with what they reach, and every change (create, disable,
- * enable, reset MFA, sign out everywhere) with its CSRF check, its refusals of bad input, and
- * its audit row naming the administrator.
+ * paging by key, a user's page with what they reach (each of its two lists paged while the other
+ * stays on its page, issue 20), and every change (create, disable, enable, reset MFA, sign out
+ * everywhere) with its CSRF check, its refusals of bad input, and its audit row naming the
+ * administrator.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -198,19 +199,21 @@ for (const kind of STORE_KINDS) {
       assert.match(body, /Developers/);
     });
 
+    /** The names in the list of a user's groups. */
+    const groupNames = (body: string) =>
+      [
+        ...(/<ul class="plain" id="user-groups">([\s\S]*?)<\/ul>/.exec(body)?.[1] ?? '').matchAll(
+          /<a [^>]*>(?:<bdi>)?([^<]*)/g,
+        ),
+      ].map((m) => m[1] ?? '');
+
     it('pages a user’s groups and what they reach, each on and back', async () => {
       const path = `/admin/users/${org.users.joiner}`;
-      const groups = await assertPagesBothWays(
-        admin,
-        path,
-        (body) =>
-          [
-            ...(/<ul class="plain" id="user-groups">([\s\S]*?)<\/ul>/.exec(body)?.[1] ?? '').matchAll(
-              /<a [^>]*>(?:<bdi>)?([^<]*)/g,
-            ),
-          ].map((m) => m[1] ?? ''),
-        { next: 'groups-after', prev: 'groups-before' },
-      );
+      const groups = await assertPagesBothWays(admin, path, groupNames, {
+        next: 'groups-after',
+        prev: 'groups-before',
+        label: 'Pages of groups',
+      });
       assert.deepEqual(
         groups.map((p) => p.length),
         [50, 5],
@@ -222,6 +225,7 @@ for (const kind of STORE_KINDS) {
       const reach = await assertPagesBothWays(admin, path, (body) => firstCells(body, 'reach'), {
         next: 'after',
         prev: 'before',
+        label: 'Pages of what the user reaches',
       });
       assert.deepEqual(
         reach.map((p) => p.length),
@@ -238,6 +242,147 @@ for (const kind of STORE_KINDS) {
         /Far 00<\/bdi><\/a> <span class="mono muted">400000000000<\/span><\/td>\s*<td[^>]*>[\s\S]*?<td data-label="Through">assigned directly, group <a [^>]*><bdi>club00/,
       );
       assert.equal((await admin.get(`${path}?groups-after=a&groups-before=b`)).status, 400);
+    });
+
+    it('keeps each list of a user’s page on its page while the other is paged, whichever key it was reached by (issue 20)', async () => {
+      const path = `/admin/users/${org.users.joiner}`;
+      /** The key of what joiner reaches in FAR[i] (account id, then permission set name). */
+      const far = (i: number) => `${FAR[i]?.id}.readonly`;
+      // What the user reaches on and back, the groups staying on their second page (groups-after).
+      const reach = await assertPagesBothWays(
+        admin,
+        `${path}?groups-after=club49`,
+        (body) => {
+          assert.deepEqual(
+            groupNames(body),
+            CLUBS.slice(50).map((c) => c.name),
+          );
+          return firstCells(body, 'reach');
+        },
+        { next: 'after', prev: 'before', label: 'Pages of what the user reaches' },
+      );
+      assert.deepEqual(
+        reach.flat(),
+        FAR.map((a) => a.name),
+      );
+      // The groups on and back, what the user reaches staying on a page reached with before.
+      const groups = await assertPagesBothWays(
+        admin,
+        `${path}?before=${far(52)}`,
+        (body) => {
+          assert.deepEqual(
+            firstCells(body, 'reach'),
+            FAR.slice(2, 52).map((a) => a.name),
+          );
+          return groupNames(body);
+        },
+        { next: 'groups-after', prev: 'groups-before', label: 'Pages of groups' },
+      );
+      assert.deepEqual(
+        groups.flat(),
+        CLUBS.map((c) => c.name),
+      );
+      // Each list's links carry the other's key exactly as the page was asked for with it.
+      const page = await (await admin.get(`${path}?after=${far(1)}&groups-before=club52`)).text();
+      assert.deepEqual(
+        groupNames(page),
+        CLUBS.slice(2, 52).map((c) => c.name),
+      );
+      assert.deepEqual(
+        firstCells(page, 'reach'),
+        FAR.slice(2, 52).map((a) => a.name),
+      );
+      const links = (label: string) =>
+        [
+          ...(
+            new RegExp(`<nav class="pager" aria-label="${label}">[\\s\\S]*?</nav>`).exec(page)?.[0] ?? ''
+          ).matchAll(/href="([^"]*)"/g),
+        ].map((m) => (m[1] ?? '').replace(/&amp;/g, '&').replace(path, ''));
+      assert.deepEqual(links('Pages of groups'), [
+        `?after=${far(1)}`,
+        `?after=${far(1)}&groups-before=club02`,
+        `?after=${far(1)}&groups-after=club51`,
+      ]);
+      assert.deepEqual(links('Pages of what the user reaches'), [
+        '?groups-before=club52',
+        `?groups-before=club52&before=${far(2)}`,
+        `?groups-before=club52&after=${far(51)}`,
+      ]);
+      // Two keys for one list are still refused, for either list.
+      for (const query of [
+        '?groups-after=club01&groups-before=club09',
+        `?after=${far(1)}&before=${far(9)}&groups-after=club01`,
+      ]) {
+        const res = await admin.get(`${path}${query}`);
+        assert.equal(res.status, 400, query);
+        assert.match(await res.text(), /two page keys/);
+      }
+    });
+
+    it('comes back to the pages both lists of a user’s page were on after a change there (issue 20)', async () => {
+      const path = `/admin/users/${org.users.joiner}`;
+      const at = `${path}?after=${FAR[1]?.id}.readonly&groups-before=club52`;
+      const page = await (await admin.get(at)).text();
+      // Every form of the page that changes the user carries both lists' keys, as asked for.
+      const forms = new Map(
+        [...page.matchAll(/<form method="post" action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)]
+          .filter((m) => m[1]?.startsWith(`${path}/`))
+          .map((m) => [
+            (m[1] ?? '').slice(path.length + 1),
+            Object.fromEntries(
+              [...(m[2] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((f) => [
+                f[1],
+                f[2],
+              ]),
+            ),
+          ]),
+      );
+      assert.deepEqual([...forms.keys()], ['disable', 'sign-out', 'reset-mfa', 'password', 'attributes']);
+      for (const [action, fields] of forms) {
+        assert.equal(fields.after, `${FAR[1]?.id}.readonly`, action);
+        assert.equal(fields['groups-before'], 'club52', action);
+        assert.equal(fields.before, undefined, action);
+        assert.equal(fields['groups-after'], undefined, action);
+      }
+      const { _csrf: _, ...keys } = (forms.get('attributes') ?? {}) as Record<string, string>;
+      const displayName = async () =>
+        (
+          await server.deps.ctx.store.db
+            .selectFrom('users')
+            .select('display_name')
+            .where('id', '=', org.users.joiner ?? '')
+            .executeTakeFirstOrThrow()
+        ).display_name;
+      const was = await displayName();
+
+      // A form with two keys for one list changes nothing.
+      const twoKeys = await admin.post(`${path}/attributes`, {
+        ...keys,
+        'groups-after': 'club60',
+        displayName: 'Joiner Again',
+      });
+      assert.equal(twoKeys.status, 400);
+      assert.match(await twoKeys.text(), /two page keys; nothing was changed/);
+      assert.equal(await displayName(), was);
+
+      const saved = await admin.post(`${path}/attributes`, { ...keys, displayName: 'Joiner Again' });
+      assert.equal(saved.status, 303);
+      assert.equal(saved.headers.get('location'), `${at}&done=edited`);
+      assert.equal(await displayName(), 'Joiner Again');
+      const back = await (await admin.get(saved.headers.get('location') ?? '')).text();
+      assert.match(back, /The attributes were saved/);
+      assert.deepEqual(
+        groupNames(back),
+        CLUBS.slice(2, 52).map((c) => c.name),
+      );
+      assert.deepEqual(
+        firstCells(back, 'reach'),
+        FAR.slice(2, 52).map((a) => a.name),
+      );
+      // The buttons come back there too.
+      const mfa = await admin.post(`${path}/reset-mfa`, keys);
+      assert.equal(mfa.status, 303);
+      assert.equal(mfa.headers.get('location'), `${at}&done=mfa-reset`);
     });
 
     it('refuses a form without the CSRF token, or with a wrong one, and changes nothing', async () => {

@@ -28,8 +28,8 @@ import { type Html, html } from '../html.ts';
 import { webPath } from '../paths.ts';
 import { formFields } from '../request-text.ts';
 import type { PortalSessionInfo } from '../session.ts';
-import { type AdminKit, bad, ID, PAGE_SIZE } from './kit.ts';
-import { notice, pager, searchForm, sourceBadge, statusBadge, text, when } from './shell.ts';
+import { type AdminKit, bad, ID, PAGE_SIZE, pathWith, positionParams, type TwoListsAt } from './kit.ts';
+import { hiddenFields, notice, pager, searchForm, sourceBadge, statusBadge, text, when } from './shell.ts';
 
 const NOTICES: Record<string, string> = {
   created: 'The user was created. Set a password below for them to sign in with.',
@@ -138,9 +138,10 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
     const { id } = request.params as { id: string };
     await kit.require(request, view, { op: 'DescribeUser', userId: id });
     const q = kit.query(request);
+    const at = q.position();
     const pages = {
-      groups: { ...q.keys('groups-after', 'groups-before'), limit: PAGE_SIZE },
-      reach: { ...q.keys(), limit: PAGE_SIZE },
+      groups: { ...at.groups, limit: PAGE_SIZE },
+      reach: { ...at.list, limit: PAGE_SIZE },
     };
     const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id, pages) : undefined;
     if (!detail)
@@ -158,11 +159,14 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
       session,
       'users',
       detail.user.userName,
-      userPage(kit.prefix, session, detail, done, mayUpdate),
+      userPage(kit.prefix, session, detail, at, done, mayUpdate),
     );
   });
 
-  /** A user action: the user must exist; the action's outcome picks the notice. */
+  /**
+   * A user action: the user must exist; the action's outcome picks the notice, and the user's
+   * page comes back at the pages of groups and of what they reach the form was on.
+   */
   function action(
     path: string,
     run: (
@@ -178,10 +182,11 @@ export function registerUsers(app: FastifyInstance, kit: AdminKit): void {
       const { session } = view;
       const { id } = request.params as { id: string };
       await kit.require(request, view, { op: 'UpdateUser', userId: id });
+      const backTo = pathWith(`/admin/users/${id}`, positionParams(kit.formPosition(request)));
       const detail = ID.directory.test(id) ? await userDetail(kit.ctx, id) : undefined;
       if (!detail) throw bad('The form names a user that does not exist; nothing was changed.');
       const outcome = await run(id, detail, kit.who(request, session), request);
-      return kit.done(reply, `/admin/users/${id}`, outcome);
+      return kit.done(reply, backTo, outcome);
     });
   }
 
@@ -284,19 +289,28 @@ function createForm(prefix: string, session: PortalSessionInfo): Html {
   </form>`;
 }
 
+/**
+ * A user's page; the links that page their groups keep what they reach where it is (`at`) and
+ * the other way round, and the forms come back to both pages.
+ */
 function userPage(
   prefix: string,
   session: PortalSessionInfo,
   d: UserDetail,
+  at: TwoListsAt,
   done: string | undefined,
   mayUpdate: boolean,
 ): Html {
   const to = (path: string) => webPath(prefix, path);
   const u = d.user;
   const fromDirectory = u.source === 'directory';
+  // Each list's links carry the other list's key, the forms both.
+  const here = positionParams(at);
+  const reachAt = { after: here.after, before: here.before };
+  const groupsAt = { 'groups-after': here['groups-after'], 'groups-before': here['groups-before'] };
   const button = (path: string, label: string, cls = 'secondary', describe = '') =>
     html`<form method="post" action="${to(`/admin/users/${u.id}/${path}`)}" class="inline">
-      ${csrfField(session)}<button type="submit" class="${cls}"${describe ? html` aria-describedby="${describe}"` : ''}>${label}</button>
+      ${csrfField(session)}${hiddenFields(here)}<button type="submit" class="${cls}"${describe ? html` aria-describedby="${describe}"` : ''}>${label}</button>
     </form>`;
   const name = [u.givenName, u.familyName].filter((s) => s).join(' ');
   return html`<p class="crumbs"><a href="${to('/admin/users')}">Users</a></p>
@@ -324,6 +338,7 @@ function userPage(
         ? ''
         : html`<form method="post" action="${to(`/admin/users/${u.id}/password`)}" class="search">
       ${csrfField(session)}
+      ${hiddenFields(here)}
       <label for="new-password">Set a new password</label>
       <div class="search-row">
         <input type="password" id="new-password" name="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="password-hint">
@@ -348,7 +363,7 @@ function userPage(
       <dt>Created</dt><dd>${when(u.createdAt)} by <span class="mono">${u.createdBy}</span></dd>
       <dt>Updated</dt><dd>${when(u.updatedAt)} by <span class="mono">${u.updatedBy}</span></dd>
     </dl>
-    ${mayUpdate && !fromDirectory ? editForm(prefix, session, u) : ''}
+    ${mayUpdate && !fromDirectory ? editForm(prefix, session, u, here) : ''}
   </section>
   <section class="card" aria-labelledby="groups-h">
     <h2 id="groups-h">Groups</h2>
@@ -357,7 +372,7 @@ function userPage(
         ? html`<p class="muted">${d.groups.prev === undefined ? 'Not in any group.' : 'No group on this page.'}</p>`
         : html`<ul class="plain" id="user-groups">${d.groups.items.map((g) => html`<li><a href="${to(`/admin/groups/${g.id}`)}">${text(g.name)}</a></li>`)}</ul>`
     }
-    ${pager({ prefix, path: `/admin/users/${u.id}`, params: {}, isFirst: d.groups.prev === undefined, next: d.groups.next, nextParam: 'groups-after', prev: d.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
+    ${pager({ prefix, path: `/admin/users/${u.id}`, params: reachAt, isFirst: d.groups.prev === undefined, next: d.groups.next, nextParam: 'groups-after', prev: d.groups.prev, prevParam: 'groups-before', label: 'Pages of groups' })}
   </section>
   <section class="card" aria-labelledby="reach-h">
     <h2 id="reach-h">What this user can reach</h2>
@@ -376,7 +391,7 @@ function userPage(
       )}</tbody>
     </table>`
     }
-    ${pager({ prefix, path: `/admin/users/${u.id}`, params: {}, isFirst: d.reach.prev === undefined, next: d.reach.next, prev: d.reach.prev, label: 'Pages of what the user reaches' })}
+    ${pager({ prefix, path: `/admin/users/${u.id}`, params: groupsAt, isFirst: d.reach.prev === undefined, next: d.reach.next, prev: d.reach.prev, label: 'Pages of what the user reaches' })}
   </section>`;
 }
 
@@ -391,8 +406,16 @@ function viaList(prefix: string, via: UserDetail['reach']['items'][number]['via'
   )}`;
 }
 
-/** The attributes form of a user's page, filled with what is stored. */
-function editForm(prefix: string, session: PortalSessionInfo, u: UserDetail['user']): Html {
+/**
+ * The attributes form of a user's page, filled with what is stored; `at`, the page's paging
+ * parameters, to come back to the same pages of its lists.
+ */
+function editForm(
+  prefix: string,
+  session: PortalSessionInfo,
+  u: UserDetail['user'],
+  at: Readonly<Record<string, string | undefined>>,
+): Html {
   const field = (name: string, label: string, value: string | null, required = false, type = 'text') =>
     html`<label for="edit-${name}">${label}${required ? '' : html` <span class="muted">(optional)</span>`}</label>
     <input type="${type}" id="edit-${name}" name="${name}" value="${value ?? ''}"${required ? html` required` : ''} maxlength="1024" autocomplete="off">`;
@@ -400,6 +423,7 @@ function editForm(prefix: string, session: PortalSessionInfo, u: UserDetail['use
     <summary>Edit attributes</summary>
     <form method="post" action="${webPath(prefix, `/admin/users/${u.id}/attributes`)}" class="form">
       ${csrfField(session)}
+      ${hiddenFields(at)}
       ${field('displayName', 'Display name', u.displayName, true)}
       ${field('givenName', 'Given name', u.givenName)}
       ${field('familyName', 'Family name', u.familyName)}
