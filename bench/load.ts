@@ -4,7 +4,9 @@
  * latency percentiles; any error or unexpected status fails the run.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
@@ -113,6 +115,83 @@ export async function loadInChild(options: LoadOptions): Promise<LoadResult> {
   const r = JSON.parse(stdout) as LoadResult & { bad: number };
   if (r.bad > 0) throw new Error(`load on ${options.url}: ${r.bad} failed or unexpected answers`);
   return { rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests };
+}
+
+/** A Lua string literal holding `text` exactly: printable ASCII as is, every other byte as `\ddd`. */
+function luaString(text: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    out +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\${String(byte).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** A wrk latency such as `812.00us`, `1.25ms` or `2.01s`, in milliseconds. */
+function wrkMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) throw new Error(`unreadable wrk latency ${text}`);
+  const scale = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 }[m[2] as 'us' | 'ms' | 's' | 'm'];
+  return Number(m[1]) * scale;
+}
+
+/**
+ * The same closed loop from wrk (C, one thread, keep-alive connections), for servers that keep
+ * connections open: a node load generator spends more CPU per request than a fast server does,
+ * so on a 2-core machine it, not the server, sets the pace (fetch workers stop near 2,300
+ * requests a second against a bare node:http server, which wrk drives past 20,000), and a server
+ * that waits between requests spends more CPU on each (one wake-up per request instead of one
+ * per burst). Any socket error or status other than 2xx fails the run; `status` must be 200.
+ * `answerBytes`: the length of the expected answer's body, which every answer must reach.
+ */
+export async function wrkLoad(options: LoadOptions & { answerBytes?: number }): Promise<LoadResult> {
+  if ((options.status ?? 200) !== 200) throw new Error('wrkLoad checks for 2xx answers only');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'idcenter-wrk-'));
+  try {
+    const script = path.join(dir, 'request.lua');
+    const lines = [`wrk.method = ${luaString(options.method ?? 'GET')}`];
+    if (options.body !== undefined) lines.push(`wrk.body = ${luaString(options.body)}`);
+    for (const [k, v] of Object.entries(options.headers ?? {}))
+      lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`);
+    writeFileSync(script, `${lines.join('\n')}\n`);
+    const seconds = options.seconds ?? 5;
+    const args = [
+      '-t1',
+      `-c${options.connections ?? 10}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      options.url,
+    ];
+    const { stdout } = await promisify(execFile)('wrk', args, { timeout: (seconds + 30) * 1000 }).catch(
+      (err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT'
+          ? new Error('wrk is not installed: install it (Debian: apt-get install wrk) to run this benchmark')
+          : err;
+      },
+    );
+    if (/Non-2xx|Socket errors/.test(stdout)) throw new Error(`load on ${options.url} failed:\n${stdout}`);
+    const requests = /(\d+) requests in/.exec(stdout);
+    const p50 = /^\s+50%\s+(\S+)$/m.exec(stdout);
+    const p99 = /^\s+99%\s+(\S+)$/m.exec(stdout);
+    if (!requests || !p50 || !p99) throw new Error(`unreadable wrk output:\n${stdout}`);
+    const total = Number(requests[1]);
+    // wrk checks only the status: a request it sent otherwise than meant could get another 2xx
+    // answer. Every answer must be at least as long as the expected one's body.
+    const read = /in [\d.]+\w+, ([\d.]+)([KMG]?B) read/.exec(stdout);
+    if (!read) throw new Error(`unreadable wrk output:\n${stdout}`);
+    const bytes = Number(read[1]) * { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[read[2] as 'B'];
+    if (options.answerBytes !== undefined && bytes < total * options.answerBytes * 0.99)
+      throw new Error(
+        `load on ${options.url}: answers shorter than the expected ${options.answerBytes} bytes`,
+      );
+    return { rps: total / seconds, p50: wrkMs(p50[1] ?? ''), p99: wrkMs(p99[1] ?? ''), requests: total };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 let ticksPerSecond: number | undefined;
