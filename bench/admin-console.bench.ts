@@ -8,17 +8,14 @@
  * (target < 300 ms) and in a new tab beside a floor (see `main`). SQLite by default;
  * `IDCENTER_BENCH_STORE=postgres` (with `IDCENTER_TEST_DATABASE_URL`) measures PostgreSQL.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { sql } from 'kysely';
-import type { Page } from 'playwright-core';
-import { contentSecurityPolicy } from '../src/web/security.ts';
 import { ConsoleClient, seedConsoleOrg } from '../test/e2e/admin-console-fixtures.ts';
 import { launchBrowser } from '../test/helpers/browser.ts';
 import { accountIds } from '../test/helpers/seed.ts';
 import { startTestServer } from '../test/helpers/server.ts';
 import type { StoreKind } from '../test/helpers/stores.ts';
+import { firstContentfulPaint, startFloorPage } from './floor-page.ts';
 import { percentile, report } from './report.ts';
 
 const USERS = Number(process.env.IDCENTER_BENCH_CONSOLE_USERS ?? 50_000);
@@ -228,35 +225,6 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
   }
-}
-
-/** The first contentful paint of the page `page` shows, in ms from its navigation's start. */
-async function firstContentfulPaint(page: Page): Promise<number> {
-  await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
-  return page.evaluate(
-    () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
-  );
-}
-
-/** A page of one line with the console's security headers, from a bare node:http server. */
-async function startFloorPage(): Promise<{ url: string; close(): void }> {
-  const body =
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Floor</title></head><body><p>idcenter</p></body></html>';
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': contentSecurityPolicy(),
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cross-origin-opener-policy': 'same-origin',
-      'cache-control': 'no-store',
-    });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
 await main();
