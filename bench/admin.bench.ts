@@ -27,7 +27,6 @@
  * under three minutes; it needs `moto_server` and `wrk`.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { AppContext } from '../src/app/context.ts';
 import { uuid } from '../src/domain/ids.ts';
@@ -36,11 +35,11 @@ import { ADMIN_ORG, identityStoreId, instanceArn, roleCredentials, WORKLOAD } fr
 import { applyText } from '../test/helpers/apply.ts';
 import { startMoto } from '../test/helpers/moto.ts';
 import { cleanAwsEnv, run, tempHome } from '../test/helpers/python.ts';
-import { freePort, startTestServer } from '../test/helpers/server.ts';
+import { startTestServer } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
 import { type LoadResult, loadInChild, processCpuMs, wrkLoad } from './load.ts';
-import { type ServerProcess, spawnServer } from './processes.ts';
+import { type ServerProcess, startIdcenterProcess } from './processes.ts';
 import { report } from './report.ts';
 import { signedAwsJson } from './sts-request.ts';
 
@@ -220,30 +219,6 @@ interface Capacity extends LoadResult {
   busy: number | null;
 }
 
-const BIN = path.resolve('bin/idcenter.js');
-
-/**
- * `idcenter server` from the built bundle, in a process of its own as in production (log level
- * info: a line per request, here to /dev/null), on the benchmark's store.
- */
-async function startServerProcess(store: { dataDir: string; url: string }): Promise<ServerProcess> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) env[k] = v;
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    IDCENTER_HOST: '127.0.0.1',
-    IDCENTER_PORT: String(port),
-    IDCENTER_DATA_DIR: store.dataDir,
-    IDCENTER_DATABASE_URL: store.url,
-  });
-  return spawnServer('idcenter server', process.execPath, [BIN, 'server'], {
-    env,
-    port,
-    probe: '/readyz',
-    ready: (r) => r.ok,
-  });
-}
 const n = (v: number) => v.toLocaleString('en-US');
 
 function figure(name: string, t: Timing): void {
@@ -278,7 +253,7 @@ async function main(): Promise<void> {
   const asProcess = async <T>(f: (proc: ServerProcess, pid: number) => Promise<T>): Promise<T> => {
     await server.stop();
     try {
-      const proc = await startServerProcess(temp);
+      const proc = await startIdcenterProcess(temp);
       try {
         return await f(proc, proc.pid ?? -1);
       } finally {

@@ -38,7 +38,7 @@ import { freePort } from '../test/helpers/server.ts';
 import { tempStoreUrl } from '../test/helpers/stores.ts';
 import { startBareServerProcess } from './bare-server.ts';
 import { load, loadWithFetch, pacedLoad, withServerCpu } from './load.ts';
-import { type ServerProcess, spawnServer } from './processes.ts';
+import { type ServerProcess, spawnServer, startIdcenterProcess } from './processes.ts';
 import { percentile, report } from './report.ts';
 import { GCI_BODY as BODY, signedGetCallerIdentity } from './sts-request.ts';
 
@@ -93,30 +93,8 @@ function fdatasyncMs(dir: string): { p50: number; p99: number } {
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-const BIN = path.resolve('bin/idcenter.js');
 /** The benchmark server's metrics token: `/metrics` is served on the public listener only with one. */
 const METRICS_TOKEN = randomBytes(24).toString('hex');
-
-/** `idcenter server` on an ephemeral port over `databaseUrl`, as an operator runs it. */
-async function startServerProcess(dataDir: string, databaseUrl: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) env[k] = v;
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    IDCENTER_HOST: '127.0.0.1',
-    IDCENTER_PORT: String(port),
-    IDCENTER_DATA_DIR: dataDir,
-    IDCENTER_DATABASE_URL: databaseUrl,
-    IDCENTER_METRICS_TOKEN: METRICS_TOKEN,
-  });
-  return spawnServer('idcenter server', process.execPath, [BIN, 'server'], {
-    env,
-    port,
-    probe: '/readyz',
-    ready: (r) => r.ok,
-  });
-}
 
 async function main(): Promise<void> {
   // The organization and a signed-in user's bearer token, written to the store before the
@@ -137,7 +115,7 @@ async function main(): Promise<void> {
   await store.close();
 
   const bare = await startBareServerProcess();
-  const server = await startServerProcess(temp.dataDir, temp.url);
+  const server = await startIdcenterProcess(temp, { IDCENTER_METRICS_TOKEN: METRICS_TOKEN });
   console.log('server: bin/idcenter.js server, log level info (the default), one line per request');
   const moto = await startMoto();
   try {

@@ -3,6 +3,8 @@
  * until they answer, and stopped.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../test/helpers/server.ts';
 
 export interface ServerProcess {
   url: string;
@@ -51,4 +53,35 @@ export async function spawnServer(
         child.kill('SIGTERM');
       }),
   };
+}
+
+const BIN = path.resolve('bin/idcenter.js');
+
+/**
+ * `idcenter server` from the built bundle on an ephemeral port over a store (its data directory
+ * and database URL), as an operator runs it: NODE_ENV production, log level info (a line per
+ * request, here to /dev/null), no `IDCENTER_*` setting of the benchmark's environment but
+ * those given and `env`.
+ */
+export async function startIdcenterProcess(
+  store: { dataDir: string; url: string },
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const childEnv: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('IDCENTER_')) childEnv[k] = v;
+  Object.assign(childEnv, {
+    NODE_ENV: 'production',
+    IDCENTER_HOST: '127.0.0.1',
+    IDCENTER_PORT: String(port),
+    IDCENTER_DATA_DIR: store.dataDir,
+    IDCENTER_DATABASE_URL: store.url,
+    ...env,
+  });
+  return spawnServer('idcenter server', process.execPath, [BIN, 'server'], {
+    env: childEnv,
+    port,
+    probe: '/readyz',
+    ready: (r) => r.ok,
+  });
 }
