@@ -291,7 +291,7 @@ export interface PageKeys {
 /**
  * Where the pages of a page with two lists start: the list paged by `after`/`before` (the users
  * of an account and permission set, what a user reaches) and the groups beside it, paged by
- * `groups-after`/`groups-before`. Paging one list keeps the other where it is (issue 20).
+ * `groups-after`/`groups-before`. Paging one list keeps the other where it is.
  */
 export interface TwoListsAt {
   list: PageKeys;
