@@ -45,7 +45,6 @@ for (const kind of STORE_KINDS) {
     let alice: ConsoleClient;
     let bob: ConsoleClient;
     let fixture: PermissionSetConsole | undefined;
-    const _db = () => server.deps.ctx.store.db;
     const psPath = () => `/admin/permission-sets/${devId}`;
 
     before(async () => {
