@@ -563,11 +563,23 @@ import { readable } from './display-text.js';
     clearInterval(timer);
   }
 
+  /** Drops the credentials shown and any request still on its way. */
+  function forget() {
+    if (pending) pending.abort();
+    pending = null;
+    clearSecrets();
+  }
+
   // Closing by button, Escape (the dialog's cancel) or the backdrop; focus goes back to the
-  // "Access keys" button that opened it, and the secrets leave the page.
+  // "Access keys" button that opened it, and the secrets leave the page. The browser fires
+  // "close" a task after the dialog is gone, so the ways this page sees coming clear the
+  // secrets at once, and "close" covers the rest.
   dialog.addEventListener('click', (event) => {
     const target = targetOf(event);
-    if (target === dialog || target.closest('[data-close]')) dialog.close();
+    if (target === dialog || target.closest('[data-close]')) {
+      forget();
+      dialog.close();
+    }
     const again = target.closest('[data-refresh]');
     if (again && current) {
       clearSecrets();
@@ -575,10 +587,9 @@ import { readable } from './display-text.js';
       void requestCredentials(current.account, current.role);
     }
   });
+  dialog.addEventListener('cancel', forget);
   dialog.addEventListener('close', () => {
-    if (pending) pending.abort();
-    pending = null;
-    clearSecrets();
+    forget();
     current = null;
     const back = opener;
     opener = null;
